@@ -1,0 +1,116 @@
+//! RAII wrappers around browser resources (after gloo): each removes what it installed on `Drop`.
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Event, EventTarget};
+
+pub fn window() -> web_sys::Window {
+    web_sys::window().expect("the customer module runs in a window")
+}
+
+pub fn document() -> web_sys::Document {
+    window().document().expect("a window has a document")
+}
+
+/// An event listener that is removed when dropped.
+#[must_use = "the listener is removed when this is dropped"]
+pub struct Listener {
+    target: EventTarget,
+    kind: &'static str,
+    capture: bool,
+    callback: Closure<dyn FnMut(Event)>,
+}
+
+impl Listener {
+    pub fn new(
+        target: &EventTarget,
+        kind: &'static str,
+        capture: bool,
+        f: impl FnMut(Event) + 'static,
+    ) -> Self {
+        let callback = Closure::<dyn FnMut(Event)>::new(f);
+        let options = web_sys::AddEventListenerOptions::new();
+        options.set_capture(capture);
+        options.set_passive(true);
+        // Adding a listener with a valid function cannot fail.
+        let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
+            kind,
+            callback.as_ref().unchecked_ref(),
+            &options,
+        );
+        Self {
+            target: target.clone(),
+            kind,
+            capture,
+            callback,
+        }
+    }
+}
+
+impl Drop for Listener {
+    fn drop(&mut self) {
+        let _ = self.target.remove_event_listener_with_callback_and_bool(
+            self.kind,
+            self.callback.as_ref().unchecked_ref(),
+            self.capture,
+        );
+    }
+}
+
+/// A callback scheduled for the next animation frame, with a timer as fallback for hidden tabs
+/// (where animation frames stop). Whichever fires first runs it; dropping cancels both.
+#[must_use = "the callback is cancelled when this is dropped"]
+pub struct NextFrame {
+    raf: i32,
+    timer: i32,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl NextFrame {
+    pub fn new(fallback_ms: i32, f: impl FnOnce() + 'static) -> Self {
+        let mut f = Some(f);
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            if let Some(f) = f.take() {
+                f()
+            }
+        });
+        let w = window();
+        let raf = w
+            .request_animation_frame(callback.as_ref().unchecked_ref())
+            .unwrap_or(0);
+        let timer = w
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                fallback_ms,
+            )
+            .unwrap_or(0);
+        Self {
+            raf,
+            timer,
+            _callback: callback,
+        }
+    }
+}
+
+impl Drop for NextFrame {
+    fn drop(&mut self) {
+        let w = window();
+        let _ = w.cancel_animation_frame(self.raf);
+        w.clear_timeout_with_handle(self.timer);
+    }
+}
+
+/// Cryptographically random integer below `bound`, from the browser's CSPRNG.
+pub fn random_below(bound: u32) -> Result<u32, JsValue> {
+    let crypto = window().crypto()?;
+    // Rejection sampling keeps the distribution uniform.
+    let limit = u32::MAX - (u32::MAX % bound);
+    loop {
+        let mut buf = [0u8; 4];
+        crypto.get_random_values_with_u8_array(&mut buf)?;
+        let v = u32::from_le_bytes(buf);
+        if v < limit {
+            return Ok(v % bound);
+        }
+    }
+}

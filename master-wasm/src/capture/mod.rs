@@ -1,0 +1,13 @@
+//! DOM capture: a [`Mirror`] gives every captured node a stable id; [`describe`] decides what of
+//! a node may leave the page (masking, sanitizing); [`take_snapshot`] walks a whole document and
+//! [`BatchBuilder`] turns MutationObserver records into ordered batches.
+
+mod mirror;
+mod mutations;
+mod serialize;
+mod snapshot;
+
+pub use mirror::Mirror;
+pub use mutations::BatchBuilder;
+pub use serialize::{describe, form_value, mask_text, WIDGET_ATTR};
+pub use snapshot::take_snapshot;

@@ -1,0 +1,174 @@
+//! Turns MutationObserver records into one [`MutationBatch`].
+//!
+//! Records are read at flush time, when the DOM may have moved on, so the batch describes the
+//! DOM as it is now: removals first (a removed node's id is dropped, and a moved node is a
+//! removal plus an add with fresh ids), then every added node that is still attached under a
+//! captured parent, inserted before its next captured sibling, then attribute and text changes
+//! of nodes that existed before this batch. The viewer applies them in the same order.
+
+use std::collections::HashSet;
+
+use shared_protocol::page::{AttrChange, MutationBatch, NodeId, SubtreeAdd, TextChange};
+use wasm_bindgen::JsCast;
+use web_sys::{Element, MutationRecord, Node};
+
+use super::serialize::{is_masked_control, safe_attribute};
+use super::snapshot::push_subtree;
+use super::{form_value, Mirror};
+
+#[derive(Default)]
+pub struct BatchBuilder {
+    removed: Vec<Node>,
+    added: Vec<Node>,
+    attrs: Vec<(Node, String)>,
+    texts: Vec<Node>,
+    /// Form controls whose value changed (from input and change events).
+    form: Vec<Node>,
+}
+
+impl BatchBuilder {
+    pub fn record(&mut self, record: &MutationRecord) {
+        let Some(target) = record.target() else {
+            return;
+        };
+        match record.type_().as_str() {
+            "childList" => {
+                let removed = record.removed_nodes();
+                for i in 0..removed.length() {
+                    self.removed.extend(removed.item(i));
+                }
+                let added = record.added_nodes();
+                for i in 0..added.length() {
+                    self.added.extend(added.item(i));
+                }
+            }
+            "attributes" => {
+                if let Some(name) = record.attribute_name() {
+                    self.attrs.push((target, name));
+                }
+            }
+            "characterData" => self.texts.push(target),
+            _ => {}
+        }
+    }
+
+    pub fn form_changed(&mut self, node: Node) {
+        self.form.push(node);
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.removed.is_empty()
+            && self.added.is_empty()
+            && self.attrs.is_empty()
+            && self.texts.is_empty()
+            && self.form.is_empty()
+    }
+
+    /// Builds the batch against the DOM as it is now, updating `mirror`.
+    pub fn build(&mut self, mirror: &mut Mirror, epoch: u32) -> MutationBatch {
+        let mut batch = MutationBatch {
+            epoch,
+            ..Default::default()
+        };
+        self.build_removes(mirror, &mut batch);
+        let first_new = mirror.next_id();
+        self.build_adds(mirror, &mut batch);
+        // Nodes captured in this batch were described as they are now: skip their changes.
+        let known = |mirror: &Mirror, node: &Node| mirror.id_of(node).filter(|id| *id < first_new);
+        let mut seen_attrs = HashSet::new();
+        for (node, name) in self.attrs.drain(..) {
+            let Some(id) = known(mirror, &node) else {
+                continue;
+            };
+            if !seen_attrs.insert((id, name.clone())) {
+                continue;
+            }
+            let el: &Element = node.unchecked_ref();
+            // An attribute that became unsafe is removed, so no older safe value lingers.
+            let value = el
+                .get_attribute(&name)
+                .and_then(|v| safe_attribute(&name, v, is_masked_control(el)));
+            batch.attrs.push(AttrChange { id, name, value });
+        }
+        let mut seen_texts = HashSet::new();
+        for node in self.texts.drain(..) {
+            let Some(id) = known(mirror, &node) else {
+                continue;
+            };
+            if seen_texts.insert(id) {
+                batch.texts.push(TextChange {
+                    id,
+                    text: node.node_value().unwrap_or_default(),
+                });
+            }
+        }
+        let mut seen_form = HashSet::new();
+        for node in self.form.drain(..) {
+            let Some(id) = known(mirror, &node) else {
+                continue;
+            };
+            if seen_form.insert(id) {
+                batch.form.extend(form_value(id, &node));
+            }
+        }
+        batch
+    }
+
+    fn build_removes(&mut self, mirror: &mut Mirror, batch: &mut MutationBatch) {
+        let mut roots = Vec::new();
+        for node in self.removed.drain(..) {
+            if let Some(id) = mirror.forget(&node) {
+                batch.removes.push(id);
+                roots.push(node);
+            }
+        }
+        // Descendants still inside a detached subtree go with it. A descendant that was moved
+        // out before the flush has its own removal record and was handled above.
+        for root in roots {
+            if root.is_connected() {
+                continue;
+            }
+            let mut stack = vec![root];
+            while let Some(node) = stack.pop() {
+                let mut child = node.first_child();
+                while let Some(c) = child {
+                    child = c.next_sibling();
+                    mirror.forget(&c);
+                    stack.push(c);
+                }
+            }
+        }
+    }
+
+    fn build_adds(&mut self, mirror: &mut Mirror, batch: &mut MutationBatch) {
+        for node in self.added.drain(..) {
+            if !node.is_connected() || mirror.id_of(&node).is_some() {
+                continue;
+            }
+            let Some(parent) = node.parent_node() else {
+                continue;
+            };
+            if mirror.id_of(&parent).is_none() {
+                // Its parent is new too and will carry it, or is not captured at all.
+                continue;
+            }
+            let before = next_captured_sibling(&node, mirror);
+            let mut nodes = Vec::new();
+            push_subtree(&node, mirror, &mut nodes, &mut batch.form, false);
+            if !nodes.is_empty() {
+                batch.adds.push(SubtreeAdd { before, nodes });
+            }
+        }
+    }
+}
+
+fn next_captured_sibling(node: &Node, mirror: &Mirror) -> Option<NodeId> {
+    let mut sibling = node.next_sibling();
+    while let Some(s) = sibling {
+        if let Some(id) = mirror.id_of(&s) {
+            return Some(id);
+        }
+        sibling = s.next_sibling();
+    }
+    None
+}

@@ -1,0 +1,184 @@
+//! What of one node may leave the customer's page. This is the privacy and safety boundary:
+//! scripts, hidden inputs and the widget are never sent; inline handlers and `javascript:` URLs
+//! are dropped; password values are masked, whatever the page does.
+
+use shared_protocol::page::{FormValue, Namespace, NodeData, NodeId};
+use wasm_bindgen::JsCast;
+use web_sys::{Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, Node};
+
+/// Marks the widget's host element; it and everything in it is never captured.
+pub const WIDGET_ATTR: &str = "data-cobrowse-widget";
+
+/// Longest masked run; longer secrets are not worth a longer placeholder.
+const MASK_MAX: usize = 64;
+
+/// Elements that are never sent, children included.
+fn is_dropped_element(el: &Element) -> bool {
+    if el.has_attribute(WIDGET_ATTR) {
+        return true;
+    }
+    match el.local_name().as_str() {
+        "script" | "noscript" => true,
+        "input" => el
+            .get_attribute("type")
+            .is_some_and(|t| t.eq_ignore_ascii_case("hidden")),
+        _ => false,
+    }
+}
+
+/// Describes `node` for the agent, or `None` when it (and its subtree) must not be captured.
+pub fn describe(node: &Node) -> Option<NodeData> {
+    match node.node_type() {
+        Node::ELEMENT_NODE => {
+            let el: &Element = node.unchecked_ref();
+            if is_dropped_element(el) {
+                return None;
+            }
+            Some(NodeData::Element {
+                tag: el.local_name(),
+                ns: Namespace::from_uri(el.namespace_uri().as_deref()),
+                attrs: safe_attributes(el),
+            })
+        }
+        Node::TEXT_NODE => Some(NodeData::Text(node.node_value().unwrap_or_default())),
+        Node::COMMENT_NODE => Some(NodeData::Comment(String::new())),
+        Node::DOCUMENT_TYPE_NODE => {
+            let dt: &web_sys::DocumentType = node.unchecked_ref();
+            Some(NodeData::Doctype {
+                name: dt.name(),
+                public_id: dt.public_id(),
+                system_id: dt.system_id(),
+            })
+        }
+        _ => None,
+    }
+}
+
+/// The attributes of `el` that are safe to send, masked where needed.
+fn safe_attributes(el: &Element) -> Vec<(String, String)> {
+    let map = el.attributes();
+    let masked = is_masked_control(el);
+    let mut out = Vec::with_capacity(map.length() as usize);
+    for i in 0..map.length() {
+        let Some(attr) = map.item(i) else { continue };
+        let name = attr.name();
+        let value = attr.value();
+        if let Some(value) = safe_attribute(&name, value, masked) {
+            out.push((name, value));
+        }
+    }
+    out
+}
+
+/// One attribute as it may be sent, or `None` when it is dropped.
+pub fn safe_attribute(name: &str, value: String, masked_control: bool) -> Option<String> {
+    let lower = name.to_ascii_lowercase();
+    if lower.starts_with("on") || lower == "srcdoc" {
+        return None;
+    }
+    if is_script_url(&value) {
+        return None;
+    }
+    if masked_control && lower == "value" {
+        return Some(mask_text(&value));
+    }
+    Some(value)
+}
+
+/// `javascript:` (and `vbscript:`) URLs, however the page hides them with case, spaces or
+/// control characters, as browsers strip them before parsing the scheme.
+fn is_script_url(value: &str) -> bool {
+    let scheme: String = value
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .take(11)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    scheme.starts_with("javascript:") || scheme.starts_with("vbscript:")
+}
+
+/// Controls whose value is always masked (password inputs).
+pub(crate) fn is_masked_control(el: &Element) -> bool {
+    el.local_name() == "input"
+        && el
+            .get_attribute("type")
+            .is_some_and(|t| t.eq_ignore_ascii_case("password"))
+}
+
+/// Replaces every character with a bullet, keeping the length (up to a cap) so layout holds.
+pub fn mask_text(text: &str) -> String {
+    "•".repeat(text.chars().count().min(MASK_MAX))
+}
+
+/// The live value of a form control (properties, not attributes), masked where needed.
+pub fn form_value(id: NodeId, node: &Node) -> Option<FormValue> {
+    if let Some(input) = node.dyn_ref::<HtmlInputElement>() {
+        let value = input.value();
+        let value = if is_masked_control(input) {
+            mask_text(&value)
+        } else {
+            value
+        };
+        return Some(FormValue {
+            id,
+            value,
+            checked: input.checked(),
+        });
+    }
+    if let Some(area) = node.dyn_ref::<HtmlTextAreaElement>() {
+        return Some(FormValue {
+            id,
+            value: area.value(),
+            checked: false,
+        });
+    }
+    if let Some(select) = node.dyn_ref::<HtmlSelectElement>() {
+        return Some(FormValue {
+            id,
+            value: select.value(),
+            checked: false,
+        });
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn script_urls_are_recognized_however_disguised() {
+        assert!(is_script_url("javascript:alert(1)"));
+        assert!(is_script_url("  JavaScript:alert(1)"));
+        assert!(is_script_url("java\tscript:alert(1)"));
+        assert!(is_script_url("\u{1}javascript:x"));
+        assert!(!is_script_url("https://bank.example/"));
+        assert!(!is_script_url("/javascript:notascheme"));
+    }
+
+    #[test]
+    fn handlers_and_srcdoc_are_dropped_and_password_values_masked() {
+        assert_eq!(safe_attribute("onclick", "x()".into(), false), None);
+        assert_eq!(safe_attribute("ONLOAD", "x()".into(), false), None);
+        assert_eq!(safe_attribute("srcdoc", "<b>".into(), false), None);
+        assert_eq!(
+            safe_attribute("href", "javascript:void(0)".into(), false),
+            None
+        );
+        assert_eq!(
+            safe_attribute("value", "hunter2".into(), true).as_deref(),
+            Some("•••••••")
+        );
+        assert_eq!(
+            safe_attribute("value", "visible".into(), false).as_deref(),
+            Some("visible")
+        );
+    }
+
+    #[test]
+    fn masks_keep_length_up_to_a_cap() {
+        assert_eq!(mask_text("abc"), "•••");
+        assert_eq!(mask_text("").len(), 0);
+        assert_eq!(mask_text(&"x".repeat(500)).chars().count(), MASK_MAX);
+    }
+}

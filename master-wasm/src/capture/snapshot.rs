@@ -1,0 +1,75 @@
+//! A full snapshot of a document: an iterative pre-order walk (deep pages cannot overflow the
+//! stack) that assigns fresh ids to everything it captures.
+
+use shared_protocol::page::{NodeAdd, NodeId, Snapshot, Viewport};
+use web_sys::{Document, Node};
+
+use super::{describe, form_value, Mirror};
+
+/// Walks `doc` into a new [`Snapshot`]; `mirror` must be fresh for this epoch.
+pub fn take_snapshot(doc: &Document, mirror: &mut Mirror, epoch: u32) -> Snapshot {
+    let root: &Node = doc.as_ref();
+    let mut nodes = Vec::new();
+    let mut form = Vec::new();
+    push_subtree(root, mirror, &mut nodes, &mut form, true);
+    let window = web_sys::window();
+    let dimension = |v: Option<wasm_bindgen::JsValue>| v.and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let viewport = Viewport {
+        width: dimension(window.as_ref().and_then(|w| w.inner_width().ok())) as u32,
+        height: dimension(window.as_ref().and_then(|w| w.inner_height().ok())) as u32,
+    };
+    Snapshot {
+        epoch,
+        url: doc.url().unwrap_or_default(),
+        title: doc.title(),
+        viewport,
+        nodes,
+        form,
+    }
+}
+
+/// Captures `root`'s subtree in pre-order, appending to `nodes` and `form`. When
+/// `root_is_known`, `root` already has an id and only its descendants are added; otherwise
+/// `root` itself must have a captured parent. Returns how many nodes were added.
+pub(crate) fn push_subtree(
+    root: &Node,
+    mirror: &mut Mirror,
+    nodes: &mut Vec<NodeAdd>,
+    form: &mut Vec<shared_protocol::page::FormValue>,
+    root_is_known: bool,
+) -> usize {
+    let before = nodes.len();
+    // (node, id of its captured parent); children pushed in reverse so they pop in order.
+    let mut stack: Vec<(Node, NodeId)> = Vec::new();
+    if root_is_known {
+        let Some(root_id) = mirror.id_of(root) else {
+            return 0;
+        };
+        push_children(root, root_id, &mut stack);
+    } else {
+        let Some(parent_id) = root.parent_node().and_then(|p| mirror.id_of(&p)) else {
+            return 0;
+        };
+        stack.push((root.clone(), parent_id));
+    }
+    while let Some((node, parent)) = stack.pop() {
+        let Some(data) = describe(&node) else {
+            continue;
+        };
+        let id = mirror.assign(&node);
+        nodes.push(NodeAdd { id, parent, data });
+        if let Some(value) = form_value(id, &node) {
+            form.push(value);
+        }
+        push_children(&node, id, &mut stack);
+    }
+    nodes.len() - before
+}
+
+fn push_children(node: &Node, id: NodeId, stack: &mut Vec<(Node, NodeId)>) {
+    let mut child = node.last_child();
+    while let Some(c) = child {
+        child = c.previous_sibling();
+        stack.push((c, id));
+    }
+}

@@ -1,0 +1,25 @@
+//! The customer module of co-browse: runs in the customer's browser, loaded by the snippet.
+//!
+//! - [`capture`]: turns the live DOM into snapshots and mutation batches with stable node ids,
+//!   masking and sanitizing on the way out (nothing private or executable leaves the page).
+//! - [`widget`]: the co-browse button, consent, code and status, in an open shadow root.
+//! - [`socket`]: the WebSocket to the relay.
+//! - [`session`]: ties them together: create a session, show the code, stream the page.
+//!
+//! The loader (`cobrowse.js`, served by the relay) imports this module and calls [`start`].
+
+pub mod browser;
+pub mod capture;
+pub mod session;
+pub mod socket;
+pub mod stream;
+pub mod widget;
+
+use wasm_bindgen::prelude::*;
+
+/// Installs the co-browse widget on the current page. `relay_url` is the co-browse server's
+/// base URL (`http(s)://host:port`), from the snippet's `data-cobrowse-url` attribute.
+#[wasm_bindgen]
+pub fn start(relay_url: &str) -> Result<(), JsValue> {
+    session::install(relay_url.trim_end_matches('/'))
+}

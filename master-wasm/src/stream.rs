@@ -1,0 +1,148 @@
+//! Streams one document to the agent: a snapshot, then a mutation batch at most once per
+//! animation frame. Owns the MutationObserver and form listeners; dropping it stops both.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use shared_protocol::page::{MutationBatch, Snapshot};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use web_sys::{Document, MutationObserver, MutationObserverInit, MutationRecord, Node};
+
+use crate::browser::{Listener, NextFrame};
+use crate::capture::{take_snapshot, BatchBuilder, Mirror};
+
+/// Longest wait for a flush when animation frames do not come (a hidden tab).
+const FLUSH_FALLBACK_MS: i32 = 100;
+
+struct Inner {
+    doc: Document,
+    mirror: Mirror,
+    builder: BatchBuilder,
+    epoch: u32,
+    scheduled: Option<NextFrame>,
+    /// Called once per scheduled flush; it takes the batch with [`PageStream::take_batch`].
+    flush: Rc<dyn Fn()>,
+}
+
+impl Inner {
+    fn schedule(&mut self) {
+        if self.scheduled.is_none() {
+            let flush = self.flush.clone();
+            self.scheduled = Some(NextFrame::new(FLUSH_FALLBACK_MS, move || flush()));
+        }
+    }
+}
+
+#[must_use = "capture stops when this is dropped"]
+pub struct PageStream {
+    inner: Rc<RefCell<Inner>>,
+    observer: MutationObserver,
+    _on_mutations: Closure<dyn FnMut(js_sys::Array, MutationObserver)>,
+    _listeners: Vec<Listener>,
+}
+
+impl PageStream {
+    /// Starts observing `doc`; returns the stream and the first snapshot of `epoch`.
+    pub fn start(
+        doc: Document,
+        epoch: u32,
+        flush: Rc<dyn Fn()>,
+    ) -> Result<(Self, Snapshot), JsValue> {
+        let mut mirror = Mirror::new(doc.as_ref());
+        let snapshot = take_snapshot(&doc, &mut mirror, epoch);
+        let inner = Rc::new(RefCell::new(Inner {
+            doc: doc.clone(),
+            mirror,
+            builder: BatchBuilder::default(),
+            epoch,
+            scheduled: None,
+            flush,
+        }));
+
+        let weak = Rc::downgrade(&inner);
+        let on_mutations = Closure::<dyn FnMut(js_sys::Array, MutationObserver)>::new(
+            move |records: js_sys::Array, _| {
+                let Some(inner) = weak.upgrade() else { return };
+                let mut inner = inner.borrow_mut();
+                for record in records.iter() {
+                    inner
+                        .builder
+                        .record(record.unchecked_ref::<MutationRecord>());
+                }
+                inner.schedule();
+            },
+        );
+        let observer = MutationObserver::new(on_mutations.as_ref().unchecked_ref())?;
+        let options = MutationObserverInit::new();
+        options.set_child_list(true);
+        options.set_attributes(true);
+        options.set_character_data(true);
+        options.set_subtree(true);
+        observer.observe_with_options(doc.as_ref(), &options)?;
+
+        let listeners = ["input", "change"]
+            .into_iter()
+            .map(|kind| {
+                let weak = Rc::downgrade(&inner);
+                Listener::new(doc.as_ref(), kind, true, move |event| {
+                    let Some(inner) = weak.upgrade() else { return };
+                    let Some(target) = event.target() else { return };
+                    let mut inner = inner.borrow_mut();
+                    inner.builder.form_changed(target.unchecked_into::<Node>());
+                    inner.schedule();
+                })
+            })
+            .collect();
+
+        Ok((
+            Self {
+                inner,
+                observer,
+                _on_mutations: on_mutations,
+                _listeners: listeners,
+            },
+            snapshot,
+        ))
+    }
+
+    /// Everything that changed since the last call, or `None` when nothing did.
+    pub fn take_batch(&self) -> Option<MutationBatch> {
+        let mut inner = self.inner.borrow_mut();
+        inner.scheduled = None;
+        for record in self.observer.take_records() {
+            inner.builder.record(record.unchecked_ref());
+        }
+        if inner.builder.is_empty() {
+            return None;
+        }
+        let Inner {
+            mirror,
+            builder,
+            epoch,
+            ..
+        } = &mut *inner;
+        let batch = builder.build(mirror, *epoch);
+        (!batch.is_empty()).then_some(batch)
+    }
+
+    /// Starts a new epoch from a fresh snapshot (the agent asked for a resync).
+    pub fn resnapshot(&self) -> Snapshot {
+        let mut inner = self.inner.borrow_mut();
+        // Pending records describe the old epoch; the snapshot supersedes them.
+        self.observer.take_records();
+        inner.builder = BatchBuilder::default();
+        inner.scheduled = None;
+        inner.epoch += 1;
+        let doc = inner.doc.clone();
+        inner.mirror = Mirror::new(doc.as_ref());
+        let epoch = inner.epoch;
+        take_snapshot(&doc, &mut inner.mirror, epoch)
+    }
+}
+
+impl Drop for PageStream {
+    fn drop(&mut self) {
+        self.observer.disconnect();
+    }
+}

@@ -1,0 +1,277 @@
+//! Relay configuration: one TOML file (`--config`), every key overridable by an environment
+//! variable and a flag (flag > env > file > default). Unknown keys and bad values are errors
+//! that name the key, never silently ignored.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use clap::Parser;
+use serde::Deserialize;
+
+/// Command-line flags; each also reads `COBROWSE_*` from the environment.
+#[derive(Debug, Default, Parser)]
+#[command(name = "cobrowse-relay", version, about = "Co-browse relay server")]
+pub struct Cli {
+    /// TOML configuration file.
+    #[arg(long, env = "COBROWSE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Address of the relay (agent console, loader, WebSockets) [default: 127.0.0.1:8080].
+    #[arg(long, env = "COBROWSE_LISTEN")]
+    pub listen: Option<SocketAddr>,
+    /// Address of the demo website; the demo is off when absent.
+    #[arg(long, env = "COBROWSE_DEMO_LISTEN")]
+    pub demo_listen: Option<SocketAddr>,
+    /// Directory of the embedded SQLite database [default: data].
+    #[arg(long, env = "COBROWSE_DATA_DIR")]
+    pub data_dir: Option<PathBuf>,
+    /// URL browsers use to reach the relay [default: http://<listen address>].
+    #[arg(long, env = "COBROWSE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+    /// Origins customers may connect from, `*` wildcards allowed, comma-separated
+    /// [default: the demo site's origin].
+    #[arg(long, env = "COBROWSE_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Option<Vec<String>>,
+    /// Agent tokens, comma-separated [default: one development token made at start].
+    #[arg(long, env = "COBROWSE_AGENT_TOKENS", value_delimiter = ',')]
+    pub agent_tokens: Option<Vec<String>>,
+    /// Seconds a session waits for an agent before it ends [default: 600].
+    #[arg(long, env = "COBROWSE_INACTIVITY_TIMEOUT")]
+    pub inactivity_timeout: Option<u64>,
+    /// Directory of the built wasm bundles [default: dist].
+    #[arg(long, env = "COBROWSE_ASSETS_DIR")]
+    pub assets_dir: Option<PathBuf>,
+    /// Directory of the static pages (demo site, console host page) [default: www].
+    #[arg(long, env = "COBROWSE_WWW_DIR")]
+    pub www_dir: Option<PathBuf>,
+}
+
+/// The file's keys: the same names as the flags, with underscores.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    listen: Option<SocketAddr>,
+    demo_listen: Option<SocketAddr>,
+    data_dir: Option<PathBuf>,
+    public_url: Option<String>,
+    allowed_origins: Option<Vec<String>>,
+    agent_tokens: Option<Vec<String>>,
+    inactivity_timeout: Option<u64>,
+    assets_dir: Option<PathBuf>,
+    www_dir: Option<PathBuf>,
+}
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub demo_listen: Option<SocketAddr>,
+    pub data_dir: PathBuf,
+    /// `None`: derived from the address the relay is bound to.
+    pub public_url: Option<String>,
+    /// `None`: the demo site's origin.
+    pub allowed_origins: Option<Vec<String>>,
+    /// Empty: a development token is made at start.
+    pub agent_tokens: Vec<String>,
+    pub inactivity_timeout: Duration,
+    pub assets_dir: PathBuf,
+    pub www_dir: PathBuf,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            demo_listen: None,
+            data_dir: PathBuf::from("data"),
+            public_url: None,
+            allowed_origins: None,
+            agent_tokens: Vec::new(),
+            inactivity_timeout: Duration::from_secs(600),
+            assets_dir: PathBuf::from("dist"),
+            www_dir: PathBuf::from("www"),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is invalid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid value for {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+impl Config {
+    /// Resolves the configuration: flags and env (already merged by clap) over the file over
+    /// defaults.
+    pub fn load(cli: Cli) -> Result<Self, ConfigError> {
+        let file = match &cli.config {
+            Some(path) => read_file(path)?,
+            None => FileConfig::default(),
+        };
+        let d = Config::default();
+        let config = Config {
+            listen: cli.listen.or(file.listen).unwrap_or(d.listen),
+            demo_listen: cli.demo_listen.or(file.demo_listen),
+            data_dir: cli.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
+            public_url: cli.public_url.or(file.public_url),
+            allowed_origins: cli.allowed_origins.or(file.allowed_origins),
+            agent_tokens: cli.agent_tokens.or(file.agent_tokens).unwrap_or_default(),
+            inactivity_timeout: cli
+                .inactivity_timeout
+                .or(file.inactivity_timeout)
+                .map(Duration::from_secs)
+                .unwrap_or(d.inactivity_timeout),
+            assets_dir: cli.assets_dir.or(file.assets_dir).unwrap_or(d.assets_dir),
+            www_dir: cli.www_dir.or(file.www_dir).unwrap_or(d.www_dir),
+        };
+        config.validate()?;
+        Ok(config)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        if self.inactivity_timeout.is_zero() {
+            return Err(ConfigError::Invalid {
+                key: "inactivity_timeout",
+                message: "must be at least 1 second".into(),
+            });
+        }
+        if let Some(url) = &self.public_url {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::Invalid {
+                    key: "public_url",
+                    message: format!("{url:?} must start with http:// or https://"),
+                });
+            }
+        }
+        if self.agent_tokens.iter().any(|t| t.len() < 16) {
+            return Err(ConfigError::Invalid {
+                key: "agent_tokens",
+                message: "each token needs at least 16 characters".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.message().to_string(),
+    })
+}
+
+/// `*` matches any run of characters; everything else matches itself, case-insensitively.
+pub fn origin_matches(pattern: &str, origin: &str) -> bool {
+    let (p, o) = (pattern.to_ascii_lowercase(), origin.to_ascii_lowercase());
+    let parts: Vec<&str> = p.split('*').collect();
+    if parts.len() == 1 {
+        return p == o;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !o.starts_with(first) || !o[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &o[first.len()..o.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(i) => rest = &rest[i + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> tempfile::NamedTempFile {
+        let f = tempfile::NamedTempFile::new().unwrap();
+        std::fs::write(f.path(), text).unwrap();
+        f
+    }
+
+    #[test]
+    fn defaults_apply_without_file_or_flags() {
+        let c = Config::load(Cli::default()).unwrap();
+        assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+        assert_eq!(c.inactivity_timeout, Duration::from_secs(600));
+        assert!(c.demo_listen.is_none());
+    }
+
+    #[test]
+    fn flags_win_over_the_file() {
+        let f = write("listen = \"127.0.0.1:9000\"\ninactivity_timeout = 30\n");
+        let cli = Cli {
+            config: Some(f.path().into()),
+            listen: Some("127.0.0.1:9001".parse().unwrap()),
+            ..Default::default()
+        };
+        let c = Config::load(cli).unwrap();
+        assert_eq!(c.listen.port(), 9001);
+        assert_eq!(c.inactivity_timeout, Duration::from_secs(30));
+    }
+
+    #[test]
+    fn unknown_keys_and_bad_values_are_named() {
+        let f = write("lisen = \"127.0.0.1:9000\"\n");
+        let err = Config::load(Cli {
+            config: Some(f.path().into()),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("lisen"), "{err}");
+        let f = write("inactivity_timeout = 0\n");
+        let err = Config::load(Cli {
+            config: Some(f.path().into()),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("inactivity_timeout"), "{err}");
+        let err = Config::load(Cli {
+            config: Some("/nonexistent/relay.toml".into()),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("/nonexistent/relay.toml"), "{err}");
+    }
+
+    #[test]
+    fn origin_patterns() {
+        assert!(origin_matches(
+            "https://bank.example",
+            "https://bank.example"
+        ));
+        assert!(origin_matches(
+            "https://*.bank.example",
+            "https://www.bank.example"
+        ));
+        assert!(!origin_matches(
+            "https://*.bank.example",
+            "https://bank.example.evil"
+        ));
+        assert!(origin_matches(
+            "http://127.0.0.1:*",
+            "http://127.0.0.1:4000"
+        ));
+        assert!(!origin_matches(
+            "https://bank.example",
+            "https://evil.example"
+        ));
+        assert!(origin_matches("*", "https://anything"));
+    }
+}

@@ -1,0 +1,82 @@
+//! The relay's HTTP routes: health, the loader script and wasm bundles (for the snippet, with
+//! CORS since customer sites are other origins), the agent console, and the WebSockets.
+
+use axum::extract::State;
+use axum::http::{header, HeaderValue};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use tower_http::cors::CorsLayer;
+use tower_http::services::{ServeDir, ServeFile};
+use tower_http::set_header::SetResponseHeaderLayer;
+
+use crate::state::AppState;
+use crate::ws;
+
+/// The loader the snippet points at. It finds its own `data-cobrowse-url`, imports the customer
+/// module from there and starts it; a failure is reported and never breaks the host page.
+pub const LOADER_JS: &str = r#"(function () {
+  "use strict";
+  var me = document.currentScript;
+  var relay = (me && me.getAttribute("data-cobrowse-url")) || (me && new URL(me.src).origin);
+  if (!relay) { console.error("co-browse: the snippet needs a data-cobrowse-url attribute"); return; }
+  relay = relay.replace(/\/+$/, "");
+  var base = relay + "/assets/master/";
+  import(base + "master_wasm.js")
+    .then(function (m) {
+      return m.default({ module_or_path: base + "master_wasm_bg.wasm" }).then(function () {
+        var go = function () { m.start(relay); };
+        if (document.body) { go(); } else { document.addEventListener("DOMContentLoaded", go); }
+      });
+    })
+    .catch(function (e) { console.error("co-browse could not start:", e); });
+})();
+"#;
+
+pub fn app(state: AppState) -> Router {
+    let config = &state.config;
+    let assets = Router::new()
+        .fallback_service(ServeDir::new(&config.assets_dir))
+        .layer(CorsLayer::permissive());
+    let agent_dir = config.www_dir.join("agent");
+    Router::new()
+        .route("/", get(|| async { Redirect::to("/agent") }))
+        .route("/health", get(health))
+        .route("/cobrowse.js", get(loader).layer(CorsLayer::permissive()))
+        .nest_service("/assets", assets)
+        .route_service("/agent", ServeFile::new(agent_dir.join("index.html")))
+        .nest_service("/agent/", ServeDir::new(agent_dir))
+        .route("/ws/customer", get(ws::customer))
+        .route("/ws/agent", get(ws::agent))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ))
+        .with_state(state)
+}
+
+async fn health(State(state): State<AppState>) -> Json<serde_health::Health> {
+    Json(serde_health::Health {
+        status: "ok",
+        live_sessions: state.registry.len(),
+    })
+}
+
+async fn loader() -> Response {
+    (
+        [
+            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
+            (header::CACHE_CONTROL, "no-cache"),
+        ],
+        LOADER_JS,
+    )
+        .into_response()
+}
+
+mod serde_health {
+    #[derive(serde::Serialize)]
+    pub struct Health {
+        pub status: &'static str,
+        pub live_sessions: usize,
+    }
+}

@@ -1,0 +1,159 @@
+//! The co-browse relay: routes end-to-end sealed frames between a customer and an agent, runs
+//! the session lifecycle, authenticates agents, stores session records in SQLite and serves the
+//! loader, the wasm bundles, the agent console and (optionally) the demo website.
+//!
+//! Everything lives behind [`run`]; the binary only parses flags. Tests call [`run`] with
+//! listeners on port 0.
+
+pub mod config;
+pub mod demo;
+pub mod error;
+pub mod http;
+pub mod sessions;
+pub mod state;
+pub mod store;
+pub mod ws;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use shared_protocol::EndReason;
+use tokio::net::TcpListener;
+
+pub use config::{Cli, Config, ConfigError};
+pub use http::app;
+pub use state::{AppState, Shared};
+
+use crate::sessions::Registry;
+use crate::store::{SessionStore, SqliteStore};
+
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    #[error("cannot open the session store: {0}")]
+    Store(#[from] store::StoreError),
+    #[error("server error: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What [`run`] tells the caller once it is listening.
+#[derive(Debug, Clone)]
+pub struct Started {
+    pub relay_url: String,
+    pub demo_url: Option<String>,
+    /// The agent console URL, with the development token when one was made.
+    pub agent_url: String,
+    pub dev_token: Option<String>,
+}
+
+/// Builds the shared state for a relay bound to `listener` (and the demo to `demo`).
+pub fn build_state(
+    config: Config,
+    relay_addr: std::net::SocketAddr,
+    demo_addr: Option<std::net::SocketAddr>,
+    store: Arc<dyn SessionStore>,
+) -> (AppState, Started) {
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{relay_addr}"))
+        .trim_end_matches('/')
+        .to_string();
+    let demo_url = demo_addr.map(|a| format!("http://{a}"));
+    let allowed_origins = config.allowed_origins.clone().unwrap_or_else(|| {
+        let mut v: Vec<String> = demo_url.iter().cloned().collect();
+        if let Some(a) = demo_addr.filter(|a| a.ip().is_loopback()) {
+            v.push(format!("http://localhost:{}", a.port()));
+        }
+        v
+    });
+    let (agent_tokens, dev_token) = if config.agent_tokens.is_empty() {
+        let token = format!("dev-{}", uuid::Uuid::new_v4().simple());
+        (vec![(token.clone(), "dev-agent".to_string())], Some(token))
+    } else {
+        let tokens = config
+            .agent_tokens
+            .iter()
+            .enumerate()
+            .map(|(i, t)| (t.clone(), format!("agent-{}", i + 1)))
+            .collect();
+        (tokens, None)
+    };
+    let agent_url = match &dev_token {
+        Some(t) => format!("{public_url}/agent#token={t}"),
+        None => format!("{public_url}/agent"),
+    };
+    let started = Started {
+        relay_url: public_url.clone(),
+        demo_url,
+        agent_url,
+        dev_token,
+    };
+    let state = Arc::new(Shared {
+        config,
+        public_url,
+        allowed_origins,
+        agent_tokens,
+        registry: Registry::default(),
+        store,
+    });
+    (state, started)
+}
+
+/// Runs the relay (and the demo site, when `demo` is given) until `shutdown` resolves; then
+/// every live session ends with [`EndReason::Shutdown`] and both sides are told.
+/// `on_started` is called once the listeners are ready.
+pub async fn run(
+    listener: TcpListener,
+    demo: Option<TcpListener>,
+    config: Config,
+    on_started: impl FnOnce(&Started),
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), RunError> {
+    let store: Arc<dyn SessionStore> = Arc::new(SqliteStore::open(&config.data_dir)?);
+    let demo_addr = demo.as_ref().map(|d| d.local_addr()).transpose()?;
+    let (state, started) = build_state(config, listener.local_addr()?, demo_addr, store);
+    let loader = state.config.assets_dir.join("master/master_wasm.js");
+    if !loader.exists() {
+        tracing::warn!(path = %loader.display(), "wasm bundles not found; build them with `make run`");
+    }
+    if state.allowed_origins.is_empty() {
+        tracing::warn!("allowed_origins is empty: no customer can start a session");
+    }
+
+    let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
+    let demo_task = demo.map(|listener| {
+        let app = demo::app(state.config.www_dir.join("demo"), state.public_url.clone());
+        let mut stop = stop_rx.clone();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await
+        })
+    });
+    on_started(&started);
+
+    let sessions = state.clone();
+    let relay = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+        shutdown.await;
+        tracing::info!("shutting down");
+        for s in sessions.registry.all() {
+            sessions.end(&s, EndReason::Shutdown);
+        }
+        let _ = stop_tx.send(true);
+        // Let the send tasks deliver the shutdown notices.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    });
+    // Upgraded WebSockets are not tracked by graceful shutdown; sessions were ended above.
+    relay.await?;
+    if let Some(task) = demo_task {
+        if let Ok(result) = task.await {
+            result?;
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,56 @@
+//! `cobrowse-relay`: parses flags, binds the listeners, prints the URLs and runs the relay.
+
+use clap::Parser;
+use cobrowse_relay::{run, Cli, Config};
+use tokio::net::TcpListener;
+
+#[tokio::main]
+async fn main() {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("COBROWSE_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    if let Err(e) = serve(Cli::parse()).await {
+        eprintln!("cobrowse-relay: {e}");
+        std::process::exit(1);
+    }
+}
+
+async fn serve(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let config = Config::load(cli)?;
+    let bind = |addr| async move {
+        TcpListener::bind(addr)
+            .await
+            .map_err(|e| format!("cannot listen on {addr}: {e}"))
+    };
+    let listener = bind(config.listen).await?;
+    let demo = match config.demo_listen {
+        Some(addr) => Some(bind(addr).await?),
+        None => None,
+    };
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    run(
+        listener,
+        demo,
+        config,
+        |s| {
+            println!();
+            println!("  Co-browse relay:   {}", s.relay_url);
+            if let Some(demo) = &s.demo_url {
+                println!("  Demo website:      {demo}/   (the customer's side)");
+            }
+            println!("  Agent console:     {}", s.agent_url);
+            if s.dev_token.is_some() {
+                println!("                     (development token; set agent_tokens for real use)");
+            }
+            println!();
+        },
+        shutdown,
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,81 @@
+//! The one state struct shared by every handler: resolved configuration, live sessions and the
+//! store.
+
+use std::sync::Arc;
+
+use shared_protocol::EndReason;
+use tracing::Instrument;
+
+use crate::config::{origin_matches, Config};
+use crate::sessions::{Registry, Session};
+use crate::store::{now_millis, SessionStore, StoreError};
+
+pub type AppState = Arc<Shared>;
+
+pub struct Shared {
+    pub config: Config,
+    /// The URL browsers use to reach the relay, without a trailing slash.
+    pub public_url: String,
+    /// Origins customers may connect from (patterns).
+    pub allowed_origins: Vec<String>,
+    /// (token, agent id) pairs.
+    pub agent_tokens: Vec<(String, String)>,
+    pub registry: Registry,
+    pub store: Arc<dyn SessionStore>,
+}
+
+impl Shared {
+    /// Runs a store write off the async runtime; failures are logged, never fatal to a session.
+    pub fn persist(
+        &self,
+        span: &tracing::Span,
+        what: &'static str,
+        f: impl FnOnce(&dyn SessionStore) -> Result<(), StoreError> + Send + 'static,
+    ) {
+        let store = self.store.clone();
+        let span = span.clone();
+        tokio::spawn(
+            async move {
+                match tokio::task::spawn_blocking(move || f(store.as_ref())).await {
+                    Ok(Ok(())) => {}
+                    Ok(Err(e)) => tracing::error!(error = %e, "could not store {what}"),
+                    Err(e) => tracing::error!(error = %e, "store task failed for {what}"),
+                }
+            }
+            .instrument(span),
+        );
+    }
+
+    /// Ends a session (once) and records why.
+    pub fn end(&self, session: &Arc<Session>, reason: EndReason) {
+        if self.registry.end(session, reason) {
+            tracing::info!(parent: &session.span, reason = reason.as_str(), "session ended");
+            let id = session.id;
+            self.persist(&session.span, "session end", move |s| {
+                s.mark_ended(id, now_millis(), reason)
+            });
+        }
+    }
+
+    /// The agent id for a presented token, comparing in constant time.
+    pub fn agent_for_token(&self, token: &str) -> Option<String> {
+        self.agent_tokens
+            .iter()
+            .find(|(t, _)| constant_time_eq(t.as_bytes(), token.as_bytes()))
+            .map(|(_, id)| id.clone())
+    }
+
+    pub fn origin_allowed(&self, origin: Option<&str>) -> bool {
+        let Some(origin) = origin else { return false };
+        self.allowed_origins
+            .iter()
+            .any(|pattern| origin_matches(pattern, origin))
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}

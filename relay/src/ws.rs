@@ -1,0 +1,350 @@
+//! The two WebSocket endpoints. Each connection is split into a send task (draining a bounded
+//! queue into the socket) and a receive loop (decoding envelopes and acting on them), as in the
+//! axum examples. A malformed frame closes that one socket with a reason; nothing else is hurt.
+
+use std::sync::Arc;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use shared_protocol::{
+    AgentMsg, CustomerMsg, DecodeError, Delivery, Direction, EndReason, Envelope, ErrorCode,
+    RelayMsg,
+};
+use tokio::sync::{mpsc, watch};
+use tracing::Instrument;
+
+use crate::error::HttpError;
+use crate::sessions::{JoinError, Outbox, Outgoing, Session, Side, QUEUE_LEN};
+use crate::state::AppState;
+use crate::store::{now_millis, SessionRecord};
+
+/// Close codes: normal end, policy (auth, origin), protocol (bad frames).
+const CLOSE_NORMAL: u16 = 1000;
+const CLOSE_PROTOCOL: u16 = 1002;
+const CLOSE_POLICY: u16 = 1008;
+
+pub async fn customer(
+    ws: WebSocketUpgrade,
+    headers: HeaderMap,
+    State(state): State<AppState>,
+) -> Result<Response, HttpError> {
+    let origin = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    if !state.origin_allowed(origin) {
+        tracing::warn!(?origin, "customer refused: origin not allowed");
+        return Err(HttpError::OriginNotAllowed(origin.unwrap_or("").into()));
+    }
+    let user_agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    Ok(ws
+        .on_upgrade(move |socket| async move {
+            let (tx, sender) = spawn_sender(socket);
+            customer_loop(sender, tx, state, user_agent).await;
+        })
+        .into_response())
+}
+
+pub async fn agent(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    ws.on_upgrade(move |socket| async move {
+        let (tx, receiver) = spawn_sender(socket);
+        agent_loop(receiver, tx, state).await;
+    })
+}
+
+/// Splits the socket: a task writes queued frames; the caller keeps the read half.
+fn spawn_sender(socket: WebSocket) -> (Outbox, SplitStream<WebSocket>) {
+    let (sink, stream) = socket.split();
+    let (tx, rx) = mpsc::channel(QUEUE_LEN);
+    tokio::spawn(send_loop(sink, rx).in_current_span());
+    (tx, stream)
+}
+
+async fn send_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: mpsc::Receiver<Outgoing>) {
+    while let Some(out) = rx.recv().await {
+        let result = match out {
+            Outgoing::Frame(bytes) => sink.send(Message::Binary(bytes.into())).await,
+            Outgoing::Close { code, reason } => {
+                let frame = CloseFrame {
+                    code,
+                    reason: reason.into(),
+                };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+                break;
+            }
+        };
+        if result.is_err() {
+            break;
+        }
+    }
+    let _ = sink.close().await;
+}
+
+/// One decoded frame, or why the connection must stop reading.
+enum Next<M> {
+    Frame(Envelope<M>),
+    Bad(DecodeError),
+    Text,
+    Gone,
+}
+
+async fn next_frame<M: Direction>(
+    stream: &mut SplitStream<WebSocket>,
+    ended: &mut Option<watch::Receiver<bool>>,
+) -> Next<M> {
+    loop {
+        let msg = match ended {
+            Some(rx) => tokio::select! {
+                m = stream.next() => m,
+                _ = rx.wait_for(|e| *e) => return Next::Gone,
+            },
+            None => stream.next().await,
+        };
+        return match msg {
+            Some(Ok(Message::Binary(bytes))) => match Envelope::<M>::decode(&bytes) {
+                Ok(env) => Next::Frame(env),
+                Err(e) => Next::Bad(e),
+            },
+            Some(Ok(Message::Text(_))) => Next::Text,
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Next::Gone,
+        };
+    }
+}
+
+fn error_frame(session: u32, code: ErrorCode, message: String) -> Outgoing {
+    let msg = RelayMsg::Error { code, message };
+    Outgoing::Frame(Envelope::new(session, Delivery::Reliable, 0, msg).encode())
+}
+
+/// Tells the client why and closes its socket.
+async fn refuse(tx: &Outbox, session: u32, code: ErrorCode, message: String, close: u16) {
+    let _ = tx.send(error_frame(session, code, message.clone())).await;
+    let _ = tx
+        .send(Outgoing::Close {
+            code: close,
+            reason: message,
+        })
+        .await;
+}
+
+/// The reason sent with a bad frame: what was wrong, in the protocol's words.
+fn bad_frame(tx: &Outbox, session: u32, why: String) -> impl std::future::Future<Output = ()> + '_ {
+    tracing::warn!(%why, "bad frame; closing the socket");
+    refuse(tx, session, ErrorCode::BadFrame, why, CLOSE_PROTOCOL)
+}
+
+async fn customer_loop(
+    mut stream: SplitStream<WebSocket>,
+    tx: Outbox,
+    state: AppState,
+    user_agent: String,
+) {
+    let mut session: Option<Arc<Session>> = None;
+    let mut ended = None;
+    loop {
+        let routing = session.as_ref().map_or(0, |s| s.routing);
+        let env = match next_frame::<CustomerMsg>(&mut stream, &mut ended).await {
+            Next::Frame(env) => env,
+            Next::Bad(e) => break bad_frame(&tx, routing, e.to_string()).await,
+            Next::Text => {
+                break bad_frame(
+                    &tx,
+                    routing,
+                    "text frames are not part of the protocol".into(),
+                )
+                .await
+            }
+            Next::Gone => break,
+        };
+        match (env.msg, &session) {
+            (
+                CustomerMsg::Create {
+                    page,
+                    user_agent: ua,
+                },
+                None,
+            ) => {
+                let Some(s) = state.registry.create(tx.clone()) else {
+                    let msg = "the server has no free session codes; try again shortly".into();
+                    break refuse(&tx, 0, ErrorCode::CodesExhausted, msg, CLOSE_NORMAL).await;
+                };
+                tracing::info!(parent: &s.span, url = %page.url, "session created");
+                let ua = if ua.is_empty() {
+                    user_agent.clone()
+                } else {
+                    ua
+                };
+                let record = SessionRecord {
+                    id: s.id,
+                    routing: s.routing,
+                    created_at: now_millis(),
+                    user_agent: ua,
+                    first_url: page.url,
+                    agent_id: None,
+                    joined_at: None,
+                    ended_at: None,
+                    end_reason: None,
+                };
+                state.persist(&s.span, "session", move |store| store.create(&record));
+                s.tell(
+                    Side::Customer,
+                    RelayMsg::Created {
+                        session_id: *s.id.as_bytes(),
+                        routing: s.routing,
+                    },
+                );
+                spawn_inactivity_timer(state.clone(), s.clone());
+                ended = Some(s.ended());
+                session = Some(s);
+            }
+            (CustomerMsg::Create { .. }, Some(s)) => {
+                let _ = tx.try_send(error_frame(
+                    s.routing,
+                    ErrorCode::BadFrame,
+                    "this socket already has a session".into(),
+                ));
+            }
+            (CustomerMsg::Sealed(payload), Some(s)) => {
+                if !s
+                    .forward(Side::Customer, env.delivery, env.seq, payload)
+                    .await
+                {
+                    let _ = tx.try_send(error_frame(
+                        s.routing,
+                        ErrorCode::NotInSession,
+                        "no agent has joined yet".into(),
+                    ));
+                }
+            }
+            (CustomerMsg::PageVisit(page), Some(s)) => {
+                tracing::info!(parent: &s.span, url = %page.url, "page visit");
+            }
+            (CustomerMsg::Exit, Some(s)) => {
+                state.end(s, EndReason::CustomerExit);
+                break;
+            }
+            (CustomerMsg::Heartbeat, _) => {}
+            (_, None) => {
+                let _ = tx.try_send(error_frame(
+                    0,
+                    ErrorCode::NotInSession,
+                    "create a session first".into(),
+                ));
+            }
+        }
+    }
+    if let Some(s) = session {
+        // A customer gone without saying goodbye ends the session (no-op if already ended).
+        state.end(&s, EndReason::Disconnect);
+    }
+}
+
+async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, state: AppState) {
+    let mut session: Option<Arc<Session>> = None;
+    let mut ended = None;
+    loop {
+        let routing = session.as_ref().map_or(0, |s| s.routing);
+        let env = match next_frame::<AgentMsg>(&mut stream, &mut ended).await {
+            Next::Frame(env) => env,
+            Next::Bad(e) => break bad_frame(&tx, routing, e.to_string()).await,
+            Next::Text => {
+                break bad_frame(
+                    &tx,
+                    routing,
+                    "text frames are not part of the protocol".into(),
+                )
+                .await
+            }
+            Next::Gone => break,
+        };
+        match (env.msg, &session) {
+            (AgentMsg::Join { token, routing }, None) => {
+                let Some(agent_id) = state.agent_for_token(&token) else {
+                    tracing::warn!("agent refused: bad token");
+                    let msg = "the agent token is not valid".into();
+                    break refuse(&tx, 0, ErrorCode::Unauthorized, msg, CLOSE_POLICY).await;
+                };
+                match state.registry.join(routing, &agent_id, tx.clone()) {
+                    Ok(s) => {
+                        tracing::info!(parent: &s.span, agent = %agent_id, "agent joined");
+                        let id = s.id;
+                        let agent = agent_id.clone();
+                        state.persist(&s.span, "join", move |store| {
+                            store.mark_joined(id, &agent, now_millis())
+                        });
+                        s.tell(
+                            Side::Agent,
+                            RelayMsg::Joined {
+                                session_id: *s.id.as_bytes(),
+                            },
+                        );
+                        s.tell(Side::Customer, RelayMsg::AgentJoined);
+                        ended = Some(s.ended());
+                        session = Some(s);
+                    }
+                    Err(e) => {
+                        // The socket stays open: the agent may have mistyped the code.
+                        let code = match e {
+                            JoinError::UnknownCode => ErrorCode::UnknownCode,
+                            JoinError::AlreadyJoined => ErrorCode::AlreadyJoined,
+                        };
+                        let _ = tx.send(error_frame(0, code, e.to_string())).await;
+                    }
+                }
+            }
+            (AgentMsg::Join { .. }, Some(s)) => {
+                let _ = tx.try_send(error_frame(
+                    s.routing,
+                    ErrorCode::AlreadyJoined,
+                    "this socket is already in a session".into(),
+                ));
+            }
+            (AgentMsg::Sealed(payload), Some(s)) => {
+                s.forward(Side::Agent, env.delivery, env.seq, payload).await;
+            }
+            (AgentMsg::Exit, Some(s)) => {
+                state.end(s, EndReason::AgentExit);
+                break;
+            }
+            (AgentMsg::Heartbeat, _) => {}
+            (_, None) => {
+                let _ = tx.try_send(error_frame(
+                    0,
+                    ErrorCode::NotInSession,
+                    "join a session first".into(),
+                ));
+            }
+        }
+    }
+    if let Some(s) = session {
+        state.end(&s, EndReason::Disconnect);
+    }
+}
+
+/// Ends the session if no agent has joined within `inactivity_timeout`.
+fn spawn_inactivity_timer(state: AppState, session: Arc<Session>) {
+    let timeout = state.config.inactivity_timeout;
+    let span = session.span.clone();
+    tokio::spawn(
+        async move {
+            let mut ended = session.ended();
+            tokio::select! {
+                _ = tokio::time::sleep(timeout) => {
+                    if session.phase() == crate::sessions::Phase::Waiting {
+                        state.end(&session, EndReason::Inactivity);
+                    }
+                }
+                _ = ended.wait_for(|e| *e) => {}
+            }
+        }
+        .instrument(span),
+    );
+}

@@ -1,0 +1,127 @@
+//! Control messages: the part of the protocol the relay reads. They say who creates, joins and
+//! leaves a session; everything about the page itself goes in `Sealed` payloads, opaque here.
+
+use serde::{Deserialize, Serialize};
+
+use crate::envelope::Direction;
+use crate::Role;
+
+/// A page the customer is on, for the session history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageInfo {
+    pub url: String,
+    pub title: String,
+}
+
+/// What the customer's browser sends to the relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CustomerMsg {
+    /// Start a new session; the relay answers [`RelayMsg::Created`].
+    Create {
+        page: PageInfo,
+        user_agent: String,
+    },
+    /// Page content for the agent; the relay forwards it as it is.
+    Sealed(Vec<u8>),
+    /// The customer is on a new page (history metadata).
+    PageVisit(PageInfo),
+    /// The customer ends the session.
+    Exit,
+    Heartbeat,
+}
+
+/// What the agent console sends to the relay.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AgentMsg {
+    /// Join the session with this routing part; the secret part of the code stays in the browser.
+    Join {
+        token: String,
+        routing: u32,
+    },
+    /// A message for the customer's browser; the relay forwards it as it is.
+    Sealed(Vec<u8>),
+    /// The agent ends the session.
+    Exit,
+    Heartbeat,
+}
+
+/// What the relay sends to either side.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RelayMsg {
+    /// To the customer: the session exists; show the code with this routing part.
+    Created { session_id: [u8; 16], routing: u32 },
+    /// To the agent: you are in the session.
+    Joined { session_id: [u8; 16] },
+    /// To the customer: an agent joined.
+    AgentJoined,
+    /// From the other side, forwarded unread (same `seq` and delivery class as sent).
+    Sealed(Vec<u8>),
+    /// The session is over; the socket closes after this.
+    Ended { reason: EndReason },
+    /// The last request was refused; the socket stays usable unless the error says otherwise.
+    Error { code: ErrorCode, message: String },
+}
+
+impl Direction for CustomerMsg {
+    const ROLE: Role = Role::Customer;
+}
+impl Direction for AgentMsg {
+    const ROLE: Role = Role::Agent;
+}
+impl Direction for RelayMsg {
+    const ROLE: Role = Role::Relay;
+}
+
+/// Why a session ended; both sides are told.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum EndReason {
+    CustomerExit,
+    AgentExit,
+    Inactivity,
+    Disconnect,
+    AgentBusy,
+    VerificationFailed,
+    Shutdown,
+}
+
+impl EndReason {
+    /// Stable name used in storage, logs and the API.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            EndReason::CustomerExit => "customer_exit",
+            EndReason::AgentExit => "agent_exit",
+            EndReason::Inactivity => "inactivity",
+            EndReason::Disconnect => "disconnect",
+            EndReason::AgentBusy => "agent_busy",
+            EndReason::VerificationFailed => "verification_failed",
+            EndReason::Shutdown => "shutdown",
+        }
+    }
+
+    /// What a person reads when the session ends.
+    pub fn describe(&self) -> &'static str {
+        match self {
+            EndReason::CustomerExit => "the customer ended the session",
+            EndReason::AgentExit => "the agent ended the session",
+            EndReason::Inactivity => "no agent joined in time",
+            EndReason::Disconnect => "the other side disconnected",
+            EndReason::AgentBusy => "the agent is busy with another session",
+            EndReason::VerificationFailed => "the code could not be verified",
+            EndReason::Shutdown => "the co-browse server is shutting down",
+        }
+    }
+}
+
+/// Why a request was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ErrorCode {
+    BadFrame,
+    UnsupportedVersion,
+    Unauthorized,
+    UnknownCode,
+    SessionEnded,
+    AlreadyJoined,
+    NotInSession,
+    OriginNotAllowed,
+    CodesExhausted,
+}

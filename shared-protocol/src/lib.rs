@@ -1,0 +1,21 @@
+//! The co-browse wire protocol, shared by the customer module, the agent console and the relay.
+//!
+//! - [`envelope`]: one binary frame = one [`Envelope`]: version, session, sender role, delivery
+//!   class, sequence number and a message whose type names its direction.
+//! - [`control`]: what each side says to the relay ([`CustomerMsg`], [`AgentMsg`], [`RelayMsg`]).
+//! - [`page`]: what the customer's page looks like (snapshots and mutation batches). It travels
+//!   inside `Sealed` payloads, which the relay routes without reading.
+//! - [`code`]: the 9-digit join code, split into a routing part and a secret part.
+//!
+//! Decoding never panics: every malformed input is a [`DecodeError`].
+
+pub mod code;
+pub mod control;
+pub mod envelope;
+pub mod error;
+pub mod page;
+
+pub use code::JoinCode;
+pub use control::{AgentMsg, CustomerMsg, EndReason, ErrorCode, PageInfo, RelayMsg};
+pub use envelope::{Delivery, Direction, Envelope, Role, MAX_FRAME_LEN, PROTOCOL_VERSION};
+pub use error::DecodeError;

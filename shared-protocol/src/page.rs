@@ -1,0 +1,148 @@
+//! Page content: what the customer's page looks like, as the agent's viewer rebuilds it.
+//!
+//! Travels only inside sealed frames. A document is described by a full [`Snapshot`] per epoch
+//! (every page load starts a new one), then by ordered [`MutationBatch`]es. Nodes are named by
+//! numeric ids that are stable within an epoch; id 0 is the document itself.
+//!
+//! Trees are sent flat (pre-order lists with parent ids), so neither encoding nor decoding
+//! recurses: a deeply nested page cannot overflow the small wasm stack.
+
+use serde::{Deserialize, Serialize};
+
+/// A node id within one epoch. [`DOCUMENT`] is the document node.
+pub type NodeId = u32;
+pub const DOCUMENT: NodeId = 0;
+
+/// What the customer's browser sends inside sealed frames.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum CustomerPageMsg {
+    Snapshot(Snapshot),
+    Mutations(MutationBatch),
+}
+
+/// What the agent's console sends inside sealed frames.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AgentPageMsg {
+    /// The viewer lost track (a gap, an unknown id): send a fresh snapshot.
+    Resync { reason: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Viewport {
+    pub width: u32,
+    pub height: u32,
+}
+
+/// The whole document at one moment.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub epoch: u32,
+    pub url: String,
+    pub title: String,
+    pub viewport: Viewport,
+    /// Pre-order: each node is appended as the last child of its parent.
+    pub nodes: Vec<NodeAdd>,
+    /// Form state that is not in the DOM (values typed, boxes checked).
+    pub form: Vec<FormValue>,
+}
+
+/// One node, appended as the last child of `parent`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NodeAdd {
+    pub id: NodeId,
+    pub parent: NodeId,
+    pub data: NodeData,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum NodeData {
+    Doctype {
+        name: String,
+        public_id: String,
+        system_id: String,
+    },
+    Element {
+        tag: String,
+        ns: Namespace,
+        attrs: Vec<(String, String)>,
+    },
+    Text(String),
+    Comment(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Namespace {
+    Html,
+    Svg,
+    MathMl,
+}
+
+impl Namespace {
+    pub fn uri(&self) -> &'static str {
+        match self {
+            Namespace::Html => "http://www.w3.org/1999/xhtml",
+            Namespace::Svg => "http://www.w3.org/2000/svg",
+            Namespace::MathMl => "http://www.w3.org/1998/Math/MathML",
+        }
+    }
+
+    pub fn from_uri(uri: Option<&str>) -> Self {
+        match uri {
+            Some("http://www.w3.org/2000/svg") => Namespace::Svg,
+            Some("http://www.w3.org/1998/Math/MathML") => Namespace::MathMl,
+            _ => Namespace::Html,
+        }
+    }
+}
+
+/// Changes since the previous batch (or the snapshot) of the same epoch, applied in field order:
+/// removes, adds, attributes, texts, form values.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MutationBatch {
+    pub epoch: u32,
+    pub removes: Vec<NodeId>,
+    pub adds: Vec<SubtreeAdd>,
+    pub attrs: Vec<AttrChange>,
+    pub texts: Vec<TextChange>,
+    pub form: Vec<FormValue>,
+}
+
+impl MutationBatch {
+    pub fn is_empty(&self) -> bool {
+        self.removes.is_empty()
+            && self.adds.is_empty()
+            && self.attrs.is_empty()
+            && self.texts.is_empty()
+            && self.form.is_empty()
+    }
+}
+
+/// A subtree inserted into the document: `nodes[0]` goes into its parent before `before`
+/// (at the end when `None`); the rest are appended to their parents in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SubtreeAdd {
+    pub before: Option<NodeId>,
+    pub nodes: Vec<NodeAdd>,
+}
+
+/// `value: None` removes the attribute.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttrChange {
+    pub id: NodeId,
+    pub name: String,
+    pub value: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TextChange {
+    pub id: NodeId,
+    pub text: String,
+}
+
+/// The live state of a form control (the `value` and `checked` properties, not attributes).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FormValue {
+    pub id: NodeId,
+    pub value: String,
+    pub checked: bool,
+}

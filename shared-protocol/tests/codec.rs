@@ -1,0 +1,171 @@
+//! Round trips and hostile input for every decoder of the protocol.
+
+use proptest::prelude::*;
+use shared_protocol::envelope::{decode_payload, encode_payload};
+use shared_protocol::page::*;
+use shared_protocol::*;
+
+fn customer(seq: u64, msg: CustomerMsg) -> Envelope<CustomerMsg> {
+    Envelope::new(42, Delivery::Reliable, seq, msg)
+}
+
+#[test]
+fn control_messages_round_trip() {
+    let msgs = vec![
+        customer(
+            1,
+            CustomerMsg::Create {
+                page: PageInfo {
+                    url: "https://bank.example/".into(),
+                    title: "Home".into(),
+                },
+                user_agent: "UA".into(),
+            },
+        ),
+        customer(2, CustomerMsg::Sealed(vec![1, 2, 3])),
+        customer(3, CustomerMsg::Exit),
+    ];
+    for m in msgs {
+        let bytes = m.encode();
+        assert_eq!(Envelope::<CustomerMsg>::decode(&bytes).unwrap(), m);
+    }
+    let r = Envelope::new(
+        7,
+        Delivery::Reliable,
+        9,
+        RelayMsg::Ended {
+            reason: EndReason::AgentBusy,
+        },
+    );
+    assert_eq!(Envelope::<RelayMsg>::decode(&r.encode()).unwrap(), r);
+}
+
+#[test]
+fn empty_truncated_and_trailing_frames_are_typed_errors() {
+    assert_eq!(
+        Envelope::<CustomerMsg>::decode(&[]),
+        Err(DecodeError::Empty)
+    );
+    let bytes = customer(5, CustomerMsg::Sealed(vec![9; 100])).encode();
+    for cut in 1..bytes.len() {
+        assert!(Envelope::<CustomerMsg>::decode(&bytes[..cut]).is_err());
+    }
+    let mut longer = bytes.clone();
+    longer.push(0);
+    assert_eq!(
+        Envelope::<CustomerMsg>::decode(&longer),
+        Err(DecodeError::TrailingBytes(1))
+    );
+}
+
+#[test]
+fn another_version_is_refused_by_name() {
+    let mut m = customer(1, CustomerMsg::Exit);
+    m.version = PROTOCOL_VERSION + 1;
+    let bytes = postcard::to_allocvec(&m).unwrap();
+    assert_eq!(
+        Envelope::<CustomerMsg>::decode(&bytes),
+        Err(DecodeError::UnsupportedVersion {
+            got: PROTOCOL_VERSION + 1,
+            supported: PROTOCOL_VERSION
+        })
+    );
+}
+
+#[test]
+fn a_frame_for_another_endpoint_is_refused() {
+    let bytes = customer(1, CustomerMsg::Exit).encode();
+    assert_eq!(
+        Envelope::<AgentMsg>::decode(&bytes),
+        Err(DecodeError::WrongRole {
+            got: Role::Customer,
+            expected: Role::Agent
+        })
+    );
+}
+
+#[test]
+fn an_unknown_kind_is_named() {
+    // version 1, role Customer, session 0, Reliable, seq 1, message kind 200.
+    let bytes = [1u8, 0, 0, 0, 1, 200, 1];
+    assert_eq!(
+        Envelope::<CustomerMsg>::decode(&bytes),
+        Err(DecodeError::UnknownKind)
+    );
+}
+
+#[test]
+fn oversized_frames_are_refused_before_decoding() {
+    let big = vec![1u8; MAX_FRAME_LEN + 1];
+    assert!(matches!(
+        Envelope::<CustomerMsg>::decode(&big),
+        Err(DecodeError::Oversized { .. })
+    ));
+}
+
+#[test]
+fn page_snapshot_round_trips() {
+    let snap = CustomerPageMsg::Snapshot(Snapshot {
+        epoch: 1,
+        url: "http://a/".into(),
+        title: "t".into(),
+        viewport: Viewport {
+            width: 800,
+            height: 600,
+        },
+        nodes: vec![
+            NodeAdd {
+                id: 1,
+                parent: DOCUMENT,
+                data: NodeData::Element {
+                    tag: "html".into(),
+                    ns: Namespace::Html,
+                    attrs: vec![("lang".into(), "en".into())],
+                },
+            },
+            NodeAdd {
+                id: 2,
+                parent: 1,
+                data: NodeData::Text("hello".into()),
+            },
+        ],
+        form: vec![FormValue {
+            id: 2,
+            value: "x".into(),
+            checked: false,
+        }],
+    });
+    let bytes = encode_payload(&snap);
+    assert_eq!(decode_payload::<CustomerPageMsg>(&bytes).unwrap(), snap);
+}
+
+proptest! {
+    #[test]
+    fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let _ = Envelope::<CustomerMsg>::decode(&bytes);
+        let _ = Envelope::<AgentMsg>::decode(&bytes);
+        let _ = Envelope::<RelayMsg>::decode(&bytes);
+        let _ = decode_payload::<CustomerPageMsg>(&bytes);
+        let _ = decode_payload::<AgentPageMsg>(&bytes);
+    }
+
+    #[test]
+    fn sealed_frames_round_trip(session in any::<u32>(), seq in any::<u64>(),
+                                payload in proptest::collection::vec(any::<u8>(), 0..512)) {
+        let m = Envelope::new(session, Delivery::Ephemeral, seq, AgentMsg::Sealed(payload));
+        prop_assert_eq!(Envelope::<AgentMsg>::decode(&m.encode()).unwrap(), m);
+    }
+
+    #[test]
+    fn mutation_batches_round_trip(text in ".{0,40}", id in any::<u32>(), before in any::<Option<u32>>()) {
+        let batch = CustomerPageMsg::Mutations(MutationBatch {
+            epoch: 3,
+            removes: vec![id],
+            adds: vec![SubtreeAdd { before, nodes: vec![NodeAdd { id, parent: 1, data: NodeData::Text(text.clone()) }] }],
+            attrs: vec![AttrChange { id, name: "class".into(), value: None }],
+            texts: vec![TextChange { id, text }],
+            form: vec![],
+        });
+        prop_assert_eq!(decode_payload::<CustomerPageMsg>(&encode_payload(&batch)).unwrap(), batch);
+    }
+}
