@@ -44,8 +44,9 @@ pub fn app(state: AppState) -> Router {
         .route("/health", get(health))
         .route("/cobrowse.js", get(loader).layer(CorsLayer::permissive()))
         .nest_service("/assets", assets)
+        // `/agent` is the console's page; its own files are under `/console/`.
         .route_service("/agent", ServeFile::new(agent_dir.join("index.html")))
-        .nest_service("/agent/", ServeDir::new(agent_dir))
+        .nest_service("/console", ServeDir::new(agent_dir))
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))
         .layer(SetResponseHeaderLayer::if_not_present(

@@ -135,10 +135,10 @@ pub async fn run(
                 .await
         })
     });
-    on_started(&started);
-
     let sessions = state.clone();
-    let relay = axum::serve(listener, app(state)).with_graceful_shutdown(async move {
+    let router = app(state);
+    on_started(&started);
+    let relay = axum::serve(listener, router).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down");
         for s in sessions.registry.all() {

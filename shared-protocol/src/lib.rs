@@ -14,6 +14,7 @@ pub mod control;
 pub mod envelope;
 pub mod error;
 pub mod page;
+pub mod safety;
 
 pub use code::JoinCode;
 pub use control::{AgentMsg, CustomerMsg, EndReason, ErrorCode, PageInfo, RelayMsg};

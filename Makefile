@@ -1,0 +1,44 @@
+# The two commands of the README: `make run` and `make test`. Both install what is missing first.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+
+RELAY_LISTEN ?= 127.0.0.1:8080
+DEMO_LISTEN ?= 127.0.0.1:8081
+DATA_DIR ?= data
+WASM_PROFILE := wasm-release
+WASM_OUT := target/wasm32-unknown-unknown/$(WASM_PROFILE)
+
+.PHONY: run test setup setup-test wasm lint test-native test-browser relay
+
+## run: build everything and start the relay with the demo site and the agent console
+run: setup wasm
+	cargo build --release -p cobrowse-relay
+	./target/release/cobrowse-relay --listen $(RELAY_LISTEN) --demo-listen $(DEMO_LISTEN) --data-dir $(DATA_DIR)
+
+## test: every test: formatting, lints, native, browser (wasm-bindgen-test) and end-to-end
+test: setup-test wasm lint test-native test-browser
+
+setup:
+	./scripts/setup.sh
+
+setup-test:
+	./scripts/setup.sh test
+
+## wasm: the customer module and the agent console, built and bound into dist/
+wasm:
+	cargo build --profile $(WASM_PROFILE) --target wasm32-unknown-unknown -p master-wasm -p slave-wasm
+	wasm-bindgen --target web --no-typescript --out-dir dist/master $(WASM_OUT)/master_wasm.wasm
+	wasm-bindgen --target web --no-typescript --out-dir dist/slave $(WASM_OUT)/slave_wasm.wasm
+	@ls -l dist/master/*.wasm dist/slave/*.wasm | awk '{print "built " $$9 " (" $$5 " bytes)"}'
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown -p shared-protocol -p master-wasm -p slave-wasm --all-targets -- -D warnings
+
+# The end-to-end tests in tests/ drive headless Chromium against the bundles in dist/.
+test-native:
+	cargo test --workspace
+
+test-browser:
+	cargo test --target wasm32-unknown-unknown -p master-wasm -p slave-wasm

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Installs what building (and, with `test`, testing) needs; a no-op for what is already there.
+# Only package registries are used: rustup, crates.io, Debian.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+need_browser=${1:-}
+
+as_root() {
+  if [ "$(id -u)" = 0 ]; then "$@"
+  elif command -v sudo >/dev/null; then sudo "$@"
+  else echo "setup: need root to run: $*" >&2; exit 1
+  fi
+}
+
+if ! rustup target list --installed | grep -qx wasm32-unknown-unknown; then
+  echo "setup: adding the wasm32-unknown-unknown target"
+  rustup target add wasm32-unknown-unknown
+fi
+
+# wasm-bindgen's CLI must match the wasm-bindgen crate in Cargo.lock exactly.
+want=$(grep -A1 '^name = "wasm-bindgen"$' Cargo.lock | sed -n 's/^version = "\(.*\)"/\1/p')
+have=$(wasm-bindgen --version 2>/dev/null | awk '{print $2}' || true)
+if [ "$have" != "$want" ]; then
+  echo "setup: installing wasm-bindgen-cli $want (have: ${have:-none})"
+  # --locked first; if a locked dependency is missing from the registry, resolve afresh.
+  cargo install --locked wasm-bindgen-cli --version "$want" \
+    || cargo install --force wasm-bindgen-cli --version "$want"
+fi
+
+if [ "$need_browser" = test ]; then
+  if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
+    echo "setup: installing chromium and chromium-driver from Debian"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+  fi
+fi

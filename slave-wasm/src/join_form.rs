@@ -1,0 +1,45 @@
+//! The join form: the customer's 9-digit code (and the agent token when the console URL did
+//! not carry one).
+
+use web_sys::HtmlInputElement;
+use yew::prelude::*;
+
+#[derive(Properties, PartialEq)]
+pub struct JoinFormProps {
+    pub need_token: bool,
+    pub busy: bool,
+    /// (code as typed, token as typed)
+    pub on_join: Callback<(String, String)>,
+}
+
+#[function_component(JoinForm)]
+pub fn join_form(props: &JoinFormProps) -> Html {
+    let code = use_node_ref();
+    let token = use_node_ref();
+    let onsubmit = {
+        let (code, token, on_join) = (code.clone(), token.clone(), props.on_join.clone());
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            let value = |r: &NodeRef| {
+                r.cast::<HtmlInputElement>()
+                    .map(|i| i.value())
+                    .unwrap_or_default()
+            };
+            on_join.emit((value(&code), value(&token)));
+        })
+    };
+    html! {
+        <form class="join" {onsubmit}>
+            if props.need_token {
+                <label>{"Agent token"}
+                    <input ref={token} type="password" autocomplete="off" data-cobrowse-ui="agent-token" />
+                </label>
+            }
+            <label>{"Customer's code"}
+                <input ref={code} inputmode="numeric" autocomplete="off" placeholder="123 456 789"
+                       maxlength="15" data-cobrowse-ui="join-code" />
+            </label>
+            <button type="submit" disabled={props.busy} data-cobrowse-ui="join">{"Join"}</button>
+        </form>
+    }
+}

@@ -1,0 +1,27 @@
+//! The agent console: a yew app. The agent signs in with a token, types the customer's code,
+//! and sees the customer's page rebuilt in a sandboxed iframe (no scripts run there).
+//!
+//! - [`app`]: the root component and its state ([`app::Action`]).
+//! - [`join_form`], [`viewer`]: one component each.
+//! - [`connection`]: the WebSocket to the relay.
+//! - [`rebuild`]: applies snapshots and mutation batches to the iframe's document.
+
+pub mod app;
+pub mod connection;
+pub mod join_form;
+pub mod rebuild;
+pub mod viewer;
+
+use wasm_bindgen::prelude::*;
+
+/// Mounts the console into `#app` (or the body) when the module loads.
+#[wasm_bindgen(start)]
+pub fn main() {
+    let root = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id("app"));
+    match root {
+        Some(root) => yew::Renderer::<app::App>::with_root(root).render(),
+        None => yew::Renderer::<app::App>::new().render(),
+    };
+}

@@ -1,0 +1,236 @@
+//! Rebuilds the customer's document inside the viewer iframe from a snapshot, then keeps it in
+//! step with mutation batches. Any id it does not know, or a batch of another epoch, is an error:
+//! the console then asks for a resync instead of drifting.
+
+use std::collections::HashMap;
+
+use shared_protocol::page::{
+    FormValue, MutationBatch, NodeAdd, NodeData, NodeId, Snapshot, SubtreeAdd, DOCUMENT,
+};
+use shared_protocol::safety::is_unsafe_attribute;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, Node};
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RebuildError {
+    #[error("unknown node id {0}")]
+    UnknownNode(NodeId),
+    #[error("batch of epoch {got} while showing epoch {showing}")]
+    WrongEpoch { got: u32, showing: u32 },
+    #[error("no snapshot yet")]
+    NoSnapshot,
+    #[error("the browser refused a change: {0}")]
+    Dom(String),
+}
+
+fn dom(e: JsValue) -> RebuildError {
+    RebuildError::Dom(e.as_string().unwrap_or_else(|| format!("{e:?}")))
+}
+
+pub struct Rebuilder {
+    doc: Document,
+    nodes: HashMap<NodeId, Node>,
+    // Node → id, for forgetting removed subtrees (DOM nodes cannot be hashed in Rust).
+    ids: js_sys::Map,
+    epoch: Option<u32>,
+}
+
+impl Rebuilder {
+    pub fn new(doc: Document) -> Self {
+        Self {
+            doc,
+            nodes: HashMap::new(),
+            ids: js_sys::Map::new(),
+            epoch: None,
+        }
+    }
+
+    pub fn document(&self) -> &Document {
+        &self.doc
+    }
+
+    pub fn epoch(&self) -> Option<u32> {
+        self.epoch
+    }
+
+    /// Replaces whatever is shown with `snap`.
+    pub fn apply_snapshot(&mut self, snap: &Snapshot) -> Result<(), RebuildError> {
+        let root: &Node = self.doc.as_ref();
+        while let Some(child) = root.first_child() {
+            root.remove_child(&child).map_err(dom)?;
+        }
+        self.nodes.clear();
+        self.ids.clear();
+        self.remember(DOCUMENT, root.clone());
+        self.epoch = Some(snap.epoch);
+        for add in &snap.nodes {
+            let node = self.create(add)?;
+            self.parent(add.parent)?.append_child(&node).map_err(dom)?;
+        }
+        self.add_base(&snap.url)?;
+        snap.form.iter().try_for_each(|f| self.apply_form(f))
+    }
+
+    pub fn apply_batch(&mut self, batch: &MutationBatch) -> Result<(), RebuildError> {
+        let showing = self.epoch.ok_or(RebuildError::NoSnapshot)?;
+        if batch.epoch != showing {
+            return Err(RebuildError::WrongEpoch {
+                got: batch.epoch,
+                showing,
+            });
+        }
+        let mut removed = Vec::new();
+        for id in &batch.removes {
+            let node = self
+                .nodes
+                .remove(id)
+                .ok_or(RebuildError::UnknownNode(*id))?;
+            self.ids.delete(&node);
+            if let Some(parent) = node.parent_node() {
+                parent.remove_child(&node).map_err(dom)?;
+            }
+            removed.push(node);
+        }
+        for add in &batch.adds {
+            self.apply_add(add)?;
+        }
+        for change in &batch.attrs {
+            let el: Element = self.node(change.id)?.clone().unchecked_into();
+            match &change.value {
+                Some(v) if is_safe_attribute(&change.name, v) => {
+                    // An invalid name from the page is skipped, not fatal.
+                    let _ = el.set_attribute(&change.name, v);
+                }
+                _ => {
+                    let _ = el.remove_attribute(&change.name);
+                }
+            }
+        }
+        for change in &batch.texts {
+            self.node(change.id)?.set_node_value(Some(&change.text));
+        }
+        batch.form.iter().try_for_each(|f| self.apply_form(f))?;
+        // Ids of nodes that left with a removed subtree are forgotten; a node moved out of it
+        // before the batch was removed on its own and is still attached elsewhere.
+        for root in removed {
+            self.forget_detached(&root);
+        }
+        Ok(())
+    }
+
+    fn apply_add(&mut self, add: &SubtreeAdd) -> Result<(), RebuildError> {
+        let Some((first, rest)) = add.nodes.split_first() else {
+            return Ok(());
+        };
+        let parent = self.parent(first.parent)?.clone();
+        let before = add.before.map(|id| self.node(id).cloned()).transpose()?;
+        let node = self.create(first)?;
+        parent.insert_before(&node, before.as_ref()).map_err(dom)?;
+        for n in rest {
+            let node = self.create(n)?;
+            self.parent(n.parent)?.append_child(&node).map_err(dom)?;
+        }
+        Ok(())
+    }
+
+    fn node(&self, id: NodeId) -> Result<&Node, RebuildError> {
+        self.nodes.get(&id).ok_or(RebuildError::UnknownNode(id))
+    }
+
+    fn parent(&self, id: NodeId) -> Result<&Node, RebuildError> {
+        self.node(id)
+    }
+
+    fn remember(&mut self, id: NodeId, node: Node) {
+        self.ids.set(&node, &JsValue::from(id));
+        self.nodes.insert(id, node);
+    }
+
+    fn create(&mut self, add: &NodeAdd) -> Result<Node, RebuildError> {
+        let node: Node = match &add.data {
+            NodeData::Element { tag, ns, attrs } => {
+                let el = self
+                    .doc
+                    .create_element_ns(Some(ns.uri()), tag)
+                    .map_err(dom)?;
+                for (name, value) in attrs {
+                    if is_safe_attribute(name, value) {
+                        let _ = el.set_attribute(name, value);
+                    }
+                }
+                el.into()
+            }
+            NodeData::Text(text) => self.doc.create_text_node(text).into(),
+            NodeData::Comment(text) => self.doc.create_comment(text).into(),
+            NodeData::Doctype {
+                name,
+                public_id,
+                system_id,
+            } => self
+                .doc
+                .implementation()
+                .map_err(dom)?
+                .create_document_type(name, public_id, system_id)
+                .map_err(dom)?
+                .into(),
+        };
+        self.remember(add.id, node.clone());
+        Ok(node)
+    }
+
+    /// Relative URLs in the page (stylesheets, images) resolve against the customer's URL.
+    fn add_base(&self, url: &str) -> Result<(), RebuildError> {
+        let Some(head) = self.doc.head() else {
+            return Ok(());
+        };
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Ok(());
+        }
+        let base = self.doc.create_element("base").map_err(dom)?;
+        base.set_attribute("href", url).map_err(dom)?;
+        head.insert_before(&base, head.first_child().as_ref())
+            .map_err(dom)?;
+        Ok(())
+    }
+
+    fn apply_form(&self, f: &FormValue) -> Result<(), RebuildError> {
+        let node = self.node(f.id)?;
+        if let Some(input) = node.dyn_ref::<HtmlInputElement>() {
+            input.set_value(&f.value);
+            input.set_checked(f.checked);
+        } else if let Some(area) = node.dyn_ref::<HtmlTextAreaElement>() {
+            area.set_value(&f.value);
+        } else if let Some(select) = node.dyn_ref::<HtmlSelectElement>() {
+            select.set_value(&f.value);
+        }
+        Ok(())
+    }
+
+    fn forget_detached(&mut self, root: &Node) {
+        if root.is_connected() {
+            return;
+        }
+        let mut stack = vec![root.clone()];
+        while let Some(node) = stack.pop() {
+            let mut child = node.first_child();
+            while let Some(c) = child {
+                child = c.next_sibling();
+                if let Some(id) = self.ids.get(&c).as_f64() {
+                    self.nodes.remove(&(id as NodeId));
+                    self.ids.delete(&c);
+                }
+                stack.push(c);
+            }
+        }
+    }
+
+    /// How many nodes are tracked (for tests and diagnostics).
+    pub fn tracked(&self) -> usize {
+        self.nodes.len()
+    }
+}
+
+/// Defence in depth: the customer module already drops these, and the iframe runs no scripts.
+fn is_safe_attribute(name: &str, value: &str) -> bool {
+    !is_unsafe_attribute(name, value)
+}
