@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use shared_protocol::page::{
-    FormValue, MutationBatch, NodeAdd, NodeData, NodeId, Snapshot, SubtreeAdd, DOCUMENT,
+    FormValue, MutationBatch, Namespace, NodeAdd, NodeData, NodeId, Snapshot, SubtreeAdd, DOCUMENT,
 };
 use shared_protocol::safety::is_unsafe_attribute;
 use wasm_bindgen::{JsCast, JsValue};
@@ -63,11 +63,17 @@ impl Rebuilder {
         self.ids.clear();
         self.remember(DOCUMENT, root.clone());
         self.epoch = Some(snap.epoch);
+        let mut base_added = false;
         for add in &snap.nodes {
             let node = self.create(add)?;
             self.parent(add.parent)?.append_child(&node).map_err(dom)?;
+            // The base must be in place before any <link> or <img> is inserted: browsers
+            // resolve and fetch a URL when its element is inserted, not when the base changes.
+            if !base_added && is_head(&add.data) {
+                self.add_base(&node, &snap.url)?;
+                base_added = true;
+            }
         }
-        self.add_base(&snap.url)?;
         snap.form.iter().try_for_each(|f| self.apply_form(f))
     }
 
@@ -179,29 +185,33 @@ impl Rebuilder {
     }
 
     /// Relative URLs in the page (stylesheets, images) resolve against the customer's URL.
-    fn add_base(&self, url: &str) -> Result<(), RebuildError> {
-        let Some(head) = self.doc.head() else {
-            return Ok(());
-        };
+    fn add_base(&self, head: &Node, url: &str) -> Result<(), RebuildError> {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Ok(());
         }
         let base = self.doc.create_element("base").map_err(dom)?;
         base.set_attribute("href", url).map_err(dom)?;
-        head.insert_before(&base, head.first_child().as_ref())
-            .map_err(dom)?;
+        head.append_child(&base).map_err(dom)?;
         Ok(())
     }
 
     fn apply_form(&self, f: &FormValue) -> Result<(), RebuildError> {
         let node = self.node(f.id)?;
-        if let Some(input) = node.dyn_ref::<HtmlInputElement>() {
-            input.set_value(&f.value);
-            input.set_checked(f.checked);
-        } else if let Some(area) = node.dyn_ref::<HtmlTextAreaElement>() {
-            area.set_value(&f.value);
-        } else if let Some(select) = node.dyn_ref::<HtmlSelectElement>() {
-            select.set_value(&f.value);
+        // By tag name, not `instanceof`: these nodes belong to the iframe's realm, whose
+        // constructors differ from the console's.
+        match node.node_name().to_ascii_lowercase().as_str() {
+            "input" => {
+                let input: &HtmlInputElement = node.unchecked_ref();
+                input.set_value(&f.value);
+                input.set_checked(f.checked);
+            }
+            "textarea" => node
+                .unchecked_ref::<HtmlTextAreaElement>()
+                .set_value(&f.value),
+            "select" => node
+                .unchecked_ref::<HtmlSelectElement>()
+                .set_value(&f.value),
+            _ => {}
         }
         Ok(())
     }
@@ -228,6 +238,10 @@ impl Rebuilder {
     pub fn tracked(&self) -> usize {
         self.nodes.len()
     }
+}
+
+fn is_head(data: &NodeData) -> bool {
+    matches!(data, NodeData::Element { tag, ns: Namespace::Html, .. } if tag == "head")
 }
 
 /// Defence in depth: the customer module already drops these, and the iframe runs no scripts.

@@ -1,0 +1,280 @@
+//! End-to-end harness: the real relay (with the demo site) on port 0, a chromedriver on a free
+//! port, and headless Chromium sessions with fresh profiles. Helpers read what each side shows
+//! through the automation contract (`data-cobrowse-ui` attributes).
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use cobrowse_relay::{run, Config, Started};
+use thirtyfour::prelude::*;
+use tokio::net::TcpListener;
+use tokio::process::{Child, Command};
+use tokio::sync::oneshot;
+
+pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
+
+pub struct Harness {
+    pub started: Started,
+    shutdown: Option<oneshot::Sender<()>>,
+    relay: tokio::task::JoinHandle<()>,
+    driver: Child,
+    driver_url: String,
+    profiles: std::sync::Mutex<Vec<tempfile::TempDir>>,
+    _data: tempfile::TempDir,
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace")
+        .to_path_buf()
+}
+
+async fn free_port() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
+    l.local_addr().expect("local addr").port()
+}
+
+/// True once chromedriver answers its status endpoint with `"ready": true`.
+async fn driver_ready(port: u16) -> bool {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
+        return false;
+    };
+    let request =
+        format!("GET /status HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
+    if s.write_all(request.as_bytes()).await.is_err() {
+        return false;
+    }
+    // Read until the answer is complete; chromedriver may keep the connection open.
+    let mut body = Vec::new();
+    let mut buf = [0u8; 1024];
+    let deadline = Instant::now() + Duration::from_secs(1);
+    while Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await {
+            Ok(Ok(0)) | Ok(Err(_)) => break,
+            Ok(Ok(n)) => body.extend_from_slice(&buf[..n]),
+            Err(_) => {}
+        }
+        if String::from_utf8_lossy(&body).contains("\"ready\":true") {
+            return true;
+        }
+    }
+    false
+}
+
+impl Harness {
+    /// Starts the relay with `adjust` applied to its configuration.
+    pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        let root = workspace_root();
+        let dist = root.join("dist");
+        assert!(
+            dist.join("master/master_wasm.js").exists()
+                && dist.join("slave/slave_wasm.js").exists(),
+            "the wasm bundles are missing in {}: run `make wasm` (`make test` does it first)",
+            dist.display()
+        );
+        let data = tempfile::tempdir().expect("temp dir");
+        let mut config = Config {
+            assets_dir: dist,
+            www_dir: root.join("www"),
+            data_dir: data.path().to_path_buf(),
+            ..Config::default()
+        };
+        adjust(&mut config);
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind relay");
+        let demo = TcpListener::bind("127.0.0.1:0").await.expect("bind demo");
+        let (stop_tx, stop_rx) = oneshot::channel::<()>();
+        let (started_tx, started_rx) = oneshot::channel();
+        let relay = tokio::spawn(async move {
+            let result = run(
+                listener,
+                Some(demo),
+                config,
+                move |s| {
+                    let _ = started_tx.send(s.clone());
+                },
+                async move {
+                    let _ = stop_rx.await;
+                },
+            )
+            .await;
+            if let Err(e) = result {
+                panic!("relay failed: {e}");
+            }
+        });
+        let started = started_rx.await.expect("relay started");
+
+        let port = free_port().await;
+        let driver = Command::new("chromedriver")
+            .arg(format!("--port={port}"))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .expect("chromedriver on PATH (`make test` installs it)");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !driver_ready(port).await {
+            assert!(Instant::now() < deadline, "chromedriver did not start");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        Self {
+            started,
+            shutdown: Some(stop_tx),
+            relay,
+            driver,
+            driver_url: format!("http://127.0.0.1:{port}"),
+            profiles: Default::default(),
+            _data: data,
+        }
+    }
+
+    pub async fn start() -> Self {
+        Self::start_with(|_| {}).await
+    }
+
+    pub fn demo_url(&self) -> &str {
+        self.started.demo_url.as_deref().expect("demo is on")
+    }
+
+    /// A new headless Chromium with its own fresh profile.
+    pub async fn browser(&self) -> WebDriver {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let mut caps = DesiredCapabilities::chrome();
+        caps.set_binary("/usr/bin/chromium").expect("binary");
+        for arg in [
+            "--headless=new",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            "--window-size=1280,900",
+        ] {
+            caps.add_arg(arg).expect("arg");
+        }
+        caps.add_arg(&format!("--user-data-dir={}", profile.path().display()))
+            .expect("arg");
+        self.profiles.lock().unwrap().push(profile);
+        WebDriver::new(&self.driver_url, caps)
+            .await
+            .expect("a Chromium session")
+    }
+
+    /// Closes the browsers and stops the relay; call it whether the test passed or not.
+    pub async fn finish(mut self, browsers: Vec<WebDriver>) {
+        for b in browsers {
+            let _ = b.quit().await;
+        }
+        if let Some(stop) = self.shutdown.take() {
+            let _ = stop.send(());
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.relay).await;
+        let _ = self.driver.kill().await;
+    }
+}
+
+/// Polls `probe` until it yields a value, or fails after `timeout` with `what`.
+pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> TestResult<T>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = probe().await {
+            return Ok(v);
+        }
+        if Instant::now() >= deadline {
+            return Err(format!("timed out after {timeout:?} waiting for {what}").into());
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+/// Runs a script and returns its value as JSON (null on error).
+pub async fn js(driver: &WebDriver, script: &str) -> serde_json::Value {
+    match driver.execute(script, vec![]).await {
+        Ok(ret) => ret.json().clone(),
+        Err(_) => serde_json::Value::Null,
+    }
+}
+
+/// An element of the customer widget (inside its open shadow root).
+pub async fn widget(driver: &WebDriver, ui: &str) -> TestResult<WebElement> {
+    let host = driver.find(By::Css("[data-cobrowse-widget]")).await?;
+    let root = host.get_shadow_root().await?;
+    Ok(root
+        .find(By::Css(&format!("[data-cobrowse-ui={ui}]")))
+        .await?)
+}
+
+/// The visible text of a widget element, "" when absent.
+pub async fn widget_text(driver: &WebDriver, ui: &str) -> String {
+    let script = format!(
+        "const h = document.querySelector('[data-cobrowse-widget]');
+         const e = h && h.shadowRoot.querySelector('[data-cobrowse-ui={ui}]');
+         return e ? e.textContent : '';"
+    );
+    js(driver, &script).await.as_str().unwrap_or("").to_string()
+}
+
+/// Evaluates `expr` with `doc` bound to the agent view's document.
+pub async fn in_view(agent: &WebDriver, expr: &str) -> serde_json::Value {
+    let script = format!(
+        "const doc = document.querySelector('[data-cobrowse-ui=view]').contentDocument;
+         if (!doc) return null;
+         return ({expr});"
+    );
+    js(agent, &script).await
+}
+
+/// The agent console's status line.
+pub async fn agent_status(agent: &WebDriver) -> String {
+    js(agent, "const s = document.querySelector('[data-cobrowse-ui=status]'); return s ? s.textContent : '';")
+        .await
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// The customer opens `path` on the demo site, starts co-browse, confirms, and reads the code.
+pub async fn customer_starts(h: &Harness, customer: &WebDriver, path: &str) -> TestResult<String> {
+    customer.goto(&format!("{}{path}", h.demo_url())).await?;
+    let start = eventually("the co-browse button", Duration::from_secs(15), || async {
+        widget(customer, "start").await.ok()
+    })
+    .await?;
+    start.click().await?;
+    widget(customer, "confirm").await?.click().await?;
+    let code = eventually("a 9-digit code", Duration::from_secs(10), || async {
+        let text = widget_text(customer, "code").await;
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        (digits.len() == 9).then_some(text)
+    })
+    .await?;
+    Ok(code)
+}
+
+/// The agent opens the console (with the dev token in the URL), types `code` and joins.
+pub async fn agent_joins(h: &Harness, agent: &WebDriver, code: &str) -> TestResult {
+    agent.goto(&h.started.agent_url).await?;
+    let input = eventually("the join form", Duration::from_secs(15), || async {
+        agent
+            .find(By::Css("[data-cobrowse-ui=join-code]"))
+            .await
+            .ok()
+    })
+    .await?;
+    input.send_keys(code).await?;
+    agent
+        .find(By::Css("[data-cobrowse-ui=join]"))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}

@@ -1,0 +1,268 @@
+//! The walking skeleton's end-to-end flow: a customer on the demo site starts co-browse, the
+//! agent joins with the code and sees the page; changes on the customer's page appear in the
+//! agent's view; exit on either side ends the session on both, and each side says so.
+
+use std::time::{Duration, Instant};
+
+use cobrowse_e2e::*;
+use thirtyfour::prelude::*;
+
+/// How long a change on the customer's page may take to show in the agent's view.
+const WITHIN_A_SECOND: Duration = Duration::from_secs(1);
+/// Generous bound for page loads and wasm start-up on a busy CI machine.
+const START: Duration = Duration::from_secs(20);
+
+async fn joined_session(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    let code = customer_starts(h, customer, "/").await?;
+    assert!(
+        widget_text(customer, "status")
+            .await
+            .contains("Read this code"),
+        "the customer is told to read the code"
+    );
+    agent_joins(h, agent, &code).await?;
+    eventually("the agent to see the page", START, || async {
+        agent_status(agent).await.contains("viewing").then_some(())
+    })
+    .await?;
+    eventually("the customer to be told", START, || async {
+        widget_text(customer, "status")
+            .await
+            .contains("representative is viewing")
+            .then_some(())
+    })
+    .await
+}
+
+async fn mirrors_then_customer_exits(
+    h: &Harness,
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult {
+    joined_session(h, customer, agent).await?;
+
+    // The view is a sandboxed iframe that may not run scripts.
+    let sandbox = js(
+        agent,
+        "return document.querySelector('[data-cobrowse-ui=view]').getAttribute('sandbox')",
+    )
+    .await;
+    assert_eq!(
+        sandbox, "allow-same-origin",
+        "no allow-scripts in the view's sandbox"
+    );
+
+    // Headings, links and form fields of the customer's page.
+    assert_eq!(
+        in_view(agent, "doc.querySelector('h1').textContent").await,
+        "Banking that keeps you afloat"
+    );
+    assert_eq!(in_view(agent, "doc.title").await, "Harbor Trust — Home");
+    let links = in_view(
+        agent,
+        "[...doc.querySelectorAll('a')].map(a => a.textContent.trim())",
+    )
+    .await;
+    for link in [
+        "Accounts",
+        "Loans",
+        "View your account",
+        "Apply now",
+        "Savings",
+    ] {
+        assert!(
+            links.as_array().unwrap().iter().any(|l| l == link),
+            "link {link} in {links}"
+        );
+    }
+    assert_eq!(
+        in_view(agent, "!!doc.querySelector('input#username')").await,
+        true
+    );
+    assert_eq!(
+        in_view(
+            agent,
+            "!!doc.querySelector('input#home-password[type=password]')"
+        )
+        .await,
+        true
+    );
+    assert_eq!(
+        in_view(agent, "doc.querySelector('#signin').textContent").await,
+        "Sign in"
+    );
+    // Scripts never reach the agent; the page's stylesheet does (relative URL resolved).
+    assert_eq!(
+        in_view(agent, "doc.querySelectorAll('script').length").await,
+        0
+    );
+    eventually("the page's stylesheet in the view", START, || async {
+        (in_view(
+            agent,
+            "getComputedStyle(doc.querySelector('.topbar')).display",
+        )
+        .await
+            == "flex")
+            .then_some(())
+    })
+    .await?;
+    // The customer's widget is not mirrored.
+    assert_eq!(
+        in_view(
+            agent,
+            "doc.querySelectorAll('[data-cobrowse-widget]').length"
+        )
+        .await,
+        0
+    );
+
+    // Text typed into a field appears within a second.
+    customer
+        .find(By::Id("username"))
+        .await?
+        .send_keys("ada.lovelace")
+        .await?;
+    let typed = Instant::now();
+    eventually(
+        "the typed value in the agent view",
+        WITHIN_A_SECOND,
+        || async {
+            (in_view(agent, "doc.querySelector('#username').value").await == "ada.lovelace")
+                .then_some(())
+        },
+    )
+    .await?;
+    let typing_latency = typed.elapsed();
+
+    // A password is masked before it leaves the customer's page.
+    customer
+        .find(By::Id("home-password"))
+        .await?
+        .send_keys("hunter2-secret")
+        .await?;
+    let masked = eventually("the masked password", WITHIN_A_SECOND, || async {
+        let v = in_view(agent, "doc.querySelector('#home-password').value").await;
+        v.as_str().filter(|s| !s.is_empty()).map(str::to_string)
+    })
+    .await?;
+    assert_eq!(masked, "•".repeat("hunter2-secret".len()));
+
+    // An element added by script appears within a second.
+    customer.find(By::Id("add-note")).await?.click().await?;
+    let clicked = Instant::now();
+    let note = eventually(
+        "the added note in the agent view",
+        WITHIN_A_SECOND,
+        || async {
+            let t = in_view(
+                agent,
+                "doc.querySelector('#notes li') && doc.querySelector('#notes li').textContent",
+            )
+            .await;
+            t.as_str().map(str::to_string)
+        },
+    )
+    .await?;
+    assert!(note.starts_with("Note added at"), "{note}");
+    eprintln!(
+        "latency: typed {typing_latency:?}, added element {:?}",
+        clicked.elapsed()
+    );
+
+    // The customer exits: both sides say the session ended.
+    widget(customer, "exit").await?.click().await?;
+    eventually("the customer's end notice", START, || async {
+        widget_text(customer, "status")
+            .await
+            .contains("ended")
+            .then_some(())
+    })
+    .await?;
+    eventually("the agent's end notice", START, || async {
+        agent_status(agent)
+            .await
+            .contains("Session ended: the customer ended the session")
+            .then_some(())
+    })
+    .await?;
+    assert!(
+        widget(customer, "start").await?.is_displayed().await?,
+        "the customer can start again"
+    );
+    Ok(())
+}
+
+async fn agent_exits(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    joined_session(h, customer, agent).await?;
+    agent
+        .find(By::Css("[data-cobrowse-ui=exit]"))
+        .await?
+        .click()
+        .await?;
+    eventually("the agent's end notice", START, || async {
+        agent_status(agent)
+            .await
+            .contains("Session ended: the agent ended the session")
+            .then_some(())
+    })
+    .await?;
+    eventually("the customer's end notice", START, || async {
+        widget_text(customer, "status")
+            .await
+            .contains("the agent ended the session")
+            .then_some(())
+    })
+    .await?;
+    Ok(())
+}
+
+async fn wrong_code_is_refused(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    let code = customer_starts(h, customer, "/").await?;
+    // Another routing part than the live session's.
+    let digits: String = code.chars().filter(char::is_ascii_digit).collect();
+    let routing: u32 = digits[..5].parse()?;
+    let wrong = format!("{:05}{}", (routing + 1) % 100_000, &digits[5..]);
+    agent_joins(h, agent, &wrong).await?;
+    eventually(
+        "the agent to be told the code is unknown",
+        START,
+        || async {
+            agent_status(agent)
+                .await
+                .contains("No session has this code")
+                .then_some(())
+        },
+    )
+    .await?;
+    // The customer's session is still waiting, unharmed.
+    assert!(widget_text(customer, "status")
+        .await
+        .contains("Read this code"));
+    Ok(())
+}
+
+macro_rules! e2e {
+    ($name:ident, $flow:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let h = Harness::start().await;
+            let customer = h.browser().await;
+            let agent = h.browser().await;
+            let result = $flow(&h, &customer, &agent).await;
+            h.finish(vec![customer, agent]).await;
+            if let Err(e) = result {
+                panic!("{e}");
+            }
+        }
+    };
+}
+
+e2e!(
+    customer_page_is_mirrored_and_customer_exit_ends_both,
+    mirrors_then_customer_exits
+);
+e2e!(agent_exit_ends_both, agent_exits);
+e2e!(
+    a_wrong_code_is_refused_and_the_session_waits,
+    wrong_code_is_refused
+);
