@@ -14,14 +14,14 @@ pub mod viewer;
 
 use wasm_bindgen::prelude::*;
 
-/// Mounts the console into `#app` (or the body) when the module loads.
+/// Mounts the console into the host page's `#app` element when the module loads. A page
+/// without one (the browser-test runner, say) is left alone.
 #[wasm_bindgen(start)]
-pub fn main() {
+pub fn mount_console() {
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app"));
-    match root {
-        Some(root) => yew::Renderer::<app::App>::with_root(root).render(),
-        None => yew::Renderer::<app::App>::new().render(),
-    };
+    if let Some(root) = root {
+        yew::Renderer::<app::App>::with_root(root).render();
+    }
 }

@@ -209,7 +209,7 @@ pub async fn widget(driver: &WebDriver, ui: &str) -> TestResult<WebElement> {
     let host = driver.find(By::Css("[data-cobrowse-widget]")).await?;
     let root = host.get_shadow_root().await?;
     Ok(root
-        .find(By::Css(&format!("[data-cobrowse-ui={ui}]")))
+        .find(By::Css(format!("[data-cobrowse-ui={ui}]")))
         .await?)
 }
 

@@ -1,0 +1,365 @@
+//! The relay over real WebSockets (tokio-tungstenite clients against `run` on port 0):
+//! lifecycle, routing, and every kind of bad input getting a clear answer.
+
+use std::time::Duration;
+
+use cobrowse_relay::store::{SessionStore, SqliteStore};
+use cobrowse_relay::{run, Config};
+use futures_util::{SinkExt, StreamExt};
+use shared_protocol::*;
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
+
+type Ws = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+const ORIGIN: &str = "http://shop.test";
+const TOKEN: &str = "agent-token-0123456789";
+
+struct Relay {
+    addr: std::net::SocketAddr,
+    data: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn relay_with(timeout: Duration) -> Relay {
+    let data = tempfile::tempdir().unwrap();
+    let config = Config {
+        data_dir: data.path().to_path_buf(),
+        allowed_origins: Some(vec![ORIGIN.into()]),
+        agent_tokens: vec![TOKEN.into()],
+        inactivity_timeout: timeout,
+        ..Config::default()
+    };
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(run(listener, None, config, |_| {}, async {
+        let _ = stopped.await;
+    }));
+    Relay {
+        addr,
+        data,
+        _stop: stop,
+    }
+}
+
+async fn relay() -> Relay {
+    relay_with(Duration::from_secs(600)).await
+}
+
+async fn customer(r: &Relay) -> Ws {
+    let mut req = format!("ws://{}/ws/customer", r.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert("Origin", ORIGIN.parse().unwrap());
+    connect_async(req).await.unwrap().0
+}
+
+async fn agent(r: &Relay) -> Ws {
+    connect_async(format!("ws://{}/ws/agent", r.addr))
+        .await
+        .unwrap()
+        .0
+}
+
+async fn send<M: Direction>(ws: &mut Ws, seq: u64, msg: M) {
+    let frame = Envelope::new(0, Delivery::Reliable, seq, msg).encode();
+    ws.send(Message::Binary(frame.into())).await.unwrap();
+}
+
+/// The next relay message (skipping pings), or the close frame's code and reason.
+async fn next(ws: &mut Ws) -> Result<Envelope<RelayMsg>, (CloseCode, String)> {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("an answer within 5 s");
+        match msg {
+            Some(Ok(Message::Binary(b))) => return Ok(Envelope::decode(&b).unwrap()),
+            Some(Ok(Message::Close(Some(f)))) => return Err((f.code, f.reason.to_string())),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            other => return Err((CloseCode::Abnormal, format!("{other:?}"))),
+        }
+    }
+}
+
+async fn msg(ws: &mut Ws) -> RelayMsg {
+    next(ws).await.expect("a message, not a close").msg
+}
+
+fn page() -> PageInfo {
+    PageInfo {
+        url: "http://shop.test/".into(),
+        title: "Shop".into(),
+    }
+}
+
+/// A customer with a session and an agent in it.
+async fn joined(r: &Relay) -> (Ws, Ws, u32) {
+    let mut c = customer(r).await;
+    send(
+        &mut c,
+        1,
+        CustomerMsg::Create {
+            page: page(),
+            user_agent: "test".into(),
+        },
+    )
+    .await;
+    let RelayMsg::Created { routing, .. } = msg(&mut c).await else {
+        panic!("Created")
+    };
+    let mut a = agent(r).await;
+    send(
+        &mut a,
+        1,
+        AgentMsg::Join {
+            token: TOKEN.into(),
+            routing,
+        },
+    )
+    .await;
+    assert!(matches!(msg(&mut a).await, RelayMsg::Joined { .. }));
+    assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
+    (c, a, routing)
+}
+
+#[tokio::test]
+async fn sealed_frames_are_routed_both_ways_and_agent_exit_ends_both() {
+    let r = relay().await;
+    let (mut c, mut a, routing) = joined(&r).await;
+    send(&mut c, 2, CustomerMsg::Sealed(b"page bytes".to_vec())).await;
+    let env = next(&mut a).await.unwrap();
+    assert_eq!(
+        (env.session, env.seq),
+        (routing, 2),
+        "sender's sequence number kept"
+    );
+    assert_eq!(env.msg, RelayMsg::Sealed(b"page bytes".to_vec()));
+    send(&mut a, 2, AgentMsg::Sealed(b"resync".to_vec())).await;
+    assert_eq!(msg(&mut c).await, RelayMsg::Sealed(b"resync".to_vec()));
+
+    send(&mut a, 3, AgentMsg::Exit).await;
+    let ended = RelayMsg::Ended {
+        reason: EndReason::AgentExit,
+    };
+    assert_eq!(msg(&mut a).await, ended);
+    assert_eq!(msg(&mut c).await, ended);
+    assert_eq!(next(&mut c).await.unwrap_err().0, CloseCode::Normal);
+
+    // The session is recorded, and an ended session cannot be rejoined.
+    let mut late = agent(&r).await;
+    send(
+        &mut late,
+        1,
+        AgentMsg::Join {
+            token: TOKEN.into(),
+            routing,
+        },
+    )
+    .await;
+    assert!(matches!(
+        msg(&mut late).await,
+        RelayMsg::Error {
+            code: ErrorCode::UnknownCode,
+            ..
+        }
+    ));
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let store = SqliteStore::open(r.data.path()).unwrap();
+    let rec = store.recent(1).unwrap().pop().expect("a stored session");
+    assert_eq!(rec.routing, routing);
+    assert_eq!(rec.agent_id.as_deref(), Some("agent-1"));
+    assert_eq!(rec.end_reason.as_deref(), Some("agent_exit"));
+}
+
+#[tokio::test]
+async fn a_customer_that_disconnects_ends_the_session_for_the_agent() {
+    let r = relay().await;
+    let (c, mut a, _) = joined(&r).await;
+    drop(c);
+    assert_eq!(
+        msg(&mut a).await,
+        RelayMsg::Ended {
+            reason: EndReason::Disconnect
+        }
+    );
+}
+
+#[tokio::test]
+async fn a_customer_from_another_origin_is_refused() {
+    let r = relay().await;
+    let mut req = format!("ws://{}/ws/customer", r.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut()
+        .insert("Origin", "http://evil.test".parse().unwrap());
+    let err = connect_async(req).await.unwrap_err().to_string();
+    assert!(err.contains("403"), "{err}");
+}
+
+#[tokio::test]
+async fn a_bad_token_is_refused_with_a_policy_close() {
+    let r = relay().await;
+    let mut c = customer(&r).await;
+    send(
+        &mut c,
+        1,
+        CustomerMsg::Create {
+            page: page(),
+            user_agent: String::new(),
+        },
+    )
+    .await;
+    let RelayMsg::Created { routing, .. } = msg(&mut c).await else {
+        panic!()
+    };
+    let mut a = agent(&r).await;
+    send(
+        &mut a,
+        1,
+        AgentMsg::Join {
+            token: "wrong-token-wrong-token".into(),
+            routing,
+        },
+    )
+    .await;
+    assert!(matches!(
+        msg(&mut a).await,
+        RelayMsg::Error {
+            code: ErrorCode::Unauthorized,
+            ..
+        }
+    ));
+    assert_eq!(next(&mut a).await.unwrap_err().0, CloseCode::Policy);
+}
+
+#[tokio::test]
+async fn an_unknown_code_can_be_retried_on_the_same_socket() {
+    let r = relay().await;
+    let mut c = customer(&r).await;
+    send(
+        &mut c,
+        1,
+        CustomerMsg::Create {
+            page: page(),
+            user_agent: String::new(),
+        },
+    )
+    .await;
+    let RelayMsg::Created { routing, .. } = msg(&mut c).await else {
+        panic!()
+    };
+    let mut a = agent(&r).await;
+    let wrong = (routing + 1) % code::ROUTING_SPACE;
+    send(
+        &mut a,
+        1,
+        AgentMsg::Join {
+            token: TOKEN.into(),
+            routing: wrong,
+        },
+    )
+    .await;
+    assert!(matches!(
+        msg(&mut a).await,
+        RelayMsg::Error {
+            code: ErrorCode::UnknownCode,
+            ..
+        }
+    ));
+    send(
+        &mut a,
+        2,
+        AgentMsg::Join {
+            token: TOKEN.into(),
+            routing,
+        },
+    )
+    .await;
+    assert!(matches!(msg(&mut a).await, RelayMsg::Joined { .. }));
+}
+
+#[tokio::test]
+async fn malformed_frames_close_that_socket_only() {
+    let r = relay().await;
+    let (mut c, mut a, _) = joined(&r).await;
+    let mut other = customer(&r).await;
+    other
+        .send(Message::Binary(vec![1u8, 0, 0, 0, 1, 100].into()))
+        .await
+        .unwrap();
+    let RelayMsg::Error { code, message } = msg(&mut other).await else {
+        panic!()
+    };
+    assert_eq!(code, ErrorCode::BadFrame);
+    assert_eq!(message, "unknown message kind");
+    let (close, reason) = next(&mut other).await.unwrap_err();
+    assert_eq!(
+        (close, reason.as_str()),
+        (CloseCode::Protocol, "unknown message kind")
+    );
+
+    let mut text = customer(&r).await;
+    text.send(Message::Text("hello".into())).await.unwrap();
+    assert!(matches!(
+        msg(&mut text).await,
+        RelayMsg::Error {
+            code: ErrorCode::BadFrame,
+            ..
+        }
+    ));
+
+    let mut future = customer(&r).await;
+    let mut bad = Envelope::new(0, Delivery::Reliable, 1, CustomerMsg::Exit);
+    bad.version = PROTOCOL_VERSION + 1;
+    future
+        .send(Message::Binary(postcard::to_allocvec(&bad).unwrap().into()))
+        .await
+        .unwrap();
+    let RelayMsg::Error { message, .. } = msg(&mut future).await else {
+        panic!()
+    };
+    assert!(message.contains("version"), "{message}");
+
+    // The joined session is untouched.
+    send(&mut c, 2, CustomerMsg::Sealed(vec![7])).await;
+    assert_eq!(msg(&mut a).await, RelayMsg::Sealed(vec![7]));
+}
+
+#[tokio::test]
+async fn a_session_nobody_joins_ends_after_the_inactivity_timeout() {
+    let r = relay_with(Duration::from_secs(1)).await;
+    let mut c = customer(&r).await;
+    send(
+        &mut c,
+        1,
+        CustomerMsg::Create {
+            page: page(),
+            user_agent: String::new(),
+        },
+    )
+    .await;
+    assert!(matches!(msg(&mut c).await, RelayMsg::Created { .. }));
+    assert_eq!(
+        msg(&mut c).await,
+        RelayMsg::Ended {
+            reason: EndReason::Inactivity
+        }
+    );
+}
+
+#[tokio::test]
+async fn health_reports_live_sessions() {
+    let r = relay().await;
+    let (_c, _a, _) = joined(&r).await;
+    let body = reqwest::get(format!("http://{}/health", r.addr))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert_eq!(body, r#"{"status":"ok","live_sessions":1}"#);
+}

@@ -1,0 +1,293 @@
+//! Capture (master-wasm) → wire encoding → rebuild (slave-wasm) against real DOMs in headless
+//! Chromium: after a snapshot and after every batch of random mutations, the rebuilt document
+//! must equal the source.
+#![cfg(target_arch = "wasm32")]
+
+use std::rc::Rc;
+
+use master_wasm::stream::PageStream;
+use shared_protocol::envelope::{decode_payload, encode_payload};
+use shared_protocol::page::{CustomerPageMsg, MutationBatch, Snapshot};
+use slave_wasm::rebuild::{RebuildError, Rebuilder};
+use wasm_bindgen::JsCast;
+use wasm_bindgen_test::*;
+use web_sys::{Document, Element, HtmlInputElement, Node};
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+fn new_document() -> Document {
+    web_sys::window()
+        .unwrap()
+        .document()
+        .unwrap()
+        .implementation()
+        .unwrap()
+        .create_html_document_with_title("fixture")
+        .unwrap()
+}
+
+/// Through the wire format, as in production.
+fn wire(msg: CustomerPageMsg) -> CustomerPageMsg {
+    decode_payload(&encode_payload(&msg)).unwrap()
+}
+
+fn snapshot_of(msg: CustomerPageMsg) -> Snapshot {
+    match wire(msg) {
+        CustomerPageMsg::Snapshot(s) => s,
+        _ => unreachable!(),
+    }
+}
+
+fn batch_of(batch: MutationBatch) -> MutationBatch {
+    match wire(CustomerPageMsg::Mutations(batch)) {
+        CustomerPageMsg::Mutations(b) => b,
+        _ => unreachable!(),
+    }
+}
+
+/// A canonical text form of a tree: tags, sorted attributes, text, input values.
+fn describe(root: &Node) -> String {
+    let mut out = String::new();
+    let mut stack = vec![(root.clone(), 0usize)];
+    while let Some((node, depth)) = stack.pop() {
+        out.push_str(&"  ".repeat(depth));
+        match node.node_type() {
+            Node::ELEMENT_NODE => {
+                let el: &Element = node.unchecked_ref();
+                let names = el.get_attribute_names();
+                let mut attrs: Vec<String> = names
+                    .iter()
+                    .map(|n| {
+                        let n = n.as_string().unwrap();
+                        format!("{n}={:?}", el.get_attribute(&n).unwrap_or_default())
+                    })
+                    .collect();
+                attrs.sort();
+                out.push_str(&format!("<{} {}>", el.local_name(), attrs.join(" ")));
+                if el.local_name() == "input" {
+                    let i: &HtmlInputElement = node.unchecked_ref();
+                    out.push_str(&format!(" value={:?}", i.value()));
+                }
+            }
+            Node::TEXT_NODE => {
+                out.push_str(&format!("{:?}", node.node_value().unwrap_or_default()))
+            }
+            _ => out.push_str(&node.node_name()),
+        }
+        out.push('\n');
+        let mut child = node.last_child();
+        while let Some(c) = child {
+            child = c.previous_sibling();
+            stack.push((c, depth + 1));
+        }
+    }
+    out
+}
+
+fn assert_same(source: &Document, target: &Document, context: &str) {
+    let a = describe(&source.document_element().unwrap());
+    let b = describe(&target.document_element().unwrap());
+    assert_eq!(a, b, "documents differ after {context}");
+}
+
+/// xorshift: deterministic, so a failure names its seed.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn nodes_under(root: &Node) -> Vec<Node> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.clone()];
+    while let Some(n) = stack.pop() {
+        let mut c = n.first_child();
+        while let Some(x) = c {
+            c = x.next_sibling();
+            stack.push(x.clone());
+            out.push(x);
+        }
+    }
+    out
+}
+
+fn random_mutation(doc: &Document, rng: &mut Rng, counter: &mut u32) -> String {
+    let body: Node = doc.body().unwrap().into();
+    let all = nodes_under(&body);
+    let elements: Vec<Element> = std::iter::once(body.clone())
+        .chain(all.iter().cloned())
+        .filter_map(|n| n.dyn_into::<Element>().ok())
+        .filter(|e| e.local_name() != "input")
+        .collect();
+    let pick_el = |rng: &mut Rng| elements[rng.below(elements.len())].clone();
+    *counter += 1;
+    let n = *counter;
+    match rng.below(9) {
+        0 | 1 => {
+            let tag = ["div", "span", "p", "li", "input"][rng.below(5)];
+            let el = doc.create_element(tag).unwrap();
+            if tag != "input" {
+                el.append_child(&doc.create_text_node(&format!("t{n}")))
+                    .unwrap();
+            }
+            let parent = pick_el(rng);
+            let kids = parent.child_nodes();
+            let before = (kids.length() > 0)
+                .then(|| kids.item(rng.below(kids.length() as usize) as u32))
+                .flatten();
+            parent.insert_before(&el, before.as_ref()).unwrap();
+            format!("insert {tag}")
+        }
+        2 if !all.is_empty() => {
+            let victim = &all[rng.below(all.len())];
+            victim.parent_node().unwrap().remove_child(victim).unwrap();
+            "remove".into()
+        }
+        3 if !all.is_empty() => {
+            let moving = all[rng.below(all.len())].clone();
+            let target = pick_el(rng);
+            if moving.contains(Some(target.as_ref())) {
+                return "skip move".into();
+            }
+            target.append_child(&moving).unwrap();
+            "move".into()
+        }
+        4 => {
+            let el = pick_el(rng);
+            let name = ["class", "title", "data-x"][rng.below(3)];
+            el.set_attribute(name, &format!("v{n}")).unwrap();
+            "set attribute".into()
+        }
+        5 => {
+            let el = pick_el(rng);
+            el.remove_attribute(["class", "title", "data-x"][rng.below(3)])
+                .unwrap();
+            "remove attribute".into()
+        }
+        6 => {
+            let texts: Vec<&Node> = all
+                .iter()
+                .filter(|n| n.node_type() == Node::TEXT_NODE)
+                .collect();
+            if let Some(t) = texts.get(rng.below(texts.len().max(1))) {
+                t.set_node_value(Some(&format!("changed{n}")));
+            }
+            "text".into()
+        }
+        7 => {
+            // Built detached, then inserted; plus a node added and removed before the flush.
+            let wrap = doc.create_element("section").unwrap();
+            for i in 0..3 {
+                let li = doc.create_element("em").unwrap();
+                li.set_text_content(Some(&format!("w{n}.{i}")));
+                wrap.append_child(&li).unwrap();
+            }
+            pick_el(rng).append_child(&wrap).unwrap();
+            let ghost = doc.create_element("b").unwrap();
+            body.append_child(&ghost).unwrap();
+            body.remove_child(&ghost).unwrap();
+            "subtree".into()
+        }
+        _ => {
+            let inputs = doc.query_selector_all("input").unwrap();
+            if inputs.length() > 0 {
+                let i: HtmlInputElement = inputs
+                    .item(rng.below(inputs.length() as usize) as u32)
+                    .unwrap()
+                    .dyn_into()
+                    .unwrap();
+                i.set_value(&format!("typed{n}"));
+                i.dispatch_event(&web_sys::Event::new("input").unwrap())
+                    .unwrap();
+            }
+            "value".into()
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn snapshot_then_random_batches_stay_identical() {
+    for seed in [1u64, 7, 42, 1234, 99991] {
+        let source = new_document();
+        source.body().unwrap().set_inner_html(
+            "<h1 class=t>Title</h1><ul><li>one</li><li>two</li></ul><p>text <b>bold</b></p><input value=x>",
+        );
+        let (stream, snap) = PageStream::start(source.clone(), 1, Rc::new(|| {})).unwrap();
+        let target = new_document();
+        let mut rebuilder = Rebuilder::new(target.clone());
+        rebuilder
+            .apply_snapshot(&snapshot_of(CustomerPageMsg::Snapshot(snap)))
+            .unwrap();
+        assert_same(&source, &target, "the snapshot");
+        let mut rng = Rng(seed);
+        let mut counter = 0;
+        for round in 0..60 {
+            let ops: Vec<String> = (0..1 + rng.below(6))
+                .map(|_| random_mutation(&source, &mut rng, &mut counter))
+                .collect();
+            if let Some(batch) = stream.take_batch() {
+                rebuilder
+                    .apply_batch(&batch_of(batch))
+                    .unwrap_or_else(|e| panic!("seed {seed} round {round} {ops:?}: {e}"));
+            }
+            assert_same(
+                &source,
+                &target,
+                &format!("seed {seed} round {round}: {ops:?}"),
+            );
+        }
+    }
+}
+
+#[wasm_bindgen_test]
+fn a_batch_with_an_unknown_id_is_refused_for_resync() {
+    let target = new_document();
+    let mut rebuilder = Rebuilder::new(target);
+    let batch = MutationBatch {
+        epoch: 1,
+        removes: vec![999],
+        ..Default::default()
+    };
+    assert_eq!(rebuilder.apply_batch(&batch), Err(RebuildError::NoSnapshot));
+    let source = new_document();
+    let (_stream, snap) = PageStream::start(source, 1, Rc::new(|| {})).unwrap();
+    rebuilder.apply_snapshot(&snap).unwrap();
+    assert_eq!(
+        rebuilder.apply_batch(&batch),
+        Err(RebuildError::UnknownNode(999))
+    );
+    let other_epoch = MutationBatch {
+        epoch: 2,
+        ..Default::default()
+    };
+    assert_eq!(
+        rebuilder.apply_batch(&other_epoch),
+        Err(RebuildError::WrongEpoch { got: 2, showing: 1 })
+    );
+}
+
+#[wasm_bindgen_test]
+fn removed_subtrees_are_forgotten() {
+    let source = new_document();
+    source
+        .body()
+        .unwrap()
+        .set_inner_html("<div id=big><p>a</p><p>b</p><p>c</p></div>");
+    let (stream, snap) = PageStream::start(source.clone(), 1, Rc::new(|| {})).unwrap();
+    let mut rebuilder = Rebuilder::new(new_document());
+    rebuilder.apply_snapshot(&snap).unwrap();
+    let before = rebuilder.tracked();
+    source.get_element_by_id("big").unwrap().remove();
+    rebuilder
+        .apply_batch(&stream.take_batch().unwrap())
+        .unwrap();
+    // The div, three <p> and three text nodes are gone from the id map.
+    assert_eq!(rebuilder.tracked(), before - 7);
+}
