@@ -15,8 +15,13 @@ run: setup wasm
 	cargo build --release -p cobrowse-relay
 	./target/release/cobrowse-relay --listen $(RELAY_LISTEN) --demo-listen $(DEMO_LISTEN) --data-dir $(DATA_DIR)
 
+TEST_LOG := target/test-output.log
+
 ## test: every test: formatting, lints, native, browser (wasm-bindgen-test) and end-to-end
-test: setup-test wasm lint test-native test-browser
+test: setup-test wasm lint
+	@mkdir -p target && : > $(TEST_LOG)
+	$(MAKE) --no-print-directory test-native test-browser 2>&1 | tee -a $(TEST_LOG)
+	@awk '/test result:/ { p += $$4; f += $$6 } END { print "total: " p " passed, " f " failed" }' $(TEST_LOG)
 
 setup:
 	./scripts/setup.sh
