@@ -45,7 +45,7 @@ lint:
 
 # The end-to-end tests in tests/ drive headless Chromium against the bundles in dist/.
 test-native:
-	cargo test --workspace
+	cargo test --workspace --no-fail-fast
 
 test-browser:
-	cargo test --target wasm32-unknown-unknown -p master-wasm -p slave-wasm
+	cargo test --no-fail-fast --target wasm32-unknown-unknown -p master-wasm -p slave-wasm

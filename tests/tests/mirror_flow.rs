@@ -140,12 +140,17 @@ async fn mirrors_then_customer_exits(
         .await?
         .send_keys("hunter2-secret")
         .await?;
-    let masked = eventually("the masked password", WITHIN_A_SECOND, || async {
+    let expected = "•".repeat("hunter2-secret".len());
+    eventually("the whole password, masked", WITHIN_A_SECOND, || async {
         let v = in_view(agent, "doc.querySelector('#home-password').value").await;
-        v.as_str().filter(|s| !s.is_empty()).map(str::to_string)
+        (v == expected.as_str()).then_some(())
     })
     .await?;
-    assert_eq!(masked, "•".repeat("hunter2-secret".len()));
+    let view_html = in_view(agent, "doc.documentElement.outerHTML").await;
+    assert!(
+        !view_html.to_string().contains("hunter2"),
+        "the password never reaches the agent"
+    );
 
     // An element added by script appears within a second.
     customer.find(By::Id("add-note")).await?.click().await?;
