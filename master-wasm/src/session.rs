@@ -7,9 +7,12 @@ use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
 use shared_protocol::code::SECRET_SPACE;
+use shared_protocol::crypto::{Agreed, Handshake, Opener, Sealer};
 use shared_protocol::envelope::{decode_payload, encode_payload};
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
-use shared_protocol::{CustomerMsg, Delivery, JoinCode, PageInfo, RelayMsg};
+use shared_protocol::{
+    CustomerMsg, Delivery, Envelope, JoinCode, KeyExchange, PageInfo, RelayMsg, Role,
+};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
@@ -34,6 +37,8 @@ pub fn install(relay_url: &str) -> Result<(), JsValue> {
         socket: None,
         stream: None,
         code: None,
+        session_id: [0; 16],
+        keys: Keys::None,
         this: Weak::new(),
     }));
     customer.borrow_mut().this = Rc::downgrade(&customer);
@@ -50,12 +55,28 @@ pub fn install(relay_url: &str) -> Result<(), JsValue> {
     Ok(())
 }
 
+/// Where the key exchange with the current agent stands.
+enum Keys {
+    None,
+    /// Our SPAKE2 message is out; waiting for the agent's.
+    Started(Handshake),
+    /// Keys derived and our confirmation sent; waiting for the agent's confirmation.
+    Agreed(Agreed),
+    /// Verified: page content may flow.
+    Ready {
+        sealer: Sealer,
+        opener: Opener,
+    },
+}
+
 struct Customer {
     relay_url: String,
     widget: Option<Widget>,
     socket: Option<RelaySocket>,
     stream: Option<PageStream>,
     code: Option<JoinCode>,
+    session_id: [u8; 16],
+    keys: Keys,
     this: Weak<RefCell<Customer>>,
 }
 
@@ -77,7 +98,7 @@ impl Customer {
             }
             WidgetAction::Exit => {
                 if let Some(s) = &self.socket {
-                    s.send(Delivery::Reliable, CustomerMsg::Exit);
+                    s.send_control(CustomerMsg::Exit);
                 }
                 self.end("Co-browse ended. The representative no longer sees this page.".into());
             }
@@ -112,10 +133,10 @@ impl Customer {
                     user_agent,
                 };
                 if let Some(s) = &self.socket {
-                    s.send(Delivery::Reliable, msg);
+                    s.send_control(msg);
                 }
             }
-            SocketEvent::Message(msg) => self.on_relay(msg),
+            SocketEvent::Message(env) => self.on_relay(env),
             SocketEvent::BadFrame(why) => self.end(format!(
                 "Co-browse stopped: the server sent a bad frame ({why})."
             )),
@@ -132,9 +153,12 @@ impl Customer {
         }
     }
 
-    fn on_relay(&mut self, msg: RelayMsg) {
-        match msg {
-            RelayMsg::Created { routing, .. } => {
+    fn on_relay(&mut self, env: Envelope<RelayMsg>) {
+        match env.msg {
+            RelayMsg::Created {
+                session_id,
+                routing,
+            } => {
                 let secret = match random_below(SECRET_SPACE as u32) {
                     Ok(s) => s as u16,
                     Err(e) => {
@@ -148,33 +172,93 @@ impl Customer {
                     s.set_session(routing);
                 }
                 self.code = Some(code);
+                self.session_id = session_id;
                 self.show_session("Read this code to the representative.");
             }
             RelayMsg::AgentJoined => {
-                if let Err(e) = self.start_stream() {
-                    self.end(format!(
-                        "Co-browse could not capture this page: {}",
-                        describe_js(&e)
-                    ));
-                    return;
-                }
-                self.show_session("A representative is viewing this page with you.");
+                let Some(code) = self.code else { return };
+                let handshake = Handshake::start(Role::Customer, code.secret, self.session_id);
+                self.send_key(KeyExchange::Spake(handshake.message().to_vec()));
+                self.keys = Keys::Started(handshake);
+                self.show_session("A representative is connecting. Checking the code…");
             }
-            RelayMsg::Sealed(bytes) => match decode_payload::<AgentPageMsg>(&bytes) {
-                Ok(AgentPageMsg::Resync { .. }) => {
-                    if let Some(stream) = &self.stream {
-                        let snapshot = stream.resnapshot();
-                        self.send_page(&CustomerPageMsg::Snapshot(snapshot));
-                    }
-                }
-                // A bad message from the agent is dropped; the customer's page is unaffected.
-                Err(_) => {}
-            },
+            RelayMsg::Key(key) => self.on_key(key),
+            RelayMsg::VerificationFailed { attempts_left } => {
+                self.keys = Keys::None;
+                self.show_session(&format!(
+                    "The code could not be verified. Read it to the representative again \
+                     ({attempts_left} attempts left)."
+                ));
+            }
+            RelayMsg::Sealed(bytes) => self.on_sealed(env.delivery, env.seq, &bytes),
             RelayMsg::Ended { reason } => {
                 self.end(format!("Co-browse ended: {}.", reason.describe()));
             }
             RelayMsg::Error { message, .. } => self.end(format!("Co-browse stopped: {message}.")),
             RelayMsg::Joined { .. } => {}
+        }
+    }
+
+    fn on_key(&mut self, key: KeyExchange) {
+        match (std::mem::replace(&mut self.keys, Keys::None), key) {
+            (Keys::Started(handshake), KeyExchange::Spake(theirs)) => {
+                match handshake.finish(&theirs) {
+                    Ok(agreed) => {
+                        self.send_key(KeyExchange::Confirm(agreed.confirmation()));
+                        self.keys = Keys::Agreed(agreed);
+                    }
+                    Err(_) => self.verification_failed(),
+                }
+            }
+            (Keys::Agreed(agreed), KeyExchange::Confirm(theirs)) => match agreed.confirm(&theirs) {
+                Ok((sealer, opener)) => {
+                    if let Some(s) = &self.socket {
+                        s.restart_sequences();
+                    }
+                    self.keys = Keys::Ready { sealer, opener };
+                    if let Err(e) = self.start_stream() {
+                        let why = describe_js(&e);
+                        return self.end(format!("Co-browse could not capture this page: {why}"));
+                    }
+                    self.show_session("A representative is viewing this page with you.");
+                }
+                Err(_) => self.verification_failed(),
+            },
+            // Out of turn (a stale or hostile message): nothing is agreed from it.
+            (keys, _) => self.keys = keys,
+        }
+    }
+
+    /// The agent's code did not match: tell the relay, which removes that agent.
+    fn verification_failed(&mut self) {
+        self.keys = Keys::None;
+        self.stream = None;
+        if let Some(s) = &self.socket {
+            s.send_control(CustomerMsg::VerificationFailed);
+        }
+        self.show_session("The code could not be verified. Read it to the representative again.");
+    }
+
+    fn on_sealed(&mut self, delivery: Delivery, seq: u64, bytes: &[u8]) {
+        let Keys::Ready { opener, .. } = &mut self.keys else {
+            return;
+        };
+        let routing = self.code.map_or(0, |c| c.routing);
+        // A frame that fails to open is dropped: the customer's page is never affected by it.
+        let Ok(plain) = opener.open(routing, delivery, seq, bytes) else {
+            return;
+        };
+        if let Ok(AgentPageMsg::Resync { .. }) = decode_payload::<AgentPageMsg>(&plain) {
+            if let Some(stream) = &self.stream {
+                let snapshot = stream.resnapshot();
+                self.send_page(&CustomerPageMsg::Snapshot(snapshot));
+            }
+        }
+    }
+
+    fn send_key(&self, key: KeyExchange) {
+        if let Some(s) = &self.socket {
+            s.send_control(CustomerMsg::Key(key));
         }
     }
 
@@ -206,9 +290,10 @@ impl Customer {
         }
     }
 
+    /// Page content goes out only sealed, and only once the agent's code is verified.
     fn send_page(&self, msg: &CustomerPageMsg) {
-        if let Some(s) = &self.socket {
-            s.send(Delivery::Reliable, CustomerMsg::Sealed(encode_payload(msg)));
+        if let (Some(s), Keys::Ready { sealer, .. }) = (&self.socket, &self.keys) {
+            s.send_sealed(sealer, Delivery::Reliable, &encode_payload(msg));
         }
     }
 
@@ -217,6 +302,7 @@ impl Customer {
         self.stream = None;
         self.socket = None;
         self.code = None;
+        self.keys = Keys::None;
         self.show(View::Ended { message });
     }
 }

@@ -4,6 +4,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use shared_protocol::crypto::Sealer;
 use shared_protocol::{CustomerMsg, Delivery, Envelope, RelayMsg};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -11,7 +12,8 @@ use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 
 pub enum SocketEvent {
     Open,
-    Message(RelayMsg),
+    /// A frame from the relay; its `seq` and class matter for sealed payloads.
+    Message(Envelope<RelayMsg>),
     /// A frame from the relay that could not be decoded; the socket stays open.
     BadFrame(String),
     Closed {
@@ -63,7 +65,7 @@ impl RelaySocket {
             };
             let bytes = js_sys::Uint8Array::new(&buf).to_vec();
             match Envelope::<RelayMsg>::decode(&bytes) {
-                Ok(env) => emit(&h, SocketEvent::Message(env.msg)),
+                Ok(env) => emit(&h, SocketEvent::Message(env)),
                 Err(err) => emit(&h, SocketEvent::BadFrame(err.to_string())),
             }
         });
@@ -96,19 +98,41 @@ impl RelaySocket {
         self.session.set(routing);
     }
 
-    /// Sends one message; returns false when the socket is not open (the caller decides
-    /// whether that ends the session).
-    pub fn send(&self, delivery: Delivery, msg: CustomerMsg) -> bool {
-        if self.ws.ready_state() != WebSocket::OPEN {
-            return false;
-        }
+    /// Starts sealed sequence numbers again from 1: each new key exchange starts a new
+    /// sequence space (the keys differ, so no nonce repeats).
+    pub fn restart_sequences(&self) {
+        self.reliable_seq.set(0);
+        self.ephemeral_seq.set(0);
+    }
+
+    /// Sends a control message (sequence number 0); false when the socket is not open.
+    pub fn send_control(&self, msg: CustomerMsg) -> bool {
+        self.send_frame(Envelope::new(
+            self.session.get(),
+            Delivery::Reliable,
+            0,
+            msg,
+        ))
+    }
+
+    /// Seals `plaintext` for the agent under the next sequence number of its class.
+    pub fn send_sealed(&self, sealer: &Sealer, delivery: Delivery, plaintext: &[u8]) -> bool {
         let counter = match delivery {
             Delivery::Reliable => &self.reliable_seq,
             Delivery::Ephemeral => &self.ephemeral_seq,
         };
-        counter.set(counter.get() + 1);
-        let frame = Envelope::new(self.session.get(), delivery, counter.get(), msg).encode();
-        self.ws.send_with_u8_array(&frame).is_ok()
+        let seq = counter.get() + 1;
+        counter.set(seq);
+        let sealed = sealer.seal(self.session.get(), delivery, seq, plaintext);
+        let msg = CustomerMsg::Sealed(sealed);
+        self.send_frame(Envelope::new(self.session.get(), delivery, seq, msg))
+    }
+
+    fn send_frame(&self, envelope: Envelope<CustomerMsg>) -> bool {
+        if self.ws.ready_state() != WebSocket::OPEN {
+            return false;
+        }
+        self.ws.send_with_u8_array(&envelope.encode()).is_ok()
     }
 }
 

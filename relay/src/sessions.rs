@@ -40,17 +40,29 @@ pub struct Session {
     pub routing: u32,
     pub span: tracing::Span,
     state: Mutex<State>,
-    ended_tx: watch::Sender<bool>,
+    /// Every phase change is published here (timers and socket loops wait on it).
+    phase_tx: watch::Sender<Phase>,
 }
 
 struct State {
     phase: Phase,
+    /// Failed key confirmations so far.
+    verify_failures: u8,
     customer: Option<Outbox>,
     agent: Option<Outbox>,
     agent_id: Option<String>,
     /// Sequence numbers of the relay's own messages, per side.
     customer_seq: u64,
     agent_seq: u64,
+}
+
+/// What a failed key confirmation led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyOutcome {
+    /// The agent was removed; the customer waits for another try.
+    Retry { attempts_left: u8 },
+    /// Too many failures: the session must end.
+    Exhausted,
 }
 
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
@@ -84,9 +96,60 @@ impl Session {
         self.lock().agent_id.clone()
     }
 
-    /// Resolves when the session has ended.
-    pub fn ended(&self) -> watch::Receiver<bool> {
-        self.ended_tx.subscribe()
+    /// Follows the session's phase.
+    pub fn phases(&self) -> watch::Receiver<Phase> {
+        self.phase_tx.subscribe()
+    }
+
+    fn set_phase(&self, state: &mut State, phase: Phase) {
+        state.phase = phase;
+        self.phase_tx.send_replace(phase);
+    }
+
+    /// Whether `outbox` is the agent currently in this session.
+    pub fn is_agent(&self, outbox: &Outbox) -> bool {
+        self.lock()
+            .agent
+            .as_ref()
+            .is_some_and(|a| a.same_channel(outbox))
+    }
+
+    /// Counts a failed key confirmation reported by the customer's browser. While attempts
+    /// remain, the agent is told, closed and removed, and the session waits again.
+    pub fn verification_failed(&self) -> VerifyOutcome {
+        let mut state = self.lock();
+        if state.phase != Phase::Active {
+            // Nothing to verify against: a stale report.
+            return VerifyOutcome::Retry {
+                attempts_left: shared_protocol::MAX_VERIFY_FAILURES
+                    .saturating_sub(state.verify_failures),
+            };
+        }
+        state.verify_failures += 1;
+        let left = shared_protocol::MAX_VERIFY_FAILURES.saturating_sub(state.verify_failures);
+        if left == 0 {
+            return VerifyOutcome::Exhausted;
+        }
+        let notice = RelayMsg::VerificationFailed {
+            attempts_left: left,
+        };
+        let frame = self.relay_frame(&mut state, Side::Agent, notice.clone());
+        if let Some(agent) = state.agent.take() {
+            let _ = agent.try_send(Outgoing::Frame(frame));
+            let _ = agent.try_send(Outgoing::Close {
+                code: 1008,
+                reason: "verification failed".into(),
+            });
+        }
+        state.agent_id = None;
+        let frame = self.relay_frame(&mut state, Side::Customer, notice);
+        if let Some(customer) = &state.customer {
+            let _ = customer.try_send(Outgoing::Frame(frame));
+        }
+        self.set_phase(&mut state, Phase::Waiting);
+        VerifyOutcome::Retry {
+            attempts_left: left,
+        }
     }
 
     /// A relay message for one side, stamped with that side's next sequence number.
@@ -169,20 +232,21 @@ impl Registry {
             }
         };
         let id = Uuid::new_v4();
-        let (ended_tx, _) = watch::channel(false);
+        let (phase_tx, _) = watch::channel(Phase::Waiting);
         let session = Arc::new(Session {
             id,
             routing,
             span: tracing::info_span!("session", %id, routing),
             state: Mutex::new(State {
                 phase: Phase::Waiting,
+                verify_failures: 0,
                 customer: Some(customer),
                 agent: None,
                 agent_id: None,
                 customer_seq: 0,
                 agent_seq: 0,
             }),
-            ended_tx,
+            phase_tx,
         });
         live.insert(routing, session.clone());
         Some(session)
@@ -206,7 +270,7 @@ impl Registry {
             Phase::Active => return Err(JoinError::AlreadyJoined),
             Phase::Ended(_) => return Err(JoinError::UnknownCode),
         }
-        state.phase = Phase::Active;
+        session.set_phase(&mut state, Phase::Active);
         state.agent = Some(agent);
         state.agent_id = Some(agent_id.to_string());
         drop(state);
@@ -220,7 +284,7 @@ impl Registry {
         if matches!(state.phase, Phase::Ended(_)) {
             return false;
         }
-        state.phase = Phase::Ended(reason);
+        session.set_phase(&mut state, Phase::Ended(reason));
         for side in [Side::Customer, Side::Agent] {
             let frame = session.relay_frame(&mut state, side, RelayMsg::Ended { reason });
             let outbox = match side {
@@ -244,7 +308,6 @@ impl Registry {
             live.remove(&session.routing);
         }
         drop(live);
-        let _ = session.ended_tx.send(true);
         true
     }
 
@@ -313,6 +376,34 @@ mod tests {
         assert_eq!(decoded(&mut crx), vec![ended.clone()]);
         assert_eq!(decoded(&mut arx), vec![ended]);
         assert!(reg.is_empty());
+    }
+
+    #[test]
+    fn failed_verifications_remove_the_agent_then_end_the_session() {
+        let reg = Registry::default();
+        let (c, mut crx) = outbox();
+        let s = reg.create(c).unwrap();
+        for expected_left in [2u8, 1] {
+            let (a, mut arx) = outbox();
+            reg.join(s.routing, "agent", a.clone()).unwrap();
+            assert!(s.is_agent(&a));
+            assert_eq!(
+                s.verification_failed(),
+                VerifyOutcome::Retry {
+                    attempts_left: expected_left
+                }
+            );
+            assert_eq!(s.phase(), Phase::Waiting);
+            assert!(!s.is_agent(&a));
+            let notice = RelayMsg::VerificationFailed {
+                attempts_left: expected_left,
+            };
+            assert_eq!(decoded(&mut arx), vec![notice.clone()]);
+            assert_eq!(decoded(&mut crx), vec![notice]);
+        }
+        let (a, _arx) = outbox();
+        reg.join(s.routing, "agent", a).unwrap();
+        assert_eq!(s.verification_failed(), VerifyOutcome::Exhausted);
     }
 
     #[test]

@@ -18,7 +18,9 @@ use tokio::sync::{mpsc, watch};
 use tracing::Instrument;
 
 use crate::error::HttpError;
-use crate::sessions::{JoinError, Outbox, Outgoing, Session, Side, QUEUE_LEN};
+use crate::sessions::{
+    JoinError, Outbox, Outgoing, Phase, Session, Side, VerifyOutcome, QUEUE_LEN,
+};
 use crate::state::AppState;
 use crate::store::{now_millis, SessionRecord};
 
@@ -97,13 +99,13 @@ enum Next<M> {
 
 async fn next_frame<M: Direction>(
     stream: &mut SplitStream<WebSocket>,
-    ended: &mut Option<watch::Receiver<bool>>,
+    phases: &mut Option<watch::Receiver<Phase>>,
 ) -> Next<M> {
     loop {
-        let msg = match ended {
+        let msg = match phases {
             Some(rx) => tokio::select! {
                 m = stream.next() => m,
-                _ = rx.wait_for(|e| *e) => return Next::Gone,
+                _ = rx.wait_for(|p| matches!(p, Phase::Ended(_))) => return Next::Gone,
             },
             None => stream.next().await,
         };
@@ -202,7 +204,7 @@ async fn customer_loop(
                     },
                 );
                 spawn_inactivity_timer(state.clone(), s.clone());
-                ended = Some(s.ended());
+                ended = Some(s.phases());
                 session = Some(s);
             }
             (CustomerMsg::Create { .. }, Some(s)) => {
@@ -212,6 +214,16 @@ async fn customer_loop(
                     "this socket already has a session".into(),
                 ));
             }
+            (CustomerMsg::Key(k), Some(s)) => s.tell(Side::Agent, RelayMsg::Key(k)),
+            (CustomerMsg::VerificationFailed, Some(s)) => match s.verification_failed() {
+                VerifyOutcome::Exhausted => {
+                    state.end(s, EndReason::VerificationFailed);
+                    break;
+                }
+                VerifyOutcome::Retry { attempts_left } => {
+                    tracing::warn!(parent: &s.span, attempts_left, "verification failed; agent removed");
+                }
+            },
             (CustomerMsg::Sealed(payload), Some(s)) => {
                 if !s
                     .forward(Side::Customer, env.delivery, env.seq, payload)
@@ -287,7 +299,7 @@ async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, state: AppSt
                             },
                         );
                         s.tell(Side::Customer, RelayMsg::AgentJoined);
-                        ended = Some(s.ended());
+                        ended = Some(s.phases());
                         session = Some(s);
                     }
                     Err(e) => {
@@ -307,6 +319,9 @@ async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, state: AppSt
                     "this socket is already in a session".into(),
                 ));
             }
+            // An agent removed after a failed verification may not speak for the session.
+            (_, Some(s)) if !s.is_agent(&tx) => break,
+            (AgentMsg::Key(k), Some(s)) => s.tell(Side::Customer, RelayMsg::Key(k)),
             (AgentMsg::Sealed(payload), Some(s)) => {
                 s.forward(Side::Agent, env.delivery, env.seq, payload).await;
             }
@@ -324,25 +339,38 @@ async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, state: AppSt
             }
         }
     }
-    if let Some(s) = session {
+    if let Some(s) = session.filter(|s| s.is_agent(&tx)) {
         state.end(&s, EndReason::Disconnect);
     }
 }
 
-/// Ends the session if no agent has joined within `inactivity_timeout`.
+/// Ends the session once it has waited `inactivity_timeout` for an agent. Each new waiting
+/// period (a session goes back to waiting after a failed verification) gets the full timeout.
 fn spawn_inactivity_timer(state: AppState, session: Arc<Session>) {
     let timeout = state.config.inactivity_timeout;
     let span = session.span.clone();
     tokio::spawn(
         async move {
-            let mut ended = session.ended();
-            tokio::select! {
-                _ = tokio::time::sleep(timeout) => {
-                    if session.phase() == crate::sessions::Phase::Waiting {
-                        state.end(&session, EndReason::Inactivity);
+            let mut phases = session.phases();
+            loop {
+                let phase = *phases.borrow_and_update();
+                match phase {
+                    Phase::Ended(_) => break,
+                    Phase::Active => {
+                        if phases.changed().await.is_err() {
+                            break;
+                        }
                     }
+                    Phase::Waiting => tokio::select! {
+                        _ = tokio::time::sleep(timeout) => {
+                            if session.phase() == Phase::Waiting {
+                                state.end(&session, EndReason::Inactivity);
+                            }
+                            break;
+                        }
+                        changed = phases.changed() => if changed.is_err() { break },
+                    },
                 }
-                _ = ended.wait_for(|e| *e) => {}
             }
         }
         .instrument(span),

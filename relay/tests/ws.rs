@@ -363,3 +363,47 @@ async fn health_reports_live_sessions() {
         .unwrap();
     assert_eq!(body, r#"{"status":"ok","live_sessions":1}"#);
 }
+
+#[tokio::test]
+async fn key_exchange_is_forwarded_and_failed_verifications_remove_the_agent_then_end() {
+    let r = relay().await;
+    let (mut c, mut a, routing) = joined(&r).await;
+    send(&mut c, 0, CustomerMsg::Key(KeyExchange::Spake(vec![1, 2]))).await;
+    assert_eq!(
+        msg(&mut a).await,
+        RelayMsg::Key(KeyExchange::Spake(vec![1, 2]))
+    );
+    send(&mut a, 0, AgentMsg::Key(KeyExchange::Confirm(vec![3]))).await;
+    assert_eq!(
+        msg(&mut c).await,
+        RelayMsg::Key(KeyExchange::Confirm(vec![3]))
+    );
+    for left in [2u8, 1] {
+        send(&mut c, 0, CustomerMsg::VerificationFailed).await;
+        let notice = RelayMsg::VerificationFailed {
+            attempts_left: left,
+        };
+        assert_eq!(msg(&mut c).await, notice);
+        assert_eq!(msg(&mut a).await, notice);
+        assert_eq!(next(&mut a).await.unwrap_err().0, CloseCode::Policy);
+        // The customer keeps waiting; another try joins the same session.
+        a = agent(&r).await;
+        send(
+            &mut a,
+            0,
+            AgentMsg::Join {
+                token: TOKEN.into(),
+                routing,
+            },
+        )
+        .await;
+        assert!(matches!(msg(&mut a).await, RelayMsg::Joined { .. }));
+        assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
+    }
+    send(&mut c, 0, CustomerMsg::VerificationFailed).await;
+    let ended = RelayMsg::Ended {
+        reason: EndReason::VerificationFailed,
+    };
+    assert_eq!(msg(&mut c).await, ended);
+    assert_eq!(msg(&mut a).await, ended);
+}

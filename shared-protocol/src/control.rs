@@ -13,6 +13,15 @@ pub struct PageInfo {
     pub title: String,
 }
 
+/// The key exchange between the two browsers (see `crypto`); the relay forwards it as it is.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyExchange {
+    /// This side's SPAKE2 message.
+    Spake(Vec<u8>),
+    /// This side's key confirmation, sent after the other side's SPAKE2 message arrived.
+    Confirm(Vec<u8>),
+}
+
 /// What the customer's browser sends to the relay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CustomerMsg {
@@ -21,7 +30,12 @@ pub enum CustomerMsg {
         page: PageInfo,
         user_agent: String,
     },
-    /// Page content for the agent; the relay forwards it as it is.
+    /// Key exchange with the agent's browser.
+    Key(KeyExchange),
+    /// The agent's key confirmation did not match: a wrong code (or an attack). The relay
+    /// removes the agent, and ends the session after [`MAX_VERIFY_FAILURES`].
+    VerificationFailed,
+    /// Page content for the agent, sealed end to end; the relay forwards it as it is.
     Sealed(Vec<u8>),
     /// The customer is on a new page (history metadata).
     PageVisit(PageInfo),
@@ -38,7 +52,9 @@ pub enum AgentMsg {
         token: String,
         routing: u32,
     },
-    /// A message for the customer's browser; the relay forwards it as it is.
+    /// Key exchange with the customer's browser.
+    Key(KeyExchange),
+    /// A message for the customer's browser, sealed end to end; forwarded as it is.
     Sealed(Vec<u8>),
     /// The agent ends the session.
     Exit,
@@ -52,8 +68,13 @@ pub enum RelayMsg {
     Created { session_id: [u8; 16], routing: u32 },
     /// To the agent: you are in the session.
     Joined { session_id: [u8; 16] },
-    /// To the customer: an agent joined.
+    /// To the customer: an agent joined; the key exchange starts.
     AgentJoined,
+    /// The other side's key exchange message, forwarded unread.
+    Key(KeyExchange),
+    /// To both: the key confirmation failed. The agent is removed from the session (the
+    /// customer keeps waiting) while attempts remain.
+    VerificationFailed { attempts_left: u8 },
     /// From the other side, forwarded unread (same `seq` and delivery class as sent).
     Sealed(Vec<u8>),
     /// The session is over; the socket closes after this.
@@ -61,6 +82,9 @@ pub enum RelayMsg {
     /// The last request was refused; the socket stays usable unless the error says otherwise.
     Error { code: ErrorCode, message: String },
 }
+
+/// Failed key confirmations after which a session ends.
+pub const MAX_VERIFY_FAILURES: u8 = 3;
 
 impl Direction for CustomerMsg {
     const ROLE: Role = Role::Customer;

@@ -43,7 +43,8 @@ pub struct Envelope<M> {
     /// The routing part of the join code; 0 before the relay has allocated one.
     pub session: u32,
     pub delivery: Delivery,
-    /// Per sender, per delivery class, starting at 1.
+    /// Numbers the sender's sealed frames, per delivery class, from 1; it is the AEAD nonce and
+    /// the resume point. Control frames carry 0.
     pub seq: u64,
     pub msg: M,
 }

@@ -6,17 +6,23 @@
 //! - [`page`]: what the customer's page looks like (snapshots and mutation batches). It travels
 //!   inside `Sealed` payloads, which the relay routes without reading.
 //! - [`code`]: the 9-digit join code, split into a routing part and a secret part.
+//! - [`crypto`]: the key exchange on the secret part and the sealing of page content, so the
+//!   relay routes what it cannot read.
 //!
 //! Decoding never panics: every malformed input is a [`DecodeError`].
 
 pub mod code;
 pub mod control;
+pub mod crypto;
 pub mod envelope;
 pub mod error;
 pub mod page;
 pub mod safety;
 
 pub use code::JoinCode;
-pub use control::{AgentMsg, CustomerMsg, EndReason, ErrorCode, PageInfo, RelayMsg};
+pub use control::{
+    AgentMsg, CustomerMsg, EndReason, ErrorCode, KeyExchange, PageInfo, RelayMsg,
+    MAX_VERIFY_FAILURES,
+};
 pub use envelope::{Delivery, Direction, Envelope, Role, MAX_FRAME_LEN, PROTOCOL_VERSION};
 pub use error::DecodeError;

@@ -4,9 +4,10 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use shared_protocol::crypto::{Agreed, Handshake, Opener, Sealer};
 use shared_protocol::envelope::{decode_payload, encode_payload};
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, Viewport};
-use shared_protocol::{AgentMsg, ErrorCode, JoinCode, RelayMsg};
+use shared_protocol::{AgentMsg, Delivery, ErrorCode, JoinCode, KeyExchange, RelayMsg, Role};
 use web_sys::HtmlIFrameElement;
 use yew::prelude::*;
 
@@ -19,6 +20,8 @@ use crate::viewer::Viewer;
 pub enum Status {
     Idle,
     Joining,
+    /// In the session; the two browsers are checking the code.
+    Verifying,
     WaitingForPage,
     Viewing,
     Ended(String),
@@ -35,6 +38,7 @@ pub struct Console {
 pub enum Action {
     Joining,
     Joined,
+    Verified,
     PageShown(Viewport),
     Ended(String),
     Failed(String),
@@ -47,7 +51,8 @@ impl Reducible for Console {
         let mut next = (*self).clone();
         match action {
             Action::Joining => next.status = Status::Joining,
-            Action::Joined => next.status = Status::WaitingForPage,
+            Action::Joined => next.status = Status::Verifying,
+            Action::Verified => next.status = Status::WaitingForPage,
             Action::PageShown(vp) => {
                 next.status = Status::Viewing;
                 next.viewport = Some(vp);
@@ -63,7 +68,7 @@ impl Console {
     fn in_session(&self) -> bool {
         matches!(
             self.status,
-            Status::Joining | Status::WaitingForPage | Status::Viewing
+            Status::Joining | Status::Verifying | Status::WaitingForPage | Status::Viewing
         )
     }
 
@@ -71,6 +76,7 @@ impl Console {
         match &self.status {
             Status::Idle => "Enter the code the customer reads to you.".into(),
             Status::Joining => "Joining…".into(),
+            Status::Verifying => "Joined. Checking the code with the customer's browser…".into(),
             Status::WaitingForPage => "Connected. Waiting for the customer's page…".into(),
             Status::Viewing => "Connected. You are viewing the customer's page.".into(),
             Status::Ended(why) => format!("Session ended: {why}."),
@@ -89,6 +95,14 @@ fn token_from_url() -> Option<String> {
         .map(str::to_string)
 }
 
+/// Where the key exchange with the customer's browser stands.
+enum Keys {
+    None,
+    Started(Handshake),
+    Agreed(Agreed),
+    Ready { sealer: Sealer, opener: Opener },
+}
+
 /// Everything a connection's event handler needs.
 #[derive(Clone)]
 struct Session {
@@ -96,15 +110,16 @@ struct Session {
     conn: Rc<RefCell<Option<Connection>>>,
     rebuilder: Rc<RefCell<Option<Rebuilder>>>,
     frame: NodeRef,
-    /// Sequence number of the last applied page frame.
-    last_seq: Rc<Cell<u64>>,
+    /// The code as the agent typed it; its secret part keys the exchange.
+    code: JoinCode,
+    keys: Rc<RefCell<Keys>>,
     ended: Rc<Cell<bool>>,
 }
 
 impl Session {
     fn on_event(&self, event: ConnEvent) {
         match event {
-            ConnEvent::Relay { seq, msg, .. } => self.on_relay(seq, msg),
+            ConnEvent::Relay { seq, delivery, msg } => self.on_relay(delivery, seq, msg),
             ConnEvent::BadFrame(why) => self.fail(format!("The server sent a bad frame: {why}")),
             ConnEvent::Closed => {
                 if !self.ended.get() {
@@ -114,13 +129,22 @@ impl Session {
         }
     }
 
-    fn on_relay(&self, seq: u64, msg: RelayMsg) {
+    fn on_relay(&self, delivery: Delivery, seq: u64, msg: RelayMsg) {
         match msg {
-            RelayMsg::Joined { .. } => self.dispatch.dispatch(Action::Joined),
-            RelayMsg::Sealed(bytes) => match decode_payload::<CustomerPageMsg>(&bytes) {
-                Ok(page) => self.on_page(seq, page),
-                Err(e) => self.resync(format!("undecodable page frame: {e}")),
-            },
+            RelayMsg::Joined { session_id } => {
+                let handshake = Handshake::start(Role::Agent, self.code.secret, session_id);
+                self.send(AgentMsg::Key(KeyExchange::Spake(
+                    handshake.message().to_vec(),
+                )));
+                *self.keys.borrow_mut() = Keys::Started(handshake);
+                self.dispatch.dispatch(Action::Joined);
+            }
+            RelayMsg::Key(key) => self.on_key(key),
+            RelayMsg::Sealed(bytes) => self.on_sealed(delivery, seq, &bytes),
+            RelayMsg::VerificationFailed { attempts_left } => self.fail(format!(
+                "Verification failed: the code does not match. Check the digits with the \
+                 customer ({attempts_left} attempts left)."
+            )),
             RelayMsg::Ended { reason } => {
                 self.ended.set(true);
                 self.conn.borrow_mut().take();
@@ -141,7 +165,58 @@ impl Session {
         }
     }
 
-    fn on_page(&self, seq: u64, page: CustomerPageMsg) {
+    fn on_key(&self, key: KeyExchange) {
+        let current = std::mem::replace(&mut *self.keys.borrow_mut(), Keys::None);
+        match (current, key) {
+            (Keys::Started(handshake), KeyExchange::Spake(theirs)) => {
+                match handshake.finish(&theirs) {
+                    Ok(agreed) => {
+                        self.send(AgentMsg::Key(KeyExchange::Confirm(agreed.confirmation())));
+                        *self.keys.borrow_mut() = Keys::Agreed(agreed);
+                    }
+                    Err(_) => self.verification_failed(),
+                }
+            }
+            (Keys::Agreed(agreed), KeyExchange::Confirm(theirs)) => match agreed.confirm(&theirs) {
+                Ok((sealer, opener)) => {
+                    *self.keys.borrow_mut() = Keys::Ready { sealer, opener };
+                    self.dispatch.dispatch(Action::Verified);
+                }
+                Err(_) => self.verification_failed(),
+            },
+            (keys, _) => *self.keys.borrow_mut() = keys,
+        }
+    }
+
+    /// The customer's browser reports the failure to the relay, which removes this agent; the
+    /// console says so at once.
+    fn verification_failed(&self) {
+        self.dispatch.dispatch(Action::Failed(
+            "Verification failed: the code does not match. Check the digits with the customer."
+                .into(),
+        ));
+    }
+
+    fn on_sealed(&self, delivery: Delivery, seq: u64, bytes: &[u8]) {
+        let plain = {
+            let mut keys = self.keys.borrow_mut();
+            let Keys::Ready { opener, .. } = &mut *keys else {
+                return;
+            };
+            opener.open(self.code.routing, delivery, seq, bytes)
+        };
+        match plain {
+            Ok(plain) => match decode_payload::<CustomerPageMsg>(&plain) {
+                Ok(page) => self.on_page(page),
+                Err(e) => self.resync(format!("undecodable page frame: {e}")),
+            },
+            // The channel is authenticated and ordered: a frame that does not open means it
+            // was tampered with or lost, and nothing after it can be trusted.
+            Err(e) => self.fail(format!("The secure channel broke: {e}.")),
+        }
+    }
+
+    fn on_page(&self, page: CustomerPageMsg) {
         let mut slot = self.rebuilder.borrow_mut();
         if slot.is_none() {
             let doc = self
@@ -158,31 +233,26 @@ impl Session {
             CustomerPageMsg::Snapshot(snap) => rebuilder.apply_snapshot(snap).map(|_| {
                 self.dispatch.dispatch(Action::PageShown(snap.viewport));
             }),
-            CustomerPageMsg::Mutations(batch) => {
-                if seq != self.last_seq.get() + 1 {
-                    drop(slot);
-                    return self.resync(format!(
-                        "page frame {seq} arrived after {}",
-                        self.last_seq.get()
-                    ));
-                }
-                rebuilder.apply_batch(batch)
-            }
+            CustomerPageMsg::Mutations(batch) => rebuilder.apply_batch(batch),
         };
         drop(slot);
-        match result {
-            Ok(()) => self.last_seq.set(seq),
-            Err(e) => self.resync(e.to_string()),
+        if let Err(e) = result {
+            self.resync(e.to_string());
+        }
+    }
+
+    fn send(&self, msg: AgentMsg) {
+        if let Some(conn) = self.conn.borrow().as_ref() {
+            conn.send_control(msg);
         }
     }
 
     /// Asks the customer's browser for a fresh snapshot instead of drifting.
     fn resync(&self, reason: String) {
-        // Nothing after this point applies until the new snapshot arrives.
-        self.last_seq.set(u64::MAX - 1);
-        if let Some(conn) = self.conn.borrow().as_ref() {
+        let keys = self.keys.borrow();
+        if let (Some(conn), Keys::Ready { sealer, .. }) = (self.conn.borrow().as_ref(), &*keys) {
             let msg = AgentPageMsg::Resync { reason };
-            conn.send(AgentMsg::Sealed(encode_payload(&msg)));
+            conn.send_sealed(sealer, Delivery::Reliable, &encode_payload(&msg));
         }
     }
 
@@ -227,14 +297,14 @@ pub fn app() -> Html {
                 conn: conn.clone(),
                 rebuilder: rebuilder.clone(),
                 frame: frame.clone(),
-                last_seq: Rc::new(Cell::new(0)),
+                code,
+                keys: Rc::new(RefCell::new(Keys::None)),
                 ended: Rc::new(Cell::new(false)),
             };
             rebuilder.borrow_mut().take();
             let on_event = Callback::from(move |e| session.on_event(e));
             dispatch.dispatch(Action::Joining);
-            // The secret part of the code is for the key agreement between the two browsers;
-            // only the routing part goes to the relay.
+            // Only the routing part goes to the relay; the secret part keys the exchange.
             match Connection::open(token, code.routing, on_event) {
                 Ok(c) => *conn.borrow_mut() = Some(c),
                 Err(e) => dispatch.dispatch(Action::Failed(e)),
@@ -245,7 +315,7 @@ pub fn app() -> Html {
         let conn = conn.clone();
         Callback::from(move |_| {
             if let Some(c) = conn.borrow().as_ref() {
-                c.send(AgentMsg::Exit);
+                c.send_control(AgentMsg::Exit);
             }
         })
     };

@@ -5,6 +5,9 @@
 use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message};
+use std::cell::Cell;
+
+use shared_protocol::crypto::Sealer;
 use shared_protocol::{AgentMsg, Delivery, Envelope, RelayMsg};
 use yew::Callback;
 
@@ -20,7 +23,10 @@ pub enum ConnEvent {
 }
 
 pub struct Connection {
-    tx: mpsc::UnboundedSender<AgentMsg>,
+    routing: u32,
+    tx: mpsc::UnboundedSender<Envelope<AgentMsg>>,
+    reliable_seq: Cell<u64>,
+    ephemeral_seq: Cell<u64>,
 }
 
 /// The relay's agent endpoint on the console's own origin.
@@ -42,15 +48,13 @@ impl Connection {
         let ws = WebSocket::open(&agent_ws_url()?)
             .map_err(|e| format!("cannot reach the co-browse server: {e}"))?;
         let (mut write, mut read) = ws.split();
-        let (tx, mut rx) = mpsc::unbounded::<AgentMsg>();
-        tx.unbounded_send(AgentMsg::Join { token, routing })
+        let (tx, mut rx) = mpsc::unbounded::<Envelope<AgentMsg>>();
+        let join = AgentMsg::Join { token, routing };
+        tx.unbounded_send(Envelope::new(routing, Delivery::Reliable, 0, join))
             .map_err(|e| e.to_string())?;
         wasm_bindgen_futures::spawn_local(async move {
-            let mut seq = 0u64;
-            while let Some(msg) = rx.next().await {
-                seq += 1;
-                let frame = Envelope::new(routing, Delivery::Reliable, seq, msg).encode();
-                if write.send(Message::Bytes(frame)).await.is_err() {
+            while let Some(envelope) = rx.next().await {
+                if write.send(Message::Bytes(envelope.encode())).await.is_err() {
                     break;
                 }
             }
@@ -74,11 +78,36 @@ impl Connection {
             }
             on_event.emit(ConnEvent::Closed);
         });
-        Ok(Self { tx })
+        Ok(Self {
+            routing,
+            tx,
+            reliable_seq: Cell::new(0),
+            ephemeral_seq: Cell::new(0),
+        })
     }
 
-    pub fn send(&self, msg: AgentMsg) {
+    /// Sends a control message (sequence number 0).
+    pub fn send_control(&self, msg: AgentMsg) {
         // A closed socket reports itself through `ConnEvent::Closed`.
-        let _ = self.tx.unbounded_send(msg);
+        let _ = self
+            .tx
+            .unbounded_send(Envelope::new(self.routing, Delivery::Reliable, 0, msg));
+    }
+
+    /// Seals `plaintext` for the customer under the next sequence number of its class.
+    pub fn send_sealed(&self, sealer: &Sealer, delivery: Delivery, plaintext: &[u8]) {
+        let counter = match delivery {
+            Delivery::Reliable => &self.reliable_seq,
+            Delivery::Ephemeral => &self.ephemeral_seq,
+        };
+        let seq = counter.get() + 1;
+        counter.set(seq);
+        let sealed = sealer.seal(self.routing, delivery, seq, plaintext);
+        let _ = self.tx.unbounded_send(Envelope::new(
+            self.routing,
+            delivery,
+            seq,
+            AgentMsg::Sealed(sealed),
+        ));
     }
 }

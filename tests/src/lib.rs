@@ -2,6 +2,8 @@
 //! port, and headless Chromium sessions with fresh profiles. Helpers read what each side shows
 //! through the automation contract (`data-cobrowse-ui` attributes).
 
+pub mod tap;
+
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -262,7 +264,12 @@ pub async fn customer_starts(h: &Harness, customer: &WebDriver, path: &str) -> T
 
 /// The agent opens the console (with the dev token in the URL), types `code` and joins.
 pub async fn agent_joins(h: &Harness, agent: &WebDriver, code: &str) -> TestResult {
-    agent.goto(&h.started.agent_url).await?;
+    agent_joins_at(&h.started.agent_url, agent, code).await
+}
+
+/// As [`agent_joins`], with the console opened at `agent_url` (through a tap, say).
+pub async fn agent_joins_at(agent_url: &str, agent: &WebDriver, code: &str) -> TestResult {
+    agent.goto(agent_url).await?;
     let input = eventually("the join form", Duration::from_secs(15), || async {
         agent
             .find(By::Css("[data-cobrowse-ui=join-code]"))
@@ -270,6 +277,7 @@ pub async fn agent_joins(h: &Harness, agent: &WebDriver, code: &str) -> TestResu
             .ok()
     })
     .await?;
+    input.clear().await?;
     input.send_keys(code).await?;
     agent
         .find(By::Css("[data-cobrowse-ui=join]"))

@@ -1,0 +1,377 @@
+//! End-to-end keys between the two browsers; the relay never has them.
+//!
+//! 1. [`Handshake`]: SPAKE2 (Ed25519) on the secret part of the join code, the customer as side
+//!    A and the agent as side B, both bound to the session id. The relay carries the two
+//!    messages but cannot learn the key, and an attacker gets one online guess per handshake.
+//! 2. HKDF-SHA256 over the SPAKE2 key gives one AEAD key per direction and a confirmation key.
+//! 3. Key confirmation: each side sends an HMAC over its role and both handshake messages; a
+//!    wrong code fails here, before any page data flows.
+//! 4. [`Sealer`] / [`Opener`]: ChaCha20-Poly1305; the nonce is the delivery class and sequence
+//!    number, the associated data the envelope header. Reliable frames must arrive exactly in
+//!    order; ephemeral frames must only move forward. Replayed, reordered or forged frames fail.
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{ChaCha20Poly1305, Key, Nonce};
+use hkdf::Hkdf;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use spake2::{Ed25519Group, Identity, Password, Spake2};
+
+use crate::{Delivery, Role, PROTOCOL_VERSION};
+
+const ID_CUSTOMER: &[u8] = b"cobrowse customer";
+const ID_AGENT: &[u8] = b"cobrowse agent";
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CryptoError {
+    #[error("the key exchange message is malformed")]
+    BadHandshake,
+    #[error("verification failed: the code does not match")]
+    VerificationFailed,
+    #[error("frame {got} is out of order (expected {expected})")]
+    OutOfOrder { got: u64, expected: u64 },
+    #[error("frame {got} was already seen (last {last})")]
+    Replayed { got: u64, last: u64 },
+    #[error("a sealed frame failed authentication")]
+    Forged,
+}
+
+/// One side's half-finished key exchange.
+pub struct Handshake {
+    role: Role,
+    spake: Spake2<Ed25519Group>,
+    session_id: [u8; 16],
+    outbound: Vec<u8>,
+}
+
+/// Keys agreed by both sides, before confirmation.
+pub struct Agreed {
+    role: Role,
+    confirm_key: [u8; 32],
+    transcript: Vec<u8>,
+    send_key: [u8; 32],
+    recv_key: [u8; 32],
+}
+
+impl Handshake {
+    /// Starts the exchange for `role` (customer or agent) with the code's secret digits.
+    pub fn start(role: Role, secret: u16, session_id: [u8; 16]) -> Self {
+        // The session id is part of the password so a handshake cannot be moved to another
+        // session; the secret is zero-padded so "0042" and "42" are the same code.
+        let mut password = format!("{secret:04}").into_bytes();
+        password.extend_from_slice(&session_id);
+        let password = Password::new(&password);
+        let (a, b) = (Identity::new(ID_CUSTOMER), Identity::new(ID_AGENT));
+        let (spake, outbound) = match role {
+            Role::Agent => Spake2::<Ed25519Group>::start_b(&password, &a, &b),
+            _ => Spake2::<Ed25519Group>::start_a(&password, &a, &b),
+        };
+        Self {
+            role,
+            spake,
+            session_id,
+            outbound,
+        }
+    }
+
+    /// The message to send to the other side.
+    pub fn message(&self) -> &[u8] {
+        &self.outbound
+    }
+
+    /// Finishes with the other side's message.
+    pub fn finish(self, inbound: &[u8]) -> Result<Agreed, CryptoError> {
+        let key = self
+            .spake
+            .finish(inbound)
+            .map_err(|_| CryptoError::BadHandshake)?;
+        let hk = Hkdf::<Sha256>::new(Some(&self.session_id), &key);
+        let mut okm = [0u8; 96];
+        hk.expand(b"cobrowse v1 keys", &mut okm)
+            .expect("96 bytes is a valid HKDF-SHA256 length");
+        let part = |i: usize| -> [u8; 32] { okm[i * 32..(i + 1) * 32].try_into().expect("32") };
+        let (to_agent, to_customer, confirm_key) = (part(0), part(1), part(2));
+        let (send_key, recv_key) = match self.role {
+            Role::Agent => (to_customer, to_agent),
+            _ => (to_agent, to_customer),
+        };
+        // Both messages in a fixed order (customer's first), the same on both sides.
+        let transcript = match self.role {
+            Role::Agent => [inbound, self.outbound.as_slice()].concat(),
+            _ => [self.outbound.as_slice(), inbound].concat(),
+        };
+        Ok(Agreed {
+            role: self.role,
+            confirm_key,
+            transcript,
+            send_key,
+            recv_key,
+        })
+    }
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+fn confirmation(key: &[u8; 32], role: Role, transcript: &[u8]) -> HmacSha256 {
+    let mut mac = <HmacSha256 as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(match role {
+        Role::Agent => b"agent confirms",
+        _ => b"customer confirms",
+    });
+    mac.update(transcript);
+    mac
+}
+
+impl Agreed {
+    /// The confirmation to send: proves this side has the same keys.
+    pub fn confirmation(&self) -> Vec<u8> {
+        confirmation(&self.confirm_key, self.role, &self.transcript)
+            .finalize()
+            .into_bytes()
+            .to_vec()
+    }
+
+    /// Checks the other side's confirmation (in constant time); on success, the channel.
+    pub fn confirm(self, theirs: &[u8]) -> Result<(Sealer, Opener), CryptoError> {
+        let peer = match self.role {
+            Role::Agent => Role::Customer,
+            _ => Role::Agent,
+        };
+        confirmation(&self.confirm_key, peer, &self.transcript)
+            .verify_slice(theirs)
+            .map_err(|_| CryptoError::VerificationFailed)?;
+        Ok((
+            Sealer {
+                cipher: ChaCha20Poly1305::new(Key::from_slice(&self.send_key)),
+                sender: self.role,
+            },
+            Opener {
+                cipher: ChaCha20Poly1305::new(Key::from_slice(&self.recv_key)),
+                sender: peer,
+                last_reliable: 0,
+                last_ephemeral: 0,
+            },
+        ))
+    }
+}
+
+fn nonce(delivery: Delivery, seq: u64) -> [u8; 12] {
+    let mut n = [0u8; 12];
+    n[0] = match delivery {
+        Delivery::Reliable => 1,
+        Delivery::Ephemeral => 2,
+    };
+    n[4..].copy_from_slice(&seq.to_le_bytes());
+    n
+}
+
+/// The envelope fields a sealed payload is bound to.
+fn associated_data(sender: Role, session: u32, delivery: Delivery, seq: u64) -> [u8; 16] {
+    let mut ad = [0u8; 16];
+    ad[0..2].copy_from_slice(&PROTOCOL_VERSION.to_le_bytes());
+    ad[2] = sender as u8;
+    ad[3] = delivery as u8;
+    ad[4..8].copy_from_slice(&session.to_le_bytes());
+    ad[8..16].copy_from_slice(&seq.to_le_bytes());
+    ad
+}
+
+/// Seals what this side sends. The caller gives each frame its envelope's sequence number,
+/// which must never repeat within a delivery class (the socket's counters guarantee it).
+pub struct Sealer {
+    cipher: ChaCha20Poly1305,
+    sender: Role,
+}
+
+impl Sealer {
+    pub fn seal(&self, session: u32, delivery: Delivery, seq: u64, plaintext: &[u8]) -> Vec<u8> {
+        let aad = associated_data(self.sender, session, delivery, seq);
+        self.cipher
+            .encrypt(
+                Nonce::from_slice(&nonce(delivery, seq)),
+                Payload {
+                    msg: plaintext,
+                    aad: &aad,
+                },
+            )
+            .expect("ChaCha20-Poly1305 encryption of an in-memory buffer")
+    }
+}
+
+/// Opens what the other side sent, refusing replays, reordering and forgeries.
+pub struct Opener {
+    cipher: ChaCha20Poly1305,
+    sender: Role,
+    last_reliable: u64,
+    last_ephemeral: u64,
+}
+
+impl Opener {
+    pub fn open(
+        &mut self,
+        session: u32,
+        delivery: Delivery,
+        seq: u64,
+        sealed: &[u8],
+    ) -> Result<Vec<u8>, CryptoError> {
+        let last = match delivery {
+            Delivery::Reliable => self.last_reliable,
+            Delivery::Ephemeral => self.last_ephemeral,
+        };
+        match delivery {
+            Delivery::Reliable if seq <= last => {
+                return Err(CryptoError::Replayed { got: seq, last })
+            }
+            Delivery::Reliable if seq != last + 1 => {
+                return Err(CryptoError::OutOfOrder {
+                    got: seq,
+                    expected: last + 1,
+                })
+            }
+            Delivery::Ephemeral if seq <= last => {
+                return Err(CryptoError::Replayed { got: seq, last })
+            }
+            _ => {}
+        }
+        let aad = associated_data(self.sender, session, delivery, seq);
+        let plain = self
+            .cipher
+            .decrypt(
+                Nonce::from_slice(&nonce(delivery, seq)),
+                Payload {
+                    msg: sealed,
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| CryptoError::Forged)?;
+        match delivery {
+            Delivery::Reliable => self.last_reliable = seq,
+            Delivery::Ephemeral => self.last_ephemeral = seq,
+        }
+        Ok(plain)
+    }
+
+    /// Where reliable frames continue after a resumed connection.
+    pub fn last_reliable(&self) -> u64 {
+        self.last_reliable
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SESSION: [u8; 16] = [7; 16];
+
+    /// One side's ends of the channel.
+    type Ends = (Sealer, Opener);
+
+    fn channel(customer_secret: u16, agent_secret: u16) -> Result<(Ends, Ends), CryptoError> {
+        let c = Handshake::start(Role::Customer, customer_secret, SESSION);
+        let a = Handshake::start(Role::Agent, agent_secret, SESSION);
+        let (cm, am) = (c.message().to_vec(), a.message().to_vec());
+        let (c, a) = (c.finish(&am)?, a.finish(&cm)?);
+        let (cc, ac) = (c.confirmation(), a.confirmation());
+        // Each side checks the other's confirmation.
+        let agent_side = a.confirm(&cc)?;
+        let customer_side = c.confirm(&ac)?;
+        Ok((customer_side, agent_side))
+    }
+
+    #[test]
+    fn the_same_code_gives_a_working_channel_both_ways() {
+        let ((c_seal, mut c_open), (a_seal, mut a_open)) = channel(1234, 1234).unwrap();
+        let frame = c_seal.seal(42, Delivery::Reliable, 1, b"page");
+        assert_eq!(
+            a_open.open(42, Delivery::Reliable, 1, &frame).unwrap(),
+            b"page"
+        );
+        let back = a_seal.seal(42, Delivery::Reliable, 1, b"resync");
+        assert_eq!(
+            c_open.open(42, Delivery::Reliable, 1, &back).unwrap(),
+            b"resync"
+        );
+        assert!(
+            !frame.windows(4).any(|w| w == b"page"),
+            "ciphertext hides the plaintext"
+        );
+    }
+
+    #[test]
+    fn a_wrong_code_fails_verification_on_both_sides() {
+        let c = Handshake::start(Role::Customer, 1234, SESSION);
+        let a = Handshake::start(Role::Agent, 1235, SESSION);
+        let (cm, am) = (c.message().to_vec(), a.message().to_vec());
+        let (c, a) = (c.finish(&am).unwrap(), a.finish(&cm).unwrap());
+        let (cc, ac) = (c.confirmation(), a.confirmation());
+        assert_eq!(a.confirm(&cc).err(), Some(CryptoError::VerificationFailed));
+        assert_eq!(c.confirm(&ac).err(), Some(CryptoError::VerificationFailed));
+    }
+
+    #[test]
+    fn another_session_id_fails_verification() {
+        let c = Handshake::start(Role::Customer, 1234, SESSION);
+        let a = Handshake::start(Role::Agent, 1234, [8; 16]);
+        let (cm, am) = (c.message().to_vec(), a.message().to_vec());
+        let (c, a) = (c.finish(&am).unwrap(), a.finish(&cm).unwrap());
+        assert!(a.confirm(&c.confirmation()).is_err());
+    }
+
+    #[test]
+    fn garbage_handshake_messages_are_refused() {
+        let c = Handshake::start(Role::Customer, 1, SESSION);
+        assert_eq!(c.finish(&[1, 2, 3]).err(), Some(CryptoError::BadHandshake));
+    }
+
+    #[test]
+    fn replayed_reordered_and_forged_frames_are_refused() {
+        let ((seal, _), (_, mut open)) = channel(5, 5).unwrap();
+        let f1 = seal.seal(1, Delivery::Reliable, 1, b"one");
+        let f2 = seal.seal(1, Delivery::Reliable, 2, b"two");
+        let f3 = seal.seal(1, Delivery::Reliable, 3, b"three");
+        assert_eq!(
+            open.open(1, Delivery::Reliable, 2, &f2).err(),
+            Some(CryptoError::OutOfOrder {
+                got: 2,
+                expected: 1
+            })
+        );
+        open.open(1, Delivery::Reliable, 1, &f1).unwrap();
+        assert_eq!(
+            open.open(1, Delivery::Reliable, 1, &f1).err(),
+            Some(CryptoError::Replayed { got: 1, last: 1 })
+        );
+        // A frame presented under another sequence number, session or class fails.
+        assert_eq!(
+            open.open(1, Delivery::Reliable, 2, &f3).err(),
+            Some(CryptoError::Forged)
+        );
+        assert_eq!(
+            open.open(2, Delivery::Reliable, 2, &f2).err(),
+            Some(CryptoError::Forged)
+        );
+        let mut flipped = f2.clone();
+        flipped[0] ^= 1;
+        assert_eq!(
+            open.open(1, Delivery::Reliable, 2, &flipped).err(),
+            Some(CryptoError::Forged)
+        );
+        open.open(1, Delivery::Reliable, 2, &f2).unwrap();
+        open.open(1, Delivery::Reliable, 3, &f3).unwrap();
+    }
+
+    #[test]
+    fn ephemeral_frames_may_skip_but_never_go_back() {
+        let ((seal, _), (_, mut open)) = channel(9, 9).unwrap();
+        let e5 = seal.seal(1, Delivery::Ephemeral, 5, b"five");
+        let e3 = seal.seal(1, Delivery::Ephemeral, 3, b"three");
+        assert_eq!(open.open(1, Delivery::Ephemeral, 5, &e5).unwrap(), b"five");
+        assert!(matches!(
+            open.open(1, Delivery::Ephemeral, 3, &e3),
+            Err(CryptoError::Replayed { .. })
+        ));
+        // Ephemeral and reliable sequence spaces are separate.
+        let r1 = seal.seal(1, Delivery::Reliable, 1, b"r");
+        assert_eq!(open.open(1, Delivery::Reliable, 1, &r1).unwrap(), b"r");
+    }
+}
