@@ -13,6 +13,8 @@ use serde::Deserialize;
 #[derive(Debug, Default, Parser)]
 #[command(name = "cobrowse-relay", version, about = "Co-browse relay server")]
 pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
     /// TOML configuration file.
     #[arg(long, env = "COBROWSE_CONFIG")]
     pub config: Option<PathBuf>,
@@ -35,6 +37,15 @@ pub struct Cli {
     /// Agent tokens, comma-separated [default: one development token made at start].
     #[arg(long, env = "COBROWSE_AGENT_TOKENS", value_delimiter = ',')]
     pub agent_tokens: Option<Vec<String>>,
+    /// Secret for HMAC-signed agent tokens (`cobrowse-relay token` mints them); 32+ characters.
+    #[arg(long, env = "COBROWSE_AGENT_TOKEN_SECRET")]
+    pub agent_token_secret: Option<String>,
+    /// Sessions one agent may be in at once; 0 = unlimited [default: 1].
+    #[arg(long, env = "COBROWSE_AGENT_SESSIONS_LIMIT")]
+    pub agent_sessions_limit: Option<u32>,
+    /// Join attempts per minute, per agent and per code; 0 = unlimited [default: 10].
+    #[arg(long, env = "COBROWSE_JOIN_ATTEMPTS_PER_MINUTE")]
+    pub join_attempts_per_minute: Option<u32>,
     /// Seconds a session waits for an agent before it ends [default: 600].
     #[arg(long, env = "COBROWSE_INACTIVITY_TIMEOUT")]
     pub inactivity_timeout: Option<u64>,
@@ -44,6 +55,19 @@ pub struct Cli {
     /// Directory of the static pages (demo site, console host page) [default: www].
     #[arg(long, env = "COBROWSE_WWW_DIR")]
     pub www_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Print a signed agent token (needs `agent_token_secret`), then exit.
+    Token {
+        /// The agent id the token stands for.
+        #[arg(long)]
+        agent: String,
+        /// Seconds the token stays valid.
+        #[arg(long, default_value_t = 8 * 3600)]
+        valid_for: u64,
+    },
 }
 
 /// The file's keys: the same names as the flags, with underscores.
@@ -56,6 +80,9 @@ struct FileConfig {
     public_url: Option<String>,
     allowed_origins: Option<Vec<String>>,
     agent_tokens: Option<Vec<String>>,
+    agent_token_secret: Option<String>,
+    agent_sessions_limit: Option<u32>,
+    join_attempts_per_minute: Option<u32>,
     inactivity_timeout: Option<u64>,
     assets_dir: Option<PathBuf>,
     www_dir: Option<PathBuf>,
@@ -71,8 +98,13 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `None`: the demo site's origin.
     pub allowed_origins: Option<Vec<String>>,
-    /// Empty: a development token is made at start.
+    /// Empty (and no `agent_token_secret`): a development token is made at start.
     pub agent_tokens: Vec<String>,
+    pub agent_token_secret: Option<String>,
+    /// 0 = unlimited.
+    pub agent_sessions_limit: u32,
+    /// Per agent and per code; 0 = unlimited.
+    pub join_attempts_per_minute: u32,
     pub inactivity_timeout: Duration,
     pub assets_dir: PathBuf,
     pub www_dir: PathBuf,
@@ -87,6 +119,9 @@ impl Default for Config {
             public_url: None,
             allowed_origins: None,
             agent_tokens: Vec::new(),
+            agent_token_secret: None,
+            agent_sessions_limit: 1,
+            join_attempts_per_minute: 10,
             inactivity_timeout: Duration::from_secs(600),
             assets_dir: PathBuf::from("dist"),
             www_dir: PathBuf::from("www"),
@@ -123,6 +158,15 @@ impl Config {
             public_url: cli.public_url.or(file.public_url),
             allowed_origins: cli.allowed_origins.or(file.allowed_origins),
             agent_tokens: cli.agent_tokens.or(file.agent_tokens).unwrap_or_default(),
+            agent_token_secret: cli.agent_token_secret.or(file.agent_token_secret),
+            agent_sessions_limit: cli
+                .agent_sessions_limit
+                .or(file.agent_sessions_limit)
+                .unwrap_or(d.agent_sessions_limit),
+            join_attempts_per_minute: cli
+                .join_attempts_per_minute
+                .or(file.join_attempts_per_minute)
+                .unwrap_or(d.join_attempts_per_minute),
             inactivity_timeout: cli
                 .inactivity_timeout
                 .or(file.inactivity_timeout)
@@ -149,6 +193,16 @@ impl Config {
                     message: format!("{url:?} must start with http:// or https://"),
                 });
             }
+        }
+        if self
+            .agent_token_secret
+            .as_ref()
+            .is_some_and(|s| s.len() < 32)
+        {
+            return Err(ConfigError::Invalid {
+                key: "agent_token_secret",
+                message: "needs at least 32 characters".into(),
+            });
         }
         if self.agent_tokens.iter().any(|t| t.len() < 16) {
             return Err(ConfigError::Invalid {

@@ -5,10 +5,12 @@
 //! Everything lives behind [`run`]; the binary only parses flags. Tests call [`run`] with
 //! listeners on port 0.
 
+pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod http;
+pub mod limits;
 pub mod sessions;
 pub mod state;
 pub mod store;
@@ -69,18 +71,19 @@ pub fn build_state(
         }
         v
     });
-    let (agent_tokens, dev_token) = if config.agent_tokens.is_empty() {
-        let token = format!("dev-{}", uuid::Uuid::new_v4().simple());
-        (vec![(token.clone(), "dev-agent".to_string())], Some(token))
-    } else {
-        let tokens = config
-            .agent_tokens
-            .iter()
-            .enumerate()
-            .map(|(i, t)| (t.clone(), format!("agent-{}", i + 1)))
-            .collect();
-        (tokens, None)
-    };
+    let (agent_tokens, dev_token) =
+        if config.agent_tokens.is_empty() && config.agent_token_secret.is_none() {
+            let token = format!("dev-{}", uuid::Uuid::new_v4().simple());
+            (vec![(token.clone(), "dev-agent".to_string())], Some(token))
+        } else {
+            let tokens = config
+                .agent_tokens
+                .iter()
+                .enumerate()
+                .map(|(i, t)| (t.clone(), format!("agent-{}", i + 1)))
+                .collect();
+            (tokens, None)
+        };
     let agent_url = match &dev_token {
         Some(t) => format!("{public_url}/agent#token={t}"),
         None => format!("{public_url}/agent"),
@@ -91,11 +94,14 @@ pub fn build_state(
         agent_url,
         dev_token,
     };
+    let auth = auth::AgentAuth::new(agent_tokens, config.agent_token_secret.as_deref());
     let state = Arc::new(Shared {
+        agent_joins: limits::RateLimiter::new(config.join_attempts_per_minute),
+        code_joins: limits::RateLimiter::new(config.join_attempts_per_minute),
         config,
         public_url,
         allowed_origins,
-        agent_tokens,
+        auth,
         registry: Registry::default(),
         store,
     });

@@ -1,7 +1,8 @@
 //! `cobrowse-relay`: parses flags, binds the listeners, prints the URLs and runs the relay.
 
 use clap::Parser;
-use cobrowse_relay::{run, Cli, Config};
+use cobrowse_relay::config::Command;
+use cobrowse_relay::{auth, run, Cli, Config};
 use tokio::net::TcpListener;
 
 #[tokio::main]
@@ -18,8 +19,18 @@ async fn main() {
     }
 }
 
-async fn serve(cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+async fn serve(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
+    let command = cli.command.take();
     let config = Config::load(cli)?;
+    if let Some(Command::Token { agent, valid_for }) = command {
+        let secret = config
+            .agent_token_secret
+            .as_deref()
+            .ok_or("`token` needs agent_token_secret in the configuration")?;
+        let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+        println!("{}", auth::mint(secret, &agent, now.as_secs() + valid_for));
+        return Ok(());
+    }
     let bind = |addr| async move {
         TcpListener::bind(addr)
             .await

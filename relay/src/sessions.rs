@@ -311,6 +311,17 @@ impl Registry {
         true
     }
 
+    /// How many live sessions `agent_id` is active in.
+    pub fn active_sessions_of(&self, agent_id: &str) -> usize {
+        let live: Vec<Arc<Session>> = self.live().values().cloned().collect();
+        live.iter()
+            .filter(|s| {
+                let state = s.lock();
+                state.phase == Phase::Active && state.agent_id.as_deref() == Some(agent_id)
+            })
+            .count()
+    }
+
     pub fn get(&self, routing: u32) -> Option<Arc<Session>> {
         self.live().get(&routing).cloned()
     }

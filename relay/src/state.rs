@@ -6,7 +6,9 @@ use std::sync::Arc;
 use shared_protocol::EndReason;
 use tracing::Instrument;
 
+use crate::auth::{AgentAuth, AuthError};
 use crate::config::{origin_matches, Config};
+use crate::limits::RateLimiter;
 use crate::sessions::{Registry, Session};
 use crate::store::{now_millis, SessionStore, StoreError};
 
@@ -18,8 +20,10 @@ pub struct Shared {
     pub public_url: String,
     /// Origins customers may connect from (patterns).
     pub allowed_origins: Vec<String>,
-    /// (token, agent id) pairs.
-    pub agent_tokens: Vec<(String, String)>,
+    pub auth: AgentAuth,
+    /// Join attempts per agent id and per routing code.
+    pub agent_joins: RateLimiter,
+    pub code_joins: RateLimiter,
     pub registry: Registry,
     pub store: Arc<dyn SessionStore>,
 }
@@ -57,12 +61,13 @@ impl Shared {
         }
     }
 
-    /// The agent id for a presented token, comparing in constant time.
-    pub fn agent_for_token(&self, token: &str) -> Option<String> {
-        self.agent_tokens
-            .iter()
-            .find(|(t, _)| constant_time_eq(t.as_bytes(), token.as_bytes()))
-            .map(|(_, id)| id.clone())
+    /// The agent id for a presented token.
+    pub fn authenticate(&self, token: &str) -> Result<String, AuthError> {
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0);
+        self.auth.authenticate(token, now)
     }
 
     pub fn origin_allowed(&self, origin: Option<&str>) -> bool {
@@ -71,11 +76,4 @@ impl Shared {
             .iter()
             .any(|pattern| origin_matches(pattern, origin))
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    if a.len() != b.len() {
-        return false;
-    }
-    a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

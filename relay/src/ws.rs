@@ -279,11 +279,31 @@ async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, state: AppSt
         };
         match (env.msg, &session) {
             (AgentMsg::Join { token, routing }, None) => {
-                let Some(agent_id) = state.agent_for_token(&token) else {
-                    tracing::warn!("agent refused: bad token");
-                    let msg = "the agent token is not valid".into();
-                    break refuse(&tx, 0, ErrorCode::Unauthorized, msg, CLOSE_POLICY).await;
+                let agent_id = match state.authenticate(&token) {
+                    Ok(id) => id,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "agent refused");
+                        break refuse(&tx, 0, ErrorCode::Unauthorized, e.to_string(), CLOSE_POLICY)
+                            .await;
+                    }
                 };
+                if !state.agent_joins.allow(&agent_id)
+                    || !state.code_joins.allow(&routing.to_string())
+                {
+                    let msg = "too many join attempts; wait a minute and try again".into();
+                    let _ = tx.send(error_frame(0, ErrorCode::RateLimited, msg)).await;
+                    continue;
+                }
+                let limit = state.config.agent_sessions_limit as usize;
+                if limit > 0 && state.registry.active_sessions_of(&agent_id) >= limit {
+                    // As in the reference: the customer's session ends at once, "agent busy".
+                    if let Some(s) = state.registry.get(routing) {
+                        state.end(&s, EndReason::AgentBusy);
+                    }
+                    let msg = format!("you are already in {limit} session(s), the limit");
+                    let _ = tx.send(error_frame(0, ErrorCode::AgentBusy, msg)).await;
+                    continue;
+                }
                 match state.registry.join(routing, &agent_id, tx.clone()) {
                     Ok(s) => {
                         tracing::info!(parent: &s.span, agent = %agent_id, "agent joined");

@@ -407,3 +407,141 @@ async fn key_exchange_is_forwarded_and_failed_verifications_remove_the_agent_the
     assert_eq!(msg(&mut c).await, ended);
     assert_eq!(msg(&mut a).await, ended);
 }
+
+async fn relay_configured(adjust: impl FnOnce(&mut Config)) -> Relay {
+    let data = tempfile::tempdir().unwrap();
+    let mut config = Config {
+        data_dir: data.path().to_path_buf(),
+        allowed_origins: Some(vec![ORIGIN.into()]),
+        agent_tokens: vec![TOKEN.into()],
+        ..Config::default()
+    };
+    adjust(&mut config);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(run(listener, None, config, |_| {}, async {
+        let _ = stopped.await;
+    }));
+    Relay {
+        addr,
+        data,
+        _stop: stop,
+    }
+}
+
+async fn waiting_session(r: &Relay) -> (Ws, u32) {
+    let mut c = customer(r).await;
+    send(
+        &mut c,
+        0,
+        CustomerMsg::Create {
+            page: page(),
+            user_agent: String::new(),
+        },
+    )
+    .await;
+    let RelayMsg::Created { routing, .. } = msg(&mut c).await else {
+        panic!("Created")
+    };
+    (c, routing)
+}
+
+#[tokio::test]
+async fn an_agent_at_its_limit_ends_the_next_session_with_agent_busy() {
+    let r = relay().await; // agent_sessions_limit defaults to 1
+    let (mut c1, mut a, _) = joined(&r).await;
+    let (mut c2, routing2) = waiting_session(&r).await;
+    let mut a2 = agent(&r).await;
+    send(
+        &mut a2,
+        0,
+        AgentMsg::Join {
+            token: TOKEN.into(),
+            routing: routing2,
+        },
+    )
+    .await;
+    assert!(matches!(
+        msg(&mut a2).await,
+        RelayMsg::Error {
+            code: ErrorCode::AgentBusy,
+            ..
+        }
+    ));
+    assert_eq!(
+        msg(&mut c2).await,
+        RelayMsg::Ended {
+            reason: EndReason::AgentBusy
+        }
+    );
+    // The first session goes on.
+    send(&mut c1, 1, CustomerMsg::Sealed(vec![1])).await;
+    assert_eq!(msg(&mut a).await, RelayMsg::Sealed(vec![1]));
+}
+
+#[tokio::test]
+async fn a_limit_of_zero_lets_an_agent_join_many_sessions() {
+    let r = relay_configured(|c| c.agent_sessions_limit = 0).await;
+    let (_c1, _a1, _) = joined(&r).await;
+    let (_c2, _a2, _) = joined(&r).await;
+}
+
+#[tokio::test]
+async fn join_attempts_are_rate_limited_per_agent() {
+    let r = relay_configured(|c| c.join_attempts_per_minute = 3).await;
+    let mut a = agent(&r).await;
+    for attempt in 0..4 {
+        send(
+            &mut a,
+            0,
+            AgentMsg::Join {
+                token: TOKEN.into(),
+                routing: 99_999 - attempt,
+            },
+        )
+        .await;
+        let RelayMsg::Error { code, .. } = msg(&mut a).await else {
+            panic!()
+        };
+        let expected = if attempt < 3 {
+            ErrorCode::UnknownCode
+        } else {
+            ErrorCode::RateLimited
+        };
+        assert_eq!(code, expected, "attempt {attempt}");
+    }
+}
+
+#[tokio::test]
+async fn signed_agent_tokens_join_and_expired_ones_are_refused() {
+    let secret = "a-relay-secret-of-at-least-32-chars!";
+    let r = relay_configured(|c| c.agent_token_secret = Some(secret.into())).await;
+    let (_c, routing) = waiting_session(&r).await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let mut late = agent(&r).await;
+    let expired = cobrowse_relay::auth::mint(secret, "alice", now - 1);
+    send(
+        &mut late,
+        0,
+        AgentMsg::Join {
+            token: expired,
+            routing,
+        },
+    )
+    .await;
+    let RelayMsg::Error { code, message } = msg(&mut late).await else {
+        panic!()
+    };
+    assert_eq!(
+        (code, message.as_str()),
+        (ErrorCode::Unauthorized, "the agent token expired")
+    );
+    let mut a = agent(&r).await;
+    let token = cobrowse_relay::auth::mint(secret, "alice", now + 60);
+    send(&mut a, 0, AgentMsg::Join { token, routing }).await;
+    assert!(matches!(msg(&mut a).await, RelayMsg::Joined { .. }));
+}

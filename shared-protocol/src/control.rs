@@ -148,4 +148,7 @@ pub enum ErrorCode {
     NotInSession,
     OriginNotAllowed,
     CodesExhausted,
+    /// The agent is at its session limit; the session it tried to join was ended.
+    AgentBusy,
+    RateLimited,
 }

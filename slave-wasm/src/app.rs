@@ -156,7 +156,11 @@ impl Session {
                     ErrorCode::UnknownCode => {
                         "No session has this code. Check the digits with the customer.".into()
                     }
-                    ErrorCode::Unauthorized => "Your agent token was refused.".into(),
+                    ErrorCode::Unauthorized => format!("Your agent token was refused: {message}."),
+                    ErrorCode::AgentBusy => format!(
+                        "You are at your session limit ({message}); the customer was told you are busy."
+                    ),
+                    ErrorCode::RateLimited => "Too many join attempts. Wait a minute.".into(),
                     _ => format!("The server refused: {message}"),
                 };
                 self.fail(text);
