@@ -49,6 +49,13 @@ pub struct Cli {
     /// Seconds a session waits for an agent before it ends [default: 600].
     #[arg(long, env = "COBROWSE_INACTIVITY_TIMEOUT")]
     pub inactivity_timeout: Option<u64>,
+    /// Seconds a dropped customer or agent may take to reconnect and resume [default: 30].
+    #[arg(long, env = "COBROWSE_DISCONNECT_GRACE")]
+    pub disconnect_grace: Option<u64>,
+    /// Seconds without any frame (browsers send heartbeats every 10 s) before a socket is
+    /// treated as dropped [default: 30].
+    #[arg(long, env = "COBROWSE_HEARTBEAT_TIMEOUT")]
+    pub heartbeat_timeout: Option<u64>,
     /// Directory of the built wasm bundles [default: dist].
     #[arg(long, env = "COBROWSE_ASSETS_DIR")]
     pub assets_dir: Option<PathBuf>,
@@ -84,6 +91,8 @@ struct FileConfig {
     agent_sessions_limit: Option<u32>,
     join_attempts_per_minute: Option<u32>,
     inactivity_timeout: Option<u64>,
+    disconnect_grace: Option<u64>,
+    heartbeat_timeout: Option<u64>,
     assets_dir: Option<PathBuf>,
     www_dir: Option<PathBuf>,
 }
@@ -106,6 +115,8 @@ pub struct Config {
     /// Per agent and per code; 0 = unlimited.
     pub join_attempts_per_minute: u32,
     pub inactivity_timeout: Duration,
+    pub disconnect_grace: Duration,
+    pub heartbeat_timeout: Duration,
     pub assets_dir: PathBuf,
     pub www_dir: PathBuf,
 }
@@ -123,6 +134,8 @@ impl Default for Config {
             agent_sessions_limit: 1,
             join_attempts_per_minute: 10,
             inactivity_timeout: Duration::from_secs(600),
+            disconnect_grace: Duration::from_secs(30),
+            heartbeat_timeout: Duration::from_secs(30),
             assets_dir: PathBuf::from("dist"),
             www_dir: PathBuf::from("www"),
         }
@@ -172,6 +185,16 @@ impl Config {
                 .or(file.inactivity_timeout)
                 .map(Duration::from_secs)
                 .unwrap_or(d.inactivity_timeout),
+            disconnect_grace: cli
+                .disconnect_grace
+                .or(file.disconnect_grace)
+                .map(Duration::from_secs)
+                .unwrap_or(d.disconnect_grace),
+            heartbeat_timeout: cli
+                .heartbeat_timeout
+                .or(file.heartbeat_timeout)
+                .map(Duration::from_secs)
+                .unwrap_or(d.heartbeat_timeout),
             assets_dir: cli.assets_dir.or(file.assets_dir).unwrap_or(d.assets_dir),
             www_dir: cli.www_dir.or(file.www_dir).unwrap_or(d.www_dir),
         };
@@ -184,6 +207,13 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "inactivity_timeout",
                 message: "must be at least 1 second".into(),
+            });
+        }
+        let heartbeat = Duration::from_secs(shared_protocol::HEARTBEAT_INTERVAL_SECS as u64);
+        if self.heartbeat_timeout <= heartbeat {
+            return Err(ConfigError::Invalid {
+                key: "heartbeat_timeout",
+                message: format!("must be longer than the {heartbeat:?} heartbeat interval"),
             });
         }
         if let Some(url) = &self.public_url {

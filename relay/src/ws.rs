@@ -3,6 +3,7 @@
 //! axum examples. A malformed frame closes that one socket with a reason; nothing else is hurt.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -12,7 +13,7 @@ use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use shared_protocol::{
     AgentMsg, CustomerMsg, DecodeError, Delivery, Direction, EndReason, Envelope, ErrorCode,
-    RelayMsg,
+    RelayMsg, Resume,
 };
 use tokio::sync::{mpsc, watch};
 use tracing::Instrument;
@@ -94,20 +95,31 @@ enum Next<M> {
     Frame(Envelope<M>),
     Bad(DecodeError),
     Text,
+    /// The session ended, the socket closed, or it went silent past the heartbeat timeout.
     Gone,
 }
 
 async fn next_frame<M: Direction>(
     stream: &mut SplitStream<WebSocket>,
     phases: &mut Option<watch::Receiver<Phase>>,
+    silence: Duration,
 ) -> Next<M> {
     loop {
-        let msg = match phases {
-            Some(rx) => tokio::select! {
-                m = stream.next() => m,
-                _ = rx.wait_for(|p| matches!(p, Phase::Ended(_))) => return Next::Gone,
-            },
-            None => stream.next().await,
+        let ended = async {
+            match phases {
+                Some(rx) => {
+                    let _ = rx.wait_for(|p| matches!(p, Phase::Ended(_))).await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        let msg = tokio::select! {
+            m = stream.next() => m,
+            _ = ended => return Next::Gone,
+            _ = tokio::time::sleep(silence) => {
+                tracing::info!("no heartbeat within {silence:?}; closing");
+                return Next::Gone;
+            }
         };
         return match msg {
             Some(Ok(Message::Binary(bytes))) => match Envelope::<M>::decode(&bytes) {
@@ -137,10 +149,61 @@ async fn refuse(tx: &Outbox, session: u32, code: ErrorCode, message: String, clo
         .await;
 }
 
-/// The reason sent with a bad frame: what was wrong, in the protocol's words.
-fn bad_frame(tx: &Outbox, session: u32, why: String) -> impl std::future::Future<Output = ()> + '_ {
+async fn bad_frame(tx: &Outbox, session: u32, why: String) {
     tracing::warn!(%why, "bad frame; closing the socket");
-    refuse(tx, session, ErrorCode::BadFrame, why, CLOSE_PROTOCOL)
+    refuse(tx, session, ErrorCode::BadFrame, why, CLOSE_PROTOCOL).await
+}
+
+const TEXT_FRAME: &str = "text frames are not part of the protocol";
+
+/// Puts `tx` back in `side`'s place: `Resumed`, then every frame it missed.
+async fn resume(
+    state: &AppState,
+    side: Side,
+    resume: &Resume,
+    tx: &Outbox,
+) -> Result<Arc<Session>, String> {
+    let session = state
+        .registry
+        .get(resume.routing)
+        .ok_or("no live session has this code")?;
+    let resumed = session
+        .resume(side, &resume.resume_token, resume.last_received, tx.clone())
+        .map_err(|e| e.to_string())?;
+    tracing::info!(parent: &session.span, ?side, replayed = resumed.replay.len(), lost = resumed.lost, "resumed");
+    let msg = RelayMsg::Resumed {
+        last_received: resumed.last_from,
+        lost: resumed.lost,
+    };
+    let _ = tx
+        .send(Outgoing::Frame(
+            Envelope::new(session.routing, Delivery::Reliable, 0, msg).encode(),
+        ))
+        .await;
+    for frame in resumed.replay {
+        let _ = tx.send(Outgoing::Frame(frame)).await;
+    }
+    Ok(session)
+}
+
+/// The socket of `side` closed without an exit: the session waits `disconnect_grace` for it.
+fn went_away(state: &AppState, session: &Arc<Session>, side: Side, tx: &Outbox) {
+    let Some(epoch) = session.went_away(side, tx) else {
+        return;
+    };
+    tracing::info!(parent: &session.span, ?side, "connection lost; waiting for a resume");
+    let grace = state.config.disconnect_grace;
+    let (state, session) = (state.clone(), session.clone());
+    let span = session.span.clone();
+    tokio::spawn(
+        async move {
+            tokio::time::sleep(grace).await;
+            if session.still_away(side, epoch) {
+                state.end(&session, EndReason::Disconnect);
+            }
+        }
+        .instrument(span),
+    );
 }
 
 async fn customer_loop(
@@ -149,21 +212,15 @@ async fn customer_loop(
     state: AppState,
     user_agent: String,
 ) {
+    let silence = state.config.heartbeat_timeout;
     let mut session: Option<Arc<Session>> = None;
     let mut ended = None;
     loop {
         let routing = session.as_ref().map_or(0, |s| s.routing);
-        let env = match next_frame::<CustomerMsg>(&mut stream, &mut ended).await {
+        let env = match next_frame::<CustomerMsg>(&mut stream, &mut ended, silence).await {
             Next::Frame(env) => env,
             Next::Bad(e) => break bad_frame(&tx, routing, e.to_string()).await,
-            Next::Text => {
-                break bad_frame(
-                    &tx,
-                    routing,
-                    "text frames are not part of the protocol".into(),
-                )
-                .await
-            }
+            Next::Text => break bad_frame(&tx, routing, TEXT_FRAME.into()).await,
             Next::Gone => break,
         };
         match (env.msg, &session) {
@@ -201,13 +258,21 @@ async fn customer_loop(
                     RelayMsg::Created {
                         session_id: *s.id.as_bytes(),
                         routing: s.routing,
+                        resume_token: s.customer_resume_token(),
                     },
                 );
                 spawn_inactivity_timer(state.clone(), s.clone());
                 ended = Some(s.phases());
                 session = Some(s);
             }
-            (CustomerMsg::Create { .. }, Some(s)) => {
+            (CustomerMsg::Resume(r), None) => match resume(&state, Side::Customer, &r, &tx).await {
+                Ok(s) => {
+                    ended = Some(s.phases());
+                    session = Some(s);
+                }
+                Err(why) => break refuse(&tx, 0, ErrorCode::CannotResume, why, CLOSE_POLICY).await,
+            },
+            (CustomerMsg::Create { .. } | CustomerMsg::Resume(_), Some(s)) => {
                 let _ = tx.try_send(error_frame(
                     s.routing,
                     ErrorCode::BadFrame,
@@ -243,7 +308,10 @@ async fn customer_loop(
                 state.end(s, EndReason::CustomerExit);
                 break;
             }
-            (CustomerMsg::Heartbeat, _) => {}
+            (CustomerMsg::Heartbeat { last_received }, Some(s)) => {
+                s.acknowledged(Side::Customer, last_received)
+            }
+            (CustomerMsg::Heartbeat { .. }, None) => {}
             (_, None) => {
                 let _ = tx.try_send(error_frame(
                     0,
@@ -254,27 +322,21 @@ async fn customer_loop(
         }
     }
     if let Some(s) = session {
-        // A customer gone without saying goodbye ends the session (no-op if already ended).
-        state.end(&s, EndReason::Disconnect);
+        // Gone without saying goodbye: the session waits for a resume (a no-op if it ended).
+        went_away(&state, &s, Side::Customer, &tx);
     }
 }
 
 async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, state: AppState) {
+    let silence = state.config.heartbeat_timeout;
     let mut session: Option<Arc<Session>> = None;
     let mut ended = None;
     loop {
         let routing = session.as_ref().map_or(0, |s| s.routing);
-        let env = match next_frame::<AgentMsg>(&mut stream, &mut ended).await {
+        let env = match next_frame::<AgentMsg>(&mut stream, &mut ended, silence).await {
             Next::Frame(env) => env,
             Next::Bad(e) => break bad_frame(&tx, routing, e.to_string()).await,
-            Next::Text => {
-                break bad_frame(
-                    &tx,
-                    routing,
-                    "text frames are not part of the protocol".into(),
-                )
-                .await
-            }
+            Next::Text => break bad_frame(&tx, routing, TEXT_FRAME.into()).await,
             Next::Gone => break,
         };
         match (env.msg, &session) {
@@ -312,10 +374,12 @@ async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, state: AppSt
                         state.persist(&s.span, "join", move |store| {
                             store.mark_joined(id, &agent, now_millis())
                         });
+                        let resume_token = s.agent_resume_token().unwrap_or_default();
                         s.tell(
                             Side::Agent,
                             RelayMsg::Joined {
                                 session_id: *s.id.as_bytes(),
+                                resume_token,
                             },
                         );
                         s.tell(Side::Customer, RelayMsg::AgentJoined);
@@ -332,7 +396,30 @@ async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, state: AppSt
                     }
                 }
             }
-            (AgentMsg::Join { .. }, Some(s)) => {
+            (AgentMsg::Resume { token, resume: r }, None) => {
+                let agent_id = match state.authenticate(&token) {
+                    Ok(id) => id,
+                    Err(e) => {
+                        break refuse(&tx, 0, ErrorCode::Unauthorized, e.to_string(), CLOSE_POLICY)
+                            .await
+                    }
+                };
+                let owner = state.registry.get(r.routing).and_then(|s| s.agent_id());
+                if owner.as_deref() != Some(agent_id.as_str()) {
+                    let why = "this agent is not in that session".into();
+                    break refuse(&tx, 0, ErrorCode::CannotResume, why, CLOSE_POLICY).await;
+                }
+                match resume(&state, Side::Agent, &r, &tx).await {
+                    Ok(s) => {
+                        ended = Some(s.phases());
+                        session = Some(s);
+                    }
+                    Err(why) => {
+                        break refuse(&tx, 0, ErrorCode::CannotResume, why, CLOSE_POLICY).await
+                    }
+                }
+            }
+            (AgentMsg::Join { .. } | AgentMsg::Resume { .. }, Some(s)) => {
                 let _ = tx.try_send(error_frame(
                     s.routing,
                     ErrorCode::AlreadyJoined,
@@ -349,7 +436,10 @@ async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, state: AppSt
                 state.end(s, EndReason::AgentExit);
                 break;
             }
-            (AgentMsg::Heartbeat, _) => {}
+            (AgentMsg::Heartbeat { last_received }, Some(s)) => {
+                s.acknowledged(Side::Agent, last_received)
+            }
+            (AgentMsg::Heartbeat { .. }, None) => {}
             (_, None) => {
                 let _ = tx.try_send(error_frame(
                     0,
@@ -359,8 +449,8 @@ async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, state: AppSt
             }
         }
     }
-    if let Some(s) = session.filter(|s| s.is_agent(&tx)) {
-        state.end(&s, EndReason::Disconnect);
+    if let Some(s) = session {
+        went_away(&state, &s, Side::Agent, &tx);
     }
 }
 

@@ -176,16 +176,197 @@ async fn sealed_frames_are_routed_both_ways_and_agent_exit_ends_both() {
 }
 
 #[tokio::test]
-async fn a_customer_that_disconnects_ends_the_session_for_the_agent() {
-    let r = relay().await;
+async fn a_customer_gone_past_the_grace_period_ends_the_session() {
+    let r = relay_configured(|c| c.disconnect_grace = Duration::from_millis(300)).await;
     let (c, mut a, _) = joined(&r).await;
     drop(c);
+    assert_eq!(msg(&mut a).await, RelayMsg::PeerAway);
     assert_eq!(
         msg(&mut a).await,
         RelayMsg::Ended {
             reason: EndReason::Disconnect
         }
     );
+}
+
+#[tokio::test]
+async fn a_silent_socket_is_dropped_after_the_heartbeat_timeout() {
+    let r = relay_configured(|c| {
+        c.heartbeat_timeout = Duration::from_millis(400);
+        c.disconnect_grace = Duration::from_millis(300);
+    })
+    .await;
+    let (mut c, routing) = waiting_session(&r).await;
+    let mut a = agent(&r).await;
+    send(
+        &mut a,
+        0,
+        AgentMsg::Join {
+            token: TOKEN.into(),
+            routing,
+        },
+    )
+    .await;
+    assert!(matches!(msg(&mut a).await, RelayMsg::Joined { .. }));
+    assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
+    // The agent keeps its heartbeats going; the customer falls silent.
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(150)).await;
+        send(&mut a, 0, AgentMsg::Heartbeat { last_received: 0 }).await;
+    }
+    assert_eq!(msg(&mut a).await, RelayMsg::PeerAway);
+    assert_eq!(
+        msg(&mut a).await,
+        RelayMsg::Ended {
+            reason: EndReason::Disconnect
+        }
+    );
+}
+
+/// The resume tokens from `Created` and `Joined`, with the sockets of a joined session.
+async fn joined_with_tokens(r: &Relay) -> (Ws, [u8; 16], Ws, [u8; 16], u32) {
+    let mut c = customer(r).await;
+    send(
+        &mut c,
+        0,
+        CustomerMsg::Create {
+            page: page(),
+            user_agent: String::new(),
+        },
+    )
+    .await;
+    let RelayMsg::Created {
+        routing,
+        resume_token: ct,
+        ..
+    } = msg(&mut c).await
+    else {
+        panic!()
+    };
+    let mut a = agent(r).await;
+    send(
+        &mut a,
+        0,
+        AgentMsg::Join {
+            token: TOKEN.into(),
+            routing,
+        },
+    )
+    .await;
+    let RelayMsg::Joined {
+        resume_token: at, ..
+    } = msg(&mut a).await
+    else {
+        panic!()
+    };
+    assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
+    (c, ct, a, at, routing)
+}
+
+async fn sealed_seq(ws: &mut Ws) -> u64 {
+    let env = next(ws).await.expect("a frame");
+    assert!(matches!(env.msg, RelayMsg::Sealed(_)), "{:?}", env.msg);
+    env.seq
+}
+
+#[tokio::test]
+async fn an_agent_socket_killed_mid_session_resumes_with_nothing_lost_or_doubled() {
+    let r = relay().await;
+    let (mut c, _, mut a, agent_token, routing) = joined_with_tokens(&r).await;
+    for seq in 1..=2 {
+        send(&mut c, seq, CustomerMsg::Sealed(vec![seq as u8])).await;
+        assert_eq!(sealed_seq(&mut a).await, seq);
+    }
+    drop(a);
+    assert_eq!(msg(&mut c).await, RelayMsg::PeerAway);
+    for seq in 3..=4 {
+        send(&mut c, seq, CustomerMsg::Sealed(vec![seq as u8])).await;
+    }
+    // A wrong token cannot take the agent's place.
+    let mut thief = agent(&r).await;
+    let wrong = Resume {
+        routing,
+        resume_token: [9; 16],
+        last_received: 0,
+    };
+    send(
+        &mut thief,
+        0,
+        AgentMsg::Resume {
+            token: TOKEN.into(),
+            resume: wrong,
+        },
+    )
+    .await;
+    assert!(matches!(
+        msg(&mut thief).await,
+        RelayMsg::Error {
+            code: ErrorCode::CannotResume,
+            ..
+        }
+    ));
+
+    let mut a = agent(&r).await;
+    let resume = Resume {
+        routing,
+        resume_token: agent_token,
+        last_received: 2,
+    };
+    send(
+        &mut a,
+        0,
+        AgentMsg::Resume {
+            token: TOKEN.into(),
+            resume,
+        },
+    )
+    .await;
+    assert_eq!(
+        msg(&mut a).await,
+        RelayMsg::Resumed {
+            last_received: 0,
+            lost: false
+        }
+    );
+    assert_eq!(sealed_seq(&mut a).await, 3);
+    assert_eq!(sealed_seq(&mut a).await, 4);
+    assert_eq!(msg(&mut c).await, RelayMsg::PeerBack);
+    send(&mut c, 5, CustomerMsg::Sealed(vec![5])).await;
+    assert_eq!(
+        sealed_seq(&mut a).await,
+        5,
+        "no duplicates, nothing missing"
+    );
+}
+
+#[tokio::test]
+async fn a_customer_resumes_and_learns_what_to_resend() {
+    let r = relay().await;
+    let (mut c, customer_token, mut a, _, routing) = joined_with_tokens(&r).await;
+    send(&mut c, 1, CustomerMsg::Sealed(vec![1])).await;
+    assert_eq!(sealed_seq(&mut a).await, 1);
+    send(&mut a, 1, AgentMsg::Sealed(vec![0xA1])).await;
+    assert_eq!(sealed_seq(&mut c).await, 1);
+    drop(c);
+    assert_eq!(msg(&mut a).await, RelayMsg::PeerAway);
+    send(&mut a, 2, AgentMsg::Sealed(vec![0xA2])).await;
+    let mut c = customer(&r).await;
+    let resume = Resume {
+        routing,
+        resume_token: customer_token,
+        last_received: 1,
+    };
+    send(&mut c, 0, CustomerMsg::Resume(resume)).await;
+    // The relay had the customer's frame 1: the customer resends from 2.
+    assert_eq!(
+        msg(&mut c).await,
+        RelayMsg::Resumed {
+            last_received: 1,
+            lost: false
+        }
+    );
+    assert_eq!(sealed_seq(&mut c).await, 2);
+    assert_eq!(msg(&mut a).await, RelayMsg::PeerBack);
 }
 
 #[tokio::test]

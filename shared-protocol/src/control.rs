@@ -26,10 +26,9 @@ pub enum KeyExchange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CustomerMsg {
     /// Start a new session; the relay answers [`RelayMsg::Created`].
-    Create {
-        page: PageInfo,
-        user_agent: String,
-    },
+    Create { page: PageInfo, user_agent: String },
+    /// Take this session back on a new socket after a drop (within the grace period).
+    Resume(Resume),
     /// Key exchange with the agent's browser.
     Key(KeyExchange),
     /// The agent's key confirmation did not match: a wrong code (or an attack). The relay
@@ -41,33 +40,52 @@ pub enum CustomerMsg {
     PageVisit(PageInfo),
     /// The customer ends the session.
     Exit,
-    Heartbeat,
+    /// Sent every [`HEARTBEAT_INTERVAL_SECS`]; acknowledges the sealed reliable frames received
+    /// so far, so the relay can drop them from its replay buffer.
+    Heartbeat { last_received: u64 },
 }
 
 /// What the agent console sends to the relay.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum AgentMsg {
     /// Join the session with this routing part; the secret part of the code stays in the browser.
-    Join {
-        token: String,
-        routing: u32,
-    },
+    Join { token: String, routing: u32 },
+    /// Take the agent's place back on a new socket after a drop (the token is checked again).
+    Resume { token: String, resume: Resume },
     /// Key exchange with the customer's browser.
     Key(KeyExchange),
     /// A message for the customer's browser, sealed end to end; forwarded as it is.
     Sealed(Vec<u8>),
     /// The agent ends the session.
     Exit,
-    Heartbeat,
+    /// Sent every [`HEARTBEAT_INTERVAL_SECS`]; acknowledges the sealed reliable frames received
+    /// so far, so the relay can drop them from its replay buffer.
+    Heartbeat { last_received: u64 },
 }
 
 /// What the relay sends to either side.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum RelayMsg {
     /// To the customer: the session exists; show the code with this routing part.
-    Created { session_id: [u8; 16], routing: u32 },
+    /// `resume_token` lets this side take its place back after a dropped connection.
+    Created {
+        session_id: [u8; 16],
+        routing: u32,
+        resume_token: [u8; 16],
+    },
     /// To the agent: you are in the session.
-    Joined { session_id: [u8; 16] },
+    Joined {
+        session_id: [u8; 16],
+        resume_token: [u8; 16],
+    },
+    /// This side is back in its session. The relay had the sender's sealed reliable frames up
+    /// to `last_received`: resend any later ones. When `lost`, frames for this side were
+    /// dropped while it was away (the buffer is bounded): ask for a resync.
+    Resumed { last_received: u64, lost: bool },
+    /// The other side's connection dropped; the session waits for it within the grace period.
+    PeerAway,
+    /// The other side is back.
+    PeerBack,
     /// To the customer: an agent joined; the key exchange starts.
     AgentJoined,
     /// The other side's key exchange message, forwarded unread.
@@ -82,6 +100,19 @@ pub enum RelayMsg {
     /// The last request was refused; the socket stays usable unless the error says otherwise.
     Error { code: ErrorCode, message: String },
 }
+
+/// How a side takes its place back after a dropped connection.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resume {
+    pub routing: u32,
+    pub resume_token: [u8; 16],
+    /// The last sealed reliable frame this side received (and opened) from the other side.
+    pub last_received: u64,
+}
+
+/// Seconds between heartbeats from each browser; the relay closes a silent socket after
+/// `heartbeat_timeout` (its configuration).
+pub const HEARTBEAT_INTERVAL_SECS: u32 = 10;
 
 /// Failed key confirmations after which a session ends.
 pub const MAX_VERIFY_FAILURES: u8 = 3;
@@ -151,4 +182,6 @@ pub enum ErrorCode {
     /// The agent is at its session limit; the session it tried to join was ended.
     AgentBusy,
     RateLimited,
+    /// A resume that does not match a live session and its resume token.
+    CannotResume,
 }

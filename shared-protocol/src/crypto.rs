@@ -150,6 +150,7 @@ impl Agreed {
                 sender: peer,
                 last_reliable: 0,
                 last_ephemeral: 0,
+                gap_allowed: false,
             },
         ))
     }
@@ -204,6 +205,7 @@ pub struct Opener {
     sender: Role,
     last_reliable: u64,
     last_ephemeral: u64,
+    gap_allowed: bool,
 }
 
 impl Opener {
@@ -222,7 +224,7 @@ impl Opener {
             Delivery::Reliable if seq <= last => {
                 return Err(CryptoError::Replayed { got: seq, last })
             }
-            Delivery::Reliable if seq != last + 1 => {
+            Delivery::Reliable if seq != last + 1 && !self.gap_allowed => {
                 return Err(CryptoError::OutOfOrder {
                     got: seq,
                     expected: last + 1,
@@ -245,15 +247,26 @@ impl Opener {
             )
             .map_err(|_| CryptoError::Forged)?;
         match delivery {
-            Delivery::Reliable => self.last_reliable = seq,
+            Delivery::Reliable => {
+                self.last_reliable = seq;
+                self.gap_allowed = false;
+            }
             Delivery::Ephemeral => self.last_ephemeral = seq,
         }
         Ok(plain)
     }
 
-    /// Where reliable frames continue after a resumed connection.
+    /// The last reliable frame opened: what a resumed connection asks the relay to continue
+    /// after.
     pub fn last_reliable(&self) -> u64 {
         self.last_reliable
+    }
+
+    /// The relay lost reliable frames while this side was away: accept the next reliable frame
+    /// even if numbers were skipped (never going back, so replays still fail). The caller must
+    /// resynchronize what those frames carried.
+    pub fn accept_gap(&mut self) {
+        self.gap_allowed = true;
     }
 }
 
@@ -358,6 +371,31 @@ mod tests {
         );
         open.open(1, Delivery::Reliable, 2, &f2).unwrap();
         open.open(1, Delivery::Reliable, 3, &f3).unwrap();
+    }
+
+    #[test]
+    fn after_a_reported_gap_the_next_frame_may_skip_once() {
+        let ((seal, _), (_, mut open)) = channel(5, 5).unwrap();
+        open.open(
+            1,
+            Delivery::Reliable,
+            1,
+            &seal.seal(1, Delivery::Reliable, 1, b"a"),
+        )
+        .unwrap();
+        let f5 = seal.seal(1, Delivery::Reliable, 5, b"e");
+        assert!(open.open(1, Delivery::Reliable, 5, &f5).is_err());
+        open.accept_gap();
+        assert_eq!(open.open(1, Delivery::Reliable, 5, &f5).unwrap(), b"e");
+        let f7 = seal.seal(1, Delivery::Reliable, 7, b"g");
+        assert!(
+            open.open(1, Delivery::Reliable, 7, &f7).is_err(),
+            "only once"
+        );
+        assert!(
+            open.open(1, Delivery::Reliable, 5, &f5).is_err(),
+            "never back"
+        );
     }
 
     #[test]

@@ -21,8 +21,8 @@ pub mod safety;
 
 pub use code::JoinCode;
 pub use control::{
-    AgentMsg, CustomerMsg, EndReason, ErrorCode, KeyExchange, PageInfo, RelayMsg,
-    MAX_VERIFY_FAILURES,
+    AgentMsg, CustomerMsg, EndReason, ErrorCode, KeyExchange, PageInfo, RelayMsg, Resume,
+    HEARTBEAT_INTERVAL_SECS, MAX_VERIFY_FAILURES,
 };
 pub use envelope::{Delivery, Direction, Envelope, Role, MAX_FRAME_LEN, PROTOCOL_VERSION};
 pub use error::DecodeError;

@@ -1,0 +1,298 @@
+//! Live sessions: allocation of routing codes, the waiting → active → ended state machine, and
+//! routing of sealed frames between the two sides. The relay never looks inside `Sealed`.
+//!
+//! - [`session`]: one session and its transitions.
+//! - [`peer`]: one side's slot, with the ring of frames kept for a resume.
+
+mod peer;
+mod session;
+
+pub use session::{ResumeError, Resumed, Session, VerifyOutcome};
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use rand::Rng;
+use shared_protocol::code::ROUTING_SPACE;
+use shared_protocol::EndReason;
+use tokio::sync::mpsc;
+
+/// What a connection's send task writes to its socket.
+#[derive(Debug)]
+pub enum Outgoing {
+    Frame(Vec<u8>),
+    Close { code: u16, reason: String },
+}
+
+pub type Outbox = mpsc::Sender<Outgoing>;
+
+/// Frames queued per connection before the sender waits (reliable) or drops (ephemeral).
+pub const QUEUE_LEN: usize = 256;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Waiting,
+    Active,
+    Ended(EndReason),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Side {
+    Customer,
+    Agent,
+}
+
+impl Side {
+    pub fn other(self) -> Side {
+        match self {
+            Side::Customer => Side::Agent,
+            Side::Agent => Side::Customer,
+        }
+    }
+}
+
+/// All live sessions, by routing code.
+#[derive(Default)]
+pub struct Registry {
+    live: Mutex<HashMap<u32, Arc<Session>>>,
+}
+
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum JoinError {
+    #[error("no live session has this code")]
+    UnknownCode,
+    #[error("an agent has already joined this session")]
+    AlreadyJoined,
+}
+
+impl Registry {
+    fn live(&self) -> std::sync::MutexGuard<'_, HashMap<u32, Arc<Session>>> {
+        self.live.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// A new waiting session with a routing code unique among live sessions, or `None` when
+    /// half the code space is in use (random codes must stay hard to hit by chance).
+    pub fn create(&self, customer: Outbox) -> Option<Arc<Session>> {
+        let mut live = self.live();
+        if live.len() as u32 >= ROUTING_SPACE / 2 {
+            return None;
+        }
+        let mut rng = rand::thread_rng();
+        let routing = loop {
+            // Random, not sequential: codes must not be guessable from one another.
+            let candidate = rng.gen_range(0..ROUTING_SPACE);
+            if !live.contains_key(&candidate) {
+                break candidate;
+            }
+        };
+        let session = Arc::new(Session::new(routing, customer));
+        live.insert(routing, session.clone());
+        Some(session)
+    }
+
+    /// Attaches an agent to the waiting session with this routing code.
+    pub fn join(
+        &self,
+        routing: u32,
+        agent_id: &str,
+        agent: Outbox,
+    ) -> Result<Arc<Session>, JoinError> {
+        let session = self.get(routing).ok_or(JoinError::UnknownCode)?;
+        let mut state = session.lock();
+        match state.phase {
+            Phase::Waiting => {}
+            Phase::Active => return Err(JoinError::AlreadyJoined),
+            Phase::Ended(_) => return Err(JoinError::UnknownCode),
+        }
+        session.attach_agent(&mut state, agent_id, agent);
+        drop(state);
+        Ok(session)
+    }
+
+    /// Ends `session` once: both sides get `Ended` and a close, and its code is free again.
+    /// Returns false if it had already ended.
+    pub fn end(&self, session: &Session, reason: EndReason) -> bool {
+        if !session.finish(reason) {
+            return false;
+        }
+        let mut live = self.live();
+        if live
+            .get(&session.routing)
+            .is_some_and(|s| s.id == session.id)
+        {
+            live.remove(&session.routing);
+        }
+        true
+    }
+
+    /// How many live sessions `agent_id` is active in.
+    pub fn active_sessions_of(&self, agent_id: &str) -> usize {
+        let live: Vec<Arc<Session>> = self.live().values().cloned().collect();
+        live.iter().filter(|s| s.is_active_with(agent_id)).count()
+    }
+
+    pub fn get(&self, routing: u32) -> Option<Arc<Session>> {
+        self.live().get(&routing).cloned()
+    }
+
+    pub fn len(&self) -> usize {
+        self.live().len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.live().is_empty()
+    }
+
+    /// Every live session, for shutdown.
+    pub fn all(&self) -> Vec<Arc<Session>> {
+        self.live().values().cloned().collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use shared_protocol::{Delivery, Envelope, RelayMsg};
+
+    fn outbox() -> (Outbox, mpsc::Receiver<Outgoing>) {
+        mpsc::channel(QUEUE_LEN)
+    }
+
+    fn decoded(rx: &mut mpsc::Receiver<Outgoing>) -> Vec<RelayMsg> {
+        let mut out = Vec::new();
+        while let Ok(o) = rx.try_recv() {
+            if let Outgoing::Frame(f) = o {
+                out.push(Envelope::<RelayMsg>::decode(&f).unwrap().msg);
+            }
+        }
+        out
+    }
+
+    #[test]
+    fn waiting_then_active_then_ended_and_never_rejoined() {
+        let reg = Registry::default();
+        let (c, mut crx) = outbox();
+        let s = reg.create(c).unwrap();
+        assert_eq!(s.phase(), Phase::Waiting);
+        let (a, mut arx) = outbox();
+        let joined = reg.join(s.routing, "agent-1", a).unwrap();
+        assert_eq!(joined.id, s.id);
+        assert_eq!(s.phase(), Phase::Active);
+        let (a2, _) = outbox();
+        assert_eq!(
+            reg.join(s.routing, "agent-2", a2).unwrap_err(),
+            JoinError::AlreadyJoined
+        );
+        assert!(reg.end(&s, EndReason::AgentExit));
+        assert!(!reg.end(&s, EndReason::CustomerExit), "ends once");
+        assert_eq!(s.phase(), Phase::Ended(EndReason::AgentExit));
+        let (a3, _) = outbox();
+        assert_eq!(
+            reg.join(s.routing, "agent-1", a3).unwrap_err(),
+            JoinError::UnknownCode
+        );
+        let ended = RelayMsg::Ended {
+            reason: EndReason::AgentExit,
+        };
+        assert_eq!(decoded(&mut crx), vec![ended.clone()]);
+        assert_eq!(decoded(&mut arx), vec![ended]);
+        assert!(reg.is_empty());
+    }
+
+    #[test]
+    fn failed_verifications_remove_the_agent_then_end_the_session() {
+        let reg = Registry::default();
+        let (c, mut crx) = outbox();
+        let s = reg.create(c).unwrap();
+        for expected_left in [2u8, 1] {
+            let (a, mut arx) = outbox();
+            reg.join(s.routing, "agent", a.clone()).unwrap();
+            assert!(s.is_agent(&a));
+            assert_eq!(
+                s.verification_failed(),
+                VerifyOutcome::Retry {
+                    attempts_left: expected_left
+                }
+            );
+            assert_eq!(s.phase(), Phase::Waiting);
+            assert!(!s.is_agent(&a));
+            let notice = RelayMsg::VerificationFailed {
+                attempts_left: expected_left,
+            };
+            assert_eq!(decoded(&mut arx), vec![notice.clone()]);
+            assert_eq!(decoded(&mut crx), vec![notice]);
+        }
+        let (a, _arx) = outbox();
+        reg.join(s.routing, "agent", a).unwrap();
+        assert_eq!(s.verification_failed(), VerifyOutcome::Exhausted);
+    }
+
+    #[tokio::test]
+    async fn an_away_side_resumes_with_its_token_and_misses_nothing() {
+        let reg = Registry::default();
+        let (c, _crx) = outbox();
+        let s = reg.create(c).unwrap();
+        let (a, mut arx) = outbox();
+        reg.join(s.routing, "agent", a.clone()).unwrap();
+        s.forward(Side::Customer, Delivery::Reliable, 1, vec![1])
+            .await;
+        let epoch = s.went_away(Side::Agent, &a).expect("the agent was there");
+        assert!(s.still_away(Side::Agent, epoch));
+        // Frames sent while the agent is away are kept for it.
+        s.forward(Side::Customer, Delivery::Reliable, 2, vec![2])
+            .await;
+        s.forward(Side::Customer, Delivery::Reliable, 3, vec![3])
+            .await;
+        let token = s.agent_resume_token().unwrap();
+        let (a2, _a2rx) = outbox();
+        assert_eq!(
+            s.resume(Side::Agent, &[0; 16], 1, a2.clone()).err(),
+            Some(ResumeError::BadToken)
+        );
+        let resumed = s.resume(Side::Agent, &token, 1, a2).unwrap();
+        assert!(!resumed.lost);
+        let seqs: Vec<u64> = resumed
+            .replay
+            .iter()
+            .map(|f| Envelope::<RelayMsg>::decode(f).unwrap().seq)
+            .collect();
+        assert_eq!(seqs, vec![2, 3]);
+        assert!(!s.still_away(Side::Agent, epoch));
+        // The first frame went to the old socket before it dropped.
+        assert_eq!(decoded(&mut arx), vec![RelayMsg::Sealed(vec![1])]);
+    }
+
+    #[test]
+    fn routing_codes_are_unique_among_live_sessions() {
+        let reg = Registry::default();
+        let mut seen = std::collections::HashSet::new();
+        let mut keep = Vec::new();
+        for _ in 0..2000 {
+            let (c, rx) = outbox();
+            let s = reg.create(c).unwrap();
+            assert!(s.routing < ROUTING_SPACE);
+            assert!(seen.insert(s.routing));
+            keep.push(rx);
+        }
+        assert_eq!(reg.len(), 2000);
+    }
+
+    #[tokio::test]
+    async fn sealed_frames_keep_sender_sequence_and_class() {
+        let reg = Registry::default();
+        let (c, _crx) = outbox();
+        let s = reg.create(c).unwrap();
+        let (a, mut arx) = outbox();
+        reg.join(s.routing, "agent", a).unwrap();
+        assert!(
+            s.forward(Side::Customer, Delivery::Reliable, 7, vec![1, 2])
+                .await
+        );
+        let Outgoing::Frame(f) = arx.recv().await.unwrap() else {
+            panic!("a frame")
+        };
+        let env = Envelope::<RelayMsg>::decode(&f).unwrap();
+        assert_eq!((env.seq, env.delivery), (7, Delivery::Reliable));
+        assert_eq!(env.msg, RelayMsg::Sealed(vec![1, 2]));
+    }
+}

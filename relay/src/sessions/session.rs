@@ -1,0 +1,313 @@
+//! One session: its phase, its two sides and the routing between them. Every change of phase is
+//! published on a watch channel that timers and socket loops follow.
+
+use std::sync::Mutex;
+
+use shared_protocol::{Delivery, EndReason, Envelope, RelayMsg, MAX_VERIFY_FAILURES};
+use tokio::sync::watch;
+use uuid::Uuid;
+
+use super::peer::Peer;
+use super::{Outbox, Outgoing, Phase, Side};
+
+pub struct Session {
+    pub id: Uuid,
+    pub routing: u32,
+    pub span: tracing::Span,
+    state: Mutex<State>,
+    phase_tx: watch::Sender<Phase>,
+}
+
+pub(super) struct State {
+    pub(super) phase: Phase,
+    verify_failures: u8,
+    customer: Peer,
+    agent: Option<(String, Peer)>,
+}
+
+/// What a failed key confirmation led to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyOutcome {
+    /// The agent was removed; the customer waits for another try.
+    Retry { attempts_left: u8 },
+    /// Too many failures: the session must end.
+    Exhausted,
+}
+
+/// What a resuming side gets back.
+pub struct Resumed {
+    /// The last sealed reliable frame the relay had from this side.
+    pub last_from: u64,
+    /// Frames the side missed, to send after `Resumed`.
+    pub replay: Vec<Vec<u8>>,
+    /// Some frames for this side were dropped from the ring.
+    pub lost: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum ResumeError {
+    #[error("the session has no such participant to resume")]
+    NoSuchParticipant,
+    #[error("the resume token does not match")]
+    BadToken,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("id", &self.id)
+            .field("routing", &self.routing)
+            .field("phase", &self.phase())
+            .finish()
+    }
+}
+
+/// A control frame from the relay (control frames carry sequence number 0).
+pub(super) fn control(routing: u32, msg: RelayMsg) -> Outgoing {
+    Outgoing::Frame(Envelope::new(routing, Delivery::Reliable, 0, msg).encode())
+}
+
+impl Session {
+    pub(super) fn new(routing: u32, customer: Outbox) -> Self {
+        let id = Uuid::new_v4();
+        let (phase_tx, _) = watch::channel(Phase::Waiting);
+        Self {
+            id,
+            routing,
+            span: tracing::info_span!("session", %id, routing),
+            state: Mutex::new(State {
+                phase: Phase::Waiting,
+                verify_failures: 0,
+                customer: Peer::new(customer),
+                agent: None,
+            }),
+            phase_tx,
+        }
+    }
+
+    pub(super) fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub fn phase(&self) -> Phase {
+        self.lock().phase
+    }
+
+    pub fn agent_id(&self) -> Option<String> {
+        self.lock().agent.as_ref().map(|(id, _)| id.clone())
+    }
+
+    /// Follows the session's phase.
+    pub fn phases(&self) -> watch::Receiver<Phase> {
+        self.phase_tx.subscribe()
+    }
+
+    pub(super) fn set_phase(&self, state: &mut State, phase: Phase) {
+        state.phase = phase;
+        self.phase_tx.send_replace(phase);
+    }
+
+    pub fn customer_resume_token(&self) -> [u8; 16] {
+        self.lock().customer.resume_token
+    }
+
+    pub fn agent_resume_token(&self) -> Option<[u8; 16]> {
+        self.lock().agent.as_ref().map(|(_, p)| p.resume_token)
+    }
+
+    /// Whether `outbox` is the agent currently in this session.
+    pub fn is_agent(&self, outbox: &Outbox) -> bool {
+        self.lock()
+            .agent
+            .as_ref()
+            .is_some_and(|(_, p)| p.is(outbox))
+    }
+
+    pub(super) fn attach_agent(&self, state: &mut State, agent_id: &str, outbox: Outbox) {
+        state.agent = Some((agent_id.to_string(), Peer::new(outbox)));
+        self.set_phase(state, Phase::Active);
+    }
+
+    fn peer<'a>(state: &'a mut State, side: Side) -> Option<&'a mut Peer> {
+        match side {
+            Side::Customer => Some(&mut state.customer),
+            Side::Agent => state.agent.as_mut().map(|(_, p)| p),
+        }
+    }
+
+    /// Sends a relay message to one side, if it is connected.
+    pub fn tell(&self, side: Side, msg: RelayMsg) {
+        let mut state = self.lock();
+        if let Some(outbox) = Self::peer(&mut state, side).and_then(|p| p.outbox.clone()) {
+            // A full queue means a stuck peer; heartbeats deal with it.
+            let _ = outbox.try_send(control(self.routing, msg));
+        }
+    }
+
+    /// Forwards a sealed payload from `from` to the other side with the sender's sequence
+    /// number and class. Reliable frames are kept for replay and, when the other side is
+    /// connected, wait for queue space (back-pressure on the sender); ephemeral frames go only
+    /// to a connected side with room. Returns false when there is nobody to forward to.
+    pub async fn forward(
+        &self,
+        from: Side,
+        delivery: Delivery,
+        seq: u64,
+        payload: Vec<u8>,
+    ) -> bool {
+        let frame = Envelope::new(self.routing, delivery, seq, RelayMsg::Sealed(payload)).encode();
+        let outbox = {
+            let mut state = self.lock();
+            if delivery == Delivery::Reliable {
+                if let Some(sender) = Self::peer(&mut state, from) {
+                    sender.last_from = sender.last_from.max(seq);
+                }
+            }
+            let Some(to) = Self::peer(&mut state, from.other()) else {
+                return false;
+            };
+            if delivery == Delivery::Reliable {
+                to.keep(seq, frame.clone());
+            }
+            to.outbox.clone()
+        };
+        match (outbox, delivery) {
+            (Some(outbox), Delivery::Reliable) => {
+                let _ = outbox.send(Outgoing::Frame(frame)).await;
+            }
+            (Some(outbox), Delivery::Ephemeral) => {
+                let _ = outbox.try_send(Outgoing::Frame(frame));
+            }
+            // Away: the ring keeps reliable frames for the resume.
+            (None, _) => {}
+        }
+        true
+    }
+
+    /// `side` has received everything up to `seq` (sent with its heartbeats).
+    pub fn acknowledged(&self, side: Side, seq: u64) {
+        if let Some(p) = Self::peer(&mut self.lock(), side) {
+            p.acknowledged(seq);
+        }
+    }
+
+    /// `outbox`'s socket closed without an exit. If it still speaks for `side`, that side is
+    /// now away; returns the away epoch for the grace timer.
+    pub fn went_away(&self, side: Side, outbox: &Outbox) -> Option<u64> {
+        let mut state = self.lock();
+        if matches!(state.phase, Phase::Ended(_)) {
+            return None;
+        }
+        let peer = Self::peer(&mut state, side).filter(|p| p.is(outbox))?;
+        peer.outbox = None;
+        peer.away_epoch += 1;
+        let epoch = peer.away_epoch;
+        if let Some(other) = Self::peer(&mut state, side.other()).and_then(|p| p.outbox.clone()) {
+            let _ = other.try_send(control(self.routing, RelayMsg::PeerAway));
+        }
+        Some(epoch)
+    }
+
+    /// Whether `side` is still away since the departure numbered `epoch`.
+    pub fn still_away(&self, side: Side, epoch: u64) -> bool {
+        let mut state = self.lock();
+        !matches!(state.phase, Phase::Ended(_))
+            && Self::peer(&mut state, side)
+                .is_some_and(|p| p.outbox.is_none() && p.away_epoch == epoch)
+    }
+
+    /// Puts `outbox` in `side`'s place (closing any older socket of that side) if the token
+    /// matches, and returns what it missed.
+    pub fn resume(
+        &self,
+        side: Side,
+        token: &[u8; 16],
+        last_received: u64,
+        outbox: Outbox,
+    ) -> Result<Resumed, ResumeError> {
+        let mut state = self.lock();
+        let peer = Self::peer(&mut state, side).ok_or(ResumeError::NoSuchParticipant)?;
+        if !constant_time_eq(&peer.resume_token, token) {
+            return Err(ResumeError::BadToken);
+        }
+        if let Some(old) = peer.outbox.replace(outbox) {
+            let _ = old.try_send(Outgoing::Close {
+                code: 1000,
+                reason: "resumed on another connection".into(),
+            });
+        }
+        peer.acknowledged(last_received);
+        let (replay, lost) = peer.replay_after(last_received);
+        let resumed = Resumed {
+            last_from: peer.last_from,
+            replay,
+            lost,
+        };
+        if let Some(other) = Self::peer(&mut state, side.other()).and_then(|p| p.outbox.clone()) {
+            let _ = other.try_send(control(self.routing, RelayMsg::PeerBack));
+        }
+        Ok(resumed)
+    }
+
+    /// Counts a failed key confirmation reported by the customer's browser. While attempts
+    /// remain, the agent is told, closed and removed, and the session waits again.
+    pub fn verification_failed(&self) -> VerifyOutcome {
+        let mut state = self.lock();
+        if state.phase != Phase::Active {
+            return VerifyOutcome::Retry {
+                attempts_left: MAX_VERIFY_FAILURES.saturating_sub(state.verify_failures),
+            };
+        }
+        state.verify_failures += 1;
+        let left = MAX_VERIFY_FAILURES.saturating_sub(state.verify_failures);
+        if left == 0 {
+            return VerifyOutcome::Exhausted;
+        }
+        let notice = RelayMsg::VerificationFailed {
+            attempts_left: left,
+        };
+        if let Some(agent) = state.agent.take().and_then(|(_, p)| p.outbox) {
+            let _ = agent.try_send(control(self.routing, notice.clone()));
+            let _ = agent.try_send(Outgoing::Close {
+                code: 1008,
+                reason: "verification failed".into(),
+            });
+        }
+        if let Some(customer) = &state.customer.outbox {
+            let _ = customer.try_send(control(self.routing, notice));
+        }
+        self.set_phase(&mut state, Phase::Waiting);
+        VerifyOutcome::Retry {
+            attempts_left: left,
+        }
+    }
+
+    /// Marks the session ended (once) and tells both sides; false if it had already ended.
+    pub(super) fn finish(&self, reason: EndReason) -> bool {
+        let mut state = self.lock();
+        if matches!(state.phase, Phase::Ended(_)) {
+            return false;
+        }
+        self.set_phase(&mut state, Phase::Ended(reason));
+        let customer = state.customer.outbox.take();
+        let agent = state.agent.as_mut().and_then(|(_, p)| p.outbox.take());
+        for outbox in [customer, agent].into_iter().flatten() {
+            let _ = outbox.try_send(control(self.routing, RelayMsg::Ended { reason }));
+            let _ = outbox.try_send(Outgoing::Close {
+                code: 1000,
+                reason: reason.describe().into(),
+            });
+        }
+        true
+    }
+
+    /// Active with this agent (for the per-agent session limit).
+    pub(super) fn is_active_with(&self, agent_id: &str) -> bool {
+        let state = self.lock();
+        state.phase == Phase::Active && state.agent.as_ref().is_some_and(|(id, _)| id == agent_id)
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
