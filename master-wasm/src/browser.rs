@@ -100,6 +100,69 @@ impl Drop for NextFrame {
     }
 }
 
+/// A repeating timer, cleared when dropped.
+#[must_use = "the timer stops when this is dropped"]
+pub struct Interval {
+    handle: i32,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Interval {
+    pub fn new(every_ms: i32, f: impl FnMut() + 'static) -> Self {
+        let callback = Closure::<dyn FnMut()>::new(f);
+        let handle = window()
+            .set_interval_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                every_ms,
+            )
+            .unwrap_or(0);
+        Self {
+            handle,
+            _callback: callback,
+        }
+    }
+}
+
+impl Drop for Interval {
+    fn drop(&mut self) {
+        window().clear_interval_with_handle(self.handle);
+    }
+}
+
+/// A one-shot timer, cancelled when dropped.
+#[must_use = "the timer is cancelled when this is dropped"]
+pub struct Timeout {
+    handle: i32,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timeout {
+    pub fn new(after_ms: i32, f: impl FnOnce() + 'static) -> Self {
+        let mut f = Some(f);
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            if let Some(f) = f.take() {
+                f()
+            }
+        });
+        let handle = window()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(
+                callback.as_ref().unchecked_ref(),
+                after_ms,
+            )
+            .unwrap_or(0);
+        Self {
+            handle,
+            _callback: callback,
+        }
+    }
+}
+
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        window().clear_timeout_with_handle(self.handle);
+    }
+}
+
 /// Cryptographically random integer below `bound`, from the browser's CSPRNG.
 pub fn random_below(bound: u32) -> Result<u32, JsValue> {
     let crypto = window().crypto()?;

@@ -3,13 +3,15 @@
 //! - [`capture`]: turns the live DOM into snapshots and mutation batches with stable node ids,
 //!   masking and sanitizing on the way out (nothing private or executable leaves the page).
 //! - [`widget`]: the co-browse button, consent, code and status, in an open shadow root.
-//! - [`socket`]: the WebSocket to the relay.
+//! - [`socket`]: the WebSocket to the relay; [`link`]: numbering, resends and heartbeats
+//!   across reconnects.
 //! - [`session`]: ties them together: create a session, show the code, stream the page.
 //!
 //! The loader (`cobrowse.js`, served by the relay) imports this module and calls [`start`].
 
 pub mod browser;
 pub mod capture;
+pub mod link;
 pub mod session;
 pub mod socket;
 pub mod stream;

@@ -1,11 +1,11 @@
-//! The customer's WebSocket to the relay: binary envelopes out, [`SocketEvent`]s in. Sequence
-//! numbers are kept per delivery class. Dropping it closes the socket and detaches its handlers.
+//! The customer's WebSocket to the relay: encoded envelopes out, [`SocketEvent`]s in. Framing
+//! and numbering live in [`crate::link`], which outlives any one socket. Dropping it closes the
+//! socket and detaches its handlers.
 
-use std::cell::{Cell, RefCell};
+use std::cell::RefCell;
 use std::rc::Rc;
 
-use shared_protocol::crypto::Sealer;
-use shared_protocol::{CustomerMsg, Delivery, Envelope, RelayMsg};
+use shared_protocol::{Envelope, RelayMsg};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
@@ -27,9 +27,6 @@ type Handler = Rc<RefCell<dyn FnMut(SocketEvent)>>;
 #[must_use = "the socket closes when this is dropped"]
 pub struct RelaySocket {
     ws: WebSocket,
-    session: Cell<u32>,
-    reliable_seq: Cell<u64>,
-    ephemeral_seq: Cell<u64>,
     _on_open: Closure<dyn FnMut(Event)>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_close: Closure<dyn FnMut(CloseEvent)>,
@@ -84,55 +81,15 @@ impl RelaySocket {
         ws.set_onclose(Some(on_close.as_ref().unchecked_ref()));
         Ok(Self {
             ws,
-            session: Cell::new(0),
-            reliable_seq: Cell::new(0),
-            ephemeral_seq: Cell::new(0),
             _on_open: on_open,
             _on_message: on_message,
             _on_close: on_close,
         })
     }
 
-    /// The routing part the relay allocated; stamped on every later envelope.
-    pub fn set_session(&self, routing: u32) {
-        self.session.set(routing);
-    }
-
-    /// Starts sealed sequence numbers again from 1: each new key exchange starts a new
-    /// sequence space (the keys differ, so no nonce repeats).
-    pub fn restart_sequences(&self) {
-        self.reliable_seq.set(0);
-        self.ephemeral_seq.set(0);
-    }
-
-    /// Sends a control message (sequence number 0); false when the socket is not open.
-    pub fn send_control(&self, msg: CustomerMsg) -> bool {
-        self.send_frame(Envelope::new(
-            self.session.get(),
-            Delivery::Reliable,
-            0,
-            msg,
-        ))
-    }
-
-    /// Seals `plaintext` for the agent under the next sequence number of its class.
-    pub fn send_sealed(&self, sealer: &Sealer, delivery: Delivery, plaintext: &[u8]) -> bool {
-        let counter = match delivery {
-            Delivery::Reliable => &self.reliable_seq,
-            Delivery::Ephemeral => &self.ephemeral_seq,
-        };
-        let seq = counter.get() + 1;
-        counter.set(seq);
-        let sealed = sealer.seal(self.session.get(), delivery, seq, plaintext);
-        let msg = CustomerMsg::Sealed(sealed);
-        self.send_frame(Envelope::new(self.session.get(), delivery, seq, msg))
-    }
-
-    fn send_frame(&self, envelope: Envelope<CustomerMsg>) -> bool {
-        if self.ws.ready_state() != WebSocket::OPEN {
-            return false;
-        }
-        self.ws.send_with_u8_array(&envelope.encode()).is_ok()
+    /// Sends one encoded frame; false when the socket is not open.
+    pub fn send(&self, frame: &[u8]) -> bool {
+        self.ws.ready_state() == WebSocket::OPEN && self.ws.send_with_u8_array(frame).is_ok()
     }
 }
 

@@ -2,12 +2,16 @@
 //! [`Action`]s; the connection and the rebuilder live beside it (they are not view state).
 
 use std::cell::{Cell, RefCell};
+use std::collections::VecDeque;
 use std::rc::Rc;
 
 use shared_protocol::crypto::{Agreed, Handshake, Opener, Sealer};
 use shared_protocol::envelope::{decode_payload, encode_payload};
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, Viewport};
-use shared_protocol::{AgentMsg, Delivery, ErrorCode, JoinCode, KeyExchange, RelayMsg, Role};
+use shared_protocol::{
+    AgentMsg, Delivery, Envelope, ErrorCode, JoinCode, KeyExchange, RelayMsg, Resume, Role,
+    HEARTBEAT_INTERVAL_SECS,
+};
 use web_sys::HtmlIFrameElement;
 use yew::prelude::*;
 
@@ -33,6 +37,8 @@ pub struct Console {
     pub token: Option<String>,
     pub status: Status,
     pub viewport: Option<Viewport>,
+    /// A passing interruption (a dropped connection) shown over the status.
+    pub note: Option<String>,
 }
 
 pub enum Action {
@@ -42,6 +48,8 @@ pub enum Action {
     PageShown(Viewport),
     Ended(String),
     Failed(String),
+    Interrupted(String),
+    Restored,
 }
 
 impl Reducible for Console {
@@ -57,8 +65,16 @@ impl Reducible for Console {
                 next.status = Status::Viewing;
                 next.viewport = Some(vp);
             }
-            Action::Ended(why) => next.status = Status::Ended(why),
-            Action::Failed(why) => next.status = Status::Failed(why),
+            Action::Ended(why) => {
+                next.status = Status::Ended(why);
+                next.note = None;
+            }
+            Action::Failed(why) => {
+                next.status = Status::Failed(why);
+                next.note = None;
+            }
+            Action::Interrupted(why) => next.note = Some(why),
+            Action::Restored => next.note = None,
         }
         Rc::new(next)
     }
@@ -73,6 +89,9 @@ impl Console {
     }
 
     fn status_text(&self) -> String {
+        if let Some(note) = &self.note {
+            return note.clone();
+        }
         match &self.status {
             Status::Idle => "Enter the code the customer reads to you.".into(),
             Status::Joining => "Joining…".into(),
@@ -112,9 +131,26 @@ struct Session {
     frame: NodeRef,
     /// The code as the agent typed it; its secret part keys the exchange.
     code: JoinCode,
+    token: String,
     keys: Rc<RefCell<Keys>>,
     ended: Rc<Cell<bool>>,
+    /// From `Joined`: lets a new connection take this agent's place after a drop.
+    resume_token: Rc<Cell<Option<[u8; 16]>>>,
+    sent: Rc<RefCell<SentFrames>>,
+    reconnects: Rc<Cell<usize>>,
 }
+
+/// Sealed reliable frames sent (numbered from 1 per key exchange), kept for a resend.
+#[derive(Default)]
+struct SentFrames {
+    last_seq: u64,
+    frames: VecDeque<(u64, Vec<u8>)>,
+}
+
+/// Sent frames kept for a resume (the agent sends few: resync requests).
+const KEEP_FRAMES: usize = 64;
+/// Reconnect attempts after a drop, with these delays (ms).
+const RECONNECT_DELAYS_MS: [u32; 8] = [250, 500, 1000, 2000, 4000, 8000, 8000, 8000];
 
 impl Session {
     fn on_event(&self, event: ConnEvent) {
@@ -122,7 +158,13 @@ impl Session {
             ConnEvent::Relay { seq, delivery, msg } => self.on_relay(delivery, seq, msg),
             ConnEvent::BadFrame(why) => self.fail(format!("The server sent a bad frame: {why}")),
             ConnEvent::Closed => {
-                if !self.ended.get() {
+                if self.ended.get() || self.conn.borrow().is_none() {
+                    return;
+                }
+                self.conn.borrow_mut().take();
+                if self.resume_token.get().is_some() {
+                    self.reconnect();
+                } else {
                     self.fail("The connection to the co-browse server was lost.".into());
                 }
             }
@@ -131,7 +173,12 @@ impl Session {
 
     fn on_relay(&self, delivery: Delivery, seq: u64, msg: RelayMsg) {
         match msg {
-            RelayMsg::Joined { session_id } => {
+            RelayMsg::Joined {
+                session_id,
+                resume_token,
+            } => {
+                self.resume_token.set(Some(resume_token));
+                self.start_heartbeat();
                 let handshake = Handshake::start(Role::Agent, self.code.secret, session_id);
                 self.send(AgentMsg::Key(KeyExchange::Spake(
                     handshake.message().to_vec(),
@@ -141,12 +188,21 @@ impl Session {
             }
             RelayMsg::Key(key) => self.on_key(key),
             RelayMsg::Sealed(bytes) => self.on_sealed(delivery, seq, &bytes),
+            RelayMsg::Resumed {
+                last_received,
+                lost,
+            } => self.on_resumed(last_received, lost),
+            RelayMsg::PeerAway => self.dispatch.dispatch(Action::Interrupted(
+                "The customer's connection dropped. Waiting for it to come back…".into(),
+            )),
+            RelayMsg::PeerBack => self.dispatch.dispatch(Action::Restored),
             RelayMsg::VerificationFailed { attempts_left } => self.fail(format!(
                 "Verification failed: the code does not match. Check the digits with the \
                  customer ({attempts_left} attempts left)."
             )),
             RelayMsg::Ended { reason } => {
                 self.ended.set(true);
+                self.resume_token.set(None);
                 self.conn.borrow_mut().take();
                 self.dispatch
                     .dispatch(Action::Ended(reason.describe().to_string()));
@@ -183,6 +239,7 @@ impl Session {
             }
             (Keys::Agreed(agreed), KeyExchange::Confirm(theirs)) => match agreed.confirm(&theirs) {
                 Ok((sealer, opener)) => {
+                    *self.sent.borrow_mut() = SentFrames::default();
                     *self.keys.borrow_mut() = Keys::Ready { sealer, opener };
                     self.dispatch.dispatch(Action::Verified);
                 }
@@ -251,13 +308,108 @@ impl Session {
         }
     }
 
+    /// Seals a page message for the customer and keeps it until a resume confirms delivery.
+    fn send_sealed(&self, plaintext: &[u8]) {
+        let keys = self.keys.borrow();
+        let Keys::Ready { sealer, .. } = &*keys else {
+            return;
+        };
+        let mut sent = self.sent.borrow_mut();
+        sent.last_seq += 1;
+        let seq = sent.last_seq;
+        let sealed = sealer.seal(self.code.routing, Delivery::Reliable, seq, plaintext);
+        let frame = Envelope::new(
+            self.code.routing,
+            Delivery::Reliable,
+            seq,
+            AgentMsg::Sealed(sealed),
+        )
+        .encode();
+        if let Some(conn) = self.conn.borrow().as_ref() {
+            conn.send_frame(frame.clone());
+        }
+        sent.frames.push_back((seq, frame));
+        if sent.frames.len() > KEEP_FRAMES {
+            sent.frames.pop_front();
+        }
+    }
+
+    fn last_received(&self) -> u64 {
+        match &*self.keys.borrow() {
+            Keys::Ready { opener, .. } => opener.last_reliable(),
+            _ => 0,
+        }
+    }
+
+    fn start_heartbeat(&self) {
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            loop {
+                gloo_timers::future::TimeoutFuture::new(HEARTBEAT_INTERVAL_SECS * 1000).await;
+                if me.ended.get() || me.resume_token.get().is_none() {
+                    break;
+                }
+                me.send(AgentMsg::Heartbeat {
+                    last_received: me.last_received(),
+                });
+            }
+        });
+    }
+
+    /// Opens a new connection that takes this agent's place back.
+    fn reconnect(&self) {
+        let attempt = self.reconnects.get();
+        let Some(delay) = RECONNECT_DELAYS_MS.get(attempt) else {
+            return self.fail("The connection to the co-browse server was lost.".into());
+        };
+        self.reconnects.set(attempt + 1);
+        self.dispatch
+            .dispatch(Action::Interrupted("Connection lost. Reconnecting…".into()));
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(*delay).await;
+            let Some(resume_token) = me.resume_token.get() else {
+                return;
+            };
+            let resume = AgentMsg::Resume {
+                token: me.token.clone(),
+                resume: Resume {
+                    routing: me.code.routing,
+                    resume_token,
+                    last_received: me.last_received(),
+                },
+            };
+            let handler = me.clone();
+            let on_event = Callback::from(move |e| handler.on_event(e));
+            match Connection::open(me.code.routing, resume, on_event) {
+                Ok(c) => *me.conn.borrow_mut() = Some(c),
+                Err(_) => me.reconnect(),
+            }
+        });
+    }
+
+    fn on_resumed(&self, last_received: u64, lost: bool) {
+        self.reconnects.set(0);
+        {
+            let sent = self.sent.borrow();
+            if let Some(conn) = self.conn.borrow().as_ref() {
+                for (_, frame) in sent.frames.iter().filter(|(seq, _)| *seq > last_received) {
+                    conn.send_frame(frame.clone());
+                }
+            }
+        }
+        self.dispatch.dispatch(Action::Restored);
+        if lost {
+            if let Keys::Ready { opener, .. } = &mut *self.keys.borrow_mut() {
+                opener.accept_gap();
+            }
+            self.resync("frames were lost while the connection was down".into());
+        }
+    }
+
     /// Asks the customer's browser for a fresh snapshot instead of drifting.
     fn resync(&self, reason: String) {
-        let keys = self.keys.borrow();
-        if let (Some(conn), Keys::Ready { sealer, .. }) = (self.conn.borrow().as_ref(), &*keys) {
-            let msg = AgentPageMsg::Resync { reason };
-            conn.send_sealed(sealer, Delivery::Reliable, &encode_payload(&msg));
-        }
+        self.send_sealed(&encode_payload(&AgentPageMsg::Resync { reason }));
     }
 
     fn fail(&self, why: String) {
@@ -272,6 +424,7 @@ pub fn app() -> Html {
         token: token_from_url(),
         status: Status::Idle,
         viewport: None,
+        note: None,
     });
     let conn = use_mut_ref(|| None::<Connection>);
     let rebuilder = use_mut_ref(|| None::<Rebuilder>);
@@ -302,14 +455,22 @@ pub fn app() -> Html {
                 rebuilder: rebuilder.clone(),
                 frame: frame.clone(),
                 code,
+                token: token.clone(),
                 keys: Rc::new(RefCell::new(Keys::None)),
                 ended: Rc::new(Cell::new(false)),
+                resume_token: Rc::new(Cell::new(None)),
+                sent: Rc::new(RefCell::new(SentFrames::default())),
+                reconnects: Rc::new(Cell::new(0)),
             };
             rebuilder.borrow_mut().take();
             let on_event = Callback::from(move |e| session.on_event(e));
             dispatch.dispatch(Action::Joining);
             // Only the routing part goes to the relay; the secret part keys the exchange.
-            match Connection::open(token, code.routing, on_event) {
+            let join = AgentMsg::Join {
+                token,
+                routing: code.routing,
+            };
+            match Connection::open(code.routing, join, on_event) {
                 Ok(c) => *conn.borrow_mut() = Some(c),
                 Err(e) => dispatch.dispatch(Action::Failed(e)),
             }

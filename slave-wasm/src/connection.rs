@@ -1,13 +1,11 @@
-//! The agent's WebSocket to the relay (same origin as the console). Messages to send go through
-//! an unbounded channel to a writer task; every decoded frame from the relay is handed to a
-//! callback. Dropping the [`Connection`] closes the socket.
+//! The agent's WebSocket to the relay (same origin as the console). Envelopes to send go
+//! through an unbounded channel to a writer task; every decoded frame from the relay is handed
+//! to a callback. Numbering and sealing live in the session, which outlives a connection: a
+//! dropped one is replaced by a new one that opens with `Resume`. Dropping it closes the socket.
 
 use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message};
-use std::cell::Cell;
-
-use shared_protocol::crypto::Sealer;
 use shared_protocol::{AgentMsg, Delivery, Envelope, RelayMsg};
 use yew::Callback;
 
@@ -24,9 +22,7 @@ pub enum ConnEvent {
 
 pub struct Connection {
     routing: u32,
-    tx: mpsc::UnboundedSender<Envelope<AgentMsg>>,
-    reliable_seq: Cell<u64>,
-    ephemeral_seq: Cell<u64>,
+    tx: mpsc::UnboundedSender<Vec<u8>>,
 }
 
 /// The relay's agent endpoint on the console's own origin.
@@ -39,22 +35,21 @@ fn agent_ws_url() -> Result<String, String> {
 }
 
 impl Connection {
-    /// Opens the socket and sends `Join` first.
+    /// Opens the socket and sends `first` (a `Join` or a `Resume`).
     pub fn open(
-        token: String,
         routing: u32,
+        first: AgentMsg,
         on_event: Callback<ConnEvent>,
     ) -> Result<Self, String> {
         let ws = WebSocket::open(&agent_ws_url()?)
             .map_err(|e| format!("cannot reach the co-browse server: {e}"))?;
         let (mut write, mut read) = ws.split();
-        let (tx, mut rx) = mpsc::unbounded::<Envelope<AgentMsg>>();
-        let join = AgentMsg::Join { token, routing };
-        tx.unbounded_send(Envelope::new(routing, Delivery::Reliable, 0, join))
-            .map_err(|e| e.to_string())?;
+        let (tx, mut rx) = mpsc::unbounded::<Vec<u8>>();
+        let conn = Self { routing, tx };
+        conn.send_control(first);
         wasm_bindgen_futures::spawn_local(async move {
-            while let Some(envelope) = rx.next().await {
-                if write.send(Message::Bytes(envelope.encode())).await.is_err() {
+            while let Some(frame) = rx.next().await {
+                if write.send(Message::Bytes(frame)).await.is_err() {
                     break;
                 }
             }
@@ -78,36 +73,17 @@ impl Connection {
             }
             on_event.emit(ConnEvent::Closed);
         });
-        Ok(Self {
-            routing,
-            tx,
-            reliable_seq: Cell::new(0),
-            ephemeral_seq: Cell::new(0),
-        })
+        Ok(conn)
     }
 
     /// Sends a control message (sequence number 0).
     pub fn send_control(&self, msg: AgentMsg) {
-        // A closed socket reports itself through `ConnEvent::Closed`.
-        let _ = self
-            .tx
-            .unbounded_send(Envelope::new(self.routing, Delivery::Reliable, 0, msg));
+        self.send_frame(Envelope::new(self.routing, Delivery::Reliable, 0, msg).encode());
     }
 
-    /// Seals `plaintext` for the customer under the next sequence number of its class.
-    pub fn send_sealed(&self, sealer: &Sealer, delivery: Delivery, plaintext: &[u8]) {
-        let counter = match delivery {
-            Delivery::Reliable => &self.reliable_seq,
-            Delivery::Ephemeral => &self.ephemeral_seq,
-        };
-        let seq = counter.get() + 1;
-        counter.set(seq);
-        let sealed = sealer.seal(self.routing, delivery, seq, plaintext);
-        let _ = self.tx.unbounded_send(Envelope::new(
-            self.routing,
-            delivery,
-            seq,
-            AgentMsg::Sealed(sealed),
-        ));
+    /// Sends an already encoded frame (a sealed one, or one kept for a resend).
+    pub fn send_frame(&self, frame: Vec<u8>) {
+        // A closed socket reports itself through `ConnEvent::Closed`.
+        let _ = self.tx.unbounded_send(frame);
     }
 }

@@ -12,6 +12,7 @@ use tokio::net::{TcpListener, TcpStream};
 pub struct Tap {
     pub addr: SocketAddr,
     recorded: Arc<Mutex<Vec<u8>>>,
+    pipes: Arc<Mutex<Vec<tokio::task::JoinHandle<()>>>>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -20,19 +21,30 @@ impl Tap {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind tap");
         let addr = listener.local_addr().expect("tap addr");
         let recorded = Arc::new(Mutex::new(Vec::new()));
-        let rec = recorded.clone();
+        let pipes = Arc::new(Mutex::new(Vec::new()));
+        let (rec, live) = (recorded.clone(), pipes.clone());
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
                 let Ok(server) = TcpStream::connect(upstream).await else {
                     continue;
                 };
-                tokio::spawn(pipe(client, server, rec.clone()));
+                let handle = tokio::spawn(pipe(client, server, rec.clone()));
+                live.lock().unwrap().push(handle);
             }
         });
         Self {
             addr,
             recorded,
+            pipes,
             task,
+        }
+    }
+
+    /// Drops every connection open through the tap, as a network failure would; new ones are
+    /// still accepted.
+    pub fn cut(&self) {
+        for pipe in self.pipes.lock().unwrap().drain(..) {
+            pipe.abort();
         }
     }
 

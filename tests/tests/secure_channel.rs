@@ -116,6 +116,62 @@ async fn relay_sees_no_page_content(
     Ok(())
 }
 
+async fn agent_connection_drop_is_resumed(
+    h: &Harness,
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult {
+    let relay_addr = h.started.relay_url.trim_start_matches("http://").parse()?;
+    let tap = Tap::start(relay_addr).await;
+    let agent_url = h
+        .started
+        .agent_url
+        .replace(&h.started.relay_url, &format!("http://{}", tap.addr));
+    let code = customer_starts(h, customer, "/").await?;
+    agent_joins_at(&agent_url, agent, &code).await?;
+    eventually("the agent to see the page", START, || async {
+        agent_status(agent).await.contains("viewing").then_some(())
+    })
+    .await?;
+    tap.cut();
+    eventually("the customer to hear of the drop", START, || async {
+        widget_text(customer, "status")
+            .await
+            .contains("dropped")
+            .then_some(())
+    })
+    .await?;
+    // Typed while the agent is away: kept by the relay and replayed on resume.
+    customer
+        .find(By::Id("username"))
+        .await?
+        .send_keys("typed-while-away")
+        .await?;
+    eventually(
+        "the agent's view to catch up after the resume",
+        START,
+        || async {
+            (in_view(agent, "doc.querySelector('#username').value").await == "typed-while-away")
+                .then_some(())
+        },
+    )
+    .await?;
+    eventually("both sides back to normal", START, || async {
+        let agent_ok = agent_status(agent).await.contains("viewing");
+        let customer_ok = widget_text(customer, "status")
+            .await
+            .contains("viewing this page");
+        (agent_ok && customer_ok).then_some(())
+    })
+    .await?;
+    customer.find(By::Id("add-note")).await?.click().await?;
+    eventually("a later change to arrive too", START, || async {
+        (in_view(agent, "doc.querySelectorAll('#notes li').length").await == 1).then_some(())
+    })
+    .await?;
+    Ok(())
+}
+
 macro_rules! e2e {
     ($name:ident, $flow:ident) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -139,4 +195,8 @@ e2e!(
 e2e!(
     the_relay_never_carries_page_content_in_clear,
     relay_sees_no_page_content
+);
+e2e!(
+    a_dropped_agent_connection_resumes_without_losing_changes,
+    agent_connection_drop_is_resumed
 );

@@ -128,7 +128,7 @@ impl Session {
         self.set_phase(state, Phase::Active);
     }
 
-    fn peer<'a>(state: &'a mut State, side: Side) -> Option<&'a mut Peer> {
+    fn peer(state: &mut State, side: Side) -> Option<&mut Peer> {
         match side {
             Side::Customer => Some(&mut state.customer),
             Side::Agent => state.agent.as_mut().map(|(_, p)| p),
