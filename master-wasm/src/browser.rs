@@ -163,6 +163,23 @@ impl Drop for Timeout {
     }
 }
 
+/// Counts a new co-browse session in this tab; true for the tab's first (for reporting).
+/// Without sessionStorage (blocked by the browser), every session counts as a first.
+pub fn first_session_in_tab() -> bool {
+    const KEY: &str = "cobrowse.sessions";
+    let Some(storage) = window().session_storage().ok().flatten() else {
+        return true;
+    };
+    let count: u32 = storage
+        .get_item(KEY)
+        .ok()
+        .flatten()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0);
+    let _ = storage.set_item(KEY, &(count + 1).to_string());
+    count == 0
+}
+
 /// Cryptographically random integer below `bound`, from the browser's CSPRNG.
 pub fn random_below(bound: u32) -> Result<u32, JsValue> {
     let crypto = window().crypto()?;

@@ -17,7 +17,7 @@ use shared_protocol::{
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::browser::{document, random_below, window, Interval, Timeout};
+use crate::browser::{document, first_session_in_tab, random_below, window, Interval, Timeout};
 use crate::link::Link;
 use crate::socket::{websocket_url, RelaySocket, SocketEvent};
 use crate::stream::PageStream;
@@ -178,6 +178,7 @@ impl Customer {
                         title: doc.title(),
                     },
                     user_agent: window().navigator().user_agent().unwrap_or_default(),
+                    first_session: first_session_in_tab(),
                 }
             }
         };

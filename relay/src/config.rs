@@ -56,6 +56,9 @@ pub struct Cli {
     /// treated as dropped [default: 30].
     #[arg(long, env = "COBROWSE_HEARTBEAT_TIMEOUT")]
     pub heartbeat_timeout: Option<u64>,
+    /// Keep URL query strings in the session history [default: false].
+    #[arg(long, env = "COBROWSE_KEEP_QUERY_STRINGS")]
+    pub keep_query_strings: Option<bool>,
     /// Directory of the built wasm bundles [default: dist].
     #[arg(long, env = "COBROWSE_ASSETS_DIR")]
     pub assets_dir: Option<PathBuf>,
@@ -93,6 +96,7 @@ struct FileConfig {
     inactivity_timeout: Option<u64>,
     disconnect_grace: Option<u64>,
     heartbeat_timeout: Option<u64>,
+    keep_query_strings: Option<bool>,
     assets_dir: Option<PathBuf>,
     www_dir: Option<PathBuf>,
 }
@@ -117,6 +121,7 @@ pub struct Config {
     pub inactivity_timeout: Duration,
     pub disconnect_grace: Duration,
     pub heartbeat_timeout: Duration,
+    pub keep_query_strings: bool,
     pub assets_dir: PathBuf,
     pub www_dir: PathBuf,
 }
@@ -136,6 +141,7 @@ impl Default for Config {
             inactivity_timeout: Duration::from_secs(600),
             disconnect_grace: Duration::from_secs(30),
             heartbeat_timeout: Duration::from_secs(30),
+            keep_query_strings: false,
             assets_dir: PathBuf::from("dist"),
             www_dir: PathBuf::from("www"),
         }
@@ -195,6 +201,10 @@ impl Config {
                 .or(file.heartbeat_timeout)
                 .map(Duration::from_secs)
                 .unwrap_or(d.heartbeat_timeout),
+            keep_query_strings: cli
+                .keep_query_strings
+                .or(file.keep_query_strings)
+                .unwrap_or(d.keep_query_strings),
             assets_dir: cli.assets_dir.or(file.assets_dir).unwrap_or(d.assets_dir),
             www_dir: cli.www_dir.or(file.www_dir).unwrap_or(d.www_dir),
         };

@@ -70,6 +70,15 @@ impl Shared {
         self.auth.authenticate(token, now)
     }
 
+    /// A page URL as the history keeps it: without its query string unless configured.
+    pub fn history_url(&self, url: &str) -> String {
+        if self.config.keep_query_strings {
+            return url.to_string();
+        }
+        let end = url.find(['?', '#']).unwrap_or(url.len());
+        url[..end].to_string()
+    }
+
     pub fn origin_allowed(&self, origin: Option<&str>) -> bool {
         let Some(origin) = origin else { return false };
         self.allowed_origins

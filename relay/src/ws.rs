@@ -228,6 +228,7 @@ async fn customer_loop(
                 CustomerMsg::Create {
                     page,
                     user_agent: ua,
+                    first_session,
                 },
                 None,
             ) => {
@@ -246,13 +247,19 @@ async fn customer_loop(
                     routing: s.routing,
                     created_at: now_millis(),
                     user_agent: ua,
-                    first_url: page.url,
+                    first_url: state.history_url(&page.url),
                     agent_id: None,
                     joined_at: None,
                     ended_at: None,
                     end_reason: None,
+                    first_session,
                 };
-                state.persist(&s.span, "session", move |store| store.create(&record));
+                let (id, at) = (s.id, record.created_at);
+                let (url, title) = (record.first_url.clone(), page.title);
+                state.persist(&s.span, "session", move |store| {
+                    store.create(&record)?;
+                    store.add_page(id, &url, &title, at).map(|_| ())
+                });
                 s.tell(
                     Side::Customer,
                     RelayMsg::Created {
@@ -302,7 +309,14 @@ async fn customer_loop(
                 }
             }
             (CustomerMsg::PageVisit(page), Some(s)) => {
-                tracing::info!(parent: &s.span, url = %page.url, "page visit");
+                let url = state.history_url(&page.url);
+                tracing::info!(parent: &s.span, %url, "page visit");
+                let id = s.id;
+                state.persist(&s.span, "page visit", move |store| {
+                    store
+                        .add_page(id, &url, &page.title, now_millis())
+                        .map(|_| ())
+                });
             }
             (CustomerMsg::Exit, Some(s)) => {
                 state.end(s, EndReason::CustomerExit);

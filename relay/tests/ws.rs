@@ -105,6 +105,7 @@ async fn joined(r: &Relay) -> (Ws, Ws, u32) {
         CustomerMsg::Create {
             page: page(),
             user_agent: "test".into(),
+            first_session: true,
         },
     )
     .await;
@@ -232,6 +233,7 @@ async fn joined_with_tokens(r: &Relay) -> (Ws, [u8; 16], Ws, [u8; 16], u32) {
         CustomerMsg::Create {
             page: page(),
             user_agent: String::new(),
+            first_session: true,
         },
     )
     .await;
@@ -391,6 +393,7 @@ async fn a_bad_token_is_refused_with_a_policy_close() {
         CustomerMsg::Create {
             page: page(),
             user_agent: String::new(),
+            first_session: true,
         },
     )
     .await;
@@ -427,6 +430,7 @@ async fn an_unknown_code_can_be_retried_on_the_same_socket() {
         CustomerMsg::Create {
             page: page(),
             user_agent: String::new(),
+            first_session: true,
         },
     )
     .await;
@@ -520,6 +524,7 @@ async fn a_session_nobody_joins_ends_after_the_inactivity_timeout() {
         CustomerMsg::Create {
             page: page(),
             user_agent: String::new(),
+            first_session: true,
         },
     )
     .await;
@@ -619,6 +624,7 @@ async fn waiting_session(r: &Relay) -> (Ws, u32) {
         CustomerMsg::Create {
             page: page(),
             user_agent: String::new(),
+            first_session: true,
         },
     )
     .await;

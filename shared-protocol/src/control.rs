@@ -26,7 +26,12 @@ pub enum KeyExchange {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum CustomerMsg {
     /// Start a new session; the relay answers [`RelayMsg::Created`].
-    Create { page: PageInfo, user_agent: String },
+    Create {
+        page: PageInfo,
+        user_agent: String,
+        /// No earlier co-browse session in this browser tab (for reporting).
+        first_session: bool,
+    },
     /// Take this session back on a new socket after a drop (within the grace period).
     Resume(Resume),
     /// Key exchange with the agent's browser.
