@@ -11,9 +11,11 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod limits;
+pub mod report;
 pub mod sessions;
 pub mod state;
 pub mod store;
+pub mod user_agent;
 pub mod ws;
 
 use std::future::Future;
