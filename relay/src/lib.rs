@@ -105,6 +105,7 @@ pub fn build_state(
         allowed_origins,
         auth,
         registry: Registry::default(),
+        writer: store::StoreWriter::start(store.clone()),
         store,
     });
     (state, started)
@@ -144,6 +145,7 @@ pub async fn run(
         })
     });
     let sessions = state.clone();
+    let state_for_shutdown = state.clone();
     let router = app(state);
     on_started(&started);
     let relay = axum::serve(listener, router).with_graceful_shutdown(async move {
@@ -158,6 +160,11 @@ pub async fn run(
     });
     // Upgraded WebSockets are not tracked by graceful shutdown; sessions were ended above.
     relay.await?;
+    // Every queued write (the shutdown ends included) reaches the database before we return.
+    let writer_state = state_for_shutdown.clone();
+    tokio::task::spawn_blocking(move || writer_state.writer.finish())
+        .await
+        .map_err(|e| std::io::Error::other(e.to_string()))?;
     if let Some(task) = demo_task {
         if let Ok(result) = task.await {
             result?;

@@ -4,13 +4,12 @@
 use std::sync::Arc;
 
 use shared_protocol::EndReason;
-use tracing::Instrument;
 
 use crate::auth::{AgentAuth, AuthError};
 use crate::config::{origin_matches, Config};
 use crate::limits::RateLimiter;
 use crate::sessions::{Registry, Session};
-use crate::store::{now_millis, SessionStore, StoreError};
+use crate::store::{now_millis, SessionStore, StoreError, StoreWriter};
 
 pub type AppState = Arc<Shared>;
 
@@ -26,28 +25,19 @@ pub struct Shared {
     pub code_joins: RateLimiter,
     pub registry: Registry,
     pub store: Arc<dyn SessionStore>,
+    pub writer: StoreWriter,
 }
 
 impl Shared {
-    /// Runs a store write off the async runtime; failures are logged, never fatal to a session.
+    /// Queues a store write (applied in order, off the async runtime); failures are logged,
+    /// never fatal to a session.
     pub fn persist(
         &self,
         span: &tracing::Span,
         what: &'static str,
         f: impl FnOnce(&dyn SessionStore) -> Result<(), StoreError> + Send + 'static,
     ) {
-        let store = self.store.clone();
-        let span = span.clone();
-        tokio::spawn(
-            async move {
-                match tokio::task::spawn_blocking(move || f(store.as_ref())).await {
-                    Ok(Ok(())) => {}
-                    Ok(Err(e)) => tracing::error!(error = %e, "could not store {what}"),
-                    Err(e) => tracing::error!(error = %e, "store task failed for {what}"),
-                }
-            }
-            .instrument(span),
-        );
+        self.writer.write(span, what, f);
     }
 
     /// Ends a session (once) and records why.

@@ -5,8 +5,10 @@ use shared_protocol::EndReason;
 use uuid::Uuid;
 
 pub mod sqlite;
+pub mod writer;
 
 pub use sqlite::SqliteStore;
+pub use writer::StoreWriter;
 
 /// Milliseconds since the Unix epoch.
 pub type Millis = i64;

@@ -1,0 +1,94 @@
+//! One thread applies every store write in the order the relay made them (a session's create,
+//! join and end can never overtake each other), off the async runtime. Dropping the last
+//! [`StoreWriter`] and calling [`StoreWriter::finish`] waits for the queue to drain, so a clean
+//! shutdown loses nothing.
+
+use std::sync::{mpsc, Arc, Mutex};
+use std::thread::JoinHandle;
+
+use super::{SessionStore, StoreError};
+
+type Job = Box<dyn FnOnce(&dyn SessionStore) -> Result<(), StoreError> + Send>;
+
+pub struct StoreWriter {
+    tx: Mutex<Option<mpsc::Sender<(tracing::Span, &'static str, Job)>>>,
+    thread: Mutex<Option<JoinHandle<()>>>,
+}
+
+impl StoreWriter {
+    pub fn start(store: Arc<dyn SessionStore>) -> Self {
+        let (tx, rx) = mpsc::channel::<(tracing::Span, &'static str, Job)>();
+        let thread = std::thread::Builder::new()
+            .name("store-writer".into())
+            .spawn(move || {
+                for (span, what, job) in rx {
+                    if let Err(e) = job(store.as_ref()) {
+                        tracing::error!(parent: &span, error = %e, "could not store {what}");
+                    }
+                }
+            })
+            .expect("spawning the store writer thread");
+        Self {
+            tx: Mutex::new(Some(tx)),
+            thread: Mutex::new(Some(thread)),
+        }
+    }
+
+    /// Queues a write; failures are logged in `span`, never fatal to a session.
+    pub fn write(
+        &self,
+        span: &tracing::Span,
+        what: &'static str,
+        job: impl FnOnce(&dyn SessionStore) -> Result<(), StoreError> + Send + 'static,
+    ) {
+        if let Some(tx) = self.tx.lock().unwrap_or_else(|p| p.into_inner()).as_ref() {
+            let _ = tx.send((span.clone(), what, Box::new(job)));
+        }
+    }
+
+    /// Stops taking writes and waits until every queued one is done.
+    pub fn finish(&self) {
+        self.tx.lock().unwrap_or_else(|p| p.into_inner()).take();
+        if let Some(thread) = self.thread.lock().unwrap_or_else(|p| p.into_inner()).take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::store::{SessionRecord, SqliteStore};
+    use shared_protocol::EndReason;
+    use uuid::Uuid;
+
+    #[test]
+    fn writes_apply_in_order_and_finish_drains_them() {
+        let store: Arc<dyn SessionStore> = Arc::new(SqliteStore::in_memory().unwrap());
+        let writer = StoreWriter::start(store.clone());
+        let span = tracing::Span::none();
+        let ids: Vec<Uuid> = (0..200).map(|_| Uuid::new_v4()).collect();
+        for (i, id) in ids.iter().copied().enumerate() {
+            let record = SessionRecord {
+                id,
+                routing: i as u32,
+                created_at: i as i64,
+                user_agent: String::new(),
+                first_url: String::new(),
+                agent_id: None,
+                joined_at: None,
+                ended_at: None,
+                end_reason: None,
+                first_session: true,
+            };
+            writer.write(&span, "create", move |s| s.create(&record));
+            writer.write(&span, "join", move |s| s.mark_joined(id, "a", 1));
+            writer.write(&span, "end", move |s| s.mark_ended(id, 2, EndReason::AgentExit));
+        }
+        writer.finish();
+        for id in ids {
+            let r = store.get(id).unwrap().expect("created before joined and ended");
+            assert_eq!(r.end_reason.as_deref(), Some("agent_exit"));
+        }
+    }
+}
