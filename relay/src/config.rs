@@ -59,6 +59,28 @@ pub struct Cli {
     /// Keep URL query strings in the session history [default: false].
     #[arg(long, env = "COBROWSE_KEEP_QUERY_STRINGS")]
     pub keep_query_strings: Option<bool>,
+    /// Append each ended session's report to this JSONL file.
+    #[arg(long, env = "COBROWSE_REPORT_FILE")]
+    pub report_file: Option<PathBuf>,
+    /// POST each ended session's report (JSON) to this URL, with retries.
+    #[arg(long, env = "COBROWSE_REPORT_WEBHOOK")]
+    pub report_webhook: Option<String>,
+    /// Unit of the retention periods: seconds, minutes, hours or days [default: days].
+    #[arg(long, env = "COBROWSE_RETENTION_UNIT")]
+    pub retention_unit: Option<String>,
+    /// Ended sessions are kept this long, in `retention_unit`s [default: 90].
+    #[arg(long, env = "COBROWSE_HISTORY_RETENTION")]
+    pub history_retention: Option<u64>,
+    /// Page visits (URLs) are kept this long, in `retention_unit`s [default: 30].
+    #[arg(long, env = "COBROWSE_PAGE_VISIT_RETENTION")]
+    pub page_visit_retention: Option<u64>,
+    /// Sessions never ended (a relay stopped abruptly) are closed after this long, in
+    /// `retention_unit`s [default: 1].
+    #[arg(long, env = "COBROWSE_LIVE_SESSION_RETENTION")]
+    pub live_session_retention: Option<u64>,
+    /// Seconds between retention sweeps [default: 60].
+    #[arg(long, env = "COBROWSE_SWEEP_INTERVAL")]
+    pub sweep_interval: Option<u64>,
     /// Directory of the built wasm bundles [default: dist].
     #[arg(long, env = "COBROWSE_ASSETS_DIR")]
     pub assets_dir: Option<PathBuf>,
@@ -97,6 +119,13 @@ struct FileConfig {
     disconnect_grace: Option<u64>,
     heartbeat_timeout: Option<u64>,
     keep_query_strings: Option<bool>,
+    report_file: Option<PathBuf>,
+    report_webhook: Option<String>,
+    retention_unit: Option<String>,
+    history_retention: Option<u64>,
+    page_visit_retention: Option<u64>,
+    live_session_retention: Option<u64>,
+    sweep_interval: Option<u64>,
     assets_dir: Option<PathBuf>,
     www_dir: Option<PathBuf>,
 }
@@ -122,6 +151,10 @@ pub struct Config {
     pub disconnect_grace: Duration,
     pub heartbeat_timeout: Duration,
     pub keep_query_strings: bool,
+    pub report_file: Option<PathBuf>,
+    pub report_webhook: Option<String>,
+    pub retention: crate::store::Retention,
+    pub sweep_interval: Duration,
     pub assets_dir: PathBuf,
     pub www_dir: PathBuf,
 }
@@ -142,6 +175,14 @@ impl Default for Config {
             disconnect_grace: Duration::from_secs(30),
             heartbeat_timeout: Duration::from_secs(30),
             keep_query_strings: false,
+            report_file: None,
+            report_webhook: None,
+            retention: crate::store::Retention {
+                history: 90 * DAY_MS,
+                page_visits: 30 * DAY_MS,
+                live_sessions: DAY_MS,
+            },
+            sweep_interval: Duration::from_secs(60),
             assets_dir: PathBuf::from("dist"),
             www_dir: PathBuf::from("www"),
         }
@@ -205,6 +246,33 @@ impl Config {
                 .keep_query_strings
                 .or(file.keep_query_strings)
                 .unwrap_or(d.keep_query_strings),
+            report_file: cli.report_file.or(file.report_file),
+            report_webhook: cli.report_webhook.or(file.report_webhook),
+            retention: {
+                let unit = cli.retention_unit.or(file.retention_unit);
+                let unit = unit_millis(unit.as_deref().unwrap_or("days"))?;
+                let pick = |a: Option<u64>, b: Option<u64>, default: i64| {
+                    a.or(b).map(|n| n as i64 * unit).unwrap_or(default)
+                };
+                crate::store::Retention {
+                    history: pick(cli.history_retention, file.history_retention, 90 * unit),
+                    page_visits: pick(
+                        cli.page_visit_retention,
+                        file.page_visit_retention,
+                        30 * unit,
+                    ),
+                    live_sessions: pick(
+                        cli.live_session_retention,
+                        file.live_session_retention,
+                        unit,
+                    ),
+                }
+            },
+            sweep_interval: cli
+                .sweep_interval
+                .or(file.sweep_interval)
+                .map(Duration::from_secs)
+                .unwrap_or(d.sweep_interval),
             assets_dir: cli.assets_dir.or(file.assets_dir).unwrap_or(d.assets_dir),
             www_dir: cli.www_dir.or(file.www_dir).unwrap_or(d.www_dir),
         };
@@ -225,6 +293,20 @@ impl Config {
                 key: "heartbeat_timeout",
                 message: format!("must be longer than the {heartbeat:?} heartbeat interval"),
             });
+        }
+        if self.sweep_interval.is_zero() {
+            return Err(ConfigError::Invalid {
+                key: "sweep_interval",
+                message: "must be at least 1 second".into(),
+            });
+        }
+        if let Some(url) = &self.report_webhook {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                return Err(ConfigError::Invalid {
+                    key: "report_webhook",
+                    message: format!("{url:?} must start with http:// or https://"),
+                });
+            }
         }
         if let Some(url) = &self.public_url {
             if !(url.starts_with("http://") || url.starts_with("https://")) {
@@ -251,6 +333,22 @@ impl Config {
             });
         }
         Ok(())
+    }
+}
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// Milliseconds in one `retention_unit`.
+fn unit_millis(unit: &str) -> Result<i64, ConfigError> {
+    match unit {
+        "seconds" => Ok(1000),
+        "minutes" => Ok(60 * 1000),
+        "hours" => Ok(3600 * 1000),
+        "days" => Ok(DAY_MS),
+        other => Err(ConfigError::Invalid {
+            key: "retention_unit",
+            message: format!("{other:?} is not one of seconds, minutes, hours, days"),
+        }),
     }
 }
 
@@ -342,6 +440,26 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("/nonexistent/relay.toml"), "{err}");
+    }
+
+    #[test]
+    fn retention_is_counted_in_the_configured_unit() {
+        let f = write("retention_unit = \"hours\"\nhistory_retention = 2\n");
+        let c = Config::load(Cli {
+            config: Some(f.path().into()),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(c.retention.history, 2 * 3600 * 1000);
+        assert_eq!(c.retention.page_visits, 30 * 3600 * 1000);
+        let f = write("retention_unit = \"fortnights\"\n");
+        let err = Config::load(Cli {
+            config: Some(f.path().into()),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains("retention_unit"), "{err}");
     }
 
     #[test]

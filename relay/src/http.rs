@@ -49,6 +49,7 @@ pub fn app(state: AppState) -> Router {
         .nest_service("/console", ServeDir::new(agent_dir))
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))
+        .merge(crate::api::routes())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

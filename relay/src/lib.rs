@@ -5,13 +5,16 @@
 //! Everything lives behind [`run`]; the binary only parses flags. Tests call [`run`] with
 //! listeners on port 0.
 
+pub mod api;
 pub mod auth;
 pub mod config;
 pub mod demo;
 pub mod error;
 pub mod http;
 pub mod limits;
+pub mod metrics;
 pub mod report;
+pub mod reporting;
 pub mod sessions;
 pub mod state;
 pub mod store;
@@ -58,7 +61,7 @@ pub fn build_state(
     relay_addr: std::net::SocketAddr,
     demo_addr: Option<std::net::SocketAddr>,
     store: Arc<dyn SessionStore>,
-) -> (AppState, Started) {
+) -> (AppState, Started, Option<tokio::task::JoinHandle<()>>) {
     let public_url = config
         .public_url
         .clone()
@@ -97,6 +100,8 @@ pub fn build_state(
         dev_token,
     };
     let auth = auth::AgentAuth::new(agent_tokens, config.agent_token_secret.as_deref());
+    let (reporter, reporter_task) =
+        reporting::Reporter::start(config.report_file.clone(), config.report_webhook.clone());
     let state = Arc::new(Shared {
         agent_joins: limits::RateLimiter::new(config.join_attempts_per_minute),
         code_joins: limits::RateLimiter::new(config.join_attempts_per_minute),
@@ -105,10 +110,29 @@ pub fn build_state(
         allowed_origins,
         auth,
         registry: Registry::default(),
+        metrics: metrics::Metrics::default(),
+        reporter,
         writer: store::StoreWriter::start(store.clone()),
         store,
     });
-    (state, started)
+    (state, started, reporter_task)
+}
+
+/// Applies the retention periods every `sweep_interval`.
+async fn sweep_forever(state: AppState) {
+    let mut tick = tokio::time::interval(state.config.sweep_interval);
+    loop {
+        tick.tick().await;
+        let retention = state.config.retention;
+        let span = tracing::info_span!("sweep");
+        state.persist(&span, "sweep", move |store| {
+            let swept = store.sweep(store::now_millis(), &retention)?;
+            if swept != store::Swept::default() {
+                tracing::info!(?swept, "retention sweep");
+            }
+            Ok(())
+        });
+    }
 }
 
 /// Runs the relay (and the demo site, when `demo` is given) until `shutdown` resolves; then
@@ -123,7 +147,9 @@ pub async fn run(
 ) -> Result<(), RunError> {
     let store: Arc<dyn SessionStore> = Arc::new(SqliteStore::open(&config.data_dir)?);
     let demo_addr = demo.as_ref().map(|d| d.local_addr()).transpose()?;
-    let (state, started) = build_state(config, listener.local_addr()?, demo_addr, store);
+    let (state, started, reporter_task) =
+        build_state(config, listener.local_addr()?, demo_addr, store);
+    let sweeper = tokio::spawn(sweep_forever(state.clone()));
     let loader = state.config.assets_dir.join("master/master_wasm.js");
     if !loader.exists() {
         tracing::warn!(path = %loader.display(), "wasm bundles not found; build them with `make run`");
@@ -165,6 +191,12 @@ pub async fn run(
     tokio::task::spawn_blocking(move || writer_state.writer.finish())
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))?;
+    sweeper.abort();
+    // Reports of the sessions just ended go out before we stop (a stuck webhook gets 10 s).
+    state_for_shutdown.reporter.close();
+    if let Some(task) = reporter_task {
+        let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
+    }
     if let Some(task) = demo_task {
         if let Ok(result) = task.await {
             result?;

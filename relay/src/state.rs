@@ -8,6 +8,8 @@ use shared_protocol::EndReason;
 use crate::auth::{AgentAuth, AuthError};
 use crate::config::{origin_matches, Config};
 use crate::limits::RateLimiter;
+use crate::metrics::{bump, Metrics};
+use crate::reporting::Reporter;
 use crate::sessions::{Registry, Session};
 use crate::store::{now_millis, SessionStore, StoreError, StoreWriter};
 
@@ -24,6 +26,8 @@ pub struct Shared {
     pub agent_joins: RateLimiter,
     pub code_joins: RateLimiter,
     pub registry: Registry,
+    pub metrics: Metrics,
+    pub reporter: Reporter,
     pub store: Arc<dyn SessionStore>,
     pub writer: StoreWriter,
 }
@@ -44,9 +48,21 @@ impl Shared {
     pub fn end(&self, session: &Arc<Session>, reason: EndReason) {
         if self.registry.end(session, reason) {
             tracing::info!(parent: &session.span, reason = reason.as_str(), "session ended");
+            bump(&self.metrics.sessions_ended, 1);
+            if !session.was_joined() {
+                bump(&self.metrics.sessions_never_joined, 1);
+            }
             let id = session.id;
+            let reports = self.reporter.sender();
             self.persist(&session.span, "session end", move |s| {
-                s.mark_ended(id, now_millis(), reason)
+                s.mark_ended(id, now_millis(), reason)?;
+                // Built after the end is stored, so the report is complete.
+                if let Some(tx) = reports {
+                    if let Some(report) = crate::report::build(s, id)? {
+                        let _ = tx.send(report);
+                    }
+                }
+                Ok(())
             });
         }
     }

@@ -19,8 +19,9 @@ use tokio::sync::{mpsc, watch};
 use tracing::Instrument;
 
 use crate::error::HttpError;
+use crate::metrics::bump;
 use crate::sessions::{
-    JoinError, Outbox, Outgoing, Phase, Session, Side, VerifyOutcome, QUEUE_LEN,
+    Forwarded, JoinError, Outbox, Outgoing, Phase, Session, Side, VerifyOutcome, QUEUE_LEN,
 };
 use crate::state::AppState;
 use crate::store::{now_millis, SessionRecord};
@@ -156,6 +157,34 @@ async fn bad_frame(tx: &Outbox, session: u32, why: String) {
 
 const TEXT_FRAME: &str = "text frames are not part of the protocol";
 
+/// Render samples taken from one report; the console sends a few per heartbeat.
+const MAX_RENDER_SAMPLES: usize = 256;
+
+/// Forwards a sealed frame and counts it.
+async fn route(
+    state: &AppState,
+    session: &Session,
+    from: Side,
+    delivery: Delivery,
+    seq: u64,
+    payload: Vec<u8>,
+) -> Forwarded {
+    let started = std::time::Instant::now();
+    let bytes = payload.len() as u64;
+    let outcome = session.forward(from, delivery, seq, payload).await;
+    let m = &state.metrics;
+    match outcome {
+        Forwarded::Delivered | Forwarded::Kept => {
+            bump(&m.frames_routed, 1);
+            bump(&m.bytes_routed, bytes);
+            m.routing.observe(started.elapsed().as_micros() as u64);
+        }
+        Forwarded::Dropped => bump(&m.frames_dropped, 1),
+        Forwarded::Nobody => {}
+    }
+    outcome
+}
+
 /// Puts `tx` back in `side`'s place: `Resumed`, then every frame it missed.
 async fn resume(
     state: &AppState,
@@ -237,6 +266,7 @@ async fn customer_loop(
                     break refuse(&tx, 0, ErrorCode::CodesExhausted, msg, CLOSE_NORMAL).await;
                 };
                 tracing::info!(parent: &s.span, url = %page.url, "session created");
+                bump(&state.metrics.sessions_created, 1);
                 let ua = if ua.is_empty() {
                     user_agent.clone()
                 } else {
@@ -297,10 +327,9 @@ async fn customer_loop(
                 }
             },
             (CustomerMsg::Sealed(payload), Some(s)) => {
-                if !s
-                    .forward(Side::Customer, env.delivery, env.seq, payload)
-                    .await
-                {
+                let outcome =
+                    route(&state, s, Side::Customer, env.delivery, env.seq, payload).await;
+                if outcome == Forwarded::Nobody {
                     let _ = tx.try_send(error_frame(
                         s.routing,
                         ErrorCode::NotInSession,
@@ -383,10 +412,14 @@ async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, state: AppSt
                 match state.registry.join(routing, &agent_id, tx.clone()) {
                     Ok(s) => {
                         tracing::info!(parent: &s.span, agent = %agent_id, "agent joined");
+                        bump(&state.metrics.sessions_joined, 1);
                         let id = s.id;
                         let agent = agent_id.clone();
                         state.persist(&s.span, "join", move |store| {
-                            store.mark_joined(id, &agent, now_millis())
+                            let at = now_millis();
+                            store.mark_joined(id, &agent, at)?;
+                            // Every session starts in pointer mode.
+                            store.start_segment(id, "POINTER", at).map(|_| ())
                         });
                         let resume_token = s.agent_resume_token().unwrap_or_default();
                         s.tell(
@@ -444,7 +477,12 @@ async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, state: AppSt
             (_, Some(s)) if !s.is_agent(&tx) => break,
             (AgentMsg::Key(k), Some(s)) => s.tell(Side::Customer, RelayMsg::Key(k)),
             (AgentMsg::Sealed(payload), Some(s)) => {
-                s.forward(Side::Agent, env.delivery, env.seq, payload).await;
+                route(&state, s, Side::Agent, env.delivery, env.seq, payload).await;
+            }
+            (AgentMsg::RenderLatency { micros }, Some(_)) => {
+                for m in micros.into_iter().take(MAX_RENDER_SAMPLES) {
+                    state.metrics.render.observe(m as u64);
+                }
             }
             (AgentMsg::Exit, Some(s)) => {
                 state.end(s, EndReason::AgentExit);

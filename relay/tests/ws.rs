@@ -1,131 +1,18 @@
 //! The relay over real WebSockets (tokio-tungstenite clients against `run` on port 0):
 //! lifecycle, routing, and every kind of bad input getting a clear answer.
 
+mod common;
+
 use std::time::Duration;
 
 use cobrowse_relay::store::{SessionStore, SqliteStore};
-use cobrowse_relay::{run, Config};
-use futures_util::{SinkExt, StreamExt};
+use common::*;
+use futures_util::SinkExt;
 use shared_protocol::*;
-use tokio::net::TcpListener;
+use tokio_tungstenite::connect_async;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
-
-type Ws = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
-
-const ORIGIN: &str = "http://shop.test";
-const TOKEN: &str = "agent-token-0123456789";
-
-struct Relay {
-    addr: std::net::SocketAddr,
-    data: tempfile::TempDir,
-    _stop: tokio::sync::oneshot::Sender<()>,
-}
-
-async fn relay_with(timeout: Duration) -> Relay {
-    let data = tempfile::tempdir().unwrap();
-    let config = Config {
-        data_dir: data.path().to_path_buf(),
-        allowed_origins: Some(vec![ORIGIN.into()]),
-        agent_tokens: vec![TOKEN.into()],
-        inactivity_timeout: timeout,
-        ..Config::default()
-    };
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(run(listener, None, config, |_| {}, async {
-        let _ = stopped.await;
-    }));
-    Relay {
-        addr,
-        data,
-        _stop: stop,
-    }
-}
-
-async fn relay() -> Relay {
-    relay_with(Duration::from_secs(600)).await
-}
-
-async fn customer(r: &Relay) -> Ws {
-    let mut req = format!("ws://{}/ws/customer", r.addr)
-        .into_client_request()
-        .unwrap();
-    req.headers_mut().insert("Origin", ORIGIN.parse().unwrap());
-    connect_async(req).await.unwrap().0
-}
-
-async fn agent(r: &Relay) -> Ws {
-    connect_async(format!("ws://{}/ws/agent", r.addr))
-        .await
-        .unwrap()
-        .0
-}
-
-async fn send<M: Direction>(ws: &mut Ws, seq: u64, msg: M) {
-    let frame = Envelope::new(0, Delivery::Reliable, seq, msg).encode();
-    ws.send(Message::Binary(frame.into())).await.unwrap();
-}
-
-/// The next relay message (skipping pings), or the close frame's code and reason.
-async fn next(ws: &mut Ws) -> Result<Envelope<RelayMsg>, (CloseCode, String)> {
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
-            .await
-            .expect("an answer within 5 s");
-        match msg {
-            Some(Ok(Message::Binary(b))) => return Ok(Envelope::decode(&b).unwrap()),
-            Some(Ok(Message::Close(Some(f)))) => return Err((f.code, f.reason.to_string())),
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-            other => return Err((CloseCode::Abnormal, format!("{other:?}"))),
-        }
-    }
-}
-
-async fn msg(ws: &mut Ws) -> RelayMsg {
-    next(ws).await.expect("a message, not a close").msg
-}
-
-fn page() -> PageInfo {
-    PageInfo {
-        url: "http://shop.test/".into(),
-        title: "Shop".into(),
-    }
-}
-
-/// A customer with a session and an agent in it.
-async fn joined(r: &Relay) -> (Ws, Ws, u32) {
-    let mut c = customer(r).await;
-    send(
-        &mut c,
-        1,
-        CustomerMsg::Create {
-            page: page(),
-            user_agent: "test".into(),
-            first_session: true,
-        },
-    )
-    .await;
-    let RelayMsg::Created { routing, .. } = msg(&mut c).await else {
-        panic!("Created")
-    };
-    let mut a = agent(r).await;
-    send(
-        &mut a,
-        1,
-        AgentMsg::Join {
-            token: TOKEN.into(),
-            routing,
-        },
-    )
-    .await;
-    assert!(matches!(msg(&mut a).await, RelayMsg::Joined { .. }));
-    assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
-    (c, a, routing)
-}
 
 #[tokio::test]
 async fn sealed_frames_are_routed_both_ways_and_agent_exit_ends_both() {
@@ -222,53 +109,6 @@ async fn a_silent_socket_is_dropped_after_the_heartbeat_timeout() {
             reason: EndReason::Disconnect
         }
     );
-}
-
-/// The resume tokens from `Created` and `Joined`, with the sockets of a joined session.
-async fn joined_with_tokens(r: &Relay) -> (Ws, [u8; 16], Ws, [u8; 16], u32) {
-    let mut c = customer(r).await;
-    send(
-        &mut c,
-        0,
-        CustomerMsg::Create {
-            page: page(),
-            user_agent: String::new(),
-            first_session: true,
-        },
-    )
-    .await;
-    let RelayMsg::Created {
-        routing,
-        resume_token: ct,
-        ..
-    } = msg(&mut c).await
-    else {
-        panic!()
-    };
-    let mut a = agent(r).await;
-    send(
-        &mut a,
-        0,
-        AgentMsg::Join {
-            token: TOKEN.into(),
-            routing,
-        },
-    )
-    .await;
-    let RelayMsg::Joined {
-        resume_token: at, ..
-    } = msg(&mut a).await
-    else {
-        panic!()
-    };
-    assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
-    (c, ct, a, at, routing)
-}
-
-async fn sealed_seq(ws: &mut Ws) -> u64 {
-    let env = next(ws).await.expect("a frame");
-    assert!(matches!(env.msg, RelayMsg::Sealed(_)), "{:?}", env.msg);
-    env.seq
 }
 
 #[tokio::test]
@@ -592,46 +432,6 @@ async fn key_exchange_is_forwarded_and_failed_verifications_remove_the_agent_the
     };
     assert_eq!(msg(&mut c).await, ended);
     assert_eq!(msg(&mut a).await, ended);
-}
-
-async fn relay_configured(adjust: impl FnOnce(&mut Config)) -> Relay {
-    let data = tempfile::tempdir().unwrap();
-    let mut config = Config {
-        data_dir: data.path().to_path_buf(),
-        allowed_origins: Some(vec![ORIGIN.into()]),
-        agent_tokens: vec![TOKEN.into()],
-        ..Config::default()
-    };
-    adjust(&mut config);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    tokio::spawn(run(listener, None, config, |_| {}, async {
-        let _ = stopped.await;
-    }));
-    Relay {
-        addr,
-        data,
-        _stop: stop,
-    }
-}
-
-async fn waiting_session(r: &Relay) -> (Ws, u32) {
-    let mut c = customer(r).await;
-    send(
-        &mut c,
-        0,
-        CustomerMsg::Create {
-            page: page(),
-            user_agent: String::new(),
-            first_session: true,
-        },
-    )
-    .await;
-    let RelayMsg::Created { routing, .. } = msg(&mut c).await else {
-        panic!("Created")
-    };
-    (c, routing)
 }
 
 #[tokio::test]

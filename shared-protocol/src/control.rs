@@ -61,6 +61,8 @@ pub enum AgentMsg {
     Key(KeyExchange),
     /// A message for the customer's browser, sealed end to end; forwarded as it is.
     Sealed(Vec<u8>),
+    /// How long the console took to apply recent page frames, in microseconds (metrics).
+    RenderLatency { micros: Vec<u32> },
     /// The agent ends the session.
     Exit,
     /// Sent every [`HEARTBEAT_INTERVAL_SECS`]; acknowledges the sealed reliable frames received

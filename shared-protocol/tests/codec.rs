@@ -20,6 +20,7 @@ fn control_messages_round_trip() {
                     title: "Home".into(),
                 },
                 user_agent: "UA".into(),
+                first_session: true,
             },
         ),
         customer(2, CustomerMsg::Sealed(vec![1, 2, 3])),

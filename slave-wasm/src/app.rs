@@ -138,6 +138,18 @@ struct Session {
     resume_token: Rc<Cell<Option<[u8; 16]>>>,
     sent: Rc<RefCell<SentFrames>>,
     reconnects: Rc<Cell<usize>>,
+    /// How long recent page frames took to apply (µs), reported with the next heartbeat.
+    render_micros: Rc<RefCell<Vec<u32>>>,
+}
+
+/// Render samples kept between heartbeats.
+const MAX_RENDER_SAMPLES: usize = 200;
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
 }
 
 /// Sealed reliable frames sent (numbered from 1 per key exchange), kept for a resend.
@@ -290,6 +302,7 @@ impl Session {
             }
         }
         let rebuilder = slot.as_mut().expect("set above");
+        let started = now_ms();
         let result = match &page {
             CustomerPageMsg::Snapshot(snap) => rebuilder.apply_snapshot(snap).map(|_| {
                 self.dispatch.dispatch(Action::PageShown(snap.viewport));
@@ -297,6 +310,11 @@ impl Session {
             CustomerPageMsg::Mutations(batch) => rebuilder.apply_batch(batch),
         };
         drop(slot);
+        let mut samples = self.render_micros.borrow_mut();
+        if samples.len() < MAX_RENDER_SAMPLES {
+            samples.push(((now_ms() - started) * 1000.0) as u32);
+        }
+        drop(samples);
         if let Err(e) = result {
             self.resync(e.to_string());
         }
@@ -352,6 +370,10 @@ impl Session {
                 me.send(AgentMsg::Heartbeat {
                     last_received: me.last_received(),
                 });
+                let micros = std::mem::take(&mut *me.render_micros.borrow_mut());
+                if !micros.is_empty() {
+                    me.send(AgentMsg::RenderLatency { micros });
+                }
             }
         });
     }
@@ -461,6 +483,7 @@ pub fn app() -> Html {
                 resume_token: Rc::new(Cell::new(None)),
                 sent: Rc::new(RefCell::new(SentFrames::default())),
                 reconnects: Rc::new(Cell::new(0)),
+                render_micros: Rc::new(RefCell::new(Vec::new())),
             };
             rebuilder.borrow_mut().take();
             let on_event = Callback::from(move |e| session.on_event(e));

@@ -218,6 +218,38 @@ async fn agent_exits(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Te
             .then_some(())
     })
     .await?;
+    // The history has what happened, as the reporting event describes it.
+    let token = h
+        .started
+        .dev_token
+        .clone()
+        .expect("the harness uses the dev token");
+    let url = format!("{}/api/v1/history", h.started.relay_url);
+    let report = eventually("the stored report", START, || async {
+        let body = reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        let list: serde_json::Value = serde_json::from_str(&body).ok()?;
+        let first = list.get(0)?.clone();
+        (!first["endTime"].is_null()).then_some(first)
+    })
+    .await?;
+    assert_eq!(report["endReason"], "agent_exit");
+    assert_eq!(report["agentId"], "dev-agent");
+    assert_eq!(report["segments"][0]["mode"], "POINTER");
+    assert_eq!(report["pages"][0]["url"], format!("{}/", h.demo_url()));
+    assert_eq!(report["pages"][0]["title"], "Harbor Trust — Home");
+    assert!(report["userAgent"]["agentName"]
+        .as_str()
+        .unwrap()
+        .starts_with("Chrome"));
+    assert_eq!(report["userAgent"]["osClass"], "Linux");
     Ok(())
 }
 

@@ -7,7 +7,7 @@
 mod peer;
 mod session;
 
-pub use session::{ResumeError, Resumed, Session, VerifyOutcome};
+pub use session::{Forwarded, ResumeError, Resumed, Session, VerifyOutcome};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -284,9 +284,10 @@ mod tests {
         let s = reg.create(c).unwrap();
         let (a, mut arx) = outbox();
         reg.join(s.routing, "agent", a).unwrap();
-        assert!(
+        assert_eq!(
             s.forward(Side::Customer, Delivery::Reliable, 7, vec![1, 2])
-                .await
+                .await,
+            Forwarded::Delivered
         );
         let Outgoing::Frame(f) = arx.recv().await.unwrap() else {
             panic!("a frame")

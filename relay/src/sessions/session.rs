@@ -13,6 +13,7 @@ use super::{Outbox, Outgoing, Phase, Side};
 pub struct Session {
     pub id: Uuid,
     pub routing: u32,
+    pub created_at: crate::store::Millis,
     pub span: tracing::Span,
     state: Mutex<State>,
     phase_tx: watch::Sender<Phase>,
@@ -21,6 +22,7 @@ pub struct Session {
 pub(super) struct State {
     pub(super) phase: Phase,
     verify_failures: u8,
+    ever_joined: bool,
     customer: Peer,
     agent: Option<(String, Peer)>,
 }
@@ -32,6 +34,19 @@ pub enum VerifyOutcome {
     Retry { attempts_left: u8 },
     /// Too many failures: the session must end.
     Exhausted,
+}
+
+/// What became of a forwarded frame.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Forwarded {
+    /// Queued for the other side.
+    Delivered,
+    /// Kept for the other side, which is away.
+    Kept,
+    /// An ephemeral frame with no room or nobody connected: dropped, as its class allows.
+    Dropped,
+    /// There is no other side (no agent yet).
+    Nobody,
 }
 
 /// What a resuming side gets back.
@@ -74,10 +89,12 @@ impl Session {
         Self {
             id,
             routing,
+            created_at: crate::store::now_millis(),
             span: tracing::info_span!("session", %id, routing),
             state: Mutex::new(State {
                 phase: Phase::Waiting,
                 verify_failures: 0,
+                ever_joined: false,
                 customer: Peer::new(customer),
                 agent: None,
             }),
@@ -115,6 +132,11 @@ impl Session {
         self.lock().agent.as_ref().map(|(_, p)| p.resume_token)
     }
 
+    /// Whether an agent ever joined (for the never-joined share of sessions).
+    pub fn was_joined(&self) -> bool {
+        self.lock().ever_joined
+    }
+
     /// Whether `outbox` is the agent currently in this session.
     pub fn is_agent(&self, outbox: &Outbox) -> bool {
         self.lock()
@@ -125,6 +147,7 @@ impl Session {
 
     pub(super) fn attach_agent(&self, state: &mut State, agent_id: &str, outbox: Outbox) {
         state.agent = Some((agent_id.to_string(), Peer::new(outbox)));
+        state.ever_joined = true;
         self.set_phase(state, Phase::Active);
     }
 
@@ -147,14 +170,14 @@ impl Session {
     /// Forwards a sealed payload from `from` to the other side with the sender's sequence
     /// number and class. Reliable frames are kept for replay and, when the other side is
     /// connected, wait for queue space (back-pressure on the sender); ephemeral frames go only
-    /// to a connected side with room. Returns false when there is nobody to forward to.
+    /// to a connected side with room.
     pub async fn forward(
         &self,
         from: Side,
         delivery: Delivery,
         seq: u64,
         payload: Vec<u8>,
-    ) -> bool {
+    ) -> Forwarded {
         let frame = Envelope::new(self.routing, delivery, seq, RelayMsg::Sealed(payload)).encode();
         let outbox = {
             let mut state = self.lock();
@@ -164,7 +187,7 @@ impl Session {
                 }
             }
             let Some(to) = Self::peer(&mut state, from.other()) else {
-                return false;
+                return Forwarded::Nobody;
             };
             if delivery == Delivery::Reliable {
                 to.keep(seq, frame.clone());
@@ -174,14 +197,16 @@ impl Session {
         match (outbox, delivery) {
             (Some(outbox), Delivery::Reliable) => {
                 let _ = outbox.send(Outgoing::Frame(frame)).await;
+                Forwarded::Delivered
             }
-            (Some(outbox), Delivery::Ephemeral) => {
-                let _ = outbox.try_send(Outgoing::Frame(frame));
-            }
+            (Some(outbox), Delivery::Ephemeral) => match outbox.try_send(Outgoing::Frame(frame)) {
+                Ok(()) => Forwarded::Delivered,
+                Err(_) => Forwarded::Dropped,
+            },
             // Away: the ring keeps reliable frames for the resume.
-            (None, _) => {}
+            (None, Delivery::Reliable) => Forwarded::Kept,
+            (None, Delivery::Ephemeral) => Forwarded::Dropped,
         }
-        true
     }
 
     /// `side` has received everything up to `seq` (sent with its heartbeats).

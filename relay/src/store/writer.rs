@@ -9,15 +9,17 @@ use std::thread::JoinHandle;
 use super::{SessionStore, StoreError};
 
 type Job = Box<dyn FnOnce(&dyn SessionStore) -> Result<(), StoreError> + Send>;
+/// A write, with the span its failure is logged in and what it stores.
+type Queued = (tracing::Span, &'static str, Job);
 
 pub struct StoreWriter {
-    tx: Mutex<Option<mpsc::Sender<(tracing::Span, &'static str, Job)>>>,
+    tx: Mutex<Option<mpsc::Sender<Queued>>>,
     thread: Mutex<Option<JoinHandle<()>>>,
 }
 
 impl StoreWriter {
     pub fn start(store: Arc<dyn SessionStore>) -> Self {
-        let (tx, rx) = mpsc::channel::<(tracing::Span, &'static str, Job)>();
+        let (tx, rx) = mpsc::channel::<Queued>();
         let thread = std::thread::Builder::new()
             .name("store-writer".into())
             .spawn(move || {
@@ -83,11 +85,16 @@ mod tests {
             };
             writer.write(&span, "create", move |s| s.create(&record));
             writer.write(&span, "join", move |s| s.mark_joined(id, "a", 1));
-            writer.write(&span, "end", move |s| s.mark_ended(id, 2, EndReason::AgentExit));
+            writer.write(&span, "end", move |s| {
+                s.mark_ended(id, 2, EndReason::AgentExit)
+            });
         }
         writer.finish();
         for id in ids {
-            let r = store.get(id).unwrap().expect("created before joined and ended");
+            let r = store
+                .get(id)
+                .unwrap()
+                .expect("created before joined and ended");
             assert_eq!(r.end_reason.as_deref(), Some("agent_exit"));
         }
     }

@@ -1,0 +1,193 @@
+//! Counters and histograms for `GET /metrics`, in the Prometheus text format. The names follow
+//! what the reference product reports: routing time in the relay (its ServerResponseTime), the
+//! agent's render latency (its SlaveRenderLatency) and sessions nobody joined (InactiveSessions).
+
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Upper bounds of the routing latency buckets, in microseconds.
+const ROUTING_BUCKETS_US: [u64; 9] = [50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 50_000];
+/// Upper bounds of the render latency buckets, in microseconds.
+const RENDER_BUCKETS_US: [u64; 10] = [
+    500, 1_000, 2_000, 5_000, 10_000, 20_000, 50_000, 100_000, 250_000, 1_000_000,
+];
+
+pub struct Histogram {
+    bounds: &'static [u64],
+    counts: Vec<AtomicU64>,
+    sum: AtomicU64,
+    total: AtomicU64,
+}
+
+impl Histogram {
+    fn new(bounds: &'static [u64]) -> Self {
+        Self {
+            bounds,
+            counts: bounds.iter().map(|_| AtomicU64::new(0)).collect(),
+            sum: AtomicU64::new(0),
+            total: AtomicU64::new(0),
+        }
+    }
+
+    pub fn observe(&self, micros: u64) {
+        if let Some(i) = self.bounds.iter().position(|b| micros <= *b) {
+            self.counts[i].fetch_add(1, Ordering::Relaxed);
+        }
+        self.sum.fetch_add(micros, Ordering::Relaxed);
+        self.total.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Writes the histogram in seconds, as Prometheus expects.
+    fn write(&self, out: &mut String, name: &str, help: &str) {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} histogram");
+        let mut cumulative = 0;
+        for (bound, count) in self.bounds.iter().zip(&self.counts) {
+            cumulative += count.load(Ordering::Relaxed);
+            let le = *bound as f64 / 1e6;
+            let _ = writeln!(out, "{name}_bucket{{le=\"{le}\"}} {cumulative}");
+        }
+        let total = self.total.load(Ordering::Relaxed);
+        let sum = self.sum.load(Ordering::Relaxed) as f64 / 1e6;
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{le=\"+Inf\"}} {total}\n{name}_sum {sum}\n{name}_count {total}"
+        );
+    }
+}
+
+pub struct Metrics {
+    pub sessions_created: AtomicU64,
+    pub sessions_joined: AtomicU64,
+    /// Sessions that ended without an agent ever joining.
+    pub sessions_never_joined: AtomicU64,
+    pub sessions_ended: AtomicU64,
+    pub frames_routed: AtomicU64,
+    pub bytes_routed: AtomicU64,
+    pub frames_dropped: AtomicU64,
+    pub routing: Histogram,
+    pub render: Histogram,
+}
+
+impl Default for Metrics {
+    fn default() -> Self {
+        Self {
+            sessions_created: AtomicU64::new(0),
+            sessions_joined: AtomicU64::new(0),
+            sessions_never_joined: AtomicU64::new(0),
+            sessions_ended: AtomicU64::new(0),
+            frames_routed: AtomicU64::new(0),
+            bytes_routed: AtomicU64::new(0),
+            frames_dropped: AtomicU64::new(0),
+            routing: Histogram::new(&ROUTING_BUCKETS_US),
+            render: Histogram::new(&RENDER_BUCKETS_US),
+        }
+    }
+}
+
+pub fn bump(counter: &AtomicU64, by: u64) {
+    counter.fetch_add(by, Ordering::Relaxed);
+}
+
+impl Metrics {
+    /// The Prometheus exposition, with the live gauges given by the caller.
+    pub fn render(&self, live: usize, waiting: usize) -> String {
+        let mut out = String::new();
+        let gauge = |out: &mut String, name: &str, help: &str, v: usize| {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {v}");
+        };
+        let counter = |out: &mut String, name: &str, help: &str, v: &AtomicU64| {
+            let v = v.load(Ordering::Relaxed);
+            let _ = writeln!(
+                out,
+                "# HELP {name} {help}\n# TYPE {name} counter\n{name} {v}"
+            );
+        };
+        gauge(
+            &mut out,
+            "cobrowse_sessions_live",
+            "Sessions not yet ended.",
+            live,
+        );
+        gauge(
+            &mut out,
+            "cobrowse_sessions_waiting",
+            "Sessions waiting for an agent.",
+            waiting,
+        );
+        counter(
+            &mut out,
+            "cobrowse_sessions_created_total",
+            "Sessions created by customers.",
+            &self.sessions_created,
+        );
+        counter(
+            &mut out,
+            "cobrowse_sessions_joined_total",
+            "Sessions an agent joined.",
+            &self.sessions_joined,
+        );
+        counter(
+            &mut out,
+            "cobrowse_sessions_ended_total",
+            "Sessions ended.",
+            &self.sessions_ended,
+        );
+        counter(
+            &mut out,
+            "cobrowse_sessions_never_joined_total",
+            "Sessions that ended without an agent (the reference's InactiveSessions).",
+            &self.sessions_never_joined,
+        );
+        counter(
+            &mut out,
+            "cobrowse_frames_routed_total",
+            "Sealed frames forwarded.",
+            &self.frames_routed,
+        );
+        counter(
+            &mut out,
+            "cobrowse_bytes_routed_total",
+            "Bytes of sealed payload forwarded.",
+            &self.bytes_routed,
+        );
+        counter(
+            &mut out,
+            "cobrowse_frames_dropped_total",
+            "Ephemeral frames dropped for a slow receiver.",
+            &self.frames_dropped,
+        );
+        self.routing.write(
+            &mut out,
+            "cobrowse_routing_seconds",
+            "Time from a frame's arrival to its hand-off to the receiver (the reference's ServerResponseTime).",
+        );
+        self.render.write(
+            &mut out,
+            "cobrowse_agent_render_seconds",
+            "Time the agent console took to apply a page frame, as it reports (the reference's SlaveRenderLatency).",
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn histograms_are_cumulative_in_seconds() {
+        let m = Metrics::default();
+        m.routing.observe(40);
+        m.routing.observe(700);
+        m.routing.observe(90_000);
+        bump(&m.frames_routed, 3);
+        let text = m.render(2, 1);
+        assert!(text.contains("cobrowse_sessions_live 2"));
+        assert!(text.contains("cobrowse_sessions_waiting 1"));
+        assert!(text.contains("cobrowse_frames_routed_total 3"));
+        assert!(text.contains("cobrowse_routing_seconds_bucket{le=\"0.00005\"} 1"));
+        assert!(text.contains("cobrowse_routing_seconds_bucket{le=\"0.001\"} 2"));
+        assert!(text.contains("cobrowse_routing_seconds_bucket{le=\"+Inf\"} 3"));
+        assert!(text.contains("cobrowse_routing_seconds_count 3"));
+    }
+}

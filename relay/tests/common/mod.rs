@@ -1,0 +1,216 @@
+//! Shared by the relay's integration tests: the real relay on port 0, and tokio-tungstenite
+//! clients that speak the protocol.
+#![allow(dead_code)]
+
+use std::time::Duration;
+
+use cobrowse_relay::{run, Config};
+use futures_util::{SinkExt, StreamExt};
+use shared_protocol::*;
+use tokio::net::TcpListener;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{connect_async, MaybeTlsStream, WebSocketStream};
+
+pub type Ws = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
+
+pub const ORIGIN: &str = "http://shop.test";
+pub const TOKEN: &str = "agent-token-0123456789";
+
+pub struct Relay {
+    pub addr: std::net::SocketAddr,
+    pub data: tempfile::TempDir,
+    pub stop: Option<tokio::sync::oneshot::Sender<()>>,
+    pub task: tokio::task::JoinHandle<Result<(), cobrowse_relay::RunError>>,
+}
+
+pub async fn relay_with(timeout: Duration) -> Relay {
+    relay_configured(|c| c.inactivity_timeout = timeout).await
+}
+
+pub async fn relay() -> Relay {
+    relay_with(Duration::from_secs(600)).await
+}
+
+pub async fn customer(r: &Relay) -> Ws {
+    let mut req = format!("ws://{}/ws/customer", r.addr)
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert("Origin", ORIGIN.parse().unwrap());
+    connect_async(req).await.unwrap().0
+}
+
+pub async fn agent(r: &Relay) -> Ws {
+    connect_async(format!("ws://{}/ws/agent", r.addr))
+        .await
+        .unwrap()
+        .0
+}
+
+pub async fn send<M: Direction>(ws: &mut Ws, seq: u64, msg: M) {
+    let frame = Envelope::new(0, Delivery::Reliable, seq, msg).encode();
+    ws.send(Message::Binary(frame.into())).await.unwrap();
+}
+
+/// The next relay message (skipping pings), or the close frame's code and reason.
+pub async fn next(ws: &mut Ws) -> Result<Envelope<RelayMsg>, (CloseCode, String)> {
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
+            .await
+            .expect("an answer within 5 s");
+        match msg {
+            Some(Ok(Message::Binary(b))) => return Ok(Envelope::decode(&b).unwrap()),
+            Some(Ok(Message::Close(Some(f)))) => return Err((f.code, f.reason.to_string())),
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            other => return Err((CloseCode::Abnormal, format!("{other:?}"))),
+        }
+    }
+}
+
+pub async fn msg(ws: &mut Ws) -> RelayMsg {
+    next(ws).await.expect("a message, not a close").msg
+}
+
+pub fn page() -> PageInfo {
+    PageInfo {
+        url: "http://shop.test/".into(),
+        title: "Shop".into(),
+    }
+}
+
+/// A customer with a session and an agent in it.
+pub async fn joined(r: &Relay) -> (Ws, Ws, u32) {
+    let mut c = customer(r).await;
+    send(
+        &mut c,
+        1,
+        CustomerMsg::Create {
+            page: page(),
+            user_agent: "test".into(),
+            first_session: true,
+        },
+    )
+    .await;
+    let RelayMsg::Created { routing, .. } = msg(&mut c).await else {
+        panic!("Created")
+    };
+    let mut a = agent(r).await;
+    send(
+        &mut a,
+        1,
+        AgentMsg::Join {
+            token: TOKEN.into(),
+            routing,
+        },
+    )
+    .await;
+    assert!(matches!(msg(&mut a).await, RelayMsg::Joined { .. }));
+    assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
+    (c, a, routing)
+}
+
+pub async fn relay_configured(adjust: impl FnOnce(&mut Config)) -> Relay {
+    let data = tempfile::tempdir().unwrap();
+    let mut config = Config {
+        data_dir: data.path().to_path_buf(),
+        allowed_origins: Some(vec![ORIGIN.into()]),
+        agent_tokens: vec![TOKEN.into()],
+        ..Config::default()
+    };
+    adjust(&mut config);
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let task = tokio::spawn(run(listener, None, config, |_| {}, async {
+        let _ = stopped.await;
+    }));
+    Relay {
+        addr,
+        data,
+        stop: Some(stop),
+        task,
+    }
+}
+
+impl Relay {
+    /// Stops the relay the way Ctrl-C does and waits until `run` returns.
+    pub async fn shut_down(mut self) -> tempfile::TempDir {
+        let _ = self.stop.take().expect("running").send(());
+        tokio::time::timeout(Duration::from_secs(10), &mut self.task)
+            .await
+            .expect("the relay stops within 10 s")
+            .expect("the relay task")
+            .expect("run returns Ok");
+        self.data
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.addr)
+    }
+}
+
+pub async fn waiting_session(r: &Relay) -> (Ws, u32) {
+    let mut c = customer(r).await;
+    send(
+        &mut c,
+        0,
+        CustomerMsg::Create {
+            page: page(),
+            user_agent: String::new(),
+            first_session: true,
+        },
+    )
+    .await;
+    let RelayMsg::Created { routing, .. } = msg(&mut c).await else {
+        panic!("Created")
+    };
+    (c, routing)
+}
+
+/// The resume tokens from `Created` and `Joined`, with the sockets of a joined session.
+pub async fn joined_with_tokens(r: &Relay) -> (Ws, [u8; 16], Ws, [u8; 16], u32) {
+    let mut c = customer(r).await;
+    send(
+        &mut c,
+        0,
+        CustomerMsg::Create {
+            page: page(),
+            user_agent: String::new(),
+            first_session: true,
+        },
+    )
+    .await;
+    let RelayMsg::Created {
+        routing,
+        resume_token: ct,
+        ..
+    } = msg(&mut c).await
+    else {
+        panic!()
+    };
+    let mut a = agent(r).await;
+    send(
+        &mut a,
+        0,
+        AgentMsg::Join {
+            token: TOKEN.into(),
+            routing,
+        },
+    )
+    .await;
+    let RelayMsg::Joined {
+        resume_token: at, ..
+    } = msg(&mut a).await
+    else {
+        panic!()
+    };
+    assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
+    (c, ct, a, at, routing)
+}
+
+pub async fn sealed_seq(ws: &mut Ws) -> u64 {
+    let env = next(ws).await.expect("a frame");
+    assert!(matches!(env.msg, RelayMsg::Sealed(_)), "{:?}", env.msg);
+    env.seq
+}
