@@ -18,6 +18,7 @@ pub mod reporting;
 pub mod sessions;
 pub mod state;
 pub mod store;
+pub mod timers;
 pub mod user_agent;
 pub mod ws;
 

@@ -1,0 +1,150 @@
+//! The customer's receive loop: create or resume a session, forward sealed frames and the key
+//! exchange, report failed verifications, page visits, heartbeats and the exit.
+
+use std::sync::Arc;
+
+use axum::extract::ws::WebSocket;
+use futures_util::stream::SplitStream;
+use shared_protocol::{CustomerMsg, EndReason, ErrorCode, RelayMsg};
+
+use super::*;
+use crate::metrics::bump;
+use crate::sessions::{Forwarded, Outbox, Session, Side, VerifyOutcome};
+use crate::state::AppState;
+use crate::store::{now_millis, SessionRecord};
+use crate::timers::{spawn_inactivity_timer, went_away};
+
+pub(super) async fn customer_loop(
+    mut stream: SplitStream<WebSocket>,
+    tx: Outbox,
+    state: AppState,
+    user_agent: String,
+) {
+    let silence = state.config.heartbeat_timeout;
+    let mut session: Option<Arc<Session>> = None;
+    let mut ended = None;
+    loop {
+        let routing = session.as_ref().map_or(0, |s| s.routing);
+        let env = match next_frame::<CustomerMsg>(&mut stream, &mut ended, silence).await {
+            Next::Frame(env) => env,
+            Next::Bad(e) => break bad_frame(&tx, routing, e.to_string()).await,
+            Next::Text => break bad_frame(&tx, routing, TEXT_FRAME.into()).await,
+            Next::Gone => break,
+        };
+        match (env.msg, &session) {
+            (
+                CustomerMsg::Create {
+                    page,
+                    user_agent: ua,
+                    first_session,
+                },
+                None,
+            ) => {
+                let Some(s) = state.registry.create(tx.clone()) else {
+                    let msg = "the server has no free session codes; try again shortly".into();
+                    break refuse(&tx, 0, ErrorCode::CodesExhausted, msg, CLOSE_NORMAL).await;
+                };
+                tracing::info!(parent: &s.span, url = %page.url, "session created");
+                bump(&state.metrics.sessions_created, 1);
+                let ua = if ua.is_empty() {
+                    user_agent.clone()
+                } else {
+                    ua
+                };
+                let record = SessionRecord {
+                    id: s.id,
+                    routing: s.routing,
+                    created_at: now_millis(),
+                    user_agent: ua,
+                    first_url: state.history_url(&page.url),
+                    agent_id: None,
+                    joined_at: None,
+                    ended_at: None,
+                    end_reason: None,
+                    first_session,
+                };
+                let (id, at) = (s.id, record.created_at);
+                let (url, title) = (record.first_url.clone(), page.title);
+                state.persist(&s.span, "session", move |store| {
+                    store.create(&record)?;
+                    store.add_page(id, &url, &title, at).map(|_| ())
+                });
+                s.tell(
+                    Side::Customer,
+                    RelayMsg::Created {
+                        session_id: *s.id.as_bytes(),
+                        routing: s.routing,
+                        resume_token: s.customer_resume_token(),
+                    },
+                );
+                spawn_inactivity_timer(state.clone(), s.clone());
+                ended = Some(s.phases());
+                session = Some(s);
+            }
+            (CustomerMsg::Resume(r), None) => match resume(&state, Side::Customer, &r, &tx).await {
+                Ok(s) => {
+                    ended = Some(s.phases());
+                    session = Some(s);
+                }
+                Err(why) => break refuse(&tx, 0, ErrorCode::CannotResume, why, CLOSE_POLICY).await,
+            },
+            (CustomerMsg::Create { .. } | CustomerMsg::Resume(_), Some(s)) => {
+                let _ = tx.try_send(error_frame(
+                    s.routing,
+                    ErrorCode::BadFrame,
+                    "this socket already has a session".into(),
+                ));
+            }
+            (CustomerMsg::Key(k), Some(s)) => s.tell(Side::Agent, RelayMsg::Key(k)),
+            (CustomerMsg::VerificationFailed, Some(s)) => match s.verification_failed() {
+                VerifyOutcome::Exhausted => {
+                    state.end(s, EndReason::VerificationFailed);
+                    break;
+                }
+                VerifyOutcome::Retry { attempts_left } => {
+                    tracing::warn!(parent: &s.span, attempts_left, "verification failed; agent removed");
+                }
+            },
+            (CustomerMsg::Sealed(payload), Some(s)) => {
+                let outcome =
+                    route(&state, s, Side::Customer, env.delivery, env.seq, payload).await;
+                if outcome == Forwarded::Nobody {
+                    let _ = tx.try_send(error_frame(
+                        s.routing,
+                        ErrorCode::NotInSession,
+                        "no agent has joined yet".into(),
+                    ));
+                }
+            }
+            (CustomerMsg::PageVisit(page), Some(s)) => {
+                let url = state.history_url(&page.url);
+                tracing::info!(parent: &s.span, %url, "page visit");
+                let id = s.id;
+                state.persist(&s.span, "page visit", move |store| {
+                    store
+                        .add_page(id, &url, &page.title, now_millis())
+                        .map(|_| ())
+                });
+            }
+            (CustomerMsg::Exit, Some(s)) => {
+                state.end(s, EndReason::CustomerExit);
+                break;
+            }
+            (CustomerMsg::Heartbeat { last_received }, Some(s)) => {
+                s.acknowledged(Side::Customer, last_received)
+            }
+            (CustomerMsg::Heartbeat { .. }, None) => {}
+            (_, None) => {
+                let _ = tx.try_send(error_frame(
+                    0,
+                    ErrorCode::NotInSession,
+                    "create a session first".into(),
+                ));
+            }
+        }
+    }
+    if let Some(s) = session {
+        // Gone without saying goodbye: the session waits for a resume (a no-op if it ended).
+        went_away(&state, &s, Side::Customer, &tx);
+    }
+}

@@ -1,0 +1,225 @@
+//! The two WebSocket endpoints. Each connection is split into a send task (draining a bounded
+//! queue into the socket) and a receive loop (decoding envelopes and acting on them), as in the
+//! axum examples. A malformed frame closes that one socket with a reason; nothing else is hurt.
+//!
+//! - this module: upgrades, the send task, frame decoding, routing and resuming helpers;
+//! - [`customer`] and [`agent`]: each side's receive loop.
+
+mod agent;
+mod customer;
+
+use agent::agent_loop;
+use customer::customer_loop;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use shared_protocol::{DecodeError, Delivery, Direction, Envelope, ErrorCode, RelayMsg, Resume};
+use tokio::sync::{mpsc, watch};
+use tracing::Instrument;
+
+use crate::error::HttpError;
+use crate::metrics::bump;
+use crate::sessions::{Forwarded, Outbox, Outgoing, Phase, Session, Side, QUEUE_LEN};
+use crate::state::AppState;
+
+/// Close codes: normal end, policy (auth, origin), protocol (bad frames).
+pub(super) const CLOSE_NORMAL: u16 = 1000;
+pub(super) const CLOSE_PROTOCOL: u16 = 1002;
+pub(super) const CLOSE_POLICY: u16 = 1008;
+
+pub async fn customer(
+    ws: WebSocketUpgrade,
+    headers: HeaderMap,
+    State(state): State<AppState>,
+) -> Result<Response, HttpError> {
+    let origin = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    if !state.origin_allowed(origin) {
+        tracing::warn!(?origin, "customer refused: origin not allowed");
+        return Err(HttpError::OriginNotAllowed(origin.unwrap_or("").into()));
+    }
+    let user_agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    Ok(ws
+        .on_upgrade(move |socket| async move {
+            let (tx, sender) = spawn_sender(socket);
+            customer_loop(sender, tx, state, user_agent).await;
+        })
+        .into_response())
+}
+
+pub async fn agent(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    ws.on_upgrade(move |socket| async move {
+        let (tx, receiver) = spawn_sender(socket);
+        agent_loop(receiver, tx, state).await;
+    })
+}
+
+/// Splits the socket: a task writes queued frames; the caller keeps the read half.
+fn spawn_sender(socket: WebSocket) -> (Outbox, SplitStream<WebSocket>) {
+    let (sink, stream) = socket.split();
+    let (tx, rx) = mpsc::channel(QUEUE_LEN);
+    tokio::spawn(send_loop(sink, rx).in_current_span());
+    (tx, stream)
+}
+
+async fn send_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: mpsc::Receiver<Outgoing>) {
+    while let Some(out) = rx.recv().await {
+        let result = match out {
+            Outgoing::Frame(bytes) => sink.send(Message::Binary(bytes.into())).await,
+            Outgoing::Close { code, reason } => {
+                let frame = CloseFrame {
+                    code,
+                    reason: reason.into(),
+                };
+                let _ = sink.send(Message::Close(Some(frame))).await;
+                break;
+            }
+        };
+        if result.is_err() {
+            break;
+        }
+    }
+    let _ = sink.close().await;
+}
+
+/// One decoded frame, or why the connection must stop reading.
+pub(super) enum Next<M> {
+    Frame(Envelope<M>),
+    Bad(DecodeError),
+    Text,
+    /// The session ended, the socket closed, or it went silent past the heartbeat timeout.
+    Gone,
+}
+
+pub(super) async fn next_frame<M: Direction>(
+    stream: &mut SplitStream<WebSocket>,
+    phases: &mut Option<watch::Receiver<Phase>>,
+    silence: Duration,
+) -> Next<M> {
+    loop {
+        let ended = async {
+            match phases {
+                Some(rx) => {
+                    let _ = rx.wait_for(|p| matches!(p, Phase::Ended(_))).await;
+                }
+                None => std::future::pending().await,
+            }
+        };
+        let msg = tokio::select! {
+            m = stream.next() => m,
+            _ = ended => return Next::Gone,
+            _ = tokio::time::sleep(silence) => {
+                tracing::info!("no heartbeat within {silence:?}; closing");
+                return Next::Gone;
+            }
+        };
+        return match msg {
+            Some(Ok(Message::Binary(bytes))) => match Envelope::<M>::decode(&bytes) {
+                Ok(env) => Next::Frame(env),
+                Err(e) => Next::Bad(e),
+            },
+            Some(Ok(Message::Text(_))) => Next::Text,
+            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Next::Gone,
+        };
+    }
+}
+
+pub(super) fn error_frame(session: u32, code: ErrorCode, message: String) -> Outgoing {
+    let msg = RelayMsg::Error { code, message };
+    Outgoing::Frame(Envelope::new(session, Delivery::Reliable, 0, msg).encode())
+}
+
+/// Tells the client why and closes its socket.
+pub(super) async fn refuse(
+    tx: &Outbox,
+    session: u32,
+    code: ErrorCode,
+    message: String,
+    close: u16,
+) {
+    let _ = tx.send(error_frame(session, code, message.clone())).await;
+    let _ = tx
+        .send(Outgoing::Close {
+            code: close,
+            reason: message,
+        })
+        .await;
+}
+
+pub(super) async fn bad_frame(tx: &Outbox, session: u32, why: String) {
+    tracing::warn!(%why, "bad frame; closing the socket");
+    refuse(tx, session, ErrorCode::BadFrame, why, CLOSE_PROTOCOL).await
+}
+
+pub(super) const TEXT_FRAME: &str = "text frames are not part of the protocol";
+
+/// Render samples taken from one report; the console sends a few per heartbeat.
+pub(super) const MAX_RENDER_SAMPLES: usize = 256;
+
+/// Forwards a sealed frame and counts it.
+pub(super) async fn route(
+    state: &AppState,
+    session: &Session,
+    from: Side,
+    delivery: Delivery,
+    seq: u64,
+    payload: Vec<u8>,
+) -> Forwarded {
+    let started = std::time::Instant::now();
+    let bytes = payload.len() as u64;
+    let outcome = session.forward(from, delivery, seq, payload).await;
+    let m = &state.metrics;
+    match outcome {
+        Forwarded::Delivered | Forwarded::Kept => {
+            bump(&m.frames_routed, 1);
+            bump(&m.bytes_routed, bytes);
+            m.routing.observe(started.elapsed().as_micros() as u64);
+        }
+        Forwarded::Dropped => bump(&m.frames_dropped, 1),
+        Forwarded::Nobody => {}
+    }
+    outcome
+}
+
+/// Puts `tx` back in `side`'s place: `Resumed`, then every frame it missed.
+pub(super) async fn resume(
+    state: &AppState,
+    side: Side,
+    resume: &Resume,
+    tx: &Outbox,
+) -> Result<Arc<Session>, String> {
+    let session = state
+        .registry
+        .get(resume.routing)
+        .ok_or("no live session has this code")?;
+    let resumed = session
+        .resume(side, &resume.resume_token, resume.last_received, tx.clone())
+        .map_err(|e| e.to_string())?;
+    tracing::info!(parent: &session.span, ?side, replayed = resumed.replay.len(), lost = resumed.lost, "resumed");
+    let msg = RelayMsg::Resumed {
+        last_received: resumed.last_from,
+        lost: resumed.lost,
+    };
+    let _ = tx
+        .send(Outgoing::Frame(
+            Envelope::new(session.routing, Delivery::Reliable, 0, msg).encode(),
+        ))
+        .await;
+    for frame in resumed.replay {
+        let _ = tx.send(Outgoing::Frame(frame)).await;
+    }
+    Ok(session)
+}
