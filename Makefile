@@ -8,7 +8,7 @@ DATA_DIR ?= data
 WASM_PROFILE := wasm-release
 WASM_OUT := target/wasm32-unknown-unknown/$(WASM_PROFILE)
 
-.PHONY: run test setup setup-test wasm lint test-native test-browser relay
+.PHONY: run test setup setup-test wasm lint test-native test-browser fuzz
 
 ## run: build everything and start the relay with the demo site and the agent console
 run: setup wasm
@@ -49,3 +49,12 @@ test-native:
 
 test-browser:
 	cargo test --no-fail-fast --target wasm32-unknown-unknown -p master-wasm -p slave-wasm
+
+FUZZ_SECONDS ?= 30
+FUZZ_TARGETS := customer_envelope agent_envelope relay_envelope customer_page agent_page join_code
+
+## fuzz: each protocol decoder under libFuzzer for FUZZ_SECONDS (needs the nightly toolchain)
+fuzz:
+	rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
+	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
+	cd fuzz && for t in $(FUZZ_TARGETS); do cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done

@@ -1,0 +1,13 @@
+//! Decoding a frame sent to the endpoint that accepts `CustomerMsg` never panics, and whatever decodes
+//! encodes back to a frame that decodes the same.
+#![no_main]
+
+use libfuzzer_sys::fuzz_target;
+use shared_protocol::{CustomerMsg, Envelope};
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(envelope) = Envelope::<CustomerMsg>::decode(data) {
+        let again = Envelope::<CustomerMsg>::decode(&envelope.encode()).expect("re-encoded frame decodes");
+        assert_eq!(again, envelope);
+    }
+});
