@@ -267,6 +267,19 @@ impl Customer {
                      ({attempts_left} attempts left)."
                 ));
             }
+            // Frames from the agent were dropped (it sends only resync requests): go on.
+            RelayMsg::Gap => {
+                if let Keys::Ready { opener, .. } = &mut self.keys {
+                    opener.accept_gap();
+                }
+            }
+            // The agent fell too far behind: start it again from a fresh snapshot.
+            RelayMsg::SnapshotNeeded => {
+                if let Some(stream) = &self.stream {
+                    let snapshot = stream.resnapshot();
+                    self.send_page(&CustomerPageMsg::Snapshot(snapshot));
+                }
+            }
             RelayMsg::PeerAway => {
                 self.show_status_only("The representative's connection dropped. Waiting…")
             }

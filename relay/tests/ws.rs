@@ -532,3 +532,54 @@ async fn signed_agent_tokens_join_and_expired_ones_are_refused() {
     send(&mut a, 0, AgentMsg::Join { token, routing }).await;
     assert!(matches!(msg(&mut a).await, RelayMsg::Joined { .. }));
 }
+
+#[tokio::test]
+async fn a_slow_agent_never_blocks_the_customer_and_catches_up_or_gets_a_gap() {
+    let r = relay().await;
+    let (mut c, _, mut a, _, _) = joined_with_tokens(&r).await;
+    // The agent reads nothing while the customer sends far more than queue and ring hold.
+    let flood = 3000u64;
+    let started = std::time::Instant::now();
+    for seq in 1..=flood {
+        send(&mut c, seq, CustomerMsg::Sealed(vec![7; 8 * 1024])).await;
+    }
+    assert!(
+        started.elapsed() < Duration::from_secs(20),
+        "the customer was never held up"
+    );
+    // Now the agent reads what reached it, in order, then its heartbeat lets it catch up.
+    let mut last = 0;
+    loop {
+        let next_msg = tokio::time::timeout(Duration::from_millis(500), next(&mut a)).await;
+        match next_msg {
+            Ok(Ok(env)) if matches!(env.msg, RelayMsg::Sealed(_)) => {
+                assert!(
+                    env.seq > last,
+                    "in order, never twice: {} after {last}",
+                    env.seq
+                );
+                last = env.seq;
+            }
+            Ok(Ok(env)) if env.msg == RelayMsg::Gap => break,
+            Ok(other) => panic!("unexpected {other:?}"),
+            Err(_) => {
+                send(
+                    &mut a,
+                    0,
+                    AgentMsg::Heartbeat {
+                        last_received: last,
+                    },
+                )
+                .await
+            }
+        }
+    }
+    assert!(
+        last < flood,
+        "frames were dropped ({last} of {flood}) and the agent was told"
+    );
+    assert_eq!(msg(&mut c).await, RelayMsg::SnapshotNeeded);
+    // The fresh snapshot (the customer's next frame) flows again.
+    send(&mut c, flood + 1, CustomerMsg::Sealed(vec![1])).await;
+    assert_eq!(sealed_seq(&mut a).await, flood + 1);
+}

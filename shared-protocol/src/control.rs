@@ -89,6 +89,11 @@ pub enum RelayMsg {
     /// to `last_received`: resend any later ones. When `lost`, frames for this side were
     /// dropped while it was away (the buffer is bounded): ask for a resync.
     Resumed { last_received: u64, lost: bool },
+    /// Reliable frames for this side were dropped because it fell too far behind: accept the
+    /// next frame's number (the customer is asked for a fresh snapshot).
+    Gap,
+    /// To the customer: the agent missed page frames; send a fresh snapshot.
+    SnapshotNeeded,
     /// The other side's connection dropped; the session waits for it within the grace period.
     PeerAway,
     /// The other side is back.

@@ -204,6 +204,13 @@ impl Session {
                 last_received,
                 lost,
             } => self.on_resumed(last_received, lost),
+            // This console fell too far behind; the customer sends a fresh snapshot next.
+            RelayMsg::Gap => {
+                if let Keys::Ready { opener, .. } = &mut *self.keys.borrow_mut() {
+                    opener.accept_gap();
+                }
+            }
+            RelayMsg::SnapshotNeeded => {}
             RelayMsg::PeerAway => self.dispatch.dispatch(Action::Interrupted(
                 "The customer's connection dropped. Waiting for it to come back…".into(),
             )),

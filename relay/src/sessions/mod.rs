@@ -234,15 +234,12 @@ mod tests {
         let s = reg.create(c).unwrap();
         let (a, mut arx) = outbox();
         reg.join(s.routing, "agent", a.clone()).unwrap();
-        s.forward(Side::Customer, Delivery::Reliable, 1, vec![1])
-            .await;
+        s.forward(Side::Customer, Delivery::Reliable, 1, vec![1]);
         let epoch = s.went_away(Side::Agent, &a).expect("the agent was there");
         assert!(s.still_away(Side::Agent, epoch));
         // Frames sent while the agent is away are kept for it.
-        s.forward(Side::Customer, Delivery::Reliable, 2, vec![2])
-            .await;
-        s.forward(Side::Customer, Delivery::Reliable, 3, vec![3])
-            .await;
+        s.forward(Side::Customer, Delivery::Reliable, 2, vec![2]);
+        s.forward(Side::Customer, Delivery::Reliable, 3, vec![3]);
         let token = s.agent_resume_token().unwrap();
         let (a2, _a2rx) = outbox();
         assert_eq!(
@@ -285,8 +282,7 @@ mod tests {
         let (a, mut arx) = outbox();
         reg.join(s.routing, "agent", a).unwrap();
         assert_eq!(
-            s.forward(Side::Customer, Delivery::Reliable, 7, vec![1, 2])
-                .await,
+            s.forward(Side::Customer, Delivery::Reliable, 7, vec![1, 2]),
             Forwarded::Delivered
         );
         let Outgoing::Frame(f) = arx.recv().await.unwrap() else {

@@ -4,7 +4,9 @@
 
 use std::collections::VecDeque;
 
-use super::Outbox;
+use tokio::sync::mpsc::error::TrySendError;
+
+use super::{Outbox, Outgoing, QUEUE_LEN};
 
 /// Most frames and bytes kept per direction. Clients acknowledge with every heartbeat, so in
 /// normal operation the ring holds only the last few seconds.
@@ -18,7 +20,33 @@ pub struct Peer {
     pub last_from: u64,
     /// Counts departures, so a grace timer only acts on the absence it was started for.
     pub away_epoch: u64,
+    /// The queue was full: reliable frames wait in the ring until it drains.
+    overflowed: bool,
+    /// The last reliable frame put in the queue.
+    last_queued: u64,
+    /// The latest ephemeral frame that found no room (older ones are superseded).
+    pending_ephemeral: Option<Vec<u8>>,
     ring: Ring,
+}
+
+/// What became of a frame handed to a peer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Delivered {
+    Queued,
+    /// Kept in the ring only (away, or catching up).
+    Kept,
+    /// An ephemeral frame held as the latest, replacing any older one.
+    Coalesced,
+    Dropped,
+}
+
+/// How an overflowed peer came back.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CatchUp {
+    /// Everything it missed was still in the ring and is queued now.
+    Complete,
+    /// The ring had dropped some: it was told (`Gap`) and needs a fresh snapshot.
+    Lost,
 }
 
 impl Peer {
@@ -28,6 +56,9 @@ impl Peer {
             resume_token: rand::random(),
             last_from: 0,
             away_epoch: 0,
+            overflowed: false,
+            last_queued: 0,
+            pending_ephemeral: None,
             ring: Ring::default(),
         }
     }
@@ -36,14 +67,100 @@ impl Peer {
         self.outbox.as_ref().is_some_and(|o| o.same_channel(outbox))
     }
 
-    /// Keeps a reliable frame sent to this side until it is acknowledged.
-    pub fn keep(&mut self, seq: u64, frame: Vec<u8>) {
-        self.ring.push(seq, frame);
+    /// Keeps a reliable frame for this side until it is acknowledged, and queues it unless the
+    /// side is away or catching up. Never waits: a slow side cannot hold up the other.
+    pub fn deliver_reliable(&mut self, seq: u64, frame: Vec<u8>) -> Delivered {
+        self.ring.push(seq, frame.clone());
+        let Some(outbox) = &self.outbox else {
+            return Delivered::Kept;
+        };
+        if self.overflowed {
+            return Delivered::Kept;
+        }
+        match outbox.try_send(Outgoing::Frame(frame)) {
+            Ok(()) => {
+                self.last_queued = seq;
+                Delivered::Queued
+            }
+            Err(TrySendError::Full(_)) => {
+                self.overflowed = true;
+                Delivered::Kept
+            }
+            Err(TrySendError::Closed(_)) => Delivered::Kept,
+        }
+    }
+
+    /// Queues an ephemeral frame if there is room, else holds it as the latest.
+    pub fn deliver_ephemeral(&mut self, frame: Vec<u8>) -> Delivered {
+        let Some(outbox) = &self.outbox else {
+            return Delivered::Dropped;
+        };
+        if self.overflowed {
+            self.pending_ephemeral = Some(frame);
+            return Delivered::Coalesced;
+        }
+        match outbox.try_send(Outgoing::Frame(frame)) {
+            Ok(()) => Delivered::Queued,
+            Err(TrySendError::Full(Outgoing::Frame(f))) => {
+                self.pending_ephemeral = Some(f);
+                Delivered::Coalesced
+            }
+            Err(_) => Delivered::Dropped,
+        }
+    }
+
+    /// Once an overflowed side's queue has drained to half, queues what it missed in order.
+    /// If the ring had to drop some of it, queues `gap` instead and returns [`CatchUp::Lost`].
+    pub fn catch_up(&mut self, gap: impl FnOnce() -> Vec<u8>) -> Option<CatchUp> {
+        let outbox = self.outbox.clone()?;
+        if !self.overflowed {
+            if let Some(f) = self.pending_ephemeral.take() {
+                if let Err(TrySendError::Full(Outgoing::Frame(f))) =
+                    outbox.try_send(Outgoing::Frame(f))
+                {
+                    self.pending_ephemeral = Some(f);
+                }
+            }
+            return None;
+        }
+        if outbox.capacity() < QUEUE_LEN / 2 {
+            return None;
+        }
+        let (missed, lost) = self.ring.after_with_seq(self.last_queued);
+        let outcome = if lost {
+            let _ = outbox.try_send(Outgoing::Frame(gap()));
+            self.last_queued = self.ring.newest().unwrap_or(self.last_queued);
+            CatchUp::Lost
+        } else {
+            for (seq, frame) in missed {
+                if outbox.try_send(Outgoing::Frame(frame)).is_err() {
+                    // Still slow: the rest waits for the next check.
+                    return None;
+                }
+                self.last_queued = seq;
+            }
+            CatchUp::Complete
+        };
+        self.overflowed = false;
+        self.pending_ephemeral = None;
+        Some(outcome)
+    }
+
+    /// A resumed connection got everything through `seq`.
+    pub fn replayed_through(&mut self, seq: u64) {
+        self.last_queued = self.last_queued.max(seq);
+        self.overflowed = false;
+        self.pending_ephemeral = None;
     }
 
     /// This side has everything up to `seq`.
     pub fn acknowledged(&mut self, seq: u64) {
         self.ring.trim_through(seq);
+    }
+
+    /// The newest reliable frame kept for this side.
+    pub fn newest_kept(&self) -> Option<u64> {
+        self.ring.newest()
     }
 
     /// Frames after `last`, and whether some were already dropped from the ring.
@@ -80,6 +197,20 @@ impl Ring {
         }
     }
 
+    fn newest(&self) -> Option<u64> {
+        self.frames.back().map(|(s, _)| *s)
+    }
+
+    fn after_with_seq(&self, last: u64) -> (Vec<(u64, Vec<u8>)>, bool) {
+        let frames = self
+            .frames
+            .iter()
+            .filter(|(s, _)| *s > last)
+            .cloned()
+            .collect();
+        (frames, self.dropped_through > last)
+    }
+
     fn after(&self, last: u64) -> (Vec<Vec<u8>>, bool) {
         let frames = self
             .frames
@@ -99,11 +230,78 @@ mod tests {
         Peer::new(tokio::sync::mpsc::channel(1).0)
     }
 
+    /// A connected peer and the receiving end of its queue.
+    fn connected() -> (Peer, tokio::sync::mpsc::Receiver<Outgoing>) {
+        let (tx, rx) = tokio::sync::mpsc::channel(QUEUE_LEN);
+        (Peer::new(tx), rx)
+    }
+
+    fn drain(rx: &mut tokio::sync::mpsc::Receiver<Outgoing>) -> Vec<Vec<u8>> {
+        let mut out = Vec::new();
+        while let Ok(Outgoing::Frame(f)) = rx.try_recv() {
+            out.push(f);
+        }
+        out
+    }
+
+    #[test]
+    fn a_slow_side_overflows_into_the_ring_and_catches_up_in_order() {
+        let (mut p, mut rx) = connected();
+        let total = QUEUE_LEN as u64 + 100;
+        for seq in 1..=total {
+            p.deliver_reliable(seq, seq.to_le_bytes().to_vec());
+        }
+        assert_eq!(p.catch_up(Vec::new), None, "the queue is still full");
+        let first = drain(&mut rx);
+        assert_eq!(first.len(), QUEUE_LEN);
+        assert_eq!(p.catch_up(Vec::new), Some(CatchUp::Complete));
+        let rest = drain(&mut rx);
+        let seqs: Vec<u64> = first
+            .iter()
+            .chain(&rest)
+            .map(|f| u64::from_le_bytes(f[..8].try_into().unwrap()))
+            .collect();
+        assert_eq!(
+            seqs,
+            (1..=total).collect::<Vec<_>>(),
+            "nothing lost, nothing twice"
+        );
+        assert_eq!(p.deliver_reliable(total + 1, vec![0; 8]), Delivered::Queued);
+    }
+
+    #[test]
+    fn a_side_too_slow_for_the_ring_gets_a_gap() {
+        let (mut p, mut rx) = connected();
+        for seq in 1..=(QUEUE_LEN + RING_FRAMES + 10) as u64 {
+            p.deliver_reliable(seq, vec![1]);
+        }
+        drain(&mut rx);
+        assert_eq!(p.catch_up(|| b"gap".to_vec()), Some(CatchUp::Lost));
+        assert_eq!(drain(&mut rx), vec![b"gap".to_vec()]);
+    }
+
+    #[test]
+    fn ephemeral_frames_coalesce_to_the_latest_while_full() {
+        let (mut p, mut rx) = connected();
+        for _ in 0..QUEUE_LEN {
+            assert_eq!(p.deliver_ephemeral(vec![0]), Delivered::Queued);
+        }
+        assert_eq!(p.deliver_ephemeral(vec![1]), Delivered::Coalesced);
+        assert_eq!(p.deliver_ephemeral(vec![2]), Delivered::Coalesced);
+        drain(&mut rx);
+        assert_eq!(p.catch_up(Vec::new), None);
+        assert_eq!(
+            drain(&mut rx),
+            vec![vec![2]],
+            "only the latest position is sent"
+        );
+    }
+
     #[test]
     fn replays_what_came_after_the_last_received_frame() {
         let mut p = peer();
         for seq in 1..=5 {
-            p.keep(seq, vec![seq as u8]);
+            p.deliver_reliable(seq, vec![seq as u8]);
         }
         assert_eq!(p.replay_after(3), (vec![vec![4], vec![5]], false));
         p.acknowledged(4);
@@ -115,7 +313,7 @@ mod tests {
     fn a_full_ring_drops_the_oldest_and_says_so() {
         let mut p = peer();
         for seq in 1..=(RING_FRAMES as u64 + 10) {
-            p.keep(seq, vec![0; 8]);
+            p.deliver_reliable(seq, vec![0; 8]);
         }
         let (frames, lost) = p.replay_after(5);
         assert!(lost);
@@ -124,7 +322,7 @@ mod tests {
         assert!(!lost, "nothing after 10 was dropped");
         let mut big = peer();
         for seq in 1..=5 {
-            big.keep(seq, vec![0; RING_BYTES / 2]);
+            big.deliver_reliable(seq, vec![0; RING_BYTES / 2]);
         }
         assert!(big.replay_after(0).1, "bounded by bytes too");
     }

@@ -7,7 +7,7 @@ use shared_protocol::{Delivery, EndReason, Envelope, RelayMsg, MAX_VERIFY_FAILUR
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use super::peer::Peer;
+use super::peer::{CatchUp, Delivered, Peer};
 use super::{Outbox, Outgoing, Phase, Side};
 
 pub struct Session {
@@ -168,52 +168,61 @@ impl Session {
     }
 
     /// Forwards a sealed payload from `from` to the other side with the sender's sequence
-    /// number and class. Reliable frames are kept for replay and, when the other side is
-    /// connected, wait for queue space (back-pressure on the sender); ephemeral frames go only
-    /// to a connected side with room.
-    pub async fn forward(
-        &self,
-        from: Side,
-        delivery: Delivery,
-        seq: u64,
-        payload: Vec<u8>,
-    ) -> Forwarded {
+    /// number and class. Never waits: reliable frames are kept in the receiver's ring and
+    /// queued when there is room; a receiver that cannot keep up catches up from the ring later
+    /// (see [`Session::catch_up`]); ephemeral frames coalesce to the latest.
+    pub fn forward(&self, from: Side, delivery: Delivery, seq: u64, payload: Vec<u8>) -> Forwarded {
         let frame = Envelope::new(self.routing, delivery, seq, RelayMsg::Sealed(payload)).encode();
-        let outbox = {
-            let mut state = self.lock();
-            if delivery == Delivery::Reliable {
-                if let Some(sender) = Self::peer(&mut state, from) {
-                    sender.last_from = sender.last_from.max(seq);
-                }
+        let mut state = self.lock();
+        if delivery == Delivery::Reliable {
+            if let Some(sender) = Self::peer(&mut state, from) {
+                sender.last_from = sender.last_from.max(seq);
             }
-            let Some(to) = Self::peer(&mut state, from.other()) else {
-                return Forwarded::Nobody;
-            };
-            if delivery == Delivery::Reliable {
-                to.keep(seq, frame.clone());
-            }
-            to.outbox.clone()
+        }
+        let Some(to) = Self::peer(&mut state, from.other()) else {
+            return Forwarded::Nobody;
         };
-        match (outbox, delivery) {
-            (Some(outbox), Delivery::Reliable) => {
-                let _ = outbox.send(Outgoing::Frame(frame)).await;
-                Forwarded::Delivered
+        let delivered = match delivery {
+            Delivery::Reliable => to.deliver_reliable(seq, frame),
+            Delivery::Ephemeral => to.deliver_ephemeral(frame),
+        };
+        drop(state);
+        self.catch_up(from.other());
+        match delivered {
+            Delivered::Queued => Forwarded::Delivered,
+            Delivered::Kept => Forwarded::Kept,
+            Delivered::Coalesced | Delivered::Dropped => Forwarded::Dropped,
+        }
+    }
+
+    /// Lets `side` catch up if it fell behind and its queue has drained. When it missed more
+    /// than the ring holds, it is told (`Gap`) and the customer is asked for a fresh snapshot.
+    pub fn catch_up(&self, side: Side) {
+        let mut state = self.lock();
+        let routing = self.routing;
+        let Some(peer) = Self::peer(&mut state, side) else {
+            return;
+        };
+        let outcome = peer.catch_up(|| match control(routing, RelayMsg::Gap) {
+            Outgoing::Frame(f) => f,
+            Outgoing::Close { .. } => unreachable!("control() makes frames"),
+        });
+        if outcome == Some(CatchUp::Lost) && side == Side::Agent {
+            tracing::warn!(parent: &self.span, "agent too slow: frames dropped, asking for a snapshot");
+            if let Some(customer) = &state.customer.outbox {
+                let _ = customer.try_send(control(routing, RelayMsg::SnapshotNeeded));
             }
-            (Some(outbox), Delivery::Ephemeral) => match outbox.try_send(Outgoing::Frame(frame)) {
-                Ok(()) => Forwarded::Delivered,
-                Err(_) => Forwarded::Dropped,
-            },
-            // Away: the ring keeps reliable frames for the resume.
-            (None, Delivery::Reliable) => Forwarded::Kept,
-            (None, Delivery::Ephemeral) => Forwarded::Dropped,
         }
     }
 
     /// `side` has received everything up to `seq` (sent with its heartbeats).
+    /// Heartbeats come every few seconds, so a side that fell behind catches up here even when
+    /// nothing new is sent to it.
     pub fn acknowledged(&self, side: Side, seq: u64) {
         if let Some(p) = Self::peer(&mut self.lock(), side) {
             p.acknowledged(seq);
         }
+        self.catch_up(side);
     }
 
     /// `outbox`'s socket closed without an exit. If it still speaks for `side`, that side is
@@ -263,6 +272,7 @@ impl Session {
         }
         peer.acknowledged(last_received);
         let (replay, lost) = peer.replay_after(last_received);
+        peer.replayed_through(peer.newest_kept().unwrap_or(last_received));
         let resumed = Resumed {
             last_from: peer.last_from,
             replay,

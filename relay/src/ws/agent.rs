@@ -121,7 +121,7 @@ pub(super) async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, s
             (_, Some(s)) if !s.is_agent(&tx) => break,
             (AgentMsg::Key(k), Some(s)) => s.tell(Side::Customer, RelayMsg::Key(k)),
             (AgentMsg::Sealed(payload), Some(s)) => {
-                route(&state, s, Side::Agent, env.delivery, env.seq, payload).await;
+                route(&state, s, Side::Agent, env.delivery, env.seq, payload);
             }
             (AgentMsg::RenderLatency { micros }, Some(_)) => {
                 for m in micros.into_iter().take(MAX_RENDER_SAMPLES) {

@@ -106,8 +106,7 @@ pub(super) async fn customer_loop(
                 }
             },
             (CustomerMsg::Sealed(payload), Some(s)) => {
-                let outcome =
-                    route(&state, s, Side::Customer, env.delivery, env.seq, payload).await;
+                let outcome = route(&state, s, Side::Customer, env.delivery, env.seq, payload);
                 if outcome == Forwarded::Nobody {
                     let _ = tx.try_send(error_frame(
                         s.routing,

@@ -170,7 +170,7 @@ pub(super) const TEXT_FRAME: &str = "text frames are not part of the protocol";
 pub(super) const MAX_RENDER_SAMPLES: usize = 256;
 
 /// Forwards a sealed frame and counts it.
-pub(super) async fn route(
+pub(super) fn route(
     state: &AppState,
     session: &Session,
     from: Side,
@@ -180,7 +180,7 @@ pub(super) async fn route(
 ) -> Forwarded {
     let started = std::time::Instant::now();
     let bytes = payload.len() as u64;
-    let outcome = session.forward(from, delivery, seq, payload).await;
+    let outcome = session.forward(from, delivery, seq, payload);
     let m = &state.metrics;
     match outcome {
         Forwarded::Delivered | Forwarded::Kept => {
