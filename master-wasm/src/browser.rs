@@ -180,6 +180,15 @@ pub fn first_session_in_tab() -> bool {
     count == 0
 }
 
+/// A cryptographically random 64-bit number (exchange ids).
+pub fn random_u64() -> Result<u64, JsValue> {
+    let mut buf = [0u8; 8];
+    window()
+        .crypto()?
+        .get_random_values_with_u8_array(&mut buf)?;
+    Ok(u64::from_le_bytes(buf))
+}
+
 /// Cryptographically random integer below `bound`, from the browser's CSPRNG.
 pub fn random_below(bound: u32) -> Result<u32, JsValue> {
     let crypto = window().crypto()?;

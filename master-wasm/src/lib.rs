@@ -12,6 +12,8 @@
 pub mod browser;
 pub mod capture;
 pub mod link;
+pub mod navigation;
+pub mod persist;
 pub mod session;
 pub mod socket;
 pub mod stream;

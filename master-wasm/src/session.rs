@@ -12,13 +12,17 @@ use shared_protocol::envelope::{decode_payload, encode_payload};
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
 use shared_protocol::{
     CustomerMsg, Delivery, Envelope, ErrorCode, JoinCode, KeyExchange, PageInfo, RelayMsg, Resume,
-    Role, HEARTBEAT_INTERVAL_SECS,
+    Role, HEARTBEAT_INTERVAL_SECS, MAX_VERIFY_FAILURES,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-use crate::browser::{document, first_session_in_tab, random_below, window, Interval, Timeout};
+use crate::browser::{
+    document, first_session_in_tab, random_below, random_u64, window, Interval, Timeout,
+};
 use crate::link::Link;
+use crate::navigation::NavigationWatch;
+use crate::persist::Saved;
 use crate::socket::{websocket_url, RelaySocket, SocketEvent};
 use crate::stream::PageStream;
 use crate::widget::{View, Widget, WidgetAction};
@@ -48,17 +52,28 @@ pub fn install(relay_url: &str) -> Result<(), JsValue> {
     let widget = Widget::mount(&document(), on_action)?;
     widget.show(&View::Idle);
     customer.borrow_mut().widget = Some(widget);
+    // A page load within a session: continue it.
+    if let Some(saved) = Saved::load(relay_url) {
+        customer.borrow_mut().continue_saved(saved);
+    }
     INSTALLED.with(|i| *i.borrow_mut() = Some(customer));
     Ok(())
 }
 
-/// Where the key exchange with the current agent stands.
+/// Where the key exchange with the current agent stands. Only the customer starts one, under a
+/// fresh random id; messages of any other exchange are ignored.
 enum Keys {
     None,
     /// Our SPAKE2 message is out; waiting for the agent's.
-    Started(Handshake),
+    Started {
+        exchange: u64,
+        handshake: Handshake,
+    },
     /// Keys derived and our confirmation sent; waiting for the agent's confirmation.
-    Agreed(Agreed),
+    Agreed {
+        exchange: u64,
+        agreed: Agreed,
+    },
     /// Verified: page content may flow.
     Ready {
         sealer: Sealer,
@@ -79,6 +94,14 @@ struct Customer {
     status: String,
     heartbeat: Option<Interval>,
     reconnect: Option<(usize, Timeout)>,
+    /// This page load continues a session: the next resume is a reload (new keys).
+    reloaded: bool,
+    /// Confirmations we sent in exchanges that never confirmed back. Each one gives whoever
+    /// answered one offline guess at the secret digits, so the session ends after
+    /// `MAX_VERIFY_FAILURES` of them, whatever the relay says; only a verified exchange
+    /// resets it, and it survives page loads.
+    unconfirmed: u8,
+    navigation: Option<NavigationWatch>,
     this: Weak<RefCell<Customer>>,
 }
 
@@ -96,6 +119,9 @@ impl Customer {
             status: String::new(),
             heartbeat: None,
             reconnect: None,
+            reloaded: false,
+            unconfirmed: 0,
+            navigation: None,
             this: Weak::new(),
         }
     }
@@ -120,6 +146,20 @@ impl Customer {
                 self.link.send_control(CustomerMsg::Exit);
                 self.end("Co-browse ended. The representative no longer sees this page.".into());
             }
+        }
+    }
+
+    /// Takes the session of an earlier page of this tab back: same code, new keys.
+    fn continue_saved(&mut self, saved: Saved) {
+        self.link.set_routing(saved.code.routing);
+        self.code = Some(saved.code);
+        self.session_id = saved.session_id;
+        self.resume_token = Some(saved.resume_token);
+        self.unconfirmed = saved.unconfirmed;
+        self.reloaded = true;
+        self.show_session("Continuing co-browse on this page…");
+        if let Err(e) = self.open_socket() {
+            self.end(format!("Co-browse could not continue: {}", describe_js(&e)));
         }
     }
 
@@ -150,7 +190,9 @@ impl Customer {
                 }
                 self.link.socket = None;
                 if self.resume_token.is_some() {
-                    return self.schedule_reconnect(0);
+                    // Each drop before a successful resume waits longer, and gives up in the end.
+                    let attempt = self.reconnect.as_ref().map_or(0, |(a, _)| a + 1);
+                    return self.schedule_reconnect(attempt);
                 }
                 let why = if reason.is_empty() {
                     format!("connection closed ({code})")
@@ -169,6 +211,7 @@ impl Customer {
                 routing: code.routing,
                 resume_token,
                 last_received: self.last_received(),
+                reloaded: self.reloaded,
             }),
             _ => {
                 let doc = document();
@@ -232,14 +275,20 @@ impl Customer {
                 self.code = Some(code);
                 self.session_id = session_id;
                 self.resume_token = Some(resume_token);
+                self.save();
                 self.start_heartbeat();
+                self.watch_navigation();
                 self.show_session("Read this code to the representative.");
             }
             RelayMsg::Resumed {
                 last_received,
                 lost,
+                peer_present,
             } => {
                 self.reconnect = None;
+                if std::mem::take(&mut self.reloaded) {
+                    return self.continued(peer_present);
+                }
                 if self.link.resend_after(last_received).is_err() {
                     return self.end("Co-browse stopped: the connection was lost too long.".into());
                 }
@@ -250,12 +299,7 @@ impl Customer {
                 self.show_session(&status);
             }
             RelayMsg::AgentJoined => {
-                let Some(code) = self.code else { return };
-                let handshake = Handshake::start(Role::Customer, code.secret, self.session_id);
-                self.link.send_control(CustomerMsg::Key(KeyExchange::Spake(
-                    handshake.message().to_vec(),
-                )));
-                self.keys = Keys::Started(handshake);
+                self.start_key_exchange();
                 self.show_session("A representative is connecting. Checking the code…");
             }
             RelayMsg::Key(key) => self.on_key(key),
@@ -280,6 +324,11 @@ impl Customer {
                     self.send_page(&CustomerPageMsg::Snapshot(snapshot));
                 }
             }
+            // The agent came back while this page still has no keys: key now.
+            RelayMsg::PeerBack if self.needs_keys() => {
+                self.start_key_exchange();
+                self.show_session("A representative is connecting. Checking the code…");
+            }
             RelayMsg::PeerAway => {
                 self.show_status_only("The representative's connection dropped. Waiting…")
             }
@@ -296,24 +345,113 @@ impl Customer {
                 ..
             } => {}
             RelayMsg::Error { message, .. } => self.end(format!("Co-browse stopped: {message}.")),
-            RelayMsg::Joined { .. } => {}
+            RelayMsg::Joined { .. } | RelayMsg::PeerReloaded => {}
         }
     }
 
-    fn on_key(&mut self, key: KeyExchange) {
-        match (std::mem::replace(&mut self.keys, Keys::None), key) {
-            (Keys::Started(handshake), KeyExchange::Spake(theirs)) => {
-                match handshake.finish(&theirs) {
-                    Ok(agreed) => {
-                        let confirm = KeyExchange::Confirm(agreed.confirmation());
-                        self.link.send_control(CustomerMsg::Key(confirm));
-                        self.keys = Keys::Agreed(agreed);
-                    }
-                    Err(_) => self.verification_failed(),
-                }
+    /// Keeps what a page load of this tab needs to continue the session.
+    fn save(&self) {
+        if let (Some(code), Some(resume_token)) = (self.code, self.resume_token) {
+            Saved {
+                relay_url: self.relay_url.clone(),
+                code,
+                session_id: self.session_id,
+                resume_token,
+                unconfirmed: self.unconfirmed,
             }
-            (Keys::Agreed(agreed), KeyExchange::Confirm(theirs)) => match agreed.confirm(&theirs) {
+            .store();
+        }
+    }
+
+    /// This page has no keys with the agent yet. (`PeerBack` comes only from an agent that was
+    /// in the session, so it means one is there to key with.)
+    fn needs_keys(&self) -> bool {
+        matches!(self.keys, Keys::None) && self.stream.is_none()
+    }
+
+    fn start_key_exchange(&mut self) {
+        let Some(code) = self.code else { return };
+        if self.unconfirmed >= MAX_VERIFY_FAILURES {
+            self.link.send_control(CustomerMsg::VerificationFailed);
+            return self.end("Co-browse ended: the code could not be verified.".into());
+        }
+        let exchange = match random_u64() {
+            Ok(id) => id,
+            Err(e) => return self.end(format!("No secure randomness: {}", describe_js(&e))),
+        };
+        let handshake = Handshake::start(Role::Customer, code.secret, self.session_id);
+        let message = handshake.message().to_vec();
+        self.link
+            .send_control(CustomerMsg::Key(KeyExchange::Spake { exchange, message }));
+        self.keys = Keys::Started {
+            exchange,
+            handshake,
+        };
+    }
+
+    /// Back in the session after a page load: report the visit, and key again with the agent.
+    fn continued(&mut self, agent_present: bool) {
+        self.start_heartbeat();
+        self.watch_navigation();
+        let doc = document();
+        self.link.send_control(CustomerMsg::PageVisit(PageInfo {
+            url: doc.url().unwrap_or_default(),
+            title: doc.title(),
+        }));
+        if agent_present {
+            self.start_key_exchange();
+            self.show_session("A representative is connecting. Checking the code…");
+        } else {
+            self.show_session("Read this code to the representative.");
+        }
+    }
+
+    /// Reports single-page-app route changes as page visits.
+    fn watch_navigation(&mut self) {
+        let weak = self.this.clone();
+        self.navigation = NavigationWatch::start(move |(url, title)| {
+            if let Some(c) = weak.upgrade() {
+                c.borrow()
+                    .link
+                    .send_control(CustomerMsg::PageVisit(PageInfo { url, title }));
+            }
+        })
+        .ok();
+    }
+
+    fn on_key(&mut self, key: KeyExchange) {
+        let current = match &self.keys {
+            Keys::Started { exchange, .. } | Keys::Agreed { exchange, .. } => *exchange,
+            // Nothing under way: the agent never starts an exchange, so this is stale or hostile.
+            Keys::None | Keys::Ready { .. } => return,
+        };
+        if key.exchange() != current {
+            return;
+        }
+        match (std::mem::replace(&mut self.keys, Keys::None), key) {
+            (
+                Keys::Started {
+                    exchange,
+                    handshake,
+                },
+                KeyExchange::Spake { message, .. },
+            ) => match handshake.finish(&message) {
+                Ok(agreed) => {
+                    let mac = agreed.confirmation();
+                    self.unconfirmed += 1;
+                    self.save();
+                    self.link
+                        .send_control(CustomerMsg::Key(KeyExchange::Confirm { exchange, mac }));
+                    self.keys = Keys::Agreed { exchange, agreed };
+                }
+                Err(_) => self.verification_failed(),
+            },
+            (Keys::Agreed { agreed, .. }, KeyExchange::Confirm { mac, .. }) => match agreed
+                .confirm(&mac)
+            {
                 Ok((sealer, opener)) => {
+                    self.unconfirmed = 0;
+                    self.save();
                     self.link.restart_sequences();
                     self.keys = Keys::Ready { sealer, opener };
                     if let Err(e) = self.start_stream() {
@@ -324,7 +462,7 @@ impl Customer {
                 }
                 Err(_) => self.verification_failed(),
             },
-            // Out of turn (a stale or hostile message): nothing is agreed from it.
+            // Out of turn within the exchange: nothing is agreed from it.
             (keys, _) => self.keys = keys,
         }
     }
@@ -418,6 +556,9 @@ impl Customer {
         self.keys = Keys::None;
         self.heartbeat = None;
         self.reconnect = None;
+        self.navigation = None;
+        self.reloaded = false;
+        Saved::clear();
         self.show(View::Ended { message });
     }
 }

@@ -76,13 +76,19 @@ impl Shared {
         self.auth.authenticate(token, now)
     }
 
-    /// A page URL as the history keeps it: without its query string unless configured.
+    /// A page URL as the history keeps it: without its query string unless configured (the
+    /// fragment stays: hash-routed apps keep their routes there).
     pub fn history_url(&self, url: &str) -> String {
         if self.config.keep_query_strings {
             return url.to_string();
         }
-        let end = url.find(['?', '#']).unwrap_or(url.len());
-        url[..end].to_string()
+        match url.split_once('?') {
+            Some((head, rest)) => match rest.split_once('#') {
+                Some((_, fragment)) => format!("{head}#{fragment}"),
+                None => head.to_string(),
+            },
+            None => url.to_string(),
+        }
     }
 
     pub fn origin_allowed(&self, origin: Option<&str>) -> bool {

@@ -179,7 +179,8 @@ mod tests {
         sleep(Duration::from_secs(20)).await;
         let token = s.agent_resume_token().unwrap();
         let (back, _brx) = outbox();
-        s.resume(Side::Agent, &token, 0, back.clone()).unwrap();
+        s.resume(Side::Agent, &token, 0, false, back.clone())
+            .unwrap();
         sleep(Duration::from_secs(5)).await;
         went_away(&state, &s, Side::Agent, &back);
         // The first drop's timer fires at 30 s: it must not end the session for the second.
@@ -196,7 +197,7 @@ mod tests {
         let s = state.registry.create(c.clone()).unwrap();
         let token = s.customer_resume_token();
         let (fresh, _frx) = outbox();
-        s.resume(Side::Customer, &token, 0, fresh).unwrap();
+        s.resume(Side::Customer, &token, 0, false, fresh).unwrap();
         // The old socket's loop ends after the resume took its place.
         went_away(&state, &s, Side::Customer, &c);
         sleep(Duration::from_secs(120)).await;

@@ -14,12 +14,25 @@ pub struct PageInfo {
 }
 
 /// The key exchange between the two browsers (see `crypto`); the relay forwards it as it is.
+/// Only the customer starts an exchange, under a fresh random `exchange` id that the agent
+/// echoes; each side ignores messages of any other exchange, so a late message from an
+/// abandoned exchange (a page that was left) can never mix keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KeyExchange {
     /// This side's SPAKE2 message.
-    Spake(Vec<u8>),
+    Spake { exchange: u64, message: Vec<u8> },
     /// This side's key confirmation, sent after the other side's SPAKE2 message arrived.
-    Confirm(Vec<u8>),
+    Confirm { exchange: u64, mac: Vec<u8> },
+}
+
+impl KeyExchange {
+    pub fn exchange(&self) -> u64 {
+        match self {
+            KeyExchange::Spake { exchange, .. } | KeyExchange::Confirm { exchange, .. } => {
+                *exchange
+            }
+        }
+    }
 }
 
 /// What the customer's browser sends to the relay.
@@ -88,7 +101,15 @@ pub enum RelayMsg {
     /// This side is back in its session. The relay had the sender's sealed reliable frames up
     /// to `last_received`: resend any later ones. When `lost`, frames for this side were
     /// dropped while it was away (the buffer is bounded): ask for a resync.
-    Resumed { last_received: u64, lost: bool },
+    Resumed {
+        last_received: u64,
+        lost: bool,
+        /// The other side is connected (after a reload, the key exchange starts again).
+        peer_present: bool,
+    },
+    /// To the agent: the customer's page reloaded; run the key exchange again with the same
+    /// code (a new snapshot follows).
+    PeerReloaded,
     /// Reliable frames for this side were dropped because it fell too far behind: accept the
     /// next frame's number (the customer is asked for a fresh snapshot).
     Gap,
@@ -120,6 +141,9 @@ pub struct Resume {
     pub resume_token: [u8; 16],
     /// The last sealed reliable frame this side received (and opened) from the other side.
     pub last_received: u64,
+    /// A new page load of this side: its keys and sequence numbers are gone, so the relay
+    /// replays nothing, restarts both directions' numbering, and the browsers key again.
+    pub reloaded: bool,
 }
 
 /// Seconds between heartbeats from each browser; the relay closes a silent socket after

@@ -10,7 +10,7 @@ use shared_protocol::envelope::{decode_payload, encode_payload};
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, Viewport};
 use shared_protocol::{
     AgentMsg, Delivery, Envelope, ErrorCode, JoinCode, KeyExchange, RelayMsg, Resume, Role,
-    HEARTBEAT_INTERVAL_SECS,
+    HEARTBEAT_INTERVAL_SECS, MAX_VERIFY_FAILURES,
 };
 use web_sys::HtmlIFrameElement;
 use yew::prelude::*;
@@ -64,6 +64,7 @@ impl Reducible for Console {
             Action::PageShown(vp) => {
                 next.status = Status::Viewing;
                 next.viewport = Some(vp);
+                next.note = None;
             }
             Action::Ended(why) => {
                 next.status = Status::Ended(why);
@@ -114,11 +115,11 @@ fn token_from_url() -> Option<String> {
         .map(str::to_string)
 }
 
-/// Where the key exchange with the customer's browser stands.
+/// Where the key exchange with the customer's browser stands. The customer starts every
+/// exchange; the console answers under the same exchange id and ignores any other.
 enum Keys {
     None,
-    Started(Handshake),
-    Agreed(Agreed),
+    Agreed { exchange: u64, agreed: Agreed },
     Ready { sealer: Sealer, opener: Opener },
 }
 
@@ -136,6 +137,13 @@ struct Session {
     ended: Rc<Cell<bool>>,
     /// From `Joined`: lets a new connection take this agent's place after a drop.
     resume_token: Rc<Cell<Option<[u8; 16]>>>,
+    /// From `Joined`: binds every key exchange to this session.
+    session_id: Rc<Cell<[u8; 16]>>,
+    /// Confirmations sent in exchanges that never confirmed back: each gave whoever answered
+    /// one offline guess at the code, so the console gives up after `MAX_VERIFY_FAILURES`.
+    unconfirmed: Rc<Cell<u8>>,
+    /// After a `Gap`: page frames are ignored until a fresh snapshot arrives.
+    awaiting_snapshot: Rc<Cell<bool>>,
     sent: Rc<RefCell<SentFrames>>,
     reconnects: Rc<Cell<usize>>,
     /// How long recent page frames took to apply (µs), reported with the next heartbeat.
@@ -190,25 +198,32 @@ impl Session {
                 resume_token,
             } => {
                 self.resume_token.set(Some(resume_token));
+                self.session_id.set(session_id);
                 self.start_heartbeat();
-                let handshake = Handshake::start(Role::Agent, self.code.secret, session_id);
-                self.send(AgentMsg::Key(KeyExchange::Spake(
-                    handshake.message().to_vec(),
-                )));
-                *self.keys.borrow_mut() = Keys::Started(handshake);
                 self.dispatch.dispatch(Action::Joined);
+            }
+            // The customer opened another page: its keys for it come with a new exchange.
+            RelayMsg::PeerReloaded => {
+                *self.keys.borrow_mut() = Keys::None;
+                self.dispatch.dispatch(Action::Interrupted(
+                    "The customer is opening another page…".into(),
+                ));
             }
             RelayMsg::Key(key) => self.on_key(key),
             RelayMsg::Sealed(bytes) => self.on_sealed(delivery, seq, &bytes),
             RelayMsg::Resumed {
                 last_received,
                 lost,
+                ..
             } => self.on_resumed(last_received, lost),
-            // This console fell too far behind; the customer sends a fresh snapshot next.
+            // This console fell too far behind: it does not wait for the relay to ask the
+            // customer; it asks itself, and applies nothing until the fresh snapshot.
             RelayMsg::Gap => {
                 if let Keys::Ready { opener, .. } = &mut *self.keys.borrow_mut() {
                     opener.accept_gap();
                 }
+                self.awaiting_snapshot.set(true);
+                self.resync("page frames were dropped while this console was behind".into());
             }
             RelayMsg::SnapshotNeeded => {}
             RelayMsg::PeerAway => self.dispatch.dispatch(Action::Interrupted(
@@ -245,26 +260,50 @@ impl Session {
     }
 
     fn on_key(&self, key: KeyExchange) {
-        let current = std::mem::replace(&mut *self.keys.borrow_mut(), Keys::None);
-        match (current, key) {
-            (Keys::Started(handshake), KeyExchange::Spake(theirs)) => {
-                match handshake.finish(&theirs) {
+        match key {
+            // A new exchange from the customer (a join, a new page): answer it.
+            KeyExchange::Spake { exchange, message } => {
+                if self.unconfirmed.get() >= MAX_VERIFY_FAILURES {
+                    return self
+                        .fail("Verification failed too many times; the session is closed.".into());
+                }
+                let handshake =
+                    Handshake::start(Role::Agent, self.code.secret, self.session_id.get());
+                let ours = handshake.message().to_vec();
+                self.send(AgentMsg::Key(KeyExchange::Spake {
+                    exchange,
+                    message: ours,
+                }));
+                match handshake.finish(&message) {
                     Ok(agreed) => {
-                        self.send(AgentMsg::Key(KeyExchange::Confirm(agreed.confirmation())));
-                        *self.keys.borrow_mut() = Keys::Agreed(agreed);
+                        let mac = agreed.confirmation();
+                        self.unconfirmed.set(self.unconfirmed.get() + 1);
+                        self.send(AgentMsg::Key(KeyExchange::Confirm { exchange, mac }));
+                        *self.keys.borrow_mut() = Keys::Agreed { exchange, agreed };
                     }
                     Err(_) => self.verification_failed(),
                 }
             }
-            (Keys::Agreed(agreed), KeyExchange::Confirm(theirs)) => match agreed.confirm(&theirs) {
-                Ok((sealer, opener)) => {
-                    *self.sent.borrow_mut() = SentFrames::default();
-                    *self.keys.borrow_mut() = Keys::Ready { sealer, opener };
-                    self.dispatch.dispatch(Action::Verified);
+            KeyExchange::Confirm { exchange, mac } => {
+                let current = std::mem::replace(&mut *self.keys.borrow_mut(), Keys::None);
+                match current {
+                    Keys::Agreed {
+                        exchange: ours,
+                        agreed,
+                    } if ours == exchange => match agreed.confirm(&mac) {
+                        Ok((sealer, opener)) => {
+                            self.unconfirmed.set(0);
+                            *self.sent.borrow_mut() = SentFrames::default();
+                            self.awaiting_snapshot.set(false);
+                            *self.keys.borrow_mut() = Keys::Ready { sealer, opener };
+                            self.dispatch.dispatch(Action::Verified);
+                        }
+                        Err(_) => self.verification_failed(),
+                    },
+                    // Another exchange's, or out of turn: ignored.
+                    other => *self.keys.borrow_mut() = other,
                 }
-                Err(_) => self.verification_failed(),
-            },
-            (keys, _) => *self.keys.borrow_mut() = keys,
+            }
         }
     }
 
@@ -310,6 +349,10 @@ impl Session {
         }
         let rebuilder = slot.as_mut().expect("set above");
         let started = now_ms();
+        if self.awaiting_snapshot.get() && !matches!(page, CustomerPageMsg::Snapshot(_)) {
+            return;
+        }
+        self.awaiting_snapshot.set(false);
         let result = match &page {
             CustomerPageMsg::Snapshot(snap) => rebuilder.apply_snapshot(snap).map(|_| {
                 self.dispatch.dispatch(Action::PageShown(snap.viewport));
@@ -406,6 +449,7 @@ impl Session {
                     routing: me.code.routing,
                     resume_token,
                     last_received: me.last_received(),
+                    reloaded: false,
                 },
             };
             let handler = me.clone();
@@ -488,6 +532,9 @@ pub fn app() -> Html {
                 keys: Rc::new(RefCell::new(Keys::None)),
                 ended: Rc::new(Cell::new(false)),
                 resume_token: Rc::new(Cell::new(None)),
+                session_id: Rc::new(Cell::new([0; 16])),
+                unconfirmed: Rc::new(Cell::new(0)),
+                awaiting_snapshot: Rc::new(Cell::new(false)),
                 sent: Rc::new(RefCell::new(SentFrames::default())),
                 reconnects: Rc::new(Cell::new(0)),
                 render_micros: Rc::new(RefCell::new(Vec::new())),

@@ -286,3 +286,58 @@ pub async fn agent_joins_at(agent_url: &str, agent: &WebDriver, code: &str) -> T
         .await?;
     Ok(())
 }
+
+/// Generous bound for page loads and wasm start-up on a busy CI machine.
+pub const START: Duration = Duration::from_secs(20);
+
+/// The customer starts co-browse on `path`, the agent joins, and both see the session running.
+pub async fn in_session(
+    h: &Harness,
+    customer: &WebDriver,
+    agent: &WebDriver,
+    path: &str,
+) -> TestResult {
+    let code = customer_starts(h, customer, path).await?;
+    assert!(
+        widget_text(customer, "status")
+            .await
+            .contains("Read this code"),
+        "the customer is told to read the code"
+    );
+    agent_joins(h, agent, &code).await?;
+    eventually("the agent to see the page", START, || async {
+        agent_status(agent).await.contains("viewing").then_some(())
+    })
+    .await?;
+    eventually("the customer to be told", START, || async {
+        widget_text(customer, "status")
+            .await
+            .contains("representative is viewing")
+            .then_some(())
+    })
+    .await
+}
+
+/// The reports in the relay's history, oldest first, once the newest has ended.
+pub async fn ended_reports(h: &Harness) -> TestResult<Vec<serde_json::Value>> {
+    let token = h
+        .started
+        .dev_token
+        .clone()
+        .expect("the harness uses the dev token");
+    let url = format!("{}/api/v1/history", h.started.relay_url);
+    eventually("the stored reports", START, || async {
+        let body = reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        let list: Vec<serde_json::Value> = serde_json::from_str(&body).ok()?;
+        (!list.last()?["endTime"].is_null()).then_some(list)
+    })
+    .await
+}

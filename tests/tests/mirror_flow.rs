@@ -9,37 +9,13 @@ use thirtyfour::prelude::*;
 
 /// How long a change on the customer's page may take to show in the agent's view.
 const WITHIN_A_SECOND: Duration = Duration::from_secs(1);
-/// Generous bound for page loads and wasm start-up on a busy CI machine.
-const START: Duration = Duration::from_secs(20);
-
-async fn joined_session(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
-    let code = customer_starts(h, customer, "/").await?;
-    assert!(
-        widget_text(customer, "status")
-            .await
-            .contains("Read this code"),
-        "the customer is told to read the code"
-    );
-    agent_joins(h, agent, &code).await?;
-    eventually("the agent to see the page", START, || async {
-        agent_status(agent).await.contains("viewing").then_some(())
-    })
-    .await?;
-    eventually("the customer to be told", START, || async {
-        widget_text(customer, "status")
-            .await
-            .contains("representative is viewing")
-            .then_some(())
-    })
-    .await
-}
 
 async fn mirrors_then_customer_exits(
     h: &Harness,
     customer: &WebDriver,
     agent: &WebDriver,
 ) -> TestResult {
-    joined_session(h, customer, agent).await?;
+    in_session(h, customer, agent, "/").await?;
 
     // The view is a sandboxed iframe that may not run scripts.
     let sandbox = js(
@@ -198,7 +174,7 @@ async fn mirrors_then_customer_exits(
 }
 
 async fn agent_exits(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
-    joined_session(h, customer, agent).await?;
+    in_session(h, customer, agent, "/").await?;
     agent
         .find(By::Css("[data-cobrowse-ui=exit]"))
         .await?
@@ -219,27 +195,8 @@ async fn agent_exits(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Te
     })
     .await?;
     // The history has what happened, as the reporting event describes it.
-    let token = h
-        .started
-        .dev_token
-        .clone()
-        .expect("the harness uses the dev token");
-    let url = format!("{}/api/v1/history", h.started.relay_url);
-    let report = eventually("the stored report", START, || async {
-        let body = reqwest::Client::new()
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        let list: serde_json::Value = serde_json::from_str(&body).ok()?;
-        let first = list.get(0)?.clone();
-        (!first["endTime"].is_null()).then_some(first)
-    })
-    .await?;
+    let reports = ended_reports(h).await?;
+    let report = &reports[0];
     assert_eq!(report["endReason"], "agent_exit");
     assert_eq!(report["agentId"], "dev-agent");
     assert_eq!(report["segments"][0]["mode"], "POINTER");

@@ -1,13 +1,9 @@
 //! The join code's secret part and the sealed channel, end to end in headless Chromium: a wrong
 //! code fails verification on both sides and can be corrected; the relay never sees page content.
 
-use std::time::Duration;
-
 use cobrowse_e2e::tap::Tap;
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
-
-const START: Duration = Duration::from_secs(20);
 
 /// The same routing part with different secret digits.
 fn with_wrong_secret(code: &str) -> String {

@@ -241,19 +241,36 @@ mod tests {
         s.forward(Side::Customer, Delivery::Reliable, 2, vec![2]);
         s.forward(Side::Customer, Delivery::Reliable, 3, vec![3]);
         let token = s.agent_resume_token().unwrap();
-        let (a2, _a2rx) = outbox();
+        let (a2, mut a2rx) = outbox();
         assert_eq!(
-            s.resume(Side::Agent, &[0; 16], 1, a2.clone()).err(),
+            s.resume(Side::Agent, &[0; 16], 1, false, a2.clone()).err(),
             Some(ResumeError::BadToken)
         );
-        let resumed = s.resume(Side::Agent, &token, 1, a2).unwrap();
+        let resumed = s.resume(Side::Agent, &token, 1, false, a2).unwrap();
         assert!(!resumed.lost);
-        let seqs: Vec<u64> = resumed
-            .replay
-            .iter()
-            .map(|f| Envelope::<RelayMsg>::decode(f).unwrap().seq)
-            .collect();
-        assert_eq!(seqs, vec![2, 3]);
+        // `Resumed` first, then exactly the frames after the last one received, in order.
+        let mut frames = Vec::new();
+        while let Ok(Outgoing::Frame(f)) = a2rx.try_recv() {
+            let env = Envelope::<RelayMsg>::decode(&f).unwrap();
+            frames.push((env.seq, env.msg));
+        }
+        assert!(matches!(
+            frames[0].1,
+            RelayMsg::Resumed {
+                last_received: 0,
+                lost: false,
+                peer_present: true
+            }
+        ));
+        assert_eq!(
+            frames[1..].iter().map(|(seq, _)| *seq).collect::<Vec<_>>(),
+            vec![2, 3]
+        );
+        // A frame resent by a client after a resume is not routed twice.
+        assert_eq!(
+            s.forward(Side::Customer, Delivery::Reliable, 3, vec![3]),
+            Forwarded::Duplicate
+        );
         assert!(!s.still_away(Side::Agent, epoch));
         // The first frame went to the old socket before it dropped.
         assert_eq!(decoded(&mut arx), vec![RelayMsg::Sealed(vec![1])]);

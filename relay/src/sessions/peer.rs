@@ -8,6 +8,10 @@ use tokio::sync::mpsc::error::TrySendError;
 
 use super::{Outbox, Outgoing, QUEUE_LEN};
 
+/// Queue slots kept free for control frames (key exchange, notices): data frames use only the
+/// rest, so a side flooded with page frames still hears the session's control messages.
+pub const CONTROL_RESERVE: usize = 32;
+
 /// Most frames and bytes kept per direction. Clients acknowledge with every heartbeat, so in
 /// normal operation the ring holds only the last few seconds.
 pub const RING_FRAMES: usize = 1024;
@@ -74,7 +78,8 @@ impl Peer {
         let Some(outbox) = &self.outbox else {
             return Delivered::Kept;
         };
-        if self.overflowed {
+        if self.overflowed || outbox.capacity() <= CONTROL_RESERVE {
+            self.overflowed = true;
             return Delivered::Kept;
         }
         match outbox.try_send(Outgoing::Frame(frame)) {
@@ -95,7 +100,7 @@ impl Peer {
         let Some(outbox) = &self.outbox else {
             return Delivered::Dropped;
         };
-        if self.overflowed {
+        if self.overflowed || outbox.capacity() <= CONTROL_RESERVE {
             self.pending_ephemeral = Some(frame);
             return Delivered::Coalesced;
         }
@@ -133,7 +138,9 @@ impl Peer {
             CatchUp::Lost
         } else {
             for (seq, frame) in missed {
-                if outbox.try_send(Outgoing::Frame(frame)).is_err() {
+                if outbox.capacity() <= CONTROL_RESERVE
+                    || outbox.try_send(Outgoing::Frame(frame)).is_err()
+                {
                     // Still slow: the rest waits for the next check.
                     return None;
                 }
@@ -146,11 +153,35 @@ impl Peer {
         Some(outcome)
     }
 
-    /// A resumed connection got everything through `seq`.
-    pub fn replayed_through(&mut self, seq: u64) {
-        self.last_queued = self.last_queued.max(seq);
+    /// Forgets the numbering of both directions (new keys after a page reload).
+    pub fn restart(&mut self) {
+        self.ring = Ring::default();
+        self.last_from = 0;
+        self.last_queued = 0;
         self.overflowed = false;
         self.pending_ephemeral = None;
+    }
+
+    /// Queues, on a resumed connection, the frames after `last` (as many as fit; the rest
+    /// follows through [`Peer::catch_up`]); returns whether the ring had dropped some.
+    pub fn replay(&mut self, last: u64) -> bool {
+        let Some(outbox) = self.outbox.clone() else {
+            return false;
+        };
+        let (missed, lost) = self.ring.after_with_seq(last);
+        self.last_queued = last;
+        self.overflowed = false;
+        self.pending_ephemeral = None;
+        for (seq, frame) in missed {
+            if outbox.capacity() <= CONTROL_RESERVE
+                || outbox.try_send(Outgoing::Frame(frame)).is_err()
+            {
+                self.overflowed = true;
+                break;
+            }
+            self.last_queued = seq;
+        }
+        lost
     }
 
     /// This side has everything up to `seq`.
@@ -158,14 +189,9 @@ impl Peer {
         self.ring.trim_through(seq);
     }
 
-    /// The newest reliable frame kept for this side.
-    pub fn newest_kept(&self) -> Option<u64> {
-        self.ring.newest()
-    }
-
-    /// Frames after `last`, and whether some were already dropped from the ring.
-    pub fn replay_after(&self, last: u64) -> (Vec<Vec<u8>>, bool) {
-        self.ring.after(last)
+    /// Whether frames after `last` were already dropped from the ring.
+    pub fn lost_after(&self, last: u64) -> bool {
+        self.ring.dropped_through > last
     }
 }
 
@@ -210,16 +236,6 @@ impl Ring {
             .collect();
         (frames, self.dropped_through > last)
     }
-
-    fn after(&self, last: u64) -> (Vec<Vec<u8>>, bool) {
-        let frames = self
-            .frames
-            .iter()
-            .filter(|(s, _)| *s > last)
-            .map(|(_, f)| f.clone())
-            .collect();
-        (frames, self.dropped_through > last)
-    }
 }
 
 #[cfg(test)]
@@ -229,6 +245,15 @@ mod tests {
     fn peer() -> Peer {
         Peer::new(tokio::sync::mpsc::channel(1).0)
     }
+
+    /// The frames the ring holds after `last`, and whether some were dropped.
+    fn frames_after(p: &Peer, last: u64) -> (Vec<Vec<u8>>, bool) {
+        let (frames, lost) = p.ring.after_with_seq(last);
+        (frames.into_iter().map(|(_, f)| f).collect(), lost)
+    }
+
+    /// Queue slots data frames may use.
+    const DATA_SLOTS: usize = QUEUE_LEN - CONTROL_RESERVE;
 
     /// A connected peer and the receiving end of its queue.
     fn connected() -> (Peer, tokio::sync::mpsc::Receiver<Outgoing>) {
@@ -247,13 +272,13 @@ mod tests {
     #[test]
     fn a_slow_side_overflows_into_the_ring_and_catches_up_in_order() {
         let (mut p, mut rx) = connected();
-        let total = QUEUE_LEN as u64 + 100;
+        let total = DATA_SLOTS as u64 + 100;
         for seq in 1..=total {
             p.deliver_reliable(seq, seq.to_le_bytes().to_vec());
         }
         assert_eq!(p.catch_up(Vec::new), None, "the queue is still full");
         let first = drain(&mut rx);
-        assert_eq!(first.len(), QUEUE_LEN);
+        assert_eq!(first.len(), DATA_SLOTS, "control keeps its reserve");
         assert_eq!(p.catch_up(Vec::new), Some(CatchUp::Complete));
         let rest = drain(&mut rx);
         let seqs: Vec<u64> = first
@@ -283,7 +308,7 @@ mod tests {
     #[test]
     fn ephemeral_frames_coalesce_to_the_latest_while_full() {
         let (mut p, mut rx) = connected();
-        for _ in 0..QUEUE_LEN {
+        for _ in 0..DATA_SLOTS {
             assert_eq!(p.deliver_ephemeral(vec![0]), Delivered::Queued);
         }
         assert_eq!(p.deliver_ephemeral(vec![1]), Delivered::Coalesced);
@@ -303,10 +328,10 @@ mod tests {
         for seq in 1..=5 {
             p.deliver_reliable(seq, vec![seq as u8]);
         }
-        assert_eq!(p.replay_after(3), (vec![vec![4], vec![5]], false));
+        assert_eq!(frames_after(&p, 3), (vec![vec![4], vec![5]], false));
         p.acknowledged(4);
-        assert_eq!(p.replay_after(4), (vec![vec![5]], false));
-        assert_eq!(p.replay_after(5), (vec![], false));
+        assert_eq!(frames_after(&p, 4), (vec![vec![5]], false));
+        assert_eq!(frames_after(&p, 5), (vec![], false));
     }
 
     #[test]
@@ -315,15 +340,15 @@ mod tests {
         for seq in 1..=(RING_FRAMES as u64 + 10) {
             p.deliver_reliable(seq, vec![0; 8]);
         }
-        let (frames, lost) = p.replay_after(5);
+        let (frames, lost) = frames_after(&p, 5);
         assert!(lost);
         assert_eq!(frames.len(), RING_FRAMES);
-        let (_, lost) = p.replay_after(10);
+        let (_, lost) = frames_after(&p, 10);
         assert!(!lost, "nothing after 10 was dropped");
         let mut big = peer();
         for seq in 1..=5 {
             big.deliver_reliable(seq, vec![0; RING_BYTES / 2]);
         }
-        assert!(big.replay_after(0).1, "bounded by bytes too");
+        assert!(frames_after(&big, 0).1, "bounded by bytes too");
     }
 }

@@ -47,14 +47,12 @@ pub enum Forwarded {
     Dropped,
     /// There is no other side (no agent yet).
     Nobody,
+    /// A reliable frame the relay had already routed.
+    Duplicate,
 }
 
 /// What a resuming side gets back.
 pub struct Resumed {
-    /// The last sealed reliable frame the relay had from this side.
-    pub last_from: u64,
-    /// Frames the side missed, to send after `Resumed`.
-    pub replay: Vec<Vec<u8>>,
     /// Some frames for this side were dropped from the ring.
     pub lost: bool,
 }
@@ -176,7 +174,11 @@ impl Session {
         let mut state = self.lock();
         if delivery == Delivery::Reliable {
             if let Some(sender) = Self::peer(&mut state, from) {
-                sender.last_from = sender.last_from.max(seq);
+                // A frame the relay already has (resent after a resume) is not routed twice.
+                if seq <= sender.last_from {
+                    return Forwarded::Duplicate;
+                }
+                sender.last_from = seq;
             }
         }
         let Some(to) = Self::peer(&mut state, from.other()) else {
@@ -251,37 +253,68 @@ impl Session {
     }
 
     /// Puts `outbox` in `side`'s place (closing any older socket of that side) if the token
-    /// matches, and returns what it missed.
+    /// matches, then queues `Resumed` and the frames it missed, all under the session's lock so
+    /// that no new frame can overtake them. After a `reloaded` resume nothing is replayed: both
+    /// directions start numbering again under the keys the browsers are about to agree.
     pub fn resume(
         &self,
         side: Side,
         token: &[u8; 16],
         last_received: u64,
+        reloaded: bool,
         outbox: Outbox,
     ) -> Result<Resumed, ResumeError> {
         let mut state = self.lock();
+        if matches!(state.phase, Phase::Ended(_)) {
+            return Err(ResumeError::NoSuchParticipant);
+        }
+        let other_present =
+            Self::peer(&mut state, side.other()).is_some_and(|p| p.outbox.is_some());
         let peer = Self::peer(&mut state, side).ok_or(ResumeError::NoSuchParticipant)?;
         if !constant_time_eq(&peer.resume_token, token) {
             return Err(ResumeError::BadToken);
         }
-        if let Some(old) = peer.outbox.replace(outbox) {
+        if let Some(old) = peer.outbox.replace(outbox.clone()) {
             let _ = old.try_send(Outgoing::Close {
                 code: 1000,
                 reason: "resumed on another connection".into(),
             });
         }
-        peer.acknowledged(last_received);
-        let (replay, lost) = peer.replay_after(last_received);
-        peer.replayed_through(peer.newest_kept().unwrap_or(last_received));
-        let resumed = Resumed {
-            last_from: peer.last_from,
-            replay,
-            lost,
+        let lost = if reloaded {
+            peer.restart();
+            false
+        } else {
+            peer.acknowledged(last_received);
+            peer.lost_after(last_received)
         };
-        if let Some(other) = Self::peer(&mut state, side.other()).and_then(|p| p.outbox.clone()) {
-            let _ = other.try_send(control(self.routing, RelayMsg::PeerBack));
+        let notice = RelayMsg::Resumed {
+            last_received: peer.last_from,
+            lost,
+            peer_present: other_present,
+        };
+        let _ = outbox.try_send(control(self.routing, notice));
+        if !reloaded {
+            peer.replay(last_received);
         }
-        Ok(resumed)
+        if let Some(other) = Self::peer(&mut state, side.other()) {
+            if reloaded {
+                other.restart();
+            }
+            if let Some(o) = &other.outbox {
+                let notice = if reloaded {
+                    RelayMsg::PeerReloaded
+                } else {
+                    RelayMsg::PeerBack
+                };
+                let _ = o.try_send(control(self.routing, notice));
+            }
+        }
+        Ok(Resumed { lost })
+    }
+
+    /// Whether `outbox` is the customer's current connection.
+    pub fn is_customer(&self, outbox: &Outbox) -> bool {
+        self.lock().customer.is(outbox)
     }
 
     /// Counts a failed key confirmation reported by the customer's browser. While attempts

@@ -3,28 +3,33 @@
 
 use std::sync::Arc;
 
-use axum::extract::ws::WebSocket;
-use futures_util::stream::SplitStream;
 use shared_protocol::{AgentMsg, EndReason, ErrorCode, RelayMsg};
 
 use super::*;
 use crate::metrics::bump;
-use crate::sessions::{JoinError, Outbox, Session, Side};
+use crate::sessions::{JoinError, Phase, Session, Side};
 use crate::state::AppState;
 use crate::store::now_millis;
 use crate::timers::went_away;
 
-pub(super) async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, state: AppState) {
+pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
+    let tx = conn.tx.clone();
     let silence = state.config.heartbeat_timeout;
     let mut session: Option<Arc<Session>> = None;
     let mut ended = None;
     loop {
         let routing = session.as_ref().map_or(0, |s| s.routing);
-        let env = match next_frame::<AgentMsg>(&mut stream, &mut ended, silence).await {
+        let env = match next_frame::<AgentMsg>(&mut conn, &mut ended, silence).await {
             Next::Frame(env) => env,
             Next::Bad(e) => break bad_frame(&tx, routing, e.to_string()).await,
             Next::Text => break bad_frame(&tx, routing, TEXT_FRAME.into()).await,
             Next::Gone => break,
+            Next::Drained => {
+                if let Some(s) = &session {
+                    s.catch_up(Side::Agent);
+                }
+                continue;
+            }
         };
         match (env.msg, &session) {
             (AgentMsg::Join { token, routing }, None) => {
@@ -46,7 +51,13 @@ pub(super) async fn agent_loop(mut stream: SplitStream<WebSocket>, tx: Outbox, s
                 let limit = state.config.agent_sessions_limit as usize;
                 if limit > 0 && state.registry.active_sessions_of(&agent_id) >= limit {
                     // As in the reference: the customer's session ends at once, "agent busy".
-                    if let Some(s) = state.registry.get(routing) {
+                    // Only a session still waiting for an agent: a code mistyped into someone
+                    // else's active session must not end it.
+                    if let Some(s) = state
+                        .registry
+                        .get(routing)
+                        .filter(|s| s.phase() == Phase::Waiting)
+                    {
                         state.end(&s, EndReason::AgentBusy);
                     }
                     let msg = format!("you are already in {limit} session(s), the limit");

@@ -3,33 +3,33 @@
 
 use std::sync::Arc;
 
-use axum::extract::ws::WebSocket;
-use futures_util::stream::SplitStream;
 use shared_protocol::{CustomerMsg, EndReason, ErrorCode, RelayMsg};
 
 use super::*;
 use crate::metrics::bump;
-use crate::sessions::{Forwarded, Outbox, Session, Side, VerifyOutcome};
+use crate::sessions::{Forwarded, Session, Side, VerifyOutcome};
 use crate::state::AppState;
 use crate::store::{now_millis, SessionRecord};
 use crate::timers::{spawn_inactivity_timer, went_away};
 
-pub(super) async fn customer_loop(
-    mut stream: SplitStream<WebSocket>,
-    tx: Outbox,
-    state: AppState,
-    user_agent: String,
-) {
+pub(super) async fn customer_loop(mut conn: Connection, state: AppState, user_agent: String) {
+    let tx = conn.tx.clone();
     let silence = state.config.heartbeat_timeout;
     let mut session: Option<Arc<Session>> = None;
     let mut ended = None;
     loop {
         let routing = session.as_ref().map_or(0, |s| s.routing);
-        let env = match next_frame::<CustomerMsg>(&mut stream, &mut ended, silence).await {
+        let env = match next_frame::<CustomerMsg>(&mut conn, &mut ended, silence).await {
             Next::Frame(env) => env,
             Next::Bad(e) => break bad_frame(&tx, routing, e.to_string()).await,
             Next::Text => break bad_frame(&tx, routing, TEXT_FRAME.into()).await,
             Next::Gone => break,
+            Next::Drained => {
+                if let Some(s) = &session {
+                    s.catch_up(Side::Customer);
+                }
+                continue;
+            }
         };
         match (env.msg, &session) {
             (
@@ -95,6 +95,8 @@ pub(super) async fn customer_loop(
                     "this socket already has a session".into(),
                 ));
             }
+            // A socket replaced by a resume may not speak for the session any more.
+            (_, Some(s)) if !s.is_customer(&tx) => break,
             (CustomerMsg::Key(k), Some(s)) => s.tell(Side::Agent, RelayMsg::Key(k)),
             (CustomerMsg::VerificationFailed, Some(s)) => match s.verification_failed() {
                 VerifyOutcome::Exhausted => {

@@ -21,7 +21,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use shared_protocol::{DecodeError, Delivery, Direction, Envelope, ErrorCode, RelayMsg, Resume};
-use tokio::sync::{mpsc, watch};
+use tokio::sync::{mpsc, watch, Notify};
 use tracing::Instrument;
 
 use crate::error::HttpError;
@@ -53,29 +53,51 @@ pub async fn customer(
         .to_string();
     Ok(ws
         .on_upgrade(move |socket| async move {
-            let (tx, sender) = spawn_sender(socket);
-            customer_loop(sender, tx, state, user_agent).await;
+            customer_loop(spawn_sender(socket), state, user_agent).await;
         })
         .into_response())
 }
 
 pub async fn agent(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
     ws.on_upgrade(move |socket| async move {
-        let (tx, receiver) = spawn_sender(socket);
-        agent_loop(receiver, tx, state).await;
+        agent_loop(spawn_sender(socket), state).await;
     })
 }
 
 /// Splits the socket: a task writes queued frames; the caller keeps the read half.
-fn spawn_sender(socket: WebSocket) -> (Outbox, SplitStream<WebSocket>) {
-    let (sink, stream) = socket.split();
-    let (tx, rx) = mpsc::channel(QUEUE_LEN);
-    tokio::spawn(send_loop(sink, rx).in_current_span());
-    (tx, stream)
+/// The caller's side of a connection: its queue, its read half, and a signal that the queue
+/// has drained below half after being fuller (time for a receiver that fell behind to catch up).
+pub(super) struct Connection {
+    pub tx: Outbox,
+    pub stream: SplitStream<WebSocket>,
+    pub drained: Arc<Notify>,
 }
 
-async fn send_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: mpsc::Receiver<Outgoing>) {
+fn spawn_sender(socket: WebSocket) -> Connection {
+    let (sink, stream) = socket.split();
+    let (tx, rx) = mpsc::channel(QUEUE_LEN);
+    let drained = Arc::new(Notify::new());
+    tokio::spawn(send_loop(sink, rx, drained.clone()).in_current_span());
+    Connection {
+        tx,
+        stream,
+        drained,
+    }
+}
+
+async fn send_loop(
+    mut sink: SplitSink<WebSocket, Message>,
+    mut rx: mpsc::Receiver<Outgoing>,
+    drained: Arc<Notify>,
+) {
+    let mut was_full = false;
     while let Some(out) = rx.recv().await {
+        // Signal once per time the queue went above half and came back down.
+        if rx.len() > QUEUE_LEN / 2 {
+            was_full = true;
+        } else if std::mem::take(&mut was_full) {
+            drained.notify_one();
+        }
         let result = match out {
             Outgoing::Frame(bytes) => sink.send(Message::Binary(bytes.into())).await,
             Outgoing::Close { code, reason } => {
@@ -97,6 +119,8 @@ async fn send_loop(mut sink: SplitSink<WebSocket, Message>, mut rx: mpsc::Receiv
 /// One decoded frame, or why the connection must stop reading.
 pub(super) enum Next<M> {
     Frame(Envelope<M>),
+    /// This connection's queue drained: let this side catch up on what it missed.
+    Drained,
     Bad(DecodeError),
     Text,
     /// The session ended, the socket closed, or it went silent past the heartbeat timeout.
@@ -104,10 +128,11 @@ pub(super) enum Next<M> {
 }
 
 pub(super) async fn next_frame<M: Direction>(
-    stream: &mut SplitStream<WebSocket>,
+    conn: &mut Connection,
     phases: &mut Option<watch::Receiver<Phase>>,
     silence: Duration,
 ) -> Next<M> {
+    let (stream, drained) = (&mut conn.stream, &conn.drained);
     loop {
         let ended = async {
             match phases {
@@ -120,6 +145,7 @@ pub(super) async fn next_frame<M: Direction>(
         let msg = tokio::select! {
             m = stream.next() => m,
             _ = ended => return Next::Gone,
+            _ = drained.notified() => return Next::Drained,
             _ = tokio::time::sleep(silence) => {
                 tracing::info!("no heartbeat within {silence:?}; closing");
                 return Next::Gone;
@@ -189,7 +215,7 @@ pub(super) fn route(
             m.routing.observe(started.elapsed().as_micros() as u64);
         }
         Forwarded::Dropped => bump(&m.frames_dropped, 1),
-        Forwarded::Nobody => {}
+        Forwarded::Nobody | Forwarded::Duplicate => {}
     }
     outcome
 }
@@ -206,20 +232,14 @@ pub(super) async fn resume(
         .get(resume.routing)
         .ok_or("no live session has this code")?;
     let resumed = session
-        .resume(side, &resume.resume_token, resume.last_received, tx.clone())
+        .resume(
+            side,
+            &resume.resume_token,
+            resume.last_received,
+            resume.reloaded,
+            tx.clone(),
+        )
         .map_err(|e| e.to_string())?;
-    tracing::info!(parent: &session.span, ?side, replayed = resumed.replay.len(), lost = resumed.lost, "resumed");
-    let msg = RelayMsg::Resumed {
-        last_received: resumed.last_from,
-        lost: resumed.lost,
-    };
-    let _ = tx
-        .send(Outgoing::Frame(
-            Envelope::new(session.routing, Delivery::Reliable, 0, msg).encode(),
-        ))
-        .await;
-    for frame in resumed.replay {
-        let _ = tx.send(Outgoing::Frame(frame)).await;
-    }
+    tracing::info!(parent: &session.span, ?side, reloaded = resume.reloaded, lost = resumed.lost, "resumed");
     Ok(session)
 }

@@ -1,0 +1,115 @@
+//! The customer's session kept in the tab's sessionStorage, so that the next page load of the
+//! same site continues it: the code (its secret part included, to key again with the agent),
+//! the session id and the resume token. Cleared when the session ends.
+//!
+//! The site's own scripts can read sessionStorage, as they can read the page itself; nothing
+//! here is more than they already see.
+
+use shared_protocol::JoinCode;
+
+use crate::browser::window;
+
+const KEY: &str = "cobrowse.session";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Saved {
+    pub relay_url: String,
+    pub code: JoinCode,
+    pub session_id: [u8; 16],
+    pub resume_token: [u8; 16],
+    /// Key exchanges whose confirmation we sent without a valid one back (see `session`).
+    pub unconfirmed: u8,
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex16(s: &str) -> Option<[u8; 16]> {
+    if s.len() != 32 {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(s.get(i * 2..i * 2 + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+impl Saved {
+    pub fn encode(&self) -> String {
+        format!(
+            "2|{}|{}|{}|{}|{}",
+            self.code.digits(),
+            hex(&self.session_id),
+            hex(&self.resume_token),
+            self.unconfirmed,
+            self.relay_url
+        )
+    }
+
+    /// `None` for anything malformed or from another format version.
+    pub fn decode(text: &str) -> Option<Self> {
+        let mut parts = text.splitn(6, '|');
+        if parts.next()? != "2" {
+            return None;
+        }
+        let code = JoinCode::parse(parts.next()?).ok()?;
+        let session_id = unhex16(parts.next()?)?;
+        let resume_token = unhex16(parts.next()?)?;
+        let unconfirmed = parts.next()?.parse().ok()?;
+        let relay_url = parts.next()?.to_string();
+        Some(Self {
+            relay_url,
+            code,
+            session_id,
+            resume_token,
+            unconfirmed,
+        })
+    }
+
+    /// The session this tab was in, if it belongs to `relay_url`.
+    pub fn load(relay_url: &str) -> Option<Self> {
+        let storage = window().session_storage().ok()??;
+        let saved = Self::decode(&storage.get_item(KEY).ok()??)?;
+        (saved.relay_url == relay_url).then_some(saved)
+    }
+
+    pub fn store(&self) {
+        if let Some(storage) = window().session_storage().ok().flatten() {
+            let _ = storage.set_item(KEY, &self.encode());
+        }
+    }
+
+    pub fn clear() {
+        if let Some(storage) = window().session_storage().ok().flatten() {
+            let _ = storage.remove_item(KEY);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_and_refuses_garbage() {
+        let saved = Saved {
+            relay_url: "https://cb.example|odd".into(),
+            code: JoinCode::new(123, 4567).unwrap(),
+            session_id: [7; 16],
+            resume_token: [0xAB; 16],
+            unconfirmed: 2,
+        };
+        assert_eq!(Saved::decode(&saved.encode()), Some(saved));
+        for junk in [
+            "",
+            "2",
+            "1|001234567|",
+            "2|12|00|00|0|x",
+            "2|001234567|zz|00|0|x",
+        ] {
+            assert_eq!(Saved::decode(junk), None, "{junk}");
+        }
+    }
+}

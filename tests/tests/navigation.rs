@@ -1,0 +1,160 @@
+//! The customer moves through the site during a session: full page loads continue the same
+//! session (new keys, a new snapshot), single-page-app routes are followed, and the history
+//! has every page visited.
+
+use std::time::Duration;
+
+use cobrowse_e2e::*;
+use thirtyfour::prelude::*;
+
+async fn page_loads_continue_the_session(
+    h: &Harness,
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult {
+    in_session(h, customer, agent, "/").await?;
+    let code = widget_text(customer, "code").await;
+    customer
+        .find(By::Css(".cards a[href='/account.html']"))
+        .await?
+        .click()
+        .await?;
+    eventually(
+        "the agent's view to follow to the account page",
+        START,
+        || async {
+            (in_view(
+                agent,
+                "doc.querySelector('h1') && doc.querySelector('h1').textContent",
+            )
+            .await
+                == "Your accounts")
+                .then_some(())
+        },
+    )
+    .await?;
+    eventually("both sides back to normal", START, || async {
+        let agent_ok = agent_status(agent).await.contains("viewing");
+        let customer_ok = widget_text(customer, "status")
+            .await
+            .contains("viewing this page");
+        (agent_ok && customer_ok).then_some(())
+    })
+    .await?;
+    assert_eq!(
+        widget_text(customer, "code").await,
+        code,
+        "the same session and code"
+    );
+    // A second page load, then live changes on it.
+    customer
+        .find(By::Css("main a[href='/apply.html']"))
+        .await?
+        .click()
+        .await?;
+    eventually("the apply page in the agent's view", START, || async {
+        (in_view(agent, "!!doc.querySelector('#ssn')").await == true).then_some(())
+    })
+    .await?;
+    customer
+        .find(By::Id("name"))
+        .await?
+        .send_keys("Grace Hopper")
+        .await?;
+    eventually("typing on the new page", Duration::from_secs(5), || async {
+        (in_view(agent, "doc.querySelector('#name').value").await == "Grace Hopper").then_some(())
+    })
+    .await?;
+    widget(customer, "exit").await?.click().await?;
+    let reports = ended_reports(h).await?;
+    assert_eq!(reports.len(), 1, "one session across three pages");
+    let paths: Vec<&str> = reports[0]["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["path"].as_str().unwrap())
+        .collect();
+    assert_eq!(paths, vec!["/", "/account.html", "/apply.html"]);
+    assert_eq!(reports[0]["endReason"], "customer_exit");
+    Ok(())
+}
+
+async fn single_page_routes_are_followed(
+    h: &Harness,
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult {
+    in_session(h, customer, agent, "/help.html").await?;
+    customer.find(By::Id("topic-cards")).await?.click().await?;
+    eventually("the hash route in the agent's view", START, || async {
+        (in_view(agent, "doc.querySelector('#topic h2').textContent").await == "Cards")
+            .then_some(())
+    })
+    .await?;
+    customer
+        .find(By::Id("topic-contact"))
+        .await?
+        .click()
+        .await?;
+    eventually("the pushState route in the agent's view", START, || async {
+        (in_view(agent, "doc.querySelector('#topic h2').textContent").await == "Contact us")
+            .then_some(())
+    })
+    .await?;
+    // Let the visit reports (sent once the title settles) reach the relay before the exit.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    widget(customer, "exit").await?.click().await?;
+    let reports = ended_reports(h).await?;
+    let visits: Vec<(String, String)> = reports[0]["pages"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["url"].as_str().unwrap().to_string(),
+                p["title"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect();
+    let base = format!("{}/help.html", h.demo_url());
+    assert_eq!(
+        visits,
+        vec![
+            (base.clone(), "Harbor Trust — Help center".to_string()),
+            (
+                format!("{base}#cards"),
+                "Harbor Trust — Help: Cards".to_string()
+            ),
+            (
+                format!("{base}#contact"),
+                "Harbor Trust — Help: Contact us".to_string()
+            ),
+        ]
+    );
+    Ok(())
+}
+
+macro_rules! e2e {
+    ($name:ident, $flow:ident) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let h = Harness::start().await;
+            let customer = h.browser().await;
+            let agent = h.browser().await;
+            let result = $flow(&h, &customer, &agent).await;
+            h.finish(vec![customer, agent]).await;
+            if let Err(e) = result {
+                panic!("{e}");
+            }
+        }
+    };
+}
+
+e2e!(
+    a_page_load_continues_the_same_session,
+    page_loads_continue_the_session
+);
+e2e!(
+    single_page_app_routes_are_followed_and_recorded,
+    single_page_routes_are_followed
+);
