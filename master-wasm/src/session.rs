@@ -484,11 +484,19 @@ impl Customer {
         let Ok(plain) = opener.open(routing, delivery, seq, bytes) else {
             return;
         };
-        if let Ok(AgentPageMsg::Resync { .. }) = decode_payload::<AgentPageMsg>(&plain) {
-            if let Some(stream) = &self.stream {
-                let snapshot = stream.resnapshot();
-                self.send_page(&CustomerPageMsg::Snapshot(snapshot));
+        match decode_payload::<AgentPageMsg>(&plain) {
+            Ok(AgentPageMsg::Resync { .. }) => {
+                if let Some(stream) = &self.stream {
+                    let snapshot = stream.resnapshot();
+                    self.send_page(&CustomerPageMsg::Snapshot(snapshot));
+                }
             }
+            Ok(AgentPageMsg::Pointer(p)) => {
+                if let Some(w) = &mut self.widget {
+                    w.show_agent_pointer(p);
+                }
+            }
+            Err(_) => {}
         }
     }
 
@@ -533,9 +541,27 @@ impl Customer {
         Ok(())
     }
 
+    /// One animation frame's worth: where the pointer and scrolling are (ephemeral: only the
+    /// latest matters), then the changes (reliable).
     fn flush(&mut self) {
-        if let Some(batch) = self.stream.as_ref().and_then(|s| s.take_batch()) {
+        let Some(stream) = &self.stream else { return };
+        let motion = stream.take_motion();
+        let batch = stream.take_batch();
+        if let Some(pointer) = motion.pointer {
+            self.send_ephemeral(&CustomerPageMsg::Pointer(pointer));
+        }
+        if !motion.scrolls.is_empty() {
+            self.send_ephemeral(&CustomerPageMsg::Scroll(motion.scrolls));
+        }
+        if let Some(batch) = batch {
             self.send_page(&CustomerPageMsg::Mutations(batch));
+        }
+    }
+
+    fn send_ephemeral(&mut self, msg: &CustomerPageMsg) {
+        if let Keys::Ready { sealer, .. } = &self.keys {
+            self.link
+                .send_sealed(sealer, Delivery::Ephemeral, &encode_payload(msg));
         }
     }
 

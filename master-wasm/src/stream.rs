@@ -1,19 +1,30 @@
 //! Streams one document to the agent: a snapshot, then a mutation batch at most once per
-//! animation frame. Owns the MutationObserver and form listeners; dropping it stops both.
+//! animation frame, plus the ephemeral pointer and in-motion scroll positions of that frame.
+//! Owns the MutationObserver and the input, scroll and pointer listeners; dropping it stops
+//! them all.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use shared_protocol::page::{MutationBatch, Snapshot};
+use shared_protocol::page::{MutationBatch, Pointer, ScrollPos, Snapshot};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, MutationObserver, MutationObserverInit, MutationRecord, Node};
 
-use crate::browser::{Listener, NextFrame};
-use crate::capture::{take_snapshot, BatchBuilder, Mirror};
+use crate::browser::{Listener, NextFrame, Timeout};
+use crate::capture::{scroll_position, take_snapshot, BatchBuilder, Mirror};
 
 /// Longest wait for a flush when animation frames do not come (a hidden tab).
 const FLUSH_FALLBACK_MS: i32 = 100;
+/// A scroll position counts as settled (and goes out reliably) this long after the last event.
+const SCROLL_SETTLE_MS: i32 = 150;
+
+/// What moved during the last frame, sent as ephemeral frames.
+#[derive(Debug, Default, PartialEq)]
+pub struct Motion {
+    pub pointer: Option<Pointer>,
+    pub scrolls: Vec<ScrollPos>,
+}
 
 struct Inner {
     doc: Document,
@@ -23,6 +34,12 @@ struct Inner {
     scheduled: Option<NextFrame>,
     /// Called once per scheduled flush; it takes the batch with [`PageStream::take_batch`].
     flush: Rc<dyn Fn()>,
+    /// Scrolled since the last frame, and still moving.
+    moving: Vec<Node>,
+    /// Everything scrolled since the last settle.
+    unsettled: Vec<Node>,
+    settle: Option<Timeout>,
+    pointer: Option<Pointer>,
 }
 
 impl Inner {
@@ -58,6 +75,10 @@ impl PageStream {
             epoch,
             scheduled: None,
             flush,
+            moving: Vec::new(),
+            unsettled: Vec::new(),
+            settle: None,
+            pointer: None,
         }));
 
         let weak = Rc::downgrade(&inner);
@@ -81,7 +102,7 @@ impl PageStream {
         options.set_subtree(true);
         observer.observe_with_options(doc.as_ref(), &options)?;
 
-        let listeners = ["input", "change"]
+        let mut listeners: Vec<Listener> = ["input", "change"]
             .into_iter()
             .map(|kind| {
                 let weak = Rc::downgrade(&inner);
@@ -94,6 +115,32 @@ impl PageStream {
                 })
             })
             .collect();
+        let weak = Rc::downgrade(&inner);
+        listeners.push(Listener::new(doc.as_ref(), "scroll", true, move |event| {
+            let Some(inner) = weak.upgrade() else { return };
+            let Some(target) = event.target() else { return };
+            on_scroll(&inner, target.unchecked_into::<Node>());
+        }));
+        for kind in ["pointermove", "pointerdown", "pointerout"] {
+            let weak = Rc::downgrade(&inner);
+            listeners.push(Listener::new(doc.as_ref(), kind, true, move |event| {
+                let Some(inner) = weak.upgrade() else { return };
+                let e: &web_sys::PointerEvent = event.unchecked_ref();
+                // `pointerout` to nowhere: the pointer left the page.
+                let gone = kind == "pointerout" && e.related_target().is_none();
+                if kind == "pointerout" && !gone {
+                    return;
+                }
+                let mut inner = inner.borrow_mut();
+                inner.pointer = Some(Pointer {
+                    x: e.client_x(),
+                    y: e.client_y(),
+                    click: kind == "pointerdown",
+                    gone,
+                });
+                inner.schedule();
+            }));
+        }
 
         Ok((
             Self {
@@ -104,6 +151,31 @@ impl PageStream {
             },
             snapshot,
         ))
+    }
+
+    /// The pointer and the scroll positions in motion since the last call.
+    pub fn take_motion(&self) -> Motion {
+        let mut inner = self.inner.borrow_mut();
+        let Inner {
+            mirror,
+            moving,
+            pointer,
+            ..
+        } = &mut *inner;
+        let mut seen = std::collections::HashSet::new();
+        let scrolls = moving
+            .drain(..)
+            .filter_map(|node| {
+                let id = mirror.id_of(&node)?;
+                seen.insert(id)
+                    .then(|| scroll_position(id, &node))
+                    .flatten()
+            })
+            .collect();
+        Motion {
+            pointer: pointer.take(),
+            scrolls,
+        }
     }
 
     /// Everything that changed since the last call, or `None` when nothing did.
@@ -145,4 +217,24 @@ impl Drop for PageStream {
     fn drop(&mut self) {
         self.observer.disconnect();
     }
+}
+
+/// A scroll: its position goes out with the next frame (ephemeral), and once scrolling has
+/// stopped for a moment, reliably with a batch.
+fn on_scroll(inner: &Rc<RefCell<Inner>>, target: Node) {
+    let mut i = inner.borrow_mut();
+    i.moving.push(target.clone());
+    i.unsettled.push(target);
+    let weak = Rc::downgrade(inner);
+    i.settle = Some(Timeout::new(SCROLL_SETTLE_MS, move || {
+        let Some(inner) = weak.upgrade() else { return };
+        let mut i = inner.borrow_mut();
+        i.settle = None;
+        let nodes = std::mem::take(&mut i.unsettled);
+        for node in nodes {
+            i.builder.scroll_settled(node);
+        }
+        i.schedule();
+    }));
+    i.schedule();
 }

@@ -8,7 +8,9 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
-use crate::browser::Listener;
+use shared_protocol::page::Pointer;
+
+use crate::browser::{Listener, Timeout};
 use crate::capture::WIDGET_ATTR;
 
 /// What the customer did in the widget.
@@ -50,7 +52,15 @@ const TEMPLATE: &str = r#"
   .code { font: 600 26px/1.2 ui-monospace, monospace; letter-spacing: 2px; margin: 6px 0; }
   .row { display: flex; gap: 8px; margin-top: 10px; flex-wrap: wrap; }
   [hidden] { display: none !important; }
+  .agent-pointer { position: fixed; left: 0; top: 0; width: 18px; height: 18px; margin: -9px 0 0 -9px;
+                   border-radius: 50%; background: rgba(220, 38, 38, .85); border: 2px solid #fff;
+                   box-shadow: 0 0 0 1px rgba(0,0,0,.3); pointer-events: none; z-index: 2147483647; }
+  .ripple { position: fixed; width: 36px; height: 36px; margin: -18px 0 0 -18px; border-radius: 50%;
+            border: 3px solid rgb(220, 38, 38); pointer-events: none; z-index: 2147483647;
+            animation: ripple .6s ease-out forwards; }
+  @keyframes ripple { from { transform: scale(.3); opacity: 1; } to { transform: scale(1.6); opacity: 0; } }
 </style>
+<div class="agent-pointer" data-cobrowse-ui="agent-pointer" aria-hidden="true" hidden></div>
 <div class="cb" role="region" aria-label="Co-browse">
   <button class="primary" data-cobrowse-ui="start">Co-browse</button>
   <div class="card" data-part="confirm" hidden>
@@ -74,6 +84,8 @@ pub struct Widget {
     host: Element,
     root: ShadowRoot,
     _listeners: Vec<Listener>,
+    /// Click ripples still fading, each removed by its timer (at most a few at a time).
+    ripples: std::collections::VecDeque<(Element, Timeout)>,
 }
 
 impl Widget {
@@ -106,7 +118,45 @@ impl Widget {
             host,
             root,
             _listeners: listeners,
+            ripples: Default::default(),
         })
+    }
+
+    /// Shows where the agent points (the customer's viewport coordinates), with a ripple for a
+    /// click. Drawn over the page; it never takes the customer's clicks.
+    pub fn show_agent_pointer(&mut self, p: Pointer) {
+        let Some(dot) = self.part("[data-cobrowse-ui=agent-pointer]") else {
+            return;
+        };
+        dot.set_hidden(p.gone);
+        let style = dot.style();
+        let _ = style.set_property("left", &format!("{}px", p.x));
+        let _ = style.set_property("top", &format!("{}px", p.y));
+        if p.click {
+            self.ripple(p.x, p.y);
+        }
+    }
+
+    fn ripple(&mut self, x: i32, y: i32) {
+        let Ok(ring) = self
+            .root
+            .owner_document()
+            .map_or(Err(JsValue::NULL), |d| d.create_element("div"))
+        else {
+            return;
+        };
+        ring.set_class_name("ripple");
+        let _ = ring.set_attribute("data-cobrowse-ui", "agent-click");
+        let _ = ring.set_attribute("style", &format!("left:{x}px;top:{y}px"));
+        let _ = self.root.append_child(&ring);
+        let gone = ring.clone();
+        self.ripples
+            .push_back((ring, Timeout::new(700, move || gone.remove())));
+        if self.ripples.len() > 8 {
+            if let Some((old, _timer)) = self.ripples.pop_front() {
+                old.remove();
+            }
+        }
     }
 
     pub fn show(&self, view: &View) {

@@ -18,6 +18,10 @@ pub const DOCUMENT: NodeId = 0;
 pub enum CustomerPageMsg {
     Snapshot(Snapshot),
     Mutations(MutationBatch),
+    /// Ephemeral: the customer's pointer, in the customer's viewport (CSS pixels).
+    Pointer(Pointer),
+    /// Ephemeral: scroll positions while scrolling (the settled ones follow in a batch).
+    Scroll(Vec<ScrollPos>),
 }
 
 /// What the agent's console sends inside sealed frames.
@@ -25,6 +29,26 @@ pub enum CustomerPageMsg {
 pub enum AgentPageMsg {
     /// The viewer lost track (a gap, an unknown id): send a fresh snapshot.
     Resync { reason: String },
+    /// Ephemeral: the agent's pointer over the view, in the customer's viewport (CSS pixels).
+    Pointer(Pointer),
+}
+
+/// A pointer position; `click` marks a press there (drawn as a ripple on the other side).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Pointer {
+    pub x: i32,
+    pub y: i32,
+    pub click: bool,
+    /// The pointer left the page.
+    pub gone: bool,
+}
+
+/// Where a scrollable element (or the window, as [`DOCUMENT`]) is scrolled to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScrollPos {
+    pub id: NodeId,
+    pub x: i32,
+    pub y: i32,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +68,8 @@ pub struct Snapshot {
     pub nodes: Vec<NodeAdd>,
     /// Form state that is not in the DOM (values typed, boxes checked).
     pub form: Vec<FormValue>,
+    /// The window's and every scrolled element's position.
+    pub scrolls: Vec<ScrollPos>,
 }
 
 /// One node, appended as the last child of `parent`.
@@ -96,7 +122,7 @@ impl Namespace {
 }
 
 /// Changes since the previous batch (or the snapshot) of the same epoch, applied in field order:
-/// removes, adds, attributes, texts, form values.
+/// removes, adds, attributes, texts, form values, scroll positions.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MutationBatch {
     pub epoch: u32,
@@ -105,6 +131,8 @@ pub struct MutationBatch {
     pub attrs: Vec<AttrChange>,
     pub texts: Vec<TextChange>,
     pub form: Vec<FormValue>,
+    /// Settled scroll positions (after the nodes they name exist).
+    pub scrolls: Vec<ScrollPos>,
 }
 
 impl MutationBatch {
@@ -114,6 +142,7 @@ impl MutationBatch {
             && self.attrs.is_empty()
             && self.texts.is_empty()
             && self.form.is_empty()
+            && self.scrolls.is_empty()
     }
 }
 

@@ -135,6 +135,11 @@ fn page_snapshot_round_trips() {
             value: "x".into(),
             checked: false,
         }],
+        scrolls: vec![ScrollPos {
+            id: DOCUMENT,
+            x: 0,
+            y: 120,
+        }],
     });
     let bytes = encode_payload(&snap);
     assert_eq!(decode_payload::<CustomerPageMsg>(&bytes).unwrap(), snap);
@@ -166,6 +171,7 @@ proptest! {
             attrs: vec![AttrChange { id, name: "class".into(), value: None }],
             texts: vec![TextChange { id, text }],
             form: vec![],
+            scrolls: vec![ScrollPos { id, x: 1, y: -1 }],
         });
         prop_assert_eq!(decode_payload::<CustomerPageMsg>(&encode_payload(&batch)).unwrap(), batch);
     }

@@ -7,12 +7,12 @@ use std::rc::Rc;
 
 use shared_protocol::crypto::{Agreed, Handshake, Opener, Sealer};
 use shared_protocol::envelope::{decode_payload, encode_payload};
-use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, Viewport};
+use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, Pointer, Viewport};
 use shared_protocol::{
     AgentMsg, Delivery, Envelope, ErrorCode, JoinCode, KeyExchange, RelayMsg, Resume, Role,
     HEARTBEAT_INTERVAL_SECS, MAX_VERIFY_FAILURES,
 };
-use web_sys::HtmlIFrameElement;
+use web_sys::{HtmlElement, HtmlIFrameElement};
 use yew::prelude::*;
 
 use crate::connection::{ConnEvent, Connection};
@@ -144,6 +144,10 @@ struct Session {
     unconfirmed: Rc<Cell<u8>>,
     /// After a `Gap`: page frames are ignored until a fresh snapshot arrives.
     awaiting_snapshot: Rc<Cell<bool>>,
+    /// The customer's pointer marker over the view.
+    cursor: NodeRef,
+    /// Ephemeral frames sent under the current keys.
+    ephemeral_seq: Rc<Cell<u64>>,
     sent: Rc<RefCell<SentFrames>>,
     reconnects: Rc<Cell<usize>>,
     /// How long recent page frames took to apply (µs), reported with the next heartbeat.
@@ -295,6 +299,7 @@ impl Session {
                             self.unconfirmed.set(0);
                             *self.sent.borrow_mut() = SentFrames::default();
                             self.awaiting_snapshot.set(false);
+                            self.ephemeral_seq.set(0);
                             *self.keys.borrow_mut() = Keys::Ready { sealer, opener };
                             self.dispatch.dispatch(Action::Verified);
                         }
@@ -349,6 +354,16 @@ impl Session {
         }
         let rebuilder = slot.as_mut().expect("set above");
         let started = now_ms();
+        match &page {
+            CustomerPageMsg::Pointer(p) => return self.show_customer_pointer(*p),
+            CustomerPageMsg::Scroll(scrolls) => {
+                if let Some(r) = slot.as_ref() {
+                    r.apply_scrolls(scrolls);
+                }
+                return;
+            }
+            _ => {}
+        }
         if self.awaiting_snapshot.get() && !matches!(page, CustomerPageMsg::Snapshot(_)) {
             return;
         }
@@ -358,6 +373,7 @@ impl Session {
                 self.dispatch.dispatch(Action::PageShown(snap.viewport));
             }),
             CustomerPageMsg::Mutations(batch) => rebuilder.apply_batch(batch),
+            CustomerPageMsg::Pointer(_) | CustomerPageMsg::Scroll(_) => Ok(()),
         };
         drop(slot);
         let mut samples = self.render_micros.borrow_mut();
@@ -373,6 +389,40 @@ impl Session {
     fn send(&self, msg: AgentMsg) {
         if let Some(conn) = self.conn.borrow().as_ref() {
             conn.send_control(msg);
+        }
+    }
+
+    fn show_customer_pointer(&self, p: Pointer) {
+        let Some(el) = self.cursor.cast::<HtmlElement>() else {
+            return;
+        };
+        el.set_hidden(p.gone);
+        let style = el.style();
+        let _ = style.set_property("left", &format!("{}px", p.x));
+        let _ = style.set_property("top", &format!("{}px", p.y));
+        // A click restarts the ring animation.
+        let _ = el.class_list().toggle_with_force("clicked", false);
+        if p.click {
+            let _ = el.offset_width();
+            let _ = el.class_list().toggle_with_force("clicked", true);
+        }
+    }
+
+    /// Sends the agent's pointer to the customer (ephemeral: only the latest matters).
+    fn send_pointer(&self, p: Pointer) {
+        let keys = self.keys.borrow();
+        let Keys::Ready { sealer, .. } = &*keys else {
+            return;
+        };
+        let seq = self.ephemeral_seq.get() + 1;
+        self.ephemeral_seq.set(seq);
+        let plain = encode_payload(&AgentPageMsg::Pointer(p));
+        let sealed = sealer.seal(self.code.routing, Delivery::Ephemeral, seq, &plain);
+        let msg = AgentMsg::Sealed(sealed);
+        if let Some(conn) = self.conn.borrow().as_ref() {
+            conn.send_frame(
+                Envelope::new(self.code.routing, Delivery::Ephemeral, seq, msg).encode(),
+            );
         }
     }
 
@@ -502,13 +552,18 @@ pub fn app() -> Html {
     let conn = use_mut_ref(|| None::<Connection>);
     let rebuilder = use_mut_ref(|| None::<Rebuilder>);
     let frame = use_node_ref();
+    let cursor = use_node_ref();
+    // The current session, for the pointer callback.
+    let current = use_mut_ref(|| None::<Session>);
 
     let on_join = {
-        let (console, conn, rebuilder, frame) = (
+        let (console, conn, rebuilder, frame, cursor, current) = (
             console.clone(),
             conn.clone(),
             rebuilder.clone(),
             frame.clone(),
+            cursor.clone(),
+            current.clone(),
         );
         Callback::from(move |(code, typed_token): (String, String)| {
             let dispatch = console.dispatcher();
@@ -535,11 +590,14 @@ pub fn app() -> Html {
                 session_id: Rc::new(Cell::new([0; 16])),
                 unconfirmed: Rc::new(Cell::new(0)),
                 awaiting_snapshot: Rc::new(Cell::new(false)),
+                cursor: cursor.clone(),
+                ephemeral_seq: Rc::new(Cell::new(0)),
                 sent: Rc::new(RefCell::new(SentFrames::default())),
                 reconnects: Rc::new(Cell::new(0)),
                 render_micros: Rc::new(RefCell::new(Vec::new())),
             };
             rebuilder.borrow_mut().take();
+            *current.borrow_mut() = Some(session.clone());
             let on_event = Callback::from(move |e| session.on_event(e));
             dispatch.dispatch(Action::Joining);
             // Only the routing part goes to the relay; the secret part keys the exchange.
@@ -562,6 +620,14 @@ pub fn app() -> Html {
         })
     };
 
+    let on_pointer = {
+        let current = current.clone();
+        Callback::from(move |p: Pointer| {
+            if let Some(s) = current.borrow().as_ref() {
+                s.send_pointer(p);
+            }
+        })
+    };
     let in_session = console.in_session();
     html! {
         <main class="console">
@@ -578,7 +644,7 @@ pub fn app() -> Html {
                 <JoinForm need_token={console.token.is_none()} busy={in_session} on_join={on_join} />
             }
             <section class={classes!("view", (!in_session).then_some("idle"))}>
-                <Viewer frame={frame} viewport={console.viewport} />
+                <Viewer frame={frame} cursor={cursor} viewport={console.viewport} {on_pointer} />
             </section>
         </main>
     }

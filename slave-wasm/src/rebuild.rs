@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use shared_protocol::page::{
-    FormValue, MutationBatch, Namespace, NodeAdd, NodeData, NodeId, Snapshot, SubtreeAdd, DOCUMENT,
+    FormValue, MutationBatch, Namespace, NodeAdd, NodeData, NodeId, ScrollPos, Snapshot,
+    SubtreeAdd, DOCUMENT,
 };
 use shared_protocol::safety::is_unsafe_attribute;
 use wasm_bindgen::{JsCast, JsValue};
@@ -74,7 +75,9 @@ impl Rebuilder {
                 base_added = true;
             }
         }
-        snap.form.iter().try_for_each(|f| self.apply_form(f))
+        snap.form.iter().try_for_each(|f| self.apply_form(f))?;
+        self.apply_scrolls(&snap.scrolls);
+        Ok(())
     }
 
     pub fn apply_batch(&mut self, batch: &MutationBatch) -> Result<(), RebuildError> {
@@ -116,6 +119,7 @@ impl Rebuilder {
             self.node(change.id)?.set_node_value(Some(&change.text));
         }
         batch.form.iter().try_for_each(|f| self.apply_form(f))?;
+        self.apply_scrolls(&batch.scrolls);
         // Ids of nodes that left with a removed subtree are forgotten; a node moved out of it
         // before the batch was removed on its own and is still attached elsewhere.
         for root in removed {
@@ -214,6 +218,25 @@ impl Rebuilder {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Scrolls the view's window ([`DOCUMENT`]) and elements. Positions of nodes it does not
+    /// know (an ephemeral frame racing a removal) are skipped: scrolling changes no structure.
+    pub fn apply_scrolls(&self, scrolls: &[ScrollPos]) {
+        for pos in scrolls {
+            if pos.id == DOCUMENT {
+                if let Some(w) = self.doc.default_view() {
+                    w.scroll_to_with_x_and_y(pos.x as f64, pos.y as f64);
+                }
+            } else if let Some(node) = self.nodes.get(&pos.id) {
+                // By node type, not `instanceof`: these nodes belong to the iframe's realm.
+                if node.node_type() == Node::ELEMENT_NODE {
+                    let el: &Element = node.unchecked_ref();
+                    el.set_scroll_left(pos.x);
+                    el.set_scroll_top(pos.y);
+                }
+            }
+        }
     }
 
     fn forget_detached(&mut self, root: &Node) {

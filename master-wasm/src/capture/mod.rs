@@ -8,6 +8,7 @@ mod serialize;
 mod snapshot;
 
 pub use mirror::Mirror;
+pub(crate) use mutations::scroll_position;
 pub use mutations::BatchBuilder;
 pub use serialize::{describe, form_value, mask_text, WIDGET_ATTR};
-pub use snapshot::take_snapshot;
+pub use snapshot::{scroll_of, take_snapshot, window_scroll};

@@ -8,7 +8,9 @@
 
 use std::collections::HashSet;
 
-use shared_protocol::page::{AttrChange, MutationBatch, NodeId, SubtreeAdd, TextChange};
+use shared_protocol::page::{
+    AttrChange, MutationBatch, NodeId, ScrollPos, SubtreeAdd, TextChange, DOCUMENT,
+};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, MutationRecord, Node};
 
@@ -24,6 +26,8 @@ pub struct BatchBuilder {
     texts: Vec<Node>,
     /// Form controls whose value changed (from input and change events).
     form: Vec<Node>,
+    /// Scrolled nodes whose position has settled (the document for the window).
+    scrolled: Vec<Node>,
 }
 
 impl BatchBuilder {
@@ -56,12 +60,17 @@ impl BatchBuilder {
         self.form.push(node);
     }
 
+    pub fn scroll_settled(&mut self, node: Node) {
+        self.scrolled.push(node);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.removed.is_empty()
             && self.added.is_empty()
             && self.attrs.is_empty()
             && self.texts.is_empty()
             && self.form.is_empty()
+            && self.scrolled.is_empty()
     }
 
     /// Builds the batch against the DOM as it is now, updating `mirror`.
@@ -109,6 +118,15 @@ impl BatchBuilder {
             };
             if seen_form.insert(id) {
                 batch.form.extend(form_value(id, &node));
+            }
+        }
+        let mut seen_scrolls = HashSet::new();
+        for node in self.scrolled.drain(..) {
+            let Some(id) = mirror.id_of(&node) else {
+                continue;
+            };
+            if seen_scrolls.insert(id) {
+                batch.scrolls.extend(scroll_position(id, &node));
             }
         }
         batch
@@ -160,6 +178,19 @@ impl BatchBuilder {
             }
         }
     }
+}
+
+/// Where `node` is scrolled now (zero included: scrolling back to the top must show too).
+pub(crate) fn scroll_position(id: NodeId, node: &Node) -> Option<ScrollPos> {
+    if id == DOCUMENT {
+        return super::window_scroll();
+    }
+    let el = node.dyn_ref::<Element>()?;
+    Some(ScrollPos {
+        id,
+        x: el.scroll_left(),
+        y: el.scroll_top(),
+    })
 }
 
 fn next_captured_sibling(node: &Node, mirror: &Mirror) -> Option<NodeId> {

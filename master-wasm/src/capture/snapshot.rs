@@ -1,7 +1,8 @@
 //! A full snapshot of a document: an iterative pre-order walk (deep pages cannot overflow the
 //! stack) that assigns fresh ids to everything it captures.
 
-use shared_protocol::page::{NodeAdd, NodeId, Snapshot, Viewport};
+use shared_protocol::page::{NodeAdd, NodeId, ScrollPos, Snapshot, Viewport, DOCUMENT};
+use wasm_bindgen::JsCast;
 use web_sys::{Document, Node};
 
 use super::{describe, form_value, Mirror};
@@ -12,12 +13,19 @@ pub fn take_snapshot(doc: &Document, mirror: &mut Mirror, epoch: u32) -> Snapsho
     let mut nodes = Vec::new();
     let mut form = Vec::new();
     push_subtree(root, mirror, &mut nodes, &mut form, true);
+    let mut scrolls: Vec<ScrollPos> = nodes
+        .iter()
+        .filter_map(|n| scroll_of(n.id, mirror.node(n.id)?))
+        .collect();
     let window = web_sys::window();
     let dimension = |v: Option<wasm_bindgen::JsValue>| v.and_then(|v| v.as_f64()).unwrap_or(0.0);
     let viewport = Viewport {
         width: dimension(window.as_ref().and_then(|w| w.inner_width().ok())) as u32,
         height: dimension(window.as_ref().and_then(|w| w.inner_height().ok())) as u32,
     };
+    if let Some(pos) = window_scroll() {
+        scrolls.insert(0, pos);
+    }
     Snapshot {
         epoch,
         url: doc.url().unwrap_or_default(),
@@ -25,7 +33,25 @@ pub fn take_snapshot(doc: &Document, mirror: &mut Mirror, epoch: u32) -> Snapsho
         viewport,
         nodes,
         form,
+        scrolls,
     }
+}
+
+/// The window's scroll position, as [`DOCUMENT`]'s.
+pub fn window_scroll() -> Option<ScrollPos> {
+    let w = web_sys::window()?;
+    Some(ScrollPos {
+        id: DOCUMENT,
+        x: w.scroll_x().ok()? as i32,
+        y: w.scroll_y().ok()? as i32,
+    })
+}
+
+/// An element's scroll position, when it is scrolled at all.
+pub fn scroll_of(id: NodeId, node: &Node) -> Option<ScrollPos> {
+    let el = node.dyn_ref::<web_sys::Element>()?;
+    let (x, y) = (el.scroll_left(), el.scroll_top());
+    (x != 0 || y != 0).then_some(ScrollPos { id, x, y })
 }
 
 /// Captures `root`'s subtree in pre-order, appending to `nodes` and `form`. When
