@@ -12,7 +12,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, MutationObserver, MutationObserverInit, MutationRecord, Node};
 
 use crate::browser::{Listener, NextFrame, Timeout};
-use crate::capture::{scroll_position, take_snapshot, BatchBuilder, Mirror};
+use crate::capture::{scroll_position, take_snapshot, BatchBuilder, Mirror, SetterHooks};
 
 /// Longest wait for a flush when animation frames do not come (a hidden tab).
 const FLUSH_FALLBACK_MS: i32 = 100;
@@ -57,6 +57,7 @@ pub struct PageStream {
     observer: MutationObserver,
     _on_mutations: Closure<dyn FnMut(js_sys::Array, MutationObserver)>,
     _listeners: Vec<Listener>,
+    _setters: SetterHooks,
 }
 
 impl PageStream {
@@ -142,12 +143,23 @@ impl PageStream {
             }));
         }
 
+        let weak = Rc::downgrade(&inner);
+        let setters = SetterHooks::install(move |node| {
+            let Some(inner) = weak.upgrade() else { return };
+            // A page script setting a value while we flush (we never do) must not panic.
+            let Ok(mut inner) = inner.try_borrow_mut() else {
+                return;
+            };
+            inner.builder.form_changed(node);
+            inner.schedule();
+        });
         Ok((
             Self {
                 inner,
                 observer,
                 _on_mutations: on_mutations,
                 _listeners: listeners,
+                _setters: setters,
             },
             snapshot,
         ))

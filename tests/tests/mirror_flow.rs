@@ -235,6 +235,31 @@ async fn wrong_code_is_refused(h: &Harness, customer: &WebDriver, agent: &WebDri
     Ok(())
 }
 
+async fn values_set_by_script_are_mirrored(
+    h: &Harness,
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult {
+    in_session(h, customer, agent, "/apply.html").await?;
+    customer.find(By::Id("autofill")).await?.click().await?;
+    eventually(
+        "the values a script set, in the agent's view",
+        WITHIN_A_SECOND,
+        || async {
+            let v = in_view(
+                agent,
+                "[doc.querySelector('#name').value, doc.querySelector('#email').value,
+              doc.querySelector('#amount').value, doc.querySelector('#consent').checked]",
+            )
+            .await;
+            (v == serde_json::json!(["Ada Lovelace", "ada@example.com", "25000", true]))
+                .then_some(())
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 macro_rules! e2e {
     ($name:ident, $flow:ident) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -259,4 +284,8 @@ e2e!(agent_exit_ends_both, agent_exits);
 e2e!(
     a_wrong_code_is_refused_and_the_session_waits,
     wrong_code_is_refused
+);
+e2e!(
+    form_values_set_by_page_scripts_are_mirrored,
+    values_set_by_script_are_mirrored
 );

@@ -5,10 +5,12 @@
 mod mirror;
 mod mutations;
 mod serialize;
+mod setters;
 mod snapshot;
 
 pub use mirror::Mirror;
 pub(crate) use mutations::scroll_position;
 pub use mutations::BatchBuilder;
 pub use serialize::{describe, form_value, mask_text, WIDGET_ATTR};
+pub use setters::SetterHooks;
 pub use snapshot::{scroll_of, take_snapshot, window_scroll};
