@@ -495,6 +495,9 @@ impl Customer {
                 if let Some(w) = &mut self.widget {
                     w.show_agent_pointer(p);
                 }
+                if let Some(stream) = &self.stream {
+                    stream.agent_pointer(p.x, p.y, p.gone);
+                }
             }
             Err(_) => {}
         }

@@ -12,7 +12,9 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, MutationObserver, MutationObserverInit, MutationRecord, Node};
 
 use crate::browser::{Listener, NextFrame, Timeout};
-use crate::capture::{scroll_position, take_snapshot, BatchBuilder, Mirror, SetterHooks};
+use crate::capture::{
+    scroll_position, take_snapshot, BatchBuilder, HoverMarks, Mirror, SetterHooks, OWN_ATTR,
+};
 
 /// Longest wait for a flush when animation frames do not come (a hidden tab).
 const FLUSH_FALLBACK_MS: i32 = 100;
@@ -58,6 +60,9 @@ pub struct PageStream {
     _on_mutations: Closure<dyn FnMut(js_sys::Array, MutationObserver)>,
     _listeners: Vec<Listener>,
     _setters: SetterHooks,
+    /// The page's hover rules twinned for the marker, so the agent's pointer opens menus.
+    hover_sheet: Option<web_sys::Element>,
+    agent_hover: RefCell<HoverMarks>,
 }
 
 impl PageStream {
@@ -143,6 +148,7 @@ impl PageStream {
             }));
         }
 
+        let hover_sheet = install_hover_sheet(&doc, &snapshot.hover_css);
         let weak = Rc::downgrade(&inner);
         let setters = SetterHooks::install(move |node| {
             let Some(inner) = weak.upgrade() else { return };
@@ -160,9 +166,22 @@ impl PageStream {
                 _on_mutations: on_mutations,
                 _listeners: listeners,
                 _setters: setters,
+                hover_sheet,
+                agent_hover: RefCell::new(HoverMarks::default()),
             },
             snapshot,
         ))
+    }
+
+    /// Shows the hover state under the agent's pointer (customer viewport coordinates).
+    pub fn agent_pointer(&self, x: i32, y: i32, gone: bool) {
+        let mut marks = self.agent_hover.borrow_mut();
+        if gone {
+            marks.clear();
+        } else {
+            let doc = self.inner.borrow().doc.clone();
+            marks.point_at(&doc, x, y);
+        }
     }
 
     /// The pointer and the scroll positions in motion since the last call.
@@ -221,13 +240,30 @@ impl PageStream {
         let doc = inner.doc.clone();
         inner.mirror = Mirror::new(doc.as_ref());
         let epoch = inner.epoch;
-        take_snapshot(&doc, &mut inner.mirror, epoch)
+        let snapshot = take_snapshot(&doc, &mut inner.mirror, epoch);
+        if let Some(sheet) = &self.hover_sheet {
+            sheet.set_text_content(Some(&snapshot.hover_css));
+        }
+        snapshot
     }
+}
+
+/// Adds the hover twins to the customer's page, marked as ours so capture skips them.
+fn install_hover_sheet(doc: &Document, css: &str) -> Option<web_sys::Element> {
+    let head = doc.head()?;
+    let style = doc.create_element("style").ok()?;
+    style.set_attribute(OWN_ATTR, "").ok()?;
+    style.set_text_content(Some(css));
+    head.append_child(&style).ok()?;
+    Some(style)
 }
 
 impl Drop for PageStream {
     fn drop(&mut self) {
         self.observer.disconnect();
+        if let Some(sheet) = &self.hover_sheet {
+            sheet.remove();
+        }
     }
 }
 

@@ -70,6 +70,9 @@ pub struct Snapshot {
     pub form: Vec<FormValue>,
     /// The window's and every scrolled element's position.
     pub scrolls: Vec<ScrollPos>,
+    /// The page's `:hover` rules rewritten to match the hover marker attribute, so the view
+    /// can show what the customer's pointer hovers.
+    pub hover_css: String,
 }
 
 /// One node, appended as the last child of `parent`.

@@ -140,6 +140,7 @@ fn page_snapshot_round_trips() {
             x: 0,
             y: 120,
         }],
+        hover_css: "a[data-cobrowse-hover] { color: red; }".into(),
     });
     let bytes = encode_payload(&snap);
     assert_eq!(decode_payload::<CustomerPageMsg>(&bytes).unwrap(), snap);

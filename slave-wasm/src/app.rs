@@ -355,7 +355,13 @@ impl Session {
         let rebuilder = slot.as_mut().expect("set above");
         let started = now_ms();
         match &page {
-            CustomerPageMsg::Pointer(p) => return self.show_customer_pointer(*p),
+            CustomerPageMsg::Pointer(p) => {
+                if let Some(r) = slot.as_mut() {
+                    r.hover_at(p.x, p.y, p.gone);
+                }
+                drop(slot);
+                return self.show_customer_pointer(*p);
+            }
             CustomerPageMsg::Scroll(scrolls) => {
                 if let Some(r) = slot.as_ref() {
                     r.apply_scrolls(scrolls);

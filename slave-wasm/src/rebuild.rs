@@ -34,7 +34,13 @@ pub struct Rebuilder {
     // Node → id, for forgetting removed subtrees (DOM nodes cannot be hashed in Rust).
     ids: js_sys::Map,
     epoch: Option<u32>,
+    /// Elements marked as hovered under the customer's pointer.
+    hovered: Vec<Element>,
 }
+
+/// Set on the elements under the customer's pointer; the page's `:hover` rules have twins for
+/// it (from the snapshot).
+const HOVER_ATTR: &str = "data-cobrowse-hover";
 
 impl Rebuilder {
     pub fn new(doc: Document) -> Self {
@@ -43,6 +49,7 @@ impl Rebuilder {
             nodes: HashMap::new(),
             ids: js_sys::Map::new(),
             epoch: None,
+            hovered: Vec::new(),
         }
     }
 
@@ -62,6 +69,7 @@ impl Rebuilder {
         }
         self.nodes.clear();
         self.ids.clear();
+        self.hovered.clear();
         self.remember(DOCUMENT, root.clone());
         self.epoch = Some(snap.epoch);
         let mut base_added = false;
@@ -76,8 +84,35 @@ impl Rebuilder {
             }
         }
         snap.form.iter().try_for_each(|f| self.apply_form(f))?;
+        if let (Some(head), false) = (self.doc.head(), snap.hover_css.is_empty()) {
+            let style = self.doc.create_element("style").map_err(dom)?;
+            style.set_text_content(Some(&snap.hover_css));
+            head.append_child(&style).map_err(dom)?;
+        }
         self.apply_scrolls(&snap.scrolls);
         Ok(())
+    }
+
+    /// Shows the hover state under the customer's pointer (its viewport coordinates): the
+    /// element there and its ancestors get the marker, as `:hover` itself would apply.
+    pub fn hover_at(&mut self, x: i32, y: i32, gone: bool) {
+        let mut chain = Vec::new();
+        if !gone {
+            let mut next = self.doc.element_from_point(x as f32, y as f32);
+            while let Some(el) = next {
+                next = el.parent_element();
+                chain.push(el);
+            }
+        }
+        for old in &self.hovered {
+            if !chain.contains(old) {
+                let _ = old.remove_attribute(HOVER_ATTR);
+            }
+        }
+        for el in &chain {
+            let _ = el.set_attribute(HOVER_ATTR, "");
+        }
+        self.hovered = chain;
     }
 
     pub fn apply_batch(&mut self, batch: &MutationBatch) -> Result<(), RebuildError> {

@@ -78,7 +78,13 @@ fn describe(root: &Node) -> String {
         let mut child = node.last_child();
         while let Some(c) = child {
             child = c.previous_sibling();
-            stack.push((c, depth + 1));
+            // What the customer module adds to the page itself is never sent.
+            let own = c
+                .dyn_ref::<Element>()
+                .is_some_and(|e| e.has_attribute("data-cobrowse-own"));
+            if !own {
+                stack.push((c, depth + 1));
+            }
         }
     }
     out

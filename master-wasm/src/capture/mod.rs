@@ -2,15 +2,19 @@
 //! a node may leave the page (masking, sanitizing); [`take_snapshot`] walks a whole document and
 //! [`BatchBuilder`] turns MutationObserver records into ordered batches.
 
+mod hover;
+mod hover_css;
 mod mirror;
 mod mutations;
 mod serialize;
 mod setters;
 mod snapshot;
 
+pub use hover::{hover_stylesheet, HoverMarks};
+pub use hover_css::{hover_twin, HOVER_ATTR};
 pub use mirror::Mirror;
 pub(crate) use mutations::scroll_position;
 pub use mutations::BatchBuilder;
-pub use serialize::{describe, form_value, mask_text, WIDGET_ATTR};
+pub use serialize::{describe, form_value, mask_text, OWN_ATTR, WIDGET_ATTR};
 pub use setters::SetterHooks;
 pub use snapshot::{scroll_of, take_snapshot, window_scroll};

@@ -47,7 +47,8 @@ impl BatchBuilder {
                 }
             }
             "attributes" => {
-                if let Some(name) = record.attribute_name() {
+                // Our own hover marks are not page changes.
+                if let Some(name) = record.attribute_name().filter(|n| n != super::HOVER_ATTR) {
                     self.attrs.push((target, name));
                 }
             }

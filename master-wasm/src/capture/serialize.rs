@@ -7,15 +7,17 @@ use shared_protocol::safety::is_unsafe_attribute;
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, Node};
 
-/// Marks the widget's host element; it and everything in it is never captured.
+/// Marks the widget's host element (and only it); it and everything in it is never captured.
 pub const WIDGET_ATTR: &str = "data-cobrowse-widget";
+/// Marks anything else the customer module adds to the page (the hover rules); never captured.
+pub const OWN_ATTR: &str = "data-cobrowse-own";
 
 /// Longest masked run; longer secrets are not worth a longer placeholder.
 const MASK_MAX: usize = 64;
 
 /// Elements that are never sent, children included.
 fn is_dropped_element(el: &Element) -> bool {
-    if el.has_attribute(WIDGET_ATTR) {
+    if el.has_attribute(WIDGET_ATTR) || el.has_attribute(OWN_ATTR) {
         return true;
     }
     match el.local_name().as_str() {
@@ -73,7 +75,8 @@ fn safe_attributes(el: &Element) -> Vec<(String, String)> {
 
 /// One attribute as it may be sent, or `None` when it is dropped.
 pub fn safe_attribute(name: &str, value: String, masked_control: bool) -> Option<String> {
-    if is_unsafe_attribute(name, &value) {
+    // Our own hover marker is local state of each side, never page content.
+    if is_unsafe_attribute(name, &value) || name.eq_ignore_ascii_case(super::HOVER_ATTR) {
         return None;
     }
     if masked_control && name.eq_ignore_ascii_case("value") {

@@ -34,6 +34,7 @@ pub fn take_snapshot(doc: &Document, mirror: &mut Mirror, epoch: u32) -> Snapsho
         nodes,
         form,
         scrolls,
+        hover_css: super::hover_stylesheet(doc),
     }
 }
 

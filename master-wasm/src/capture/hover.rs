@@ -1,0 +1,110 @@
+//! `:hover` in the DOM: the page's hover rules twinned for the marker attribute (read through
+//! the CSSOM, which the browser has already parsed; cross-origin sheets it cannot read are
+//! skipped), and the marks that stand for the other side's pointer.
+
+use wasm_bindgen::JsCast;
+use web_sys::{CssMediaRule, CssRule, CssRuleList, CssStyleRule, CssStyleSheet, Document, Element};
+
+use super::hover_css::{hover_twin, HOVER_ATTR};
+
+/// The page's `:hover` rules with the marker instead, keeping their `@media` / `@supports`.
+pub fn hover_stylesheet(doc: &Document) -> String {
+    let mut out = String::new();
+    let sheets = doc.style_sheets();
+    for i in 0..sheets.length() {
+        let Some(sheet) = sheets
+            .item(i)
+            .and_then(|s| s.dyn_into::<CssStyleSheet>().ok())
+        else {
+            continue;
+        };
+        // Cross-origin sheets throw here: the agent loads those itself.
+        if let Ok(rules) = sheet.css_rules() {
+            twin_rules(&rules, &mut out);
+        }
+    }
+    out
+}
+
+fn twin_rules(rules: &CssRuleList, out: &mut String) {
+    for i in 0..rules.length() {
+        let Some(rule) = rules.item(i) else { continue };
+        match rule.type_() {
+            CssRule::STYLE_RULE => {
+                let rule: CssStyleRule = rule.unchecked_into();
+                if let Some(selector) = hover_twin(&rule.selector_text()) {
+                    out.push_str(&format!("{selector} {{ {} }}\n", rule.style().css_text()));
+                }
+            }
+            CssRule::MEDIA_RULE => {
+                let rule: CssMediaRule = rule.unchecked_into();
+                let mut inner = String::new();
+                twin_rules(&rule.css_rules(), &mut inner);
+                if !inner.is_empty() {
+                    out.push_str(&format!(
+                        "@media {} {{\n{inner}}}\n",
+                        rule.media().media_text()
+                    ));
+                }
+            }
+            CssRule::SUPPORTS_RULE => {
+                let condition = js_sys::Reflect::get(&rule, &"conditionText".into())
+                    .ok()
+                    .and_then(|v| v.as_string());
+                let nested = js_sys::Reflect::get(&rule, &"cssRules".into())
+                    .ok()
+                    .and_then(|v| v.dyn_into::<CssRuleList>().ok());
+                if let (Some(condition), Some(nested)) = (condition, nested) {
+                    let mut inner = String::new();
+                    twin_rules(&nested, &mut inner);
+                    if !inner.is_empty() {
+                        out.push_str(&format!("@supports {condition} {{\n{inner}}}\n"));
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+}
+
+/// The elements marked as hovered for the other side's pointer: the one under it and its
+/// ancestors, as `:hover` itself applies.
+#[derive(Default)]
+pub struct HoverMarks {
+    marked: Vec<Element>,
+}
+
+impl HoverMarks {
+    /// Marks what is under `(x, y)` in `doc`'s viewport; unmarks what no longer is.
+    pub fn point_at(&mut self, doc: &Document, x: i32, y: i32) {
+        let mut chain = Vec::new();
+        let mut next = doc.element_from_point(x as f32, y as f32);
+        while let Some(el) = next {
+            next = el.parent_element();
+            chain.push(el);
+        }
+        for old in &self.marked {
+            if !chain.iter().any(|e| e == old) {
+                let _ = old.remove_attribute(HOVER_ATTR);
+            }
+        }
+        for el in &chain {
+            if !el.has_attribute(HOVER_ATTR) {
+                let _ = el.set_attribute(HOVER_ATTR, "");
+            }
+        }
+        self.marked = chain;
+    }
+
+    pub fn clear(&mut self) {
+        for el in self.marked.drain(..) {
+            let _ = el.remove_attribute(HOVER_ATTR);
+        }
+    }
+}
+
+impl Drop for HoverMarks {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}

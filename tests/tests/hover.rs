@@ -1,0 +1,118 @@
+//! `:hover` in both directions, on the demo site's CSS-only menu (it opens on `li:hover`):
+//! the customer's hover opens it in the agent's view, and the agent's pointer opens it on the
+//! customer's page, while the customer's own pointer is elsewhere.
+
+use std::time::Duration;
+
+use cobrowse_e2e::*;
+use thirtyfour::prelude::*;
+
+const SHOW: Duration = Duration::from_secs(5);
+const SUBMENU: &str = "document.querySelector('#menu-accounts').nextElementSibling";
+
+async fn hover_both_ways(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    in_session(h, customer, agent, "/").await?;
+    eventually("the page's stylesheet in the view", START, || async {
+        (in_view(
+            agent,
+            "getComputedStyle(doc.querySelector('.topbar')).display",
+        )
+        .await
+            == "flex")
+            .then_some(())
+    })
+    .await?;
+    let view_submenu =
+        "getComputedStyle(doc.querySelector('#menu-accounts').nextElementSibling).display";
+    assert_eq!(
+        in_view(agent, view_submenu).await,
+        "none",
+        "closed to begin with"
+    );
+
+    // The customer hovers the menu: it opens in the agent's view.
+    let menu = customer.find(By::Id("menu-accounts")).await?;
+    customer
+        .action_chain()
+        .move_to_element_center(&menu)
+        .perform()
+        .await?;
+    eventually("the menu open in the agent's view", SHOW, || async {
+        (in_view(agent, view_submenu).await == "block").then_some(())
+    })
+    .await?;
+    // The marker is never sent as page content.
+    assert_eq!(
+        in_view(
+            agent,
+            "doc.querySelectorAll('[data-cobrowse-hover]').length > 0"
+        )
+        .await,
+        true
+    );
+
+    // The customer moves away; the menu closes in the view too.
+    let footer = customer.find(By::Css("footer")).await?;
+    customer
+        .action_chain()
+        .move_to_element_center(&footer)
+        .perform()
+        .await?;
+    eventually("the menu closed again in the view", SHOW, || async {
+        (in_view(agent, view_submenu).await == "none").then_some(())
+    })
+    .await?;
+
+    // The agent points at the menu: it opens on the customer's page. (Moving to the footer
+    // scrolled the customer's page; back to the top, where the menu is.)
+    js(customer, "window.scrollTo(0, 0); return 1").await;
+    let customer_submenu = format!("getComputedStyle({SUBMENU}).display");
+    assert_eq!(
+        js(customer, &format!("return {customer_submenu}")).await,
+        "none"
+    );
+    let at = js(
+        customer,
+        "const r = document.querySelector('#menu-accounts').getBoundingClientRect();
+                           return [r.left + r.width / 2, r.top + r.height / 2];",
+    )
+    .await;
+    let (x, y) = (at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
+    js(agent, &format!(
+        "const w = document.querySelector('.frame-wrap'); const r = w.getBoundingClientRect();
+         const s = r.width / parseFloat(w.style.width);
+         document.querySelector('[data-cobrowse-ui=glass]').dispatchEvent(new MouseEvent('mousemove',
+           {{ bubbles: true, clientX: r.left + {x} * s, clientY: r.top + {y} * s }}));
+         return 1;"
+    ))
+    .await;
+    eventually("the menu open on the customer's page", SHOW, || async {
+        (js(customer, &format!("return {customer_submenu}")).await == "block").then_some(())
+    })
+    .await?;
+    // The agent's marks on the customer's page are not sent back as page changes: in the view
+    // the menu stays closed (the customer's own pointer is elsewhere).
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(in_view(agent, view_submenu).await, "none");
+    assert_eq!(
+        in_view(
+            agent,
+            "doc.querySelector('#menu-accounts').hasAttribute('data-cobrowse-hover')"
+        )
+        .await,
+        false
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hover_shows_in_both_directions() {
+    let h = Harness::start().await;
+    let customer = h.browser().await;
+    let agent = h.browser().await;
+    let result = hover_both_ways(&h, &customer, &agent).await;
+    h.finish(vec![customer, agent]).await;
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
