@@ -13,7 +13,8 @@ use web_sys::{Document, MutationObserver, MutationObserverInit, MutationRecord, 
 
 use crate::browser::{Listener, NextFrame, Timeout};
 use crate::capture::{
-    scroll_position, take_snapshot, BatchBuilder, HoverMarks, Mirror, SetterHooks, OWN_ATTR,
+    scroll_position, take_snapshot, BatchBuilder, CssomHooks, HoverMarks, Mirror, SetterHooks,
+    OWN_ATTR,
 };
 
 /// Longest wait for a flush when animation frames do not come (a hidden tab).
@@ -60,6 +61,7 @@ pub struct PageStream {
     _on_mutations: Closure<dyn FnMut(js_sys::Array, MutationObserver)>,
     _listeners: Vec<Listener>,
     _setters: SetterHooks,
+    _cssom: CssomHooks,
     /// The page's hover rules twinned for the marker, so the agent's pointer opens menus.
     hover_sheet: Option<web_sys::Element>,
     agent_hover: RefCell<HoverMarks>,
@@ -150,6 +152,15 @@ impl PageStream {
 
         let hover_sheet = install_hover_sheet(&doc, &snapshot.hover_css);
         let weak = Rc::downgrade(&inner);
+        let cssom = CssomHooks::install(move |owner| {
+            let Some(inner) = weak.upgrade() else { return };
+            let Ok(mut inner) = inner.try_borrow_mut() else {
+                return;
+            };
+            inner.builder.style_changed(owner);
+            inner.schedule();
+        });
+        let weak = Rc::downgrade(&inner);
         let setters = SetterHooks::install(move |node| {
             let Some(inner) = weak.upgrade() else { return };
             // A page script setting a value while we flush (we never do) must not panic.
@@ -166,6 +177,7 @@ impl PageStream {
                 _on_mutations: on_mutations,
                 _listeners: listeners,
                 _setters: setters,
+                _cssom: cssom,
                 hover_sheet,
                 agent_hover: RefCell::new(HoverMarks::default()),
             },

@@ -1,5 +1,6 @@
-//! The demo website, served on its own port (a different origin, as a real customer site is).
-//! HTML pages get the relay's URL put into their snippet; everything else is served as it is.
+//! The demo website, served on its own port (a different origin, as a real customer site is):
+//! `www/demo` at `/`, and the fidelity fixtures of `www/fixtures` at `/fixtures/`. HTML pages
+//! get the relay's URL put into their snippet; everything else is served as it is.
 
 use std::path::{Component, Path, PathBuf};
 use std::sync::Arc;
@@ -21,10 +22,23 @@ struct Demo {
     relay_url: String,
 }
 
-pub fn app(dir: PathBuf, relay_url: String) -> Router {
+/// Serves `www_dir/demo` at `/` and `www_dir/fixtures` at `/fixtures/`.
+pub fn app(www_dir: PathBuf, relay_url: String) -> Router {
+    let fixtures = Arc::new(Demo {
+        dir: www_dir.join("fixtures"),
+        relay_url: relay_url.clone(),
+    });
+    let demo = Arc::new(Demo {
+        dir: www_dir.join("demo"),
+        relay_url,
+    });
     Router::new()
+        .nest(
+            "/fixtures",
+            Router::new().fallback(page).with_state(fixtures),
+        )
         .fallback(page)
-        .with_state(Arc::new(Demo { dir, relay_url }))
+        .with_state(demo)
 }
 
 async fn page(State(demo): State<Arc<Demo>>, req: Request) -> Result<Response, HttpError> {

@@ -161,7 +161,7 @@ pub async fn run(
 
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     let demo_task = demo.map(|listener| {
-        let app = demo::app(state.config.www_dir.join("demo"), state.public_url.clone());
+        let app = demo::app(state.config.www_dir.clone(), state.public_url.clone());
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
             axum::serve(listener, app)

@@ -73,6 +73,16 @@ pub struct Snapshot {
     /// The page's `:hover` rules rewritten to match the hover marker attribute, so the view
     /// can show what the customer's pointer hovers.
     pub hover_css: String,
+    /// `<style>` elements whose rules differ from their text (CSS-in-JS `insertRule`).
+    pub styles: Vec<StyleRules>,
+}
+
+/// The rules of a `<style>` element as its CSSOM has them, which the viewer puts in place of
+/// what its text would give.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StyleRules {
+    pub id: NodeId,
+    pub rules: Vec<String>,
 }
 
 /// One node, appended as the last child of `parent`.
@@ -125,7 +135,7 @@ impl Namespace {
 }
 
 /// Changes since the previous batch (or the snapshot) of the same epoch, applied in field order:
-/// removes, adds, attributes, texts, form values, scroll positions.
+/// removes, adds, attributes, texts, form values, scroll positions, style rules.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MutationBatch {
     pub epoch: u32,
@@ -136,6 +146,8 @@ pub struct MutationBatch {
     pub form: Vec<FormValue>,
     /// Settled scroll positions (after the nodes they name exist).
     pub scrolls: Vec<ScrollPos>,
+    /// `<style>` elements whose rules changed through the CSSOM.
+    pub styles: Vec<StyleRules>,
 }
 
 impl MutationBatch {
@@ -146,6 +158,7 @@ impl MutationBatch {
             && self.texts.is_empty()
             && self.form.is_empty()
             && self.scrolls.is_empty()
+            && self.styles.is_empty()
     }
 }
 

@@ -141,6 +141,10 @@ fn page_snapshot_round_trips() {
             y: 120,
         }],
         hover_css: "a[data-cobrowse-hover] { color: red; }".into(),
+        styles: vec![StyleRules {
+            id: 2,
+            rules: vec![".a { color: red; }".into()],
+        }],
     });
     let bytes = encode_payload(&snap);
     assert_eq!(decode_payload::<CustomerPageMsg>(&bytes).unwrap(), snap);
@@ -173,6 +177,7 @@ proptest! {
             texts: vec![TextChange { id, text }],
             form: vec![],
             scrolls: vec![ScrollPos { id, x: 1, y: -1 }],
+            styles: vec![],
         });
         prop_assert_eq!(decode_payload::<CustomerPageMsg>(&encode_payload(&batch)).unwrap(), batch);
     }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use shared_protocol::page::{
     FormValue, MutationBatch, Namespace, NodeAdd, NodeData, NodeId, ScrollPos, Snapshot,
-    SubtreeAdd, DOCUMENT,
+    StyleRules, SubtreeAdd, DOCUMENT,
 };
 use shared_protocol::safety::is_unsafe_attribute;
 use wasm_bindgen::{JsCast, JsValue};
@@ -84,6 +84,7 @@ impl Rebuilder {
             }
         }
         snap.form.iter().try_for_each(|f| self.apply_form(f))?;
+        self.apply_styles(&snap.styles);
         if let (Some(head), false) = (self.doc.head(), snap.hover_css.is_empty()) {
             let style = self.doc.create_element("style").map_err(dom)?;
             style.set_text_content(Some(&snap.hover_css));
@@ -155,6 +156,7 @@ impl Rebuilder {
         }
         batch.form.iter().try_for_each(|f| self.apply_form(f))?;
         self.apply_scrolls(&batch.scrolls);
+        self.apply_styles(&batch.styles);
         // Ids of nodes that left with a removed subtree are forgotten; a node moved out of it
         // before the batch was removed on its own and is still attached elsewhere.
         for root in removed {
@@ -253,6 +255,35 @@ impl Rebuilder {
             _ => {}
         }
         Ok(())
+    }
+
+    /// Puts each `<style>`'s rules in place through the view's CSSOM (its text nodes, and their
+    /// ids, stay as they are). A rule this browser does not take is skipped.
+    pub fn apply_styles(&self, styles: &[StyleRules]) {
+        for style in styles {
+            let Some(node) = self.nodes.get(&style.id) else {
+                continue;
+            };
+            let Ok(sheet) = js_sys::Reflect::get(node, &"sheet".into()) else {
+                continue;
+            };
+            if sheet.is_null() || sheet.is_undefined() {
+                continue;
+            }
+            // The sheet belongs to the view's realm: no `instanceof` checks.
+            let sheet: web_sys::CssStyleSheet = sheet.unchecked_into();
+            while sheet.css_rules().map(|r| r.length()).unwrap_or(0) > 0 {
+                if sheet.delete_rule(0).is_err() {
+                    break;
+                }
+            }
+            let mut index = 0;
+            for rule in &style.rules {
+                if sheet.insert_rule_with_index(rule, index).is_ok() {
+                    index += 1;
+                }
+            }
+        }
     }
 
     /// Scrolls the view's window ([`DOCUMENT`]) and elements. Positions of nodes it does not

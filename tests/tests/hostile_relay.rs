@@ -153,7 +153,7 @@ async fn stops_after_three_unconfirmed_exchanges(
         .with_state(evil);
     tokio::spawn(async move { axum::serve(evil_listener, evil_app).await });
     // The same demo site, with its snippet pointing at the hostile relay.
-    let www = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../www/demo");
+    let www = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../www");
     let site_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
     let site_url = format!("http://{}", site_listener.local_addr()?);
     let site = cobrowse_relay::demo::app(www, evil_url);

@@ -2,6 +2,7 @@
 //! a node may leave the page (masking, sanitizing); [`take_snapshot`] walks a whole document and
 //! [`BatchBuilder`] turns MutationObserver records into ordered batches.
 
+mod cssom;
 mod hover;
 mod hover_css;
 mod mirror;
@@ -10,6 +11,7 @@ mod serialize;
 mod setters;
 mod snapshot;
 
+pub use cssom::{rules_beyond_text, style_rules, CssomHooks};
 pub use hover::{hover_stylesheet, HoverMarks};
 pub use hover_css::{hover_twin, HOVER_ATTR};
 pub use mirror::Mirror;

@@ -9,7 +9,7 @@
 use std::collections::HashSet;
 
 use shared_protocol::page::{
-    AttrChange, MutationBatch, NodeId, ScrollPos, SubtreeAdd, TextChange, DOCUMENT,
+    AttrChange, MutationBatch, NodeId, ScrollPos, StyleRules, SubtreeAdd, TextChange, DOCUMENT,
 };
 use wasm_bindgen::JsCast;
 use web_sys::{Element, MutationRecord, Node};
@@ -28,6 +28,8 @@ pub struct BatchBuilder {
     form: Vec<Node>,
     /// Scrolled nodes whose position has settled (the document for the window).
     scrolled: Vec<Node>,
+    /// `<style>` elements whose rules changed through the CSSOM.
+    styles: Vec<Node>,
 }
 
 impl BatchBuilder {
@@ -65,6 +67,10 @@ impl BatchBuilder {
         self.scrolled.push(node);
     }
 
+    pub fn style_changed(&mut self, node: Node) {
+        self.styles.push(node);
+    }
+
     pub fn is_empty(&self) -> bool {
         self.removed.is_empty()
             && self.added.is_empty()
@@ -72,6 +78,7 @@ impl BatchBuilder {
             && self.texts.is_empty()
             && self.form.is_empty()
             && self.scrolled.is_empty()
+            && self.styles.is_empty()
     }
 
     /// Builds the batch against the DOM as it is now, updating `mirror`.
@@ -119,6 +126,18 @@ impl BatchBuilder {
             };
             if seen_form.insert(id) {
                 batch.form.extend(form_value(id, &node));
+            }
+        }
+        // Rules are never in the serialized text, so new elements count too.
+        let mut seen_styles = HashSet::new();
+        for node in self.styles.drain(..) {
+            let Some(id) = mirror.id_of(&node) else {
+                continue;
+            };
+            if seen_styles.insert(id) {
+                if let Some(rules) = super::style_rules(&node) {
+                    batch.styles.push(StyleRules { id, rules });
+                }
             }
         }
         let mut seen_scrolls = HashSet::new();

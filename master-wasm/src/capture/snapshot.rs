@@ -1,7 +1,9 @@
 //! A full snapshot of a document: an iterative pre-order walk (deep pages cannot overflow the
 //! stack) that assigns fresh ids to everything it captures.
 
-use shared_protocol::page::{NodeAdd, NodeId, ScrollPos, Snapshot, Viewport, DOCUMENT};
+use shared_protocol::page::{
+    NodeAdd, NodeData, NodeId, ScrollPos, Snapshot, StyleRules, Viewport, DOCUMENT,
+};
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Node};
 
@@ -26,6 +28,7 @@ pub fn take_snapshot(doc: &Document, mirror: &mut Mirror, epoch: u32) -> Snapsho
     if let Some(pos) = window_scroll() {
         scrolls.insert(0, pos);
     }
+    let styles = nodes_with_rules(&nodes, mirror);
     Snapshot {
         epoch,
         url: doc.url().unwrap_or_default(),
@@ -35,7 +38,20 @@ pub fn take_snapshot(doc: &Document, mirror: &mut Mirror, epoch: u32) -> Snapsho
         form,
         scrolls,
         hover_css: super::hover_stylesheet(doc),
+        styles,
     }
+}
+
+/// The `<style>` elements whose rules came through the CSSOM.
+fn nodes_with_rules(nodes: &[NodeAdd], mirror: &Mirror) -> Vec<StyleRules> {
+    nodes
+        .iter()
+        .filter(|n| matches!(&n.data, NodeData::Element { tag, .. } if tag == "style"))
+        .filter_map(|n| {
+            let rules = super::rules_beyond_text(mirror.node(n.id)?)?;
+            Some(StyleRules { id: n.id, rules })
+        })
+        .collect()
 }
 
 /// The window's scroll position, as [`DOCUMENT`]'s.
