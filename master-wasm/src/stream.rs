@@ -123,6 +123,23 @@ impl PageStream {
                 })
             })
             .collect();
+        for kind in ["focusin", "focusout"] {
+            let weak = Rc::downgrade(&inner);
+            listeners.push(Listener::new(doc.as_ref(), kind, true, move |_| {
+                let Some(inner) = weak.upgrade() else { return };
+                let mut inner = inner.borrow_mut();
+                inner.builder.refocused();
+                inner.schedule();
+            }));
+        }
+        let weak = Rc::downgrade(&inner);
+        let window = crate::browser::window();
+        listeners.push(Listener::new(window.as_ref(), "resize", false, move |_| {
+            let Some(inner) = weak.upgrade() else { return };
+            let mut inner = inner.borrow_mut();
+            inner.builder.resized();
+            inner.schedule();
+        }));
         let weak = Rc::downgrade(&inner);
         listeners.push(Listener::new(doc.as_ref(), "scroll", true, move |event| {
             let Some(inner) = weak.upgrade() else { return };
@@ -150,7 +167,7 @@ impl PageStream {
             }));
         }
 
-        let hover_sheet = install_hover_sheet(&doc, &snapshot.hover_css);
+        let hover_sheet = install_hover_sheet(&doc, &snapshot.state_css);
         let weak = Rc::downgrade(&inner);
         let cssom = CssomHooks::install(move |owner| {
             let Some(inner) = weak.upgrade() else { return };
@@ -254,7 +271,7 @@ impl PageStream {
         let epoch = inner.epoch;
         let snapshot = take_snapshot(&doc, &mut inner.mirror, epoch);
         if let Some(sheet) = &self.hover_sheet {
-            sheet.set_text_content(Some(&snapshot.hover_css));
+            sheet.set_text_content(Some(&snapshot.state_css));
         }
         snapshot
     }

@@ -70,9 +70,11 @@ pub struct Snapshot {
     pub form: Vec<FormValue>,
     /// The window's and every scrolled element's position.
     pub scrolls: Vec<ScrollPos>,
-    /// The page's `:hover` rules rewritten to match the hover marker attribute, so the view
-    /// can show what the customer's pointer hovers.
-    pub hover_css: String,
+    /// The page's `:hover`, `:focus`, `:focus-within` and `:active` rules rewritten to match
+    /// marker attributes, so each side can show the other's states.
+    pub state_css: String,
+    /// The customer's focused element.
+    pub focus: Option<NodeId>,
     /// `<style>` elements whose rules differ from their text (CSS-in-JS `insertRule`).
     pub styles: Vec<StyleRules>,
 }
@@ -148,6 +150,10 @@ pub struct MutationBatch {
     pub scrolls: Vec<ScrollPos>,
     /// `<style>` elements whose rules changed through the CSSOM.
     pub styles: Vec<StyleRules>,
+    /// The customer's window changed size.
+    pub viewport: Option<Viewport>,
+    /// Focus moved: to this element, or (`Some(None)`) to nothing.
+    pub focus: Option<Option<NodeId>>,
 }
 
 impl MutationBatch {
@@ -159,6 +165,8 @@ impl MutationBatch {
             && self.form.is_empty()
             && self.scrolls.is_empty()
             && self.styles.is_empty()
+            && self.viewport.is_none()
+            && self.focus.is_none()
     }
 }
 

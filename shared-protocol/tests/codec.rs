@@ -140,7 +140,8 @@ fn page_snapshot_round_trips() {
             x: 0,
             y: 120,
         }],
-        hover_css: "a[data-cobrowse-hover] { color: red; }".into(),
+        state_css: "a[data-cobrowse-hover] { color: red; }".into(),
+        focus: Some(2),
         styles: vec![StyleRules {
             id: 2,
             rules: vec![".a { color: red; }".into()],
@@ -178,6 +179,8 @@ proptest! {
             form: vec![],
             scrolls: vec![ScrollPos { id, x: 1, y: -1 }],
             styles: vec![],
+            viewport: Some(Viewport { width: 390, height: 844 }),
+            focus: Some(None),
         });
         prop_assert_eq!(decode_payload::<CustomerPageMsg>(&encode_payload(&batch)).unwrap(), batch);
     }

@@ -46,6 +46,7 @@ pub enum Action {
     Joined,
     Verified,
     PageShown(Viewport),
+    Resized(Viewport),
     Ended(String),
     Failed(String),
     Interrupted(String),
@@ -74,6 +75,7 @@ impl Reducible for Console {
                 next.status = Status::Failed(why);
                 next.note = None;
             }
+            Action::Resized(vp) => next.viewport = Some(vp),
             Action::Interrupted(why) => next.note = Some(why),
             Action::Restored => next.note = None,
         }
@@ -378,7 +380,11 @@ impl Session {
             CustomerPageMsg::Snapshot(snap) => rebuilder.apply_snapshot(snap).map(|_| {
                 self.dispatch.dispatch(Action::PageShown(snap.viewport));
             }),
-            CustomerPageMsg::Mutations(batch) => rebuilder.apply_batch(batch),
+            CustomerPageMsg::Mutations(batch) => rebuilder.apply_batch(batch).map(|_| {
+                if let Some(vp) = batch.viewport {
+                    self.dispatch.dispatch(Action::Resized(vp));
+                }
+            }),
             CustomerPageMsg::Pointer(_) | CustomerPageMsg::Scroll(_) => Ok(()),
         };
         drop(slot);

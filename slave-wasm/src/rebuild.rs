@@ -36,11 +36,15 @@ pub struct Rebuilder {
     epoch: Option<u32>,
     /// Elements marked as hovered under the customer's pointer.
     hovered: Vec<Element>,
+    /// Elements marked for the customer's focus (the focused one and its ancestors).
+    focused: Vec<Element>,
 }
 
 /// Set on the elements under the customer's pointer; the page's `:hover` rules have twins for
 /// it (from the snapshot).
 const HOVER_ATTR: &str = "data-cobrowse-hover";
+const FOCUS_ATTR: &str = "data-cobrowse-focus";
+const FOCUS_WITHIN_ATTR: &str = "data-cobrowse-focus-within";
 
 impl Rebuilder {
     pub fn new(doc: Document) -> Self {
@@ -50,6 +54,7 @@ impl Rebuilder {
             ids: js_sys::Map::new(),
             epoch: None,
             hovered: Vec::new(),
+            focused: Vec::new(),
         }
     }
 
@@ -70,6 +75,7 @@ impl Rebuilder {
         self.nodes.clear();
         self.ids.clear();
         self.hovered.clear();
+        self.focused.clear();
         self.remember(DOCUMENT, root.clone());
         self.epoch = Some(snap.epoch);
         let mut base_added = false;
@@ -85,13 +91,37 @@ impl Rebuilder {
         }
         snap.form.iter().try_for_each(|f| self.apply_form(f))?;
         self.apply_styles(&snap.styles);
-        if let (Some(head), false) = (self.doc.head(), snap.hover_css.is_empty()) {
+        if let (Some(head), false) = (self.doc.head(), snap.state_css.is_empty()) {
             let style = self.doc.create_element("style").map_err(dom)?;
-            style.set_text_content(Some(&snap.hover_css));
+            style.set_text_content(Some(&snap.state_css));
             head.append_child(&style).map_err(dom)?;
         }
         self.apply_scrolls(&snap.scrolls);
+        self.apply_focus(snap.focus);
         Ok(())
+    }
+
+    /// Shows the customer's focus: the marker on the focused element, and the focus-within
+    /// marker on it and its ancestors, as `:focus` and `:focus-within` apply.
+    pub fn apply_focus(&mut self, focus: Option<NodeId>) {
+        for el in self.focused.drain(..) {
+            let _ = el.remove_attribute(FOCUS_ATTR);
+            let _ = el.remove_attribute(FOCUS_WITHIN_ATTR);
+        }
+        let Some(node) = focus.and_then(|id| self.nodes.get(&id)) else {
+            return;
+        };
+        if node.node_type() != Node::ELEMENT_NODE {
+            return;
+        }
+        let el: Element = node.clone().unchecked_into();
+        let _ = el.set_attribute(FOCUS_ATTR, "");
+        let mut next = Some(el);
+        while let Some(e) = next {
+            let _ = e.set_attribute(FOCUS_WITHIN_ATTR, "");
+            next = e.parent_element();
+            self.focused.push(e);
+        }
     }
 
     /// Shows the hover state under the customer's pointer (its viewport coordinates): the
@@ -157,6 +187,9 @@ impl Rebuilder {
         batch.form.iter().try_for_each(|f| self.apply_form(f))?;
         self.apply_scrolls(&batch.scrolls);
         self.apply_styles(&batch.styles);
+        if let Some(focus) = batch.focus {
+            self.apply_focus(focus);
+        }
         // Ids of nodes that left with a removed subtree are forgotten; a node moved out of it
         // before the batch was removed on its own and is still attached elsewhere.
         for root in removed {

@@ -1,6 +1,7 @@
-//! `:hover` in both directions, on the demo site's CSS-only menu (it opens on `li:hover`):
-//! the customer's hover opens it in the agent's view, and the agent's pointer opens it on the
-//! customer's page, while the customer's own pointer is elsewhere.
+//! State pseudo-classes across the two sides. `:hover` in both directions, on the demo site's
+//! CSS-only menu (it opens on `li:hover`): the customer's hover opens it in the agent's view,
+//! and the agent's pointer opens it on the customer's page while the customer's own pointer is
+//! elsewhere. `:focus` and `:focus-within` from the customer to the agent's view.
 
 use std::time::Duration;
 
@@ -103,6 +104,56 @@ async fn hover_both_ways(h: &Harness, customer: &WebDriver, agent: &WebDriver) -
         false
     );
     Ok(())
+}
+
+async fn focus_shows_in_the_view(
+    h: &Harness,
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult {
+    in_session(h, customer, agent, "/").await?;
+    let outline = "getComputedStyle(doc.querySelector('#username')).outlineStyle";
+    let label = "getComputedStyle(doc.querySelector('#username').parentElement).color";
+    eventually("the page's stylesheet in the view", START, || async {
+        (in_view(
+            agent,
+            "getComputedStyle(doc.querySelector('.topbar')).display",
+        )
+        .await
+            == "flex")
+            .then_some(())
+    })
+    .await?;
+    assert_eq!(in_view(agent, outline).await, "none");
+    customer.find(By::Id("username")).await?.click().await?;
+    eventually(
+        "the focus ring and focus-within in the view",
+        SHOW,
+        || async {
+            let ring = in_view(agent, outline).await == "solid";
+            let within = in_view(agent, label).await == "rgb(19, 128, 138)";
+            (ring && within).then_some(())
+        },
+    )
+    .await?;
+    customer.find(By::Css(".hero h1")).await?.click().await?;
+    eventually("the focus gone from the view too", SHOW, || async {
+        (in_view(agent, outline).await == "none").then_some(())
+    })
+    .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn focus_shows_in_the_agents_view() {
+    let h = Harness::start().await;
+    let customer = h.browser().await;
+    let agent = h.browser().await;
+    let result = focus_shows_in_the_view(&h, &customer, &agent).await;
+    h.finish(vec![customer, agent]).await;
+    if let Err(e) = result {
+        panic!("{e}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -153,6 +153,31 @@ async fn scrolling_is_mirrored(h: &Harness, customer: &WebDriver, agent: &WebDri
     Ok(())
 }
 
+async fn viewport_follows_the_customer(
+    h: &Harness,
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult {
+    in_session(h, customer, agent, "/").await?;
+    let before = js(customer, "return window.innerWidth").await;
+    customer.set_window_rect(0, 0, 900, 700).await?;
+    let width = eventually("the customer's window to shrink", MOVE, || async {
+        let w = js(customer, "return window.innerWidth").await;
+        (w != before).then_some(w)
+    })
+    .await?;
+    eventually(
+        "the view to take the customer's new viewport",
+        MOVE,
+        || async {
+            let v = in_view(agent, "doc.defaultView.innerWidth").await;
+            (v == width).then_some(())
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 macro_rules! e2e {
     ($name:ident, $flow:ident) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,4 +198,8 @@ e2e!(pointers_show_both_ways, pointers_both_ways);
 e2e!(
     window_and_nested_scrolling_is_mirrored,
     scrolling_is_mirrored
+);
+e2e!(
+    the_view_follows_the_customer_viewport,
+    viewport_follows_the_customer
 );

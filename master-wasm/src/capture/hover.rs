@@ -5,10 +5,10 @@
 use wasm_bindgen::JsCast;
 use web_sys::{CssMediaRule, CssRule, CssRuleList, CssStyleRule, CssStyleSheet, Document, Element};
 
-use super::hover_css::{hover_twin, HOVER_ATTR};
+use super::hover_css::{state_twin, HOVER_ATTR};
 
 /// The page's `:hover` rules with the marker instead, keeping their `@media` / `@supports`.
-pub fn hover_stylesheet(doc: &Document) -> String {
+pub fn state_stylesheet(doc: &Document) -> String {
     let mut out = String::new();
     let sheets = doc.style_sheets();
     for i in 0..sheets.length() {
@@ -32,7 +32,7 @@ fn twin_rules(rules: &CssRuleList, out: &mut String) {
         match rule.type_() {
             CssRule::STYLE_RULE => {
                 let rule: CssStyleRule = rule.unchecked_into();
-                if let Some(selector) = hover_twin(&rule.selector_text()) {
+                if let Some(selector) = state_twin(&rule.selector_text()) {
                     out.push_str(&format!("{selector} {{ {} }}\n", rule.style().css_text()));
                 }
             }

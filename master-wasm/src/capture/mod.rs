@@ -12,11 +12,11 @@ mod setters;
 mod snapshot;
 
 pub use cssom::{rules_beyond_text, style_rules, CssomHooks};
-pub use hover::{hover_stylesheet, HoverMarks};
-pub use hover_css::{hover_twin, HOVER_ATTR};
+pub use hover::{state_stylesheet, HoverMarks};
+pub use hover_css::{is_marker, state_twin, FOCUS_ATTR, FOCUS_WITHIN_ATTR, HOVER_ATTR};
 pub use mirror::Mirror;
 pub(crate) use mutations::scroll_position;
 pub use mutations::BatchBuilder;
 pub use serialize::{describe, form_value, mask_text, OWN_ATTR, WIDGET_ATTR};
 pub use setters::SetterHooks;
-pub use snapshot::{scroll_of, take_snapshot, window_scroll};
+pub use snapshot::{focused, scroll_of, take_snapshot, viewport, window_scroll};

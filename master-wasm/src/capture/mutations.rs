@@ -30,6 +30,10 @@ pub struct BatchBuilder {
     scrolled: Vec<Node>,
     /// `<style>` elements whose rules changed through the CSSOM.
     styles: Vec<Node>,
+    /// The window was resized.
+    resized: bool,
+    /// Focus moved.
+    refocused: bool,
 }
 
 impl BatchBuilder {
@@ -50,7 +54,7 @@ impl BatchBuilder {
             }
             "attributes" => {
                 // Our own hover marks are not page changes.
-                if let Some(name) = record.attribute_name().filter(|n| n != super::HOVER_ATTR) {
+                if let Some(name) = record.attribute_name().filter(|n| !super::is_marker(n)) {
                     self.attrs.push((target, name));
                 }
             }
@@ -71,6 +75,14 @@ impl BatchBuilder {
         self.styles.push(node);
     }
 
+    pub fn resized(&mut self) {
+        self.resized = true;
+    }
+
+    pub fn refocused(&mut self) {
+        self.refocused = true;
+    }
+
     pub fn is_empty(&self) -> bool {
         self.removed.is_empty()
             && self.added.is_empty()
@@ -79,6 +91,8 @@ impl BatchBuilder {
             && self.form.is_empty()
             && self.scrolled.is_empty()
             && self.styles.is_empty()
+            && !self.resized
+            && !self.refocused
     }
 
     /// Builds the batch against the DOM as it is now, updating `mirror`.
@@ -127,6 +141,12 @@ impl BatchBuilder {
             if seen_form.insert(id) {
                 batch.form.extend(form_value(id, &node));
             }
+        }
+        if std::mem::take(&mut self.refocused) {
+            batch.focus = Some(super::focused(mirror));
+        }
+        if std::mem::take(&mut self.resized) {
+            batch.viewport = Some(super::viewport());
         }
         // Rules are never in the serialized text, so new elements count too.
         let mut seen_styles = HashSet::new();

@@ -76,7 +76,7 @@ fn safe_attributes(el: &Element) -> Vec<(String, String)> {
 /// One attribute as it may be sent, or `None` when it is dropped.
 pub fn safe_attribute(name: &str, value: String, masked_control: bool) -> Option<String> {
     // Our own hover marker is local state of each side, never page content.
-    if is_unsafe_attribute(name, &value) || name.eq_ignore_ascii_case(super::HOVER_ATTR) {
+    if is_unsafe_attribute(name, &value) || super::is_marker(name) {
         return None;
     }
     if masked_control && name.eq_ignore_ascii_case("value") {

@@ -19,12 +19,7 @@ pub fn take_snapshot(doc: &Document, mirror: &mut Mirror, epoch: u32) -> Snapsho
         .iter()
         .filter_map(|n| scroll_of(n.id, mirror.node(n.id)?))
         .collect();
-    let window = web_sys::window();
-    let dimension = |v: Option<wasm_bindgen::JsValue>| v.and_then(|v| v.as_f64()).unwrap_or(0.0);
-    let viewport = Viewport {
-        width: dimension(window.as_ref().and_then(|w| w.inner_width().ok())) as u32,
-        height: dimension(window.as_ref().and_then(|w| w.inner_height().ok())) as u32,
-    };
+    let viewport = viewport();
     if let Some(pos) = window_scroll() {
         scrolls.insert(0, pos);
     }
@@ -37,7 +32,8 @@ pub fn take_snapshot(doc: &Document, mirror: &mut Mirror, epoch: u32) -> Snapsho
         nodes,
         form,
         scrolls,
-        hover_css: super::hover_stylesheet(doc),
+        state_css: super::state_stylesheet(doc),
+        focus: focused(mirror),
         styles,
     }
 }
@@ -52,6 +48,25 @@ fn nodes_with_rules(nodes: &[NodeAdd], mirror: &Mirror) -> Vec<StyleRules> {
             Some(StyleRules { id: n.id, rules })
         })
         .collect()
+}
+
+/// The captured element that has focus, if any (the body counts as none).
+pub fn focused(mirror: &Mirror) -> Option<NodeId> {
+    let el = web_sys::window()?.document()?.active_element()?;
+    if el.local_name() == "body" {
+        return None;
+    }
+    mirror.id_of(el.as_ref())
+}
+
+/// The customer's window size in CSS pixels.
+pub fn viewport() -> Viewport {
+    let window = web_sys::window();
+    let dimension = |v: Option<wasm_bindgen::JsValue>| v.and_then(|v| v.as_f64()).unwrap_or(0.0);
+    Viewport {
+        width: dimension(window.as_ref().and_then(|w| w.inner_width().ok())) as u32,
+        height: dimension(window.as_ref().and_then(|w| w.inner_height().ok())) as u32,
+    }
 }
 
 /// The window's scroll position, as [`DOCUMENT`]'s.
