@@ -68,6 +68,7 @@ impl Rebuilder {
 
     /// Replaces whatever is shown with `snap`.
     pub fn apply_snapshot(&mut self, snap: &Snapshot) -> Result<(), RebuildError> {
+        self.match_compat_mode(snap);
         let root: &Node = self.doc.as_ref();
         while let Some(child) = root.first_child() {
             root.remove_child(&child).map_err(dom)?;
@@ -121,6 +122,30 @@ impl Rebuilder {
             let _ = e.set_attribute(FOCUS_WITHIN_ATTR, "");
             next = e.parent_element();
             self.focused.push(e);
+        }
+    }
+
+    /// A document's standards or quirks mode is fixed when it is parsed, and it changes layout
+    /// (margins at the top of the body, table cell heights): the view is re-opened and parsed
+    /// from the customer's doctype, or from none for a quirks-mode page.
+    fn match_compat_mode(&self, snap: &Snapshot) {
+        let standards = snap.nodes.iter().any(|n| {
+            matches!(&n.data, NodeData::Doctype { name, public_id, .. }
+                if name.eq_ignore_ascii_case("html") && public_id.is_empty())
+        });
+        let wanted = if standards {
+            "CSS1Compat"
+        } else {
+            "BackCompat"
+        };
+        if self.doc.compat_mode() == wanted {
+            return;
+        }
+        // `open`/`write` are HTMLDocument methods; the view's document is one (another realm).
+        let html: &web_sys::HtmlDocument = self.doc.unchecked_ref();
+        if html.open().is_ok() {
+            let _ = html.write_1(if standards { "<!DOCTYPE html>" } else { "" });
+            let _ = html.close();
         }
     }
 

@@ -2,6 +2,7 @@
 //! port, and headless Chromium sessions with fresh profiles. Helpers read what each side shows
 //! through the automation contract (`data-cobrowse-ui` attributes).
 
+pub mod pixels;
 pub mod tap;
 
 use std::future::Future;
@@ -142,6 +143,11 @@ impl Harness {
 
     /// A new headless Chromium with its own fresh profile.
     pub async fn browser(&self) -> WebDriver {
+        self.browser_sized(1280, 900).await
+    }
+
+    /// A new headless Chromium whose window is `width` × `height`.
+    pub async fn browser_sized(&self, width: u32, height: u32) -> WebDriver {
         let profile = tempfile::tempdir().expect("profile dir");
         let mut caps = DesiredCapabilities::chrome();
         caps.set_binary("/usr/bin/chromium").expect("binary");
@@ -155,11 +161,14 @@ impl Harness {
             "--disable-component-update",
             "--disable-sync",
             "--disable-dev-shm-usage",
-            "--window-size=1280,900",
+            "--hide-scrollbars",
+            "--force-device-scale-factor=1",
         ] {
             caps.add_arg(arg).expect("arg");
         }
         caps.add_arg(&format!("--user-data-dir={}", profile.path().display()))
+            .expect("arg");
+        caps.add_arg(&format!("--window-size={width},{height}"))
             .expect("arg");
         self.profiles.lock().unwrap().push(profile);
         WebDriver::new(&self.driver_url, caps)

@@ -3,6 +3,7 @@
 
 use std::time::Duration;
 
+use cobrowse_e2e::pixels;
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
 
@@ -53,6 +54,106 @@ async fn css_in_js(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Test
     )
     .await?;
     Ok(())
+}
+
+/// The fixtures compared by screenshot, with the share of differing pixels each may have.
+/// Why these numbers: the two sides are the same Chromium with the same fonts, so text and
+/// boxes should match exactly; what may differ is caret blink, native control focus rings and
+/// sub-pixel text positioning, a fraction of a percent on these pages.
+const SCREENSHOT_FIXTURES: [(&str, f64); 5] = [
+    ("/fixtures/typography.html", 0.005),
+    ("/fixtures/layout.html", 0.005),
+    ("/fixtures/forms.html", 0.01),
+    ("/fixtures/css-in-js.html", 0.005),
+    ("/account.html", 0.01),
+];
+
+/// The customer's viewport and the agent's view of it, pixel for pixel.
+async fn compare(customer: &WebDriver, agent: &WebDriver) -> TestResult<f64> {
+    // Neither side's co-browse overlays are part of the page.
+    js(
+        customer,
+        "document.querySelector('[data-cobrowse-widget]').style.display = 'none'; return 1",
+    )
+    .await;
+    js(agent, "document.querySelector('[data-cobrowse-ui=customer-pointer]').style.display = 'none'; return 1").await;
+    let scale = js(
+        agent,
+        "const w = document.querySelector('.frame-wrap');
+                           return w.getBoundingClientRect().width / parseFloat(w.style.width);",
+    )
+    .await;
+    assert_eq!(
+        scale.as_f64(),
+        Some(1.0),
+        "the agent's window shows the view unscaled"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let customer_png = customer.screenshot_as_png().await?;
+    let frame = agent.find(By::Css("[data-cobrowse-ui=view]")).await?;
+    let agent_png = frame.screenshot_as_png().await?;
+    // Kept for a person to look at: target/screenshots/<page>-{customer,agent}.png
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    let name = js(
+        customer,
+        "return location.pathname.split('/').pop().replace('.html', '')",
+    )
+    .await;
+    let name = name.as_str().unwrap_or("page").to_string();
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join(format!("{name}-customer.png")), &customer_png);
+    let _ = std::fs::write(dir.join(format!("{name}-agent.png")), &agent_png);
+    let theirs = pixels::decode(&customer_png)?;
+    let ours = pixels::decode(&agent_png)?;
+    assert!(
+        ours.width.abs_diff(theirs.width) <= 1 && ours.height.abs_diff(theirs.height) <= 1,
+        "same size: view {}x{}, customer {}x{}",
+        ours.width,
+        ours.height,
+        theirs.width,
+        theirs.height
+    );
+    Ok(pixels::difference(&theirs, &ours))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixtures_match_by_screenshot() {
+    let h = Harness::start().await;
+    let customer = h.browser_sized(1280, 800).await;
+    // Wide and tall enough to show the customer's viewport at scale 1.
+    let agent = h.browser_sized(1400, 1100).await;
+    let result = async {
+        let (first, _) = SCREENSHOT_FIXTURES[0];
+        in_session(&h, &customer, &agent, first).await?;
+        let mut report = Vec::new();
+        for (path, threshold) in SCREENSHOT_FIXTURES {
+            if path != first {
+                // A page load: the session continues with a new snapshot.
+                customer.goto(&format!("{}{path}", h.demo_url())).await?;
+            }
+            let title = js(&customer, "return document.title").await;
+            eventually(&format!("{path} in the agent's view"), START, || async {
+                let shown = in_view(&agent, "doc.title").await == title
+                    && agent_status(&agent).await.contains("viewing")
+                    && in_view(&agent, "[...doc.styleSheets].every(s => { try { return s.cssRules.length >= 0 } catch (e) { return true } })").await == true;
+                shown.then_some(())
+            })
+            .await?;
+            tokio::time::sleep(Duration::from_millis(300)).await;
+            let diff = compare(&customer, &agent).await?;
+            eprintln!("screenshot match {path}: {:.3}% of pixels differ (threshold {:.1}%)", diff * 100.0, threshold * 100.0);
+            report.push((path, diff, threshold));
+        }
+        for (path, diff, threshold) in report {
+            assert!(diff <= threshold, "{path}: {:.3}% of pixels differ", diff * 100.0);
+        }
+        Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    }
+    .await;
+    h.finish(vec![customer, agent]).await;
+    if let Err(e) = result {
+        panic!("{e}");
+    }
 }
 
 macro_rules! e2e {

@@ -1,0 +1,105 @@
+//! Screenshot comparison: decode two PNGs and measure the share of pixels that differ by more
+//! than a small per-channel tolerance (font anti-aliasing may differ by a few levels).
+
+/// A channel difference above this counts the pixel as different.
+const CHANNEL_TOLERANCE: i16 = 24;
+
+pub struct Image {
+    pub width: u32,
+    pub height: u32,
+    rgba: Vec<u8>,
+}
+
+pub fn decode(png_bytes: &[u8]) -> Result<Image, String> {
+    let mut decoder = png::Decoder::new(std::io::Cursor::new(png_bytes));
+    decoder.set_transformations(
+        png::Transformations::normalize_to_color8() | png::Transformations::ALPHA,
+    );
+    let mut reader = decoder.read_info().map_err(|e| e.to_string())?;
+    let mut buf = vec![0; reader.output_buffer_size().ok_or("image too large")?];
+    let info = reader.next_frame(&mut buf).map_err(|e| e.to_string())?;
+    buf.truncate(info.buffer_size());
+    if info.color_type != png::ColorType::Rgba {
+        return Err(format!("unexpected color type {:?}", info.color_type));
+    }
+    Ok(Image {
+        width: info.width,
+        height: info.height,
+        rgba: buf,
+    })
+}
+
+/// The share (0..1) of differing pixels over the area both images cover.
+pub fn difference(a: &Image, b: &Image) -> f64 {
+    let (w, h) = (a.width.min(b.width), a.height.min(b.height));
+    if w == 0 || h == 0 {
+        return 1.0;
+    }
+    let mut differing = 0u64;
+    for y in 0..h {
+        for x in 0..w {
+            let ia = ((y * a.width + x) * 4) as usize;
+            let ib = ((y * b.width + x) * 4) as usize;
+            let far = (0..3)
+                .any(|c| (a.rgba[ia + c] as i16 - b.rgba[ib + c] as i16).abs() > CHANNEL_TOLERANCE);
+            if far {
+                differing += 1;
+            }
+        }
+    }
+    differing as f64 / (w as f64 * h as f64)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn image(width: u32, height: u32, f: impl Fn(u32, u32) -> [u8; 4]) -> Image {
+        let mut rgba = Vec::new();
+        for y in 0..height {
+            for x in 0..width {
+                rgba.extend_from_slice(&f(x, y));
+            }
+        }
+        Image {
+            width,
+            height,
+            rgba,
+        }
+    }
+
+    #[test]
+    fn identical_images_do_not_differ_and_small_noise_is_tolerated() {
+        let a = image(10, 10, |x, y| [x as u8 * 10, y as u8 * 10, 0, 255]);
+        let b = image(10, 10, |x, y| [x as u8 * 10 + 5, y as u8 * 10, 3, 255]);
+        assert_eq!(difference(&a, &a), 0.0);
+        assert_eq!(difference(&a, &b), 0.0);
+    }
+
+    #[test]
+    fn changed_pixels_are_counted_over_the_common_area() {
+        let a = image(10, 10, |_, _| [0, 0, 0, 255]);
+        let b = image(10, 12, |x, _| {
+            if x < 5 {
+                [255, 255, 255, 255]
+            } else {
+                [0, 0, 0, 255]
+            }
+        });
+        assert!((difference(&a, &b) - 0.5).abs() < 1e-9);
+    }
+
+    #[test]
+    fn pngs_round_trip_through_the_decoder() {
+        let mut bytes = Vec::new();
+        {
+            let mut enc = png::Encoder::new(&mut bytes, 2, 1);
+            enc.set_color(png::ColorType::Rgba);
+            enc.set_depth(png::BitDepth::Eight);
+            let mut w = enc.write_header().unwrap();
+            w.write_image_data(&[1, 2, 3, 255, 4, 5, 6, 255]).unwrap();
+        }
+        let img = decode(&bytes).unwrap();
+        assert_eq!((img.width, img.height, img.rgba.len()), (2, 1, 8));
+    }
+}
