@@ -60,8 +60,9 @@ async fn css_in_js(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Test
 /// Why these numbers: the two sides are the same Chromium with the same fonts, so text and
 /// boxes should match exactly; what may differ is caret blink, native control focus rings and
 /// sub-pixel text positioning, a fraction of a percent on these pages.
-const SCREENSHOT_FIXTURES: [(&str, f64); 5] = [
+const SCREENSHOT_FIXTURES: [(&str, f64); 6] = [
     ("/fixtures/typography.html", 0.005),
+    ("/fixtures/relative-urls.html", 0.005),
     ("/fixtures/layout.html", 0.005),
     ("/fixtures/forms.html", 0.01),
     ("/fixtures/css-in-js.html", 0.005),
@@ -156,6 +157,57 @@ async fn fixtures_match_by_screenshot() {
     }
 }
 
+async fn mutation_storm(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    in_session(h, customer, agent, "/fixtures/mutating.html").await?;
+    customer.find(By::Id("start")).await?.click().await?;
+    eventually(
+        "the storm to settle on the customer's page",
+        START,
+        || async {
+            (js(customer, "return document.body.dataset.done || null").await == "yes").then_some(())
+        },
+    )
+    .await?;
+    // After 100 rounds of text, attribute, insert, remove and move changes, the same page.
+    let customer_html = js(customer, "return document.body.innerHTML").await;
+    eventually("the same DOM in the agent's view", START, || async {
+        let agent_html = in_view(agent, "doc.body.innerHTML").await;
+        let (a, c) = (normalize(&agent_html), normalize(&customer_html));
+        (a == c).then_some(())
+    })
+    .await?;
+    assert_eq!(
+        in_view(agent, "doc.getElementById('clock').textContent").await,
+        "100"
+    );
+    Ok(())
+}
+
+/// The body's markup without what never crosses (scripts, the widget), the view's markers,
+/// and whitespace.
+fn normalize(html: &serde_json::Value) -> String {
+    let s = html.as_str().unwrap_or("");
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("<script") {
+        out.push_str(&rest[..i]);
+        rest = rest[i..]
+            .find("</script>")
+            .map_or("", |j| &rest[i + j + 9..]);
+    }
+    out.push_str(rest);
+    let out = match out.find("<div data-cobrowse-widget") {
+        Some(i) => out[..i].to_string(),
+        None => out,
+    };
+    // The view's own state markers (the customer's hover and focus) are not page content.
+    let mut out = out;
+    for marker in ["hover", "focus-within", "focus", "active"] {
+        out = out.replace(&format!(" data-cobrowse-{marker}=\"\""), "");
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
 macro_rules! e2e {
     ($name:ident, $flow:ident) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -173,3 +225,4 @@ macro_rules! e2e {
 }
 
 e2e!(fixture_css_in_js_rules_are_mirrored, css_in_js);
+e2e!(fixture_a_mutation_storm_ends_identical, mutation_storm);
