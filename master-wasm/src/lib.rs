@@ -11,6 +11,7 @@
 
 pub mod browser;
 pub mod capture;
+pub mod debug;
 pub mod link;
 pub mod navigation;
 pub mod persist;
@@ -25,5 +26,7 @@ use wasm_bindgen::prelude::*;
 /// base URL (`http(s)://host:port`), from the snippet's `data-cobrowse-url` attribute.
 #[wasm_bindgen]
 pub fn start(relay_url: &str) -> Result<(), JsValue> {
+    debug::init();
+    debug::log(&format!("starting with relay {relay_url}"));
     session::install(relay_url.trim_end_matches('/'))
 }

@@ -20,6 +20,7 @@ use wasm_bindgen::JsCast;
 use crate::browser::{
     document, first_session_in_tab, random_below, random_u64, window, Interval, Timeout,
 };
+use crate::debug;
 use crate::link::Link;
 use crate::navigation::NavigationWatch;
 use crate::persist::Saved;
@@ -256,6 +257,9 @@ impl Customer {
     }
 
     fn on_relay(&mut self, env: Envelope<RelayMsg>) {
+        if debug::enabled() && !matches!(env.msg, RelayMsg::Sealed(_)) {
+            debug::log(&format!("relay: {:?}", env.msg));
+        }
         match env.msg {
             RelayMsg::Created {
                 session_id,
@@ -578,6 +582,7 @@ impl Customer {
 
     /// Stops everything and tells the customer why.
     fn end(&mut self, message: String) {
+        debug::log(&format!("session over: {message}"));
         self.stream = None;
         self.link = Link::default();
         self.code = None;

@@ -16,6 +16,7 @@ use web_sys::{HtmlElement, HtmlIFrameElement};
 use yew::prelude::*;
 
 use crate::connection::{ConnEvent, Connection};
+use crate::debug;
 use crate::join_form::JoinForm;
 use crate::rebuild::Rebuilder;
 use crate::viewer::Viewer;
@@ -198,6 +199,9 @@ impl Session {
     }
 
     fn on_relay(&self, delivery: Delivery, seq: u64, msg: RelayMsg) {
+        if !matches!(msg, RelayMsg::Sealed(_)) {
+            debug::log(&format!("relay: {msg:?}"));
+        }
         match msg {
             RelayMsg::Joined {
                 session_id,
@@ -544,10 +548,12 @@ impl Session {
 
     /// Asks the customer's browser for a fresh snapshot instead of drifting.
     fn resync(&self, reason: String) {
+        debug::log(&format!("asking for a resync: {reason}"));
         self.send_sealed(&encode_payload(&AgentPageMsg::Resync { reason }));
     }
 
     fn fail(&self, why: String) {
+        debug::log(&format!("failed: {why}"));
         self.conn.borrow_mut().take();
         self.dispatch.dispatch(Action::Failed(why));
     }

@@ -8,6 +8,7 @@
 
 pub mod app;
 pub mod connection;
+pub mod debug;
 pub mod join_form;
 pub mod rebuild;
 pub mod viewer;
