@@ -208,21 +208,5 @@ fn normalize(html: &serde_json::Value) -> String {
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
-macro_rules! e2e {
-    ($name:ident, $flow:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let h = Harness::start().await;
-            let customer = h.browser().await;
-            let agent = h.browser().await;
-            let result = $flow(&h, &customer, &agent).await;
-            h.finish(vec![customer, agent]).await;
-            if let Err(e) = result {
-                panic!("{e}");
-            }
-        }
-    };
-}
-
 e2e!(fixture_css_in_js_rules_are_mirrored, css_in_js);
 e2e!(fixture_a_mutation_storm_ends_identical, mutation_storm);

@@ -260,22 +260,6 @@ async fn values_set_by_script_are_mirrored(
     Ok(())
 }
 
-macro_rules! e2e {
-    ($name:ident, $flow:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let h = Harness::start().await;
-            let customer = h.browser().await;
-            let agent = h.browser().await;
-            let result = $flow(&h, &customer, &agent).await;
-            h.finish(vec![customer, agent]).await;
-            if let Err(e) = result {
-                panic!("{e}");
-            }
-        }
-    };
-}
-
 e2e!(
     customer_page_is_mirrored_and_customer_exit_ends_both,
     mirrors_then_customer_exits

@@ -134,22 +134,6 @@ async fn single_page_routes_are_followed(
     Ok(())
 }
 
-macro_rules! e2e {
-    ($name:ident, $flow:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let h = Harness::start().await;
-            let customer = h.browser().await;
-            let agent = h.browser().await;
-            let result = $flow(&h, &customer, &agent).await;
-            h.finish(vec![customer, agent]).await;
-            if let Err(e) = result {
-                panic!("{e}");
-            }
-        }
-    };
-}
-
 e2e!(
     a_page_load_continues_the_same_session,
     page_loads_continue_the_session

@@ -178,22 +178,6 @@ async fn viewport_follows_the_customer(
     Ok(())
 }
 
-macro_rules! e2e {
-    ($name:ident, $flow:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let h = Harness::start().await;
-            let customer = h.browser().await;
-            let agent = h.browser().await;
-            let result = $flow(&h, &customer, &agent).await;
-            h.finish(vec![customer, agent]).await;
-            if let Err(e) = result {
-                panic!("{e}");
-            }
-        }
-    };
-}
-
 e2e!(pointers_show_both_ways, pointers_both_ways);
 e2e!(
     window_and_nested_scrolling_is_mirrored,

@@ -168,22 +168,6 @@ async fn agent_connection_drop_is_resumed(
     Ok(())
 }
 
-macro_rules! e2e {
-    ($name:ident, $flow:ident) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let h = Harness::start().await;
-            let customer = h.browser().await;
-            let agent = h.browser().await;
-            let result = $flow(&h, &customer, &agent).await;
-            h.finish(vec![customer, agent]).await;
-            if let Err(e) = result {
-                panic!("{e}");
-            }
-        }
-    };
-}
-
 e2e!(
     a_wrong_secret_fails_verification_on_both_sides_then_the_right_code_works,
     wrong_secret_then_right
