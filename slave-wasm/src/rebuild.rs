@@ -58,14 +58,6 @@ impl Rebuilder {
         }
     }
 
-    pub fn document(&self) -> &Document {
-        &self.doc
-    }
-
-    pub fn epoch(&self) -> Option<u32> {
-        self.epoch
-    }
-
     /// Replaces whatever is shown with `snap`.
     pub fn apply_snapshot(&mut self, snap: &Snapshot) -> Result<(), RebuildError> {
         self.match_compat_mode(snap);

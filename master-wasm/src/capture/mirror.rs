@@ -60,12 +60,4 @@ impl Mirror {
     pub fn next_id(&self) -> NodeId {
         self.next
     }
-
-    pub fn len(&self) -> usize {
-        self.nodes.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.nodes.is_empty()
-    }
 }

@@ -9,14 +9,14 @@
 use std::collections::HashSet;
 
 use shared_protocol::page::{
-    AttrChange, MutationBatch, NodeId, ScrollPos, StyleRules, SubtreeAdd, TextChange, DOCUMENT,
+    AttrChange, MutationBatch, NodeId, StyleRules, SubtreeAdd, TextChange,
 };
 use wasm_bindgen::JsCast;
 use web_sys::{Element, MutationRecord, Node};
 
 use super::serialize::{is_masked_control, safe_attribute};
 use super::snapshot::push_subtree;
-use super::{form_value, Mirror};
+use super::{form_value, scroll_position, Mirror};
 
 #[derive(Default)]
 pub struct BatchBuilder {
@@ -218,19 +218,6 @@ impl BatchBuilder {
             }
         }
     }
-}
-
-/// Where `node` is scrolled now (zero included: scrolling back to the top must show too).
-pub(crate) fn scroll_position(id: NodeId, node: &Node) -> Option<ScrollPos> {
-    if id == DOCUMENT {
-        return super::window_scroll();
-    }
-    let el = node.dyn_ref::<Element>()?;
-    Some(ScrollPos {
-        id,
-        x: el.scroll_left(),
-        y: el.scroll_top(),
-    })
 }
 
 fn next_captured_sibling(node: &Node, mirror: &Mirror) -> Option<NodeId> {

@@ -17,7 +17,9 @@ pub fn take_snapshot(doc: &Document, mirror: &mut Mirror, epoch: u32) -> Snapsho
     push_subtree(root, mirror, &mut nodes, &mut form, true);
     let mut scrolls: Vec<ScrollPos> = nodes
         .iter()
-        .filter_map(|n| scroll_of(n.id, mirror.node(n.id)?))
+        .filter_map(|n| scroll_position(n.id, mirror.node(n.id)?))
+        // The snapshot starts every element at 0: only scrolled ones need saying.
+        .filter(|p| p.id != DOCUMENT && (p.x != 0 || p.y != 0))
         .collect();
     let viewport = viewport();
     if let Some(pos) = window_scroll() {
@@ -79,11 +81,18 @@ pub fn window_scroll() -> Option<ScrollPos> {
     })
 }
 
-/// An element's scroll position, when it is scrolled at all.
-pub fn scroll_of(id: NodeId, node: &Node) -> Option<ScrollPos> {
+/// Where `node` is scrolled now: the window for [`DOCUMENT`], else the element (zero included:
+/// scrolling back to the top must show too).
+pub fn scroll_position(id: NodeId, node: &Node) -> Option<ScrollPos> {
+    if id == DOCUMENT {
+        return window_scroll();
+    }
     let el = node.dyn_ref::<web_sys::Element>()?;
-    let (x, y) = (el.scroll_left(), el.scroll_top());
-    (x != 0 || y != 0).then_some(ScrollPos { id, x, y })
+    Some(ScrollPos {
+        id,
+        x: el.scroll_left(),
+        y: el.scroll_top(),
+    })
 }
 
 /// Captures `root`'s subtree in pre-order, appending to `nodes` and `form`. When

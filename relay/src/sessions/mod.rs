@@ -7,7 +7,7 @@
 mod peer;
 mod session;
 
-pub use session::{Forwarded, ResumeError, Resumed, Session, VerifyOutcome};
+pub use session::{control_frame, Forwarded, ResumeError, Resumed, Session, VerifyOutcome};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

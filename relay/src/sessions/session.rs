@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use super::peer::{CatchUp, Delivered, Peer};
 use super::{Outbox, Outgoing, Phase, Side};
+use crate::auth::constant_time_eq;
 
 pub struct Session {
     pub id: Uuid,
@@ -75,9 +76,14 @@ impl std::fmt::Debug for Session {
     }
 }
 
-/// A control frame from the relay (control frames carry sequence number 0).
+/// An encoded control frame from the relay (control frames carry sequence number 0).
+pub fn control_frame(routing: u32, msg: RelayMsg) -> Vec<u8> {
+    Envelope::new(routing, Delivery::Reliable, 0, msg).encode()
+}
+
+/// A control frame, queued as such.
 pub(super) fn control(routing: u32, msg: RelayMsg) -> Outgoing {
-    Outgoing::Frame(Envelope::new(routing, Delivery::Reliable, 0, msg).encode())
+    Outgoing::Frame(control_frame(routing, msg))
 }
 
 impl Session {
@@ -205,10 +211,7 @@ impl Session {
         let Some(peer) = Self::peer(&mut state, side) else {
             return;
         };
-        let outcome = peer.catch_up(|| match control(routing, RelayMsg::Gap) {
-            Outgoing::Frame(f) => f,
-            Outgoing::Close { .. } => unreachable!("control() makes frames"),
-        });
+        let outcome = peer.catch_up(|| control_frame(routing, RelayMsg::Gap));
         if outcome == Some(CatchUp::Lost) && side == Side::Agent {
             tracing::warn!(parent: &self.span, "agent too slow: frames dropped, asking for a snapshot");
             if let Some(customer) = &state.customer.outbox {
@@ -374,8 +377,4 @@ impl Session {
         let state = self.lock();
         state.phase == Phase::Active && state.agent.as_ref().is_some_and(|(id, _)| id == agent_id)
     }
-}
-
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }

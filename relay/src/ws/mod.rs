@@ -26,7 +26,9 @@ use tracing::Instrument;
 
 use crate::error::HttpError;
 use crate::metrics::bump;
-use crate::sessions::{Forwarded, Outbox, Outgoing, Phase, Session, Side, QUEUE_LEN};
+use crate::sessions::{
+    control_frame, Forwarded, Outbox, Outgoing, Phase, Session, Side, QUEUE_LEN,
+};
 use crate::state::AppState;
 
 /// Close codes: normal end, policy (auth, origin), protocol (bad frames).
@@ -164,8 +166,7 @@ pub(super) async fn next_frame<M: Direction>(
 }
 
 pub(super) fn error_frame(session: u32, code: ErrorCode, message: String) -> Outgoing {
-    let msg = RelayMsg::Error { code, message };
-    Outgoing::Frame(Envelope::new(session, Delivery::Reliable, 0, msg).encode())
+    Outgoing::Frame(control_frame(session, RelayMsg::Error { code, message }))
 }
 
 /// Tells the client why and closes its socket.
