@@ -41,7 +41,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm --all-targets -- -D warnings
 	# The protocol's native-only dev-dependencies (proptest) do not build for wasm32: lint its library.
-	cargo clippy --target wasm32-unknown-unknown -p shared-protocol -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown -p shared-protocol -p shared-css -- -D warnings
 
 # The end-to-end tests in tests/ drive headless Chromium against the bundles in dist/.
 test-native:

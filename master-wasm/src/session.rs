@@ -500,7 +500,7 @@ impl Customer {
                     w.show_agent_pointer(p);
                 }
                 if let Some(stream) = &self.stream {
-                    stream.agent_pointer(p.x, p.y, p.gone);
+                    stream.agent_pointer(&p);
                 }
             }
             Err(_) => {}

@@ -11,16 +11,20 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, MutationObserver, MutationObserverInit, MutationRecord, Node};
 
-use crate::browser::{Listener, NextFrame, Timeout};
+use crate::browser::{Interval, Listener, NextFrame, Timeout};
 use crate::capture::{
     scroll_position, take_snapshot, BatchBuilder, CssomHooks, HoverMarks, Mirror, SetterHooks,
-    OWN_ATTR,
+    SheetsSent, ACTIVE_ATTR, HOVER_ATTR, OWN_ATTR,
 };
 
 /// Longest wait for a flush when animation frames do not come (a hidden tab).
 const FLUSH_FALLBACK_MS: i32 = 100;
 /// A scroll position counts as settled (and goes out reliably) this long after the last event.
 const SCROLL_SETTLE_MS: i32 = 150;
+/// How often the adopted sheets are compared: `adoptedStyleSheets.push()` calls no setter.
+const ADOPTED_CHECK_MS: i32 = 500;
+/// How long the agent's click shows as `:active` on the customer's page.
+const AGENT_PRESS_MS: i32 = 150;
 
 /// What moved during the last frame, sent as ephemeral frames.
 #[derive(Debug, Default, PartialEq)]
@@ -33,6 +37,8 @@ struct Inner {
     doc: Document,
     mirror: Mirror,
     builder: BatchBuilder,
+    /// Sheet contents the agent has, by hash.
+    sheets: SheetsSent,
     epoch: u32,
     scheduled: Option<NextFrame>,
     /// Called once per scheduled flush; it takes the batch with [`PageStream::take_batch`].
@@ -62,9 +68,12 @@ pub struct PageStream {
     _listeners: Vec<Listener>,
     _setters: SetterHooks,
     _cssom: CssomHooks,
+    _adopted_check: Interval,
     /// The page's hover rules twinned for the marker, so the agent's pointer opens menus.
     hover_sheet: Option<web_sys::Element>,
     agent_hover: RefCell<HoverMarks>,
+    /// The agent's click, shown as `:active` for a moment.
+    agent_press: Rc<RefCell<(HoverMarks, Option<Timeout>)>>,
 }
 
 impl PageStream {
@@ -75,11 +84,14 @@ impl PageStream {
         flush: Rc<dyn Fn()>,
     ) -> Result<(Self, Snapshot), JsValue> {
         let mut mirror = Mirror::new(doc.as_ref());
-        let snapshot = take_snapshot(&doc, &mut mirror, epoch);
+        let mut sheets = SheetsSent::load();
+        let snapshot = take_snapshot(&doc, &mut mirror, epoch, &mut sheets);
+        sheets.store();
         let inner = Rc::new(RefCell::new(Inner {
             doc: doc.clone(),
             mirror,
-            builder: BatchBuilder::default(),
+            builder: BatchBuilder::after_snapshot(&doc, &snapshot.state_css),
+            sheets,
             epoch,
             scheduled: None,
             flush,
@@ -132,6 +144,31 @@ impl PageStream {
                 inner.schedule();
             }));
         }
+        // A `<link>` stylesheet that loads (or loads again, its `href` changed) has new rules.
+        let weak = Rc::downgrade(&inner);
+        listeners.push(Listener::new(doc.as_ref(), "load", true, move |event| {
+            let Some(inner) = weak.upgrade() else { return };
+            let Some(target) = event.target() else { return };
+            let node: Node = target.unchecked_into();
+            if node.node_name().eq_ignore_ascii_case("link") {
+                let mut inner = inner.borrow_mut();
+                inner.builder.sheets.owner_changed(node);
+                inner.schedule();
+            }
+        }));
+        for kind in ["pointerdown", "pointerup", "pointercancel"] {
+            let weak = Rc::downgrade(&inner);
+            listeners.push(Listener::new(doc.as_ref(), kind, true, move |event| {
+                let Some(inner) = weak.upgrade() else { return };
+                let target = (kind == "pointerdown")
+                    .then(|| event.target())
+                    .flatten()
+                    .map(|t| t.unchecked_into::<Node>());
+                let mut inner = inner.borrow_mut();
+                inner.builder.pressed(target);
+                inner.schedule();
+            }));
+        }
         let weak = Rc::downgrade(&inner);
         let window = crate::browser::window();
         listeners.push(Listener::new(window.as_ref(), "resize", false, move |_| {
@@ -174,8 +211,21 @@ impl PageStream {
             let Ok(mut inner) = inner.try_borrow_mut() else {
                 return;
             };
-            inner.builder.style_changed(owner);
+            match owner {
+                Some(node) => inner.builder.sheets.owner_changed(node),
+                None => inner.builder.sheets.constructed_changed(),
+            }
             inner.schedule();
+        });
+        let weak = Rc::downgrade(&inner);
+        let adopted_check = Interval::new(ADOPTED_CHECK_MS, move || {
+            let Some(inner) = weak.upgrade() else { return };
+            let Ok(mut inner) = inner.try_borrow_mut() else {
+                return;
+            };
+            if inner.builder.sheets.adopted_moved(&inner.doc) {
+                inner.schedule();
+            }
         });
         let weak = Rc::downgrade(&inner);
         let setters = SetterHooks::install(move |node| {
@@ -195,21 +245,34 @@ impl PageStream {
                 _listeners: listeners,
                 _setters: setters,
                 _cssom: cssom,
+                _adopted_check: adopted_check,
                 hover_sheet,
-                agent_hover: RefCell::new(HoverMarks::default()),
+                agent_hover: RefCell::new(HoverMarks::new(HOVER_ATTR)),
+                agent_press: Rc::new(RefCell::new((HoverMarks::new(ACTIVE_ATTR), None))),
             },
             snapshot,
         ))
     }
 
-    /// Shows the hover state under the agent's pointer (customer viewport coordinates).
-    pub fn agent_pointer(&self, x: i32, y: i32, gone: bool) {
+    /// Shows the hover state under the agent's pointer (customer viewport coordinates), and
+    /// its click as `:active` for a moment.
+    pub fn agent_pointer(&self, pointer: &Pointer) {
         let mut marks = self.agent_hover.borrow_mut();
-        if gone {
+        let doc = self.inner.borrow().doc.clone();
+        if pointer.gone {
             marks.clear();
         } else {
-            let doc = self.inner.borrow().doc.clone();
-            marks.point_at(&doc, x, y);
+            marks.point_at(&doc, pointer.x, pointer.y);
+        }
+        if pointer.click && !pointer.gone {
+            let mut press = self.agent_press.borrow_mut();
+            press.0.point_at(&doc, pointer.x, pointer.y);
+            let weak = Rc::downgrade(&self.agent_press);
+            press.1 = Some(Timeout::new(AGENT_PRESS_MS, move || {
+                if let Some(press) = weak.upgrade() {
+                    press.borrow_mut().0.clear();
+                }
+            }));
         }
     }
 
@@ -245,16 +308,24 @@ impl PageStream {
         for record in self.observer.take_records() {
             inner.builder.record(record.unchecked_ref());
         }
-        if inner.builder.is_empty() {
+        if inner.builder.is_empty() && !inner.builder.sheets.adopted_moved(&inner.doc) {
             return None;
         }
         let Inner {
+            doc,
             mirror,
             builder,
+            sheets,
             epoch,
             ..
         } = &mut *inner;
-        let batch = builder.build(mirror, *epoch);
+        let (batch, state_css) = builder.build(doc, mirror, *epoch, sheets);
+        if !batch.sheets.is_empty() {
+            sheets.store();
+        }
+        if let (Some(css), Some(sheet)) = (state_css, &self.hover_sheet) {
+            sheet.set_text_content(Some(&css));
+        }
         (!batch.is_empty()).then_some(batch)
     }
 
@@ -263,13 +334,17 @@ impl PageStream {
         let mut inner = self.inner.borrow_mut();
         // Pending records describe the old epoch; the snapshot supersedes them.
         self.observer.take_records();
-        inner.builder = BatchBuilder::default();
         inner.scheduled = None;
         inner.epoch += 1;
         let doc = inner.doc.clone();
         inner.mirror = Mirror::new(doc.as_ref());
         let epoch = inner.epoch;
-        let snapshot = take_snapshot(&doc, &mut inner.mirror, epoch);
+        // The agent asked again, or missed frames: a fresh snapshot carries every sheet it uses.
+        let Inner { mirror, sheets, .. } = &mut *inner;
+        sheets.forget_all();
+        let snapshot = take_snapshot(&doc, mirror, epoch, sheets);
+        sheets.store();
+        inner.builder = BatchBuilder::after_snapshot(&doc, &snapshot.state_css);
         if let Some(sheet) = &self.hover_sheet {
             sheet.set_text_content(Some(&snapshot.state_css));
         }

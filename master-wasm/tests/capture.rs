@@ -2,7 +2,7 @@
 //! does.
 #![cfg(target_arch = "wasm32")]
 
-use master_wasm::capture::{take_snapshot, Mirror};
+use master_wasm::capture::{take_snapshot, Mirror, SheetsSent};
 use shared_protocol::page::{NodeData, Snapshot};
 use wasm_bindgen_test::*;
 use web_sys::Document;
@@ -24,7 +24,7 @@ fn document_with(body: &str) -> Document {
 
 fn snapshot(doc: &Document) -> Snapshot {
     let mut mirror = Mirror::new(doc.as_ref());
-    take_snapshot(doc, &mut mirror, 1)
+    take_snapshot(doc, &mut mirror, 1, &mut SheetsSent::default())
 }
 
 fn elements(snap: &Snapshot) -> Vec<(String, Vec<(String, String)>)> {

@@ -34,6 +34,15 @@ pub struct Cli {
     /// [default: the demo site's origin].
     #[arg(long, env = "COBROWSE_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Option<Vec<String>>,
+    /// Hosts whose stylesheets the relay's CSS proxy fetches for the agent's view, `*` wildcards
+    /// allowed, comma-separated; other hosts' sheets the agent loads directly
+    /// [default: the hosts of `allowed_origins`].
+    #[arg(long, env = "COBROWSE_ALLOWED_EXTERNAL_DOMAINS", value_delimiter = ',')]
+    pub allowed_external_domains: Option<Vec<String>>,
+    /// A stylesheet (URL or file) applied to the agent's view only, for sites whose CSS does not
+    /// mirror well [default: none].
+    #[arg(long, env = "COBROWSE_CSS_PATCH_URL")]
+    pub css_patch_url: Option<String>,
     /// Agent tokens, comma-separated [default: one development token made at start].
     #[arg(long, env = "COBROWSE_AGENT_TOKENS", value_delimiter = ',')]
     pub agent_tokens: Option<Vec<String>>,
@@ -111,6 +120,8 @@ struct FileConfig {
     data_dir: Option<PathBuf>,
     public_url: Option<String>,
     allowed_origins: Option<Vec<String>>,
+    allowed_external_domains: Option<Vec<String>>,
+    css_patch_url: Option<String>,
     agent_tokens: Option<Vec<String>>,
     agent_token_secret: Option<String>,
     agent_sessions_limit: Option<u32>,
@@ -140,6 +151,9 @@ pub struct Config {
     pub public_url: Option<String>,
     /// `None`: the demo site's origin.
     pub allowed_origins: Option<Vec<String>>,
+    /// `None`: the hosts of the allowed origins.
+    pub allowed_external_domains: Option<Vec<String>>,
+    pub css_patch_url: Option<String>,
     /// Empty (and no `agent_token_secret`): a development token is made at start.
     pub agent_tokens: Vec<String>,
     pub agent_token_secret: Option<String>,
@@ -167,6 +181,8 @@ impl Default for Config {
             data_dir: PathBuf::from("data"),
             public_url: None,
             allowed_origins: None,
+            allowed_external_domains: None,
+            css_patch_url: None,
             agent_tokens: Vec::new(),
             agent_token_secret: None,
             agent_sessions_limit: 1,
@@ -217,6 +233,10 @@ impl Config {
             data_dir: cli.data_dir.or(file.data_dir).unwrap_or(d.data_dir),
             public_url: cli.public_url.or(file.public_url),
             allowed_origins: cli.allowed_origins.or(file.allowed_origins),
+            allowed_external_domains: cli
+                .allowed_external_domains
+                .or(file.allowed_external_domains),
+            css_patch_url: cli.css_patch_url.or(file.css_patch_url),
             agent_tokens: cli.agent_tokens.or(file.agent_tokens).unwrap_or_default(),
             agent_token_secret: cli.agent_token_secret.or(file.agent_token_secret),
             agent_sessions_limit: cli

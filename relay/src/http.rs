@@ -50,6 +50,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))
         .merge(crate::api::routes())
+        .merge(crate::proxy::routes())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),

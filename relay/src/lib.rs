@@ -13,6 +13,7 @@ pub mod error;
 pub mod http;
 pub mod limits;
 pub mod metrics;
+pub mod proxy;
 pub mod report;
 pub mod reporting;
 pub mod sessions;
@@ -77,6 +78,10 @@ pub fn build_state(
         }
         v
     });
+    let external_domains = config
+        .allowed_external_domains
+        .clone()
+        .unwrap_or_else(|| proxy::hosts_of(&allowed_origins));
     let (agent_tokens, dev_token) =
         if config.agent_tokens.is_empty() && config.agent_token_secret.is_none() {
             let token = format!("dev-{}", uuid::Uuid::new_v4().simple());
@@ -109,6 +114,8 @@ pub fn build_state(
         config,
         public_url,
         allowed_origins,
+        http: proxy::client(external_domains.clone()),
+        external_domains,
         auth,
         registry: Registry::default(),
         metrics: metrics::Metrics::default(),

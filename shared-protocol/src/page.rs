@@ -75,16 +75,62 @@ pub struct Snapshot {
     pub state_css: String,
     /// The customer's focused element.
     pub focus: Option<NodeId>,
-    /// `<style>` elements whose rules differ from their text (CSS-in-JS `insertRule`).
-    pub styles: Vec<StyleRules>,
+    /// Stylesheet contents the agent has not been sent yet in this session.
+    pub sheets: Vec<SheetBody>,
+    /// `<style>` elements whose rules differ from their text (CSS-in-JS `insertRule`) and
+    /// `<link>` stylesheets the customer's browser could read.
+    pub styles: Vec<SheetUse>,
+    /// Constructed sheets adopted by the document.
+    pub adopted: Vec<Adopted>,
 }
 
-/// The rules of a `<style>` element as its CSSOM has them, which the viewer puts in place of
-/// what its text would give.
+/// Identifies a stylesheet's content: the first 8 bytes of the SHA-256 of its rules.
+pub type SheetHash = u64;
+
+/// What a stylesheet holds, as the customer's CSSOM has it (URLs made absolute). Sent once per
+/// session, then referred to by [`SheetHash`].
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct StyleRules {
-    pub id: NodeId,
+pub struct SheetBody {
+    pub hash: SheetHash,
     pub rules: Vec<String>,
+}
+
+impl SheetBody {
+    pub fn new(rules: Vec<String>) -> Self {
+        Self {
+            hash: sheet_hash(&rules),
+            rules,
+        }
+    }
+}
+
+/// The hash of a sheet's rules (each rule's length is hashed too, so rules cannot run together).
+pub fn sheet_hash(rules: &[String]) -> SheetHash {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    for rule in rules {
+        hasher.update((rule.len() as u64).to_le_bytes());
+        hasher.update(rule.as_bytes());
+    }
+    let digest = hasher.finalize();
+    let mut first = [0u8; 8];
+    first.copy_from_slice(&digest[..8]);
+    u64::from_le_bytes(first)
+}
+
+/// The sheet a `<style>` or `<link>` element shows in the view, in place of what its text or
+/// `href` would give.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SheetUse {
+    pub id: NodeId,
+    pub sheet: SheetHash,
+}
+
+/// The constructed sheets (`adoptedStyleSheets`) of the document ([`DOCUMENT`]), in order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Adopted {
+    pub id: NodeId,
+    pub sheets: Vec<SheetHash>,
 }
 
 /// One node, appended as the last child of `parent`.
@@ -137,7 +183,7 @@ impl Namespace {
 }
 
 /// Changes since the previous batch (or the snapshot) of the same epoch, applied in field order:
-/// removes, adds, attributes, texts, form values, scroll positions, style rules.
+/// removes, adds, attributes, texts, form values, scroll positions, stylesheets, states.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MutationBatch {
     pub epoch: u32,
@@ -148,12 +194,20 @@ pub struct MutationBatch {
     pub form: Vec<FormValue>,
     /// Settled scroll positions (after the nodes they name exist).
     pub scrolls: Vec<ScrollPos>,
-    /// `<style>` elements whose rules changed through the CSSOM.
-    pub styles: Vec<StyleRules>,
+    /// Stylesheet contents not sent before, for the uses below.
+    pub sheets: Vec<SheetBody>,
+    /// `<style>` and `<link>` elements whose sheets changed (through the CSSOM, or loaded).
+    pub styles: Vec<SheetUse>,
+    /// Adopted sheets that changed.
+    pub adopted: Vec<Adopted>,
+    /// The state twins again, when the page's rules changed.
+    pub state_css: Option<String>,
     /// The customer's window changed size.
     pub viewport: Option<Viewport>,
     /// Focus moved: to this element, or (`Some(None)`) to nothing.
     pub focus: Option<Option<NodeId>>,
+    /// The customer pressed on this element (`:active`), or (`Some(None)`) released.
+    pub active: Option<Option<NodeId>>,
 }
 
 impl MutationBatch {
@@ -164,9 +218,13 @@ impl MutationBatch {
             && self.texts.is_empty()
             && self.form.is_empty()
             && self.scrolls.is_empty()
+            && self.sheets.is_empty()
             && self.styles.is_empty()
+            && self.adopted.is_empty()
+            && self.state_css.is_none()
             && self.viewport.is_none()
             && self.focus.is_none()
+            && self.active.is_none()
     }
 }
 

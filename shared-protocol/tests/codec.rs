@@ -142,9 +142,14 @@ fn page_snapshot_round_trips() {
         }],
         state_css: "a[data-cobrowse-hover] { color: red; }".into(),
         focus: Some(2),
-        styles: vec![StyleRules {
+        sheets: vec![SheetBody::new(vec![".a { color: red; }".into()])],
+        styles: vec![SheetUse {
             id: 2,
-            rules: vec![".a { color: red; }".into()],
+            sheet: sheet_hash(&[".a { color: red; }".into()]),
+        }],
+        adopted: vec![Adopted {
+            id: DOCUMENT,
+            sheets: vec![7],
         }],
     });
     let bytes = encode_payload(&snap);
@@ -175,13 +180,26 @@ proptest! {
             removes: vec![id],
             adds: vec![SubtreeAdd { before, nodes: vec![NodeAdd { id, parent: 1, data: NodeData::Text(text.clone()) }] }],
             attrs: vec![AttrChange { id, name: "class".into(), value: None }],
-            texts: vec![TextChange { id, text }],
+            texts: vec![TextChange { id, text: text.clone() }],
             form: vec![],
             scrolls: vec![ScrollPos { id, x: 1, y: -1 }],
-            styles: vec![],
+            sheets: vec![SheetBody::new(vec![text.clone()])],
+            styles: vec![SheetUse { id, sheet: sheet_hash(std::slice::from_ref(&text)) }],
+            adopted: vec![],
+            state_css: Some("a[data-cobrowse-hover] { color: red }".into()),
             viewport: Some(Viewport { width: 390, height: 844 }),
             focus: Some(None),
+            active: Some(Some(id)),
         });
         prop_assert_eq!(decode_payload::<CustomerPageMsg>(&encode_payload(&batch)).unwrap(), batch);
     }
+}
+
+#[test]
+fn sheet_hashes_tell_contents_apart() {
+    let one = sheet_hash(&["a{}b{}".into()]);
+    let two = sheet_hash(&["a{}".into(), "b{}".into()]);
+    assert_ne!(one, two, "rules cannot run together");
+    assert_eq!(one, SheetBody::new(vec!["a{}b{}".into()]).hash);
+    assert_ne!(sheet_hash(&[]), sheet_hash(&["".into()]));
 }

@@ -19,6 +19,8 @@ use crate::connection::{ConnEvent, Connection};
 use crate::debug;
 use crate::join_form::JoinForm;
 use crate::rebuild::Rebuilder;
+use crate::view_config;
+use crate::view_sheets::ViewSheets;
 use crate::viewer::Viewer;
 
 #[derive(Debug, Clone, PartialEq)]
@@ -354,11 +356,18 @@ impl Session {
                 .cast::<HtmlIFrameElement>()
                 .and_then(|f| f.content_document());
             match doc {
-                Some(doc) => *slot = Some(Rebuilder::new(doc)),
+                Some(doc) => {
+                    let sheets = ViewSheets::new(view_config::proxy_prefix(), None);
+                    *slot = Some(Rebuilder::new(doc, sheets));
+                }
                 None => return self.fail("The view frame is not ready.".into()),
             }
         }
         let rebuilder = slot.as_mut().expect("set above");
+        if let (false, Some(patch)) = (rebuilder.sheets.has_patch(), view_config::css_patch()) {
+            let doc = rebuilder.doc().clone();
+            rebuilder.sheets.set_patch(&doc, patch);
+        }
         let started = now_ms();
         match &page {
             CustomerPageMsg::Pointer(p) => {

@@ -4,13 +4,19 @@
 //! - [`app`]: the root component and its state ([`app::Action`]).
 //! - [`join_form`], [`viewer`]: one component each.
 //! - [`connection`]: the WebSocket to the relay.
-//! - [`rebuild`]: applies snapshots and mutation batches to the iframe's document.
+//! - [`rebuild`]: applies snapshots and mutation batches to the iframe's document, with
+//!   [`view_sheets`] (stylesheets by hash, the CSS proxy, the patch) and [`view_states`]
+//!   (hover, focus, active).
+//! - [`view_config`]: what the relay tells the console about the view (proxy, patch).
 
 pub mod app;
 pub mod connection;
 pub mod debug;
 pub mod join_form;
 pub mod rebuild;
+pub mod view_config;
+pub mod view_sheets;
+pub mod view_states;
 pub mod viewer;
 
 use wasm_bindgen::prelude::*;
@@ -23,6 +29,7 @@ pub fn mount_console() {
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app"));
     if let Some(root) = root {
+        view_config::load_css_patch();
         yew::Renderer::<app::App>::with_root(root).render();
     }
 }

@@ -5,12 +5,15 @@
 use std::collections::HashMap;
 
 use shared_protocol::page::{
-    FormValue, MutationBatch, Namespace, NodeAdd, NodeData, NodeId, ScrollPos, Snapshot,
-    StyleRules, SubtreeAdd, DOCUMENT,
+    FormValue, MutationBatch, Namespace, NodeAdd, NodeData, NodeId, ScrollPos, SheetHash, SheetUse,
+    Snapshot, SubtreeAdd, DOCUMENT,
 };
 use shared_protocol::safety::is_unsafe_attribute;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, Node};
+
+use crate::view_sheets::ViewSheets;
+use crate::view_states::StateMarks;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RebuildError {
@@ -20,11 +23,13 @@ pub enum RebuildError {
     WrongEpoch { got: u32, showing: u32 },
     #[error("no snapshot yet")]
     NoSnapshot,
+    #[error("unknown stylesheet {0:x}")]
+    UnknownSheet(SheetHash),
     #[error("the browser refused a change: {0}")]
     Dom(String),
 }
 
-fn dom(e: JsValue) -> RebuildError {
+pub(crate) fn dom(e: JsValue) -> RebuildError {
     RebuildError::Dom(e.as_string().unwrap_or_else(|| format!("{e:?}")))
 }
 
@@ -34,28 +39,34 @@ pub struct Rebuilder {
     // Node → id, for forgetting removed subtrees (DOM nodes cannot be hashed in Rust).
     ids: js_sys::Map,
     epoch: Option<u32>,
-    /// Elements marked as hovered under the customer's pointer.
-    hovered: Vec<Element>,
-    /// Elements marked for the customer's focus (the focused one and its ancestors).
-    focused: Vec<Element>,
+    /// The customer's page address, which the view's relative URLs resolve against.
+    page_url: String,
+    marks: StateMarks,
+    pub sheets: ViewSheets,
+    /// Sheets of the message being applied, by the element that shows them: a `<link>` with
+    /// one is created as a stand-in straight away.
+    incoming: HashMap<NodeId, SheetHash>,
+    /// The state twins of the page's rules.
+    state_style: Option<Element>,
 }
 
-/// Set on the elements under the customer's pointer; the page's `:hover` rules have twins for
-/// it (from the snapshot).
-const HOVER_ATTR: &str = "data-cobrowse-hover";
-const FOCUS_ATTR: &str = "data-cobrowse-focus";
-const FOCUS_WITHIN_ATTR: &str = "data-cobrowse-focus-within";
-
 impl Rebuilder {
-    pub fn new(doc: Document) -> Self {
+    pub fn new(doc: Document, sheets: ViewSheets) -> Self {
         Self {
             doc,
             nodes: HashMap::new(),
             ids: js_sys::Map::new(),
             epoch: None,
-            hovered: Vec::new(),
-            focused: Vec::new(),
+            page_url: String::new(),
+            marks: StateMarks::default(),
+            sheets,
+            incoming: HashMap::new(),
+            state_style: None,
         }
+    }
+
+    pub fn doc(&self) -> &Document {
+        &self.doc
     }
 
     /// Replaces whatever is shown with `snap`.
@@ -67,8 +78,11 @@ impl Rebuilder {
         }
         self.nodes.clear();
         self.ids.clear();
-        self.hovered.clear();
-        self.focused.clear();
+        self.marks.forget();
+        self.sheets.reset_adopted();
+        self.page_url = snap.url.clone();
+        self.sheets.learn(&snap.sheets, &self.page_url);
+        self.incoming = snap.styles.iter().map(|u| (u.id, u.sheet)).collect();
         self.remember(DOCUMENT, root.clone());
         self.epoch = Some(snap.epoch);
         let mut base_added = false;
@@ -83,38 +97,26 @@ impl Rebuilder {
             }
         }
         snap.form.iter().try_for_each(|f| self.apply_form(f))?;
-        self.apply_styles(&snap.styles);
-        if let (Some(head), false) = (self.doc.head(), snap.state_css.is_empty()) {
+        // Everything else is shown even when a sheet is missing; the error then asks for it.
+        let sheets = self.apply_styles(&snap.styles);
+        let adopted = self.sheets.apply_adopted(&self.doc, &snap.adopted);
+        self.state_style = None;
+        if let Some(head) = self.doc.head() {
             let style = self.doc.create_element("style").map_err(dom)?;
+            // The view's own, as the customer's page marks its twin sheet.
+            let _ = style.set_attribute("data-cobrowse-own", "");
             style.set_text_content(Some(&snap.state_css));
             head.append_child(&style).map_err(dom)?;
+            self.state_style = Some(style);
         }
         self.apply_scrolls(&snap.scrolls);
         self.apply_focus(snap.focus);
-        Ok(())
+        sheets.and(adopted)
     }
 
-    /// Shows the customer's focus: the marker on the focused element, and the focus-within
-    /// marker on it and its ancestors, as `:focus` and `:focus-within` apply.
+    /// Shows the customer's focus, as `:focus` and `:focus-within` apply.
     pub fn apply_focus(&mut self, focus: Option<NodeId>) {
-        for el in self.focused.drain(..) {
-            let _ = el.remove_attribute(FOCUS_ATTR);
-            let _ = el.remove_attribute(FOCUS_WITHIN_ATTR);
-        }
-        let Some(node) = focus.and_then(|id| self.nodes.get(&id)) else {
-            return;
-        };
-        if node.node_type() != Node::ELEMENT_NODE {
-            return;
-        }
-        let el: Element = node.clone().unchecked_into();
-        let _ = el.set_attribute(FOCUS_ATTR, "");
-        let mut next = Some(el);
-        while let Some(e) = next {
-            let _ = e.set_attribute(FOCUS_WITHIN_ATTR, "");
-            next = e.parent_element();
-            self.focused.push(e);
-        }
+        self.marks.focus(focus.and_then(|id| self.nodes.get(&id)));
     }
 
     /// A document's standards or quirks mode is fixed when it is parsed, and it changes layout
@@ -144,23 +146,7 @@ impl Rebuilder {
     /// Shows the hover state under the customer's pointer (its viewport coordinates): the
     /// element there and its ancestors get the marker, as `:hover` itself would apply.
     pub fn hover_at(&mut self, x: i32, y: i32, gone: bool) {
-        let mut chain = Vec::new();
-        if !gone {
-            let mut next = self.doc.element_from_point(x as f32, y as f32);
-            while let Some(el) = next {
-                next = el.parent_element();
-                chain.push(el);
-            }
-        }
-        for old in &self.hovered {
-            if !chain.contains(old) {
-                let _ = old.remove_attribute(HOVER_ATTR);
-            }
-        }
-        for el in &chain {
-            let _ = el.set_attribute(HOVER_ATTR, "");
-        }
-        self.hovered = chain;
+        self.marks.hover_at(&self.doc, x, y, gone);
     }
 
     pub fn apply_batch(&mut self, batch: &MutationBatch) -> Result<(), RebuildError> {
@@ -171,6 +157,8 @@ impl Rebuilder {
                 showing,
             });
         }
+        self.sheets.learn(&batch.sheets, &self.page_url);
+        self.incoming = batch.styles.iter().map(|u| (u.id, u.sheet)).collect();
         let mut removed = Vec::new();
         for id in &batch.removes {
             let node = self
@@ -190,8 +178,9 @@ impl Rebuilder {
             let el: Element = self.node(change.id)?.clone().unchecked_into();
             match &change.value {
                 Some(v) if is_safe_attribute(&change.name, v) => {
+                    let v = self.view_attribute(&el, &change.name, v);
                     // An invalid name from the page is skipped, not fatal.
-                    let _ = el.set_attribute(&change.name, v);
+                    let _ = el.set_attribute(&change.name, &v);
                 }
                 _ => {
                     let _ = el.remove_attribute(&change.name);
@@ -199,20 +188,33 @@ impl Rebuilder {
             }
         }
         for change in &batch.texts {
-            self.node(change.id)?.set_node_value(Some(&change.text));
+            let node = self.node(change.id)?;
+            let text = self.text_in(node.parent_node().as_ref(), &change.text);
+            node.set_node_value(Some(&text));
         }
         batch.form.iter().try_for_each(|f| self.apply_form(f))?;
         self.apply_scrolls(&batch.scrolls);
-        self.apply_styles(&batch.styles);
+        let sheets = self.apply_styles(&batch.styles);
+        let adopted = if batch.adopted.is_empty() {
+            Ok(())
+        } else {
+            self.sheets.apply_adopted(&self.doc, &batch.adopted)
+        };
+        if let (Some(css), Some(style)) = (&batch.state_css, &self.state_style) {
+            style.set_text_content(Some(css));
+        }
         if let Some(focus) = batch.focus {
             self.apply_focus(focus);
+        }
+        if let Some(active) = batch.active {
+            self.marks.press(active.and_then(|id| self.nodes.get(&id)));
         }
         // Ids of nodes that left with a removed subtree are forgotten; a node moved out of it
         // before the batch was removed on its own and is still attached elsewhere.
         for root in removed {
             self.forget_detached(&root);
         }
-        Ok(())
+        sheets.and(adopted)
     }
 
     fn apply_add(&mut self, add: &SubtreeAdd) -> Result<(), RebuildError> {
@@ -246,6 +248,20 @@ impl Rebuilder {
     fn create(&mut self, add: &NodeAdd) -> Result<Node, RebuildError> {
         let node: Node = match &add.data {
             NodeData::Element { tag, ns, attrs } => {
+                let sheet = self.incoming.get(&add.id).copied();
+                if let (Some(hash), "link", Namespace::Html) = (sheet, tag.as_str(), ns) {
+                    // A readable stylesheet: its rules in place of the link (nothing fetched).
+                    if let Ok(rules) = self.sheets.rules(hash) {
+                        let safe: Vec<_> = attrs
+                            .iter()
+                            .filter(|(n, v)| is_safe_attribute(n, v))
+                            .cloned()
+                            .collect();
+                        let el = self.sheets.stand_in(&self.doc, &safe, &rules)?;
+                        self.remember(add.id, el.clone().into());
+                        return Ok(el.into());
+                    }
+                }
                 let el = self
                     .doc
                     .create_element_ns(Some(ns.uri()), tag)
@@ -255,9 +271,19 @@ impl Rebuilder {
                         let _ = el.set_attribute(name, value);
                     }
                 }
+                // Once `rel` is set too, whatever order the attributes came in (a detached
+                // link fetches nothing yet).
+                if let Some(href) = el.get_attribute("href") {
+                    let _ = el.set_attribute("href", &self.view_attribute(&el, "href", &href));
+                }
                 el.into()
             }
-            NodeData::Text(text) => self.doc.create_text_node(text).into(),
+            NodeData::Text(text) => {
+                let parent = self.nodes.get(&add.parent);
+                self.doc
+                    .create_text_node(&self.text_in(parent, text))
+                    .into()
+            }
             NodeData::Comment(text) => self.doc.create_comment(text).into(),
             NodeData::Doctype {
                 name,
@@ -293,7 +319,10 @@ impl Rebuilder {
         match node.node_name().to_ascii_lowercase().as_str() {
             "input" => {
                 let input: &HtmlInputElement = node.unchecked_ref();
-                input.set_value(&f.value);
+                // Only when it differs: setting a checkbox's value writes its attribute.
+                if input.value() != f.value {
+                    input.set_value(&f.value);
+                }
                 input.set_checked(f.checked);
             }
             "textarea" => node
@@ -307,33 +336,72 @@ impl Rebuilder {
         Ok(())
     }
 
-    /// Puts each `<style>`'s rules in place through the view's CSSOM (its text nodes, and their
-    /// ids, stay as they are). A rule this browser does not take is skipped.
-    pub fn apply_styles(&self, styles: &[StyleRules]) {
-        for style in styles {
-            let Some(node) = self.nodes.get(&style.id) else {
+    /// Shows the sheets of `<style>` and `<link>` elements; a `<link>` that has its rules now
+    /// (it loaded after the snapshot) becomes a stand-in. Every known sheet is shown; the
+    /// first unknown one is the error.
+    fn apply_styles(&mut self, uses: &[SheetUse]) -> Result<(), RebuildError> {
+        let mut result = Ok(());
+        for use_ in uses {
+            let Some(node) = self.nodes.get(&use_.id).cloned() else {
                 continue;
             };
-            let Ok(sheet) = js_sys::Reflect::get(node, &"sheet".into()) else {
-                continue;
+            let rules = match self.sheets.rules(use_.sheet) {
+                Ok(rules) => rules,
+                Err(e) => {
+                    result = result.and(Err(e));
+                    continue;
+                }
             };
-            if sheet.is_null() || sheet.is_undefined() {
-                continue;
-            }
-            // The sheet belongs to the view's realm: no `instanceof` checks.
-            let sheet: web_sys::CssStyleSheet = sheet.unchecked_into();
-            while sheet.css_rules().map(|r| r.length()).unwrap_or(0) > 0 {
-                if sheet.delete_rule(0).is_err() {
-                    break;
+            if node.node_name().eq_ignore_ascii_case("link") {
+                let link: &Element = node.unchecked_ref();
+                let attrs: Vec<(String, String)> = link
+                    .get_attribute_names()
+                    .iter()
+                    .filter_map(|n| {
+                        let n = n.as_string()?;
+                        let v = link.get_attribute(&n)?;
+                        Some((n, v))
+                    })
+                    .collect();
+                let stand_in = self.sheets.stand_in(&self.doc, &attrs, &rules)?;
+                if let Some(parent) = node.parent_node() {
+                    parent.replace_child(&stand_in, &node).map_err(dom)?;
                 }
-            }
-            let mut index = 0;
-            for rule in &style.rules {
-                if sheet.insert_rule_with_index(rule, index).is_ok() {
-                    index += 1;
-                }
+                self.ids.delete(&node);
+                self.remember(use_.id, stand_in.into());
+            } else {
+                ViewSheets::show(&node, &rules);
             }
         }
+        result
+    }
+
+    /// A text as the view shows it under `parent`: a `<style>`'s with its fonts proxied.
+    fn text_in<'a>(&self, parent: Option<&Node>, text: &'a str) -> std::borrow::Cow<'a, str> {
+        match parent {
+            Some(p) if p.node_name().eq_ignore_ascii_case("style") => {
+                self.sheets.view_css(text, &self.page_url)
+            }
+            _ => std::borrow::Cow::Borrowed(text),
+        }
+    }
+
+    /// What the view sets for an attribute of the page: a stylesheet `<link>`'s address goes
+    /// through the relay's CSS proxy; a stand-in keeps its address aside.
+    fn view_attribute(&self, el: &Element, name: &str, value: &str) -> String {
+        if !name.eq_ignore_ascii_case("href") || !el.local_name().eq_ignore_ascii_case("link") {
+            return value.to_string();
+        }
+        let rel = el
+            .get_attribute("rel")
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        if !rel.split_ascii_whitespace().any(|r| r == "stylesheet") {
+            return value.to_string();
+        }
+        self.sheets
+            .link_href(value, &self.page_url)
+            .unwrap_or_else(|| value.to_string())
     }
 
     /// Scrolls the view's window ([`DOCUMENT`]) and elements. Positions of nodes it does not

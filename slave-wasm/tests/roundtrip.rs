@@ -5,10 +5,12 @@
 
 use std::rc::Rc;
 
+use master_wasm::capture::SheetsSent;
 use master_wasm::stream::PageStream;
 use shared_protocol::envelope::{decode_payload, encode_payload};
 use shared_protocol::page::{CustomerPageMsg, MutationBatch, Snapshot};
 use slave_wasm::rebuild::{RebuildError, Rebuilder};
+use slave_wasm::view_sheets::ViewSheets;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Document, Element, HtmlInputElement, Node};
@@ -227,7 +229,7 @@ fn snapshot_then_random_batches_stay_identical() {
         );
         let (stream, snap) = PageStream::start(source.clone(), 1, Rc::new(|| {})).unwrap();
         let target = new_document();
-        let mut rebuilder = Rebuilder::new(target.clone());
+        let mut rebuilder = Rebuilder::new(target.clone(), ViewSheets::default());
         rebuilder
             .apply_snapshot(&snapshot_of(CustomerPageMsg::Snapshot(snap)))
             .unwrap();
@@ -255,7 +257,7 @@ fn snapshot_then_random_batches_stay_identical() {
 #[wasm_bindgen_test]
 fn a_batch_with_an_unknown_id_is_refused_for_resync() {
     let target = new_document();
-    let mut rebuilder = Rebuilder::new(target);
+    let mut rebuilder = Rebuilder::new(target, ViewSheets::default());
     let batch = MutationBatch {
         epoch: 1,
         removes: vec![999],
@@ -287,7 +289,7 @@ fn removed_subtrees_are_forgotten() {
         .unwrap()
         .set_inner_html("<div id=big><p>a</p><p>b</p><p>c</p></div>");
     let (stream, snap) = PageStream::start(source.clone(), 1, Rc::new(|| {})).unwrap();
-    let mut rebuilder = Rebuilder::new(new_document());
+    let mut rebuilder = Rebuilder::new(new_document(), ViewSheets::default());
     rebuilder.apply_snapshot(&snap).unwrap();
     let before = rebuilder.tracked();
     source.get_element_by_id("big").unwrap().remove();
@@ -296,4 +298,50 @@ fn removed_subtrees_are_forgotten() {
         .unwrap();
     // The div, three <p> and three text nodes are gone from the id map.
     assert_eq!(rebuilder.tracked(), before - 7);
+}
+
+#[wasm_bindgen_test]
+fn sheets_are_sent_once_then_named_by_hash() {
+    // What a previous test's page "sent" must not count here.
+    SheetsSent::clear_stored();
+    let source = new_document();
+    let head = source.head().unwrap();
+    head.set_inner_html("<style id=css></style>");
+    let style = source.get_element_by_id("css").unwrap();
+    let sheet: web_sys::CssStyleSheet = js_sys::Reflect::get(&style, &"sheet".into())
+        .unwrap()
+        .unchecked_into();
+    sheet.insert_rule(".a { color: red; }").unwrap();
+    let (stream, first) = PageStream::start(source.clone(), 1, Rc::new(|| {})).unwrap();
+    let first = snapshot_of(CustomerPageMsg::Snapshot(first));
+    assert_eq!(first.sheets.len(), 1, "the rules go once");
+    assert_eq!(first.styles.len(), 1);
+    let hash = first.styles[0].sheet;
+    let mut view = Rebuilder::new(new_document(), ViewSheets::default());
+    view.apply_snapshot(&first).unwrap();
+
+    // The tab loads its next page (a new stream, the same sessionStorage): named by hash only.
+    drop(stream);
+    let (stream, again) = PageStream::start(source.clone(), 2, Rc::new(|| {})).unwrap();
+    let again = snapshot_of(CustomerPageMsg::Snapshot(again));
+    assert!(again.sheets.is_empty(), "not sent twice");
+    assert_eq!(again.styles[0].sheet, hash);
+    view.apply_snapshot(&again).unwrap();
+    let view_style = view.doc().query_selector("style").unwrap().unwrap();
+    let view_sheet: web_sys::CssStyleSheet = js_sys::Reflect::get(&view_style, &"sheet".into())
+        .unwrap()
+        .unchecked_into();
+    assert_eq!(view_sheet.css_rules().unwrap().length(), 1);
+
+    // A console that never had it says so (and asks for a resync), whose snapshot carries it.
+    let mut fresh = Rebuilder::new(new_document(), ViewSheets::default());
+    assert_eq!(
+        fresh.apply_snapshot(&again),
+        Err(RebuildError::UnknownSheet(hash))
+    );
+    let resync = snapshot_of(CustomerPageMsg::Snapshot(stream.resnapshot()));
+    assert_eq!(resync.sheets.len(), 1);
+    fresh.apply_snapshot(&resync).unwrap();
+    drop(stream);
+    SheetsSent::clear_stored();
 }

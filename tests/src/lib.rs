@@ -351,14 +351,19 @@ pub async fn ended_reports(h: &Harness) -> TestResult<Vec<serde_json::Value>> {
     .await
 }
 
-/// An end-to-end test: a harness, a customer and an agent browser, `$flow(&h, &customer,
-/// &agent)`, and the browsers closed and the relay stopped whether it passed or not.
+/// An end-to-end test: a harness (its relay configured by `$configure`, if given), a customer
+/// and an agent browser, `$flow(&h, &customer, &agent)`, and the browsers closed and the relay
+/// stopped whether it passed or not.
 #[macro_export]
 macro_rules! e2e {
     ($name:ident, $flow:ident) => {
+        $crate::e2e!($name, $flow, |_| {});
+    };
+    // With the relay's configuration adjusted first.
+    ($name:ident, $flow:ident, $configure:expr) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name() {
-            let h = $crate::Harness::start().await;
+            let h = $crate::Harness::start_with($configure).await;
             let customer = h.browser().await;
             let agent = h.browser().await;
             let result = $flow(&h, &customer, &agent).await;

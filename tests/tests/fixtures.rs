@@ -1,5 +1,6 @@
 //! The fidelity fixtures of `www/fixtures/`, one page per hard case, each mirrored end to end
-//! and compared on what the agent's view computes.
+//! and compared on what the agent's view computes: the same markup and visible text, and the
+//! same pixels.
 
 use std::time::Duration;
 
@@ -60,12 +61,14 @@ async fn css_in_js(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Test
 /// Why these numbers: the two sides are the same Chromium with the same fonts, so text and
 /// boxes should match exactly; what may differ is caret blink, native control focus rings and
 /// sub-pixel text positioning, a fraction of a percent on these pages.
-const SCREENSHOT_FIXTURES: [(&str, f64); 6] = [
+const SCREENSHOT_FIXTURES: [(&str, f64); 8] = [
     ("/fixtures/typography.html", 0.005),
     ("/fixtures/relative-urls.html", 0.005),
     ("/fixtures/layout.html", 0.005),
     ("/fixtures/forms.html", 0.01),
     ("/fixtures/css-in-js.html", 0.005),
+    ("/fixtures/stylesheets.html", 0.005),
+    ("/fixtures/fonts.html", 0.005),
     ("/account.html", 0.01),
 ];
 
@@ -140,8 +143,22 @@ async fn fixtures_match_by_screenshot() {
                 shown.then_some(())
             })
             .await?;
+            // Web fonts load after the page: wait for both sides' fonts.
+            eventually(&format!("{path}: fonts loaded in the view"), START, || async {
+                let ready = in_view(&agent, "doc.fonts.status").await == "loaded"
+                    && js(&customer, "return document.fonts.status").await == "loaded";
+                ready.then_some(())
+            })
+            .await?;
             tokio::time::sleep(Duration::from_millis(300)).await;
             let diff = compare(&customer, &agent).await?;
+            // (a) The same markup and the same visible text.
+            let customer_html = js(&customer, "return document.body.innerHTML").await;
+            let view_html = in_view(&agent, "doc.body.innerHTML").await;
+            assert_eq!(normalize(&view_html), normalize(&customer_html), "{path}: the DOM");
+            let customer_text = js(&customer, "return document.body.innerText").await;
+            let view_text = in_view(&agent, "doc.body.innerText").await;
+            assert_eq!(view_text, customer_text, "{path}: the visible text");
             eprintln!("screenshot match {path}: {:.3}% of pixels differ (threshold {:.1}%)", diff * 100.0, threshold * 100.0);
             report.push((path, diff, threshold));
         }
@@ -200,12 +217,39 @@ fn normalize(html: &serde_json::Value) -> String {
         Some(i) => out[..i].to_string(),
         None => out,
     };
+    // Inline event handlers never cross (the capture drops them).
+    let mut out = without_handlers(&out);
     // The view's own state markers (the customer's hover and focus) are not page content.
-    let mut out = out;
     for marker in ["hover", "focus-within", "focus", "active"] {
         out = out.replace(&format!(" data-cobrowse-{marker}=\"\""), "");
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `html` without ` on...="..."` attributes.
+fn without_handlers(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find(" on") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 3..];
+        let name_len = after
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(after.len());
+        let value = &after[name_len..];
+        match value
+            .strip_prefix("=\"")
+            .and_then(|v| v.find('"').map(|j| &v[j + 1..]))
+        {
+            Some(tail) if name_len > 0 => rest = tail,
+            _ => {
+                out.push_str(" on");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 e2e!(fixture_css_in_js_rules_are_mirrored, css_in_js);

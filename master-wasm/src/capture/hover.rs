@@ -1,23 +1,22 @@
-//! `:hover` in the DOM: the page's hover rules twinned for the marker attribute (read through
-//! the CSSOM, which the browser has already parsed; cross-origin sheets it cannot read are
-//! skipped), and the marks that stand for the other side's pointer.
+//! `:hover` in the DOM: the page's state rules twinned for the marker attributes (read through
+//! the CSSOM, adopted sheets included, which the browser has already parsed; cross-origin
+//! sheets it cannot read are skipped), and the marks that stand for the other side's pointer.
 
 use wasm_bindgen::JsCast;
 use web_sys::{CssMediaRule, CssRule, CssRuleList, CssStyleRule, CssStyleSheet, Document, Element};
 
-use super::hover_css::{state_twin, HOVER_ATTR};
+use shared_css::state_twin;
+#[cfg(doc)]
+use shared_css::HOVER_ATTR;
 
 /// The page's `:hover` rules with the marker instead, keeping their `@media` / `@supports`.
 pub fn state_stylesheet(doc: &Document) -> String {
     let mut out = String::new();
-    let sheets = doc.style_sheets();
-    for i in 0..sheets.length() {
-        let Some(sheet) = sheets
-            .item(i)
-            .and_then(|s| s.dyn_into::<CssStyleSheet>().ok())
-        else {
-            continue;
-        };
+    let list = doc.style_sheets();
+    let sheets = (0..list.length())
+        .filter_map(|i| list.item(i)?.dyn_into::<CssStyleSheet>().ok())
+        .chain(super::adopted_sheets(doc).unwrap_or_default());
+    for sheet in sheets {
         // Cross-origin sheets throw here: the agent loads those itself.
         if let Ok(rules) = sheet.css_rules() {
             twin_rules(&rules, &mut out);
@@ -67,14 +66,22 @@ fn twin_rules(rules: &CssRuleList, out: &mut String) {
     }
 }
 
-/// The elements marked as hovered for the other side's pointer: the one under it and its
-/// ancestors, as `:hover` itself applies.
-#[derive(Default)]
+/// The elements marked for the other side's pointer (hovered, or pressed): the one under it
+/// and its ancestors, as `:hover` and `:active` themselves apply.
 pub struct HoverMarks {
+    attr: &'static str,
     marked: Vec<Element>,
 }
 
 impl HoverMarks {
+    /// Marks with `attr` ([`HOVER_ATTR`] or [`shared_css::ACTIVE_ATTR`]).
+    pub fn new(attr: &'static str) -> Self {
+        Self {
+            attr,
+            marked: Vec::new(),
+        }
+    }
+
     /// Marks what is under `(x, y)` in `doc`'s viewport; unmarks what no longer is.
     pub fn point_at(&mut self, doc: &Document, x: i32, y: i32) {
         let mut chain = Vec::new();
@@ -85,12 +92,12 @@ impl HoverMarks {
         }
         for old in &self.marked {
             if !chain.iter().any(|e| e == old) {
-                let _ = old.remove_attribute(HOVER_ATTR);
+                let _ = old.remove_attribute(self.attr);
             }
         }
         for el in &chain {
-            if !el.has_attribute(HOVER_ATTR) {
-                let _ = el.set_attribute(HOVER_ATTR, "");
+            if !el.has_attribute(self.attr) {
+                let _ = el.set_attribute(self.attr, "");
             }
         }
         self.marked = chain;
@@ -98,7 +105,7 @@ impl HoverMarks {
 
     pub fn clear(&mut self) {
         for el in self.marked.drain(..) {
-            let _ = el.remove_attribute(HOVER_ATTR);
+            let _ = el.remove_attribute(self.attr);
         }
     }
 }

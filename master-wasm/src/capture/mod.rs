@@ -4,18 +4,22 @@
 
 mod cssom;
 mod hover;
-mod hover_css;
 mod mirror;
 mod mutations;
 mod serialize;
 mod setters;
+mod sheet_changes;
+mod sheets;
 mod snapshot;
 
-pub use cssom::{rules_beyond_text, style_rules, CssomHooks};
+pub use cssom::CssomHooks;
 pub use hover::{state_stylesheet, HoverMarks};
-pub use hover_css::{is_marker, state_twin, FOCUS_ATTR, FOCUS_WITHIN_ATTR, HOVER_ATTR};
 pub use mirror::Mirror;
 pub use mutations::BatchBuilder;
 pub use serialize::{describe, form_value, mask_text, OWN_ATTR, WIDGET_ATTR};
 pub use setters::SetterHooks;
+pub use shared_css::{
+    is_marker, state_twin, ACTIVE_ATTR, FOCUS_ATTR, FOCUS_WITHIN_ATTR, HOVER_ATTR,
+};
+pub use sheets::{adopted_sheets, element_sheet, same_sheets, SheetsSent};
 pub use snapshot::{focused, scroll_position, take_snapshot, viewport, window_scroll};

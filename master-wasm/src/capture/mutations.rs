@@ -8,11 +8,12 @@
 
 use std::collections::HashSet;
 
-use shared_protocol::page::{
-    AttrChange, MutationBatch, NodeId, StyleRules, SubtreeAdd, TextChange,
-};
+use shared_protocol::page::{AttrChange, MutationBatch, NodeId, SubtreeAdd, TextChange};
 use wasm_bindgen::JsCast;
-use web_sys::{Element, MutationRecord, Node};
+use web_sys::{Document, Element, MutationRecord, Node};
+
+use super::sheet_changes::SheetChanges;
+use super::sheets::SheetsSent;
 
 use super::serialize::{is_masked_control, safe_attribute};
 use super::snapshot::push_subtree;
@@ -28,12 +29,14 @@ pub struct BatchBuilder {
     form: Vec<Node>,
     /// Scrolled nodes whose position has settled (the document for the window).
     scrolled: Vec<Node>,
-    /// `<style>` elements whose rules changed through the CSSOM.
-    styles: Vec<Node>,
+    /// Stylesheets changed, loaded or adopted.
+    pub sheets: SheetChanges,
     /// The window was resized.
     resized: bool,
     /// Focus moved.
     refocused: bool,
+    /// The customer pressed on an element (`Some(None)`: released).
+    pressed: Option<Option<Node>>,
 }
 
 impl BatchBuilder {
@@ -71,8 +74,17 @@ impl BatchBuilder {
         self.scrolled.push(node);
     }
 
-    pub fn style_changed(&mut self, node: Node) {
-        self.styles.push(node);
+    /// Starts after a snapshot of `doc` whose state twins were `state_css`.
+    pub fn after_snapshot(doc: &Document, state_css: &str) -> Self {
+        Self {
+            sheets: SheetChanges::after_snapshot(doc, state_css),
+            ..Self::default()
+        }
+    }
+
+    /// A pointer press on `target` (`:active`), or `None` for the release.
+    pub fn pressed(&mut self, target: Option<Node>) {
+        self.pressed = Some(target);
     }
 
     pub fn resized(&mut self) {
@@ -90,13 +102,21 @@ impl BatchBuilder {
             && self.texts.is_empty()
             && self.form.is_empty()
             && self.scrolled.is_empty()
-            && self.styles.is_empty()
+            && self.sheets.is_empty()
             && !self.resized
             && !self.refocused
+            && self.pressed.is_none()
     }
 
-    /// Builds the batch against the DOM as it is now, updating `mirror`.
-    pub fn build(&mut self, mirror: &mut Mirror, epoch: u32) -> MutationBatch {
+    /// Builds the batch against the DOM as it is now, updating `mirror`; sheet contents the
+    /// agent lacks (per `sheets`) go with it. Returns new state twins too when they changed.
+    pub fn build(
+        &mut self,
+        doc: &Document,
+        mirror: &mut Mirror,
+        epoch: u32,
+        sheets: &mut SheetsSent,
+    ) -> (MutationBatch, Option<String>) {
         let mut batch = MutationBatch {
             epoch,
             ..Default::default()
@@ -148,18 +168,10 @@ impl BatchBuilder {
         if std::mem::take(&mut self.resized) {
             batch.viewport = Some(super::viewport());
         }
-        // Rules are never in the serialized text, so new elements count too.
-        let mut seen_styles = HashSet::new();
-        for node in self.styles.drain(..) {
-            let Some(id) = mirror.id_of(&node) else {
-                continue;
-            };
-            if seen_styles.insert(id) {
-                if let Some(rules) = super::style_rules(&node) {
-                    batch.styles.push(StyleRules { id, rules });
-                }
-            }
+        if let Some(pressed) = self.pressed.take() {
+            batch.active = Some(pressed.and_then(|node| mirror.id_of(&node)));
         }
+        let state_css = self.sheets.build(doc, mirror, sheets, &mut batch);
         let mut seen_scrolls = HashSet::new();
         for node in self.scrolled.drain(..) {
             let Some(id) = mirror.id_of(&node) else {
@@ -169,7 +181,7 @@ impl BatchBuilder {
                 batch.scrolls.extend(scroll_position(id, &node));
             }
         }
-        batch
+        (batch, state_css)
     }
 
     fn build_removes(&mut self, mirror: &mut Mirror, batch: &mut MutationBatch) {

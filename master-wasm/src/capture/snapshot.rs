@@ -2,15 +2,23 @@
 //! stack) that assigns fresh ids to everything it captures.
 
 use shared_protocol::page::{
-    NodeAdd, NodeData, NodeId, ScrollPos, Snapshot, StyleRules, Viewport, DOCUMENT,
+    Adopted, NodeAdd, NodeData, NodeId, ScrollPos, SheetBody, SheetUse, Snapshot, Viewport,
+    DOCUMENT,
 };
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Node};
 
+use super::sheets::{adopted_sheets, element_sheet, sheet_rules, SheetsSent};
 use super::{describe, form_value, Mirror};
 
-/// Walks `doc` into a new [`Snapshot`]; `mirror` must be fresh for this epoch.
-pub fn take_snapshot(doc: &Document, mirror: &mut Mirror, epoch: u32) -> Snapshot {
+/// Walks `doc` into a new [`Snapshot`]; `mirror` must be fresh for this epoch. Sheet contents
+/// the agent has not had (per `sheets`) go with it.
+pub fn take_snapshot(
+    doc: &Document,
+    mirror: &mut Mirror,
+    epoch: u32,
+    sheets: &mut SheetsSent,
+) -> Snapshot {
     let root: &Node = doc.as_ref();
     let mut nodes = Vec::new();
     let mut form = Vec::new();
@@ -25,7 +33,9 @@ pub fn take_snapshot(doc: &Document, mirror: &mut Mirror, epoch: u32) -> Snapsho
     if let Some(pos) = window_scroll() {
         scrolls.insert(0, pos);
     }
-    let styles = nodes_with_rules(&nodes, mirror);
+    let mut bodies = Vec::new();
+    let styles = sheet_uses(&nodes, mirror, sheets, &mut bodies);
+    let adopted = adopted(doc, sheets, &mut bodies).into_iter().collect();
     Snapshot {
         epoch,
         url: doc.url().unwrap_or_default(),
@@ -36,20 +46,48 @@ pub fn take_snapshot(doc: &Document, mirror: &mut Mirror, epoch: u32) -> Snapsho
         scrolls,
         state_css: super::state_stylesheet(doc),
         focus: focused(mirror),
+        sheets: bodies,
         styles,
+        adopted,
     }
 }
 
-/// The `<style>` elements whose rules came through the CSSOM.
-fn nodes_with_rules(nodes: &[NodeAdd], mirror: &Mirror) -> Vec<StyleRules> {
+/// The `<style>` elements whose rules came through the CSSOM, and the readable `<link>`s.
+fn sheet_uses(
+    nodes: &[NodeAdd],
+    mirror: &Mirror,
+    sheets: &mut SheetsSent,
+    bodies: &mut Vec<SheetBody>,
+) -> Vec<SheetUse> {
     nodes
         .iter()
-        .filter(|n| matches!(&n.data, NodeData::Element { tag, .. } if tag == "style"))
+        .filter(
+            |n| matches!(&n.data, NodeData::Element { tag, .. } if tag == "style" || tag == "link"),
+        )
         .filter_map(|n| {
-            let rules = super::rules_beyond_text(mirror.node(n.id)?)?;
-            Some(StyleRules { id: n.id, rules })
+            let rules = element_sheet(mirror.node(n.id)?, true)?;
+            Some(SheetUse {
+                id: n.id,
+                sheet: sheets.share(rules, bodies),
+            })
         })
         .collect()
+}
+
+/// The document's adopted sheets, when it has any.
+pub fn adopted(
+    doc: &Document,
+    sheets: &mut SheetsSent,
+    bodies: &mut Vec<SheetBody>,
+) -> Option<Adopted> {
+    let adopted = adopted_sheets(doc).filter(|list| !list.is_empty())?;
+    Some(Adopted {
+        id: DOCUMENT,
+        sheets: adopted
+            .iter()
+            .map(|sheet| sheets.share(sheet_rules(sheet, None).unwrap_or_default(), bodies))
+            .collect(),
+    })
 }
 
 /// The captured element that has focus, if any (the body counts as none).
