@@ -6,12 +6,14 @@
 //! - [`socket`]: the WebSocket to the relay; [`link`]: numbering, resends and heartbeats
 //!   across reconnects.
 //! - [`session`]: ties them together: create a session, show the code, stream the page.
+//! - [`errors`]: failures reported to the integrator (an event, a callback), never thrown.
 //!
 //! The loader (`cobrowse.js`, served by the relay) imports this module and calls [`start`].
 
 pub mod browser;
 pub mod capture;
 pub mod debug;
+pub mod errors;
 pub mod link;
 pub mod navigation;
 pub mod persist;
@@ -27,6 +29,7 @@ use wasm_bindgen::prelude::*;
 #[wasm_bindgen]
 pub fn start(relay_url: &str) -> Result<(), JsValue> {
     debug::init();
+    errors::install_panic_hook();
     debug::log(&format!("starting with relay {relay_url}"));
     session::install(relay_url.trim_end_matches('/'))
 }

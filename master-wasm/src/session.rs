@@ -583,6 +583,9 @@ impl Customer {
     /// Stops everything and tells the customer why.
     fn end(&mut self, message: String) {
         debug::log(&format!("session over: {message}"));
+        if !message.starts_with("Co-browse ended") {
+            crate::errors::report("session", &message);
+        }
         self.stream = None;
         self.link = Link::default();
         self.code = None;
