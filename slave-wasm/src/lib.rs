@@ -3,7 +3,8 @@
 //!
 //! - [`app`]: the root component and its state ([`app::Action`]).
 //! - [`join_form`], [`viewer`]: one component each.
-//! - [`connection`]: the WebSocket to the relay.
+//! - [`session`]: one session's events ([`session_keys`]: the key exchange; [`session_link`]:
+//!   numbering, heartbeats, reconnects); [`connection`]: the WebSocket to the relay.
 //! - [`rebuild`]: applies snapshots and mutation batches to the iframe's document, with
 //!   [`view_sheets`] (stylesheets by hash, the CSS proxy, the patch) and [`view_states`]
 //!   (hover, focus, active).
@@ -14,6 +15,9 @@ pub mod connection;
 pub mod debug;
 pub mod join_form;
 pub mod rebuild;
+pub mod session;
+pub mod session_keys;
+pub mod session_link;
 pub mod view_config;
 pub mod view_sheets;
 pub mod view_states;

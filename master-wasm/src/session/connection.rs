@@ -1,0 +1,111 @@
+//! The customer's connection to the relay: the socket and its events, resume after a drop
+//! (with increasing delays), and heartbeats that carry what was received.
+
+use super::*;
+
+impl Customer {
+    pub(super) fn open_socket(&mut self) -> Result<(), JsValue> {
+        let weak = self.this.clone();
+        let socket = RelaySocket::open(
+            &websocket_url(&self.relay_url, "/ws/customer"),
+            move |event| {
+                if let Some(c) = weak.upgrade() {
+                    c.borrow_mut().on_socket(event);
+                }
+            },
+        )?;
+        self.link.socket = Some(socket);
+        Ok(())
+    }
+
+    pub(super) fn on_socket(&mut self, event: SocketEvent) {
+        match event {
+            SocketEvent::Open => self.on_open(),
+            SocketEvent::Message(env) => self.on_relay(env),
+            SocketEvent::BadFrame(why) => self.end(format!(
+                "Co-browse stopped: the server sent a bad frame ({why})."
+            )),
+            SocketEvent::Closed { code, reason } => {
+                if self.link.socket.is_none() {
+                    return;
+                }
+                self.link.socket = None;
+                if self.resume_token.is_some() {
+                    // Each drop before a successful resume waits longer, and gives up in the end.
+                    let attempt = self.reconnect.as_ref().map_or(0, |(a, _)| a + 1);
+                    return self.schedule_reconnect(attempt);
+                }
+                let why = if reason.is_empty() {
+                    format!("connection closed ({code})")
+                } else {
+                    reason
+                };
+                self.end(format!("Co-browse stopped: {why}."));
+            }
+        }
+    }
+
+    /// A new socket is open: create the session, or take ours back after a drop.
+    pub(super) fn on_open(&mut self) {
+        let msg = match (self.code, self.resume_token) {
+            (Some(code), Some(resume_token)) => CustomerMsg::Resume(Resume {
+                routing: code.routing,
+                resume_token,
+                last_received: self.last_received(),
+                reloaded: self.reloaded,
+            }),
+            _ => {
+                let doc = document();
+                CustomerMsg::Create {
+                    page: PageInfo {
+                        url: doc.url().unwrap_or_default(),
+                        title: doc.title(),
+                    },
+                    user_agent: window().navigator().user_agent().unwrap_or_default(),
+                    first_session: first_session_in_tab(),
+                }
+            }
+        };
+        self.link.send_control(msg);
+    }
+
+    pub(super) fn schedule_reconnect(&mut self, attempt: usize) {
+        let Some(delay) = RECONNECT_DELAYS_MS.get(attempt) else {
+            return self.end("Co-browse stopped: the connection to the server was lost.".into());
+        };
+        self.show_status_only("Connection lost. Reconnecting…");
+        let weak = self.this.clone();
+        let timer = Timeout::new(*delay, move || {
+            if let Some(c) = weak.upgrade() {
+                c.borrow_mut().reconnect_now(attempt);
+            }
+        });
+        self.reconnect = Some((attempt, timer));
+    }
+
+    pub(super) fn reconnect_now(&mut self, attempt: usize) {
+        if self.open_socket().is_err() {
+            self.schedule_reconnect(attempt + 1);
+        }
+    }
+
+    pub(super) fn last_received(&self) -> u64 {
+        match &self.keys {
+            Keys::Ready { opener, .. } => opener.last_reliable(),
+            _ => 0,
+        }
+    }
+
+    pub(super) fn start_heartbeat(&mut self) {
+        let weak = self.this.clone();
+        let every = HEARTBEAT_INTERVAL_SECS as i32 * 1000;
+        self.heartbeat = Some(Interval::new(every, move || {
+            if let Some(c) = weak.upgrade() {
+                let c = c.borrow();
+                let last_received = c.last_received();
+                c.link
+                    .send_control(CustomerMsg::Heartbeat { last_received });
+            }
+        }));
+    }
+}

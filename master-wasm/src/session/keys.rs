@@ -1,0 +1,111 @@
+//! The customer's side of the key exchange: this browser starts every exchange (when an agent
+//! joins, on every page load), with SPAKE2 over the code's secret digits; it counts exchanges
+//! that never confirmed back (each gave whoever answered one offline guess at the code) and
+//! stops after `MAX_VERIFY_FAILURES`.
+
+use super::*;
+
+/// Where the key exchange with the current agent stands. Only the customer starts one, under a
+/// fresh random id; messages of any other exchange are ignored.
+pub(super) enum Keys {
+    None,
+    /// Our SPAKE2 message is out; waiting for the agent's.
+    Started {
+        exchange: u64,
+        handshake: Handshake,
+    },
+    /// Keys derived and our confirmation sent; waiting for the agent's confirmation.
+    Agreed {
+        exchange: u64,
+        agreed: Agreed,
+    },
+    /// Verified: page content may flow.
+    Ready {
+        sealer: Sealer,
+        opener: Opener,
+    },
+}
+
+impl Customer {
+    /// This page has no keys with the agent yet. (`PeerBack` comes only from an agent that was
+    /// in the session, so it means one is there to key with.)
+    pub(super) fn needs_keys(&self) -> bool {
+        matches!(self.keys, Keys::None) && self.stream.is_none()
+    }
+
+    pub(super) fn start_key_exchange(&mut self) {
+        let Some(code) = self.code else { return };
+        if self.unconfirmed >= MAX_VERIFY_FAILURES {
+            self.link.send_control(CustomerMsg::VerificationFailed);
+            return self.end("Co-browse ended: the code could not be verified.".into());
+        }
+        let exchange = match random_u64() {
+            Ok(id) => id,
+            Err(e) => return self.end(format!("No secure randomness: {}", describe_js(&e))),
+        };
+        let handshake = Handshake::start(Role::Customer, code.secret, self.session_id);
+        let message = handshake.message().to_vec();
+        self.link
+            .send_control(CustomerMsg::Key(KeyExchange::Spake { exchange, message }));
+        self.keys = Keys::Started {
+            exchange,
+            handshake,
+        };
+    }
+
+    pub(super) fn on_key(&mut self, key: KeyExchange) {
+        let current = match &self.keys {
+            Keys::Started { exchange, .. } | Keys::Agreed { exchange, .. } => *exchange,
+            // Nothing under way: the agent never starts an exchange, so this is stale or hostile.
+            Keys::None | Keys::Ready { .. } => return,
+        };
+        if key.exchange() != current {
+            return;
+        }
+        match (std::mem::replace(&mut self.keys, Keys::None), key) {
+            (
+                Keys::Started {
+                    exchange,
+                    handshake,
+                },
+                KeyExchange::Spake { message, .. },
+            ) => match handshake.finish(&message) {
+                Ok(agreed) => {
+                    let mac = agreed.confirmation();
+                    self.unconfirmed += 1;
+                    self.save();
+                    self.link
+                        .send_control(CustomerMsg::Key(KeyExchange::Confirm { exchange, mac }));
+                    self.keys = Keys::Agreed { exchange, agreed };
+                }
+                Err(_) => self.verification_failed(),
+            },
+            (Keys::Agreed { agreed, .. }, KeyExchange::Confirm { mac, .. }) => match agreed
+                .confirm(&mac)
+            {
+                Ok((sealer, opener)) => {
+                    self.unconfirmed = 0;
+                    self.save();
+                    self.link.restart_sequences();
+                    self.keys = Keys::Ready { sealer, opener };
+                    if let Err(e) = self.start_stream() {
+                        let why = describe_js(&e);
+                        return self.end(format!("Co-browse could not capture this page: {why}"));
+                    }
+                    self.show_session("A representative is viewing this page with you.");
+                }
+                Err(_) => self.verification_failed(),
+            },
+            // Out of turn within the exchange: nothing is agreed from it.
+            (keys, _) => self.keys = keys,
+        }
+    }
+
+    /// The agent's code did not match: tell the relay, which removes that agent.
+    pub(super) fn verification_failed(&mut self) {
+        self.keys = Keys::None;
+        self.stream = None;
+        self.link.send_control(CustomerMsg::VerificationFailed);
+        self.show_session("The code could not be verified. Read it to the representative again.");
+    }
+}

@@ -1,0 +1,305 @@
+//! The customer's side of one co-browse session, as a state machine driven by widget actions
+//! and relay messages: idle → confirming → connecting → waiting for the agent (code shown) →
+//! verifying the agent's code → streaming the page → ended. A dropped connection is resumed
+//! automatically; everything is torn down on the way out, so the host page is left as it was.
+
+use std::cell::RefCell;
+use std::rc::{Rc, Weak};
+
+use shared_protocol::code::SECRET_SPACE;
+use shared_protocol::crypto::{Agreed, Handshake, Opener, Sealer};
+use shared_protocol::envelope::{decode_payload, encode_payload};
+use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
+use shared_protocol::{
+    CustomerMsg, Delivery, Envelope, ErrorCode, JoinCode, KeyExchange, PageInfo, RelayMsg, Resume,
+    Role, HEARTBEAT_INTERVAL_SECS, MAX_VERIFY_FAILURES,
+};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+
+use crate::browser::{
+    document, first_session_in_tab, random_below, random_u64, window, Interval, Timeout,
+};
+use crate::debug;
+use crate::link::Link;
+use crate::navigation::NavigationWatch;
+use crate::persist::Saved;
+use crate::socket::{websocket_url, RelaySocket, SocketEvent};
+use crate::stream::PageStream;
+use crate::widget::{View, Widget, WidgetAction};
+
+mod connection;
+mod keys;
+mod page;
+
+use keys::Keys;
+
+/// Reconnect attempts after a drop, with these delays (ms); the relay's grace period decides
+/// whether the last ones still find the session.
+const RECONNECT_DELAYS_MS: [i32; 8] = [250, 500, 1000, 2000, 4000, 8000, 8000, 8000];
+
+thread_local! {
+    // The installed session lives as long as the page.
+    static INSTALLED: RefCell<Option<Rc<RefCell<Customer>>>> = const { RefCell::new(None) };
+}
+
+/// Mounts the widget once per page; a second call is a no-op.
+pub fn install(relay_url: &str) -> Result<(), JsValue> {
+    if INSTALLED.with(|i| i.borrow().is_some()) {
+        return Ok(());
+    }
+    let customer = Rc::new(RefCell::new(Customer::new(relay_url)));
+    customer.borrow_mut().this = Rc::downgrade(&customer);
+    let weak = Rc::downgrade(&customer);
+    let on_action: Rc<dyn Fn(WidgetAction)> = Rc::new(move |action| {
+        if let Some(c) = weak.upgrade() {
+            c.borrow_mut().on_action(action);
+        }
+    });
+    let widget = Widget::mount(&document(), on_action)?;
+    widget.show(&View::Idle);
+    customer.borrow_mut().widget = Some(widget);
+    // A page load within a session: continue it.
+    if let Some(saved) = Saved::load(relay_url) {
+        customer.borrow_mut().continue_saved(saved);
+    }
+    INSTALLED.with(|i| *i.borrow_mut() = Some(customer));
+    Ok(())
+}
+
+struct Customer {
+    relay_url: String,
+    widget: Option<Widget>,
+    link: Link,
+    stream: Option<PageStream>,
+    code: Option<JoinCode>,
+    session_id: [u8; 16],
+    resume_token: Option<[u8; 16]>,
+    keys: Keys,
+    /// The status line to go back to once a dropped connection is resumed.
+    status: String,
+    heartbeat: Option<Interval>,
+    reconnect: Option<(usize, Timeout)>,
+    /// This page load continues a session: the next resume is a reload (new keys).
+    reloaded: bool,
+    /// Confirmations we sent in exchanges that never confirmed back. Each one gives whoever
+    /// answered one offline guess at the secret digits, so the session ends after
+    /// `MAX_VERIFY_FAILURES` of them, whatever the relay says; only a verified exchange
+    /// resets it, and it survives page loads.
+    unconfirmed: u8,
+    navigation: Option<NavigationWatch>,
+    this: Weak<RefCell<Customer>>,
+}
+
+impl Customer {
+    fn new(relay_url: &str) -> Self {
+        Self {
+            relay_url: relay_url.to_string(),
+            widget: None,
+            link: Link::default(),
+            stream: None,
+            code: None,
+            session_id: [0; 16],
+            resume_token: None,
+            keys: Keys::None,
+            status: String::new(),
+            heartbeat: None,
+            reconnect: None,
+            reloaded: false,
+            unconfirmed: 0,
+            navigation: None,
+            this: Weak::new(),
+        }
+    }
+
+    fn show(&self, view: View) {
+        if let Some(w) = &self.widget {
+            w.show(&view);
+        }
+    }
+
+    fn on_action(&mut self, action: WidgetAction) {
+        match action {
+            WidgetAction::Start => self.show(View::Confirming),
+            WidgetAction::Cancel => self.show(View::Idle),
+            WidgetAction::Confirm => {
+                self.show(View::Connecting);
+                if let Err(e) = self.open_socket() {
+                    self.end(format!("Co-browse could not start: {}", describe_js(&e)));
+                }
+            }
+            WidgetAction::Exit => {
+                self.link.send_control(CustomerMsg::Exit);
+                self.end("Co-browse ended. The representative no longer sees this page.".into());
+            }
+        }
+    }
+
+    /// Takes the session of an earlier page of this tab back: same code, new keys.
+    fn continue_saved(&mut self, saved: Saved) {
+        self.link.set_routing(saved.code.routing);
+        self.code = Some(saved.code);
+        self.session_id = saved.session_id;
+        self.resume_token = Some(saved.resume_token);
+        self.unconfirmed = saved.unconfirmed;
+        self.reloaded = true;
+        self.show_session("Continuing co-browse on this page…");
+        if let Err(e) = self.open_socket() {
+            self.end(format!("Co-browse could not continue: {}", describe_js(&e)));
+        }
+    }
+
+    fn on_relay(&mut self, env: Envelope<RelayMsg>) {
+        if debug::enabled() && !matches!(env.msg, RelayMsg::Sealed(_)) {
+            debug::log(&format!("relay: {:?}", env.msg));
+        }
+        match env.msg {
+            RelayMsg::Created {
+                session_id,
+                routing,
+                resume_token,
+            } => {
+                let secret = match random_below(SECRET_SPACE as u32) {
+                    Ok(s) => s as u16,
+                    Err(e) => {
+                        return self.end(format!("No secure randomness: {}", describe_js(&e)))
+                    }
+                };
+                let Some(code) = JoinCode::new(routing, secret) else {
+                    return self.end("The server sent an invalid session code.".into());
+                };
+                self.link.set_routing(routing);
+                self.code = Some(code);
+                self.session_id = session_id;
+                self.resume_token = Some(resume_token);
+                self.save();
+                self.start_heartbeat();
+                self.watch_navigation();
+                self.show_session("Read this code to the representative.");
+            }
+            RelayMsg::Resumed {
+                last_received,
+                lost,
+                peer_present,
+            } => {
+                self.reconnect = None;
+                if std::mem::take(&mut self.reloaded) {
+                    return self.continued(peer_present);
+                }
+                if self.link.resend_after(last_received).is_err() {
+                    return self.end("Co-browse stopped: the connection was lost too long.".into());
+                }
+                if let (true, Keys::Ready { opener, .. }) = (lost, &mut self.keys) {
+                    opener.accept_gap();
+                }
+                let status = self.status.clone();
+                self.show_session(&status);
+            }
+            RelayMsg::AgentJoined => {
+                self.start_key_exchange();
+                self.show_session("A representative is connecting. Checking the code…");
+            }
+            RelayMsg::Key(key) => self.on_key(key),
+            RelayMsg::VerificationFailed { attempts_left } => {
+                self.keys = Keys::None;
+                self.stream = None;
+                self.show_session(&format!(
+                    "The code could not be verified. Read it to the representative again \
+                     ({attempts_left} attempts left)."
+                ));
+            }
+            // Frames from the agent were dropped (it sends only resync requests): go on.
+            RelayMsg::Gap => {
+                if let Keys::Ready { opener, .. } = &mut self.keys {
+                    opener.accept_gap();
+                }
+            }
+            // The agent fell too far behind: start it again from a fresh snapshot.
+            RelayMsg::SnapshotNeeded => {
+                if let Some(stream) = &self.stream {
+                    let snapshot = stream.resnapshot();
+                    self.send_page(&CustomerPageMsg::Snapshot(snapshot));
+                }
+            }
+            // The agent came back while this page still has no keys: key now.
+            RelayMsg::PeerBack if self.needs_keys() => {
+                self.start_key_exchange();
+                self.show_session("A representative is connecting. Checking the code…");
+            }
+            RelayMsg::PeerAway => {
+                self.show_status_only("The representative's connection dropped. Waiting…")
+            }
+            RelayMsg::PeerBack => {
+                let status = self.status.clone();
+                self.show_session(&status);
+            }
+            RelayMsg::Sealed(bytes) => self.on_sealed(env.delivery, env.seq, &bytes),
+            RelayMsg::Ended { reason } => {
+                self.end(format!("Co-browse ended: {}.", reason.describe()));
+            }
+            RelayMsg::Error {
+                code: ErrorCode::NotInSession,
+                ..
+            } => {}
+            RelayMsg::Error { message, .. } => self.end(format!("Co-browse stopped: {message}.")),
+            RelayMsg::Joined { .. } | RelayMsg::PeerReloaded => {}
+        }
+    }
+
+    /// Keeps what a page load of this tab needs to continue the session.
+    fn save(&self) {
+        if let (Some(code), Some(resume_token)) = (self.code, self.resume_token) {
+            Saved {
+                relay_url: self.relay_url.clone(),
+                code,
+                session_id: self.session_id,
+                resume_token,
+                unconfirmed: self.unconfirmed,
+            }
+            .store();
+        }
+    }
+
+    fn show_session(&mut self, status: &str) {
+        self.status = status.to_string();
+        self.show_status_only(status);
+    }
+
+    /// Shows `status` without making it the one to return to after a reconnect.
+    fn show_status_only(&self, status: &str) {
+        if let Some(code) = self.code {
+            self.show(View::Session {
+                code: code.to_string(),
+                status: status.into(),
+            });
+        }
+    }
+
+    /// Stops everything and tells the customer why.
+    fn end(&mut self, message: String) {
+        debug::log(&format!("session over: {message}"));
+        if !message.starts_with("Co-browse ended") {
+            crate::errors::report("session", &message);
+        }
+        self.stream = None;
+        self.link = Link::default();
+        self.code = None;
+        self.resume_token = None;
+        self.keys = Keys::None;
+        self.heartbeat = None;
+        self.reconnect = None;
+        self.navigation = None;
+        self.reloaded = false;
+        Saved::clear();
+        self.show(View::Ended { message });
+    }
+}
+
+fn describe_js(e: &JsValue) -> String {
+    e.as_string()
+        .or_else(|| {
+            e.dyn_ref::<js_sys::Error>()
+                .map(|e| String::from(e.message()))
+        })
+        .unwrap_or_else(|| format!("{e:?}"))
+}

@@ -1,0 +1,110 @@
+//! The page in the session: streaming it once keys are ready (snapshot, batches, ephemeral
+//! motion), the agent's page messages (resync requests, its pointer), page loads and
+//! single-page-app routes reported as visits.
+
+use super::*;
+
+impl Customer {
+    /// Back in the session after a page load: report the visit, and key again with the agent.
+    pub(super) fn continued(&mut self, agent_present: bool) {
+        self.start_heartbeat();
+        self.watch_navigation();
+        let doc = document();
+        self.link.send_control(CustomerMsg::PageVisit(PageInfo {
+            url: doc.url().unwrap_or_default(),
+            title: doc.title(),
+        }));
+        if agent_present {
+            self.start_key_exchange();
+            self.show_session("A representative is connecting. Checking the code…");
+        } else {
+            self.show_session("Read this code to the representative.");
+        }
+    }
+
+    /// Reports single-page-app route changes as page visits.
+    pub(super) fn watch_navigation(&mut self) {
+        let weak = self.this.clone();
+        self.navigation = NavigationWatch::start(move |(url, title)| {
+            if let Some(c) = weak.upgrade() {
+                c.borrow()
+                    .link
+                    .send_control(CustomerMsg::PageVisit(PageInfo { url, title }));
+            }
+        })
+        .ok();
+    }
+
+    pub(super) fn on_sealed(&mut self, delivery: Delivery, seq: u64, bytes: &[u8]) {
+        let Keys::Ready { opener, .. } = &mut self.keys else {
+            return;
+        };
+        let routing = self.code.map_or(0, |c| c.routing);
+        // A frame that fails to open is dropped: the customer's page is never affected by it.
+        let Ok(plain) = opener.open(routing, delivery, seq, bytes) else {
+            return;
+        };
+        match decode_payload::<AgentPageMsg>(&plain) {
+            Ok(AgentPageMsg::Resync { .. }) => {
+                if let Some(stream) = &self.stream {
+                    let snapshot = stream.resnapshot();
+                    self.send_page(&CustomerPageMsg::Snapshot(snapshot));
+                }
+            }
+            Ok(AgentPageMsg::Pointer(p)) => {
+                if let Some(w) = &mut self.widget {
+                    w.show_agent_pointer(p);
+                }
+                if let Some(stream) = &self.stream {
+                    stream.agent_pointer(&p);
+                }
+            }
+            Err(_) => {}
+        }
+    }
+
+    pub(super) fn start_stream(&mut self) -> Result<(), JsValue> {
+        let weak = self.this.clone();
+        let flush: Rc<dyn Fn()> = Rc::new(move || {
+            if let Some(c) = weak.upgrade() {
+                c.borrow_mut().flush();
+            }
+        });
+        let (stream, snapshot) = PageStream::start(document(), 1, flush)?;
+        self.stream = Some(stream);
+        self.send_page(&CustomerPageMsg::Snapshot(snapshot));
+        Ok(())
+    }
+
+    /// One animation frame's worth: where the pointer and scrolling are (ephemeral: only the
+    /// latest matters), then the changes (reliable).
+    pub(super) fn flush(&mut self) {
+        let Some(stream) = &self.stream else { return };
+        let motion = stream.take_motion();
+        let batch = stream.take_batch();
+        if let Some(pointer) = motion.pointer {
+            self.send_ephemeral(&CustomerPageMsg::Pointer(pointer));
+        }
+        if !motion.scrolls.is_empty() {
+            self.send_ephemeral(&CustomerPageMsg::Scroll(motion.scrolls));
+        }
+        if let Some(batch) = batch {
+            self.send_page(&CustomerPageMsg::Mutations(batch));
+        }
+    }
+
+    pub(super) fn send_ephemeral(&mut self, msg: &CustomerPageMsg) {
+        if let Keys::Ready { sealer, .. } = &self.keys {
+            self.link
+                .send_sealed(sealer, Delivery::Ephemeral, &encode_payload(msg));
+        }
+    }
+
+    /// Page content goes out only sealed, and only once the agent's code is verified.
+    pub(super) fn send_page(&mut self, msg: &CustomerPageMsg) {
+        if let Keys::Ready { sealer, .. } = &self.keys {
+            self.link
+                .send_sealed(sealer, Delivery::Reliable, &encode_payload(msg));
+        }
+    }
+}

@@ -1,0 +1,236 @@
+//! Rebuilds the customer's document inside the viewer iframe from a snapshot, then keeps it in
+//! step with mutation batches. Any id it does not know, or a batch of another epoch, is an error:
+//! the console then asks for a resync instead of drifting.
+
+use std::collections::HashMap;
+
+use shared_protocol::page::{
+    MutationBatch, Namespace, NodeData, NodeId, SheetHash, Snapshot, SubtreeAdd, DOCUMENT,
+};
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{Document, Element, Node};
+
+use crate::view_sheets::ViewSheets;
+use crate::view_states::StateMarks;
+
+mod nodes;
+mod styles;
+mod values;
+
+use nodes::is_safe_attribute;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RebuildError {
+    #[error("unknown node id {0}")]
+    UnknownNode(NodeId),
+    #[error("batch of epoch {got} while showing epoch {showing}")]
+    WrongEpoch { got: u32, showing: u32 },
+    #[error("no snapshot yet")]
+    NoSnapshot,
+    #[error("unknown stylesheet {0:x}")]
+    UnknownSheet(SheetHash),
+    #[error("the browser refused a change: {0}")]
+    Dom(String),
+}
+
+pub(crate) fn dom(e: JsValue) -> RebuildError {
+    RebuildError::Dom(e.as_string().unwrap_or_else(|| format!("{e:?}")))
+}
+
+pub struct Rebuilder {
+    doc: Document,
+    nodes: HashMap<NodeId, Node>,
+    // Node → id, for forgetting removed subtrees (DOM nodes cannot be hashed in Rust).
+    ids: js_sys::Map,
+    epoch: Option<u32>,
+    /// The customer's page address, which the view's relative URLs resolve against.
+    page_url: String,
+    marks: StateMarks,
+    pub sheets: ViewSheets,
+    /// Sheets of the message being applied, by the element that shows them: a `<link>` with
+    /// one is created as a stand-in straight away.
+    incoming: HashMap<NodeId, SheetHash>,
+    /// The state twins of the page's rules.
+    state_style: Option<Element>,
+}
+
+impl Rebuilder {
+    pub fn new(doc: Document, sheets: ViewSheets) -> Self {
+        Self {
+            doc,
+            nodes: HashMap::new(),
+            ids: js_sys::Map::new(),
+            epoch: None,
+            page_url: String::new(),
+            marks: StateMarks::default(),
+            sheets,
+            incoming: HashMap::new(),
+            state_style: None,
+        }
+    }
+
+    pub fn doc(&self) -> &Document {
+        &self.doc
+    }
+
+    /// Replaces whatever is shown with `snap`.
+    pub fn apply_snapshot(&mut self, snap: &Snapshot) -> Result<(), RebuildError> {
+        self.match_compat_mode(snap);
+        let root: &Node = self.doc.as_ref();
+        while let Some(child) = root.first_child() {
+            root.remove_child(&child).map_err(dom)?;
+        }
+        self.nodes.clear();
+        self.ids.clear();
+        self.marks.forget();
+        self.sheets.reset_adopted();
+        self.page_url = snap.url.clone();
+        self.sheets.learn(&snap.sheets, &self.page_url);
+        self.incoming = snap.styles.iter().map(|u| (u.id, u.sheet)).collect();
+        self.remember(DOCUMENT, root.clone());
+        self.epoch = Some(snap.epoch);
+        let mut base_added = false;
+        for add in &snap.nodes {
+            let node = self.create(add)?;
+            self.parent(add.parent)?.append_child(&node).map_err(dom)?;
+            // The base must be in place before any <link> or <img> is inserted: browsers
+            // resolve and fetch a URL when its element is inserted, not when the base changes.
+            if !base_added && is_head(&add.data) {
+                self.add_base(&node, &snap.url)?;
+                base_added = true;
+            }
+        }
+        snap.form.iter().try_for_each(|f| self.apply_form(f))?;
+        // Everything else is shown even when a sheet is missing; the error then asks for it.
+        let sheets = self.apply_styles(&snap.styles);
+        let adopted = self.sheets.apply_adopted(&self.doc, &snap.adopted);
+        self.state_style = None;
+        if let Some(head) = self.doc.head() {
+            let style = self.doc.create_element("style").map_err(dom)?;
+            // The view's own, as the customer's page marks its twin sheet.
+            let _ = style.set_attribute("data-cobrowse-own", "");
+            style.set_text_content(Some(&snap.state_css));
+            head.append_child(&style).map_err(dom)?;
+            self.state_style = Some(style);
+        }
+        self.apply_scrolls(&snap.scrolls);
+        self.apply_focus(snap.focus);
+        sheets.and(adopted)
+    }
+
+    /// Shows the customer's focus, as `:focus` and `:focus-within` apply.
+    pub fn apply_focus(&mut self, focus: Option<NodeId>) {
+        self.marks.focus(focus.and_then(|id| self.nodes.get(&id)));
+    }
+
+    /// Shows the hover state under the customer's pointer (its viewport coordinates): the
+    /// element there and its ancestors get the marker, as `:hover` itself would apply.
+    pub fn hover_at(&mut self, x: i32, y: i32, gone: bool) {
+        self.marks.hover_at(&self.doc, x, y, gone);
+    }
+
+    pub fn apply_batch(&mut self, batch: &MutationBatch) -> Result<(), RebuildError> {
+        let showing = self.epoch.ok_or(RebuildError::NoSnapshot)?;
+        if batch.epoch != showing {
+            return Err(RebuildError::WrongEpoch {
+                got: batch.epoch,
+                showing,
+            });
+        }
+        self.sheets.learn(&batch.sheets, &self.page_url);
+        self.incoming = batch.styles.iter().map(|u| (u.id, u.sheet)).collect();
+        let mut removed = Vec::new();
+        for id in &batch.removes {
+            let node = self
+                .nodes
+                .remove(id)
+                .ok_or(RebuildError::UnknownNode(*id))?;
+            self.ids.delete(&node);
+            if let Some(parent) = node.parent_node() {
+                parent.remove_child(&node).map_err(dom)?;
+            }
+            removed.push(node);
+        }
+        for add in &batch.adds {
+            self.apply_add(add)?;
+        }
+        for change in &batch.attrs {
+            let el: Element = self.node(change.id)?.clone().unchecked_into();
+            match &change.value {
+                Some(v) if is_safe_attribute(&change.name, v) => {
+                    let v = self.view_attribute(&el, &change.name, v);
+                    // An invalid name from the page is skipped, not fatal.
+                    let _ = el.set_attribute(&change.name, &v);
+                }
+                _ => {
+                    let _ = el.remove_attribute(&change.name);
+                }
+            }
+        }
+        for change in &batch.texts {
+            let node = self.node(change.id)?;
+            let text = self.text_in(node.parent_node().as_ref(), &change.text);
+            node.set_node_value(Some(&text));
+        }
+        batch.form.iter().try_for_each(|f| self.apply_form(f))?;
+        self.apply_scrolls(&batch.scrolls);
+        let sheets = self.apply_styles(&batch.styles);
+        let adopted = if batch.adopted.is_empty() {
+            Ok(())
+        } else {
+            self.sheets.apply_adopted(&self.doc, &batch.adopted)
+        };
+        if let (Some(css), Some(style)) = (&batch.state_css, &self.state_style) {
+            style.set_text_content(Some(css));
+        }
+        if let Some(focus) = batch.focus {
+            self.apply_focus(focus);
+        }
+        if let Some(active) = batch.active {
+            self.marks.press(active.and_then(|id| self.nodes.get(&id)));
+        }
+        // Ids of nodes that left with a removed subtree are forgotten; a node moved out of it
+        // before the batch was removed on its own and is still attached elsewhere.
+        for root in removed {
+            self.forget_detached(&root);
+        }
+        sheets.and(adopted)
+    }
+
+    fn apply_add(&mut self, add: &SubtreeAdd) -> Result<(), RebuildError> {
+        let Some((first, rest)) = add.nodes.split_first() else {
+            return Ok(());
+        };
+        let parent = self.parent(first.parent)?.clone();
+        let before = add.before.map(|id| self.node(id).cloned()).transpose()?;
+        let node = self.create(first)?;
+        parent.insert_before(&node, before.as_ref()).map_err(dom)?;
+        for n in rest {
+            let node = self.create(n)?;
+            self.parent(n.parent)?.append_child(&node).map_err(dom)?;
+        }
+        Ok(())
+    }
+
+    fn node(&self, id: NodeId) -> Result<&Node, RebuildError> {
+        self.nodes.get(&id).ok_or(RebuildError::UnknownNode(id))
+    }
+
+    fn parent(&self, id: NodeId) -> Result<&Node, RebuildError> {
+        self.node(id)
+    }
+
+    fn remember(&mut self, id: NodeId, node: Node) {
+        self.ids.set(&node, &JsValue::from(id));
+        self.nodes.insert(id, node);
+    }
+
+    /// How many nodes are tracked (for tests and diagnostics).
+    pub fn tracked(&self) -> usize {
+        self.nodes.len()
+    }
+}
+
+fn is_head(data: &NodeData) -> bool {
+    matches!(data, NodeData::Element { tag, ns: Namespace::Html, .. } if tag == "head")
+}

@@ -1,0 +1,126 @@
+//! Nodes of the rebuilt view: creating them from their descriptions (attributes checked
+//! again, stylesheet links as stand-ins or through the proxy), the document's compat mode and
+//! `<base>`, and forgetting the ids of removed subtrees.
+
+use shared_protocol::page::{Namespace, NodeAdd, NodeData, NodeId, Snapshot};
+use shared_protocol::safety::is_unsafe_attribute;
+use wasm_bindgen::JsCast;
+use web_sys::Node;
+
+use super::{dom, RebuildError, Rebuilder};
+
+impl Rebuilder {
+    /// A document's standards or quirks mode is fixed when it is parsed, and it changes layout
+    /// (margins at the top of the body, table cell heights): the view is re-opened and parsed
+    /// from the customer's doctype, or from none for a quirks-mode page.
+    pub(super) fn match_compat_mode(&self, snap: &Snapshot) {
+        let standards = snap.nodes.iter().any(|n| {
+            matches!(&n.data, NodeData::Doctype { name, public_id, .. }
+                if name.eq_ignore_ascii_case("html") && public_id.is_empty())
+        });
+        let wanted = if standards {
+            "CSS1Compat"
+        } else {
+            "BackCompat"
+        };
+        if self.doc.compat_mode() == wanted {
+            return;
+        }
+        // `open`/`write` are HTMLDocument methods; the view's document is one (another realm).
+        let html: &web_sys::HtmlDocument = self.doc.unchecked_ref();
+        if html.open().is_ok() {
+            let _ = html.write_1(if standards { "<!DOCTYPE html>" } else { "" });
+            let _ = html.close();
+        }
+    }
+
+    pub(super) fn create(&mut self, add: &NodeAdd) -> Result<Node, RebuildError> {
+        let node: Node = match &add.data {
+            NodeData::Element { tag, ns, attrs } => {
+                let sheet = self.incoming.get(&add.id).copied();
+                if let (Some(hash), "link", Namespace::Html) = (sheet, tag.as_str(), ns) {
+                    // A readable stylesheet: its rules in place of the link (nothing fetched).
+                    if let Ok(rules) = self.sheets.rules(hash) {
+                        let safe: Vec<_> = attrs
+                            .iter()
+                            .filter(|(n, v)| is_safe_attribute(n, v))
+                            .cloned()
+                            .collect();
+                        let el = self.sheets.stand_in(&self.doc, &safe, &rules)?;
+                        self.remember(add.id, el.clone().into());
+                        return Ok(el.into());
+                    }
+                }
+                let el = self
+                    .doc
+                    .create_element_ns(Some(ns.uri()), tag)
+                    .map_err(dom)?;
+                for (name, value) in attrs {
+                    if is_safe_attribute(name, value) {
+                        let _ = el.set_attribute(name, value);
+                    }
+                }
+                // Once `rel` is set too, whatever order the attributes came in (a detached
+                // link fetches nothing yet).
+                if let Some(href) = el.get_attribute("href") {
+                    let _ = el.set_attribute("href", &self.view_attribute(&el, "href", &href));
+                }
+                el.into()
+            }
+            NodeData::Text(text) => {
+                let parent = self.nodes.get(&add.parent);
+                self.doc
+                    .create_text_node(&self.text_in(parent, text))
+                    .into()
+            }
+            NodeData::Comment(text) => self.doc.create_comment(text).into(),
+            NodeData::Doctype {
+                name,
+                public_id,
+                system_id,
+            } => self
+                .doc
+                .implementation()
+                .map_err(dom)?
+                .create_document_type(name, public_id, system_id)
+                .map_err(dom)?
+                .into(),
+        };
+        self.remember(add.id, node.clone());
+        Ok(node)
+    }
+
+    /// Relative URLs in the page (stylesheets, images) resolve against the customer's URL.
+    pub(super) fn add_base(&self, head: &Node, url: &str) -> Result<(), RebuildError> {
+        if !(url.starts_with("http://") || url.starts_with("https://")) {
+            return Ok(());
+        }
+        let base = self.doc.create_element("base").map_err(dom)?;
+        base.set_attribute("href", url).map_err(dom)?;
+        head.append_child(&base).map_err(dom)?;
+        Ok(())
+    }
+
+    pub(super) fn forget_detached(&mut self, root: &Node) {
+        if root.is_connected() {
+            return;
+        }
+        let mut stack = vec![root.clone()];
+        while let Some(node) = stack.pop() {
+            let mut child = node.first_child();
+            while let Some(c) = child {
+                child = c.next_sibling();
+                if let Some(id) = self.ids.get(&c).as_f64() {
+                    self.nodes.remove(&(id as NodeId));
+                    self.ids.delete(&c);
+                }
+                stack.push(c);
+            }
+        }
+    }
+}
+
+/// Defence in depth: the customer module already drops these, and the iframe runs no scripts.
+pub(super) fn is_safe_attribute(name: &str, value: &str) -> bool {
+    !is_unsafe_attribute(name, value)
+}

@@ -1,0 +1,287 @@
+//! One agent session on the console side: the connection's events, sealed page frames into
+//! the rebuilder, the pointers both ways. Key exchange in [`crate::session_keys`], numbering,
+//! heartbeats and reconnects in [`crate::session_link`].
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use shared_protocol::envelope::{decode_payload, encode_payload};
+use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, Pointer};
+use shared_protocol::{AgentMsg, Delivery, Envelope, ErrorCode, JoinCode, RelayMsg};
+use web_sys::{HtmlElement, HtmlIFrameElement};
+use yew::prelude::*;
+
+use crate::app::{Action, Console};
+use crate::connection::{ConnEvent, Connection};
+use crate::debug;
+use crate::rebuild::Rebuilder;
+use crate::session_keys::Keys;
+use crate::session_link::SentFrames;
+use crate::view_config;
+use crate::view_sheets::ViewSheets;
+
+/// Everything a connection's event handler needs.
+#[derive(Clone)]
+pub(crate) struct Session {
+    pub(crate) dispatch: UseReducerDispatcher<Console>,
+    pub(crate) conn: Rc<RefCell<Option<Connection>>>,
+    pub(crate) rebuilder: Rc<RefCell<Option<Rebuilder>>>,
+    pub(crate) frame: NodeRef,
+    /// The code as the agent typed it; its secret part keys the exchange.
+    pub(crate) code: JoinCode,
+    pub(crate) token: String,
+    pub(crate) keys: Rc<RefCell<Keys>>,
+    pub(crate) ended: Rc<Cell<bool>>,
+    /// From `Joined`: lets a new connection take this agent's place after a drop.
+    pub(crate) resume_token: Rc<Cell<Option<[u8; 16]>>>,
+    /// From `Joined`: binds every key exchange to this session.
+    pub(crate) session_id: Rc<Cell<[u8; 16]>>,
+    /// Confirmations sent in exchanges that never confirmed back: each gave whoever answered
+    /// one offline guess at the code, so the console gives up after `MAX_VERIFY_FAILURES`.
+    pub(crate) unconfirmed: Rc<Cell<u8>>,
+    /// After a `Gap`: page frames are ignored until a fresh snapshot arrives.
+    pub(crate) awaiting_snapshot: Rc<Cell<bool>>,
+    /// The customer's pointer marker over the view.
+    pub(crate) cursor: NodeRef,
+    /// Ephemeral frames sent under the current keys.
+    pub(crate) ephemeral_seq: Rc<Cell<u64>>,
+    pub(crate) sent: Rc<RefCell<SentFrames>>,
+    pub(crate) reconnects: Rc<Cell<usize>>,
+    /// How long recent page frames took to apply (µs), reported with the next heartbeat.
+    pub(crate) render_micros: Rc<RefCell<Vec<u32>>>,
+}
+
+/// Render samples kept between heartbeats.
+const MAX_RENDER_SAMPLES: usize = 200;
+
+fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map(|p| p.now())
+        .unwrap_or(0.0)
+}
+
+impl Session {
+    pub(crate) fn on_event(&self, event: ConnEvent) {
+        match event {
+            ConnEvent::Relay { seq, delivery, msg } => self.on_relay(delivery, seq, msg),
+            ConnEvent::BadFrame(why) => self.fail(format!("The server sent a bad frame: {why}")),
+            ConnEvent::Closed => {
+                if self.ended.get() || self.conn.borrow().is_none() {
+                    return;
+                }
+                self.conn.borrow_mut().take();
+                if self.resume_token.get().is_some() {
+                    self.reconnect();
+                } else {
+                    self.fail("The connection to the co-browse server was lost.".into());
+                }
+            }
+        }
+    }
+
+    pub(crate) fn on_relay(&self, delivery: Delivery, seq: u64, msg: RelayMsg) {
+        if !matches!(msg, RelayMsg::Sealed(_)) {
+            debug::log(&format!("relay: {msg:?}"));
+        }
+        match msg {
+            RelayMsg::Joined {
+                session_id,
+                resume_token,
+            } => {
+                self.resume_token.set(Some(resume_token));
+                self.session_id.set(session_id);
+                self.start_heartbeat();
+                self.dispatch.dispatch(Action::Joined);
+            }
+            // The customer opened another page: its keys for it come with a new exchange.
+            RelayMsg::PeerReloaded => {
+                *self.keys.borrow_mut() = Keys::None;
+                self.dispatch.dispatch(Action::Interrupted(
+                    "The customer is opening another page…".into(),
+                ));
+            }
+            RelayMsg::Key(key) => self.on_key(key),
+            RelayMsg::Sealed(bytes) => self.on_sealed(delivery, seq, &bytes),
+            RelayMsg::Resumed {
+                last_received,
+                lost,
+                ..
+            } => self.on_resumed(last_received, lost),
+            // This console fell too far behind: it does not wait for the relay to ask the
+            // customer; it asks itself, and applies nothing until the fresh snapshot.
+            RelayMsg::Gap => {
+                if let Keys::Ready { opener, .. } = &mut *self.keys.borrow_mut() {
+                    opener.accept_gap();
+                }
+                self.awaiting_snapshot.set(true);
+                self.resync("page frames were dropped while this console was behind".into());
+            }
+            RelayMsg::SnapshotNeeded => {}
+            RelayMsg::PeerAway => self.dispatch.dispatch(Action::Interrupted(
+                "The customer's connection dropped. Waiting for it to come back…".into(),
+            )),
+            RelayMsg::PeerBack => self.dispatch.dispatch(Action::Restored),
+            RelayMsg::VerificationFailed { attempts_left } => self.fail(format!(
+                "Verification failed: the code does not match. Check the digits with the \
+                 customer ({attempts_left} attempts left)."
+            )),
+            RelayMsg::Ended { reason } => {
+                self.ended.set(true);
+                self.resume_token.set(None);
+                self.conn.borrow_mut().take();
+                self.dispatch
+                    .dispatch(Action::Ended(reason.describe().to_string()));
+            }
+            RelayMsg::Error { code, message } => {
+                let text = match code {
+                    ErrorCode::UnknownCode => {
+                        "No session has this code. Check the digits with the customer.".into()
+                    }
+                    ErrorCode::Unauthorized => format!("Your agent token was refused: {message}."),
+                    ErrorCode::AgentBusy => format!(
+                        "You are at your session limit ({message}); the customer was told you are busy."
+                    ),
+                    ErrorCode::RateLimited => "Too many join attempts. Wait a minute.".into(),
+                    _ => format!("The server refused: {message}"),
+                };
+                self.fail(text);
+            }
+            RelayMsg::Created { .. } | RelayMsg::AgentJoined => {}
+        }
+    }
+
+    pub(crate) fn on_sealed(&self, delivery: Delivery, seq: u64, bytes: &[u8]) {
+        let plain = {
+            let mut keys = self.keys.borrow_mut();
+            let Keys::Ready { opener, .. } = &mut *keys else {
+                return;
+            };
+            opener.open(self.code.routing, delivery, seq, bytes)
+        };
+        match plain {
+            Ok(plain) => match decode_payload::<CustomerPageMsg>(&plain) {
+                Ok(page) => self.on_page(page),
+                Err(e) => self.resync(format!("undecodable page frame: {e}")),
+            },
+            // The channel is authenticated and ordered: a frame that does not open means it
+            // was tampered with or lost, and nothing after it can be trusted.
+            Err(e) => self.fail(format!("The secure channel broke: {e}.")),
+        }
+    }
+
+    pub(crate) fn on_page(&self, page: CustomerPageMsg) {
+        let mut slot = self.rebuilder.borrow_mut();
+        if slot.is_none() {
+            let doc = self
+                .frame
+                .cast::<HtmlIFrameElement>()
+                .and_then(|f| f.content_document());
+            match doc {
+                Some(doc) => {
+                    let sheets = ViewSheets::new(view_config::proxy_prefix(), None);
+                    *slot = Some(Rebuilder::new(doc, sheets));
+                }
+                None => return self.fail("The view frame is not ready.".into()),
+            }
+        }
+        let rebuilder = slot.as_mut().expect("set above");
+        if let (false, Some(patch)) = (rebuilder.sheets.has_patch(), view_config::css_patch()) {
+            let doc = rebuilder.doc().clone();
+            rebuilder.sheets.set_patch(&doc, patch);
+        }
+        let started = now_ms();
+        match &page {
+            CustomerPageMsg::Pointer(p) => {
+                if let Some(r) = slot.as_mut() {
+                    r.hover_at(p.x, p.y, p.gone);
+                }
+                drop(slot);
+                return self.show_customer_pointer(*p);
+            }
+            CustomerPageMsg::Scroll(scrolls) => {
+                if let Some(r) = slot.as_ref() {
+                    r.apply_scrolls(scrolls);
+                }
+                return;
+            }
+            _ => {}
+        }
+        if self.awaiting_snapshot.get() && !matches!(page, CustomerPageMsg::Snapshot(_)) {
+            return;
+        }
+        self.awaiting_snapshot.set(false);
+        let result = match &page {
+            CustomerPageMsg::Snapshot(snap) => rebuilder.apply_snapshot(snap).map(|_| {
+                self.dispatch.dispatch(Action::PageShown(snap.viewport));
+            }),
+            CustomerPageMsg::Mutations(batch) => rebuilder.apply_batch(batch).map(|_| {
+                if let Some(vp) = batch.viewport {
+                    self.dispatch.dispatch(Action::Resized(vp));
+                }
+            }),
+            CustomerPageMsg::Pointer(_) | CustomerPageMsg::Scroll(_) => Ok(()),
+        };
+        drop(slot);
+        let mut samples = self.render_micros.borrow_mut();
+        if samples.len() < MAX_RENDER_SAMPLES {
+            samples.push(((now_ms() - started) * 1000.0) as u32);
+        }
+        drop(samples);
+        if let Err(e) = result {
+            self.resync(e.to_string());
+        }
+    }
+
+    pub(crate) fn send(&self, msg: AgentMsg) {
+        if let Some(conn) = self.conn.borrow().as_ref() {
+            conn.send_control(msg);
+        }
+    }
+
+    pub(crate) fn show_customer_pointer(&self, p: Pointer) {
+        let Some(el) = self.cursor.cast::<HtmlElement>() else {
+            return;
+        };
+        el.set_hidden(p.gone);
+        let style = el.style();
+        let _ = style.set_property("left", &format!("{}px", p.x));
+        let _ = style.set_property("top", &format!("{}px", p.y));
+        // A click restarts the ring animation.
+        let _ = el.class_list().toggle_with_force("clicked", false);
+        if p.click {
+            let _ = el.offset_width();
+            let _ = el.class_list().toggle_with_force("clicked", true);
+        }
+    }
+
+    /// Sends the agent's pointer to the customer (ephemeral: only the latest matters).
+    pub(crate) fn send_pointer(&self, p: Pointer) {
+        let keys = self.keys.borrow();
+        let Keys::Ready { sealer, .. } = &*keys else {
+            return;
+        };
+        let seq = self.ephemeral_seq.get() + 1;
+        self.ephemeral_seq.set(seq);
+        let plain = encode_payload(&AgentPageMsg::Pointer(p));
+        let sealed = sealer.seal(self.code.routing, Delivery::Ephemeral, seq, &plain);
+        let msg = AgentMsg::Sealed(sealed);
+        if let Some(conn) = self.conn.borrow().as_ref() {
+            conn.send_frame(
+                Envelope::new(self.code.routing, Delivery::Ephemeral, seq, msg).encode(),
+            );
+        }
+    }
+
+    /// Asks the customer's browser for a fresh snapshot instead of drifting.
+    pub(crate) fn resync(&self, reason: String) {
+        debug::log(&format!("asking for a resync: {reason}"));
+        self.send_sealed(&encode_payload(&AgentPageMsg::Resync { reason }));
+    }
+
+    pub(crate) fn fail(&self, why: String) {
+        debug::log(&format!("failed: {why}"));
+        self.conn.borrow_mut().take();
+        self.dispatch.dispatch(Action::Failed(why));
+    }
+}
