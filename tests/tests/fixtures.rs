@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use cobrowse_e2e::pixels;
+use cobrowse_e2e::fidelity::{compare, normalize, same_markup_and_text};
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
 
@@ -61,64 +61,17 @@ async fn css_in_js(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Test
 /// Why these numbers: the two sides are the same Chromium with the same fonts, so text and
 /// boxes should match exactly; what may differ is caret blink, native control focus rings and
 /// sub-pixel text positioning, a fraction of a percent on these pages.
-const SCREENSHOT_FIXTURES: [(&str, f64); 8] = [
+const SCREENSHOT_FIXTURES: [(&str, f64); 9] = [
     ("/fixtures/typography.html", 0.005),
     ("/fixtures/relative-urls.html", 0.005),
     ("/fixtures/layout.html", 0.005),
+    ("/fixtures/nested-scroll.html", 0.005),
     ("/fixtures/forms.html", 0.01),
     ("/fixtures/css-in-js.html", 0.005),
     ("/fixtures/stylesheets.html", 0.005),
     ("/fixtures/fonts.html", 0.005),
     ("/account.html", 0.01),
 ];
-
-/// The customer's viewport and the agent's view of it, pixel for pixel.
-async fn compare(customer: &WebDriver, agent: &WebDriver) -> TestResult<f64> {
-    // Neither side's co-browse overlays are part of the page.
-    js(
-        customer,
-        "document.querySelector('[data-cobrowse-widget]').style.display = 'none'; return 1",
-    )
-    .await;
-    js(agent, "document.querySelector('[data-cobrowse-ui=customer-pointer]').style.display = 'none'; return 1").await;
-    let scale = js(
-        agent,
-        "const w = document.querySelector('.frame-wrap');
-                           return w.getBoundingClientRect().width / parseFloat(w.style.width);",
-    )
-    .await;
-    assert_eq!(
-        scale.as_f64(),
-        Some(1.0),
-        "the agent's window shows the view unscaled"
-    );
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    let customer_png = customer.screenshot_as_png().await?;
-    let frame = agent.find(By::Css("[data-cobrowse-ui=view]")).await?;
-    let agent_png = frame.screenshot_as_png().await?;
-    // Kept for a person to look at: target/screenshots/<page>-{customer,agent}.png
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    let name = js(
-        customer,
-        "return location.pathname.split('/').pop().replace('.html', '')",
-    )
-    .await;
-    let name = name.as_str().unwrap_or("page").to_string();
-    let _ = std::fs::create_dir_all(&dir);
-    let _ = std::fs::write(dir.join(format!("{name}-customer.png")), &customer_png);
-    let _ = std::fs::write(dir.join(format!("{name}-agent.png")), &agent_png);
-    let theirs = pixels::decode(&customer_png)?;
-    let ours = pixels::decode(&agent_png)?;
-    assert!(
-        ours.width.abs_diff(theirs.width) <= 1 && ours.height.abs_diff(theirs.height) <= 1,
-        "same size: view {}x{}, customer {}x{}",
-        ours.width,
-        ours.height,
-        theirs.width,
-        theirs.height
-    );
-    Ok(pixels::difference(&theirs, &ours))
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fixtures_match_by_screenshot() {
@@ -152,19 +105,47 @@ async fn fixtures_match_by_screenshot() {
             .await?;
             tokio::time::sleep(Duration::from_millis(300)).await;
             let diff = compare(&customer, &agent).await?;
-            // (a) The same markup and the same visible text.
-            let customer_html = js(&customer, "return document.body.innerHTML").await;
-            let view_html = in_view(&agent, "doc.body.innerHTML").await;
-            assert_eq!(normalize(&view_html), normalize(&customer_html), "{path}: the DOM");
-            let customer_text = js(&customer, "return document.body.innerText").await;
-            let view_text = in_view(&agent, "doc.body.innerText").await;
-            assert_eq!(view_text, customer_text, "{path}: the visible text");
+            same_markup_and_text(&customer, &agent, path).await;
             eprintln!("screenshot match {path}: {:.3}% of pixels differ (threshold {:.1}%)", diff * 100.0, threshold * 100.0);
             report.push((path, diff, threshold));
         }
         for (path, diff, threshold) in report {
             assert!(diff <= threshold, "{path}: {:.3}% of pixels differ", diff * 100.0);
         }
+        Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
+    }
+    .await;
+    h.finish(vec![customer, agent]).await;
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// A CSS-only menu opened by the customer's pointer, in the agent's view as on the page.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixture_hover_menu_matches_by_screenshot() {
+    let h = Harness::start().await;
+    let customer = h.browser_sized(1280, 800).await;
+    let agent = h.browser_sized(1400, 1100).await;
+    let result = async {
+        in_session(&h, &customer, &agent, "/fixtures/hover-menu.html").await?;
+        let products = customer.find(By::Id("products")).await?;
+        let loans = customer.find(By::Id("loans")).await?;
+        customer
+            .action_chain()
+            .move_to_element_center(&products)
+            .move_to_element_center(&loans)
+            .perform()
+            .await?;
+        let opened = "getComputedStyle(doc.querySelector('#loans')).backgroundColor";
+        eventually("the submenu open and its item hovered in the view", START, || async {
+            (in_view(&agent, opened).await == "rgb(255, 229, 138)").then_some(())
+        })
+        .await?;
+        let diff = compare(&customer, &agent).await?;
+        eprintln!("screenshot match /fixtures/hover-menu.html (menu open): {:.3}% of pixels differ (threshold 0.5%)", diff * 100.0);
+        assert!(diff <= 0.005, "{:.3}% of pixels differ", diff * 100.0);
+        same_markup_and_text(&customer, &agent, "/fixtures/hover-menu.html").await;
         Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
     }
     .await;
@@ -197,60 +178,24 @@ async fn mutation_storm(h: &Harness, customer: &WebDriver, agent: &WebDriver) ->
         in_view(agent, "doc.getElementById('clock').textContent").await,
         "100"
     );
+    let diff = compare(customer, agent).await?;
+    eprintln!("screenshot match /fixtures/mutating.html (after the storm): {:.3}% of pixels differ (threshold 0.5%)", diff * 100.0);
+    assert!(diff <= 0.005, "{:.3}% of pixels differ", diff * 100.0);
+    same_markup_and_text(customer, agent, "/fixtures/mutating.html").await;
     Ok(())
 }
 
-/// The body's markup without what never crosses (scripts, the widget), the view's markers,
-/// and whitespace.
-fn normalize(html: &serde_json::Value) -> String {
-    let s = html.as_str().unwrap_or("");
-    let mut out = String::new();
-    let mut rest = s;
-    while let Some(i) = rest.find("<script") {
-        out.push_str(&rest[..i]);
-        rest = rest[i..]
-            .find("</script>")
-            .map_or("", |j| &rest[i + j + 9..]);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixture_a_mutation_storm_ends_identical() {
+    let h = Harness::start().await;
+    // Sized so the view shows unscaled, for the screenshot at the end.
+    let customer = h.browser_sized(1280, 800).await;
+    let agent = h.browser_sized(1400, 1100).await;
+    let result = mutation_storm(&h, &customer, &agent).await;
+    h.finish(vec![customer, agent]).await;
+    if let Err(e) = result {
+        panic!("{e}");
     }
-    out.push_str(rest);
-    let out = match out.find("<div data-cobrowse-widget") {
-        Some(i) => out[..i].to_string(),
-        None => out,
-    };
-    // Inline event handlers never cross (the capture drops them).
-    let mut out = without_handlers(&out);
-    // The view's own state markers (the customer's hover and focus) are not page content.
-    for marker in ["hover", "focus-within", "focus", "active"] {
-        out = out.replace(&format!(" data-cobrowse-{marker}=\"\""), "");
-    }
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// `html` without ` on...="..."` attributes.
-fn without_handlers(html: &str) -> String {
-    let mut out = String::with_capacity(html.len());
-    let mut rest = html;
-    while let Some(i) = rest.find(" on") {
-        out.push_str(&rest[..i]);
-        let after = &rest[i + 3..];
-        let name_len = after
-            .find(|c: char| !c.is_ascii_alphabetic())
-            .unwrap_or(after.len());
-        let value = &after[name_len..];
-        match value
-            .strip_prefix("=\"")
-            .and_then(|v| v.find('"').map(|j| &v[j + 1..]))
-        {
-            Some(tail) if name_len > 0 => rest = tail,
-            _ => {
-                out.push_str(" on");
-                rest = after;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }
 
 e2e!(fixture_css_in_js_rules_are_mirrored, css_in_js);
-e2e!(fixture_a_mutation_storm_ends_identical, mutation_storm);

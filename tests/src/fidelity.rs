@@ -1,0 +1,124 @@
+//! Comparing the customer's page with the agent's view of it: pixel for pixel (the
+//! customer's viewport against the view's iframe, overlays hidden), and by normalized markup and
+//! visible text.
+
+use std::time::Duration;
+
+use thirtyfour::prelude::*;
+
+use crate::{in_view, js, pixels, TestResult};
+
+/// The customer's viewport and the agent's view of it, pixel for pixel.
+pub async fn compare(customer: &WebDriver, agent: &WebDriver) -> TestResult<f64> {
+    // Neither side's co-browse overlays are part of the page.
+    js(
+        customer,
+        "document.querySelector('[data-cobrowse-widget]').style.display = 'none'; return 1",
+    )
+    .await;
+    js(agent, "document.querySelector('[data-cobrowse-ui=customer-pointer]').style.display = 'none'; return 1").await;
+    let scale = js(
+        agent,
+        "const w = document.querySelector('.frame-wrap');
+                           return w.getBoundingClientRect().width / parseFloat(w.style.width);",
+    )
+    .await;
+    assert_eq!(
+        scale.as_f64(),
+        Some(1.0),
+        "the agent's window shows the view unscaled"
+    );
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    let customer_png = customer.screenshot_as_png().await?;
+    let frame = agent.find(By::Css("[data-cobrowse-ui=view]")).await?;
+    let agent_png = frame.screenshot_as_png().await?;
+    // Kept for a person to look at: target/screenshots/<page>-{customer,agent}.png
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+    let name = js(
+        customer,
+        "return location.pathname.split('/').pop().replace('.html', '')",
+    )
+    .await;
+    let name = name.as_str().unwrap_or("page").to_string();
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join(format!("{name}-customer.png")), &customer_png);
+    let _ = std::fs::write(dir.join(format!("{name}-agent.png")), &agent_png);
+    let theirs = pixels::decode(&customer_png)?;
+    let ours = pixels::decode(&agent_png)?;
+    assert!(
+        ours.width.abs_diff(theirs.width) <= 1 && ours.height.abs_diff(theirs.height) <= 1,
+        "same size: view {}x{}, customer {}x{}",
+        ours.width,
+        ours.height,
+        theirs.width,
+        theirs.height
+    );
+    Ok(pixels::difference(&theirs, &ours))
+}
+
+/// (a) of the comparison: the same markup and the same visible text (call after [`compare`],
+/// which hides the overlays).
+pub async fn same_markup_and_text(customer: &WebDriver, agent: &WebDriver, path: &str) {
+    let customer_html = js(customer, "return document.body.innerHTML").await;
+    let view_html = in_view(agent, "doc.body.innerHTML").await;
+    assert_eq!(
+        normalize(&view_html),
+        normalize(&customer_html),
+        "{path}: the DOM"
+    );
+    let customer_text = js(customer, "return document.body.innerText").await;
+    let view_text = in_view(agent, "doc.body.innerText").await;
+    assert_eq!(view_text, customer_text, "{path}: the visible text");
+}
+
+/// The body's markup without what never crosses (scripts, the widget), the view's markers,
+/// and whitespace.
+pub fn normalize(html: &serde_json::Value) -> String {
+    let s = html.as_str().unwrap_or("");
+    let mut out = String::new();
+    let mut rest = s;
+    while let Some(i) = rest.find("<script") {
+        out.push_str(&rest[..i]);
+        rest = rest[i..]
+            .find("</script>")
+            .map_or("", |j| &rest[i + j + 9..]);
+    }
+    out.push_str(rest);
+    let out = match out.find("<div data-cobrowse-widget") {
+        Some(i) => out[..i].to_string(),
+        None => out,
+    };
+    // Inline event handlers never cross (the capture drops them).
+    let mut out = without_handlers(&out);
+    // The view's own state markers (the customer's hover and focus) are not page content.
+    for marker in ["hover", "focus-within", "focus", "active"] {
+        out = out.replace(&format!(" data-cobrowse-{marker}=\"\""), "");
+    }
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `html` without ` on...="..."` attributes.
+fn without_handlers(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find(" on") {
+        out.push_str(&rest[..i]);
+        let after = &rest[i + 3..];
+        let name_len = after
+            .find(|c: char| !c.is_ascii_alphabetic())
+            .unwrap_or(after.len());
+        let value = &after[name_len..];
+        match value
+            .strip_prefix("=\"")
+            .and_then(|v| v.find('"').map(|j| &v[j + 1..]))
+        {
+            Some(tail) if name_len > 0 => rest = tail,
+            _ => {
+                out.push_str(" on");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
