@@ -110,15 +110,28 @@ fn parse(url: &str) -> Result<reqwest::Url, ProxyError> {
     Ok(parsed)
 }
 
+/// The URL to fetch, or (for a host not in `allowed_external_domains`) the redirect that
+/// sends the agent's browser to it directly.
+fn ours_to_fetch(
+    state: &AppState,
+    url: &str,
+) -> Result<Result<reqwest::Url, Response>, ProxyError> {
+    let url = parse(url)?;
+    if allowed(&state.external_domains, &url) {
+        Ok(Ok(url))
+    } else {
+        Ok(Err(Redirect::temporary(url.as_str()).into_response()))
+    }
+}
+
 async fn proxied_css(
     State(state): State<AppState>,
     Query(target): Query<Target>,
 ) -> Result<Response, ProxyError> {
-    let url = parse(&target.url)?;
-    if !allowed(&state.external_domains, &url) {
-        // Not ours to fetch: the agent's browser loads it from its own address.
-        return Ok(Redirect::temporary(url.as_str()).into_response());
-    }
+    let url = match ours_to_fetch(&state, &target.url)? {
+        Ok(url) => url,
+        Err(redirect) => return Ok(redirect),
+    };
     let (css, final_url) = fetch_css(&state.http, url).await?;
     let proxy = format!("{}/proxy/", state.public_url);
     let css = rewrite_urls(&css, |kind, u| {
@@ -154,10 +167,10 @@ async fn proxied_font(
     State(state): State<AppState>,
     Query(target): Query<Target>,
 ) -> Result<Response, ProxyError> {
-    let url = parse(&target.url)?;
-    if !allowed(&state.external_domains, &url) {
-        return Ok(Redirect::temporary(url.as_str()).into_response());
-    }
+    let url = match ours_to_fetch(&state, &target.url)? {
+        Ok(url) => url,
+        Err(redirect) => return Ok(redirect),
+    };
     // Servers label fonts many ways; what is never a font (pages, scripts) is refused.
     let is_font = |t: &str| {
         t.starts_with("font/")

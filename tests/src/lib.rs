@@ -352,6 +352,39 @@ pub async fn ended_reports(h: &Harness) -> TestResult<Vec<serde_json::Value>> {
     .await
 }
 
+/// The center of `selector` in the customer's viewport (CSS pixels, rounded).
+pub async fn center(customer: &WebDriver, selector: &str) -> (i64, i64) {
+    let r = js(
+        customer,
+        &format!(
+            "const r = document.querySelector('{selector}').getBoundingClientRect();
+             return [Math.round(r.left + r.width / 2), Math.round(r.top + r.height / 2)];"
+        ),
+    )
+    .await;
+    (r[0].as_i64().unwrap_or(0), r[1].as_i64().unwrap_or(0))
+}
+
+/// Dispatches the mouse `events` on the console's glass where the view shows the customer's
+/// viewport point `(x, y)`, whatever the view's scale.
+pub async fn agent_mouse_at(agent: &WebDriver, (x, y): (i64, i64), events: &[&str]) {
+    let events = serde_json::to_string(events).unwrap_or_default();
+    js(
+        agent,
+        &format!(
+            "const w = document.querySelector('.frame-wrap'); const r = w.getBoundingClientRect();
+             const s = r.width / parseFloat(w.style.width);
+             const glass = document.querySelector('[data-cobrowse-ui=glass]');
+             for (const type of {events}) {{
+               glass.dispatchEvent(new MouseEvent(type,
+                 {{ bubbles: true, clientX: r.left + {x} * s, clientY: r.top + {y} * s }}));
+             }}
+             return 1;"
+        ),
+    )
+    .await;
+}
+
 /// An end-to-end test: a harness (its relay configured by `$configure`, if given), a customer
 /// and an agent browser, `$flow(&h, &customer, &agent)`, and the browsers closed and the relay
 /// stopped whether it passed or not.

@@ -72,20 +72,11 @@ async fn hover_both_ways(h: &Harness, customer: &WebDriver, agent: &WebDriver) -
         js(customer, &format!("return {customer_submenu}")).await,
         "none"
     );
-    let at = js(
-        customer,
-        "const r = document.querySelector('#menu-accounts').getBoundingClientRect();
-                           return [r.left + r.width / 2, r.top + r.height / 2];",
+    agent_mouse_at(
+        agent,
+        center(customer, "#menu-accounts").await,
+        &["mousemove"],
     )
-    .await;
-    let (x, y) = (at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
-    js(agent, &format!(
-        "const w = document.querySelector('.frame-wrap'); const r = w.getBoundingClientRect();
-         const s = r.width / parseFloat(w.style.width);
-         document.querySelector('[data-cobrowse-ui=glass]').dispatchEvent(new MouseEvent('mousemove',
-           {{ bubbles: true, clientX: r.left + {x} * s, clientY: r.top + {y} * s }}));
-         return 1;"
-    ))
     .await;
     eventually("the menu open on the customer's page", SHOW, || async {
         (js(customer, &format!("return {customer_submenu}")).await == "block").then_some(())

@@ -10,19 +10,6 @@ use thirtyfour::prelude::*;
 
 const MOVE: Duration = Duration::from_secs(5);
 
-/// The center of `selector` in the customer's viewport.
-async fn center(customer: &WebDriver, selector: &str) -> (i64, i64) {
-    let r = js(
-        customer,
-        &format!(
-            "const r = document.querySelector('{selector}').getBoundingClientRect();
-             return [Math.round(r.left + r.width / 2), Math.round(r.top + r.height / 2)];"
-        ),
-    )
-    .await;
-    (r[0].as_i64().unwrap(), r[1].as_i64().unwrap())
-}
-
 fn near(v: &serde_json::Value, x: i64, y: i64) -> bool {
     let px = |s: &serde_json::Value| {
         s.as_str()

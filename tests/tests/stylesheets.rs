@@ -179,23 +179,8 @@ async fn active_both_ways(h: &Harness, customer: &WebDriver, agent: &WebDriver) 
          return 1",
     )
     .await;
-    let at = js(
-        customer,
-        "const r = document.getElementById('press').getBoundingClientRect();
-         return [r.left + r.width / 2, r.top + r.height / 2];",
-    )
-    .await;
-    let (x, y) = (at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
-    js(agent, &format!(
-        "const w = document.querySelector('.frame-wrap'); const r = w.getBoundingClientRect();
-         const s = r.width / parseFloat(w.style.width);
-         const glass = document.querySelector('[data-cobrowse-ui=glass]');
-         for (const type of ['mousemove', 'mousedown', 'mouseup', 'click']) {{
-           glass.dispatchEvent(new MouseEvent(type, {{ bubbles: true, clientX: r.left + {x} * s, clientY: r.top + {y} * s }}));
-         }}
-         return 1;"
-    ))
-    .await;
+    let at = center(customer, "#press").await;
+    agent_mouse_at(agent, at, &["mousemove", "mousedown", "mouseup", "click"]).await;
     eventually("the agent's press on the customer's page", SHOW, || async {
         (js(customer, "return window.__pressed").await == true).then_some(())
     })
