@@ -54,15 +54,7 @@ async fn a_whole_session(r: &Relay) -> String {
         panic!()
     };
     let mut a = agent(r).await;
-    send(
-        &mut a,
-        0,
-        AgentMsg::Join {
-            token: TOKEN.into(),
-            routing,
-        },
-    )
-    .await;
+    join_request(&mut a, TOKEN, routing).await;
     assert!(matches!(msg(&mut a).await, RelayMsg::Joined { .. }));
     send(&mut c, 1, CustomerMsg::Sealed(vec![1, 2, 3])).await;
     send(

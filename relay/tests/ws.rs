@@ -86,15 +86,7 @@ async fn a_silent_socket_is_dropped_after_the_heartbeat_timeout() {
     .await;
     let (mut c, routing) = waiting_session(&r).await;
     let mut a = agent(&r).await;
-    send(
-        &mut a,
-        0,
-        AgentMsg::Join {
-            token: TOKEN.into(),
-            routing,
-        },
-    )
-    .await;
+    join_request(&mut a, TOKEN, routing).await;
     assert!(matches!(msg(&mut a).await, RelayMsg::Joined { .. }));
     assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
     // The agent keeps its heartbeats going; the customer falls silent.
@@ -231,30 +223,9 @@ async fn a_customer_from_another_origin_is_refused() {
 #[tokio::test]
 async fn a_bad_token_is_refused_with_a_policy_close() {
     let r = relay().await;
-    let mut c = customer(&r).await;
-    send(
-        &mut c,
-        1,
-        CustomerMsg::Create {
-            page: page(),
-            user_agent: String::new(),
-            first_session: true,
-        },
-    )
-    .await;
-    let RelayMsg::Created { routing, .. } = msg(&mut c).await else {
-        panic!()
-    };
+    let (_customer, routing) = waiting_session(&r).await;
     let mut a = agent(&r).await;
-    send(
-        &mut a,
-        1,
-        AgentMsg::Join {
-            token: "wrong-token-wrong-token".into(),
-            routing,
-        },
-    )
-    .await;
+    join_request(&mut a, "wrong-token-wrong-token", routing).await;
     assert!(matches!(
         msg(&mut a).await,
         RelayMsg::Error {
@@ -268,31 +239,10 @@ async fn a_bad_token_is_refused_with_a_policy_close() {
 #[tokio::test]
 async fn an_unknown_code_can_be_retried_on_the_same_socket() {
     let r = relay().await;
-    let mut c = customer(&r).await;
-    send(
-        &mut c,
-        1,
-        CustomerMsg::Create {
-            page: page(),
-            user_agent: String::new(),
-            first_session: true,
-        },
-    )
-    .await;
-    let RelayMsg::Created { routing, .. } = msg(&mut c).await else {
-        panic!()
-    };
+    let (_customer, routing) = waiting_session(&r).await;
     let mut a = agent(&r).await;
     let wrong = (routing + 1) % code::ROUTING_SPACE;
-    send(
-        &mut a,
-        1,
-        AgentMsg::Join {
-            token: TOKEN.into(),
-            routing: wrong,
-        },
-    )
-    .await;
+    join_request(&mut a, TOKEN, wrong).await;
     assert!(matches!(
         msg(&mut a).await,
         RelayMsg::Error {
@@ -441,15 +391,7 @@ async fn key_exchange_is_forwarded_and_failed_verifications_remove_the_agent_the
         assert_eq!(next(&mut a).await.unwrap_err().0, CloseCode::Policy);
         // The customer keeps waiting; another try joins the same session.
         a = agent(&r).await;
-        send(
-            &mut a,
-            0,
-            AgentMsg::Join {
-                token: TOKEN.into(),
-                routing,
-            },
-        )
-        .await;
+        join_request(&mut a, TOKEN, routing).await;
         assert!(matches!(msg(&mut a).await, RelayMsg::Joined { .. }));
         assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
     }
@@ -506,15 +448,7 @@ async fn join_attempts_are_rate_limited_per_agent() {
     let r = relay_configured(|c| c.join_attempts_per_minute = 3).await;
     let mut a = agent(&r).await;
     for attempt in 0..4 {
-        send(
-            &mut a,
-            0,
-            AgentMsg::Join {
-                token: TOKEN.into(),
-                routing: 99_999 - attempt,
-            },
-        )
-        .await;
+        join_request(&mut a, TOKEN, 99_999 - attempt).await;
         let RelayMsg::Error { code, .. } = msg(&mut a).await else {
             panic!()
         };

@@ -18,18 +18,10 @@ pub(super) async fn customer_loop(mut conn: Connection, state: AppState, user_ag
     let mut session: Option<Arc<Session>> = None;
     let mut ended = None;
     loop {
-        let routing = session.as_ref().map_or(0, |s| s.routing);
-        let env = match next_frame::<CustomerMsg>(&mut conn, &mut ended, silence).await {
-            Next::Frame(env) => env,
-            Next::Bad(e) => break bad_frame(&tx, routing, e.to_string()).await,
-            Next::Text => break bad_frame(&tx, routing, TEXT_FRAME.into()).await,
-            Next::Gone => break,
-            Next::Drained => {
-                if let Some(s) = &session {
-                    s.catch_up(Side::Customer);
-                }
-                continue;
-            }
+        let Some(env) =
+            next_for::<CustomerMsg>(&mut conn, &mut ended, silence, &session, Side::Customer).await
+        else {
+            break;
         };
         match (env.msg, &session) {
             (

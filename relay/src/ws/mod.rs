@@ -129,6 +129,35 @@ pub(super) enum Next<M> {
     Gone,
 }
 
+/// The next frame for `side`'s receive loop, or `None` when the loop ends: the socket is gone,
+/// or it sent something that is not a frame (answered with an error and a close first). A
+/// drained queue in between lets `side` catch up on what it missed.
+pub(super) async fn next_for<M: Direction>(
+    conn: &mut Connection,
+    phases: &mut Option<watch::Receiver<Phase>>,
+    silence: Duration,
+    session: &Option<std::sync::Arc<crate::sessions::Session>>,
+    side: crate::sessions::Side,
+) -> Option<Envelope<M>> {
+    loop {
+        let routing = session.as_ref().map_or(0, |s| s.routing);
+        let why = match next_frame::<M>(conn, phases, silence).await {
+            Next::Frame(env) => return Some(env),
+            Next::Bad(e) => e.to_string(),
+            Next::Text => TEXT_FRAME.to_string(),
+            Next::Gone => return None,
+            Next::Drained => {
+                if let Some(s) = session {
+                    s.catch_up(side);
+                }
+                continue;
+            }
+        };
+        bad_frame(&conn.tx, routing, why).await;
+        return None;
+    }
+}
+
 pub(super) async fn next_frame<M: Direction>(
     conn: &mut Connection,
     phases: &mut Option<watch::Receiver<Phase>>,

@@ -79,32 +79,24 @@ pub fn page() -> PageInfo {
     }
 }
 
-/// A customer with a session and an agent in it.
-pub async fn joined(r: &Relay) -> (Ws, Ws, u32) {
-    let mut c = customer(r).await;
+/// Asks to join the session `routing` with `token` (control frames are numbered 0).
+pub async fn join_request(a: &mut Ws, token: &str, routing: u32) {
     send(
-        &mut c,
-        1,
-        CustomerMsg::Create {
-            page: page(),
-            user_agent: "test".into(),
-            first_session: true,
-        },
-    )
-    .await;
-    let RelayMsg::Created { routing, .. } = msg(&mut c).await else {
-        panic!("Created")
-    };
-    let mut a = agent(r).await;
-    send(
-        &mut a,
-        1,
+        a,
+        0,
         AgentMsg::Join {
-            token: TOKEN.into(),
+            token: token.into(),
             routing,
         },
     )
     .await;
+}
+
+/// A customer with a session and an agent in it.
+pub async fn joined(r: &Relay) -> (Ws, Ws, u32) {
+    let (mut c, routing) = waiting_session(r).await;
+    let mut a = agent(r).await;
+    join_request(&mut a, TOKEN, routing).await;
     assert!(matches!(msg(&mut a).await, RelayMsg::Joined { .. }));
     assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
     (c, a, routing)
@@ -190,15 +182,7 @@ pub async fn joined_with_tokens(r: &Relay) -> (Ws, [u8; 16], Ws, [u8; 16], u32) 
         panic!()
     };
     let mut a = agent(r).await;
-    send(
-        &mut a,
-        0,
-        AgentMsg::Join {
-            token: TOKEN.into(),
-            routing,
-        },
-    )
-    .await;
+    join_request(&mut a, TOKEN, routing).await;
     let RelayMsg::Joined {
         resume_token: at, ..
     } = msg(&mut a).await
