@@ -352,6 +352,32 @@ pub async fn ended_reports(h: &Harness) -> TestResult<Vec<serde_json::Value>> {
     .await
 }
 
+/// The computed `property` (camelCase) of `selector` in the agent's view, as a string.
+pub async fn view_style(agent: &WebDriver, selector: &str, property: &str) -> String {
+    in_view(
+        agent,
+        &format!("getComputedStyle(doc.querySelector('{selector}')).{property}"),
+    )
+    .await
+    .as_str()
+    .unwrap_or_default()
+    .to_string()
+}
+
+/// Waits (up to [`START`]) until `selector`'s computed `property` is `value` in the agent's view.
+pub async fn view_shows(
+    agent: &WebDriver,
+    what: &str,
+    selector: &str,
+    property: &str,
+    value: &str,
+) -> TestResult {
+    eventually(what, START, || async {
+        (view_style(agent, selector, property).await == value).then_some(())
+    })
+    .await
+}
+
 /// The center of `selector` in the customer's viewport (CSS pixels, rounded).
 pub async fn center(customer: &WebDriver, selector: &str) -> (i64, i64) {
     let r = js(

@@ -13,15 +13,13 @@ const SUBMENU: &str = "document.querySelector('#menu-accounts').nextElementSibli
 
 async fn hover_both_ways(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
     in_session(h, customer, agent, "/").await?;
-    eventually("the page's stylesheet in the view", START, || async {
-        (in_view(
-            agent,
-            "getComputedStyle(doc.querySelector('.topbar')).display",
-        )
-        .await
-            == "flex")
-            .then_some(())
-    })
+    view_shows(
+        agent,
+        "the page's stylesheet in the view",
+        ".topbar",
+        "display",
+        "flex",
+    )
     .await?;
     let view_submenu =
         "getComputedStyle(doc.querySelector('#menu-accounts').nextElementSibling).display";
@@ -105,15 +103,13 @@ async fn focus_shows_in_the_view(
     in_session(h, customer, agent, "/").await?;
     let outline = "getComputedStyle(doc.querySelector('#username')).outlineStyle";
     let label = "getComputedStyle(doc.querySelector('#username').parentElement).color";
-    eventually("the page's stylesheet in the view", START, || async {
-        (in_view(
-            agent,
-            "getComputedStyle(doc.querySelector('.topbar')).display",
-        )
-        .await
-            == "flex")
-            .then_some(())
-    })
+    view_shows(
+        agent,
+        "the page's stylesheet in the view",
+        ".topbar",
+        "display",
+        "flex",
+    )
     .await?;
     assert_eq!(in_view(agent, outline).await, "none");
     customer.find(By::Id("username")).await?.click().await?;

@@ -72,15 +72,13 @@ async fn mirrors_then_customer_exits(
         in_view(agent, "doc.querySelectorAll('script').length").await,
         0
     );
-    eventually("the page's stylesheet in the view", START, || async {
-        (in_view(
-            agent,
-            "getComputedStyle(doc.querySelector('.topbar')).display",
-        )
-        .await
-            == "flex")
-            .then_some(())
-    })
+    view_shows(
+        agent,
+        "the page's stylesheet in the view",
+        ".topbar",
+        "display",
+        "flex",
+    )
     .await?;
     // The customer's widget is not mirrored.
     assert_eq!(

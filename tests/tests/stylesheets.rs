@@ -10,30 +10,6 @@ use thirtyfour::prelude::*;
 
 const SHOW: Duration = Duration::from_secs(5);
 
-async fn view_style(agent: &WebDriver, selector: &str, property: &str) -> String {
-    in_view(
-        agent,
-        &format!("getComputedStyle(doc.querySelector('{selector}')).{property}"),
-    )
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_string()
-}
-
-async fn shows(
-    agent: &WebDriver,
-    what: &str,
-    selector: &str,
-    property: &str,
-    value: &str,
-) -> TestResult {
-    eventually(what, SHOW, || async {
-        (view_style(agent, selector, property).await == value).then_some(())
-    })
-    .await
-}
-
 async fn stylesheets(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
     // The same server under another host name is another origin.
     let cross = format!(
@@ -52,7 +28,7 @@ async fn stylesheets(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Te
         "cross-origin",
         "the fixture's sheet really is unreadable to the page"
     );
-    shows(
+    view_shows(
         agent,
         "the linked sheet",
         ".from-link",
@@ -60,7 +36,7 @@ async fn stylesheets(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Te
         "rgb(20, 90, 160)",
     )
     .await?;
-    shows(
+    view_shows(
         agent,
         "the imported sheet",
         ".from-import",
@@ -68,7 +44,7 @@ async fn stylesheets(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Te
         "rgb(120, 40, 140)",
     )
     .await?;
-    shows(
+    view_shows(
         agent,
         "the adopted sheet",
         ".adopted",
@@ -76,7 +52,7 @@ async fn stylesheets(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Te
         "rgb(0, 140, 70)",
     )
     .await?;
-    shows(
+    view_shows(
         agent,
         "the cross-origin sheet",
         ".cross",
@@ -114,7 +90,7 @@ async fn stylesheets(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Te
 
     // A sheet pushed onto adoptedStyleSheets (no setter runs), and one linked later.
     customer.find(By::Id("adopt-more")).await?.click().await?;
-    shows(
+    view_shows(
         agent,
         "the sheet adopted later",
         ".later",
@@ -123,7 +99,7 @@ async fn stylesheets(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Te
     )
     .await?;
     customer.find(By::Id("link-late")).await?.click().await?;
-    shows(
+    view_shows(
         agent,
         "the sheet linked later",
         ".late",
@@ -136,7 +112,7 @@ async fn stylesheets(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Te
 
 async fn active_both_ways(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
     in_session(h, customer, agent, "/fixtures/stylesheets.html").await?;
-    shows(
+    view_shows(
         agent,
         "the page's sheet",
         ".press",
@@ -151,7 +127,7 @@ async fn active_both_ways(h: &Harness, customer: &WebDriver, agent: &WebDriver) 
         .click_and_hold_element(&press)
         .perform()
         .await?;
-    shows(
+    view_shows(
         agent,
         "the button pressed in the view",
         ".press",
@@ -160,7 +136,7 @@ async fn active_both_ways(h: &Harness, customer: &WebDriver, agent: &WebDriver) 
     )
     .await?;
     customer.action_chain().release().perform().await?;
-    shows(
+    view_shows(
         agent,
         "the button released in the view",
         ".press",
@@ -204,7 +180,7 @@ async fn patch_in_the_view_only(
     agent: &WebDriver,
 ) -> TestResult {
     in_session(h, customer, agent, "/fixtures/stylesheets.html").await?;
-    shows(
+    view_shows(
         agent,
         "the page's sheet",
         ".from-link",
@@ -213,7 +189,7 @@ async fn patch_in_the_view_only(
     )
     .await?;
     // The patch (see the configuration below) wins over the page's own rules, in the view.
-    shows(
+    view_shows(
         agent,
         "the patch",
         ".from-link",
@@ -221,7 +197,7 @@ async fn patch_in_the_view_only(
         "uppercase",
     )
     .await?;
-    shows(
+    view_shows(
         agent,
         "the patch over the page's rule",
         ".press",
