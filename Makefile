@@ -8,7 +8,7 @@ DATA_DIR ?= data
 WASM_PROFILE := wasm-release
 WASM_OUT := target/wasm32-unknown-unknown/$(WASM_PROFILE)
 
-.PHONY: run test setup setup-test wasm lint test-native test-browser fuzz
+.PHONY: run test setup setup-test wasm lint test-native test-browser fuzz bench bench-wasm
 
 ## run: build everything and start the relay with the demo site and the agent console
 run: setup wasm
@@ -40,6 +40,8 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm --all-targets -- -D warnings
+	# The bench entry points (`make bench`) are linted too, though never shipped.
+	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm --features master-wasm/bench,slave-wasm/bench -- -D warnings
 	# The protocol's native-only dev-dependencies (proptest) do not build for wasm32: lint its library.
 	cargo clippy --target wasm32-unknown-unknown -p shared-protocol -p shared-css -- -D warnings
 
@@ -47,8 +49,29 @@ lint:
 test-native:
 	cargo test --workspace --no-fail-fast
 
+# chromedriver leaves each session's profile (~30 MB) in TMPDIR: keep them in target/ and remove them.
+BROWSER_TMP := target/browser-tmp
 test-browser:
-	cargo test --no-fail-fast --target wasm32-unknown-unknown -p master-wasm -p slave-wasm
+	rm -rf $(BROWSER_TMP) && mkdir -p $(BROWSER_TMP)
+	TMPDIR=$(abspath $(BROWSER_TMP)) cargo test --no-fail-fast --target wasm32-unknown-unknown -p master-wasm -p slave-wasm; \
+	  status=$$?; rm -rf $(BROWSER_TMP); exit $$status
+
+BENCH_ARGS ?=
+BENCH_OUT := target/wasm32-unknown-unknown/bench-wasm
+BENCH_DIST := target/bench-dist
+
+## bench: the product side by side with rrweb and a Node `ws` relay; writes bench/results/latest.{md,json}
+bench: setup-test wasm bench-wasm
+	cd bench/node && (npm ci --no-audit --no-fund --silent || npm install --no-audit --no-fund --silent)
+	cargo build --release -p cobrowse-relay -p cobrowse-bench
+	./target/release/cobrowse-bench $(BENCH_ARGS)
+
+# The bundles with the bench entry points (`bench` features), built as shipped otherwise.
+bench-wasm:
+	cargo build --profile bench-wasm --target wasm32-unknown-unknown -p master-wasm -p slave-wasm \
+	  --features master-wasm/bench,slave-wasm/bench
+	wasm-bindgen --target web --no-typescript --out-dir $(BENCH_DIST)/master $(BENCH_OUT)/master_wasm.wasm
+	wasm-bindgen --target web --no-typescript --out-dir $(BENCH_DIST)/slave $(BENCH_OUT)/slave_wasm.wasm
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := customer_envelope agent_envelope relay_envelope customer_page agent_page join_code

@@ -2,7 +2,7 @@
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
-use shared_protocol::envelope::{decode_payload, encode_payload};
+use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::page::CustomerPageMsg;
 
 fuzz_target!(|data: &[u8]| {

@@ -10,6 +10,8 @@
 //!
 //! The loader (`cobrowse.js`, served by the relay) imports this module and calls [`start`].
 
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod browser;
 pub mod capture;
 pub mod debug;

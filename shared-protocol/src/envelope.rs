@@ -9,7 +9,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::DecodeError;
 
 /// Bumped on every incompatible change of any message in this crate.
-pub const PROTOCOL_VERSION: u16 = 1;
+pub const PROTOCOL_VERSION: u16 = 2;
 
 /// No frame may be larger than this; a bigger one is refused before it is decoded.
 pub const MAX_FRAME_LEN: usize = 16 * 1024 * 1024;
@@ -97,18 +97,4 @@ impl<M: Direction> Envelope<M> {
         }
         Ok(envelope)
     }
-}
-
-/// Encodes a payload that goes inside a sealed frame (page content).
-pub fn encode_payload<T: Serialize>(value: &T) -> Vec<u8> {
-    postcard::to_allocvec(value).expect("postcard encoding into a Vec")
-}
-
-/// Decodes a payload taken out of a sealed frame; never panics.
-pub fn decode_payload<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
-    let (value, trailing) = postcard::take_from_bytes::<T>(bytes)?;
-    if !trailing.is_empty() {
-        return Err(DecodeError::TrailingBytes(trailing.len()));
-    }
-    Ok(value)
 }

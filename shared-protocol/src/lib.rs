@@ -17,6 +17,7 @@ pub mod crypto;
 pub mod envelope;
 pub mod error;
 pub mod page;
+pub mod payload;
 pub mod safety;
 
 pub use code::JoinCode;
@@ -26,3 +27,4 @@ pub use control::{
 };
 pub use envelope::{Delivery, Direction, Envelope, Role, MAX_FRAME_LEN, PROTOCOL_VERSION};
 pub use error::DecodeError;
+pub use payload::{decode_payload, encode_payload};

@@ -1,8 +1,8 @@
 //! Round trips and hostile input for every decoder of the protocol.
 
 use proptest::prelude::*;
-use shared_protocol::envelope::{decode_payload, encode_payload};
 use shared_protocol::page::*;
+use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::*;
 
 fn customer(seq: u64, msg: CustomerMsg) -> Envelope<CustomerMsg> {
@@ -87,8 +87,8 @@ fn a_frame_for_another_endpoint_is_refused() {
 
 #[test]
 fn an_unknown_kind_is_named() {
-    // version 1, role Customer, session 0, Reliable, seq 1, message kind 200.
-    let bytes = [1u8, 0, 0, 0, 1, 200, 1];
+    // This version, role Customer, session 0, Reliable, seq 1, message kind 200.
+    let bytes = [PROTOCOL_VERSION as u8, 0, 0, 0, 1, 200, 1];
     assert_eq!(
         Envelope::<CustomerMsg>::decode(&bytes),
         Err(DecodeError::UnknownKind)

@@ -11,6 +11,8 @@
 //! - [`view_config`]: what the relay tells the console about the view (proxy, patch).
 
 pub mod app;
+#[cfg(feature = "bench")]
+pub mod bench;
 pub mod connection;
 pub mod debug;
 pub mod join_form;

@@ -5,8 +5,8 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use shared_protocol::envelope::{decode_payload, encode_payload};
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, Pointer};
+use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::{AgentMsg, Delivery, Envelope, ErrorCode, JoinCode, RelayMsg};
 use web_sys::{HtmlElement, HtmlIFrameElement};
 use yew::prelude::*;

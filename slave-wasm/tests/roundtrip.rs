@@ -7,8 +7,8 @@ use std::rc::Rc;
 
 use master_wasm::capture::SheetsSent;
 use master_wasm::stream::PageStream;
-use shared_protocol::envelope::{decode_payload, encode_payload};
 use shared_protocol::page::{CustomerPageMsg, MutationBatch, Snapshot};
+use shared_protocol::payload::{decode_payload, encode_payload};
 use slave_wasm::rebuild::{RebuildError, Rebuilder};
 use slave_wasm::view_sheets::ViewSheets;
 use wasm_bindgen::JsCast;

@@ -110,25 +110,13 @@ impl Harness {
         });
         let started = started_rx.await.expect("relay started");
 
-        let port = free_port().await;
-        let driver = Command::new("chromedriver")
-            .arg(format!("--port={port}"))
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("chromedriver on PATH (`make test` installs it)");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !driver_ready(port).await {
-            assert!(Instant::now() < deadline, "chromedriver did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        let (driver, driver_url) = start_chromedriver().await;
         Self {
             started,
             shutdown: Some(stop_tx),
             relay,
             driver,
-            driver_url: format!("http://127.0.0.1:{port}"),
+            driver_url,
             profiles: Default::default(),
             _data: data,
         }
@@ -150,31 +138,9 @@ impl Harness {
     /// A new headless Chromium whose window is `width` × `height`.
     pub async fn browser_sized(&self, width: u32, height: u32) -> WebDriver {
         let profile = tempfile::tempdir().expect("profile dir");
-        let mut caps = DesiredCapabilities::chrome();
-        caps.set_binary("/usr/bin/chromium").expect("binary");
-        for arg in [
-            "--headless=new",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-quic",
-            "--no-first-run",
-            "--disable-background-networking",
-            "--disable-component-update",
-            "--disable-sync",
-            "--disable-dev-shm-usage",
-            "--hide-scrollbars",
-            "--force-device-scale-factor=1",
-        ] {
-            caps.add_arg(arg).expect("arg");
-        }
-        caps.add_arg(&format!("--user-data-dir={}", profile.path().display()))
-            .expect("arg");
-        caps.add_arg(&format!("--window-size={width},{height}"))
-            .expect("arg");
+        let driver = chromium(&self.driver_url, (width, height), &[], profile.path()).await;
         self.profiles.lock().unwrap().push(profile);
-        WebDriver::new(&self.driver_url, caps)
-            .await
-            .expect("a Chromium session")
+        driver
     }
 
     /// Closes the browsers and stops the relay; call it whether the test passed or not.
@@ -188,6 +154,61 @@ impl Harness {
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.relay).await;
         let _ = self.driver.kill().await;
     }
+}
+
+/// A chromedriver on a free port, and its URL; killed when the child is dropped.
+pub async fn start_chromedriver() -> (Child, String) {
+    let port = free_port().await;
+    let driver = Command::new("chromedriver")
+        .arg(format!("--port={port}"))
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("chromedriver on PATH (`make test` installs it)");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !driver_ready(port).await {
+        assert!(Instant::now() < deadline, "chromedriver did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    (driver, format!("http://127.0.0.1:{port}"))
+}
+
+/// A new headless Chromium of `size` with the profile in `profile` (which the caller removes),
+/// and `extra` flags.
+pub async fn chromium(
+    driver_url: &str,
+    (width, height): (u32, u32),
+    extra: &[&str],
+    profile: &std::path::Path,
+) -> WebDriver {
+    let mut caps = DesiredCapabilities::chrome();
+    caps.set_binary("/usr/bin/chromium").expect("binary");
+    for arg in [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-dev-shm-usage",
+        "--hide-scrollbars",
+        "--force-device-scale-factor=1",
+    ]
+    .iter()
+    .chain(extra)
+    {
+        caps.add_arg(arg).expect("arg");
+    }
+    caps.add_arg(&format!("--user-data-dir={}", profile.display()))
+        .expect("arg");
+    caps.add_arg(&format!("--window-size={width},{height}"))
+        .expect("arg");
+    WebDriver::new(driver_url, caps)
+        .await
+        .expect("a Chromium session")
 }
 
 /// Polls `probe` until it yields a value, or fails after `timeout` with `what`.

@@ -218,7 +218,8 @@ async fn patch_in_the_view_only(
 }
 
 fn with_patch(config: &mut cobrowse_relay::Config) {
-    let path = std::env::temp_dir().join(format!("cobrowse-patch-{}.css", std::process::id()));
+    // In the harness's data dir, which goes away with the test.
+    let path = config.data_dir.join("patch.css");
     std::fs::write(
         &path,
         ".from-link { text-transform: uppercase } .press { border-color: rgb(255, 0, 255) }",

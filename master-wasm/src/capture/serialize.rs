@@ -15,12 +15,13 @@ pub const OWN_ATTR: &str = "data-cobrowse-own";
 /// Longest masked run; longer secrets are not worth a longer placeholder.
 const MASK_MAX: usize = 64;
 
-/// Elements that are never sent, children included.
-fn is_dropped_element(el: &Element) -> bool {
+/// Elements that are never sent, children included. `tag` is `el`'s local name (read once:
+/// every read is a call out of wasm and a string copy, and this runs for every element).
+fn is_dropped_element(el: &Element, tag: &str) -> bool {
     if el.has_attribute(WIDGET_ATTR) || el.has_attribute(OWN_ATTR) {
         return true;
     }
-    match el.local_name().as_str() {
+    match tag {
         "script" | "noscript" => true,
         "input" => el
             .get_attribute("type")
@@ -34,13 +35,15 @@ pub fn describe(node: &Node) -> Option<NodeData> {
     match node.node_type() {
         Node::ELEMENT_NODE => {
             let el: &Element = node.unchecked_ref();
-            if is_dropped_element(el) {
+            let tag = el.local_name();
+            if is_dropped_element(el, &tag) {
                 return None;
             }
+            let masked = is_password_input(el, &tag);
             Some(NodeData::Element {
-                tag: el.local_name(),
                 ns: Namespace::from_uri(el.namespace_uri().as_deref()),
-                attrs: safe_attributes(el),
+                attrs: safe_attributes(el, masked),
+                tag,
             })
         }
         Node::TEXT_NODE => Some(NodeData::Text(node.node_value().unwrap_or_default())),
@@ -58,9 +61,8 @@ pub fn describe(node: &Node) -> Option<NodeData> {
 }
 
 /// The attributes of `el` that are safe to send, masked where needed.
-fn safe_attributes(el: &Element) -> Vec<(String, String)> {
+fn safe_attributes(el: &Element, masked: bool) -> Vec<(String, String)> {
     let map = el.attributes();
-    let masked = is_masked_control(el);
     let mut out = Vec::with_capacity(map.length() as usize);
     for i in 0..map.length() {
         let Some(attr) = map.item(i) else { continue };
@@ -87,10 +89,19 @@ pub fn safe_attribute(name: &str, value: String, masked_control: bool) -> Option
 
 /// Controls whose value is always masked (password inputs).
 pub(crate) fn is_masked_control(el: &Element) -> bool {
-    el.local_name() == "input"
+    is_password_input(el, &el.local_name())
+}
+
+fn is_password_input(el: &Element, tag: &str) -> bool {
+    tag == "input"
         && el
             .get_attribute("type")
             .is_some_and(|t| t.eq_ignore_ascii_case("password"))
+}
+
+/// Whether a node with this description has a live value to capture (a form control).
+pub fn has_form_value(data: &NodeData) -> bool {
+    matches!(data, NodeData::Element { tag, .. } if matches!(tag.as_str(), "input" | "textarea" | "select"))
 }
 
 /// Replaces every character with a bullet, keeping the length (up to a cap) so layout holds.

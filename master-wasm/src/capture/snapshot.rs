@@ -5,11 +5,28 @@ use shared_protocol::page::{
     Adopted, NodeAdd, NodeData, NodeId, ScrollPos, SheetBody, SheetUse, Snapshot, Viewport,
     DOCUMENT,
 };
+use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Node};
 
+use super::serialize::has_form_value;
 use super::sheets::{adopted_sheets, element_sheet, sheet_rules, SheetsSent};
 use super::{describe, form_value, Mirror};
+
+#[wasm_bindgen(inline_js = r#"
+export function scrolled_elements(doc) {
+  const out = [];
+  const walk = doc.createTreeWalker(doc, NodeFilter.SHOW_ELEMENT);
+  for (let el = walk.nextNode(); el; el = walk.nextNode()) {
+    if (el.scrollTop !== 0 || el.scrollLeft !== 0) out.push(el);
+  }
+  return out;
+}
+"#)]
+extern "C" {
+    /// The elements of `doc` scrolled away from their origin.
+    fn scrolled_elements(doc: &Document) -> js_sys::Array;
+}
 
 /// Walks `doc` into a new [`Snapshot`]; `mirror` must be fresh for this epoch. Sheet contents
 /// the agent has not had (per `sheets`) go with it.
@@ -23,11 +40,15 @@ pub fn take_snapshot(
     let mut nodes = Vec::new();
     let mut form = Vec::new();
     push_subtree(root, mirror, &mut nodes, &mut form, true);
-    let mut scrolls: Vec<ScrollPos> = nodes
+    // The snapshot starts every element at 0: only scrolled ones need saying. One walk in JS
+    // finds them; asking each element from wasm costs three calls per element.
+    let mut scrolls: Vec<ScrollPos> = scrolled_elements(doc)
         .iter()
-        .filter_map(|n| scroll_position(n.id, mirror.node(n.id)?))
-        // The snapshot starts every element at 0: only scrolled ones need saying.
-        .filter(|p| p.id != DOCUMENT && (p.x != 0 || p.y != 0))
+        .filter_map(|el| {
+            let node: &Node = el.unchecked_ref();
+            scroll_position(mirror.id_of(node)?, node)
+        })
+        .filter(|p| p.id != DOCUMENT)
         .collect();
     let viewport = viewport();
     if let Some(pos) = window_scroll() {
@@ -162,10 +183,11 @@ pub(crate) fn push_subtree(
             continue;
         };
         let id = mirror.assign(&node);
-        nodes.push(NodeAdd { id, parent, data });
-        if let Some(value) = form_value(id, &node) {
-            form.push(value);
+        // Only form controls have a live value: asking every node costs three calls out of wasm.
+        if has_form_value(&data) {
+            form.extend(form_value(id, &node));
         }
+        nodes.push(NodeAdd { id, parent, data });
         push_children(&node, id, &mut stack);
     }
     nodes.len() - before

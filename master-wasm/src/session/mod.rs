@@ -8,8 +8,8 @@ use std::rc::{Rc, Weak};
 
 use shared_protocol::code::SECRET_SPACE;
 use shared_protocol::crypto::{Agreed, Handshake, Opener, Sealer};
-use shared_protocol::envelope::{decode_payload, encode_payload};
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
+use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::{
     CustomerMsg, Delivery, Envelope, ErrorCode, JoinCode, KeyExchange, PageInfo, RelayMsg, Resume,
     Role, HEARTBEAT_INTERVAL_SECS, MAX_VERIFY_FAILURES,

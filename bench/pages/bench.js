@@ -1,0 +1,201 @@
+// The in-page half of `make bench`: `window.bench.*` runs one measurement on a freshly loaded
+// page and resolves with its figures; the Rust driver reloads the page between measurements
+// and interleaves the product with rrweb.
+import initCustomer, * as customer from '/dist/master/master_wasm.js';
+import initConsole, * as agentView from '/dist/slave/slave_wasm.js';
+import * as w from '/pages/workloads.js';
+
+const now = () => performance.now();
+const frame = () => new Promise((r) => requestAnimationFrame(() => r()));
+const macrotask = () => new Promise((r) => setTimeout(r, 0));
+
+async function gzipSize(text) {
+  const stream = new Blob([text]).stream().pipeThrough(new CompressionStream('gzip'));
+  return (await new Response(stream).arrayBuffer()).byteLength;
+}
+
+function collectGarbage() {
+  if (typeof gc === 'function') { gc(); gc(); }
+}
+
+// Long tasks (> 50 ms) seen since `from`, the longest one's duration.
+function longTasks() {
+  const seen = [];
+  const obs = new PerformanceObserver((list) => seen.push(...list.getEntries()));
+  obs.observe({ type: 'longtask', buffered: false });
+  return () => { obs.takeRecords().forEach((e) => seen.push(e)); obs.disconnect(); return seen.reduce((m, e) => Math.max(m, e.duration), 0); };
+}
+
+function rrwebRecord(onEvent) {
+  const events = [];
+  const stop = rrweb.record({ emit(e) { if (onEvent) onEvent(e); else events.push(e); } });
+  return { stop, events };
+}
+
+const bench = {
+  ready: Promise.all([initCustomer(), initConsole()]),
+
+  // C1, C2, B1: one cold full snapshot of a page of `nodes` nodes (or the CSS-heavy page).
+  async snapshot(kind, page, nodes) {
+    await bench.ready;
+    const count = page === 'css' ? w.buildCssHeavyPage() : w.buildPage(nodes);
+    await frame();
+    await macrotask();
+    const longest = longTasks();
+    let ms, bytes, raw;
+    if (kind === 'cobrowse') {
+      const t0 = now();
+      const payload = customer.benchSnapshot();
+      ms = now() - t0;
+      bytes = payload.length;
+    } else {
+      const t0 = now();
+      const rec = rrwebRecord();
+      ms = now() - t0;
+      rec.stop();
+      if (!rec.events.some((e) => e.type === 2)) throw new Error('rrweb took no full snapshot');
+      raw = JSON.stringify(rec.events);
+      bytes = await gzipSize(raw);
+    }
+    await macrotask();
+    return { ms, bytes, raw: raw ? raw.length : null, nodes: count, longest: Math.max(longest(), 0) };
+  },
+
+  // Diagnosis: where a snapshot's time and bytes go (walk, postcard, deflate at `level`).
+  async parts(nodes, level) {
+    await bench.ready;
+    const count = nodes ? w.buildPage(nodes) : w.buildCssHeavyPage();
+    await frame();
+    const [walk, encode, deflate, plain, packed] = customer.benchSnapshotParts(level);
+    return { nodes: count, walk, encode, deflate, plain, packed };
+  },
+
+  // C3: the time a mutation workload takes with a recorder, until its changes are captured.
+  async mutations(kind, name) {
+    await bench.ready;
+    const c = w.MUTATION_CASES[name];
+    c.setup();
+    let rec = null;
+    let rr = null;
+    if (kind === 'cobrowse') rec = new customer.BenchRecorder();
+    if (kind === 'rrweb') rr = rrwebRecord(() => {});
+    await frame();
+    await macrotask();
+    if (rec) rec.flush();
+    const t0 = now();
+    c.run();
+    await Promise.resolve(); // MutationObserver callbacks (rrweb serializes here)
+    if (rec) rec.flush();    // what our next animation frame would do
+    const ms = now() - t0;
+    if (rec) rec.stop();
+    if (rr) rr.stop();
+    return { ms };
+  },
+
+  // C4: memory a running recorder retains, per node of the page.
+  async memory(kind, nodes) {
+    await bench.ready;
+    const count = w.buildPage(nodes);
+    await frame();
+    collectGarbage();
+    const heap0 = performance.memory.usedJSHeapSize;
+    const wasm0 = customer.benchWasmMemory();
+    let keep;
+    if (kind === 'cobrowse') { keep = new customer.BenchRecorder(); keep.takeSnapshot(); }
+    else keep = rrwebRecord(() => {});
+    await frame();
+    await macrotask();
+    collectGarbage();
+    const heap = performance.memory.usedJSHeapSize - heap0;
+    const wasm = customer.benchWasmMemory() - wasm0;
+    window.__keep = keep;
+    return { heap, wasm, nodes: count, perNode: (heap + wasm) / count };
+  },
+
+  // B2: bytes for a minute of a busy page (600 ticks of 100 ms, run back to back).
+  async minute(kind, ticks) {
+    await bench.ready;
+    w.mutationMinuteSetup();
+    const r = w.rng(7);
+    if (kind === 'cobrowse') {
+      const rec = new customer.BenchRecorder();
+      rec.takeSnapshot();
+      for (let t = 0; t < ticks; t++) { w.mutationTick(r, t); rec.flush(); }
+      const bytes = rec.batchBytes;
+      rec.stop();
+      return { bytes, batches: ticks };
+    }
+    const events = [];
+    let started = false;
+    const rr = rrwebRecord((e) => { if (started) events.push(e); });
+    started = true;
+    for (let t = 0; t < ticks; t++) { w.mutationTick(r, t); await Promise.resolve(); }
+    await macrotask();
+    rr.stop();
+    // One gzip stream over the whole minute: the best case for rrweb (uploads batch events).
+    return { bytes: await gzipSize(JSON.stringify(events)), batches: events.length };
+  },
+
+  // V1: rebuilding a captured 10k-node page in the agent's view.
+  async rebuild(kind, nodes) {
+    await bench.ready;
+    w.buildPage(nodes);
+    await frame();
+    if (kind === 'cobrowse') {
+      const payload = customer.benchSnapshot();
+      const frameEl = document.createElement('iframe');
+      document.body.append(frameEl);
+      await frame();
+      const view = new agentView.BenchView(frameEl);
+      const t0 = now();
+      view.apply(payload);
+      const ms = now() - t0;
+      return { ms, tracked: view.tracked };
+    }
+    const rec = rrwebRecord();
+    rec.stop();
+    const root = document.createElement('div');
+    document.body.append(root);
+    await frame();
+    return await new Promise((resolve) => {
+      const t0 = now();
+      const replayer = new rrweb.Replayer(rec.events, { root, mouseTail: false, showWarning: false });
+      replayer.on('fullsnapshot-rebuilded', () => resolve({ ms: now() - t0 }));
+    });
+  },
+
+  // V2: applying batches of 500 new nodes to the view, each timed.
+  async incremental(batches) {
+    await bench.ready;
+    w.buildPage(1000);
+    const rec = new customer.BenchRecorder();
+    const frameEl = document.createElement('iframe');
+    document.body.append(frameEl);
+    await frame();
+    const view = new agentView.BenchView(frameEl);
+    view.apply(rec.takeSnapshot());
+    const host = document.querySelector('main');
+    const r = w.rng(3);
+    const times = [];
+    for (let b = 0; b < batches; b++) {
+      const box = document.createElement('section');
+      for (let i = 0; i < 50; i++) {          // 50 × (div + 4 spans + 4 texts + 1 text) = 500 nodes
+        const d = document.createElement('div');
+        d.className = 'row';
+        for (let j = 0; j < 4; j++) { const s = document.createElement('span'); s.textContent = (r() * 100).toFixed(1); d.append(s); }
+        d.append(' ');
+        box.append(d);
+      }
+      host.append(box);
+      if (b > 0 && b % 4 === 0) host.firstElementChild.remove();
+      const payload = rec.flush();
+      const t0 = now();
+      view.apply(payload);
+      times.push(now() - t0);
+    }
+    rec.stop();
+    return { times };
+  },
+};
+
+window.bench = bench;

@@ -1,0 +1,306 @@
+//! The open-loop load generator, run on its own core through [`super::server::on_core`]: it
+//! opens sessions on a relay (a customer and an agent each), then sends steps of constant
+//! offered load from the customers and times each frame's arrival at its agent from the moment
+//! the frame was *due*. A relay that falls behind cannot slow the schedule down, so its delays
+//! show in full instead of being hidden by fewer frames (no coordinated omission).
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant};
+
+use futures_util::{stream, StreamExt, TryStreamExt};
+use shared_protocol::HEARTBEAT_INTERVAL_SECS;
+
+use super::protocol::{Kind, Received, Stamp, ORIGIN, PAYLOAD_LEN};
+use super::schedule::{due, frames_in, quantiles, session_of, Step, StepResult};
+use super::server::cpu_seconds;
+use super::wire::{self, Reader, Writer, OP_BINARY, OP_CLOSE};
+use crate::BenchResult;
+
+/// Sessions opened at once during setup: quick, without a burst of thousands of handshakes.
+pub const SETUP_CONCURRENCY: usize = 64;
+/// How long a relay may take to answer a create or a join.
+const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The next frame's payload from `reader`, skipping pings and the like; `accept` says whether a
+/// frame is the awaited answer (`Some`), something to skip (`None`) or a refusal (`Err`).
+async fn answer<T>(
+    reader: &mut Reader,
+    what: &str,
+    mut accept: impl FnMut(&[u8]) -> Result<Option<T>, String>,
+) -> BenchResult<T> {
+    loop {
+        let next = tokio::time::timeout(ANSWER_TIMEOUT, reader.next())
+            .await
+            .map_err(|_| format!("{what}: no answer within {ANSWER_TIMEOUT:?}"))??;
+        let Some((op, range)) = next else {
+            return Err(format!("{what}: the relay closed the socket").into());
+        };
+        let bytes = reader.bytes(range);
+        match op {
+            OP_BINARY => match accept(bytes) {
+                Ok(Some(v)) => return Ok(v),
+                Ok(None) => {}
+                Err(why) => return Err(format!("{what}: {why}").into()),
+            },
+            OP_CLOSE => {
+                let reason = String::from_utf8_lossy(bytes.get(2..).unwrap_or_default());
+                return Err(format!("{what}: closed by the relay: {reason}").into());
+            }
+            _ => {}
+        }
+    }
+}
+
+/// A customer socket with a session created on it: its routing code and both halves.
+pub async fn open_customer(kind: Kind, addr: SocketAddr) -> BenchResult<(u32, Reader, Writer)> {
+    let (mut r, mut w) = wire::connect(addr, "/ws/customer", Some(ORIGIN)).await?;
+    w.send(&kind.create()).await?;
+    let routing = answer(&mut r, "create", |f| kind.created(f)).await?;
+    Ok((routing, r, w))
+}
+
+struct Opened {
+    routing: u32,
+    customer: (Reader, Writer),
+    agent: (Reader, Writer),
+}
+
+async fn open_session(kind: Kind, addr: SocketAddr) -> BenchResult<Opened> {
+    let (routing, cr, cw) = open_customer(kind, addr).await?;
+    let (mut ar, mut aw) = wire::connect(addr, "/ws/agent", None).await?;
+    aw.send(&kind.join(routing)).await?;
+    answer(&mut ar, "join", |f| {
+        kind.joined(f).map(|ok| ok.then_some(()))
+    })
+    .await?;
+    Ok(Opened {
+        routing,
+        customer: (cr, cw),
+        agent: (ar, aw),
+    })
+}
+
+/// Arrivals of the step under way, shared by the agents' tasks.
+#[derive(Default)]
+struct Arrivals {
+    step: u32,
+    /// Nanoseconds from due to arrival, of the measured frames of `step`.
+    latencies: Vec<u64>,
+    trouble: u64,
+    first_trouble: Option<String>,
+}
+
+impl Arrivals {
+    fn trouble(&mut self, why: impl FnOnce() -> String) {
+        self.trouble += 1;
+        if self.first_trouble.is_none() {
+            self.first_trouble = Some(why());
+        }
+    }
+}
+
+#[derive(Clone)]
+struct Shared {
+    base: Instant,
+    arrivals: Arc<Mutex<Arrivals>>,
+}
+
+impl Shared {
+    fn lock(&self) -> MutexGuard<'_, Arrivals> {
+        self.arrivals.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn now_ns(&self) -> u64 {
+        self.base.elapsed().as_nanos() as u64
+    }
+}
+
+/// Reads one side's socket to the end; the agent's side times the frames and heartbeats, first
+/// after `phase`: spread over the interval as browsers' are, not a burst of 1,000 at once.
+async fn reader_task(
+    kind: Kind,
+    mut r: Reader,
+    mut w: Option<Writer>,
+    phase: Duration,
+    shared: Shared,
+) {
+    let mut last_seq = 0;
+    let every = Duration::from_secs(HEARTBEAT_INTERVAL_SECS.into());
+    let mut beat = tokio::time::interval_at(tokio::time::Instant::now() + phase, every);
+    loop {
+        let more = tokio::select! {
+            more = r.fill() => more,
+            _ = beat.tick(), if w.is_some() => {
+                if let (Some(hb), Some(writer)) = (kind.agent_heartbeat(last_seq), w.as_mut()) {
+                    if writer.send(&hb).await.is_err() {
+                        return;
+                    }
+                }
+                continue;
+            }
+        };
+        // One timestamp per read: every frame in it had arrived by then.
+        let now = shared.now_ns();
+        let mut a = shared.lock();
+        if !matches!(more, Ok(true)) {
+            return a.trouble(|| "a socket closed".into());
+        }
+        loop {
+            let (op, range) = match r.next_buffered() {
+                Ok(Some(frame)) => frame,
+                Ok(None) => break,
+                Err(e) => return a.trouble(|| e.to_string()),
+            };
+            match op {
+                OP_BINARY => match kind.received(r.bytes(range)) {
+                    Received::Data { seq, stamp } => {
+                        last_seq = seq;
+                        if stamp.measured && stamp.step == a.step {
+                            a.latencies.push(now.saturating_sub(stamp.scheduled_ns));
+                        }
+                    }
+                    Received::Trouble(why) => a.trouble(|| why),
+                    Received::Other => {}
+                },
+                OP_CLOSE => return a.trouble(|| "the relay closed a socket".into()),
+                _ => {}
+            }
+        }
+    }
+}
+
+struct Sender {
+    routing: u32,
+    customer: Writer,
+    seq: u64,
+}
+
+/// Opens `sessions` sessions on the relay at `addr`, then runs the steps `next` gives (it sees
+/// the results so far) and returns their results.
+pub async fn drive(
+    kind: Kind,
+    (addr, pid): (SocketAddr, u32),
+    sessions: usize,
+    mut next: impl FnMut(&[StepResult]) -> Option<Step>,
+) -> BenchResult<Vec<StepResult>> {
+    let shared = Shared {
+        base: Instant::now(),
+        arrivals: Arc::new(Mutex::new(Arrivals {
+            step: u32::MAX,
+            ..Arrivals::default()
+        })),
+    };
+    let opened: Vec<Opened> = stream::iter(0..sessions)
+        .map(|_| open_session(kind, addr))
+        .buffer_unordered(SETUP_CONCURRENCY)
+        .try_collect()
+        .await?;
+    let mut senders = Vec::with_capacity(sessions);
+    let every = Duration::from_secs(HEARTBEAT_INTERVAL_SECS.into());
+    for (i, o) in opened.into_iter().enumerate() {
+        let phase = every.mul_f64((i as f64 + 1.0) / sessions as f64);
+        let (customer, agent) = (o.customer.0, Some(o.agent.1));
+        tokio::spawn(reader_task(kind, customer, None, phase, shared.clone()));
+        tokio::spawn(reader_task(kind, o.agent.0, agent, phase, shared.clone()));
+        senders.push(Sender {
+            routing: o.routing,
+            customer: o.customer.1,
+            seq: 0,
+        });
+    }
+    let mut history = Vec::new();
+    while let Some(step) = next(&history) {
+        let id = history.len() as u32;
+        history.push(run_step(kind, pid, id, step, &mut senders, &shared).await?);
+        // Stragglers of a step that overloaded the relay get time to clear before the next.
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+    Ok(history)
+}
+
+/// Waits until `at`: sleeping while far off (the timer is coarse), then yielding, which keeps
+/// the agents' reads running while the send is aimed within microseconds.
+async fn until(at: Instant) -> Instant {
+    loop {
+        let now = Instant::now();
+        if now >= at {
+            return now;
+        }
+        let wait = at - now;
+        if wait > Duration::from_millis(3) {
+            tokio::time::sleep(wait - Duration::from_millis(2)).await;
+        } else {
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+async fn run_step(
+    kind: Kind,
+    pid: u32,
+    id: u32,
+    step: Step,
+    senders: &mut [Sender],
+    shared: &Shared,
+) -> BenchResult<StepResult> {
+    {
+        let mut a = shared.lock();
+        *a = Arrivals {
+            step: id,
+            ..Arrivals::default()
+        };
+    }
+    let warm = frames_in(step.warmup, step.rate);
+    let total = warm + frames_in(step.window, step.rate);
+    let start = Instant::now() + Duration::from_millis(10);
+    let start_ns = (start - shared.base).as_nanos() as u64;
+    let mut lags = Vec::with_capacity((total - warm) as usize);
+    let mut payload = vec![0x5a; PAYLOAD_LEN];
+    let cpu_before = cpu_seconds(pid);
+    for j in 0..total {
+        let offset = due(j, step.rate);
+        let at = start + offset;
+        let now = until(at).await;
+        let measured = j >= warm;
+        if measured {
+            lags.push((now - at).as_nanos() as u64);
+        }
+        let session = session_of(j, senders.len());
+        let s = &mut senders[session];
+        s.seq += 1;
+        let stamp = Stamp {
+            session: session as u32,
+            step: id,
+            scheduled_ns: start_ns + offset.as_nanos() as u64,
+            measured,
+        };
+        stamp.write(&mut payload);
+        s.customer
+            .send(&kind.data(s.routing, s.seq, &payload))
+            .await?;
+        // Behind schedule, frames go out back to back; the agents' reads must still run.
+        if j % 32 == 31 {
+            tokio::task::yield_now().await;
+        }
+    }
+    let relay_cores = (cpu_seconds(pid) - cpu_before) / start.elapsed().as_secs_f64();
+    let expected = total - warm;
+    let deadline = Instant::now() + step.drain;
+    while (shared.lock().latencies.len() as u64) < expected && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    let mut a = shared.lock();
+    // Later arrivals of this step no longer count.
+    a.step = u32::MAX;
+    Ok(StepResult {
+        rate: step.rate,
+        expected,
+        received: a.latencies.len() as u64,
+        latency: quantiles(&mut a.latencies),
+        lag: quantiles(&mut lags),
+        relay_cores,
+        trouble: a.trouble,
+        first_trouble: a.first_trouble.take(),
+    })
+}

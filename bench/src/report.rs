@@ -1,0 +1,192 @@
+//! The report `make bench` writes: one [`Measure`] per row of the issue's table, as Markdown
+//! for people and JSON for tools, with the machine it ran on.
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use serde::Serialize;
+
+use crate::machine::MachineInfo;
+use crate::stats::{ratios, Summary};
+
+/// Whether lower or higher figures are better, for judging a target.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub enum Better {
+    Lower,
+    Higher,
+}
+
+/// One measured row: the product's figure, the peer's (when there is one), their ratio, and
+/// whether the target was met.
+#[derive(Debug, Clone, Serialize)]
+pub struct Measure {
+    pub id: String,
+    pub what: String,
+    pub workload: String,
+    pub unit: String,
+    pub product: Option<Summary>,
+    pub peer_name: Option<String>,
+    pub peer: Option<Summary>,
+    /// Product ÷ peer, pairwise over interleaved repetitions.
+    pub ratio: Option<Summary>,
+    pub target: String,
+    pub met: Option<bool>,
+    /// False when another process loaded the machine during the run.
+    pub valid: bool,
+    pub note: String,
+}
+
+impl Measure {
+    pub fn new(id: &str, what: &str, workload: &str, unit: &str, target: &str) -> Self {
+        Self {
+            id: id.into(),
+            what: what.into(),
+            workload: workload.into(),
+            unit: unit.into(),
+            product: None,
+            peer_name: None,
+            peer: None,
+            ratio: None,
+            target: target.into(),
+            met: None,
+            valid: true,
+            note: String::new(),
+        }
+    }
+
+    /// Product samples alone (no peer has this figure).
+    pub fn product(mut self, samples: &[f64]) -> Self {
+        self.product = Summary::of(samples);
+        self
+    }
+
+    /// Product and peer samples from interleaved repetitions.
+    pub fn versus(mut self, peer: &str, product: &[f64], peer_samples: &[f64]) -> Self {
+        self.product = Summary::of(product);
+        self.peer_name = Some(peer.into());
+        self.peer = Summary::of(peer_samples);
+        self.ratio = Summary::of(&ratios(product, peer_samples));
+        self
+    }
+
+    /// Judges the target: the product's median against `limit`, and (when given) the median
+    /// ratio against `max_ratio` (or `min_ratio` for higher-is-better figures).
+    pub fn judge(mut self, better: Better, limit: Option<f64>, ratio_limit: Option<f64>) -> Self {
+        let ok = |v: f64, l: f64| match better {
+            Better::Lower => v <= l,
+            Better::Higher => v >= l,
+        };
+        let abs = limit.map(|l| self.product.is_some_and(|p| ok(p.median, l)));
+        let rel = ratio_limit.map(|l| self.ratio.is_some_and(|r| ok(r.median, l)));
+        self.met = match (abs, rel) {
+            (None, None) => None,
+            (a, r) => Some(a.unwrap_or(true) && r.unwrap_or(true)),
+        };
+        self
+    }
+
+    pub fn note(mut self, note: impl Into<String>) -> Self {
+        self.note = note.into();
+        self
+    }
+
+    pub fn invalid_if(mut self, busy: bool) -> Self {
+        self.valid &= !busy;
+        self
+    }
+}
+
+#[derive(Debug, Serialize)]
+pub struct Report {
+    pub machine: MachineInfo,
+    pub started: String,
+    pub command: String,
+    pub measures: Vec<Measure>,
+}
+
+impl Report {
+    pub fn write(&self, dir: &Path) -> std::io::Result<()> {
+        std::fs::create_dir_all(dir)?;
+        std::fs::write(
+            dir.join("latest.json"),
+            serde_json::to_string_pretty(self).expect("a report serializes"),
+        )?;
+        std::fs::write(dir.join("latest.md"), self.markdown())
+    }
+
+    pub fn markdown(&self) -> String {
+        let mut md = String::new();
+        let m = &self.machine;
+        let _ = writeln!(md, "# Benchmark report\n");
+        let _ = writeln!(md, "`{}`, started {}.\n", self.command, self.started);
+        let _ = writeln!(
+            md,
+            "Machine: {} ({} cores, {} MiB), {}; Chromium {}; Node {}; rrweb {}.\n",
+            m.cpu, m.cores, m.memory_mib, m.kernel, m.chromium, m.node, m.rrweb
+        );
+        md.push_str(
+            "Ratios are product ÷ peer per interleaved repetition: median (min–max). \
+             A run is invalid when other processes used more than a quarter core during it.\n\n",
+        );
+        md.push_str("| id | what | workload | product | peer | ratio | target | met |\n");
+        md.push_str("|---|---|---|---|---|---|---|---|\n");
+        for x in &self.measures {
+            let met = match (x.valid, x.met) {
+                (false, _) => "invalid (machine busy)",
+                (true, Some(true)) => "yes",
+                (true, Some(false)) => "**no**",
+                (true, None) => "—",
+            };
+            let peer = match (&x.peer_name, &x.peer) {
+                (Some(name), Some(s)) => format!("{}: {}", name, fmt(s, &x.unit)),
+                _ => "—".into(),
+            };
+            let _ = writeln!(
+                md,
+                "| {} | {} | {} | {} | {} | {} | {} | {} |",
+                x.id,
+                x.what,
+                x.workload,
+                x.product
+                    .as_ref()
+                    .map_or("not run".into(), |s| fmt(s, &x.unit)),
+                peer,
+                x.ratio.as_ref().map_or("—".into(), |r| format!(
+                    "{:.2}× ({:.2}–{:.2})",
+                    r.median, r.min, r.max
+                )),
+                x.target,
+                met
+            );
+        }
+        let notes: Vec<_> = self
+            .measures
+            .iter()
+            .filter(|x| !x.note.is_empty())
+            .collect();
+        if !notes.is_empty() {
+            md.push_str("\n## Notes\n\n");
+            for x in notes {
+                let _ = writeln!(md, "- **{}**: {}", x.id, x.note);
+            }
+        }
+        md
+    }
+}
+
+fn fmt(s: &Summary, unit: &str) -> String {
+    let v = |x: f64| {
+        if x.abs() >= 100.0 {
+            format!("{x:.0}")
+        } else if x.abs() >= 1.0 {
+            format!("{x:.2}")
+        } else {
+            format!("{x:.3}")
+        }
+    };
+    if s.n == 1 || s.min == s.max {
+        format!("{} {unit}", v(s.median))
+    } else {
+        format!("{} {unit} ({}–{})", v(s.median), v(s.min), v(s.max))
+    }
+}
