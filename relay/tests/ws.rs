@@ -268,7 +268,10 @@ async fn malformed_frames_close_that_socket_only() {
     let (mut c, mut a, _) = joined(&r).await;
     let mut other = customer(&r).await;
     other
-        .send(Message::Binary(vec![1u8, 0, 0, 0, 1, 100].into()))
+        // This version, role Customer, session 0, Reliable, seq 1, message kind 100.
+        .send(Message::Binary(
+            vec![PROTOCOL_VERSION as u8, 0, 0, 0, 1, 100].into(),
+        ))
         .await
         .unwrap();
     let RelayMsg::Error { code, message } = msg(&mut other).await else {

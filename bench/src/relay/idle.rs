@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use futures_util::{stream, StreamExt, TryStreamExt};
 
-use super::load::{open_customer, SETUP_CONCURRENCY};
+use super::open::{open_customer, SETUP_CONCURRENCY};
 use super::protocol::Kind;
 use super::server::tree_rss_kib;
 use super::{against, Plan, PEER};

@@ -11,75 +11,12 @@ use std::time::{Duration, Instant};
 use futures_util::{stream, StreamExt, TryStreamExt};
 use shared_protocol::HEARTBEAT_INTERVAL_SECS;
 
-use super::protocol::{Kind, Received, Stamp, ORIGIN, PAYLOAD_LEN};
+use super::open::{open_session, Opened, SETUP_CONCURRENCY};
+use super::protocol::{Kind, Received, Stamp, PAYLOAD_LEN};
 use super::schedule::{due, frames_in, quantiles, session_of, Step, StepResult};
 use super::server::cpu_seconds;
-use super::wire::{self, Reader, Writer, OP_BINARY, OP_CLOSE};
+use super::wire::{Reader, Writer, OP_BINARY, OP_CLOSE};
 use crate::BenchResult;
-
-/// Sessions opened at once during setup: quick, without a burst of thousands of handshakes.
-pub const SETUP_CONCURRENCY: usize = 64;
-/// How long a relay may take to answer a create or a join.
-const ANSWER_TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The next frame's payload from `reader`, skipping pings and the like; `accept` says whether a
-/// frame is the awaited answer (`Some`), something to skip (`None`) or a refusal (`Err`).
-async fn answer<T>(
-    reader: &mut Reader,
-    what: &str,
-    mut accept: impl FnMut(&[u8]) -> Result<Option<T>, String>,
-) -> BenchResult<T> {
-    loop {
-        let next = tokio::time::timeout(ANSWER_TIMEOUT, reader.next())
-            .await
-            .map_err(|_| format!("{what}: no answer within {ANSWER_TIMEOUT:?}"))??;
-        let Some((op, range)) = next else {
-            return Err(format!("{what}: the relay closed the socket").into());
-        };
-        let bytes = reader.bytes(range);
-        match op {
-            OP_BINARY => match accept(bytes) {
-                Ok(Some(v)) => return Ok(v),
-                Ok(None) => {}
-                Err(why) => return Err(format!("{what}: {why}").into()),
-            },
-            OP_CLOSE => {
-                let reason = String::from_utf8_lossy(bytes.get(2..).unwrap_or_default());
-                return Err(format!("{what}: closed by the relay: {reason}").into());
-            }
-            _ => {}
-        }
-    }
-}
-
-/// A customer socket with a session created on it: its routing code and both halves.
-pub async fn open_customer(kind: Kind, addr: SocketAddr) -> BenchResult<(u32, Reader, Writer)> {
-    let (mut r, mut w) = wire::connect(addr, "/ws/customer", Some(ORIGIN)).await?;
-    w.send(&kind.create()).await?;
-    let routing = answer(&mut r, "create", |f| kind.created(f)).await?;
-    Ok((routing, r, w))
-}
-
-struct Opened {
-    routing: u32,
-    customer: (Reader, Writer),
-    agent: (Reader, Writer),
-}
-
-async fn open_session(kind: Kind, addr: SocketAddr) -> BenchResult<Opened> {
-    let (routing, cr, cw) = open_customer(kind, addr).await?;
-    let (mut ar, mut aw) = wire::connect(addr, "/ws/agent", None).await?;
-    aw.send(&kind.join(routing)).await?;
-    answer(&mut ar, "join", |f| {
-        kind.joined(f).map(|ok| ok.then_some(()))
-    })
-    .await?;
-    Ok(Opened {
-        routing,
-        customer: (cr, cw),
-        agent: (ar, aw),
-    })
-}
 
 /// Arrivals of the step under way, shared by the agents' tasks.
 #[derive(Default)]

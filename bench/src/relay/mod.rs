@@ -8,11 +8,13 @@
 //! - [`server`]: starting, pinning and measuring the relay processes;
 //! - [`routing`]: R1 and R2 from [`load`], the open-loop generator (sessions, steps, arrivals);
 //! - [`idle`]: R3, idle connections and resident memory;
-//! - [`protocol`]: what the generator says to each relay; [`wire`]: its WebSocket client;
+//! - [`open`] and [`protocol`]: what the generator says to each relay; [`wire`]: its
+//!   WebSocket client;
 //! - [`schedule`]: the arithmetic of schedules, ramps, percentiles and verdicts.
 
 mod idle;
 mod load;
+mod open;
 mod protocol;
 mod routing;
 mod schedule;
@@ -83,7 +85,7 @@ impl Plan {
                     window: secs(10.0),
                     drain: secs(3.0),
                 },
-                r2_first: 20_000.0,
+                r2_first: 10_000.0,
                 r2_factor: 1.25,
                 r2_max: 1_000_000.0,
                 r2_step: Step {
