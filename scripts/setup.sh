@@ -27,6 +27,19 @@ if [ "$have" != "$want" ]; then
     || cargo install --force wasm-bindgen-cli --version "$want"
 fi
 
+# wasm-opt shrinks the bundles; Debian's binaryen is too old for wasm-bindgen's output, npm's is not.
+want_binaryen=132.0.0
+if [ "$(cat .tools/binaryen.version 2>/dev/null)" != "$want_binaryen" ] || [ ! -x .tools/node_modules/.bin/wasm-opt ]; then
+  if ! command -v npm >/dev/null; then
+    echo "setup: installing npm from Debian"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq npm >/dev/null
+  fi
+  echo "setup: installing binaryen $want_binaryen (wasm-opt) from npm into .tools/"
+  npm install --prefix .tools --no-audit --no-fund --silent "binaryen@$want_binaryen"
+  echo "$want_binaryen" > .tools/binaryen.version
+fi
+
 if [ "$need_browser" = test ]; then
   if ! command -v chromium >/dev/null || ! command -v chromedriver >/dev/null; then
     echo "setup: installing chromium and chromium-driver from Debian"
