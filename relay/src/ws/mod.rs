@@ -66,15 +66,16 @@ pub async fn agent(ws: WebSocketUpgrade, State(state): State<AppState>) -> Respo
     })
 }
 
-/// Buffers sized for many mostly idle connections. axum's defaults allocate a 128 KiB read
-/// buffer per socket up front (137 KiB per idle connection measured by `make bench`, R3);
-/// large frames (snapshots) still arrive whole, in more reads.
+/// Buffers sized for many mostly idle connections. axum's defaults allocate (and zero) a
+/// 128 KiB read buffer per socket (137 KiB per idle connection measured by `make bench`, R3;
+/// 4 KiB: 10.5 KiB, 1 KiB: 7.6 KiB). Frames of any size still arrive whole, in more reads: a
+/// 1 MB snapshot costs ~1,000 reads, a few ms, once per page.
 fn sized(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
 }
 
-const READ_BUFFER: usize = 4 * 1024;
+const READ_BUFFER: usize = 1024;
 /// Frames are written when this much is buffered, or at the flush after a burst.
 const WRITE_BUFFER: usize = 16 * 1024;
 
