@@ -173,12 +173,19 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
     };
     for &n in mem_sizes {
         let mem = &mut Pair::default();
+        let (mut heap, mut wasm) = (Vec::new(), Vec::new());
         for _ in 0..ctx.reps.min(3) {
             for kind in KINDS {
                 let v = lab.measure(&format!("memory('{kind}', {n})")).await?;
                 mem.push(kind, num(&v, "perNode")?);
+                if kind == "cobrowse" {
+                    let nodes = num(&v, "nodes")?;
+                    heap.push(num(&v, "heap")? / nodes);
+                    wasm.push(num(&v, "wasm")? / nodes);
+                }
             }
         }
+        let median = |xs: &[f64]| crate::stats::percentile(xs, 50.0);
         out.push(
             Measure::new(
                 "C4",
@@ -189,12 +196,14 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
             )
             .versus("rrweb record", &mem.product, &mem.peer)
             .judge(Better::Lower, Some(100.0), None)
-            .note(if n == mem_sizes[0] {
-                "Heap after gc() with the recorder running, minus before; wasm linear memory \
-                     counts whole (it never shrinks, so the snapshot's peak stays in it)."
-            } else {
-                ""
-            }),
+            .note(format!(
+                "JS heap after gc() with the recorder running, minus before: {:.0} B/node (the \
+                 node ↔ id map); wasm linear memory growth: {:.0} B/node. Linear memory never \
+                 shrinks, so the snapshot's peak (nodes as Rust structs, then postcard, then \
+                 deflate) stays in it; encoding nodes as the walk goes would cut that peak.",
+                median(&heap),
+                median(&wasm)
+            )),
         );
     }
 

@@ -112,7 +112,6 @@ pub(super) async fn throughput(ctx: &Ctx, plan: &Plan) -> BenchResult<Measure> {
             *end = ended;
         }
     }
-    generator_bound.dedup();
     let mut note = format!(
         "Offered load ramps ×{} from {:.0}k/s over {} sessions (512 B, {:.1} s measured per \
          step), then one step halfway between the last rate that held and the first that did \
@@ -123,10 +122,12 @@ pub(super) async fn throughput(ctx: &Ctx, plan: &Plan) -> BenchResult<Measure> {
         plan.sessions,
         plan.r2_step.window.as_secs_f64(),
     );
+    generator_bound.sort();
+    generator_bound.dedup();
     if !generator_bound.is_empty() {
         note += &format!(
-            " The generator (one core) could not keep the schedule before {} did: those \
-             figures are lower bounds.",
+            " In some repetitions the generator (one core) could not keep the schedule \
+             before {} did: those figures are lower bounds.",
             generator_bound.join(" and ")
         );
     }
