@@ -144,6 +144,17 @@ impl Lab {
     }
 }
 
+/// Runs `measure` in a fresh [`Lab`], which is closed whatever the outcome.
+pub async fn in_lab(
+    ctx: &Ctx,
+    measure: impl AsyncFnOnce(&Lab) -> BenchResult<Vec<crate::report::Measure>>,
+) -> BenchResult<Vec<crate::report::Measure>> {
+    let lab = Lab::start(ctx).await?;
+    let result = measure(&lab).await;
+    lab.finish().await;
+    result
+}
+
 /// A number out of a measurement's result.
 pub fn num(v: &Value, key: &str) -> BenchResult<f64> {
     v[key]

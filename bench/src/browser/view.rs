@@ -8,10 +8,7 @@ use crate::stats::percentile;
 use crate::{BenchResult, Ctx};
 
 pub async fn run(ctx: &Ctx) -> BenchResult<Vec<Measure>> {
-    let lab = Lab::start(ctx).await?;
-    let result = measure_all(ctx, &lab).await;
-    lab.finish().await;
-    result
+    super::in_lab(ctx, async |lab| measure_all(ctx, lab).await).await
 }
 
 async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
