@@ -30,18 +30,10 @@ setup-test:
 	./scripts/setup.sh test
 
 ## wasm: the customer module and the agent console, built and bound into dist/
-# wasm-bindgen's output is kept in target/bound (with function names, for `make bench`'s size by
-# crate); dist/ gets it shrunk by wasm-opt (binaryen from npm: Debian's is too old), -23 % brotli.
-WASM_OPT := .tools/node_modules/.bin/wasm-opt
-WASM_OPT_FLAGS := -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
-  --enable-mutable-globals --enable-reference-types --enable-multivalue
+# wasm-bindgen's output, kept in target/bound, shrunk by wasm-opt into dist/ (-23 % brotli).
 wasm:
 	cargo build --profile $(WASM_PROFILE) --target wasm32-unknown-unknown -p master-wasm -p slave-wasm
-	for m in master slave; do \
-	  wasm-bindgen --target web --no-typescript --out-dir target/bound/$$m $(WASM_OUT)/$${m}_wasm.wasm && \
-	  mkdir -p dist/$$m && rm -rf dist/$$m/snippets && cp -r target/bound/$$m/. dist/$$m/ && \
-	  $(WASM_OPT) $(WASM_OPT_FLAGS) target/bound/$$m/$${m}_wasm_bg.wasm -o dist/$$m/$${m}_wasm_bg.wasm || exit 1; \
-	done
+	./scripts/bind-wasm.sh $(WASM_OUT) target/bound dist
 	@ls -l dist/master/*.wasm dist/slave/*.wasm | awk '{print "built " $$9 " (" $$5 " bytes)"}'
 
 lint:
@@ -78,8 +70,7 @@ bench: setup-test wasm bench-wasm
 bench-wasm:
 	cargo build --profile bench-wasm --target wasm32-unknown-unknown -p master-wasm -p slave-wasm \
 	  --features master-wasm/bench,slave-wasm/bench
-	wasm-bindgen --target web --no-typescript --out-dir $(BENCH_DIST)/master $(BENCH_OUT)/master_wasm.wasm
-	wasm-bindgen --target web --no-typescript --out-dir $(BENCH_DIST)/slave $(BENCH_OUT)/slave_wasm.wasm
+	./scripts/bind-wasm.sh $(BENCH_OUT) target/bench-bound $(BENCH_DIST)
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := customer_envelope agent_envelope relay_envelope customer_page agent_page join_code

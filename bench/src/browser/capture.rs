@@ -2,12 +2,11 @@
 //! main-thread task (C2), overhead on rrweb's mutation cases (C3), retained memory (C4), and
 //! bytes on the wire for a snapshot (B1) and a busy minute (B2).
 
-use super::{num, Lab};
+use super::{interleave, num, Lab, Pair, KINDS};
 use crate::machine::LoadWatch;
 use crate::report::{Better, Measure};
 use crate::{BenchResult, Ctx};
 
-const KINDS: [&str; 2] = ["cobrowse", "rrweb"];
 const MUTATION_CASES: [&str; 6] = [
     "deep-nested",
     "create-1000x10",
@@ -16,24 +15,6 @@ const MUTATION_CASES: [&str; 6] = [
     "add-and-move",
     "attributes",
 ];
-
-/// Samples of one figure for the product and the peer, gathered in interleaved repetitions.
-#[derive(Default)]
-struct Pair {
-    product: Vec<f64>,
-    peer: Vec<f64>,
-    busy: bool,
-}
-
-impl Pair {
-    fn push(&mut self, kind: &str, v: f64) {
-        if kind == "cobrowse" {
-            self.product.push(v)
-        } else {
-            self.peer.push(v)
-        }
-    }
-}
 
 pub async fn run(ctx: &Ctx) -> BenchResult<Vec<Measure>> {
     super::in_lab(ctx, async |lab| measure_all(ctx, lab).await).await
@@ -48,23 +29,9 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
     };
     let mut bytes_10k = None;
     for &n in sizes {
-        let (time, longest, bytes) = (
-            &mut Pair::default(),
-            &mut Pair::default(),
-            &mut Pair::default(),
-        );
-        for _ in 0..ctx.reps {
-            for kind in KINDS {
-                let watch = LoadWatch::start();
-                let v = lab
-                    .measure(&format!("snapshot('{kind}', 'cards', {n})"))
-                    .await?;
-                time.push(kind, num(&v, "ms")?);
-                longest.push(kind, num(&v, "longest")?.max(num(&v, "ms")?));
-                bytes.push(kind, num(&v, "bytes")?);
-                time.busy |= watch.was_busy();
-            }
-        }
+        let runs = interleave(lab, ctx.reps, |k| format!("snapshot('{k}', 'cards', {n})")).await?;
+        let (time, longest) = (Pair::of(&runs, "ms")?, Pair::of(&runs, "longest")?);
+        let bytes = Pair::of(&runs, "bytes")?;
         let label = format!("{}k nodes", n / 1000);
         out.push(
             Measure::new("C1", "full snapshot, cold", &label, "ms", "≤ 0.5× rrweb")
@@ -89,7 +56,7 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
             );
         }
         if n == 10_000 {
-            bytes_10k = Some(std::mem::take(bytes));
+            bytes_10k = Some(bytes);
         }
     }
     if let Some(b) = bytes_10k {
@@ -105,15 +72,10 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
             .judge(Better::Lower, None, Some(0.5)),
         );
     }
-    let css = &mut Pair::default();
-    for _ in 0..ctx.reps.min(3) {
-        for kind in KINDS {
-            let v = lab
-                .measure(&format!("snapshot('{kind}', 'css', 0)"))
-                .await?;
-            css.push(kind, num(&v, "bytes")?);
-        }
-    }
+    let css_runs = interleave(lab, ctx.reps.min(3), |k| {
+        format!("snapshot('{k}', 'css', 0)")
+    });
+    let css = Pair::of(&css_runs.await?, "bytes")?;
     out.push(
         Measure::new(
             "B1",
@@ -169,18 +131,13 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
         &[10_000, 100_000]
     };
     for &n in mem_sizes {
-        let mem = &mut Pair::default();
+        let runs = interleave(lab, ctx.reps.min(3), |k| format!("memory('{k}', {n})")).await?;
+        let mem = Pair::of(&runs, "perNode")?;
         let (mut heap, mut wasm) = (Vec::new(), Vec::new());
-        for _ in 0..ctx.reps.min(3) {
-            for kind in KINDS {
-                let v = lab.measure(&format!("memory('{kind}', {n})")).await?;
-                mem.push(kind, num(&v, "perNode")?);
-                if kind == "cobrowse" {
-                    let nodes = num(&v, "nodes")?;
-                    heap.push(num(&v, "heap")? / nodes);
-                    wasm.push(num(&v, "wasm")? / nodes);
-                }
-            }
+        for (_, v) in runs.results.iter().filter(|(kind, _)| *kind == KINDS[0]) {
+            let nodes = num(v, "nodes")?;
+            heap.push(num(v, "heap")? / nodes);
+            wasm.push(num(v, "wasm")? / nodes);
         }
         let median = |xs: &[f64]| crate::stats::percentile(xs, 50.0);
         out.push(
@@ -205,13 +162,11 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
     }
 
     let ticks = if ctx.quick { 60 } else { 600 };
-    let minute = &mut Pair::default();
-    for _ in 0..ctx.reps.min(3) {
-        for kind in KINDS {
-            let v = lab.measure(&format!("minute('{kind}', {ticks})")).await?;
-            // Scaled to a minute when --quick runs a tenth of one.
-            minute.push(kind, num(&v, "bytes")? * 600.0 / ticks as f64);
-        }
+    let runs = interleave(lab, ctx.reps.min(3), |k| format!("minute('{k}', {ticks})")).await?;
+    let mut minute = Pair::of(&runs, "bytes")?;
+    // Scaled to a minute when --quick runs a tenth of one.
+    for b in minute.product.iter_mut().chain(&mut minute.peer) {
+        *b *= 600.0 / ticks as f64;
     }
     out.push(
         Measure::new(

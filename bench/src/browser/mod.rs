@@ -144,6 +144,66 @@ impl Lab {
     }
 }
 
+/// The product's and the peer's names in the bench page's calls.
+pub const KINDS: [&str; 2] = ["cobrowse", "rrweb"];
+
+/// One figure's samples for the product and the peer, from interleaved repetitions.
+#[derive(Default)]
+pub struct Pair {
+    pub product: Vec<f64>,
+    pub peer: Vec<f64>,
+    /// Another process loaded the machine during some repetition.
+    pub busy: bool,
+}
+
+impl Pair {
+    pub fn push(&mut self, kind: &str, v: f64) {
+        if kind == KINDS[0] {
+            self.product.push(v)
+        } else {
+            self.peer.push(v)
+        }
+    }
+
+    /// The number `key` out of each run of [`interleave`].
+    pub fn of(runs: &Runs, key: &str) -> BenchResult<Self> {
+        let mut pair = Self {
+            busy: runs.busy,
+            ..Self::default()
+        };
+        for (kind, v) in &runs.results {
+            pair.push(kind, num(v, key)?);
+        }
+        Ok(pair)
+    }
+}
+
+/// What [`interleave`] gathered: each page result with the kind that produced it.
+pub struct Runs {
+    pub results: Vec<(&'static str, Value)>,
+    pub busy: bool,
+}
+
+/// `reps` repetitions of `call(kind)`, the product then the peer each time.
+pub async fn interleave(
+    lab: &Lab,
+    reps: usize,
+    call: impl Fn(&str) -> String,
+) -> BenchResult<Runs> {
+    let mut runs = Runs {
+        results: Vec::new(),
+        busy: false,
+    };
+    for _ in 0..reps {
+        let watch = crate::machine::LoadWatch::start();
+        for kind in KINDS {
+            runs.results.push((kind, lab.measure(&call(kind)).await?));
+        }
+        runs.busy |= watch.was_busy();
+    }
+    Ok(runs)
+}
+
 /// Runs `measure` in a fresh [`Lab`], which is closed whatever the outcome.
 pub async fn in_lab(
     ctx: &Ctx,

@@ -1,7 +1,7 @@
 //! The agent's view: rebuilding a captured 10k-node page (V1) against rrweb's Replayer, and
 //! applying 500-node batches as they arrive (V2).
 
-use super::{num, Lab};
+use super::{interleave, Lab, Pair};
 use crate::machine::LoadWatch;
 use crate::report::{Better, Measure};
 use crate::stats::percentile;
@@ -12,16 +12,8 @@ pub async fn run(ctx: &Ctx) -> BenchResult<Vec<Measure>> {
 }
 
 async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
-    let (mut ours, mut peer, mut busy) = (Vec::new(), Vec::new(), false);
-    for _ in 0..ctx.reps {
-        let watch = LoadWatch::start();
-        ours.push(num(
-            &lab.measure("rebuild('cobrowse', 10000)").await?,
-            "ms",
-        )?);
-        peer.push(num(&lab.measure("rebuild('rrweb', 10000)").await?, "ms")?);
-        busy |= watch.was_busy();
-    }
+    let runs = interleave(lab, ctx.reps, |k| format!("rebuild('{k}', 10000)")).await?;
+    let rebuild = Pair::of(&runs, "ms")?;
     let v1 = Measure::new(
         "V1",
         "agent rebuild of a snapshot",
@@ -29,9 +21,9 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
         "ms",
         "≤ 0.5× rrweb Replayer, ≤ 100 ms",
     )
-    .versus("rrweb Replayer", &ours, &peer)
+    .versus("rrweb Replayer", &rebuild.product, &rebuild.peer)
     .judge(Better::Lower, Some(100.0), Some(0.5))
-    .invalid_if(busy)
+    .invalid_if(rebuild.busy)
     .note(
         "Product: inflate + decode + rebuild into an iframe, synchronously; rrweb: from \
                `new Replayer(events)` to its `fullsnapshot-rebuilded` event (it rebuilds in a \

@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Binds the two wasm modules built in CARGO_OUT with wasm-bindgen into BOUND (names kept, for
+# `make bench`'s size by crate) and copies them into DIST with the wasm shrunk by wasm-opt
+# (binaryen from npm, installed by setup.sh: Debian's is too old for wasm-bindgen's output).
+# Used by `make wasm` (dist/) and `make bench-wasm` (the bench bundles, built the same way).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+cargo_out=$1 bound=$2 dist=$3
+wasm_opt=.tools/node_modules/.bin/wasm-opt
+[ -x "$wasm_opt" ] || { echo "bind-wasm: $wasm_opt is missing: run ./scripts/setup.sh" >&2; exit 1; }
+for m in master slave; do
+  wasm-bindgen --target web --no-typescript --out-dir "$bound/$m" "$cargo_out/${m}_wasm.wasm"
+  mkdir -p "$dist/$m"
+  rm -rf "$dist/$m/snippets"
+  cp -r "$bound/$m/." "$dist/$m/"
+  "$wasm_opt" -Oz --enable-bulk-memory --enable-nontrapping-float-to-int --enable-sign-ext \
+    --enable-mutable-globals --enable-reference-types --enable-multivalue \
+    "$bound/$m/${m}_wasm_bg.wasm" -o "$dist/$m/${m}_wasm_bg.wasm"
+done
