@@ -125,6 +125,21 @@ impl NavigationWatch {
     }
 }
 
+impl NavigationWatch {
+    /// Takes a route change still waiting for its title, with the title it has now, for the
+    /// caller to report itself: the session is about to end and the visit must not be lost.
+    /// (Returned rather than reported because the caller may be the reporter's owner, borrowed.)
+    pub fn take_pending(&self) -> Option<Visit> {
+        let mut i = self.inner.borrow_mut();
+        let (url, _timer) = i.pending.take()?;
+        if url == i.last_url {
+            return None;
+        }
+        i.last_url = url.clone();
+        Some((url, current().1))
+    }
+}
+
 impl Drop for NavigationWatch {
     fn drop(&mut self) {
         for (name, original) in &self.originals {

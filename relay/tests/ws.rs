@@ -55,9 +55,17 @@ async fn sealed_frames_are_routed_both_ways_and_agent_exit_ends_both() {
             ..
         }
     ));
-    tokio::time::sleep(Duration::from_millis(200)).await;
+    // Store writes are queued: poll until the end is on disk.
     let store = SqliteStore::open(r.data.path()).unwrap();
-    let rec = store.recent(1).unwrap().pop().expect("a stored session");
+    let mut rec = None;
+    for _ in 0..250 {
+        rec = store.recent(1).unwrap().pop();
+        if rec.as_ref().is_some_and(|r| r.end_reason.is_some()) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let rec = rec.expect("a stored session");
     assert_eq!(rec.routing, routing);
     assert_eq!(rec.agent_id.as_deref(), Some("agent-1"));
     assert_eq!(rec.end_reason.as_deref(), Some("agent_exit"));

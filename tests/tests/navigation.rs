@@ -101,9 +101,15 @@ async fn single_page_routes_are_followed(
             .then_some(())
     })
     .await?;
-    // Let the visit reports (sent once the title settles) reach the relay before the exit.
-    tokio::time::sleep(Duration::from_millis(500)).await;
-    widget(customer, "exit").await?.click().await?;
+    // A route change and the exit in one task: the visit still waiting for its title to settle
+    // is reported before the exit, not lost.
+    js(
+        customer,
+        "history.pushState({}, '', '#loans'); render();
+         document.querySelector('[data-cobrowse-widget]').shadowRoot
+           .querySelector('[data-cobrowse-ui=exit]').click();",
+    )
+    .await;
     let reports = ended_reports(h).await?;
     let visits: Vec<(String, String)> = reports[0]["pages"]
         .as_array()
@@ -128,6 +134,10 @@ async fn single_page_routes_are_followed(
             (
                 format!("{base}#contact"),
                 "Harbor Trust — Help: Contact us".to_string()
+            ),
+            (
+                format!("{base}#loans"),
+                "Harbor Trust — Help: Loans".to_string()
             ),
         ]
     );

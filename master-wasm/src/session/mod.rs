@@ -129,6 +129,11 @@ impl Customer {
                 }
             }
             WidgetAction::Exit => {
+                if let Some((url, title)) = self.navigation.as_ref().and_then(|w| w.take_pending())
+                {
+                    self.link
+                        .send_control(CustomerMsg::PageVisit(PageInfo { url, title }));
+                }
                 self.link.send_control(CustomerMsg::Exit);
                 self.end("Co-browse ended. The representative no longer sees this page.".into());
             }
