@@ -10,29 +10,147 @@ use shared_protocol::payload::encode_payload;
 use wasm_bindgen::prelude::*;
 
 use crate::browser::document;
-use crate::capture::SheetsSent;
+use crate::capture::{take_snapshot, Mirror, SheetsSent};
 use crate::stream::PageStream;
 
-/// One full snapshot of the current document, encoded as a session would seal it.
-#[wasm_bindgen(js_name = benchSnapshot)]
-pub fn bench_snapshot() -> Result<Vec<u8>, JsValue> {
-    // A fresh agent: every sheet body goes with the snapshot, as on a first page.
-    SheetsSent::clear_stored();
-    let (stream, snapshot) = PageStream::start(document(), 1, Rc::new(|| {}))?;
-    drop(stream);
-    Ok(encode_payload(&CustomerPageMsg::Snapshot(snapshot)))
+/// A full snapshot of the current document as a session takes it: walked in slices, each part
+/// encoded as a session would seal it when it is ready. `on_done` is called once the last part
+/// is encoded (at once for a page small enough for one slice).
+#[wasm_bindgen]
+pub struct BenchSnapshot {
+    shared: Rc<RefCell<Encoded>>,
 }
 
-/// Where a snapshot's time goes: `[walk, postcard, deflate]` in ms, and the postcard size.
+/// A stream's encoded output: the snapshot's parts, then batch sizes.
+struct Encoded {
+    stream: Option<PageStream>,
+    parts: Vec<Vec<u8>>,
+    complete: bool,
+    on_complete: Option<js_sys::Function>,
+    batch_bytes: f64,
+    batches: u32,
+}
+
+impl Encoded {
+    fn new(on_complete: Option<js_sys::Function>) -> Rc<RefCell<Self>> {
+        Rc::new(RefCell::new(Self {
+            stream: None,
+            parts: Vec::new(),
+            complete: false,
+            on_complete,
+            batch_bytes: 0.0,
+            batches: 0,
+        }))
+    }
+
+    /// Starts a stream whose flushes encode what it has ready, as a session's do.
+    fn start(shared: &Rc<RefCell<Self>>) -> Result<(), JsValue> {
+        SheetsSent::clear_stored();
+        let weak = Rc::downgrade(shared);
+        let flush = Rc::new(move || {
+            if let Some(shared) = weak.upgrade() {
+                Self::flushed(&shared);
+            }
+        });
+        let (stream, parts) = PageStream::start(document(), 1, flush)?;
+        shared.borrow_mut().stream = Some(stream);
+        Self::took(shared, parts);
+        Ok(())
+    }
+
+    fn flushed(shared: &Rc<RefCell<Self>>) {
+        let Ok(s) = shared.try_borrow() else {
+            return;
+        };
+        let Some(stream) = s.stream.as_ref() else {
+            return;
+        };
+        let parts = stream.take_parts();
+        drop(s);
+        Self::took(shared, parts);
+        shared.borrow_mut().take_batch();
+    }
+
+    fn took(shared: &Rc<RefCell<Self>>, parts: Vec<CustomerPageMsg>) {
+        let mut s = shared.borrow_mut();
+        for part in parts {
+            s.complete |= matches!(part, CustomerPageMsg::Snapshot(_));
+            s.parts.push(encode_payload(&part));
+        }
+        let done = s.complete.then(|| s.on_complete.take()).flatten();
+        drop(s);
+        if let Some(f) = done {
+            let _ = f.call0(&JsValue::NULL);
+        }
+    }
+
+    fn take_batch(&mut self) -> Option<Vec<u8>> {
+        let batch = self.stream.as_ref()?.take_batch()?;
+        let bytes = encode_payload(&CustomerPageMsg::Mutations(batch));
+        self.batch_bytes += bytes.len() as f64;
+        self.batches += 1;
+        Some(bytes)
+    }
+
+    fn take_parts(&mut self) -> js_sys::Array {
+        std::mem::take(&mut self.parts)
+            .into_iter()
+            .map(|p| JsValue::from(js_sys::Uint8Array::from(&p[..])))
+            .collect()
+    }
+}
+
+#[wasm_bindgen]
+impl BenchSnapshot {
+    #[wasm_bindgen(constructor)]
+    pub fn new(on_done: js_sys::Function) -> Result<BenchSnapshot, JsValue> {
+        let shared = Encoded::new(Some(on_done));
+        Encoded::start(&shared)?;
+        Ok(Self { shared })
+    }
+
+    /// Bytes of all the parts.
+    #[wasm_bindgen(getter)]
+    pub fn bytes(&self) -> f64 {
+        self.shared
+            .borrow()
+            .parts
+            .iter()
+            .map(|p| p.len() as f64)
+            .sum()
+    }
+
+    /// How many parts (sealed frames) the snapshot took.
+    #[wasm_bindgen(getter)]
+    pub fn parts(&self) -> u32 {
+        self.shared.borrow().parts.len() as u32
+    }
+
+    /// The parts' payloads, handed over in order.
+    #[wasm_bindgen(js_name = takeParts)]
+    pub fn take_parts(&self) -> js_sys::Array {
+        self.shared.borrow_mut().take_parts()
+    }
+
+    /// Stops observing the page.
+    pub fn stop(&self) {
+        self.shared.borrow_mut().stream = None;
+    }
+}
+
+/// Where an unsliced snapshot's time goes: `[walk, postcard, deflate]` in ms, and the
+/// postcard and deflated sizes.
 #[wasm_bindgen(js_name = benchSnapshotParts)]
 pub fn bench_snapshot_parts(level: u8) -> Result<Vec<f64>, JsValue> {
     SheetsSent::clear_stored();
     let now = || js_sys::Date::now();
     let perf = web_sys::window().and_then(|w| w.performance());
     let t = || perf.as_ref().map_or_else(now, |p| p.now());
+    let doc = document();
     let t0 = t();
-    let (stream, snapshot) = PageStream::start(document(), 1, Rc::new(|| {}))?;
-    drop(stream);
+    let mut sheets = SheetsSent::default();
+    let mut mirror = Mirror::new(doc.as_ref());
+    let snapshot = take_snapshot(&doc, &mut mirror, 1, &mut sheets);
     let t1 = t();
     let plain = postcard::to_allocvec(&CustomerPageMsg::Snapshot(snapshot)).unwrap_or_default();
     let t2 = t();
@@ -57,67 +175,32 @@ pub fn bench_wasm_memory() -> f64 {
         .byte_length() as f64
 }
 
-/// A recording stream: snapshot on creation, then a batch per animation frame (as in a
-/// session) or on [`BenchRecorder::flush`]; every payload's size is counted.
+/// A recording stream: a snapshot on creation (`on_ready` is called once it is complete), then
+/// a batch per animation frame (as in a session) or on [`BenchRecorder::flush`]; every
+/// payload's size is counted.
 #[wasm_bindgen]
 pub struct BenchRecorder {
-    shared: Rc<RefCell<Shared>>,
-}
-
-struct Shared {
-    stream: Option<PageStream>,
-    snapshot: Vec<u8>,
-    batch_bytes: f64,
-    batches: u32,
-}
-
-impl Shared {
-    fn take_encoded(&mut self) -> Option<Vec<u8>> {
-        let batch = self.stream.as_ref()?.take_batch()?;
-        let bytes = encode_payload(&CustomerPageMsg::Mutations(batch));
-        self.batch_bytes += bytes.len() as f64;
-        self.batches += 1;
-        Some(bytes)
-    }
+    shared: Rc<RefCell<Encoded>>,
 }
 
 #[wasm_bindgen]
 impl BenchRecorder {
     #[wasm_bindgen(constructor)]
-    pub fn new() -> Result<BenchRecorder, JsValue> {
-        SheetsSent::clear_stored();
-        let shared = Rc::new(RefCell::new(Shared {
-            stream: None,
-            snapshot: Vec::new(),
-            batch_bytes: 0.0,
-            batches: 0,
-        }));
-        let weak = Rc::downgrade(&shared);
-        let flush = Rc::new(move || {
-            if let Some(shared) = weak.upgrade() {
-                if let Ok(mut s) = shared.try_borrow_mut() {
-                    s.take_encoded();
-                }
-            }
-        });
-        let (stream, snapshot) = PageStream::start(document(), 1, flush)?;
-        {
-            let mut s = shared.borrow_mut();
-            s.snapshot = encode_payload(&CustomerPageMsg::Snapshot(snapshot));
-            s.stream = Some(stream);
-        }
+    pub fn new(on_ready: Option<js_sys::Function>) -> Result<BenchRecorder, JsValue> {
+        let shared = Encoded::new(on_ready);
+        Encoded::start(&shared)?;
         Ok(Self { shared })
     }
 
     /// Builds and encodes the pending batch now; its payload, or `undefined` when nothing changed.
     pub fn flush(&self) -> Option<Vec<u8>> {
-        self.shared.borrow_mut().take_encoded()
+        self.shared.borrow_mut().take_batch()
     }
 
-    /// The first snapshot's payload, handed over (the recorder keeps no copy).
+    /// The snapshot's part payloads, handed over (the recorder keeps no copy).
     #[wasm_bindgen(js_name = takeSnapshot)]
-    pub fn take_snapshot(&self) -> Vec<u8> {
-        std::mem::take(&mut self.shared.borrow_mut().snapshot)
+    pub fn take_snapshot(&self) -> js_sys::Array {
+        self.shared.borrow_mut().take_parts()
     }
 
     #[wasm_bindgen(getter, js_name = batchBytes)]

@@ -163,6 +163,40 @@ impl Drop for Timeout {
     }
 }
 
+/// A callback run as soon as the browser has handled what is waiting (a message to ourselves:
+/// unlike a zero timeout, not clamped to 4 ms when repeated). Dropping it cancels the callback.
+#[must_use = "the callback is cancelled when this is dropped"]
+pub struct Soon {
+    port: web_sys::MessagePort,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Soon {
+    pub fn new(f: impl FnOnce() + 'static) -> Result<Self, JsValue> {
+        let mut f = Some(f);
+        let callback = Closure::<dyn FnMut()>::new(move || {
+            if let Some(f) = f.take() {
+                f()
+            }
+        });
+        let channel = web_sys::MessageChannel::new()?;
+        let port = channel.port1();
+        port.set_onmessage(Some(callback.as_ref().unchecked_ref()));
+        channel.port2().post_message(&JsValue::UNDEFINED)?;
+        Ok(Self {
+            port,
+            _callback: callback,
+        })
+    }
+}
+
+impl Drop for Soon {
+    fn drop(&mut self) {
+        self.port.set_onmessage(None);
+        self.port.close();
+    }
+}
+
 /// Counts a new co-browse session in this tab; true for the tab's first (for reporting).
 /// Without sessionStorage (blocked by the browser), every session counts as a first.
 pub fn first_session_in_tab() -> bool {

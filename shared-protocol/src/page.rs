@@ -1,7 +1,9 @@
 //! Page content: what the customer's page looks like, as the agent's viewer rebuilds it.
 //!
 //! Travels only inside sealed frames. A document is described by a full [`Snapshot`] per epoch
-//! (every page load starts a new one), then by ordered [`MutationBatch`]es. Nodes are named by
+//! (every page load starts a new one), then by ordered [`MutationBatch`]es. A large page's
+//! snapshot is taken in slices, so the customer's page never freezes: its nodes then come first
+//! in [`SnapshotNodes`] parts, and the [`Snapshot`] that completes it carries the rest. Nodes are named by
 //! numeric ids that are stable within an epoch; id 0 is the document itself.
 //!
 //! Trees are sent flat (pre-order lists with parent ids), so neither encoding nor decoding
@@ -22,6 +24,16 @@ pub enum CustomerPageMsg {
     Pointer(Pointer),
     /// Ephemeral: scroll positions while scrolling (the settled ones follow in a batch).
     Scroll(Vec<ScrollPos>),
+    /// The leading nodes of a snapshot still being taken.
+    SnapshotNodes(SnapshotNodes),
+}
+
+/// Nodes of the snapshot of `epoch`, in pre-order, ahead of the [`Snapshot`] that completes it:
+/// the viewer puts them before that snapshot's own nodes. Parts of another epoch are stale.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SnapshotNodes {
+    pub epoch: u32,
+    pub nodes: Vec<NodeAdd>,
 }
 
 /// What the agent's console sends inside sealed frames.
@@ -64,7 +76,8 @@ pub struct Snapshot {
     pub url: String,
     pub title: String,
     pub viewport: Viewport,
-    /// Pre-order: each node is appended as the last child of its parent.
+    /// Pre-order: each node is appended as the last child of its parent. The last of the
+    /// snapshot's nodes: those of its [`SnapshotNodes`] parts come first.
     pub nodes: Vec<NodeAdd>,
     /// Form state that is not in the DOM (values typed, boxes checked).
     pub form: Vec<FormValue>,

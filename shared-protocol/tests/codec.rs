@@ -156,6 +156,24 @@ fn page_snapshot_round_trips() {
     assert_eq!(decode_payload::<CustomerPageMsg>(&bytes).unwrap(), snap);
 }
 
+#[test]
+fn snapshot_parts_round_trip_compressed() {
+    // A large part, as a big page's slice is: deflated on the way.
+    let part = CustomerPageMsg::SnapshotNodes(SnapshotNodes {
+        epoch: 3,
+        nodes: (1..2000)
+            .map(|id| NodeAdd {
+                id,
+                parent: id - 1,
+                data: NodeData::Text(format!("row {id}")),
+            })
+            .collect(),
+    });
+    let bytes = encode_payload(&part);
+    assert!(bytes.len() < 2000 * 4, "compressed: {} bytes", bytes.len());
+    assert_eq!(decode_payload::<CustomerPageMsg>(&bytes).unwrap(), part);
+}
+
 proptest! {
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..256)) {

@@ -28,13 +28,14 @@ impl BenchView {
         })
     }
 
-    /// Decodes one payload (a snapshot or a batch) and applies it to the frame.
+    /// Decodes one payload (a snapshot, a part of one, or a batch) and applies it to the frame.
     pub fn apply(&mut self, payload: &[u8]) -> Result<(), JsValue> {
         let msg = decode_payload::<CustomerPageMsg>(payload)
             .map_err(|e| JsValue::from_str(&e.to_string()))?;
-        let result = match &msg {
-            CustomerPageMsg::Snapshot(s) => self.rebuilder.apply_snapshot(s),
-            CustomerPageMsg::Mutations(b) => self.rebuilder.apply_batch(b),
+        let result = match msg {
+            CustomerPageMsg::SnapshotNodes(p) => self.rebuilder.add_snapshot_nodes(p),
+            CustomerPageMsg::Snapshot(s) => self.rebuilder.apply_snapshot(&s),
+            CustomerPageMsg::Mutations(b) => self.rebuilder.apply_batch(&b),
             _ => Ok(()),
         };
         result.map_err(|e| JsValue::from_str(&format!("{e:?}")))

@@ -207,15 +207,21 @@ impl Session {
             }
             _ => {}
         }
-        if self.awaiting_snapshot.get() && !matches!(page, CustomerPageMsg::Snapshot(_)) {
+        let snapshot_part = matches!(
+            page,
+            CustomerPageMsg::Snapshot(_) | CustomerPageMsg::SnapshotNodes(_)
+        );
+        if self.awaiting_snapshot.get() && !snapshot_part {
             return;
         }
-        self.awaiting_snapshot.set(false);
-        let result = match &page {
-            CustomerPageMsg::Snapshot(snap) => rebuilder.apply_snapshot(snap).map(|_| {
+        self.awaiting_snapshot
+            .set(matches!(page, CustomerPageMsg::SnapshotNodes(_)));
+        let result = match page {
+            CustomerPageMsg::SnapshotNodes(part) => rebuilder.add_snapshot_nodes(part),
+            CustomerPageMsg::Snapshot(snap) => rebuilder.apply_snapshot(&snap).map(|_| {
                 self.dispatch.dispatch(Action::PageShown(snap.viewport));
             }),
-            CustomerPageMsg::Mutations(batch) => rebuilder.apply_batch(batch).map(|_| {
+            CustomerPageMsg::Mutations(batch) => rebuilder.apply_batch(&batch).map(|_| {
                 if let Some(vp) = batch.viewport {
                     self.dispatch.dispatch(Action::Resized(vp));
                 }

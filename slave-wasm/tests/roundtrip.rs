@@ -40,6 +40,12 @@ fn snapshot_of(msg: CustomerPageMsg) -> Snapshot {
     }
 }
 
+/// A small page's snapshot, which takes one part, through the wire.
+fn whole(parts: Vec<CustomerPageMsg>) -> Snapshot {
+    assert_eq!(parts.len(), 1, "a small page is captured in one part");
+    snapshot_of(parts.into_iter().next().unwrap())
+}
+
 fn batch_of(batch: MutationBatch) -> MutationBatch {
     match wire(CustomerPageMsg::Mutations(batch)) {
         CustomerPageMsg::Mutations(b) => b,
@@ -95,7 +101,17 @@ fn describe(root: &Node) -> String {
 fn assert_same(source: &Document, target: &Document, context: &str) {
     let a = describe(&source.document_element().unwrap());
     let b = describe(&target.document_element().unwrap());
-    assert_eq!(a, b, "documents differ after {context}");
+    if a != b {
+        // Only where they part: whole pages are too long to read.
+        let (a, b): (Vec<&str>, Vec<&str>) = (a.lines().collect(), b.lines().collect());
+        let at = a.iter().zip(&b).take_while(|(x, y)| x == y).count();
+        let around = |l: &[&str]| l[at.saturating_sub(3)..(at + 8).min(l.len())].join("\n");
+        panic!(
+            "documents differ after {context} at line {at}:\nsource:\n{}\nview:\n{}",
+            around(&a),
+            around(&b)
+        );
+    }
 }
 
 /// xorshift: deterministic, so a failure names its seed.
@@ -230,9 +246,7 @@ fn snapshot_then_random_batches_stay_identical() {
         let (stream, snap) = PageStream::start(source.clone(), 1, Rc::new(|| {})).unwrap();
         let target = new_document();
         let mut rebuilder = Rebuilder::new(target.clone(), ViewSheets::default());
-        rebuilder
-            .apply_snapshot(&snapshot_of(CustomerPageMsg::Snapshot(snap)))
-            .unwrap();
+        rebuilder.apply_snapshot(&whole(snap)).unwrap();
         assert_same(&source, &target, "the snapshot");
         let mut rng = Rng(seed);
         let mut counter = 0;
@@ -254,6 +268,77 @@ fn snapshot_then_random_batches_stay_identical() {
     }
 }
 
+/// Lets the browser run what is queued (the stream's next slice among it).
+async fn next_task() {
+    let tick = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 0)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(tick).await.unwrap();
+}
+
+/// Applies a snapshot part or a batch as the console does, through the wire.
+fn apply(rebuilder: &mut Rebuilder, msg: CustomerPageMsg) -> Result<(), RebuildError> {
+    match wire(msg) {
+        CustomerPageMsg::SnapshotNodes(part) => rebuilder.add_snapshot_nodes(part),
+        CustomerPageMsg::Snapshot(snap) => rebuilder.apply_snapshot(&snap),
+        CustomerPageMsg::Mutations(batch) => rebuilder.apply_batch(&batch),
+        _ => Ok(()),
+    }
+}
+
+#[wasm_bindgen_test]
+async fn a_snapshot_taken_in_slices_while_the_page_changes_stays_identical() {
+    for seed in [3u64, 11, 2024, 77] {
+        let source = new_document();
+        let rows: String = (0..200)
+            .map(|i| {
+                format!(
+                    "<div class=r{i}><span>a{i}</span><p>b <b>c</b></p><input value=v{i}></div>"
+                )
+            })
+            .collect();
+        source
+            .body()
+            .unwrap()
+            .set_inner_html(&format!("<main>{rows}</main><footer>end</footer>"));
+        // The page changes between every two slices (the stream calls `flush` after each).
+        let changes = Rc::new(std::cell::RefCell::new((Rng(seed), 0u32, Vec::new())));
+        let flush = {
+            let (doc, changes) = (source.clone(), changes.clone());
+            Rc::new(move || {
+                let mut c = changes.borrow_mut();
+                let (rng, counter, log) = &mut *c;
+                for _ in 0..4 {
+                    let op = random_mutation(&doc, rng, counter);
+                    log.push(op);
+                }
+            })
+        };
+        // A slice per 256 nodes: this ~1,600-node page takes several parts.
+        let (stream, mut parts) = PageStream::start_sliced(source.clone(), 1, flush, 0.0).unwrap();
+        while !matches!(parts.last(), Some(CustomerPageMsg::Snapshot(_))) {
+            next_task().await;
+            parts.extend(stream.take_parts());
+        }
+        assert!(parts.len() >= 4, "seed {seed}: {} parts", parts.len());
+        let target = new_document();
+        let mut rebuilder = Rebuilder::new(target.clone(), ViewSheets::default());
+        let log = || changes.borrow().2.clone();
+        for part in parts {
+            apply(&mut rebuilder, part).unwrap_or_else(|e| panic!("seed {seed} {:?}: {e}", log()));
+        }
+        if let Some(batch) = stream.take_batch() {
+            apply(&mut rebuilder, CustomerPageMsg::Mutations(batch))
+                .unwrap_or_else(|e| panic!("seed {seed} {:?}: {e}", log()));
+        }
+        assert_same(&source, &target, &format!("seed {seed}: {:?}", log()));
+        drop(stream);
+    }
+}
+
 #[wasm_bindgen_test]
 fn a_batch_with_an_unknown_id_is_refused_for_resync() {
     let target = new_document();
@@ -266,7 +351,7 @@ fn a_batch_with_an_unknown_id_is_refused_for_resync() {
     assert_eq!(rebuilder.apply_batch(&batch), Err(RebuildError::NoSnapshot));
     let source = new_document();
     let (_stream, snap) = PageStream::start(source, 1, Rc::new(|| {})).unwrap();
-    rebuilder.apply_snapshot(&snap).unwrap();
+    rebuilder.apply_snapshot(&whole(snap)).unwrap();
     assert_eq!(
         rebuilder.apply_batch(&batch),
         Err(RebuildError::UnknownNode(999))
@@ -290,7 +375,7 @@ fn removed_subtrees_are_forgotten() {
         .set_inner_html("<div id=big><p>a</p><p>b</p><p>c</p></div>");
     let (stream, snap) = PageStream::start(source.clone(), 1, Rc::new(|| {})).unwrap();
     let mut rebuilder = Rebuilder::new(new_document(), ViewSheets::default());
-    rebuilder.apply_snapshot(&snap).unwrap();
+    rebuilder.apply_snapshot(&whole(snap)).unwrap();
     let before = rebuilder.tracked();
     source.get_element_by_id("big").unwrap().remove();
     rebuilder
@@ -313,7 +398,7 @@ fn sheets_are_sent_once_then_named_by_hash() {
         .unchecked_into();
     sheet.insert_rule(".a { color: red; }").unwrap();
     let (stream, first) = PageStream::start(source.clone(), 1, Rc::new(|| {})).unwrap();
-    let first = snapshot_of(CustomerPageMsg::Snapshot(first));
+    let first = whole(first);
     assert_eq!(first.sheets.len(), 1, "the rules go once");
     assert_eq!(first.styles.len(), 1);
     let hash = first.styles[0].sheet;
@@ -323,7 +408,7 @@ fn sheets_are_sent_once_then_named_by_hash() {
     // The tab loads its next page (a new stream, the same sessionStorage): named by hash only.
     drop(stream);
     let (stream, again) = PageStream::start(source.clone(), 2, Rc::new(|| {})).unwrap();
-    let again = snapshot_of(CustomerPageMsg::Snapshot(again));
+    let again = whole(again);
     assert!(again.sheets.is_empty(), "not sent twice");
     assert_eq!(again.styles[0].sheet, hash);
     view.apply_snapshot(&again).unwrap();
@@ -339,7 +424,7 @@ fn sheets_are_sent_once_then_named_by_hash() {
         fresh.apply_snapshot(&again),
         Err(RebuildError::UnknownSheet(hash))
     );
-    let resync = snapshot_of(CustomerPageMsg::Snapshot(stream.resnapshot()));
+    let resync = whole(stream.resnapshot());
     assert_eq!(resync.sheets.len(), 1);
     fresh.apply_snapshot(&resync).unwrap();
     drop(stream);

@@ -198,4 +198,40 @@ async fn fixture_a_mutation_storm_ends_identical() {
     }
 }
 
+/// A large page changing all the time: its snapshot is walked in slices while rows move,
+/// change, go and come between them; the view must end up the same page, values included.
+async fn large_live_page(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    in_session(h, customer, agent, "/fixtures/large.html").await?;
+    eventually("the large page in the agent's view", START, || async {
+        let rows = in_view(agent, "doc.querySelectorAll('.row').length").await;
+        (rows.as_u64().unwrap_or(0) > 2900).then_some(())
+    })
+    .await?;
+    js(customer, "stopChurn(); return null").await;
+    let values = "[...DOC.querySelectorAll('input')].map(i => i.value).join('|')";
+    let customer_html = js(customer, "return document.body.innerHTML").await;
+    let customer_values = js(
+        customer,
+        &format!("return {}", values.replace("DOC", "document")),
+    )
+    .await;
+    eventually(
+        "the same DOM and values in the agent's view",
+        START,
+        || async {
+            let agent_html = in_view(agent, "doc.body.innerHTML").await;
+            let same = normalize(&agent_html) == normalize(&customer_html)
+                && in_view(agent, &values.replace("DOC", "doc")).await == customer_values;
+            same.then_some(())
+        },
+    )
+    .await?;
+    same_markup_and_text(customer, agent, "/fixtures/large.html").await;
+    Ok(())
+}
+
 e2e!(fixture_css_in_js_rules_are_mirrored, css_in_js);
+e2e!(
+    fixture_a_large_page_changing_during_its_snapshot_ends_identical,
+    large_live_page
+);

@@ -16,7 +16,7 @@ use super::sheet_changes::SheetChanges;
 use super::sheets::SheetsSent;
 
 use super::serialize::{is_masked_control, safe_attribute};
-use super::snapshot::push_subtree;
+use super::walk::push_subtree;
 use super::{form_value, scroll_position, Mirror};
 
 #[derive(Default)]
@@ -82,6 +82,12 @@ impl BatchBuilder {
         }
     }
 
+    /// The snapshot whose state twins are `state_css` is complete: sheet changes count from
+    /// here. Records taken while it was walked stay: they change nodes it had captured.
+    pub fn snapshot_taken(&mut self, doc: &Document, state_css: &str) {
+        self.sheets = SheetChanges::after_snapshot(doc, state_css);
+    }
+
     /// A pointer press on `target` (`:active`), or `None` for the release.
     pub fn pressed(&mut self, target: Option<Node>) {
         self.pressed = Some(target);
@@ -93,6 +99,11 @@ impl BatchBuilder {
 
     pub fn refocused(&mut self) {
         self.refocused = true;
+    }
+
+    /// Nodes were inserted since the last batch (some may have been captured elsewhere).
+    pub fn has_insertions(&self) -> bool {
+        !self.added.is_empty()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -224,7 +235,7 @@ impl BatchBuilder {
             }
             let before = next_captured_sibling(&node, mirror);
             let mut nodes = Vec::new();
-            push_subtree(&node, mirror, &mut nodes, &mut batch.form, false);
+            push_subtree(&node, mirror, &mut nodes, &mut batch.form);
             if !nodes.is_empty() {
                 batch.adds.push(SubtreeAdd { before, nodes });
             }

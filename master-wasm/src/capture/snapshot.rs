@@ -1,17 +1,16 @@
-//! A full snapshot of a document: an iterative pre-order walk (deep pages cannot overflow the
-//! stack) that assigns fresh ids to everything it captures.
+//! A full snapshot of a document: the walk's nodes (see [`super::walk`]), then what is read once
+//! every node has an id: form values, scroll positions, stylesheets, focus, the viewport.
 
 use shared_protocol::page::{
-    Adopted, NodeAdd, NodeData, NodeId, ScrollPos, SheetBody, SheetUse, Snapshot, Viewport,
-    DOCUMENT,
+    Adopted, NodeId, ScrollPos, SheetBody, SheetUse, Snapshot, Viewport, DOCUMENT,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Node};
 
-use super::serialize::has_form_value;
 use super::sheets::{adopted_sheets, element_sheet, sheet_rules, SheetsSent};
-use super::{describe, form_value, Mirror};
+use super::walk::SnapshotWalk;
+use super::Mirror;
 
 #[wasm_bindgen(inline_js = r#"
 export function scrolled_elements(doc) {
@@ -28,18 +27,32 @@ extern "C" {
     fn scrolled_elements(doc: &Document) -> js_sys::Array;
 }
 
-/// Walks `doc` into a new [`Snapshot`]; `mirror` must be fresh for this epoch. Sheet contents
-/// the agent has not had (per `sheets`) go with it.
+/// Walks `doc` into a new [`Snapshot`] in one go (tests and tools; a session walks in slices).
+/// `mirror` must be fresh for this epoch.
 pub fn take_snapshot(
     doc: &Document,
     mirror: &mut Mirror,
     epoch: u32,
     sheets: &mut SheetsSent,
 ) -> Snapshot {
-    let root: &Node = doc.as_ref();
-    let mut nodes = Vec::new();
-    let mut form = Vec::new();
-    push_subtree(root, mirror, &mut nodes, &mut form, true);
+    let mut walk = SnapshotWalk::start(doc, epoch);
+    walk.step(mirror, f64::INFINITY, || 0.0, false);
+    finish_snapshot(walk, doc, mirror, sheets)
+}
+
+/// The final part of a walked snapshot: its last nodes and what is read once every node has an
+/// id (form values, scroll positions, stylesheets, focus). Sheet contents the agent has not had
+/// (per `sheets`) go with it.
+pub fn finish_snapshot(
+    mut walk: SnapshotWalk,
+    doc: &Document,
+    mirror: &Mirror,
+    sheets: &mut SheetsSent,
+) -> Snapshot {
+    let epoch = walk.epoch();
+    let owners = std::mem::take(&mut walk.sheet_owners);
+    let form = std::mem::take(&mut walk.form);
+    let nodes = walk.into_nodes();
     // The snapshot starts every element at 0: only scrolled ones need saying. One walk in JS
     // finds them; asking each element from wasm costs three calls per element.
     let mut scrolls: Vec<ScrollPos> = scrolled_elements(doc)
@@ -55,7 +68,7 @@ pub fn take_snapshot(
         scrolls.insert(0, pos);
     }
     let mut bodies = Vec::new();
-    let styles = sheet_uses(&nodes, mirror, sheets, &mut bodies);
+    let styles = sheet_uses(&owners, mirror, sheets, &mut bodies);
     let adopted = adopted(doc, sheets, &mut bodies).into_iter().collect();
     Snapshot {
         epoch,
@@ -75,20 +88,17 @@ pub fn take_snapshot(
 
 /// The `<style>` elements whose rules came through the CSSOM, and the readable `<link>`s.
 fn sheet_uses(
-    nodes: &[NodeAdd],
+    owners: &[NodeId],
     mirror: &Mirror,
     sheets: &mut SheetsSent,
     bodies: &mut Vec<SheetBody>,
 ) -> Vec<SheetUse> {
-    nodes
+    owners
         .iter()
-        .filter(
-            |n| matches!(&n.data, NodeData::Element { tag, .. } if tag == "style" || tag == "link"),
-        )
-        .filter_map(|n| {
-            let rules = element_sheet(mirror.node(n.id)?, true)?;
+        .filter_map(|&id| {
+            let rules = element_sheet(mirror.node(id)?, true)?;
             Some(SheetUse {
-                id: n.id,
+                id,
                 sheet: sheets.share(rules, bodies),
             })
         })
@@ -152,51 +162,4 @@ pub fn scroll_position(id: NodeId, node: &Node) -> Option<ScrollPos> {
         x: el.scroll_left(),
         y: el.scroll_top(),
     })
-}
-
-/// Captures `root`'s subtree in pre-order, appending to `nodes` and `form`. When
-/// `root_is_known`, `root` already has an id and only its descendants are added; otherwise
-/// `root` itself must have a captured parent. Returns how many nodes were added.
-pub(crate) fn push_subtree(
-    root: &Node,
-    mirror: &mut Mirror,
-    nodes: &mut Vec<NodeAdd>,
-    form: &mut Vec<shared_protocol::page::FormValue>,
-    root_is_known: bool,
-) -> usize {
-    let before = nodes.len();
-    // (node, id of its captured parent); children pushed in reverse so they pop in order.
-    let mut stack: Vec<(Node, NodeId)> = Vec::new();
-    if root_is_known {
-        let Some(root_id) = mirror.id_of(root) else {
-            return 0;
-        };
-        push_children(root, root_id, &mut stack);
-    } else {
-        let Some(parent_id) = root.parent_node().and_then(|p| mirror.id_of(&p)) else {
-            return 0;
-        };
-        stack.push((root.clone(), parent_id));
-    }
-    while let Some((node, parent)) = stack.pop() {
-        let Some(data) = describe(&node) else {
-            continue;
-        };
-        let id = mirror.assign(&node);
-        // Only form controls have a live value: asking every node costs three calls out of wasm.
-        if has_form_value(&data) {
-            form.extend(form_value(id, &node));
-        }
-        nodes.push(NodeAdd { id, parent, data });
-        push_children(&node, id, &mut stack);
-    }
-    nodes.len() - before
-}
-
-fn push_children(node: &Node, id: NodeId, stack: &mut Vec<(Node, NodeId)>) {
-    let mut child = node.last_child();
-    while let Some(c) = child {
-        child = c.previous_sibling();
-        stack.push((c, id));
-    }
 }

@@ -222,8 +222,8 @@ impl Customer {
             // The agent fell too far behind: start it again from a fresh snapshot.
             RelayMsg::SnapshotNeeded => {
                 if let Some(stream) = &self.stream {
-                    let snapshot = stream.resnapshot();
-                    self.send_page(&CustomerPageMsg::Snapshot(snapshot));
+                    let parts = stream.resnapshot();
+                    self.send_pages(parts);
                 }
             }
             // The agent came back while this page still has no keys: key now.

@@ -47,8 +47,8 @@ impl Customer {
         match decode_payload::<AgentPageMsg>(&plain) {
             Ok(AgentPageMsg::Resync { .. }) => {
                 if let Some(stream) = &self.stream {
-                    let snapshot = stream.resnapshot();
-                    self.send_page(&CustomerPageMsg::Snapshot(snapshot));
+                    let parts = stream.resnapshot();
+                    self.send_pages(parts);
                 }
             }
             Ok(AgentPageMsg::Pointer(p)) => {
@@ -70,17 +70,18 @@ impl Customer {
                 c.borrow_mut().flush();
             }
         });
-        let (stream, snapshot) = PageStream::start(document(), 1, flush)?;
+        let (stream, parts) = PageStream::start(document(), 1, flush)?;
         self.stream = Some(stream);
-        self.send_page(&CustomerPageMsg::Snapshot(snapshot));
+        self.send_pages(parts);
         Ok(())
     }
 
     /// One animation frame's worth: where the pointer and scrolling are (ephemeral: only the
-    /// latest matters), then the changes (reliable).
+    /// latest matters), then the snapshot's parts walked since and the changes (reliable).
     pub(super) fn flush(&mut self) {
         let Some(stream) = &self.stream else { return };
         let motion = stream.take_motion();
+        let parts = stream.take_parts();
         let batch = stream.take_batch();
         if let Some(pointer) = motion.pointer {
             self.send_ephemeral(&CustomerPageMsg::Pointer(pointer));
@@ -88,8 +89,15 @@ impl Customer {
         if !motion.scrolls.is_empty() {
             self.send_ephemeral(&CustomerPageMsg::Scroll(motion.scrolls));
         }
+        self.send_pages(parts);
         if let Some(batch) = batch {
             self.send_page(&CustomerPageMsg::Mutations(batch));
+        }
+    }
+
+    pub(super) fn send_pages(&mut self, parts: Vec<CustomerPageMsg>) {
+        for part in parts {
+            self.send_page(&part);
         }
     }
 

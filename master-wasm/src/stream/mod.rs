@@ -1,22 +1,23 @@
-//! Streams one document to the agent: a snapshot, then a mutation batch at most once per
-//! animation frame, plus the ephemeral pointer and in-motion scroll positions of that frame.
-//! Owns the MutationObserver and the input, scroll and pointer listeners; dropping it stops
-//! them all.
+//! Streams one document to the agent: a snapshot (in slices, see [`slices`]), then a mutation
+//! batch at most once per animation frame, plus the ephemeral pointer and in-motion scroll
+//! positions of that frame. Owns the MutationObserver and the input, scroll and pointer
+//! listeners; dropping it stops them all.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
-use shared_protocol::page::{MutationBatch, Pointer, ScrollPos, Snapshot};
+use shared_protocol::page::{CustomerPageMsg, MutationBatch, Pointer, ScrollPos};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, MutationObserver, MutationObserverInit, MutationRecord, Node};
 
-use crate::browser::{Interval, Listener, NextFrame, Timeout};
+use crate::browser::{Interval, Listener, NextFrame, Soon, Timeout};
 
 mod listeners;
+mod slices;
 use crate::capture::{
-    scroll_position, take_snapshot, BatchBuilder, CssomHooks, HoverMarks, Mirror, SetterHooks,
-    SheetsSent, ACTIVE_ATTR, HOVER_ATTR, OWN_ATTR,
+    scroll_position, BatchBuilder, CssomHooks, HoverMarks, Mirror, SetterHooks, SheetsSent,
+    SnapshotWalk, ACTIVE_ATTR, HOVER_ATTR,
 };
 
 /// Longest wait for a flush when animation frames do not come (a hidden tab).
@@ -51,6 +52,15 @@ struct Inner {
     unsettled: Vec<Node>,
     settle: Option<Timeout>,
     pointer: Option<Pointer>,
+    /// The snapshot being walked, while it is; batches wait until it is complete.
+    walk: Option<SnapshotWalk>,
+    next_slice: Option<Soon>,
+    /// Snapshot parts ready to send, oldest first.
+    parts: Vec<CustomerPageMsg>,
+    /// Walking time per slice of a snapshot, in ms.
+    slice_ms: f64,
+    /// The page's hover rules twinned for the marker, so the agent's pointer opens menus.
+    hover_sheet: Option<web_sys::Element>,
 }
 
 impl Inner {
@@ -71,29 +81,37 @@ pub struct PageStream {
     _setters: SetterHooks,
     _cssom: CssomHooks,
     _adopted_check: Interval,
-    /// The page's hover rules twinned for the marker, so the agent's pointer opens menus.
-    hover_sheet: Option<web_sys::Element>,
     agent_hover: RefCell<HoverMarks>,
     /// The agent's click, shown as `:active` for a moment.
     agent_press: Rc<RefCell<(HoverMarks, Option<Timeout>)>>,
 }
 
 impl PageStream {
-    /// Starts observing `doc`; returns the stream and the first snapshot of `epoch`.
+    /// Starts observing `doc` and takes the snapshot of `epoch`; returns the stream and the
+    /// snapshot's first parts (all of it, for most pages). `flush` is called when more parts
+    /// or a batch are ready: take them with [`PageStream::take_parts`], then
+    /// [`PageStream::take_batch`].
     pub fn start(
         doc: Document,
         epoch: u32,
         flush: Rc<dyn Fn()>,
-    ) -> Result<(Self, Snapshot), JsValue> {
-        let mut mirror = Mirror::new(doc.as_ref());
-        let mut sheets = SheetsSent::load();
-        let snapshot = take_snapshot(&doc, &mut mirror, epoch, &mut sheets);
-        sheets.store();
+    ) -> Result<(Self, Vec<CustomerPageMsg>), JsValue> {
+        Self::start_sliced(doc, epoch, flush, slices::SLICE_MS)
+    }
+
+    /// [`PageStream::start`] with `slice_ms` of walking per slice of a snapshot (0: a slice
+    /// per few hundred nodes, which tests use to cut small pages into many parts).
+    pub fn start_sliced(
+        doc: Document,
+        epoch: u32,
+        flush: Rc<dyn Fn()>,
+        slice_ms: f64,
+    ) -> Result<(Self, Vec<CustomerPageMsg>), JsValue> {
         let inner = Rc::new(RefCell::new(Inner {
             doc: doc.clone(),
-            mirror,
-            builder: BatchBuilder::after_snapshot(&doc, &snapshot.state_css),
-            sheets,
+            mirror: Mirror::new(doc.as_ref()),
+            builder: BatchBuilder::default(),
+            sheets: SheetsSent::load(),
             epoch,
             scheduled: None,
             flush,
@@ -101,6 +119,11 @@ impl PageStream {
             unsettled: Vec::new(),
             settle: None,
             pointer: None,
+            walk: None,
+            next_slice: None,
+            parts: Vec::new(),
+            slice_ms,
+            hover_sheet: None,
         }));
 
         let weak = Rc::downgrade(&inner);
@@ -125,8 +148,6 @@ impl PageStream {
         observer.observe_with_options(doc.as_ref(), &options)?;
 
         let listeners = listeners::install(&inner, &doc);
-
-        let hover_sheet = install_hover_sheet(&doc, &snapshot.state_css);
         let weak = Rc::downgrade(&inner);
         let cssom = CssomHooks::install(move |owner| {
             let Some(inner) = weak.upgrade() else { return };
@@ -159,21 +180,26 @@ impl PageStream {
             inner.builder.form_changed(node);
             inner.schedule();
         });
-        Ok((
-            Self {
-                inner,
-                observer,
-                _on_mutations: on_mutations,
-                _listeners: listeners,
-                _setters: setters,
-                _cssom: cssom,
-                _adopted_check: adopted_check,
-                hover_sheet,
-                agent_hover: RefCell::new(HoverMarks::new(HOVER_ATTR)),
-                agent_press: Rc::new(RefCell::new((HoverMarks::new(ACTIVE_ATTR), None))),
-            },
-            snapshot,
-        ))
+        // The observer runs before the walk starts, so nothing changed during it is missed.
+        slices::begin(&inner, epoch);
+        let stream = Self {
+            inner,
+            observer,
+            _on_mutations: on_mutations,
+            _listeners: listeners,
+            _setters: setters,
+            _cssom: cssom,
+            _adopted_check: adopted_check,
+            agent_hover: RefCell::new(HoverMarks::new(HOVER_ATTR)),
+            agent_press: Rc::new(RefCell::new((HoverMarks::new(ACTIVE_ATTR), None))),
+        };
+        let parts = stream.take_parts();
+        Ok((stream, parts))
+    }
+
+    /// Snapshot parts ready to send, oldest first; they go before any batch.
+    pub fn take_parts(&self) -> Vec<CustomerPageMsg> {
+        std::mem::take(&mut self.inner.borrow_mut().parts)
     }
 
     /// Shows the hover state under the agent's pointer (customer viewport coordinates), and
@@ -205,8 +231,16 @@ impl PageStream {
             mirror,
             moving,
             pointer,
+            walk,
             ..
         } = &mut *inner;
+        if walk.is_some() {
+            // Positions name ids the agent does not have yet: they go once it does.
+            return Motion {
+                pointer: pointer.take(),
+                scrolls: Vec::new(),
+            };
+        }
         let mut seen = std::collections::HashSet::new();
         let scrolls = moving
             .drain(..)
@@ -227,6 +261,10 @@ impl PageStream {
     pub fn take_batch(&self) -> Option<MutationBatch> {
         let mut inner = self.inner.borrow_mut();
         inner.scheduled = None;
+        if inner.walk.is_some() {
+            // Records wait in the observer until the snapshot is complete.
+            return None;
+        }
         for record in self.observer.take_records() {
             inner.builder.record(record.unchecked_ref());
         }
@@ -245,49 +283,34 @@ impl PageStream {
         if !batch.sheets.is_empty() {
             sheets.store();
         }
-        if let (Some(css), Some(sheet)) = (state_css, &self.hover_sheet) {
+        if let (Some(css), Some(sheet)) = (state_css, &inner.hover_sheet) {
             sheet.set_text_content(Some(&css));
         }
         (!batch.is_empty()).then_some(batch)
     }
 
-    /// Starts a new epoch from a fresh snapshot (the agent asked for a resync).
-    pub fn resnapshot(&self) -> Snapshot {
-        let mut inner = self.inner.borrow_mut();
-        // Pending records describe the old epoch; the snapshot supersedes them.
-        self.observer.take_records();
-        inner.scheduled = None;
-        inner.epoch += 1;
-        let doc = inner.doc.clone();
-        inner.mirror = Mirror::new(doc.as_ref());
-        let epoch = inner.epoch;
-        // The agent asked again, or missed frames: a fresh snapshot carries every sheet it uses.
-        let Inner { mirror, sheets, .. } = &mut *inner;
-        sheets.forget_all();
-        let snapshot = take_snapshot(&doc, mirror, epoch, sheets);
-        sheets.store();
-        inner.builder = BatchBuilder::after_snapshot(&doc, &snapshot.state_css);
-        if let Some(sheet) = &self.hover_sheet {
-            sheet.set_text_content(Some(&snapshot.state_css));
+    /// Starts a new epoch from a fresh snapshot (the agent asked for a resync, or lost
+    /// frames); returns its first parts, as [`PageStream::start`] does.
+    pub fn resnapshot(&self) -> Vec<CustomerPageMsg> {
+        {
+            let mut inner = self.inner.borrow_mut();
+            // Pending records describe the old epoch; the snapshot supersedes them.
+            self.observer.take_records();
+            inner.scheduled = None;
+            inner.builder = BatchBuilder::default();
+            // A fresh snapshot carries every sheet it uses: the agent may have lost some.
+            inner.sheets.forget_all();
         }
-        snapshot
+        let epoch = self.inner.borrow().epoch + 1;
+        slices::begin(&self.inner, epoch);
+        self.take_parts()
     }
-}
-
-/// Adds the hover twins to the customer's page, marked as ours so capture skips them.
-fn install_hover_sheet(doc: &Document, css: &str) -> Option<web_sys::Element> {
-    let head = doc.head()?;
-    let style = doc.create_element("style").ok()?;
-    style.set_attribute(OWN_ATTR, "").ok()?;
-    style.set_text_content(Some(css));
-    head.append_child(&style).ok()?;
-    Some(style)
 }
 
 impl Drop for PageStream {
     fn drop(&mut self) {
         self.observer.disconnect();
-        if let Some(sheet) = &self.hover_sheet {
+        if let Some(sheet) = &self.inner.borrow().hover_sheet {
             sheet.remove();
         }
     }

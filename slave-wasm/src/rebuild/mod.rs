@@ -5,7 +5,8 @@
 use std::collections::HashMap;
 
 use shared_protocol::page::{
-    MutationBatch, Namespace, NodeData, NodeId, SheetHash, Snapshot, SubtreeAdd, DOCUMENT,
+    MutationBatch, Namespace, NodeAdd, NodeData, NodeId, SheetHash, Snapshot, SnapshotNodes,
+    SubtreeAdd, DOCUMENT,
 };
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Node};
@@ -31,7 +32,13 @@ pub enum RebuildError {
     UnknownSheet(SheetHash),
     #[error("the browser refused a change: {0}")]
     Dom(String),
+    #[error("a snapshot of more than {MAX_SNAPSHOT_NODES} nodes")]
+    TooLarge,
 }
+
+/// The most nodes a snapshot's parts may hold: a hostile sender cannot make the console buffer
+/// without end (a real 1M-node page is already beyond what a browser shows well).
+pub const MAX_SNAPSHOT_NODES: usize = 2_000_000;
 
 pub(crate) fn dom(e: JsValue) -> RebuildError {
     RebuildError::Dom(e.as_string().unwrap_or_else(|| format!("{e:?}")))
@@ -52,6 +59,8 @@ pub struct Rebuilder {
     incoming: HashMap<NodeId, SheetHash>,
     /// The state twins of the page's rules.
     state_style: Option<Element>,
+    /// Leading parts of a snapshot still coming: (epoch, nodes so far).
+    pending: Option<(u32, Vec<NodeAdd>)>,
 }
 
 impl Rebuilder {
@@ -66,6 +75,7 @@ impl Rebuilder {
             sheets,
             incoming: HashMap::new(),
             state_style: None,
+            pending: None,
         }
     }
 
@@ -73,8 +83,30 @@ impl Rebuilder {
         &self.doc
     }
 
-    /// Replaces whatever is shown with `snap`.
+    /// Keeps a leading part of a snapshot until the [`Snapshot`] that completes it. A part of a
+    /// new epoch drops what an older one left.
+    pub fn add_snapshot_nodes(&mut self, part: SnapshotNodes) -> Result<(), RebuildError> {
+        let pending = match &mut self.pending {
+            Some((epoch, nodes)) if *epoch == part.epoch => nodes,
+            slot => &mut slot.insert((part.epoch, Vec::new())).1,
+        };
+        if pending.len() + part.nodes.len() > MAX_SNAPSHOT_NODES {
+            self.pending = None;
+            return Err(RebuildError::TooLarge);
+        }
+        pending.extend(part.nodes);
+        Ok(())
+    }
+
+    /// Replaces whatever is shown with `snap`, after the parts of its epoch that came first.
     pub fn apply_snapshot(&mut self, snap: &Snapshot) -> Result<(), RebuildError> {
+        let leading = match self.pending.take() {
+            Some((epoch, nodes)) if epoch == snap.epoch => nodes,
+            _ => Vec::new(),
+        };
+        if leading.len() + snap.nodes.len() > MAX_SNAPSHOT_NODES {
+            return Err(RebuildError::TooLarge);
+        }
         self.match_compat_mode(snap);
         let root: &Node = self.doc.as_ref();
         while let Some(child) = root.first_child() {
@@ -90,7 +122,7 @@ impl Rebuilder {
         self.remember(DOCUMENT, root.clone());
         self.epoch = Some(snap.epoch);
         let mut base_added = false;
-        for add in &snap.nodes {
+        for add in leading.iter().chain(&snap.nodes) {
             let node = self.create(add)?;
             self.parent(add.parent)?.append_child(&node).map_err(dom)?;
             // The base must be in place before any <link> or <img> is inserted: browsers

@@ -1,0 +1,172 @@
+//! The pre-order walk that captures nodes: a whole subtree at once for mutation batches
+//! ([`push_subtree`]), or a whole document in slices for snapshots ([`SnapshotWalk`]), so that a
+//! 100k-node page never holds the customer's main thread for long. Iterative: deep pages cannot
+//! overflow the stack.
+//!
+//! Between two slices the page runs and may change the DOM. The walk stays exact because the
+//! MutationObserver runs during it and its batch describes the DOM as it is after the snapshot:
+//! a stack entry whose node moved or left since it was pushed is skipped (the node is captured
+//! where it is now, by the walk or by the batch), and a node already captured is never captured
+//! twice.
+
+use shared_protocol::page::{FormValue, NodeAdd, NodeData, NodeId, SnapshotNodes, DOCUMENT};
+use web_sys::{Document, Node};
+
+use super::serialize::has_form_value;
+use super::{describe, form_value, Mirror};
+
+/// How many nodes are captured between two looks at the clock (a call out of wasm).
+const CLOCK_EVERY: usize = 256;
+
+/// A snapshot's walk over a document, advanced slice by slice with [`SnapshotWalk::step`].
+pub struct SnapshotWalk {
+    epoch: u32,
+    /// (node, id of the captured parent it had when pushed); children pushed in reverse.
+    stack: Vec<(Node, NodeId)>,
+    /// Entries below this index were pushed before the page last ran: check them when popped.
+    stale_below: usize,
+    /// Captured and not yet handed out with [`SnapshotWalk::take_nodes`].
+    nodes: Vec<NodeAdd>,
+    /// Live values of the form controls captured so far (sent with the final part).
+    pub(super) form: Vec<FormValue>,
+    /// `<style>` and `<link>` elements captured so far: their sheets go with the final part.
+    pub(super) sheet_owners: Vec<NodeId>,
+}
+
+impl SnapshotWalk {
+    /// A walk over `doc`'s children; `mirror` must be fresh for `epoch`.
+    pub fn start(doc: &Document, epoch: u32) -> Self {
+        let mut stack = Vec::new();
+        push_children(doc.as_ref(), DOCUMENT, &mut stack);
+        Self {
+            epoch,
+            stack,
+            stale_below: 0,
+            nodes: Vec::new(),
+            form: Vec::new(),
+            sheet_owners: Vec::new(),
+        }
+    }
+
+    pub fn epoch(&self) -> u32 {
+        self.epoch
+    }
+
+    /// Captures nodes until the walk is done (true) or `now()` passes `deadline` (false).
+    /// `nodes_moved`: the page has inserted nodes since the walk began, so a node met now may
+    /// be one already captured elsewhere (one look in the mirror per node, else skipped).
+    pub fn step(
+        &mut self,
+        mirror: &mut Mirror,
+        deadline: f64,
+        now: impl Fn() -> f64,
+        nodes_moved: bool,
+    ) -> bool {
+        let mut count = 0;
+        while let Some((node, parent)) = self.stack.pop() {
+            if self.stack.len() < self.stale_below {
+                self.stale_below = self.stack.len();
+                if !still_in_place(&node, parent, mirror) {
+                    continue;
+                }
+            } else if nodes_moved && mirror.id_of(&node).is_some() {
+                // Captured before it moved here: the batch after the snapshot moves it.
+                continue;
+            }
+            if let Some(data) = describe(&node) {
+                if matches!(&data, NodeData::Element { tag, .. } if tag == "style" || tag == "link")
+                {
+                    self.sheet_owners.push(mirror.next_id());
+                }
+                visit(
+                    node,
+                    parent,
+                    data,
+                    mirror,
+                    &mut self.nodes,
+                    &mut self.form,
+                    &mut self.stack,
+                );
+            }
+            count += 1;
+            if count % CLOCK_EVERY == 0 && now() >= deadline {
+                // The page runs before the next slice: everything pushed so far may move.
+                self.stale_below = self.stack.len();
+                return self.stack.is_empty();
+            }
+        }
+        true
+    }
+
+    /// The nodes captured since the last call, as a part of the snapshot.
+    pub fn take_nodes(&mut self) -> SnapshotNodes {
+        SnapshotNodes {
+            epoch: self.epoch,
+            nodes: std::mem::take(&mut self.nodes),
+        }
+    }
+
+    /// The nodes not yet handed out, for the final part.
+    pub(super) fn into_nodes(self) -> Vec<NodeAdd> {
+        self.nodes
+    }
+}
+
+/// Whether a node pushed before the page last ran is still where the walk found it: attached
+/// under the same captured parent, and not captured since (moved into a part already walked).
+fn still_in_place(node: &Node, parent: NodeId, mirror: &Mirror) -> bool {
+    mirror.id_of(node).is_none()
+        && node
+            .parent_node()
+            .and_then(|p| mirror.id_of(&p))
+            .is_some_and(|id| id == parent)
+        && node.is_connected()
+}
+
+/// Captures one node under `parent` and queues its children.
+fn visit(
+    node: Node,
+    parent: NodeId,
+    data: NodeData,
+    mirror: &mut Mirror,
+    nodes: &mut Vec<NodeAdd>,
+    form: &mut Vec<FormValue>,
+    stack: &mut Vec<(Node, NodeId)>,
+) {
+    let id = mirror.assign(&node);
+    // Only form controls have a live value: asking every node costs three calls out of wasm.
+    if has_form_value(&data) {
+        form.extend(form_value(id, &node));
+    }
+    nodes.push(NodeAdd { id, parent, data });
+    push_children(&node, id, stack);
+}
+
+/// Captures `root`'s subtree (for a batch, in one go) in pre-order, appending to `nodes` and
+/// `form`; `root` must have a captured parent. Returns how many nodes were added.
+pub(crate) fn push_subtree(
+    root: &Node,
+    mirror: &mut Mirror,
+    nodes: &mut Vec<NodeAdd>,
+    form: &mut Vec<FormValue>,
+) -> usize {
+    let before = nodes.len();
+    let Some(parent_id) = root.parent_node().and_then(|p| mirror.id_of(&p)) else {
+        return 0;
+    };
+    let mut stack = vec![(root.clone(), parent_id)];
+    while let Some((node, parent)) = stack.pop() {
+        if let Some(data) = describe(&node) {
+            visit(node, parent, data, mirror, nodes, form, &mut stack);
+        }
+    }
+    nodes.len() - before
+}
+
+fn push_children(node: &Node, id: NodeId, stack: &mut Vec<(Node, NodeId)>) {
+    let mut child = node.last_child();
+    while let Some(c) = child {
+        child = c.previous_sibling();
+        stack.push((c, id));
+    }
+}
