@@ -39,7 +39,9 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
                 .judge(Better::Lower, None, Some(0.5))
                 .invalid_if(time.busy)
                 .note(if n == sizes[0] {
-                    "Product: DOM walk + masking + postcard + deflate (the bytes that get sealed); \
+                    "Product: the snapshot as a session takes it, in ~20 ms slices with the page \
+                     running in between, each slice's part walked, masked, postcard-encoded and \
+                     deflated (the bytes that get sealed): from the start to the last part. \
                      rrweb: the synchronous full snapshot inside record(), to JS objects only."
                 } else {
                     ""
@@ -51,8 +53,9 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
                     .versus("rrweb record", &longest.product, &longest.peer)
                     .judge(Better::Lower, Some(50.0), None)
                     .invalid_if(time.busy)
-                    .note("The snapshot is taken in one task today; time-slicing it (yielding every ~8 ms \
-                           while a MutationObserver keeps the slices consistent) is the next step."),
+                    .note("The widest gap between turns of a message loop running beside the snapshot \
+                           (and the long task API): the longest the page had to wait. The product \
+                           walks ~20 ms per task, encodes that part, then yields."),
             );
         }
         if n == 10_000 {
@@ -153,8 +156,9 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
             .note(format!(
                 "JS heap after gc() with the recorder running, minus before: {:.0} B/node (the \
                  node ↔ id map); wasm linear memory growth: {:.0} B/node. Linear memory never \
-                 shrinks, so the snapshot's peak (nodes as Rust structs, then postcard, then \
-                 deflate) stays in it; encoding nodes as the walk goes would cut that peak.",
+                 shrinks, so the largest part's peak (one slice of nodes as Rust structs, \
+                 postcard, deflate) stays in it: a fixed cost, which is why 10k pages pay more \
+                 per node than 100k ones.",
                 median(&heap),
                 median(&wasm)
             )),

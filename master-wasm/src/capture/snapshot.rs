@@ -4,28 +4,12 @@
 use shared_protocol::page::{
     Adopted, NodeId, ScrollPos, SheetBody, SheetUse, Snapshot, Viewport, DOCUMENT,
 };
-use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Node};
 
 use super::sheets::{adopted_sheets, element_sheet, sheet_rules, SheetsSent};
 use super::walk::SnapshotWalk;
 use super::Mirror;
-
-#[wasm_bindgen(inline_js = r#"
-export function scrolled_elements(doc) {
-  const out = [];
-  const walk = doc.createTreeWalker(doc, NodeFilter.SHOW_ELEMENT);
-  for (let el = walk.nextNode(); el; el = walk.nextNode()) {
-    if (el.scrollTop !== 0 || el.scrollLeft !== 0) out.push(el);
-  }
-  return out;
-}
-"#)]
-extern "C" {
-    /// The elements of `doc` scrolled away from their origin.
-    fn scrolled_elements(doc: &Document) -> js_sys::Array;
-}
 
 /// Walks `doc` into a new [`Snapshot`] in one go (tests and tools; a session walks in slices).
 /// `mirror` must be fresh for this epoch.
@@ -52,10 +36,9 @@ pub fn finish_snapshot(
     let epoch = walk.epoch();
     let owners = std::mem::take(&mut walk.sheet_owners);
     let form = std::mem::take(&mut walk.form);
-    let nodes = walk.into_nodes();
-    // The snapshot starts every element at 0: only scrolled ones need saying. One walk in JS
-    // finds them; asking each element from wasm costs three calls per element.
-    let mut scrolls: Vec<ScrollPos> = scrolled_elements(doc)
+    let (nodes, scrolled) = walk.into_rest();
+    // The snapshot starts every element at 0: only scrolled ones need saying.
+    let mut scrolls: Vec<ScrollPos> = scrolled
         .iter()
         .filter_map(|el| {
             let node: &Node = el.unchecked_ref();

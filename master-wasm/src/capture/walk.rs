@@ -10,6 +10,7 @@
 //! twice.
 
 use shared_protocol::page::{FormValue, NodeAdd, NodeData, NodeId, SnapshotNodes, DOCUMENT};
+use wasm_bindgen::prelude::*;
 use web_sys::{Document, Node};
 
 use super::serialize::has_form_value;
@@ -17,6 +18,34 @@ use super::{describe, form_value, Mirror};
 
 /// How many nodes are captured between two looks at the clock (a call out of wasm).
 const CLOCK_EVERY: usize = 256;
+
+// Scrolled elements are found in JS: asking each element from wasm costs three calls, and
+// reading `scrollTop` on 100k elements alone takes ~70 ms, so this walk is sliced too. A
+// TreeWalker follows the DOM as it changes between slices.
+#[wasm_bindgen(inline_js = r#"
+export function scroll_search(doc) {
+  return { walk: doc.createTreeWalker(doc, NodeFilter.SHOW_ELEMENT), found: [] };
+}
+export function scroll_search_step(search, deadline) {
+  const walk = search.walk;
+  let n = 0;
+  for (let el = walk.nextNode(); el; el = walk.nextNode()) {
+    if (el.scrollTop !== 0 || el.scrollLeft !== 0) search.found.push(el);
+    if (++n % 512 === 0 && Date.now() >= deadline) return false;
+  }
+  return true;
+}
+export function scroll_search_found(search) {
+  return search.found;
+}
+"#)]
+extern "C" {
+    /// A search of `doc` for elements scrolled away from their origin.
+    fn scroll_search(doc: &Document) -> JsValue;
+    /// Searches on until done (true) or `Date.now()` passes `deadline` (false).
+    fn scroll_search_step(search: &JsValue, deadline: f64) -> bool;
+    fn scroll_search_found(search: &JsValue) -> js_sys::Array;
+}
 
 /// A snapshot's walk over a document, advanced slice by slice with [`SnapshotWalk::step`].
 pub struct SnapshotWalk {
@@ -31,6 +60,8 @@ pub struct SnapshotWalk {
     pub(super) form: Vec<FormValue>,
     /// `<style>` and `<link>` elements captured so far: their sheets go with the final part.
     pub(super) sheet_owners: Vec<NodeId>,
+    /// The search for scrolled elements, once every node is captured.
+    scroll_search: JsValue,
 }
 
 impl SnapshotWalk {
@@ -45,6 +76,7 @@ impl SnapshotWalk {
             nodes: Vec::new(),
             form: Vec::new(),
             sheet_owners: Vec::new(),
+            scroll_search: scroll_search(doc),
         }
     }
 
@@ -52,7 +84,8 @@ impl SnapshotWalk {
         self.epoch
     }
 
-    /// Captures nodes until the walk is done (true) or `now()` passes `deadline` (false).
+    /// Captures nodes, then looks for scrolled elements, until the walk is done (true) or
+    /// `now()` (which must be `Date.now`'s clock) passes `deadline` (false).
     /// `nodes_moved`: the page has inserted nodes since the walk began, so a node met now may
     /// be one already captured elsewhere (one look in the mirror per node, else skipped).
     pub fn step(
@@ -92,10 +125,10 @@ impl SnapshotWalk {
             if count % CLOCK_EVERY == 0 && now() >= deadline {
                 // The page runs before the next slice: everything pushed so far may move.
                 self.stale_below = self.stack.len();
-                return self.stack.is_empty();
+                return false;
             }
         }
-        true
+        scroll_search_step(&self.scroll_search, deadline)
     }
 
     /// The nodes captured since the last call, as a part of the snapshot.
@@ -106,9 +139,9 @@ impl SnapshotWalk {
         }
     }
 
-    /// The nodes not yet handed out, for the final part.
-    pub(super) fn into_nodes(self) -> Vec<NodeAdd> {
-        self.nodes
+    /// The nodes not yet handed out, for the final part, and the scrolled elements.
+    pub(super) fn into_rest(self) -> (Vec<NodeAdd>, js_sys::Array) {
+        (self.nodes, scroll_search_found(&self.scroll_search))
     }
 }
 
