@@ -49,13 +49,21 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
         );
         if n == *sizes.last().expect("sizes") {
             out.push(
-                Measure::new("C2", "longest main-thread task during the snapshot", &label, "ms", "≤ 50 ms")
-                    .versus("rrweb record", &longest.product, &longest.peer)
-                    .judge(Better::Lower, Some(50.0), None)
-                    .invalid_if(time.busy)
-                    .note("The widest gap between turns of a message loop running beside the snapshot \
+                Measure::new(
+                    "C2",
+                    "longest main-thread task during the snapshot",
+                    &label,
+                    "ms",
+                    "≤ 50 ms",
+                )
+                .versus("rrweb record", &longest.product, &longest.peer)
+                .judge(Better::Lower, Some(50.0), None)
+                .invalid_if(time.busy)
+                .note(
+                    "The widest gap between turns of a message loop running beside the snapshot \
                            (and the long task API): the longest the page had to wait. The product \
-                           walks ~20 ms per task, encodes that part, then yields."),
+                           walks ~20 ms per task, encodes that part, then yields.",
+                ),
             );
         }
         if n == 10_000 {
