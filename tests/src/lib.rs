@@ -385,6 +385,18 @@ pub async fn view_style(agent: &WebDriver, selector: &str, property: &str) -> St
     .to_string()
 }
 
+/// Waits until the demo site's stylesheet applies in the agent's view.
+pub async fn demo_stylesheet_shown(agent: &WebDriver) -> TestResult {
+    view_shows(
+        agent,
+        "the page's stylesheet in the view",
+        ".topbar",
+        "display",
+        "flex",
+    )
+    .await
+}
+
 /// Waits (up to [`START`]) until `selector`'s computed `property` is `value` in the agent's view.
 pub async fn view_shows(
     agent: &WebDriver,

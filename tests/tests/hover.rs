@@ -13,14 +13,7 @@ const SUBMENU: &str = "document.querySelector('#menu-accounts').nextElementSibli
 
 async fn hover_both_ways(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
     in_session(h, customer, agent, "/").await?;
-    view_shows(
-        agent,
-        "the page's stylesheet in the view",
-        ".topbar",
-        "display",
-        "flex",
-    )
-    .await?;
+    demo_stylesheet_shown(agent).await?;
     let view_submenu =
         "getComputedStyle(doc.querySelector('#menu-accounts').nextElementSibling).display";
     assert_eq!(
@@ -103,14 +96,7 @@ async fn focus_shows_in_the_view(
     in_session(h, customer, agent, "/").await?;
     let outline = "getComputedStyle(doc.querySelector('#username')).outlineStyle";
     let label = "getComputedStyle(doc.querySelector('#username').parentElement).color";
-    view_shows(
-        agent,
-        "the page's stylesheet in the view",
-        ".topbar",
-        "display",
-        "flex",
-    )
-    .await?;
+    demo_stylesheet_shown(agent).await?;
     assert_eq!(in_view(agent, outline).await, "none");
     customer.find(By::Id("username")).await?.click().await?;
     eventually(

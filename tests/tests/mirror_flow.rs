@@ -72,14 +72,7 @@ async fn mirrors_then_customer_exits(
         in_view(agent, "doc.querySelectorAll('script').length").await,
         0
     );
-    view_shows(
-        agent,
-        "the page's stylesheet in the view",
-        ".topbar",
-        "display",
-        "flex",
-    )
-    .await?;
+    demo_stylesheet_shown(agent).await?;
     // The customer's widget is not mirrored.
     assert_eq!(
         in_view(

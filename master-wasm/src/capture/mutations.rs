@@ -74,14 +74,6 @@ impl BatchBuilder {
         self.scrolled.push(node);
     }
 
-    /// Starts after a snapshot of `doc` whose state twins were `state_css`.
-    pub fn after_snapshot(doc: &Document, state_css: &str) -> Self {
-        Self {
-            sheets: SheetChanges::after_snapshot(doc, state_css),
-            ..Self::default()
-        }
-    }
-
     /// The snapshot whose state twins are `state_css` is complete: sheet changes count from
     /// here. Records taken while it was walked stay: they change nodes it had captured.
     pub fn snapshot_taken(&mut self, doc: &Document, state_css: &str) {

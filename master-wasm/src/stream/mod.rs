@@ -292,16 +292,14 @@ impl PageStream {
     /// Starts a new epoch from a fresh snapshot (the agent asked for a resync, or lost
     /// frames); returns its first parts, as [`PageStream::start`] does.
     pub fn resnapshot(&self) -> Vec<CustomerPageMsg> {
-        {
+        // Pending records describe the old epoch; the snapshot supersedes them.
+        self.observer.take_records();
+        let epoch = {
             let mut inner = self.inner.borrow_mut();
-            // Pending records describe the old epoch; the snapshot supersedes them.
-            self.observer.take_records();
-            inner.scheduled = None;
-            inner.builder = BatchBuilder::default();
             // A fresh snapshot carries every sheet it uses: the agent may have lost some.
             inner.sheets.forget_all();
-        }
-        let epoch = self.inner.borrow().epoch + 1;
+            inner.epoch + 1
+        };
         slices::begin(&self.inner, epoch);
         self.take_parts()
     }

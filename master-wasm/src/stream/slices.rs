@@ -11,14 +11,15 @@ use web_sys::Document;
 
 use super::Inner;
 use crate::browser::Soon;
-use crate::capture::{finish_snapshot, Mirror, SnapshotWalk, OWN_ATTR};
+use crate::capture::{finish_snapshot, BatchBuilder, Mirror, SnapshotWalk, OWN_ATTR};
 
 /// Walking time per slice. Encoding and sealing the slice's part follow in the same task, so a
 /// task stays well under the 50 ms that counts as a long task.
 pub(super) const SLICE_MS: f64 = 20.0;
 
-/// Starts a snapshot of `epoch` from scratch (new ids) and runs its first slice now; a small
-/// page is then already complete. Records of the previous epoch must have been dropped.
+/// Starts a snapshot of `epoch` from scratch (new ids, no pending batch, no walk of an older
+/// epoch) and runs its first slice now; a small page is then already complete. The observer's
+/// queued records of the previous epoch must have been taken and dropped.
 pub(super) fn begin(this: &Rc<RefCell<Inner>>, epoch: u32) {
     {
         let mut inner = this.borrow_mut();
@@ -26,6 +27,9 @@ pub(super) fn begin(this: &Rc<RefCell<Inner>>, epoch: u32) {
         inner.epoch = epoch;
         inner.mirror = Mirror::new(doc.as_ref());
         inner.walk = Some(SnapshotWalk::start(&doc, epoch));
+        inner.next_slice = None;
+        inner.scheduled = None;
+        inner.builder = BatchBuilder::default();
         // Parts of an earlier epoch still waiting are stale.
         inner.parts.clear();
     }
