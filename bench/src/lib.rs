@@ -10,6 +10,7 @@
 
 pub mod browser;
 pub mod machine;
+pub mod next_steps;
 pub mod relay;
 pub mod report;
 pub mod stats;

@@ -7,6 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::machine::MachineInfo;
+use crate::next_steps::next_step;
 use crate::stats::{ratios, Summary};
 
 /// Whether lower or higher figures are better, for judging a target.
@@ -34,6 +35,9 @@ pub struct Measure {
     /// False when another process loaded the machine during the run.
     pub valid: bool,
     pub note: String,
+    /// The limits [`Measure::judge`] applied, kept to say by how much a target was missed.
+    #[serde(skip)]
+    limits: Option<(Better, Option<f64>, Option<f64>)>,
 }
 
 impl Measure {
@@ -51,6 +55,7 @@ impl Measure {
             met: None,
             valid: true,
             note: String::new(),
+            limits: None,
         }
     }
 
@@ -72,6 +77,7 @@ impl Measure {
     /// Judges the target: the product's median against `limit`, and (when given) the median
     /// ratio against `max_ratio` (or `min_ratio` for higher-is-better figures).
     pub fn judge(mut self, better: Better, limit: Option<f64>, ratio_limit: Option<f64>) -> Self {
+        self.limits = Some((better, limit, ratio_limit));
         let ok = |v: f64, l: f64| match better {
             Better::Lower => v <= l,
             Better::Higher => v >= l,
@@ -83,6 +89,31 @@ impl Measure {
             (a, r) => Some(a.unwrap_or(true) && r.unwrap_or(true)),
         };
         self
+    }
+
+    /// By how much a missed target was missed, e.g. "4 % over 0.5× rrweb record": the
+    /// product's median against each limit it did not reach. `None` when met or not judged.
+    pub fn shortfall(&self) -> Option<String> {
+        let (better, limit, ratio_limit) = self.limits?;
+        if self.met != Some(false) {
+            return None;
+        }
+        let missed = |value: f64, target: f64, what: String| {
+            let (ok, pct, word) = match better {
+                Better::Lower => (value <= target, (value / target - 1.0) * 100.0, "over"),
+                Better::Higher => (value >= target, (1.0 - value / target) * 100.0, "short of"),
+            };
+            (!ok).then(|| format!("{pct:.0} % {word} {what}"))
+        };
+        let mut gaps = Vec::new();
+        if let (Some(l), Some(p)) = (limit, &self.product) {
+            gaps.extend(missed(p.median, l, format!("{} {}", short(l), self.unit)));
+        }
+        if let (Some(l), Some(r)) = (ratio_limit, &self.ratio) {
+            let peer = self.peer_name.as_deref().unwrap_or("the peer");
+            gaps.extend(missed(r.median, l, format!("{l}× {peer}")));
+        }
+        Some(gaps.join(" and "))
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Self {
@@ -170,7 +201,34 @@ impl Report {
                 let _ = writeln!(md, "- **{}**: {}", x.id, x.note);
             }
         }
+        let missed: Vec<_> = self
+            .measures
+            .iter()
+            .filter(|x| x.valid)
+            .filter_map(|x| Some((x, x.shortfall()?)))
+            .collect();
+        if !missed.is_empty() {
+            md.push_str("\n## Targets not met: by how much, and what is next\n\n");
+            for (x, gap) in missed {
+                let _ = writeln!(
+                    md,
+                    "- **{}** ({}): {}. Next: {}",
+                    x.id,
+                    x.workload,
+                    gap,
+                    next_step(&x.id)
+                );
+            }
+        }
         md
+    }
+}
+
+fn short(x: f64) -> String {
+    if x >= 1000.0 {
+        format!("{:.0}k", x / 1000.0)
+    } else {
+        format!("{x}")
     }
 }
 
@@ -188,5 +246,36 @@ fn fmt(s: &Summary, unit: &str) -> String {
         format!("{} {unit}", v(s.median))
     } else {
         format!("{} {unit} ({}–{})", v(s.median), v(s.min), v(s.max))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missed_target_says_by_how_much_against_each_limit() {
+        let m = Measure::new("C1", "snapshot", "1k", "ms", "≤ 0.5× rrweb")
+            .versus("rrweb", &[11.0, 11.0, 11.0], &[20.0, 20.0, 20.0])
+            .judge(Better::Lower, None, Some(0.5));
+        assert_eq!(m.met, Some(false));
+        assert_eq!(m.shortfall().as_deref(), Some("10 % over 0.5× rrweb"));
+
+        let m = Measure::new("R2", "frames", "1000", "frames/s", "≥ 100k/s")
+            .versus("node", &[40_000.0], &[40_000.0])
+            .judge(Better::Higher, Some(100_000.0), Some(2.0));
+        assert_eq!(
+            m.shortfall().as_deref(),
+            Some("60 % short of 100k frames/s and 50 % short of 2× node")
+        );
+    }
+
+    #[test]
+    fn a_met_target_has_no_shortfall() {
+        let m = Measure::new("V2", "apply", "500", "ms", "p99 ≤ 4 ms")
+            .product(&[3.0])
+            .judge(Better::Lower, Some(4.0), None);
+        assert_eq!(m.met, Some(true));
+        assert_eq!(m.shortfall(), None);
     }
 }
