@@ -24,7 +24,7 @@ pub fn next_step(id: &str) -> &'static str {
         "C5" => {
             "the bundle carries SPAKE2 + ChaCha20-Poly1305 + X25519, a CSS parser and deflate, \
              which rrweb's recorder has none of; it is already built with opt-level s, LTO and \
-             wasm-opt. Next: replace miniz_oxide with a smaller raw-deflate encoder and move the \
+             wasm-opt; replace miniz_oxide with a smaller raw-deflate encoder and move the \
              CSS parser behind the first stylesheet that needs rewriting. The 1.5× target is \
              not reachable with end-to-end encryption in the bundle."
         }
