@@ -2,6 +2,7 @@
 //!
 //! - [`capture`]: turns the live DOM into snapshots and mutation batches with stable node ids,
 //!   masking and sanitizing on the way out (nothing private or executable leaves the page).
+//! - [`privacy`]: the masking, blocking and read-only rules and what masked content becomes.
 //! - [`widget`]: the co-browse button, consent, code and status, in an open shadow root.
 //! - [`socket`]: the WebSocket to the relay; [`link`]: numbering, resends and heartbeats
 //!   across reconnects.
@@ -19,6 +20,7 @@ pub mod errors;
 pub mod link;
 pub mod navigation;
 pub mod persist;
+pub mod privacy;
 pub mod session;
 pub mod socket;
 pub mod stream;

@@ -1,5 +1,5 @@
-//! The customer's co-browse widget: a button, a consent step, the join code and the session
-//! status. It lives in an open shadow root on a host marked [`WIDGET_ATTR`], so the page's CSS
+//! The customer's co-browse widget: a button, a consent step, the join code, the session
+//! status and the legend of fields hidden from the agent. It lives in an open shadow root on a host marked [`WIDGET_ATTR`], so the page's CSS
 //! cannot break it and capture never mirrors it. Elements carry `data-cobrowse-ui` for tests.
 
 use std::rc::Rc;
@@ -58,6 +58,8 @@ const TEMPLATE: &str = r#"
   .ripple { position: fixed; width: 36px; height: 36px; margin: -18px 0 0 -18px; border-radius: 50%;
             border: 3px solid rgb(220, 38, 38); pointer-events: none; z-index: 2147483647;
             animation: ripple .6s ease-out forwards; }
+  .legend { margin-top: 8px; font-size: 13px; display: flex; align-items: center; gap: 6px; }
+  .swatch { display: inline-block; width: 14px; height: 10px; outline: 2px dashed #d93025; outline-offset: -1px; }
   @keyframes ripple { from { transform: scale(.3); opacity: 1; } to { transform: scale(1.6); opacity: 0; } }
 </style>
 <div class="agent-pointer" data-cobrowse-ui="agent-pointer" aria-hidden="true" hidden></div>
@@ -74,6 +76,9 @@ const TEMPLATE: &str = r#"
     <div data-part="code-label">Your co-browse code</div>
     <div class="code" data-cobrowse-ui="code" aria-live="polite"></div>
     <div data-cobrowse-ui="status" role="status" aria-live="polite"></div>
+    <div class="legend" data-cobrowse-ui="hidden-legend" hidden>
+      <span class="swatch" aria-hidden="true"></span><span data-part="hidden-text"></span>
+    </div>
     <div class="row"><button class="secondary" data-cobrowse-ui="exit">Exit co-browse</button></div>
   </div>
 </div>
@@ -178,6 +183,13 @@ impl Widget {
         self.set_hidden("[data-part=code-label]", code.is_empty());
         self.set_text("[data-cobrowse-ui=status]", status);
         self.set_hidden("[data-cobrowse-ui=exit]", !exit);
+    }
+
+    /// The legend for the outlined fields the agent cannot see: `text` (the configured,
+    /// localizable indicator text) and how many; hidden when there are none.
+    pub fn show_hidden_fields(&self, text: &str, count: u32) {
+        self.set_hidden("[data-cobrowse-ui=hidden-legend]", count == 0);
+        self.set_text("[data-part=hidden-text]", &format!("{text} ({count})"));
     }
 
     fn part(&self, selector: &str) -> Option<HtmlElement> {

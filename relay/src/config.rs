@@ -8,6 +8,7 @@ use std::time::Duration;
 
 use clap::Parser;
 use serde::Deserialize;
+use shared_protocol::privacy::{check_rules, PrivacyRules};
 
 /// Command-line flags; each also reads `COBROWSE_*` from the environment.
 #[derive(Debug, Default, Parser)]
@@ -139,6 +140,10 @@ struct FileConfig {
     sweep_interval: Option<u64>,
     assets_dir: Option<PathBuf>,
     www_dir: Option<PathBuf>,
+    /// Privacy rules for every page (file only: lists of selectors do not fit a flag).
+    privacy: Option<PrivacyRules>,
+    /// Privacy rules for pages whose URL matches `url`, over the global ones.
+    privacy_rules: Option<Vec<PrivacyRules>>,
 }
 
 /// The resolved configuration.
@@ -171,6 +176,10 @@ pub struct Config {
     pub sweep_interval: Duration,
     pub assets_dir: PathBuf,
     pub www_dir: PathBuf,
+    /// The `[privacy]` section: rules for every page.
+    pub privacy: PrivacyRules,
+    /// The `[[privacy_rules]]` sections: rules for pages matching their `url`, in order.
+    pub privacy_rules: Vec<PrivacyRules>,
 }
 
 impl Default for Config {
@@ -201,6 +210,8 @@ impl Default for Config {
             sweep_interval: Duration::from_secs(60),
             assets_dir: PathBuf::from("dist"),
             www_dir: PathBuf::from("www"),
+            privacy: PrivacyRules::default(),
+            privacy_rules: Vec::new(),
         }
     }
 }
@@ -295,12 +306,31 @@ impl Config {
                 .unwrap_or(d.sweep_interval),
             assets_dir: cli.assets_dir.or(file.assets_dir).unwrap_or(d.assets_dir),
             www_dir: cli.www_dir.or(file.www_dir).unwrap_or(d.www_dir),
+            privacy: file.privacy.unwrap_or_default(),
+            privacy_rules: file.privacy_rules.unwrap_or_default(),
         };
         config.validate()?;
         Ok(config)
     }
 
+    /// What the customer module gets at session start: the global rules, then the per-URL ones.
+    pub fn privacy_for_customers(&self) -> Vec<PrivacyRules> {
+        std::iter::once(self.privacy.clone())
+            .chain(self.privacy_rules.iter().cloned())
+            .collect()
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
+        check_rules(&self.privacy, false).map_err(|message| ConfigError::Invalid {
+            key: "privacy",
+            message,
+        })?;
+        for (i, rules) in self.privacy_rules.iter().enumerate() {
+            check_rules(rules, true).map_err(|message| ConfigError::Invalid {
+                key: "privacy_rules",
+                message: format!("entry {}: {message}", i + 1),
+            })?;
+        }
         if self.inactivity_timeout.is_zero() {
             return Err(ConfigError::Invalid {
                 key: "inactivity_timeout",

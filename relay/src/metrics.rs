@@ -64,6 +64,10 @@ pub struct Metrics {
     pub frames_routed: AtomicU64,
     pub bytes_routed: AtomicU64,
     pub frames_dropped: AtomicU64,
+    /// Texts masked by the customers' last line of defence, by kind.
+    pub auto_masked_cards: AtomicU64,
+    pub auto_masked_ssns: AtomicU64,
+    pub auto_masked_tokens: AtomicU64,
     pub routing: Histogram,
     pub render: Histogram,
 }
@@ -78,6 +82,9 @@ impl Default for Metrics {
             frames_routed: AtomicU64::new(0),
             bytes_routed: AtomicU64::new(0),
             frames_dropped: AtomicU64::new(0),
+            auto_masked_cards: AtomicU64::new(0),
+            auto_masked_ssns: AtomicU64::new(0),
+            auto_masked_tokens: AtomicU64::new(0),
             routing: Histogram::new(&ROUTING_BUCKETS_US),
             render: Histogram::new(&RENDER_BUCKETS_US),
         }
@@ -89,6 +96,13 @@ pub fn bump(counter: &AtomicU64, by: u64) {
 }
 
 impl Metrics {
+    /// Counts what a customer's last line of defence masked.
+    pub fn auto_masked(&self, found: &shared_protocol::AutoMaskedCounts) {
+        bump(&self.auto_masked_cards, found.card_numbers.into());
+        bump(&self.auto_masked_ssns, found.ssns.into());
+        bump(&self.auto_masked_tokens, found.bearer_tokens.into());
+    }
+
     /// The Prometheus exposition, with the live gauges given by the caller.
     pub fn render(&self, live: usize, waiting: usize) -> String {
         let mut out = String::new();
@@ -156,6 +170,23 @@ impl Metrics {
             "Ephemeral frames dropped for a slow receiver.",
             &self.frames_dropped,
         );
+        let _ = writeln!(
+            out,
+            "# HELP cobrowse_auto_masked_total Texts the customer module masked without a rule \
+             (they looked like card numbers, SSNs or bearer tokens): mark these fields.\n\
+             # TYPE cobrowse_auto_masked_total counter"
+        );
+        for (kind, v) in [
+            ("card_number", &self.auto_masked_cards),
+            ("ssn", &self.auto_masked_ssns),
+            ("bearer_token", &self.auto_masked_tokens),
+        ] {
+            let _ = writeln!(
+                out,
+                "cobrowse_auto_masked_total{{kind=\"{kind}\"}} {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
         self.routing.write(
             &mut out,
             "cobrowse_routing_seconds",
@@ -181,7 +212,14 @@ mod tests {
         m.routing.observe(700);
         m.routing.observe(90_000);
         bump(&m.frames_routed, 3);
+        m.auto_masked(&shared_protocol::AutoMaskedCounts {
+            card_numbers: 2,
+            ssns: 0,
+            bearer_tokens: 1,
+        });
         let text = m.render(2, 1);
+        assert!(text.contains("cobrowse_auto_masked_total{kind=\"card_number\"} 2"));
+        assert!(text.contains("cobrowse_auto_masked_total{kind=\"bearer_token\"} 1"));
         assert!(text.contains("cobrowse_sessions_live 2"));
         assert!(text.contains("cobrowse_sessions_waiting 1"));
         assert!(text.contains("cobrowse_frames_routed_total 3"));

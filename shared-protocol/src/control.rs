@@ -4,6 +4,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::envelope::Direction;
+use crate::privacy::PrivacyRules;
 use crate::Role;
 
 /// A page the customer is on, for the session history.
@@ -61,6 +62,24 @@ pub enum CustomerMsg {
     /// Sent every [`HEARTBEAT_INTERVAL_SECS`]; acknowledges the sealed reliable frames received
     /// so far, so the relay can drop them from its replay buffer.
     Heartbeat { last_received: u64 },
+    /// Text the customer module masked although no rule asked for it (it looked like a card
+    /// number, an SSN or a bearer token), counted since the last report: counts only, for the
+    /// relay's metrics, so integrators learn what they forgot to mark.
+    AutoMasked(AutoMaskedCounts),
+}
+
+/// How many pieces of text of each kind the last line of defence masked.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AutoMaskedCounts {
+    pub card_numbers: u32,
+    pub ssns: u32,
+    pub bearer_tokens: u32,
+}
+
+impl AutoMaskedCounts {
+    pub fn is_zero(&self) -> bool {
+        *self == Self::default()
+    }
 }
 
 /// What the agent console sends to the relay.
@@ -132,6 +151,9 @@ pub enum RelayMsg {
     Ended { reason: EndReason },
     /// The last request was refused; the socket stays usable unless the error says otherwise.
     Error { code: ErrorCode, message: String },
+    /// To the customer, after `Created` and after each `Resumed`: the relay's privacy rules
+    /// (global first, then per URL). Capture waits for them.
+    Privacy(Vec<PrivacyRules>),
 }
 
 /// How a side takes its place back after a dropped connection.

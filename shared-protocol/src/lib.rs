@@ -5,6 +5,7 @@
 //! - [`control`]: what each side says to the relay ([`CustomerMsg`], [`AgentMsg`], [`RelayMsg`]).
 //! - [`page`]: what the customer's page looks like (snapshots and mutation batches). It travels
 //!   inside `Sealed` payloads, which the relay routes without reading.
+//! - [`privacy`]: the masking and blocking rules the relay serves and the page adds.
 //! - [`code`]: the 9-digit join code, split into a routing part and a secret part.
 //! - [`crypto`]: the key exchange on the secret part and the sealing of page content, so the
 //!   relay routes what it cannot read.
@@ -18,12 +19,13 @@ pub mod envelope;
 pub mod error;
 pub mod page;
 pub mod payload;
+pub mod privacy;
 pub mod safety;
 
 pub use code::JoinCode;
 pub use control::{
-    AgentMsg, CustomerMsg, EndReason, ErrorCode, KeyExchange, PageInfo, RelayMsg, Resume,
-    HEARTBEAT_INTERVAL_SECS, MAX_VERIFY_FAILURES,
+    AgentMsg, AutoMaskedCounts, CustomerMsg, EndReason, ErrorCode, KeyExchange, PageInfo, RelayMsg,
+    Resume, HEARTBEAT_INTERVAL_SECS, MAX_VERIFY_FAILURES,
 };
 pub use envelope::{Delivery, Direction, Envelope, Role, MAX_FRAME_LEN, PROTOCOL_VERSION};
 pub use error::DecodeError;

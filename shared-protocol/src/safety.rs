@@ -13,11 +13,102 @@ pub fn is_script_url(value: &str) -> bool {
     scheme.starts_with("javascript:") || scheme.starts_with("vbscript:")
 }
 
+/// `data:` URLs of documents that can hold script (HTML, XHTML, XML), however disguised.
+pub fn is_document_data_url(value: &str) -> bool {
+    let head: String = value
+        .chars()
+        .filter(|c| !c.is_ascii_whitespace() && !c.is_control())
+        .take(40)
+        .collect::<String>()
+        .to_ascii_lowercase();
+    let Some(mime) = head.strip_prefix("data:") else {
+        return false;
+    };
+    // SVG images stay: in `<img>` and CSS they never run script, and icons use them a lot.
+    [
+        "text/html",
+        "application/xhtml",
+        "text/xml",
+        "application/xml",
+    ]
+    .iter()
+    .any(|m| mime.starts_with(m))
+}
+
+/// CSS that can run code or load a script in old engines: `expression(...)`, `behavior:`,
+/// `-moz-binding`, and `url(javascript:...)`, after CSS escapes and comments are undone.
+pub fn is_unsafe_css(css: &str) -> bool {
+    let plain = css_plain(css);
+    plain.contains("expression(")
+        || plain.contains("behavior:")
+        || plain.contains("-moz-binding")
+        || plain.contains("javascript:")
+        || plain.contains("vbscript:")
+}
+
+/// `css` lowercased with comments, whitespace, quotes and backslash escapes removed, so that
+/// `ex/**/pression(`, `\65xpression(` and `url( "java\script:` all read plainly.
+fn css_plain(css: &str) -> String {
+    let mut out = String::with_capacity(css.len());
+    let mut chars = css.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '/' if chars.peek() == Some(&'*') => {
+                chars.next();
+                let mut last = ' ';
+                for c in chars.by_ref() {
+                    if last == '*' && c == '/' {
+                        break;
+                    }
+                    last = c;
+                }
+            }
+            '\\' => {
+                let hex: String = std::iter::from_fn(|| chars.next_if(|c| c.is_ascii_hexdigit()))
+                    .take(6)
+                    .collect();
+                if hex.is_empty() {
+                    if let Some(next) = chars.next() {
+                        out.extend(next.to_lowercase());
+                    }
+                } else {
+                    chars.next_if(|c| c.is_ascii_whitespace());
+                    if let Some(c) = u32::from_str_radix(&hex, 16).ok().and_then(char::from_u32) {
+                        out.extend(c.to_lowercase());
+                    }
+                }
+            }
+            c if c.is_whitespace() || c.is_control() || c == '"' || c == '\'' => {}
+            c => out.extend(c.to_lowercase()),
+        }
+    }
+    out
+}
+
 /// Attributes that can run code or load a document of their own: inline event handlers,
-/// `srcdoc`, and any attribute whose value is a script URL.
+/// `srcdoc`, any attribute whose value is a script URL or a document `data:` URL, and inline
+/// styles with script in them.
 pub fn is_unsafe_attribute(name: &str, value: &str) -> bool {
     let name = name.to_ascii_lowercase();
-    name.starts_with("on") || name == "srcdoc" || is_script_url(value)
+    name.starts_with("on")
+        || name == "srcdoc"
+        || is_script_url(value)
+        || is_document_data_url(value)
+        || (name == "style" && is_unsafe_css(value))
+}
+
+/// Elements dropped whole for what their attributes do: `<meta http-equiv=refresh>` (it would
+/// navigate the agent's view) and SVG `<set>`/`<animate>` that write a URL or a handler (a
+/// way to smuggle `javascript:` past attribute checks). `attr` reads one attribute.
+pub fn is_unsafe_element(tag: &str, attr: impl Fn(&str) -> Option<String>) -> bool {
+    match tag.to_ascii_lowercase().as_str() {
+        "meta" => attr("http-equiv").is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh")),
+        "set" | "animate" => attr("attributeName").is_some_and(|v| {
+            let v = v.trim().to_ascii_lowercase();
+            v.starts_with("on") || v.ends_with("href") || v == "src" || v == "style"
+        }),
+        _ => false,
+    }
 }
 
 #[cfg(test)]
@@ -33,6 +124,73 @@ mod tests {
         assert!(is_script_url("VBScript:x"));
         assert!(!is_script_url("https://bank.example/"));
         assert!(!is_script_url("/javascript:notascheme"));
+    }
+
+    #[test]
+    fn document_data_urls_are_unsafe_and_images_are_not() {
+        assert!(is_unsafe_attribute(
+            "src",
+            "data:text/html,<script>x</script>"
+        ));
+        assert!(is_unsafe_attribute(
+            "data",
+            " DATA:text/html;base64,PHNjcmlwdD4="
+        ));
+        assert!(is_unsafe_attribute(
+            "href",
+            "data:application/xhtml+xml,<x/>"
+        ));
+        assert!(!is_unsafe_attribute("src", "data:image/svg+xml,<svg/>"));
+        assert!(!is_unsafe_attribute(
+            "src",
+            "data:image/png;base64,iVBORw0KGgo="
+        ));
+    }
+
+    #[test]
+    fn script_in_css_is_found_through_comments_and_escapes() {
+        assert!(is_unsafe_css("width: expression(alert(1))"));
+        assert!(is_unsafe_css("width: ex/**/pression(alert(1))"));
+        assert!(is_unsafe_css("width: \\65 xpression(alert(1))"));
+        assert!(is_unsafe_css("background: url( \"java\\script:alert(1)\")"));
+        assert!(is_unsafe_css("background:url(JavaScript:alert(1))"));
+        assert!(is_unsafe_css("-moz-binding: url(x.xml#xss)"));
+        assert!(!is_unsafe_css("color: red; background: url(/img/a.png)"));
+        assert!(is_unsafe_attribute("style", "x:expression(1)"));
+        assert!(!is_unsafe_attribute("style", "color: red"));
+    }
+
+    #[test]
+    fn refreshing_metas_and_url_writing_animations_are_unsafe_elements() {
+        let attrs = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(n, _)| n.eq_ignore_ascii_case(name))
+                    .map(|(_, v)| v.to_string())
+            }
+        };
+        assert!(is_unsafe_element(
+            "meta",
+            attrs(&[("http-equiv", " Refresh")])
+        ));
+        assert!(!is_unsafe_element("meta", attrs(&[("charset", "utf-8")])));
+        assert!(is_unsafe_element(
+            "set",
+            attrs(&[("attributeName", "href")])
+        ));
+        assert!(is_unsafe_element(
+            "animate",
+            attrs(&[("attributeName", "xlink:href")])
+        ));
+        assert!(is_unsafe_element(
+            "set",
+            attrs(&[("attributeName", "onclick")])
+        ));
+        assert!(!is_unsafe_element(
+            "animate",
+            attrs(&[("attributeName", "opacity")])
+        ));
     }
 
     #[test]

@@ -147,7 +147,8 @@ impl Session {
                 };
                 self.fail(text);
             }
-            RelayMsg::Created { .. } | RelayMsg::AgentJoined => {}
+            // For the customer only.
+            RelayMsg::Created { .. } | RelayMsg::AgentJoined | RelayMsg::Privacy(_) => {}
         }
     }
 

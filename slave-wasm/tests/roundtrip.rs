@@ -6,6 +6,7 @@
 use std::rc::Rc;
 
 use master_wasm::capture::SheetsSent;
+use master_wasm::privacy::Policy;
 use master_wasm::stream::PageStream;
 use shared_protocol::page::{CustomerPageMsg, MutationBatch, Snapshot};
 use shared_protocol::payload::{decode_payload, encode_payload};
@@ -29,6 +30,11 @@ fn new_document() -> Document {
 }
 
 /// Through the wire format, as in production.
+/// The built-in rules only (no page or relay rules).
+fn open_policy() -> Rc<Policy> {
+    Rc::new(Policy::default())
+}
+
 fn wire(msg: CustomerPageMsg) -> CustomerPageMsg {
     decode_payload(&encode_payload(&msg)).unwrap()
 }
@@ -243,7 +249,8 @@ fn snapshot_then_random_batches_stay_identical() {
         source.body().unwrap().set_inner_html(
             "<h1 class=t>Title</h1><ul><li>one</li><li>two</li></ul><p>text <b>bold</b></p><input value=x>",
         );
-        let (stream, snap) = PageStream::start(source.clone(), 1, Rc::new(|| {})).unwrap();
+        let (stream, snap) =
+            PageStream::start(source.clone(), 1, open_policy(), Rc::new(|| {})).unwrap();
         let target = new_document();
         let mut rebuilder = Rebuilder::new(target.clone(), ViewSheets::default());
         rebuilder.apply_snapshot(&whole(snap)).unwrap();
@@ -318,7 +325,8 @@ async fn a_snapshot_taken_in_slices_while_the_page_changes_stays_identical() {
             })
         };
         // A slice per 256 nodes: this ~1,600-node page takes several parts.
-        let (stream, mut parts) = PageStream::start_sliced(source.clone(), 1, flush, 0.0).unwrap();
+        let (stream, mut parts) =
+            PageStream::start_sliced(source.clone(), 1, open_policy(), flush, 0.0).unwrap();
         while !matches!(parts.last(), Some(CustomerPageMsg::Snapshot(_))) {
             next_task().await;
             parts.extend(stream.take_parts());
@@ -350,7 +358,7 @@ fn a_batch_with_an_unknown_id_is_refused_for_resync() {
     };
     assert_eq!(rebuilder.apply_batch(&batch), Err(RebuildError::NoSnapshot));
     let source = new_document();
-    let (_stream, snap) = PageStream::start(source, 1, Rc::new(|| {})).unwrap();
+    let (_stream, snap) = PageStream::start(source, 1, open_policy(), Rc::new(|| {})).unwrap();
     rebuilder.apply_snapshot(&whole(snap)).unwrap();
     assert_eq!(
         rebuilder.apply_batch(&batch),
@@ -373,7 +381,8 @@ fn removed_subtrees_are_forgotten() {
         .body()
         .unwrap()
         .set_inner_html("<div id=big><p>a</p><p>b</p><p>c</p></div>");
-    let (stream, snap) = PageStream::start(source.clone(), 1, Rc::new(|| {})).unwrap();
+    let (stream, snap) =
+        PageStream::start(source.clone(), 1, open_policy(), Rc::new(|| {})).unwrap();
     let mut rebuilder = Rebuilder::new(new_document(), ViewSheets::default());
     rebuilder.apply_snapshot(&whole(snap)).unwrap();
     let before = rebuilder.tracked();
@@ -397,7 +406,8 @@ fn sheets_are_sent_once_then_named_by_hash() {
         .unwrap()
         .unchecked_into();
     sheet.insert_rule(".a { color: red; }").unwrap();
-    let (stream, first) = PageStream::start(source.clone(), 1, Rc::new(|| {})).unwrap();
+    let (stream, first) =
+        PageStream::start(source.clone(), 1, open_policy(), Rc::new(|| {})).unwrap();
     let first = whole(first);
     assert_eq!(first.sheets.len(), 1, "the rules go once");
     assert_eq!(first.styles.len(), 1);
@@ -407,7 +417,8 @@ fn sheets_are_sent_once_then_named_by_hash() {
 
     // The tab loads its next page (a new stream, the same sessionStorage): named by hash only.
     drop(stream);
-    let (stream, again) = PageStream::start(source.clone(), 2, Rc::new(|| {})).unwrap();
+    let (stream, again) =
+        PageStream::start(source.clone(), 2, open_policy(), Rc::new(|| {})).unwrap();
     let again = whole(again);
     assert!(again.sheets.is_empty(), "not sent twice");
     assert_eq!(again.styles[0].sheet, hash);

@@ -32,7 +32,10 @@ fn twin_rules(rules: &CssRuleList, out: &mut String) {
             CssRule::STYLE_RULE => {
                 let rule: CssStyleRule = rule.unchecked_into();
                 if let Some(selector) = state_twin(&rule.selector_text()) {
-                    out.push_str(&format!("{selector} {{ {} }}\n", rule.style().css_text()));
+                    let body = rule.style().css_text();
+                    if !shared_protocol::safety::is_unsafe_css(&body) {
+                        out.push_str(&format!("{selector} {{ {body} }}\n"));
+                    }
                 }
             }
             CssRule::MEDIA_RULE => {

@@ -17,7 +17,7 @@ pub use cssom::CssomHooks;
 pub use hover::{state_stylesheet, HoverMarks};
 pub use mirror::Mirror;
 pub use mutations::BatchBuilder;
-pub use serialize::{describe, form_value, mask_text, OWN_ATTR, WIDGET_ATTR};
+pub use serialize::{describe, form_value, Described, OWN_ATTR, WIDGET_ATTR};
 pub use setters::SetterHooks;
 pub use shared_css::{
     is_marker, state_twin, ACTIVE_ATTR, FOCUS_ATTR, FOCUS_WITHIN_ATTR, HOVER_ATTR,

@@ -15,7 +15,9 @@ use web_sys::{Document, Element, MutationRecord, Node};
 use super::sheet_changes::SheetChanges;
 use super::sheets::SheetsSent;
 
-use super::serialize::{is_masked_control, safe_attribute};
+use crate::privacy::{is_password_field, Marks};
+
+use super::serialize::{is_ours, safe_attribute};
 use super::walk::push_subtree;
 use super::{form_value, scroll_position, Mirror};
 
@@ -56,8 +58,8 @@ impl BatchBuilder {
                 }
             }
             "attributes" => {
-                // Our own hover marks are not page changes.
-                if let Some(name) = record.attribute_name().filter(|n| !super::is_marker(n)) {
+                // Our own hover marks and outlines are not page changes.
+                if let Some(name) = record.attribute_name().filter(|n| !is_ours(n)) {
                     self.attrs.push((target, name));
                 }
             }
@@ -124,6 +126,7 @@ impl BatchBuilder {
             epoch,
             ..Default::default()
         };
+        self.rescope(mirror);
         self.build_removes(mirror, &mut batch);
         let first_new = mirror.next_id();
         self.build_adds(mirror, &mut batch);
@@ -137,11 +140,18 @@ impl BatchBuilder {
             if !seen_attrs.insert((id, name.clone())) {
                 continue;
             }
+            let scope = mirror.scope(id);
+            if scope.blocked() {
+                // A placeholder shows none of the element's attributes.
+                continue;
+            }
             let el: &Element = node.unchecked_ref();
+            let value_masked =
+                name.eq_ignore_ascii_case("value") && (scope.masked() || is_password_field(el));
             // An attribute that became unsafe is removed, so no older safe value lingers.
             let value = el
                 .get_attribute(&name)
-                .and_then(|v| safe_attribute(&name, v, is_masked_control(el)));
+                .and_then(|v| safe_attribute(mirror.policy(), &name, v, scope, value_masked));
             batch.attrs.push(AttrChange { id, name, value });
         }
         let mut seen_texts = HashSet::new();
@@ -150,9 +160,10 @@ impl BatchBuilder {
                 continue;
             };
             if seen_texts.insert(id) {
+                let text = node.node_value().unwrap_or_default();
                 batch.texts.push(TextChange {
                     id,
-                    text: node.node_value().unwrap_or_default(),
+                    text: mirror.policy().text(text, mirror.scope(id)),
                 });
             }
         }
@@ -162,7 +173,9 @@ impl BatchBuilder {
                 continue;
             };
             if seen_form.insert(id) {
-                batch.form.extend(form_value(id, &node));
+                batch
+                    .form
+                    .extend(form_value(id, &node, mirror.scope(id), mirror.policy()));
             }
         }
         if std::mem::take(&mut self.refocused) {
@@ -187,6 +200,55 @@ impl BatchBuilder {
         (batch, state_css)
     }
 
+    /// Attribute changes that change what is masked, blocked or read-only (a marker added, a
+    /// class that a rule selects, a type that became `password`): the affected element is
+    /// captured again, as a removal plus an add, under its new scope. With selectors
+    /// configured, elements below a changed one are checked too (a rule may select them by an
+    /// ancestor's class).
+    fn rescope(&mut self, mirror: &Mirror) {
+        let policy = mirror.policy();
+        let mut checked = HashSet::new();
+        let mut again: Vec<Node> = Vec::new();
+        for (node, name) in &self.attrs {
+            if !policy.may_rescope(name) {
+                continue;
+            }
+            let Some(id) = mirror.id_of(node) else {
+                continue;
+            };
+            if !checked.insert(id) {
+                continue;
+            }
+            let el: &Element = node.unchecked_ref();
+            if rescoped(el, mirror) {
+                again.push(node.clone());
+                continue;
+            }
+            let Some(any) = policy.any_selector() else {
+                continue;
+            };
+            let mut below = mirror.ruled_inside(node);
+            if let Ok(list) = el.query_selector_all(any) {
+                below.extend((0..list.length()).filter_map(|i| list.item(i)?.dyn_into().ok()));
+            }
+            for d in below {
+                if !again.iter().any(|a| a.contains(Some(&d))) && rescoped(&d, mirror) {
+                    again.push(d.into());
+                }
+            }
+        }
+        // An element inside another one captured again goes with it.
+        let roots: Vec<Node> = again
+            .iter()
+            .filter(|n| !again.iter().any(|a| a != *n && a.contains(Some(n))))
+            .cloned()
+            .collect();
+        for node in roots {
+            self.removed.push(node.clone());
+            self.added.push(node);
+        }
+    }
+
     fn build_removes(&mut self, mirror: &mut Mirror, batch: &mut MutationBatch) {
         let mut roots = Vec::new();
         for node in self.removed.drain(..) {
@@ -195,12 +257,11 @@ impl BatchBuilder {
                 roots.push(node);
             }
         }
-        // Descendants still inside a detached subtree go with it. A descendant that was moved
-        // out before the flush has its own removal record and was handled above.
+        // Descendants still inside a removed subtree go with it: a detached one is gone, and
+        // one moved or captured again gets fresh ids for all it holds now (or none, if it is
+        // blocked now; a stale id would let its children's changes through). A descendant
+        // that was moved out before the flush has its own removal record.
         for root in roots {
-            if root.is_connected() {
-                continue;
-            }
             let mut stack = vec![root];
             while let Some(node) = stack.pop() {
                 let mut child = node.first_child();
@@ -233,6 +294,25 @@ impl BatchBuilder {
             }
         }
     }
+}
+
+/// Whether captured element `el` would now get another scope than it was captured with.
+fn rescoped(el: &Element, mirror: &Mirror) -> bool {
+    let Some(id) = mirror.id_of(el) else {
+        return false;
+    };
+    let Some(parent) = el.parent_node().and_then(|p| mirror.id_of(&p)) else {
+        return false;
+    };
+    let now = mirror
+        .policy()
+        .element_scope(el, &Marks::of(el), mirror.scope(parent));
+    let now = if el.local_name() == "style" {
+        now.for_style_text()
+    } else {
+        now
+    };
+    !now.same_treatment(mirror.scope(id))
 }
 
 fn next_captured_sibling(node: &Node, mirror: &Mirror) -> Option<NodeId> {

@@ -1,19 +1,31 @@
 //! What of one node may leave the customer's page. This is the privacy and safety boundary:
-//! scripts, hidden inputs and the widget are never sent; inline handlers and `javascript:` URLs
-//! are dropped; password values are masked, whatever the page does.
+//! scripts, hidden inputs and the widget are never sent; inline handlers, script URLs and
+//! elements that redirect or re-base the page are dropped; masked and blocked parts become
+//! bullets and placeholders under the page's [`Policy`]; password values are masked whatever
+//! the page does.
 
 use shared_protocol::page::{FormValue, Namespace, NodeData, NodeId};
-use shared_protocol::safety::is_unsafe_attribute;
+use shared_protocol::safety::{is_unsafe_attribute, is_unsafe_element};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, Node};
+
+use crate::privacy::indicator::INDICATOR_ATTR;
+use crate::privacy::{
+    is_password_field, was_password_field, Marks, Policy, Scope, PLACEHOLDER_ATTR,
+};
+
+use super::Mirror;
 
 /// Marks the widget's host element (and only it); it and everything in it is never captured.
 pub const WIDGET_ATTR: &str = "data-cobrowse-widget";
 /// Marks anything else the customer module adds to the page (the hover rules); never captured.
 pub const OWN_ATTR: &str = "data-cobrowse-own";
 
-/// Longest masked run; longer secrets are not worth a longer placeholder.
-const MASK_MAX: usize = 64;
+/// A node as it may leave the page, and the scope its children inherit.
+pub struct Described {
+    pub data: NodeData,
+    pub scope: Scope,
+}
 
 /// Elements that are never sent, children included. `tag` is `el`'s local name (read once:
 /// every read is a call out of wasm and a string copy, and this runs for every element).
@@ -21,17 +33,39 @@ fn is_dropped_element(el: &Element, tag: &str) -> bool {
     if el.has_attribute(WIDGET_ATTR) || el.has_attribute(OWN_ATTR) {
         return true;
     }
+    let attr = |name: &str| el.get_attribute(name);
     match tag {
         "script" | "noscript" => true,
-        "input" => el
-            .get_attribute("type")
-            .is_some_and(|t| t.eq_ignore_ascii_case("hidden")),
+        "input" => attr("type").is_some_and(|t| t.trim().eq_ignore_ascii_case("hidden")),
+        "base" => !base_is_same_origin(el),
+        "meta" | "set" | "animate" => is_unsafe_element(tag, attr),
         _ => false,
     }
 }
 
-/// Describes `node` for the agent, or `None` when it (and its subtree) must not be captured.
-pub fn describe(node: &Node) -> Option<NodeData> {
+/// A `<base>` that keeps relative URLs on the page's own origin (anything else would point
+/// the agent's view elsewhere).
+fn base_is_same_origin(el: &Element) -> bool {
+    let Some(href) = el.get_attribute("href") else {
+        return true;
+    };
+    let Some(doc) = el.owner_document() else {
+        return false;
+    };
+    let page = doc.url().unwrap_or_default();
+    match (
+        web_sys::Url::new_with_base(&href, &page),
+        web_sys::Url::new(&page),
+    ) {
+        (Ok(base), Ok(page)) => base.origin() == page.origin(),
+        _ => false,
+    }
+}
+
+/// Describes `node` (whose parent has scope `parent`) for the agent, or `None` when it (and
+/// its subtree) must not be captured.
+pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described> {
+    let policy = mirror.policy();
     match node.node_type() {
         Node::ELEMENT_NODE => {
             let el: &Element = node.unchecked_ref();
@@ -39,64 +73,146 @@ pub fn describe(node: &Node) -> Option<NodeData> {
             if is_dropped_element(el, &tag) {
                 return None;
             }
-            let masked = is_password_input(el, &tag);
-            Some(NodeData::Element {
-                ns: Namespace::from_uri(el.namespace_uri().as_deref()),
-                attrs: safe_attributes(el, masked),
-                tag,
+            let ns = Namespace::from_uri(el.namespace_uri().as_deref());
+            let (raw, marks) = read_attributes(el);
+            let mut scope = policy.element_scope(el, &marks, parent);
+            if tag == "style" {
+                scope = scope.for_style_text();
+            }
+            if scope.blocked() {
+                mirror.outlines().mark(el);
+                return Some(Described {
+                    data: placeholder(el, tag, ns),
+                    scope,
+                });
+            }
+            let value_masked = is_form_control(&tag)
+                && (scope.masked() || marks.is_password() || was_password_field(el));
+            if value_masked {
+                mirror.outlines().mark(el);
+            }
+            let attrs = raw
+                .into_iter()
+                .filter_map(|(name, value)| {
+                    let value = safe_attribute(policy, &name, value, scope, value_masked)?;
+                    Some((name, value))
+                })
+                .collect();
+            Some(Described {
+                data: NodeData::Element { ns, attrs, tag },
+                scope,
             })
         }
-        Node::TEXT_NODE => Some(NodeData::Text(node.node_value().unwrap_or_default())),
-        Node::COMMENT_NODE => Some(NodeData::Comment(String::new())),
+        Node::TEXT_NODE => Some(Described {
+            data: NodeData::Text(policy.text(node.node_value().unwrap_or_default(), parent)),
+            scope: parent,
+        }),
+        Node::COMMENT_NODE => Some(Described {
+            data: NodeData::Comment(String::new()),
+            scope: parent,
+        }),
         Node::DOCUMENT_TYPE_NODE => {
             let dt: &web_sys::DocumentType = node.unchecked_ref();
-            Some(NodeData::Doctype {
-                name: dt.name(),
-                public_id: dt.public_id(),
-                system_id: dt.system_id(),
+            Some(Described {
+                data: NodeData::Doctype {
+                    name: dt.name(),
+                    public_id: dt.public_id(),
+                    system_id: dt.system_id(),
+                },
+                scope: parent,
             })
         }
         _ => None,
     }
 }
 
-/// The attributes of `el` that are safe to send, masked where needed.
-fn safe_attributes(el: &Element, masked: bool) -> Vec<(String, String)> {
+/// Every attribute of `el` as it is, and what they say about its privacy.
+fn read_attributes(el: &Element) -> (Vec<(String, String)>, Marks) {
     let map = el.attributes();
+    let mut marks = Marks::default();
     let mut out = Vec::with_capacity(map.length() as usize);
     for i in 0..map.length() {
         let Some(attr) = map.item(i) else { continue };
-        let name = attr.name();
-        let value = attr.value();
-        if let Some(value) = safe_attribute(&name, value, masked) {
-            out.push((name, value));
-        }
+        let (name, value) = (attr.name(), attr.value());
+        marks.note(&name, &value);
+        out.push((name, value));
     }
-    out
+    (out, marks)
+}
+
+/// A blocked element as the agent gets it: an empty box of the same size and display, with
+/// its classes (for margins) and nothing else. Elements that load or show content of their
+/// own become a `div` (an `svg` child a `g`).
+fn placeholder(el: &Element, tag: String, ns: Namespace) -> NodeData {
+    let rect = el.get_bounding_client_rect();
+    let display = web_sys::window()
+        .and_then(|w| w.get_computed_style(el).ok().flatten())
+        .and_then(|s| s.get_property_value("display").ok())
+        .unwrap_or_default();
+    let display = match display.as_str() {
+        "" | "inline" | "contents" => "inline-block",
+        d => d,
+    };
+    let tag = match (ns, tag.as_str()) {
+        (Namespace::Svg, _) => "g".to_string(),
+        (
+            _,
+            "img" | "picture" | "video" | "audio" | "iframe" | "frame" | "object" | "embed"
+            | "canvas" | "input" | "textarea" | "select" | "button" | "svg" | "math" | "a" | "form"
+            | "label" | "option" | "source" | "track" | "area" | "map" | "slot" | "template"
+            | "dialog" | "details",
+        ) => "div".to_string(),
+        _ => tag,
+    };
+    let ns = match ns {
+        Namespace::Svg => Namespace::Svg,
+        _ => Namespace::Html,
+    };
+    let mut attrs = vec![
+        (PLACEHOLDER_ATTR.to_string(), String::new()),
+        (
+            "style".to_string(),
+            format!(
+                "display:{display};width:{:.1}px;height:{:.1}px;box-sizing:border-box",
+                rect.width(),
+                rect.height()
+            ),
+        ),
+    ];
+    if let Some(class) = el.get_attribute("class") {
+        attrs.push(("class".to_string(), class));
+    }
+    NodeData::Element { ns, tag, attrs }
+}
+
+fn is_form_control(tag: &str) -> bool {
+    matches!(tag, "input" | "textarea" | "select" | "option")
+}
+
+/// Whether a form control's value is hidden from the agent: in a masked part of the page, or a
+/// password field (now or ever).
+pub(crate) fn value_is_masked(el: &Element, scope: Scope) -> bool {
+    scope.masked() || is_password_field(el)
 }
 
 /// One attribute as it may be sent, or `None` when it is dropped.
-pub fn safe_attribute(name: &str, value: String, masked_control: bool) -> Option<String> {
-    // Our own hover marker is local state of each side, never page content.
-    if is_unsafe_attribute(name, &value) || super::is_marker(name) {
+pub(crate) fn safe_attribute(
+    policy: &Policy,
+    name: &str,
+    value: String,
+    scope: Scope,
+    value_masked: bool,
+) -> Option<String> {
+    // Our own markers are local state of each side, never page content.
+    if is_unsafe_attribute(name, &value) || is_ours(name) {
         return None;
     }
-    if masked_control && name.eq_ignore_ascii_case("value") {
-        return Some(mask_text(&value));
-    }
-    Some(value)
+    Some(policy.attribute(name, value, scope, value_masked))
 }
 
-/// Controls whose value is always masked (password inputs).
-pub(crate) fn is_masked_control(el: &Element) -> bool {
-    is_password_input(el, &el.local_name())
-}
-
-fn is_password_input(el: &Element, tag: &str) -> bool {
-    tag == "input"
-        && el
-            .get_attribute("type")
-            .is_some_and(|t| t.eq_ignore_ascii_case("password"))
+/// Attributes the customer module puts on page elements (hover states, outlines).
+pub(crate) fn is_ours(name: &str) -> bool {
+    super::is_marker(name) || name.eq_ignore_ascii_case(INDICATOR_ATTR)
 }
 
 /// Whether a node with this description has a live value to capture (a form control).
@@ -104,70 +220,26 @@ pub fn has_form_value(data: &NodeData) -> bool {
     matches!(data, NodeData::Element { tag, .. } if matches!(tag.as_str(), "input" | "textarea" | "select"))
 }
 
-/// Replaces every character with a bullet, keeping the length (up to a cap) so layout holds.
-pub fn mask_text(text: &str) -> String {
-    "•".repeat(text.chars().count().min(MASK_MAX))
-}
-
-/// The live value of a form control (properties, not attributes), masked where needed.
-pub fn form_value(id: NodeId, node: &Node) -> Option<FormValue> {
-    if let Some(input) = node.dyn_ref::<HtmlInputElement>() {
-        let value = input.value();
-        let value = if is_masked_control(input) {
-            mask_text(&value)
-        } else {
-            value
-        };
-        return Some(FormValue {
-            id,
-            value,
-            checked: input.checked(),
-        });
+/// The live value of a form control (properties, not attributes), as it may leave the page.
+pub fn form_value(id: NodeId, node: &Node, scope: Scope, policy: &Policy) -> Option<FormValue> {
+    if scope.blocked() {
+        return None;
     }
-    if let Some(area) = node.dyn_ref::<HtmlTextAreaElement>() {
-        return Some(FormValue {
-            id,
-            value: area.value(),
-            checked: false,
-        });
-    }
-    if let Some(select) = node.dyn_ref::<HtmlSelectElement>() {
-        return Some(FormValue {
-            id,
-            value: select.value(),
-            checked: false,
-        });
-    }
-    None
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn handlers_and_srcdoc_are_dropped_and_password_values_masked() {
-        assert_eq!(safe_attribute("onclick", "x()".into(), false), None);
-        assert_eq!(safe_attribute("ONLOAD", "x()".into(), false), None);
-        assert_eq!(safe_attribute("srcdoc", "<b>".into(), false), None);
-        assert_eq!(
-            safe_attribute("href", "javascript:void(0)".into(), false),
-            None
-        );
-        assert_eq!(
-            safe_attribute("value", "hunter2".into(), true).as_deref(),
-            Some("•••••••")
-        );
-        assert_eq!(
-            safe_attribute("value", "visible".into(), false).as_deref(),
-            Some("visible")
-        );
-    }
-
-    #[test]
-    fn masks_keep_length_up_to_a_cap() {
-        assert_eq!(mask_text("abc"), "•••");
-        assert_eq!(mask_text("").len(), 0);
-        assert_eq!(mask_text(&"x".repeat(500)).chars().count(), MASK_MAX);
-    }
+    let el: &Element = node.dyn_ref()?;
+    let (value, checked) = if let Some(input) = node.dyn_ref::<HtmlInputElement>() {
+        (input.value(), input.checked())
+    } else if let Some(area) = node.dyn_ref::<HtmlTextAreaElement>() {
+        (area.value(), false)
+    } else if let Some(select) = node.dyn_ref::<HtmlSelectElement>() {
+        (select.value(), false)
+    } else {
+        return None;
+    };
+    let masked = value_is_masked(el, scope);
+    Some(FormValue {
+        id,
+        value: policy.form_value(value, masked),
+        // Which box is ticked in a masked part is private too.
+        checked: checked && !masked,
+    })
 }

@@ -127,6 +127,9 @@ pub fn sheet_rules(sheet: &CssStyleSheet, base: Option<&str>) -> Option<Vec<Stri
             continue;
         }
         let text = rule.css_text();
+        if shared_protocol::safety::is_unsafe_css(&text) {
+            continue;
+        }
         out.push(match base {
             Some(base) => absolute_urls(&text, base),
             None => text,

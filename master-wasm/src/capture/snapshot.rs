@@ -19,7 +19,7 @@ pub fn take_snapshot(
     epoch: u32,
     sheets: &mut SheetsSent,
 ) -> Snapshot {
-    let mut walk = SnapshotWalk::start(doc, epoch);
+    let mut walk = SnapshotWalk::start(doc, epoch, mirror);
     walk.step(mirror, f64::INFINITY, || 0.0, false);
     finish_snapshot(walk, doc, mirror, sheets)
 }

@@ -13,7 +13,9 @@ use shared_protocol::page::{FormValue, NodeAdd, NodeData, NodeId, SnapshotNodes,
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Node};
 
-use super::serialize::has_form_value;
+use crate::privacy::Scope;
+
+use super::serialize::{has_form_value, Described};
 use super::{describe, form_value, Mirror};
 
 /// How many nodes are captured between two looks at the clock (a call out of wasm).
@@ -50,8 +52,9 @@ extern "C" {
 /// A snapshot's walk over a document, advanced slice by slice with [`SnapshotWalk::step`].
 pub struct SnapshotWalk {
     epoch: u32,
-    /// (node, id of the captured parent it had when pushed); children pushed in reverse.
-    stack: Vec<(Node, NodeId)>,
+    /// (node, id and privacy scope of the captured parent it had when pushed); children
+    /// pushed in reverse.
+    stack: Vec<Entry>,
     /// Entries below this index were pushed before the page last ran: check them when popped.
     stale_below: usize,
     /// Captured and not yet handed out with [`SnapshotWalk::take_nodes`].
@@ -66,9 +69,9 @@ pub struct SnapshotWalk {
 
 impl SnapshotWalk {
     /// A walk over `doc`'s children; `mirror` must be fresh for `epoch`.
-    pub fn start(doc: &Document, epoch: u32) -> Self {
+    pub fn start(doc: &Document, epoch: u32, mirror: &Mirror) -> Self {
         let mut stack = Vec::new();
-        push_children(doc.as_ref(), DOCUMENT, &mut stack);
+        push_children(doc.as_ref(), DOCUMENT, mirror.scope(DOCUMENT), &mut stack);
         Self {
             epoch,
             stack,
@@ -96,7 +99,7 @@ impl SnapshotWalk {
         nodes_moved: bool,
     ) -> bool {
         let mut count = 0;
-        while let Some((node, parent)) = self.stack.pop() {
+        while let Some((node, parent, scope)) = self.stack.pop() {
             if self.stack.len() < self.stale_below {
                 self.stale_below = self.stack.len();
                 if !still_in_place(&node, parent, mirror) {
@@ -106,15 +109,15 @@ impl SnapshotWalk {
                 // Captured before it moved here: the batch after the snapshot moves it.
                 continue;
             }
-            if let Some(data) = describe(&node) {
-                if matches!(&data, NodeData::Element { tag, .. } if tag == "style" || tag == "link")
+            if let Some(described) = describe(&node, scope, mirror) {
+                if matches!(&described.data, NodeData::Element { tag, .. } if tag == "style" || tag == "link")
                 {
                     self.sheet_owners.push(mirror.next_id());
                 }
                 visit(
                     node,
                     parent,
-                    data,
+                    described,
                     mirror,
                     &mut self.nodes,
                     &mut self.form,
@@ -156,23 +159,28 @@ fn still_in_place(node: &Node, parent: NodeId, mirror: &Mirror) -> bool {
         && node.is_connected()
 }
 
-/// Captures one node under `parent` and queues its children.
+/// A node to capture: (node, its captured parent's id, the parent's scope).
+type Entry = (Node, NodeId, Scope);
+
+/// Captures one node under `parent` and queues its children (a blocked element's stay out).
 fn visit(
     node: Node,
     parent: NodeId,
-    data: NodeData,
+    Described { data, scope }: Described,
     mirror: &mut Mirror,
     nodes: &mut Vec<NodeAdd>,
     form: &mut Vec<FormValue>,
-    stack: &mut Vec<(Node, NodeId)>,
+    stack: &mut Vec<Entry>,
 ) {
-    let id = mirror.assign(&node);
+    let id = mirror.assign(&node, scope);
     // Only form controls have a live value: asking every node costs three calls out of wasm.
     if has_form_value(&data) {
-        form.extend(form_value(id, &node));
+        form.extend(form_value(id, &node, scope, mirror.policy()));
     }
     nodes.push(NodeAdd { id, parent, data });
-    push_children(&node, id, stack);
+    if !scope.blocked() {
+        push_children(&node, id, scope, stack);
+    }
 }
 
 /// Captures `root`'s subtree (for a batch, in one go) in pre-order, appending to `nodes` and
@@ -187,19 +195,23 @@ pub(crate) fn push_subtree(
     let Some(parent_id) = root.parent_node().and_then(|p| mirror.id_of(&p)) else {
         return 0;
     };
-    let mut stack = vec![(root.clone(), parent_id)];
-    while let Some((node, parent)) = stack.pop() {
-        if let Some(data) = describe(&node) {
-            visit(node, parent, data, mirror, nodes, form, &mut stack);
+    let parent_scope = mirror.scope(parent_id);
+    if parent_scope.blocked() {
+        return 0;
+    }
+    let mut stack = vec![(root.clone(), parent_id, parent_scope)];
+    while let Some((node, parent, scope)) = stack.pop() {
+        if let Some(described) = describe(&node, scope, mirror) {
+            visit(node, parent, described, mirror, nodes, form, &mut stack);
         }
     }
     nodes.len() - before
 }
 
-fn push_children(node: &Node, id: NodeId, stack: &mut Vec<(Node, NodeId)>) {
+fn push_children(node: &Node, id: NodeId, scope: Scope, stack: &mut Vec<Entry>) {
     let mut child = node.last_child();
     while let Some(c) = child {
         child = c.previous_sibling();
-        stack.push((c, id));
+        stack.push((c, id, scope));
     }
 }

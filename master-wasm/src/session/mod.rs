@@ -10,6 +10,7 @@ use shared_protocol::code::SECRET_SPACE;
 use shared_protocol::crypto::{Agreed, Handshake, Opener, Sealer};
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
 use shared_protocol::payload::{decode_payload, encode_payload};
+use shared_protocol::privacy::{Effective, PrivacyRules};
 use shared_protocol::{
     CustomerMsg, Delivery, Envelope, ErrorCode, JoinCode, KeyExchange, PageInfo, RelayMsg, Resume,
     Role, HEARTBEAT_INTERVAL_SECS, MAX_VERIFY_FAILURES,
@@ -88,6 +89,10 @@ struct Customer {
     /// resets it, and it survives page loads.
     unconfirmed: u8,
     navigation: Option<NavigationWatch>,
+    /// The relay's privacy rules (global, then per URL); nothing is captured before they come.
+    relay_rules: Option<Vec<PrivacyRules>>,
+    /// The rules the stream captures under now (they change with the page's URL).
+    privacy: Option<Effective>,
     this: Weak<RefCell<Customer>>,
 }
 
@@ -108,6 +113,8 @@ impl Customer {
             reloaded: false,
             unconfirmed: 0,
             navigation: None,
+            relay_rules: None,
+            privacy: None,
             this: Weak::new(),
         }
     }
@@ -247,6 +254,7 @@ impl Customer {
                 ..
             } => {}
             RelayMsg::Error { message, .. } => self.end(format!("Co-browse stopped: {message}.")),
+            RelayMsg::Privacy(rules) => self.relay_rules = Some(rules),
             RelayMsg::Joined { .. } | RelayMsg::PeerReloaded => {}
         }
     }
@@ -287,6 +295,9 @@ impl Customer {
             crate::errors::report("session", &message);
         }
         self.stream = None;
+        if let Some(w) = &self.widget {
+            w.show_hidden_fields("", 0);
+        }
         self.link = Link::default();
         self.code = None;
         self.resume_token = None;

@@ -3,6 +3,7 @@
 //! single-page-app routes reported as visits.
 
 use super::*;
+use crate::privacy::{self, Policy};
 
 impl Customer {
     /// Back in the session after a page load: report the visit, and key again with the agent.
@@ -22,17 +23,64 @@ impl Customer {
         }
     }
 
-    /// Reports single-page-app route changes as page visits.
+    /// Reports single-page-app route changes as page visits, and captures under the new
+    /// URL's privacy rules.
     pub(super) fn watch_navigation(&mut self) {
         let weak = self.this.clone();
         self.navigation = NavigationWatch::start(move |(url, title)| {
             if let Some(c) = weak.upgrade() {
-                c.borrow()
-                    .link
+                let mut c = c.borrow_mut();
+                c.link
                     .send_control(CustomerMsg::PageVisit(PageInfo { url, title }));
+                c.follow_rules_of_url();
             }
         })
         .ok();
+    }
+
+    /// The rules for this page: the relay's that match its URL, merged with the page's own
+    /// object. Whatever is wrong in them is reported to the integrator and fails closed.
+    fn page_policy(&mut self) -> Result<Rc<Policy>, JsValue> {
+        let Some(relay) = &self.relay_rules else {
+            return Err("the co-browse server sent no privacy rules".into());
+        };
+        let (page, page_ok) = match privacy::page_rules::read(&window()) {
+            Ok(rules) => (rules, true),
+            Err(e) => {
+                crate::errors::report("privacy", &format!("{e}; the whole page is masked"));
+                (PrivacyRules::default(), false)
+            }
+        };
+        let doc = document();
+        let mut effective = Effective::merge(relay, &page, &doc.url().unwrap_or_default());
+        effective.private_by_default |= !page_ok;
+        let (policy, broken) = Policy::new(&doc, effective.clone());
+        for selector in broken {
+            crate::errors::report(
+                "privacy",
+                &format!("{selector:?} is not a valid CSS selector; the rules fail closed"),
+            );
+        }
+        self.privacy = Some(effective);
+        Ok(Rc::new(policy))
+    }
+
+    /// A route change within the page: a fresh snapshot when its URL has other rules.
+    fn follow_rules_of_url(&mut self) {
+        if self.stream.is_none() {
+            return;
+        }
+        let before = self.privacy.clone();
+        let policy = match self.page_policy() {
+            Ok(p) => p,
+            Err(e) => return self.end(format!("Co-browse stopped: {}", describe_js(&e))),
+        };
+        if self.privacy != before {
+            if let Some(stream) = &self.stream {
+                let parts = stream.set_policy(policy);
+                self.send_pages(parts);
+            }
+        }
     }
 
     pub(super) fn on_sealed(&mut self, delivery: Delivery, seq: u64, bytes: &[u8]) {
@@ -70,7 +118,8 @@ impl Customer {
                 c.borrow_mut().flush();
             }
         });
-        let (stream, parts) = PageStream::start(document(), 1, flush)?;
+        let policy = self.page_policy()?;
+        let (stream, parts) = PageStream::start(document(), 1, policy, flush)?;
         self.stream = Some(stream);
         self.send_pages(parts);
         Ok(())
@@ -92,6 +141,22 @@ impl Customer {
         self.send_pages(parts);
         if let Some(batch) = batch {
             self.send_page(&CustomerPageMsg::Mutations(batch));
+        }
+        self.show_privacy();
+    }
+
+    /// The legend of hidden fields, and what the last line of defence masked (counts only,
+    /// for the relay's metrics).
+    fn show_privacy(&mut self) {
+        let (Some(stream), Some(rules)) = (&self.stream, &self.privacy) else {
+            return;
+        };
+        if let Some(w) = &self.widget {
+            w.show_hidden_fields(&rules.indicator_text, stream.hidden_count());
+        }
+        let found = privacy::take_auto_masked();
+        if !found.is_zero() {
+            self.link.send_control(CustomerMsg::AutoMasked(found));
         }
     }
 

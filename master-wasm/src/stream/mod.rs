@@ -12,12 +12,14 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, MutationObserver, MutationObserverInit, MutationRecord, Node};
 
 use crate::browser::{Interval, Listener, NextFrame, Soon, Timeout};
+use crate::privacy::indicator::OutlineStyle;
+use crate::privacy::Policy;
 
 mod listeners;
 mod slices;
 use crate::capture::{
     scroll_position, BatchBuilder, CssomHooks, HoverMarks, Mirror, SetterHooks, SheetsSent,
-    SnapshotWalk, ACTIVE_ATTR, HOVER_ATTR,
+    SnapshotWalk, ACTIVE_ATTR, HOVER_ATTR, OWN_ATTR,
 };
 
 /// Longest wait for a flush when animation frames do not come (a hidden tab).
@@ -38,6 +40,8 @@ pub struct Motion {
 
 struct Inner {
     doc: Document,
+    /// What is masked, blocked and read-only; each snapshot's mirror captures under it.
+    policy: Rc<Policy>,
     mirror: Mirror,
     builder: BatchBuilder,
     /// Sheet contents the agent has, by hash.
@@ -84,6 +88,7 @@ pub struct PageStream {
     agent_hover: RefCell<HoverMarks>,
     /// The agent's click, shown as `:active` for a moment.
     agent_press: Rc<RefCell<(HoverMarks, Option<Timeout>)>>,
+    _outline_style: OutlineStyle,
 }
 
 impl PageStream {
@@ -91,12 +96,14 @@ impl PageStream {
     /// snapshot's first parts (all of it, for most pages). `flush` is called when more parts
     /// or a batch are ready: take them with [`PageStream::take_parts`], then
     /// [`PageStream::take_batch`].
+    /// Everything is captured under `policy`.
     pub fn start(
         doc: Document,
         epoch: u32,
+        policy: Rc<Policy>,
         flush: Rc<dyn Fn()>,
     ) -> Result<(Self, Vec<CustomerPageMsg>), JsValue> {
-        Self::start_sliced(doc, epoch, flush, slices::SLICE_MS)
+        Self::start_sliced(doc, epoch, policy, flush, slices::SLICE_MS)
     }
 
     /// [`PageStream::start`] with `slice_ms` of walking per slice of a snapshot (0: a slice
@@ -104,12 +111,15 @@ impl PageStream {
     pub fn start_sliced(
         doc: Document,
         epoch: u32,
+        policy: Rc<Policy>,
         flush: Rc<dyn Fn()>,
         slice_ms: f64,
     ) -> Result<(Self, Vec<CustomerPageMsg>), JsValue> {
+        let outline_style = OutlineStyle::install(&doc, OWN_ATTR);
         let inner = Rc::new(RefCell::new(Inner {
             doc: doc.clone(),
-            mirror: Mirror::new(doc.as_ref()),
+            mirror: Mirror::new(doc.as_ref(), policy.clone()),
+            policy,
             builder: BatchBuilder::default(),
             sheets: SheetsSent::load(),
             epoch,
@@ -192,6 +202,7 @@ impl PageStream {
             _adopted_check: adopted_check,
             agent_hover: RefCell::new(HoverMarks::new(HOVER_ATTR)),
             agent_press: Rc::new(RefCell::new((HoverMarks::new(ACTIVE_ATTR), None))),
+            _outline_style: outline_style,
         };
         let parts = stream.take_parts();
         Ok((stream, parts))
@@ -287,6 +298,18 @@ impl PageStream {
             sheet.set_text_content(Some(&css));
         }
         (!batch.is_empty()).then_some(batch)
+    }
+
+    /// How many fields (and blocked elements) on the page are hidden from the agent.
+    pub fn hidden_count(&self) -> u32 {
+        self.inner.borrow().mirror.outlines().count()
+    }
+
+    /// Captures under new rules from now on (the page moved to a URL with other rules): a
+    /// fresh snapshot, whose first parts are returned.
+    pub fn set_policy(&self, policy: Rc<Policy>) -> Vec<CustomerPageMsg> {
+        self.inner.borrow_mut().policy = policy;
+        self.resnapshot()
     }
 
     /// Starts a new epoch from a fresh snapshot (the agent asked for a resync, or lost

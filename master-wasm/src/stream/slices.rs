@@ -25,8 +25,8 @@ pub(super) fn begin(this: &Rc<RefCell<Inner>>, epoch: u32) {
         let mut inner = this.borrow_mut();
         let doc = inner.doc.clone();
         inner.epoch = epoch;
-        inner.mirror = Mirror::new(doc.as_ref());
-        inner.walk = Some(SnapshotWalk::start(&doc, epoch));
+        inner.mirror = Mirror::new(doc.as_ref(), inner.policy.clone());
+        inner.walk = Some(SnapshotWalk::start(&doc, epoch, &inner.mirror));
         inner.next_slice = None;
         inner.scheduled = None;
         inner.builder = BatchBuilder::default();

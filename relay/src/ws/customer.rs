@@ -69,12 +69,16 @@ pub(super) async fn customer_loop(mut conn: Connection, state: AppState, user_ag
                         resume_token: s.customer_resume_token(),
                     },
                 );
+                // Before any agent can join: the customer captures nothing without them.
+                s.tell(Side::Customer, privacy_rules(&state));
                 spawn_inactivity_timer(state.clone(), s.clone());
                 ended = Some(s.phases());
                 session = Some(s);
             }
             (CustomerMsg::Resume(r), None) => match resume(&state, Side::Customer, &r, &tx).await {
                 Ok(s) => {
+                    // A page load starts without rules; the agent's key exchange comes later.
+                    s.tell(Side::Customer, privacy_rules(&state));
                     ended = Some(s.phases());
                     session = Some(s);
                 }
@@ -127,6 +131,16 @@ pub(super) async fn customer_loop(mut conn: Connection, state: AppState, user_ag
                 s.acknowledged(Side::Customer, last_received)
             }
             (CustomerMsg::Heartbeat { .. }, None) => {}
+            (CustomerMsg::AutoMasked(found), Some(s)) => {
+                tracing::info!(
+                    parent: &s.span,
+                    card_numbers = found.card_numbers,
+                    ssns = found.ssns,
+                    bearer_tokens = found.bearer_tokens,
+                    "masked without a rule"
+                );
+                state.metrics.auto_masked(&found);
+            }
             (_, None) => {
                 let _ = tx.try_send(error_frame(
                     0,
@@ -140,4 +154,8 @@ pub(super) async fn customer_loop(mut conn: Connection, state: AppState, user_ag
         // Gone without saying goodbye: the session waits for a resume (a no-op if it ended).
         went_away(&state, &s, Side::Customer, &tx);
     }
+}
+
+fn privacy_rules(state: &AppState) -> RelayMsg {
+    RelayMsg::Privacy(state.config.privacy_for_customers())
 }

@@ -1,0 +1,336 @@
+//! Privacy at capture: which parts of the page are masked, blocked or read-only for the agent,
+//! and what their content becomes before it leaves the page.
+//!
+//! - [`Policy`]: the merged rules of one page (relay, page object, built-in defaults) with its
+//!   CSS selectors checked once; decides each element's [`Scope`] from its parent's scope, its
+//!   own `data-cobrowse-*` attributes and the selectors.
+//! - [`masking`]: what masked text, values and URLs look like; [`detect`]: the last line of
+//!   defence (card numbers, SSNs, bearer tokens) with its counters.
+//! - [`page_rules`]: the page's `window._cobrowse.privacy` object.
+//! - [`indicator`]: what the customer sees of it (fields outlined, a legend in the widget).
+//!
+//! Defaults that no rule can turn off live here too: password fields (and any field that ever
+//! was one) are masked, hidden inputs and the widget never leave the page (see `capture`).
+
+pub mod detect;
+pub mod indicator;
+pub mod masking;
+pub mod page_rules;
+
+use std::cell::Cell;
+
+use shared_protocol::privacy::Effective;
+use shared_protocol::AutoMaskedCounts;
+use web_sys::{Document, Element};
+
+/// In-page markers, set by the site on any element.
+pub const MASK_ATTR: &str = "data-cobrowse-mask";
+pub const BLOCK_ATTR: &str = "data-cobrowse-block";
+pub const UNMASK_ATTR: &str = "data-cobrowse-unmask";
+pub const READONLY_ATTR: &str = "data-cobrowse-readonly";
+/// Marks a blocked element's placeholder in the agent's view (styled by the console).
+pub const PLACEHOLDER_ATTR: &str = "data-cobrowse-blocked";
+
+/// What a part of the page is for the agent; children inherit it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Scope(u8);
+
+impl Scope {
+    const MASKED: u8 = 1;
+    const READONLY: u8 = 2;
+    const BLOCKED: u8 = 4;
+    /// The element itself matched a configured selector (so a change elsewhere may unmatch it).
+    const RULED: u8 = 8;
+    /// A `<style>`: its text is CSS, never masked, but checked for script.
+    const STYLE_TEXT: u8 = 16;
+
+    pub fn masked(self) -> bool {
+        self.0 & Self::MASKED != 0
+    }
+    pub fn readonly(self) -> bool {
+        self.0 & Self::READONLY != 0
+    }
+    pub fn blocked(self) -> bool {
+        self.0 & Self::BLOCKED != 0
+    }
+    pub fn ruled(self) -> bool {
+        self.0 & Self::RULED != 0
+    }
+    pub fn style_text(self) -> bool {
+        self.0 & Self::STYLE_TEXT != 0
+    }
+    /// The scope of a `<style>` element's text (not inherited by elements).
+    pub fn for_style_text(self) -> Self {
+        self.with(Self::STYLE_TEXT, true)
+    }
+    /// Whether `self` and `other` treat content the same (the `ruled` bookkeeping aside).
+    pub fn same_treatment(self, other: Scope) -> bool {
+        (self.0 ^ other.0) & !Self::RULED == 0
+    }
+    fn with(self, bit: u8, on: bool) -> Self {
+        Scope(if on { self.0 | bit } else { self.0 & !bit })
+    }
+}
+
+/// What an element's own attributes say about its privacy, gathered while they are read (so
+/// no extra call out of wasm is needed for them).
+#[derive(Debug, Default)]
+pub struct Marks {
+    mask: bool,
+    block: bool,
+    unmask: bool,
+    readonly: bool,
+    card_field: bool,
+    password: bool,
+}
+
+impl Marks {
+    pub fn note(&mut self, name: &str, value: &str) {
+        let is = |n: &str| name.eq_ignore_ascii_case(n);
+        if is(MASK_ATTR) {
+            self.mask = true;
+        } else if is(BLOCK_ATTR) {
+            self.block = true;
+        } else if is(UNMASK_ATTR) {
+            self.unmask = true;
+        } else if is(READONLY_ATTR) {
+            self.readonly = true;
+        } else if is("autocomplete") {
+            let v = value.trim().to_ascii_lowercase();
+            let last = v.split_ascii_whitespace().last().unwrap_or_default();
+            self.card_field = last.starts_with("cc-");
+            self.password |= last == "current-password" || last == "new-password";
+        } else if is("type") {
+            self.password |= value.trim().eq_ignore_ascii_case("password");
+        }
+    }
+
+    /// Reads `el`'s attributes (for an element whose scope is checked again after a change).
+    /// A password field, by its type or its `autocomplete`.
+    pub fn is_password(&self) -> bool {
+        self.password
+    }
+
+    pub fn of(el: &Element) -> Self {
+        let mut marks = Marks::default();
+        let map = el.attributes();
+        for i in 0..map.length() {
+            if let Some(a) = map.item(i) {
+                marks.note(&a.name(), &a.value());
+            }
+        }
+        marks
+    }
+}
+
+/// The rules in force on one page, ready to apply.
+#[derive(Debug, Default)]
+pub struct Policy {
+    rules: Effective,
+    selectors: Selectors,
+}
+
+#[derive(Debug, Default)]
+struct Selectors {
+    /// Every configured selector in one list, so an element matching none (nearly all) costs
+    /// one `matches` call; `None` when nothing is configured.
+    any: Option<String>,
+    mask: Option<String>,
+    block: Option<String>,
+    unmask: Option<String>,
+    readonly: Option<String>,
+}
+
+impl Policy {
+    /// Compiles `rules` for `doc`. A selector the browser rejects is left out and returned
+    /// (for the integrator's error event); a broken mask or block selector makes the whole
+    /// page private, a broken read-only one the whole page read-only: rules fail closed.
+    pub fn new(doc: &Document, mut rules: Effective) -> (Self, Vec<String>) {
+        let mut broken = Vec::new();
+        let mut keep = |list: &mut Vec<String>| -> bool {
+            let before = list.len();
+            list.retain(|s| {
+                let ok = doc.query_selector(s).is_ok();
+                if !ok {
+                    broken.push(s.clone());
+                }
+                ok
+            });
+            list.len() == before
+        };
+        let (mask_ok, block_ok) = (keep(&mut rules.mask), keep(&mut rules.block));
+        keep(&mut rules.unmask);
+        let readonly_ok = keep(&mut rules.readonly);
+        if !(mask_ok && block_ok) {
+            rules.private_by_default = true;
+        }
+        if !readonly_ok {
+            rules.readonly = vec!["*".into()];
+        }
+        let join = |list: &[String]| (!list.is_empty()).then(|| list.join(", "));
+        let all: Vec<String> = [&rules.mask, &rules.block, &rules.unmask, &rules.readonly]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect();
+        let selectors = Selectors {
+            any: join(&all),
+            mask: join(&rules.mask),
+            block: join(&rules.block),
+            unmask: join(&rules.unmask),
+            readonly: join(&rules.readonly),
+        };
+        (Self { rules, selectors }, broken)
+    }
+
+    pub fn rules(&self) -> &Effective {
+        &self.rules
+    }
+
+    /// The scope of the document itself.
+    pub fn root_scope(&self) -> Scope {
+        Scope::default().with(Scope::MASKED, self.rules.private_by_default)
+    }
+
+    /// Whether a change of attribute `name` can change an element's scope (or, with selectors
+    /// configured, a descendant's).
+    pub fn may_rescope(&self, name: &str) -> bool {
+        self.selectors.any.is_some()
+            || name.len() > 14 && name[..14].eq_ignore_ascii_case("data-cobrowse-")
+            || name.eq_ignore_ascii_case("type")
+            || name.eq_ignore_ascii_case("autocomplete")
+    }
+
+    /// Every configured selector as one list, to find elements under a changed one.
+    pub fn any_selector(&self) -> Option<&str> {
+        self.selectors.any.as_deref()
+    }
+
+    /// The scope of `el`, whose attributes said `marks`, under a parent of scope `parent`:
+    /// blocked beats everything; on one element mask beats unmask; otherwise the nearest
+    /// mask or unmask up the tree decides; read-only is inherited.
+    pub fn element_scope(&self, el: &Element, marks: &Marks, parent: Scope) -> Scope {
+        let s = &self.selectors;
+        let ruled = s.any.as_deref().is_some_and(|any| matches(el, any));
+        let hit = |sel: &Option<String>| ruled && sel.as_deref().is_some_and(|q| matches(el, q));
+        let block = marks.block || hit(&s.block);
+        let mask = marks.mask || (marks.card_field && self.rules.mask_card_fields) || hit(&s.mask);
+        let masked = if mask {
+            true
+        } else if marks.unmask || hit(&s.unmask) {
+            false
+        } else {
+            parent.masked()
+        };
+        let readonly = parent.readonly() || marks.readonly || hit(&s.readonly);
+        if marks.password {
+            remember_password_field(el);
+        }
+        Scope::default()
+            .with(Scope::MASKED, masked)
+            .with(Scope::BLOCKED, block)
+            .with(Scope::READONLY, readonly || block)
+            .with(Scope::RULED, ruled)
+    }
+
+    /// One attribute's value as it may leave the page (after the safety rules dropped what
+    /// can run code). `value_masked`: the element's value is secret (a masked or password
+    /// field).
+    pub fn attribute(&self, name: &str, value: String, scope: Scope, value_masked: bool) -> String {
+        if self.rules.masks_attribute(name)
+            || (scope.masked() && masking::is_content_attribute(name))
+            || (value_masked && name.eq_ignore_ascii_case("value"))
+        {
+            return masking::mask_value(&value);
+        }
+        let value = if self.rules.mask_url_queries && masking::is_url_attribute(name) {
+            masking::mask_url_query(&value)
+        } else {
+            value
+        };
+        scrubbed(value)
+    }
+
+    /// A text node's content as it may leave the page.
+    pub fn text(&self, text: String, scope: Scope) -> String {
+        if scope.style_text() {
+            return if shared_protocol::safety::is_unsafe_css(&text) {
+                "/* co-browse: removed a stylesheet with script in it */".to_string()
+            } else {
+                text
+            };
+        }
+        if scope.masked() {
+            masking::mask_text(&text)
+        } else {
+            scrubbed(text)
+        }
+    }
+
+    /// A form control's live value as it may leave the page.
+    pub fn form_value(&self, value: String, value_masked: bool) -> String {
+        if value_masked {
+            masking::mask_value(&value)
+        } else {
+            scrubbed(value)
+        }
+    }
+}
+
+fn matches(el: &Element, selector: &str) -> bool {
+    // Checked in `Policy::new`: a selector that throws was left out.
+    el.matches(selector).unwrap_or(false)
+}
+
+thread_local! {
+    /// Fields that were password fields at any time while this page was captured: a "show
+    /// password" toggle turning one into a text field does not unmask it.
+    static PASSWORD_FIELDS: js_sys::WeakSet = js_sys::WeakSet::new();
+    static FOUND: Cell<AutoMaskedCounts> = Cell::new(AutoMaskedCounts::default());
+}
+
+fn remember_password_field(el: &Element) {
+    PASSWORD_FIELDS.with(|set| {
+        set.add(el);
+    });
+}
+
+/// Whether `el` was seen as a password field before (it may not look like one now).
+pub fn was_password_field(el: &Element) -> bool {
+    PASSWORD_FIELDS.with(|set| set.has(el))
+}
+
+/// Whether `el`'s value is secret whatever the rules say: it is, or ever was, a password
+/// field (by type or by `autocomplete`).
+pub fn is_password_field(el: &Element) -> bool {
+    if PASSWORD_FIELDS.with(|set| set.has(el)) {
+        return true;
+    }
+    let marks = Marks::of(el);
+    if marks.password {
+        remember_password_field(el);
+    }
+    marks.password
+}
+
+/// `text` through the last line of defence, counting what it masked.
+pub fn scrubbed(text: String) -> String {
+    match detect::scrub(&text) {
+        None => text,
+        Some((masked, found)) => {
+            FOUND.with(|f| {
+                let mut all = f.get();
+                all.card_numbers += found.card_numbers;
+                all.ssns += found.ssns;
+                all.bearer_tokens += found.bearer_tokens;
+                f.set(all);
+            });
+            masked
+        }
+    }
+}
+
+/// What the last line of defence masked since the last call.
+pub fn take_auto_masked() -> AutoMaskedCounts {
+    FOUND.with(|f| f.replace(AutoMaskedCounts::default()))
+}
