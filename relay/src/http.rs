@@ -6,9 +6,10 @@ use axum::http::{header, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
+use tower::Layer;
 use tower_http::cors::CorsLayer;
 use tower_http::services::{ServeDir, ServeFile};
-use tower_http::set_header::SetResponseHeaderLayer;
+use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 
 use crate::state::AppState;
 use crate::ws;
@@ -33,6 +34,15 @@ pub const LOADER_JS: &str = r#"(function () {
 })();
 "#;
 
+/// The agent console's Content-Security-Policy. The view is an `about:blank` iframe that
+/// inherits it, so on top of the sandbox (no `allow-scripts`) no script of the customer's page
+/// could run there, no form could post and no plugin load. The page's images, styles, fonts
+/// and media load from wherever the customer's page had them.
+pub const CONSOLE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
+     style-src * 'unsafe-inline' data: blob:; img-src * data: blob:; font-src * data:; \
+     media-src * data: blob:; connect-src 'self'; frame-src 'self' about: blob:; \
+     object-src 'none'; base-uri 'self' http: https:; form-action 'none'; frame-ancestors 'self'";
+
 pub fn app(state: AppState) -> Router {
     let config = &state.config;
     let assets = Router::new()
@@ -45,8 +55,11 @@ pub fn app(state: AppState) -> Router {
         .route("/cobrowse.js", get(loader).layer(CorsLayer::permissive()))
         .nest_service("/assets", assets)
         // `/agent` is the console's page; its own files are under `/console/`.
-        .route_service("/agent", ServeFile::new(agent_dir.join("index.html")))
-        .nest_service("/console", ServeDir::new(agent_dir))
+        .route_service(
+            "/agent",
+            console_page(ServeFile::new(agent_dir.join("index.html"))),
+        )
+        .nest_service("/console", console_page(ServeDir::new(agent_dir)))
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))
         .merge(crate::api::routes())
@@ -56,6 +69,15 @@ pub fn app(state: AppState) -> Router {
             HeaderValue::from_static("nosniff"),
         ))
         .with_state(state)
+}
+
+/// The console's files, served with [`CONSOLE_CSP`].
+fn console_page<S>(service: S) -> SetResponseHeader<S, HeaderValue> {
+    SetResponseHeaderLayer::overriding(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CONSOLE_CSP),
+    )
+    .layer(service)
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_health::Health> {

@@ -39,26 +39,28 @@ pub fn encode_payload<T: Serialize>(value: &T) -> Vec<u8> {
     out
 }
 
+/// The postcard bytes inside a payload (inflated when it was deflated); never panics.
+pub fn payload_plain(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, DecodeError> {
+    let (&tag, body) = bytes.split_first().ok_or(DecodeError::Empty)?;
+    match tag {
+        RAW => Ok(std::borrow::Cow::Borrowed(body)),
+        DEFLATE => miniz_oxide::inflate::decompress_to_vec_with_limit(body, MAX_PAYLOAD_LEN)
+            .map(std::borrow::Cow::Owned)
+            .map_err(|e| match e.status {
+                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => DecodeError::Oversized {
+                    len: MAX_PAYLOAD_LEN + 1,
+                    max: MAX_PAYLOAD_LEN,
+                },
+                _ => DecodeError::Malformed("corrupt compressed payload"),
+            }),
+        _ => Err(DecodeError::Malformed("unknown payload encoding")),
+    }
+}
+
 /// Decodes a payload taken out of a sealed frame; never panics.
 pub fn decode_payload<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
-    let (&tag, body) = bytes.split_first().ok_or(DecodeError::Empty)?;
-    let inflated;
-    let body = match tag {
-        RAW => body,
-        DEFLATE => {
-            inflated = miniz_oxide::inflate::decompress_to_vec_with_limit(body, MAX_PAYLOAD_LEN)
-                .map_err(|e| match e.status {
-                    miniz_oxide::inflate::TINFLStatus::HasMoreOutput => DecodeError::Oversized {
-                        len: MAX_PAYLOAD_LEN + 1,
-                        max: MAX_PAYLOAD_LEN,
-                    },
-                    _ => DecodeError::Malformed("corrupt compressed payload"),
-                })?;
-            &inflated[..]
-        }
-        _ => return Err(DecodeError::Malformed("unknown payload encoding")),
-    };
-    let (value, trailing) = postcard::take_from_bytes::<T>(body)?;
+    let body = payload_plain(bytes)?;
+    let (value, trailing) = postcard::take_from_bytes::<T>(&body)?;
     if !trailing.is_empty() {
         return Err(DecodeError::TrailingBytes(trailing.len()));
     }

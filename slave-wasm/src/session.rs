@@ -160,6 +160,9 @@ impl Session {
             };
             opener.open(self.code.routing, delivery, seq, bytes)
         };
+        if let Ok(plain) = &plain {
+            debug::record(plain);
+        }
         match plain {
             Ok(plain) => match decode_payload::<CustomerPageMsg>(&plain) {
                 Ok(page) => self.on_page(page),

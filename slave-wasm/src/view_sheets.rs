@@ -53,9 +53,11 @@ impl ViewSheets {
             if self.bodies.contains_key(&body.hash) {
                 continue;
             }
+            // Defence in depth: the customer module drops rules with script in them too.
             let rules = body
                 .rules
                 .iter()
+                .filter(|r| !shared_protocol::safety::is_unsafe_css(r))
                 .map(|r| self.view_css(r, page_url).into_owned())
                 .collect();
             self.bodies.insert(body.hash, Rc::new(rules));

@@ -29,12 +29,12 @@ fn new_document() -> Document {
         .unwrap()
 }
 
-/// Through the wire format, as in production.
 /// The built-in rules only (no page or relay rules).
 fn open_policy() -> Rc<Policy> {
     Rc::new(Policy::default())
 }
 
+/// Through the wire format, as in production.
 fn wire(msg: CustomerPageMsg) -> CustomerPageMsg {
     decode_payload(&encode_payload(&msg)).unwrap()
 }

@@ -141,7 +141,7 @@ fn read_attributes(el: &Element) -> (Vec<(String, String)>, Marks) {
 }
 
 /// A blocked element as the agent gets it: an empty box of the same size and display, with
-/// its classes (for margins) and nothing else. Elements that load or show content of their
+/// its id and classes (for the page's CSS: margins, floats) and nothing else. Elements that load or show content of their
 /// own become a `div` (an `svg` child a `g`).
 fn placeholder(el: &Element, tag: String, ns: Namespace) -> NodeData {
     let rect = el.get_bounding_client_rect();
@@ -179,8 +179,10 @@ fn placeholder(el: &Element, tag: String, ns: Namespace) -> NodeData {
             ),
         ),
     ];
-    if let Some(class) = el.get_attribute("class") {
-        attrs.push(("class".to_string(), class));
+    for name in ["id", "class"] {
+        if let Some(value) = el.get_attribute(name) {
+            attrs.push((name.to_string(), value));
+        }
     }
     NodeData::Element { ns, tag, attrs }
 }

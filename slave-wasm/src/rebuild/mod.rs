@@ -141,7 +141,7 @@ impl Rebuilder {
             let style = self.doc.create_element("style").map_err(dom)?;
             // The view's own, as the customer's page marks its twin sheet.
             let _ = style.set_attribute("data-cobrowse-own", "");
-            style.set_text_content(Some(&snap.state_css));
+            style.set_text_content(Some(&view_own_css(&snap.state_css)));
             head.append_child(&style).map_err(dom)?;
             self.state_style = Some(style);
         }
@@ -213,7 +213,7 @@ impl Rebuilder {
             self.sheets.apply_adopted(&self.doc, &batch.adopted)
         };
         if let (Some(css), Some(style)) = (&batch.state_css, &self.state_style) {
-            style.set_text_content(Some(css));
+            style.set_text_content(Some(&view_own_css(css)));
         }
         if let Some(focus) = batch.focus {
             self.apply_focus(focus);
@@ -265,4 +265,21 @@ impl Rebuilder {
 
 fn is_head(data: &NodeData) -> bool {
     matches!(data, NodeData::Element { tag, ns: Namespace::Html, .. } if tag == "head")
+}
+
+/// How blocked elements' placeholders look in the view (hatched, so the agent knows something
+/// is hidden there).
+const PLACEHOLDER_CSS: &str =
+    "[data-cobrowse-blocked] { background: repeating-linear-gradient(45deg, \
+     #d1d5db 0 6px, #f3f4f6 6px 12px) !important; border-radius: 3px; }";
+
+/// The view's own stylesheet: the placeholders' look and the page's state twins (dropped when
+/// they carry script; the customer module drops such rules already).
+fn view_own_css(state_css: &str) -> String {
+    let twins = if shared_protocol::safety::is_unsafe_css(state_css) {
+        ""
+    } else {
+        state_css
+    };
+    format!("{PLACEHOLDER_CSS}\n{twins}")
 }

@@ -3,7 +3,7 @@
 //! `<base>`, and forgetting the ids of removed subtrees.
 
 use shared_protocol::page::{Namespace, NodeAdd, NodeData, NodeId, Snapshot};
-use shared_protocol::safety::is_unsafe_attribute;
+use shared_protocol::safety::{is_unsafe_attribute, is_unsafe_element};
 use wasm_bindgen::JsCast;
 use web_sys::Node;
 
@@ -55,7 +55,18 @@ impl Rebuilder {
                     .doc
                     .create_element_ns(Some(ns.uri()), tag)
                     .map_err(dom)?;
-                for (name, value) in attrs {
+                // An element that redirects, re-bases or scripts the view stays, inert: without
+                // attributes (the view's own `<base>` is added separately).
+                let lookup = |n: &str| {
+                    attrs
+                        .iter()
+                        .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                        .map(|(_, v)| v.clone())
+                };
+                let inert = is_unsafe_element(tag, lookup)
+                    || tag.eq_ignore_ascii_case("base")
+                    || tag.eq_ignore_ascii_case("script");
+                for (name, value) in attrs.iter().filter(|_| !inert) {
                     if is_safe_attribute(name, value) {
                         let _ = el.set_attribute(name, value);
                     }

@@ -58,6 +58,9 @@ impl Rebuilder {
     ) -> std::borrow::Cow<'a, str> {
         match parent {
             Some(p) if p.node_name().eq_ignore_ascii_case("style") => {
+                if shared_protocol::safety::is_unsafe_css(text) {
+                    return std::borrow::Cow::Borrowed("");
+                }
                 self.sheets.view_css(text, &self.page_url)
             }
             _ => std::borrow::Cow::Borrowed(text),
