@@ -97,12 +97,18 @@ pub fn is_unsafe_attribute(name: &str, value: &str) -> bool {
         || (name == "style" && is_unsafe_css(value))
 }
 
-/// Elements dropped whole for what their attributes do: `<meta http-equiv=refresh>` (it would
-/// navigate the agent's view) and SVG `<set>`/`<animate>` that write a URL or a handler (a
+/// Elements dropped whole for what their attributes do: `<meta http-equiv>` that would
+/// navigate the agent's view, set cookies or impose the page's CSP on it (which would block the
+/// view's own loading) and SVG `<set>`/`<animate>` that write a URL or a handler (a
 /// way to smuggle `javascript:` past attribute checks). `attr` reads one attribute.
 pub fn is_unsafe_element(tag: &str, attr: impl Fn(&str) -> Option<String>) -> bool {
     match tag.to_ascii_lowercase().as_str() {
-        "meta" => attr("http-equiv").is_some_and(|v| v.trim().eq_ignore_ascii_case("refresh")),
+        "meta" => attr("http-equiv").is_some_and(|v| {
+            let v = v.trim();
+            ["refresh", "content-security-policy", "set-cookie"]
+                .iter()
+                .any(|e| v.eq_ignore_ascii_case(e))
+        }),
         "set" | "animate" => attr("attributeName").is_some_and(|v| {
             let v = v.trim().to_ascii_lowercase();
             v.starts_with("on") || v.ends_with("href") || v == "src" || v == "style"
@@ -175,6 +181,10 @@ mod tests {
             attrs(&[("http-equiv", " Refresh")])
         ));
         assert!(!is_unsafe_element("meta", attrs(&[("charset", "utf-8")])));
+        assert!(is_unsafe_element(
+            "META",
+            attrs(&[("http-equiv", "Content-Security-Policy")])
+        ));
         assert!(is_unsafe_element(
             "set",
             attrs(&[("attributeName", "href")])

@@ -5,19 +5,30 @@
 
 use std::cell::Cell;
 
+use wasm_bindgen::JsCast;
+
 thread_local! {
     static ENABLED: Cell<Option<bool>> = const { Cell::new(None) };
     static RECORDING: Cell<Option<bool>> = const { Cell::new(None) };
 }
 
 fn enabled() -> bool {
-    ENABLED.with(|e| *e.get().get_or_insert_with(|| url_has("debug=1")))
+    cached(&ENABLED, || url_has("debug=1"))
 }
 
 fn recording() -> bool {
-    RECORDING.with(|e| {
-        *e.get()
-            .get_or_insert_with(|| enabled() && url_has("record=1"))
+    cached(&RECORDING, || enabled() && url_has("record=1"))
+}
+
+/// The flag in `slot`, read from the URL the first time.
+fn cached(
+    slot: &'static std::thread::LocalKey<Cell<Option<bool>>>,
+    read: impl FnOnce() -> bool,
+) -> bool {
+    slot.with(|cell| {
+        let value = cell.get().unwrap_or_else(read);
+        cell.set(Some(value));
+        value
     })
 }
 
@@ -52,7 +63,8 @@ pub fn record(payload: &[u8]) {
         list = js_sys::Array::new().into();
         let _ = js_sys::Reflect::set(&window, &key, &list);
     }
-    js_sys::Array::from(&list).push(&js_sys::Uint8Array::from(&plain[..]));
+    list.unchecked_into::<js_sys::Array>()
+        .push(&js_sys::Uint8Array::from(&plain[..]));
 }
 
 /// Logs `message` to the console when `debug=1` is in the URL.

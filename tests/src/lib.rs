@@ -328,6 +328,17 @@ pub async fn in_session(
     agent: &WebDriver,
     path: &str,
 ) -> TestResult {
+    in_session_at(h, customer, agent, path, &h.started.agent_url).await
+}
+
+/// As [`in_session`], with the console opened at `agent_url` (with `&debug=1&record=1`, say).
+pub async fn in_session_at(
+    h: &Harness,
+    customer: &WebDriver,
+    agent: &WebDriver,
+    path: &str,
+    agent_url: &str,
+) -> TestResult {
     let code = customer_starts(h, customer, path).await?;
     assert!(
         widget_text(customer, "status")
@@ -335,7 +346,7 @@ pub async fn in_session(
             .contains("Read this code"),
         "the customer is told to read the code"
     );
-    agent_joins(h, agent, &code).await?;
+    agent_joins_at(agent_url, agent, &code).await?;
     eventually("the agent to see the page", START, || async {
         agent_status(agent).await.contains("viewing").then_some(())
     })
