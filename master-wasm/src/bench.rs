@@ -52,7 +52,12 @@ impl Encoded {
                 Self::flushed(&shared);
             }
         });
-        let (stream, parts) = PageStream::start(document(), 1, flush)?;
+        let (stream, parts) = PageStream::start(
+            document(),
+            1,
+            Rc::new(crate::privacy::Policy::default()),
+            flush,
+        )?;
         shared.borrow_mut().stream = Some(stream);
         Self::took(shared, parts);
         Ok(())
@@ -149,7 +154,10 @@ pub fn bench_snapshot_parts(level: u8) -> Result<Vec<f64>, JsValue> {
     let doc = document();
     let t0 = t();
     let mut sheets = SheetsSent::default();
-    let mut mirror = Mirror::new(doc.as_ref());
+    let mut mirror = Mirror::new(
+        doc.as_ref(),
+        std::rc::Rc::new(crate::privacy::Policy::default()),
+    );
     let snapshot = take_snapshot(&doc, &mut mirror, 1, &mut sheets);
     let t1 = t();
     let plain = postcard::to_allocvec(&CustomerPageMsg::Snapshot(snapshot)).unwrap_or_default();

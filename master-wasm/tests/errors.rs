@@ -53,7 +53,10 @@ fn errors_reach_the_event_and_the_callback_and_nothing_throws() {
 #[wasm_bindgen_test]
 fn a_page_whose_getters_throw_is_still_captured() {
     let doc = hostile_document();
-    let mut mirror = Mirror::new(doc.as_ref());
+    let mut mirror = Mirror::new(
+        doc.as_ref(),
+        std::rc::Rc::new(master_wasm::privacy::Policy::default()),
+    );
     let snap = take_snapshot(&doc, &mut mirror, 1, &mut SheetsSent::default());
     assert!(snap.adopted.is_empty());
     assert!(snap.styles.is_empty());

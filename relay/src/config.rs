@@ -513,6 +513,47 @@ mod tests {
     }
 
     #[test]
+    fn privacy_rules_come_from_the_file_global_then_per_url() {
+        let f = write(
+            "[privacy]\nmask = [\".balance\"]\nprivate_by_default = false\n\
+             indicator_text = \"Masqué\"\n\n\
+             [[privacy_rules]]\nurl = \"https://bank.example/loans/*\"\nblock = [\"#offer\"]\n\
+             mask_url_queries = true\n",
+        );
+        let c = Config::load(Cli {
+            config: Some(f.path().into()),
+            ..Default::default()
+        })
+        .unwrap();
+        let sent = c.privacy_for_customers();
+        assert_eq!(sent.len(), 2);
+        assert_eq!(sent[0].mask, [".balance"]);
+        assert_eq!(sent[0].indicator_text.as_deref(), Some("Masqué"));
+        assert_eq!(sent[1].url.as_deref(), Some("https://bank.example/loans/*"));
+        assert_eq!(sent[1].mask_url_queries, Some(true));
+    }
+
+    #[test]
+    fn bad_privacy_rules_are_named() {
+        for (text, named) in [
+            ("[privacy]\nmasks = [\"a\"]\n", "masks"),
+            ("[[privacy_rules]]\nmask = [\"a\"]\n", "needs `url`"),
+            ("[privacy]\nurl = \"*\"\n", "per-URL"),
+            ("[[privacy_rules]]\nurl = \"*\"\nblock = [\"\"]\n", "block"),
+            ("[privacy]\nprivate_by_default = \"yes\"\n", "bool"),
+        ] {
+            let f = write(text);
+            let err = Config::load(Cli {
+                config: Some(f.path().into()),
+                ..Default::default()
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(named), "{text:?}: {err}");
+        }
+    }
+
+    #[test]
     fn origin_patterns() {
         assert!(origin_matches(
             "https://bank.example",

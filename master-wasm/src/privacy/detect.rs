@@ -21,10 +21,11 @@ pub fn scrub(text: &str) -> Option<(String, AutoMaskedCounts)> {
         return None;
     }
     let mut chars: Vec<char> = text.chars().collect();
-    let mut found = AutoMaskedCounts::default();
-    found.card_numbers = mask_card_numbers(&mut chars);
-    found.ssns = mask_ssns(&mut chars);
-    found.bearer_tokens = mask_tokens(&mut chars);
+    let found = AutoMaskedCounts {
+        card_numbers: mask_card_numbers(&mut chars),
+        ssns: mask_ssns(&mut chars),
+        bearer_tokens: mask_tokens(&mut chars),
+    };
     (!found.is_zero()).then(|| (chars.into_iter().collect(), found))
 }
 
