@@ -53,6 +53,7 @@ async fn a_whole_session(r: &Relay) -> String {
     else {
         panic!()
     };
+    privacy_rules(&mut c).await;
     let mut a = agent(r).await;
     join_request(&mut a, TOKEN, routing).await;
     assert!(matches!(msg(&mut a).await, RelayMsg::Joined { .. }));

@@ -203,6 +203,7 @@ async fn a_customer_resumes_and_learns_what_to_resend() {
         reloaded: false,
     };
     send(&mut c, 0, CustomerMsg::Resume(resume)).await;
+    privacy_rules(&mut c).await;
     // The relay had the customer's frame 1: the customer resends from 2.
     assert_eq!(
         msg(&mut c).await,
@@ -335,6 +336,7 @@ async fn a_session_nobody_joins_ends_after_the_inactivity_timeout() {
     )
     .await;
     assert!(matches!(msg(&mut c).await, RelayMsg::Created { .. }));
+    privacy_rules(&mut c).await;
     assert_eq!(
         msg(&mut c).await,
         RelayMsg::Ended {
@@ -587,6 +589,7 @@ async fn a_customer_socket_replaced_by_a_resume_can_no_longer_act() {
         reloaded: false,
     };
     send(&mut fresh, 0, CustomerMsg::Resume(resume)).await;
+    privacy_rules(&mut fresh).await;
     assert!(matches!(msg(&mut fresh).await, RelayMsg::Resumed { .. }));
     assert_eq!(msg(&mut a).await, RelayMsg::PeerBack);
     // The old socket was told to close; whatever it still sends is not routed.

@@ -195,8 +195,9 @@ impl Policy {
     /// Whether a change of attribute `name` can change an element's scope (or, with selectors
     /// configured, a descendant's).
     pub fn may_rescope(&self, name: &str) -> bool {
-        self.selectors.any.is_some()
-            || name.len() > 14 && name[..14].eq_ignore_ascii_case("data-cobrowse-")
+        // Selectors on inline styles are rare, and style changes (animations) are frequent.
+        (self.selectors.any.is_some() && !name.eq_ignore_ascii_case("style"))
+            || starts_with_ignore_case(name, "data-cobrowse-")
             || name.eq_ignore_ascii_case("type")
             || name.eq_ignore_ascii_case("autocomplete")
     }
@@ -243,12 +244,19 @@ impl Policy {
         {
             return masking::mask_value(&value);
         }
-        let value = if self.rules.mask_url_queries && masking::is_url_attribute(name) {
-            masking::mask_url_query(&value)
+        if self.rules.mask_url_queries && masking::is_url_attribute(name) {
+            return masking::mask_url_query(&value);
+        }
+        // Only what a person reads: a long numeric id in a URL or a class that happens to
+        // pass the Luhn check (one in ten do) must not break the agent's view.
+        if masking::is_content_attribute(name)
+            || starts_with_ignore_case(name, "data-")
+            || starts_with_ignore_case(name, "aria-")
+        {
+            scrubbed(value)
         } else {
             value
-        };
-        scrubbed(value)
+        }
     }
 
     /// A text node's content as it may leave the page.
@@ -275,6 +283,11 @@ impl Policy {
             scrubbed(value)
         }
     }
+}
+
+fn starts_with_ignore_case(name: &str, prefix: &str) -> bool {
+    name.get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
 }
 
 fn matches(el: &Element, selector: &str) -> bool {

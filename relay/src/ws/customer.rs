@@ -75,15 +75,20 @@ pub(super) async fn customer_loop(mut conn: Connection, state: AppState, user_ag
                 ended = Some(s.phases());
                 session = Some(s);
             }
-            (CustomerMsg::Resume(r), None) => match resume(&state, Side::Customer, &r, &tx).await {
-                Ok(s) => {
-                    // A page load starts without rules; the agent's key exchange comes later.
-                    s.tell(Side::Customer, privacy_rules(&state));
-                    ended = Some(s.phases());
-                    session = Some(s);
+            (CustomerMsg::Resume(r), None) => {
+                // A page load starts without rules: they go first, before `Resumed`.
+                let rules = control_frame(r.routing, privacy_rules(&state));
+                let _ = tx.send(Outgoing::Frame(rules)).await;
+                match resume(&state, Side::Customer, &r, &tx).await {
+                    Ok(s) => {
+                        ended = Some(s.phases());
+                        session = Some(s);
+                    }
+                    Err(why) => {
+                        break refuse(&tx, 0, ErrorCode::CannotResume, why, CLOSE_POLICY).await
+                    }
                 }
-                Err(why) => break refuse(&tx, 0, ErrorCode::CannotResume, why, CLOSE_POLICY).await,
-            },
+            }
             (CustomerMsg::Create { .. } | CustomerMsg::Resume(_), Some(s)) => {
                 let _ = tx.try_send(error_frame(
                     s.routing,

@@ -157,6 +157,7 @@ pub async fn waiting_session(r: &Relay) -> (Ws, u32) {
     let RelayMsg::Created { routing, .. } = msg(&mut c).await else {
         panic!("Created")
     };
+    privacy_rules(&mut c).await;
     (c, routing)
 }
 
@@ -181,6 +182,7 @@ pub async fn joined_with_tokens(r: &Relay) -> (Ws, [u8; 16], Ws, [u8; 16], u32) 
     else {
         panic!()
     };
+    privacy_rules(&mut c).await;
     let mut a = agent(r).await;
     join_request(&mut a, TOKEN, routing).await;
     let RelayMsg::Joined {
@@ -191,6 +193,14 @@ pub async fn joined_with_tokens(r: &Relay) -> (Ws, [u8; 16], Ws, [u8; 16], u32) 
     };
     assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
     (c, ct, a, at, routing)
+}
+
+/// The privacy rules a customer gets after `Created` and before `Resumed`.
+pub async fn privacy_rules(ws: &mut Ws) -> Vec<shared_protocol::privacy::PrivacyRules> {
+    match msg(ws).await {
+        RelayMsg::Privacy(rules) => rules,
+        other => panic!("expected the privacy rules, got {other:?}"),
+    }
 }
 
 pub async fn sealed_seq(ws: &mut Ws) -> u64 {
