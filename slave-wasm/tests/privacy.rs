@@ -18,18 +18,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Document, Element, HtmlInputElement};
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod common;
+use common::new_document;
 
-fn new_document() -> Document {
-    web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .implementation()
-        .unwrap()
-        .create_html_document_with_title("fixture")
-        .unwrap()
-}
+wasm_bindgen_test_configure!(run_in_browser);
 
 fn policy(doc: &Document, relay: &[PrivacyRules], page: PrivacyRules) -> Rc<Policy> {
     let effective = Effective::merge(relay, &page, "https://bank.example/account?id=7");

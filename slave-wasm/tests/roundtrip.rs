@@ -16,18 +16,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Document, Element, HtmlInputElement, Node};
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod common;
+use common::new_document;
 
-fn new_document() -> Document {
-    web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .implementation()
-        .unwrap()
-        .create_html_document_with_title("fixture")
-        .unwrap()
-}
+wasm_bindgen_test_configure!(run_in_browser);
 
 /// The built-in rules only (no page or relay rules).
 fn open_policy() -> Rc<Policy> {
