@@ -12,14 +12,13 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, MutationObserver, MutationObserverInit, MutationRecord, Node};
 
 use crate::browser::{Interval, Listener, NextFrame, Soon, Timeout};
-use crate::privacy::indicator::OutlineStyle;
 use crate::privacy::Policy;
 
 mod listeners;
 mod slices;
 use crate::capture::{
     scroll_position, BatchBuilder, CssomHooks, HoverMarks, Mirror, SetterHooks, SheetsSent,
-    SnapshotWalk, ACTIVE_ATTR, HOVER_ATTR, OWN_ATTR,
+    SnapshotWalk, ACTIVE_ATTR, HOVER_ATTR,
 };
 
 /// Longest wait for a flush when animation frames do not come (a hidden tab).
@@ -88,7 +87,6 @@ pub struct PageStream {
     agent_hover: RefCell<HoverMarks>,
     /// The agent's click, shown as `:active` for a moment.
     agent_press: Rc<RefCell<(HoverMarks, Option<Timeout>)>>,
-    _outline_style: OutlineStyle,
 }
 
 impl PageStream {
@@ -115,7 +113,6 @@ impl PageStream {
         flush: Rc<dyn Fn()>,
         slice_ms: f64,
     ) -> Result<(Self, Vec<CustomerPageMsg>), JsValue> {
-        let outline_style = OutlineStyle::install(&doc, OWN_ATTR);
         let inner = Rc::new(RefCell::new(Inner {
             doc: doc.clone(),
             mirror: Mirror::new(doc.as_ref(), policy.clone()),
@@ -202,7 +199,6 @@ impl PageStream {
             _adopted_check: adopted_check,
             agent_hover: RefCell::new(HoverMarks::new(HOVER_ATTR)),
             agent_press: Rc::new(RefCell::new((HoverMarks::new(ACTIVE_ATTR), None))),
-            _outline_style: outline_style,
         };
         let parts = stream.take_parts();
         Ok((stream, parts))
