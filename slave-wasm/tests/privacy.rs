@@ -235,6 +235,10 @@ fn nothing_marked_private_leaves_the_page_at_start_or_later() {
         .query_selector("[data-cobrowse-hidden]")
         .unwrap()
         .is_none());
+    assert!(doc
+        .query_selector("style[data-cobrowse-own]")
+        .unwrap()
+        .is_none());
 }
 
 #[wasm_bindgen_test]
