@@ -15,9 +15,9 @@ use web_sys::{Document, Element, MutationRecord, Node};
 use super::sheet_changes::SheetChanges;
 use super::sheets::SheetsSent;
 
-use crate::privacy::{is_password_field, Marks};
+use crate::privacy::Marks;
 
-use super::serialize::{is_ours, safe_attribute};
+use super::serialize::{element_scope, is_ours, safe_attribute, value_is_masked};
 use super::walk::push_subtree;
 use super::{form_value, scroll_position, Mirror};
 
@@ -146,8 +146,7 @@ impl BatchBuilder {
                 continue;
             }
             let el: &Element = node.unchecked_ref();
-            let value_masked =
-                name.eq_ignore_ascii_case("value") && (scope.masked() || is_password_field(el));
+            let value_masked = name.eq_ignore_ascii_case("value") && value_is_masked(el, scope);
             // An attribute that became unsafe is removed, so no older safe value lingers.
             let value = el
                 .get_attribute(&name)
@@ -304,14 +303,13 @@ fn rescoped(el: &Element, mirror: &Mirror) -> bool {
     let Some(parent) = el.parent_node().and_then(|p| mirror.id_of(&p)) else {
         return false;
     };
-    let now = mirror
-        .policy()
-        .element_scope(el, &Marks::of(el), mirror.scope(parent));
-    let now = if el.local_name() == "style" {
-        now.for_style_text()
-    } else {
-        now
-    };
+    let now = element_scope(
+        mirror.policy(),
+        el,
+        &el.local_name(),
+        &Marks::of(el),
+        mirror.scope(parent),
+    );
     !now.same_treatment(mirror.scope(id))
 }
 

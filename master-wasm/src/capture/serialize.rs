@@ -10,9 +10,7 @@ use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, Node};
 
 use crate::privacy::indicator::INDICATOR_ATTR;
-use crate::privacy::{
-    is_password_field, was_password_field, Marks, Policy, Scope, PLACEHOLDER_ATTR,
-};
+use crate::privacy::{was_password_field, Marks, Policy, Scope, PLACEHOLDER_ATTR};
 
 use super::Mirror;
 
@@ -75,10 +73,7 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
             }
             let ns = Namespace::from_uri(el.namespace_uri().as_deref());
             let (raw, marks) = read_attributes(el);
-            let mut scope = policy.element_scope(el, &marks, parent);
-            if tag == "style" {
-                scope = scope.for_style_text();
-            }
+            let scope = element_scope(policy, el, &tag, &marks, parent);
             if scope.blocked() {
                 mirror.outlines().mark(el);
                 return Some(Described {
@@ -86,8 +81,7 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
                     scope,
                 });
             }
-            let value_masked = is_form_control(&tag)
-                && (scope.masked() || marks.is_password() || was_password_field(el));
+            let value_masked = is_form_control(&tag) && value_is_masked(el, scope);
             if value_masked {
                 mirror.outlines().mark(el);
             }
@@ -126,6 +120,22 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
     }
 }
 
+/// The scope of element `el` (local name `tag`): the policy's, and a `<style>`'s text is CSS.
+pub(crate) fn element_scope(
+    policy: &Policy,
+    el: &Element,
+    tag: &str,
+    marks: &Marks,
+    parent: Scope,
+) -> Scope {
+    let scope = policy.element_scope(el, marks, parent);
+    if tag == "style" {
+        scope.for_style_text()
+    } else {
+        scope
+    }
+}
+
 /// Every attribute of `el` as it is, and what they say about its privacy.
 fn read_attributes(el: &Element) -> (Vec<(String, String)>, Marks) {
     let map = el.attributes();
@@ -141,8 +151,8 @@ fn read_attributes(el: &Element) -> (Vec<(String, String)>, Marks) {
 }
 
 /// A blocked element as the agent gets it: an empty box of the same size and display, with
-/// its id and classes (for the page's CSS: margins, floats) and nothing else. Elements that load or show content of their
-/// own become a `div` (an `svg` child a `g`).
+/// its id and classes (for the page's CSS: margins, floats) and nothing else. Elements that
+/// load or show content of their own become a `div` (an `svg` child a `g`).
 fn placeholder(el: &Element, tag: String, ns: Namespace) -> NodeData {
     let rect = el.get_bounding_client_rect();
     let display = web_sys::window()
@@ -194,7 +204,7 @@ fn is_form_control(tag: &str) -> bool {
 /// Whether a form control's value is hidden from the agent: in a masked part of the page, or a
 /// password field (now or ever).
 pub(crate) fn value_is_masked(el: &Element, scope: Scope) -> bool {
-    scope.masked() || is_password_field(el)
+    scope.masked() || was_password_field(el)
 }
 
 /// One attribute as it may be sent, or `None` when it is dropped.

@@ -106,11 +106,6 @@ impl Marks {
     }
 
     /// Reads `el`'s attributes (for an element whose scope is checked again after a change).
-    /// A password field, by its type or its `autocomplete`.
-    pub fn is_password(&self) -> bool {
-        self.password
-    }
-
     pub fn of(el: &Element) -> Self {
         let mut marks = Marks::default();
         let map = el.attributes();
@@ -209,7 +204,8 @@ impl Policy {
 
     /// The scope of `el`, whose attributes said `marks`, under a parent of scope `parent`:
     /// blocked beats everything; on one element mask beats unmask; otherwise the nearest
-    /// mask or unmask up the tree decides; read-only is inherited.
+    /// mask or unmask up the tree decides; read-only is inherited. A password field is
+    /// remembered here, so every field captured or re-checked as one stays masked for good.
     pub fn element_scope(&self, el: &Element, marks: &Marks, parent: Scope) -> Scope {
         let s = &self.selectors;
         let ruled = s.any.as_deref().is_some_and(|any| matches(el, any));
@@ -308,22 +304,12 @@ fn remember_password_field(el: &Element) {
     });
 }
 
-/// Whether `el` was seen as a password field before (it may not look like one now).
+/// Whether `el` is, or ever was, a password field (by type or by `autocomplete`): its value is
+/// secret whatever the rules say. Every captured element went through
+/// [`Policy::element_scope`], and so does one whose `type` or `autocomplete` changed (before
+/// its batch is built), which is where password fields are remembered.
 pub fn was_password_field(el: &Element) -> bool {
     PASSWORD_FIELDS.with(|set| set.has(el))
-}
-
-/// Whether `el`'s value is secret whatever the rules say: it is, or ever was, a password
-/// field (by type or by `autocomplete`).
-pub fn is_password_field(el: &Element) -> bool {
-    if PASSWORD_FIELDS.with(|set| set.has(el)) {
-        return true;
-    }
-    let marks = Marks::of(el);
-    if marks.password {
-        remember_password_field(el);
-    }
-    marks.password
 }
 
 /// `text` through the last line of defence, counting what it masked.
