@@ -2,6 +2,8 @@
 //!
 //! - [`capture`]: turns the live DOM into snapshots and mutation batches with stable node ids,
 //!   masking and sanitizing on the way out (nothing private or executable leaves the page).
+//! - [`agent_control`]: the mode (pointer, write after consent) and the agent's actions,
+//!   enforced here: nothing the mode or the page's restrictions forbid happens.
 //! - [`privacy`]: the masking, blocking and read-only rules and what masked content becomes.
 //! - [`widget`]: the co-browse button, consent, code and status, in an open shadow root.
 //! - [`socket`]: the WebSocket to the relay; [`link`]: numbering, resends and heartbeats
@@ -11,6 +13,7 @@
 //!
 //! The loader (`cobrowse.js`, served by the relay) imports this module and calls [`start`].
 
+pub mod agent_control;
 #[cfg(feature = "bench")]
 pub mod bench;
 pub mod browser;
@@ -22,6 +25,7 @@ pub mod navigation;
 pub mod persist;
 pub mod privacy;
 pub mod session;
+pub mod settings;
 pub mod socket;
 pub mod stream;
 pub mod widget;
@@ -29,11 +33,15 @@ pub mod widget;
 use wasm_bindgen::prelude::*;
 
 /// Installs the co-browse widget on the current page. `relay_url` is the co-browse server's
-/// base URL (`http(s)://host:port`), from the snippet's `data-cobrowse-url` attribute.
+/// base URL (`http(s)://host:port`), from the snippet's `data-cobrowse-url` attribute;
+/// `settings` is the relay's settings object the loader carries (see [`settings`]).
 #[wasm_bindgen]
-pub fn start(relay_url: &str) -> Result<(), JsValue> {
+pub fn start(relay_url: &str, settings: JsValue) -> Result<(), JsValue> {
     debug::init();
     errors::install_panic_hook();
     debug::log(&format!("starting with relay {relay_url}"));
-    session::install(relay_url.trim_end_matches('/'))
+    session::install(
+        relay_url.trim_end_matches('/'),
+        settings::Settings::read(&settings),
+    )
 }

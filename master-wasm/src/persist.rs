@@ -19,6 +19,9 @@ pub struct Saved {
     pub resume_token: [u8; 16],
     /// Key exchanges whose confirmation we sent without a valid one back (see `session`).
     pub unconfirmed: u8,
+    /// The customer approved write mode and has not taken it back: the next page continues in
+    /// it (an agent navigating for the customer is not asked again on every page).
+    pub write_mode: bool,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -39,25 +42,31 @@ fn unhex16(s: &str) -> Option<[u8; 16]> {
 impl Saved {
     pub fn encode(&self) -> String {
         format!(
-            "2|{}|{}|{}|{}|{}",
+            "3|{}|{}|{}|{}|{}|{}",
             self.code.digits(),
             hex(&self.session_id),
             hex(&self.resume_token),
             self.unconfirmed,
+            u8::from(self.write_mode),
             self.relay_url
         )
     }
 
     /// `None` for anything malformed or from another format version.
     pub fn decode(text: &str) -> Option<Self> {
-        let mut parts = text.splitn(6, '|');
-        if parts.next()? != "2" {
+        let mut parts = text.splitn(7, '|');
+        if parts.next()? != "3" {
             return None;
         }
         let code = JoinCode::parse(parts.next()?).ok()?;
         let session_id = unhex16(parts.next()?)?;
         let resume_token = unhex16(parts.next()?)?;
         let unconfirmed = parts.next()?.parse().ok()?;
+        let write_mode = match parts.next()? {
+            "0" => false,
+            "1" => true,
+            _ => return None,
+        };
         let relay_url = parts.next()?.to_string();
         Some(Self {
             relay_url,
@@ -65,6 +74,7 @@ impl Saved {
             session_id,
             resume_token,
             unconfirmed,
+            write_mode,
         })
     }
 
@@ -100,6 +110,7 @@ mod tests {
             session_id: [7; 16],
             resume_token: [0xAB; 16],
             unconfirmed: 2,
+            write_mode: true,
         };
         assert_eq!(Saved::decode(&saved.encode()), Some(saved));
         for junk in [
@@ -108,6 +119,8 @@ mod tests {
             "1|001234567|",
             "2|12|00|00|0|x",
             "2|001234567|zz|00|0|x",
+            "2|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0|x",
+            "3|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0|2|x",
         ] {
             assert_eq!(Saved::decode(junk), None, "{junk}");
         }

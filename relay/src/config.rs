@@ -2,6 +2,7 @@
 //! variable and a flag (flag > env > file > default). Unknown keys and bad values are errors
 //! that name the key, never silently ignored.
 
+use crate::ui_settings::{Localization, WidgetLook, THEMES};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -97,6 +98,18 @@ pub struct Cli {
     /// Directory of the static pages (demo site, console host page) [default: www].
     #[arg(long, env = "COBROWSE_WWW_DIR")]
     pub www_dir: Option<PathBuf>,
+    /// Whether agents may ask customers for write mode [default: true].
+    #[arg(long, env = "COBROWSE_WRITE_MODE_ALLOWED")]
+    pub write_mode_allowed: Option<bool>,
+    /// Whether agents may click submit buttons in write mode [default: false].
+    #[arg(long, env = "COBROWSE_AGENT_CAN_SUBMIT")]
+    pub agent_can_submit: Option<bool>,
+    /// A JSON file of texts replacing the built-in English ones of the widget and the console.
+    #[arg(long, env = "COBROWSE_LOCALIZATION")]
+    pub localization: Option<PathBuf>,
+    /// The console's theme: auto, light, dark or high-contrast [default: auto].
+    #[arg(long, env = "COBROWSE_THEME")]
+    pub theme: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -144,6 +157,12 @@ struct FileConfig {
     privacy: Option<PrivacyRules>,
     /// Privacy rules for pages whose URL matches `url`, over the global ones.
     privacy_rules: Option<Vec<PrivacyRules>>,
+    write_mode_allowed: Option<bool>,
+    agent_can_submit: Option<bool>,
+    localization: Option<PathBuf>,
+    theme: Option<String>,
+    /// The customer widget's corner and colours (file only).
+    widget: Option<WidgetLook>,
 }
 
 /// The resolved configuration.
@@ -180,6 +199,14 @@ pub struct Config {
     pub privacy: PrivacyRules,
     /// The `[[privacy_rules]]` sections: rules for pages matching their `url`, in order.
     pub privacy_rules: Vec<PrivacyRules>,
+    pub write_mode_allowed: bool,
+    pub agent_can_submit: bool,
+    /// The `localization` file's path and texts (read and checked at load).
+    pub localization: Option<PathBuf>,
+    pub texts: Localization,
+    /// One of [`THEMES`].
+    pub theme: String,
+    pub widget: WidgetLook,
 }
 
 impl Default for Config {
@@ -212,6 +239,12 @@ impl Default for Config {
             www_dir: PathBuf::from("www"),
             privacy: PrivacyRules::default(),
             privacy_rules: Vec::new(),
+            write_mode_allowed: true,
+            agent_can_submit: false,
+            localization: None,
+            texts: Localization::default(),
+            theme: "auto".into(),
+            widget: WidgetLook::default(),
         }
     }
 }
@@ -308,6 +341,21 @@ impl Config {
             www_dir: cli.www_dir.or(file.www_dir).unwrap_or(d.www_dir),
             privacy: file.privacy.unwrap_or_default(),
             privacy_rules: file.privacy_rules.unwrap_or_default(),
+            write_mode_allowed: cli
+                .write_mode_allowed
+                .or(file.write_mode_allowed)
+                .unwrap_or(d.write_mode_allowed),
+            agent_can_submit: cli
+                .agent_can_submit
+                .or(file.agent_can_submit)
+                .unwrap_or(d.agent_can_submit),
+            texts: match cli.localization.as_ref().or(file.localization.as_ref()) {
+                Some(path) => Localization::load(path)?,
+                None => Localization::default(),
+            },
+            localization: cli.localization.or(file.localization),
+            theme: cli.theme.or(file.theme).unwrap_or(d.theme),
+            widget: file.widget.unwrap_or_default(),
         };
         config.validate()?;
         Ok(config)
@@ -331,6 +379,13 @@ impl Config {
                 message: format!("entry {}: {message}", i + 1),
             })?;
         }
+        if !THEMES.contains(&self.theme.as_str()) {
+            return Err(ConfigError::Invalid {
+                key: "theme",
+                message: format!("{:?} is not one of {}", self.theme, THEMES.join(", ")),
+            });
+        }
+        self.widget.check()?;
         if self.inactivity_timeout.is_zero() {
             return Err(ConfigError::Invalid {
                 key: "inactivity_timeout",

@@ -12,10 +12,12 @@ use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 
 use crate::state::AppState;
+use crate::ui_settings::{ConsoleSettings, WidgetSettings};
 use crate::ws;
 
 /// The loader the snippet points at. It finds its own `data-cobrowse-url`, imports the customer
-/// module from there and starts it; a failure is reported and never breaks the host page.
+/// module from there and starts it with the relay's widget settings (put in place of
+/// `__SETTINGS__` when served); a failure is reported and never breaks the host page.
 pub const LOADER_JS: &str = r#"(function () {
   "use strict";
   var me = document.currentScript;
@@ -26,7 +28,7 @@ pub const LOADER_JS: &str = r#"(function () {
   import(base + "master_wasm.js")
     .then(function (m) {
       return m.default({ module_or_path: base + "master_wasm_bg.wasm" }).then(function () {
-        var go = function () { m.start(relay); };
+        var go = function () { m.start(relay, __SETTINGS__); };
         if (document.body) { go(); } else { document.addEventListener("DOMContentLoaded", go); }
       });
     })
@@ -59,6 +61,7 @@ pub fn app(state: AppState) -> Router {
             "/agent",
             console_page(ServeFile::new(agent_dir.join("index.html"))),
         )
+        .route("/console/settings.json", get(console_settings))
         .nest_service("/console", console_page(ServeDir::new(agent_dir)))
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))
@@ -87,15 +90,36 @@ async fn health(State(state): State<AppState>) -> Json<serde_health::Health> {
     })
 }
 
-async fn loader() -> Response {
+async fn loader(State(state): State<AppState>) -> Response {
+    let config = &state.config;
+    let settings = WidgetSettings {
+        write_mode_allowed: config.write_mode_allowed,
+        agent_can_submit: config.agent_can_submit,
+        site_origins: &state.allowed_origins,
+        widget: &config.widget,
+        texts: &config.texts.widget,
+    };
+    // JSON is a JavaScript expression; serde_json escapes what could end the string early.
+    let json = serde_json::to_string(&settings).unwrap_or_else(|_| "{}".into());
     (
         [
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        LOADER_JS,
+        LOADER_JS.replace("__SETTINGS__", &json),
     )
         .into_response()
+}
+
+/// The console's settings: write mode, theme and texts.
+async fn console_settings(State(state): State<AppState>) -> Response {
+    let config = &state.config;
+    let settings = ConsoleSettings {
+        write_mode_allowed: config.write_mode_allowed,
+        theme: &config.theme,
+        texts: &config.texts.console,
+    };
+    ([(header::CACHE_CONTROL, "no-cache")], Json(settings)).into_response()
 }
 
 mod serde_health {

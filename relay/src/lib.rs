@@ -20,6 +20,7 @@ pub mod sessions;
 pub mod state;
 pub mod store;
 pub mod timers;
+pub mod ui_settings;
 pub mod user_agent;
 pub mod ws;
 

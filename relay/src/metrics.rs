@@ -5,6 +5,8 @@
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
 
+use shared_protocol::agent_control::{Refusal, RefusedCounts};
+
 /// Upper bounds of the routing latency buckets, in microseconds.
 const ROUTING_BUCKETS_US: [u64; 9] = [50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 50_000];
 /// Upper bounds of the render latency buckets, in microseconds.
@@ -68,6 +70,8 @@ pub struct Metrics {
     pub auto_masked_cards: AtomicU64,
     pub auto_masked_ssns: AtomicU64,
     pub auto_masked_tokens: AtomicU64,
+    /// Agent messages the customers' modules refused, by [`Refusal::ALL`] position.
+    pub refused: [AtomicU64; 6],
     pub routing: Histogram,
     pub render: Histogram,
 }
@@ -85,6 +89,7 @@ impl Default for Metrics {
             auto_masked_cards: AtomicU64::new(0),
             auto_masked_ssns: AtomicU64::new(0),
             auto_masked_tokens: AtomicU64::new(0),
+            refused: Default::default(),
             routing: Histogram::new(&ROUTING_BUCKETS_US),
             render: Histogram::new(&RENDER_BUCKETS_US),
         }
@@ -101,6 +106,15 @@ impl Metrics {
         bump(&self.auto_masked_cards, found.card_numbers.into());
         bump(&self.auto_masked_ssns, found.ssns.into());
         bump(&self.auto_masked_tokens, found.bearer_tokens.into());
+    }
+
+    /// Counts agent messages a customer module refused (outside write mode, on restricted
+    /// elements, outside the site...).
+    pub fn refused(&self, counts: &RefusedCounts) {
+        for (reason, n) in counts.iter() {
+            let i = Refusal::ALL.iter().position(|r| *r == reason).unwrap_or(0);
+            bump(&self.refused[i], n.into());
+        }
     }
 
     /// The Prometheus exposition, with the live gauges given by the caller.
@@ -184,6 +198,20 @@ impl Metrics {
             let _ = writeln!(
                 out,
                 "cobrowse_auto_masked_total{{kind=\"{kind}\"}} {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
+        let _ = writeln!(
+            out,
+            "# HELP cobrowse_agent_actions_refused_total Agent messages the customer's browser \
+             refused (a modified console, or stale actions), by reason.\n\
+             # TYPE cobrowse_agent_actions_refused_total counter"
+        );
+        for (reason, v) in Refusal::ALL.iter().zip(&self.refused) {
+            let _ = writeln!(
+                out,
+                "cobrowse_agent_actions_refused_total{{reason=\"{}\"}} {}",
+                reason.as_str(),
                 v.load(Ordering::Relaxed)
             );
         }

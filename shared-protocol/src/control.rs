@@ -3,6 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::agent_control::{Mode, RefusedCounts};
 use crate::envelope::Direction;
 use crate::privacy::PrivacyRules;
 use crate::Role;
@@ -66,6 +67,11 @@ pub enum CustomerMsg {
     /// number, an SSN or a bearer token), counted since the last report: counts only, for the
     /// relay's metrics, so integrators learn what they forgot to mark.
     AutoMasked(AutoMaskedCounts),
+    /// The session's mode changed (the customer's browser decides it): a new segment of the
+    /// session history.
+    Mode(Mode),
+    /// Agent messages the customer module refused since the last report (counts only).
+    Refused(RefusedCounts),
 }
 
 /// How many pieces of text of each kind the last line of defence masked.

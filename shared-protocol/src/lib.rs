@@ -12,6 +12,7 @@
 //!
 //! Decoding never panics: every malformed input is a [`DecodeError`].
 
+pub mod agent_control;
 pub mod code;
 pub mod control;
 pub mod crypto;
@@ -21,6 +22,7 @@ pub mod page;
 pub mod payload;
 pub mod privacy;
 pub mod safety;
+pub mod texts;
 
 pub use code::JoinCode;
 pub use control::{

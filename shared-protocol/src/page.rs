@@ -11,6 +11,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::agent_control::{AgentAction, Mode, ModeCause, Navigate, Refusal};
+
 /// A node id within one epoch. [`DOCUMENT`] is the document node.
 pub type NodeId = u32;
 pub const DOCUMENT: NodeId = 0;
@@ -26,6 +28,13 @@ pub enum CustomerPageMsg {
     Scroll(Vec<ScrollPos>),
     /// The leading nodes of a snapshot still being taken.
     SnapshotNodes(SnapshotNodes),
+    /// The mode now, and why (after a request, a switch, or when streaming starts).
+    Mode {
+        mode: Mode,
+        cause: ModeCause,
+    },
+    /// An agent message was refused (nothing happened on the page).
+    Refused(Refusal),
 }
 
 /// Nodes of the snapshot of `epoch`, in pre-order, ahead of the [`Snapshot`] that completes it:
@@ -43,6 +52,14 @@ pub enum AgentPageMsg {
     Resync { reason: String },
     /// Ephemeral: the agent's pointer over the view, in the customer's viewport (CSS pixels).
     Pointer(Pointer),
+    /// Ask the customer for write mode.
+    RequestWrite,
+    /// The agent goes back to pointer mode.
+    PointerMode,
+    /// An action in write mode.
+    Act(AgentAction),
+    /// Back, forward, reload or a URL, in write mode and within the instrumented site.
+    Navigate(Navigate),
 }
 
 /// A pointer position; `click` marks a press there (drawn as a ripple on the other side).

@@ -1,6 +1,7 @@
 //! Round trips and hostile input for every decoder of the protocol.
 
 use proptest::prelude::*;
+use shared_protocol::agent_control::*;
 use shared_protocol::page::*;
 use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::*;
@@ -221,4 +222,41 @@ fn sheet_hashes_tell_contents_apart() {
     assert_ne!(one, two, "rules cannot run together");
     assert_eq!(one, SheetBody::new(vec!["a{}b{}".into()]).hash);
     assert_ne!(sheet_hash(&[]), sheet_hash(&["".into()]));
+}
+
+proptest! {
+    #[test]
+    fn agent_actions_round_trip(value in ".{0,40}", target in any::<Option<u32>>(), x in any::<i32>()) {
+        let kinds = [
+            ActionKind::Click { x, y: -x },
+            ActionKind::Type { value: value.clone() },
+            ActionKind::Select { selected: vec![0, 2] },
+            ActionKind::Scroll { dx: x, dy: 0 },
+            ActionKind::Key(Key::ShiftTab),
+        ];
+        for kind in kinds {
+            let msg = AgentPageMsg::Act(AgentAction { epoch: 2, target, kind });
+            prop_assert_eq!(decode_payload::<AgentPageMsg>(&encode_payload(&msg)).unwrap(), msg);
+        }
+        let nav = AgentPageMsg::Navigate(Navigate::To(value.clone()));
+        prop_assert_eq!(decode_payload::<AgentPageMsg>(&encode_payload(&nav)).unwrap(), nav);
+    }
+}
+
+#[test]
+fn modes_and_refusals_round_trip() {
+    let mode = CustomerPageMsg::Mode {
+        mode: Mode::Write,
+        cause: ModeCause::Approved,
+    };
+    assert_eq!(
+        decode_payload::<CustomerPageMsg>(&encode_payload(&mode)).unwrap(),
+        mode
+    );
+    let mut counts = RefusedCounts::default();
+    counts.add(Refusal::PointerMode);
+    for msg in [CustomerMsg::Mode(Mode::Write), CustomerMsg::Refused(counts)] {
+        let env = Envelope::new(7, Delivery::Reliable, 1, msg);
+        assert_eq!(Envelope::<CustomerMsg>::decode(&env.encode()).unwrap(), env);
+    }
 }

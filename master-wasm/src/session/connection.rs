@@ -73,7 +73,7 @@ impl Customer {
         let Some(delay) = RECONNECT_DELAYS_MS.get(attempt) else {
             return self.end("Co-browse stopped: the connection to the server was lost.".into());
         };
-        self.show_status_only("Connection lost. Reconnecting…");
+        self.show_status_only(&self.text("reconnecting", &[]));
         let weak = self.this.clone();
         let timer = Timeout::new(*delay, move || {
             if let Some(c) = weak.upgrade() {

@@ -92,7 +92,9 @@ impl Customer {
                         let why = describe_js(&e);
                         return self.end(format!("Co-browse could not capture this page: {why}"));
                     }
-                    self.show_session("A representative is viewing this page with you.");
+                    self.show_session(&self.text("viewing", &[]));
+                    // The agent learns the mode this page is in (write mode survives page loads).
+                    self.tell_mode(ModeCause::Current);
                 }
                 Err(_) => self.verification_failed(),
             },
@@ -106,6 +108,9 @@ impl Customer {
         self.keys = Keys::None;
         self.stream = None;
         self.link.send_control(CustomerMsg::VerificationFailed);
-        self.show_session("The code could not be verified. Read it to the representative again.");
+        let attempts = MAX_VERIFY_FAILURES
+            .saturating_sub(self.unconfirmed)
+            .to_string();
+        self.show_session(&self.text("code_retry", &[("attempts", &attempts)]));
     }
 }

@@ -6,6 +6,7 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
+use shared_protocol::agent_control::{Mode, ModeCause};
 use shared_protocol::code::SECRET_SPACE;
 use shared_protocol::crypto::{Agreed, Handshake, Opener, Sealer};
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
@@ -18,6 +19,7 @@ use shared_protocol::{
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
+use crate::agent_control::Control;
 use crate::browser::{
     document, first_session_in_tab, random_below, random_u64, window, Interval, Timeout,
 };
@@ -25,11 +27,13 @@ use crate::debug;
 use crate::link::Link;
 use crate::navigation::NavigationWatch;
 use crate::persist::Saved;
+use crate::settings::Settings;
 use crate::socket::{websocket_url, RelaySocket, SocketEvent};
 use crate::stream::PageStream;
 use crate::widget::{View, Widget, WidgetAction};
 
 mod connection;
+mod control;
 mod keys;
 mod page;
 
@@ -45,11 +49,13 @@ thread_local! {
 }
 
 /// Mounts the widget once per page; a second call is a no-op.
-pub fn install(relay_url: &str) -> Result<(), JsValue> {
+pub fn install(relay_url: &str, settings: Settings) -> Result<(), JsValue> {
     if INSTALLED.with(|i| i.borrow().is_some()) {
         return Ok(());
     }
-    let customer = Rc::new(RefCell::new(Customer::new(relay_url)));
+    let texts = settings.texts.clone();
+    let look = settings.look.clone();
+    let customer = Rc::new(RefCell::new(Customer::new(relay_url, settings)));
     customer.borrow_mut().this = Rc::downgrade(&customer);
     let weak = Rc::downgrade(&customer);
     let on_action: Rc<dyn Fn(WidgetAction)> = Rc::new(move |action| {
@@ -57,7 +63,7 @@ pub fn install(relay_url: &str) -> Result<(), JsValue> {
             c.borrow_mut().on_action(action);
         }
     });
-    let widget = Widget::mount(&document(), on_action)?;
+    let widget = Widget::mount(&document(), texts, &look, on_action)?;
     widget.show(&View::Idle);
     customer.borrow_mut().widget = Some(widget);
     // A page load within a session: continue it.
@@ -93,11 +99,15 @@ struct Customer {
     relay_rules: Option<Vec<PrivacyRules>>,
     /// The rules the stream captures under now (they change with the page's URL).
     privacy: Option<Effective>,
+    /// What the relay allows the agent, and the widget's texts.
+    settings: Settings,
+    /// The mode, the consent question and the refusals.
+    control: Control,
     this: Weak<RefCell<Customer>>,
 }
 
 impl Customer {
-    fn new(relay_url: &str) -> Self {
+    fn new(relay_url: &str, settings: Settings) -> Self {
         Self {
             relay_url: relay_url.to_string(),
             widget: None,
@@ -115,8 +125,15 @@ impl Customer {
             navigation: None,
             relay_rules: None,
             privacy: None,
+            settings,
+            control: Control::default(),
             this: Weak::new(),
         }
+    }
+
+    /// The configured text for `key`, with `{name}`s filled in.
+    fn text(&self, key: &str, values: &[(&str, &str)]) -> String {
+        self.settings.texts.fill(key, values)
     }
 
     fn show(&self, view: View) {
@@ -142,8 +159,11 @@ impl Customer {
                         .send_control(CustomerMsg::PageVisit(PageInfo { url, title }));
                 }
                 self.link.send_control(CustomerMsg::Exit);
-                self.end("Co-browse ended. The representative no longer sees this page.".into());
+                self.end(self.text("ended_by_you", &[]));
             }
+            WidgetAction::AllowWrite => self.answer_write_request(true),
+            WidgetAction::DenyWrite => self.answer_write_request(false),
+            WidgetAction::StopWrite => self.stop_write(ModeCause::CustomerStopped),
         }
     }
 
@@ -155,7 +175,12 @@ impl Customer {
         self.resume_token = Some(saved.resume_token);
         self.unconfirmed = saved.unconfirmed;
         self.reloaded = true;
-        self.show_session("Continuing co-browse on this page…");
+        self.control = Control::new(if saved.write_mode {
+            Mode::Write
+        } else {
+            Mode::Pointer
+        });
+        self.show_session(&self.text("continuing", &[]));
         if let Err(e) = self.open_socket() {
             self.end(format!("Co-browse could not continue: {}", describe_js(&e)));
         }
@@ -187,7 +212,7 @@ impl Customer {
                 self.save();
                 self.start_heartbeat();
                 self.watch_navigation();
-                self.show_session("Read this code to the representative.");
+                self.show_session(&self.text("read_code", &[]));
             }
             RelayMsg::Resumed {
                 last_received,
@@ -209,16 +234,14 @@ impl Customer {
             }
             RelayMsg::AgentJoined => {
                 self.start_key_exchange();
-                self.show_session("A representative is connecting. Checking the code…");
+                self.show_session(&self.text("agent_connecting", &[]));
             }
             RelayMsg::Key(key) => self.on_key(key),
             RelayMsg::VerificationFailed { attempts_left } => {
                 self.keys = Keys::None;
                 self.stream = None;
-                self.show_session(&format!(
-                    "The code could not be verified. Read it to the representative again \
-                     ({attempts_left} attempts left)."
-                ));
+                let attempts = attempts_left.to_string();
+                self.show_session(&self.text("code_retry", &[("attempts", &attempts)]));
             }
             // Frames from the agent were dropped (it sends only resync requests): go on.
             RelayMsg::Gap => {
@@ -236,18 +259,16 @@ impl Customer {
             // The agent came back while this page still has no keys: key now.
             RelayMsg::PeerBack if self.needs_keys() => {
                 self.start_key_exchange();
-                self.show_session("A representative is connecting. Checking the code…");
+                self.show_session(&self.text("agent_connecting", &[]));
             }
-            RelayMsg::PeerAway => {
-                self.show_status_only("The representative's connection dropped. Waiting…")
-            }
+            RelayMsg::PeerAway => self.show_status_only(&self.text("agent_dropped", &[])),
             RelayMsg::PeerBack => {
                 let status = self.status.clone();
                 self.show_session(&status);
             }
             RelayMsg::Sealed(bytes) => self.on_sealed(env.delivery, env.seq, &bytes),
             RelayMsg::Ended { reason } => {
-                self.end(format!("Co-browse ended: {}.", reason.describe()));
+                self.end(self.text("ended", &[("reason", reason.describe())]));
             }
             RelayMsg::Error {
                 code: ErrorCode::NotInSession,
@@ -268,6 +289,7 @@ impl Customer {
                 session_id: self.session_id,
                 resume_token,
                 unconfirmed: self.unconfirmed,
+                write_mode: self.control.mode == Mode::Write,
             }
             .store();
         }
@@ -291,7 +313,7 @@ impl Customer {
     /// Stops everything and tells the customer why.
     fn end(&mut self, message: String) {
         debug::log(&format!("session over: {message}"));
-        if !message.starts_with("Co-browse ended") {
+        if !message.starts_with("Co-browse ended") && message != self.text("ended_by_you", &[]) {
             crate::errors::report("session", &message);
         }
         self.stream = None;
@@ -306,6 +328,7 @@ impl Customer {
         self.reconnect = None;
         self.navigation = None;
         self.reloaded = false;
+        self.control = Control::default();
         Saved::clear();
         self.show(View::Ended { message });
     }

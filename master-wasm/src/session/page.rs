@@ -17,9 +17,9 @@ impl Customer {
         }));
         if agent_present {
             self.start_key_exchange();
-            self.show_session("A representative is connecting. Checking the code…");
+            self.show_session(&self.text("agent_connecting", &[]));
         } else {
-            self.show_session("Read this code to the representative.");
+            self.show_session(&self.text("read_code", &[]));
         }
     }
 
@@ -99,6 +99,10 @@ impl Customer {
                     self.send_pages(parts);
                 }
             }
+            Ok(AgentPageMsg::RequestWrite) => self.on_write_request(),
+            Ok(AgentPageMsg::PointerMode) => self.stop_write(ModeCause::AgentStopped),
+            Ok(AgentPageMsg::Act(action)) => self.on_agent_action(action),
+            Ok(AgentPageMsg::Navigate(nav)) => self.on_agent_navigate(nav),
             Ok(AgentPageMsg::Pointer(p)) => {
                 if let Some(w) = &mut self.widget {
                     w.show_agent_pointer(p);

@@ -16,10 +16,13 @@ use crate::privacy::Policy;
 
 mod listeners;
 mod slices;
+mod targets;
+
 use crate::capture::{
     scroll_position, BatchBuilder, CssomHooks, HoverMarks, Mirror, SetterHooks, SheetsSent,
     SnapshotWalk, ACTIVE_ATTR, HOVER_ATTR,
 };
+pub use targets::Target;
 
 /// Longest wait for a flush when animation frames do not come (a hidden tab).
 const FLUSH_FALLBACK_MS: i32 = 100;

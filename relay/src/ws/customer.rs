@@ -146,6 +146,21 @@ pub(super) async fn customer_loop(mut conn: Connection, state: AppState, user_ag
                 );
                 state.metrics.auto_masked(&found);
             }
+            (CustomerMsg::Mode(mode), Some(s)) => {
+                tracing::info!(parent: &s.span, mode = mode.as_str(), "mode");
+                let id = s.id;
+                state.persist(&s.span, "mode", move |store| {
+                    store
+                        .start_segment(id, mode.as_str(), now_millis())
+                        .map(|_| ())
+                });
+            }
+            (CustomerMsg::Refused(counts), Some(s)) => {
+                for (reason, n) in counts.iter() {
+                    tracing::warn!(parent: &s.span, reason = reason.as_str(), n, "agent messages refused by the customer");
+                }
+                state.metrics.refused(&counts);
+            }
             (_, None) => {
                 let _ = tx.try_send(error_frame(
                     0,

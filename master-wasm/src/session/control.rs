@@ -1,0 +1,111 @@
+//! The agent's control in the session: its request for write mode and the customer's answer,
+//! either side going back to pointer mode, and each action or navigation checked against the
+//! mode and the page's restrictions before it is done. Refusals change nothing on the page;
+//! they are told to the agent and counted to the relay.
+
+use shared_protocol::agent_control::{ActionKind, AgentAction, Mode, ModeCause, Navigate, Refusal};
+
+use super::*;
+use crate::agent_control::{navigate, perform, restrictions, Step};
+
+impl Customer {
+    pub(super) fn on_write_request(&mut self) {
+        let step = self
+            .control
+            .request(self.settings.control.write_mode_allowed);
+        self.apply(step);
+    }
+
+    pub(super) fn answer_write_request(&mut self, approve: bool) {
+        let step = self.control.answer(approve);
+        self.apply(step);
+    }
+
+    pub(super) fn stop_write(&mut self, cause: ModeCause) {
+        let step = self.control.stop(cause);
+        self.apply(step);
+    }
+
+    /// Shows and tells what a step of the mode's state machine decided.
+    fn apply(&mut self, step: Step) {
+        match step {
+            Step::Nothing => return,
+            Step::Ask => self.tell_mode(ModeCause::Asking),
+            Step::Tell { changed, cause } => {
+                if changed {
+                    self.link.send_control(CustomerMsg::Mode(self.control.mode));
+                    self.save();
+                }
+                self.tell_mode(cause);
+            }
+        }
+        let (mode, asking) = (self.control.mode, self.control.asking);
+        if let Some(w) = &mut self.widget {
+            w.show_mode(mode, asking);
+            if mode == Mode::Pointer {
+                w.hide_agent_typing();
+            }
+        }
+    }
+
+    /// Tells the agent the mode now, and why.
+    pub(super) fn tell_mode(&mut self, cause: ModeCause) {
+        let msg = CustomerPageMsg::Mode {
+            mode: self.control.mode,
+            cause,
+        };
+        self.send_page(&msg);
+        let (mode, asking) = (self.control.mode, self.control.asking);
+        if let Some(w) = &self.widget {
+            w.show_mode(mode, asking);
+        }
+    }
+
+    pub(super) fn on_agent_action(&mut self, action: AgentAction) {
+        if let Err(why) = self.try_action(&action) {
+            self.refuse(why);
+        }
+    }
+
+    fn try_action(&mut self, action: &AgentAction) -> Result<(), Refusal> {
+        self.control.permits_actions()?;
+        let stream = self.stream.as_ref().ok_or(Refusal::NoTarget)?;
+        let point = match action.kind {
+            ActionKind::Click { x, y } => Some((x, y)),
+            _ => None,
+        };
+        let target = stream.target(action.epoch, action.target, point)?;
+        let allow = self.settings.control.allow;
+        restrictions::check(&target.element, target.scope, &action.kind, allow)?;
+        if matches!(action.kind, ActionKind::Type { .. }) {
+            if let Some(w) = &mut self.widget {
+                w.show_agent_typing(&target.element);
+            }
+        }
+        // A page handler that throws does not stop the action (events swallow it); an error
+        // here is the browser refusing the event itself.
+        perform::perform(&target.element, target.id, &action.kind, allow).map_err(|e| {
+            debug::log(&format!("the agent's action failed: {}", describe_js(&e)));
+            Refusal::Mismatch
+        })
+    }
+
+    pub(super) fn on_agent_navigate(&mut self, nav: Navigate) {
+        let outcome = self.control.permits_actions().and_then(|_| {
+            let page = document().url().unwrap_or_default();
+            navigate::go(&nav, &page, &self.settings.control.site_origins)
+        });
+        if let Err(why) = outcome {
+            self.refuse(why);
+        }
+    }
+
+    /// Nothing happened: the agent is told why, the relay counts it.
+    fn refuse(&mut self, why: Refusal) {
+        debug::log(&format!("refused an agent message: {}", why.as_str()));
+        self.control.count_refusal(why);
+        self.send_page(&CustomerPageMsg::Refused(why));
+        let counts = self.control.take_refused();
+        self.link.send_control(CustomerMsg::Refused(counts));
+    }
+}
