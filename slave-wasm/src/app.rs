@@ -1,141 +1,70 @@
-//! The console's root component. What the agent sees is [`Console`], changed only through
-//! [`Action`]s; the connection and the rebuilder live beside it (they are not view state).
+//! The console's root component: wires the state ([`crate::state`]) to the session and the
+//! child components. The connection, the rebuilder and the write-mode input live beside the
+//! state (they are not view state). A `#code=` in the URL (how agent desktops link a session)
+//! joins at once when the token is known too.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use shared_protocol::page::{Pointer, Viewport};
+use shared_protocol::agent_control::{Mode, Navigate};
+use shared_protocol::page::Pointer;
 use shared_protocol::{AgentMsg, JoinCode};
 use yew::prelude::*;
 
 use crate::connection::Connection;
 use crate::join_form::JoinForm;
+use crate::mode_toggle::ModeToggle;
+use crate::nav_bar::NavBar;
 use crate::rebuild::Rebuilder;
 use crate::session::Session;
 use crate::session_keys::Keys;
 use crate::session_link::SentFrames;
+use crate::settings::ConsoleSettings;
+use crate::state::{Action, Console, Status};
+use crate::theme_picker::{self, ThemePicker};
+use crate::view_input::ViewInput;
 use crate::viewer::Viewer;
 
-#[derive(Debug, Clone, PartialEq)]
-pub enum Status {
-    Idle,
-    Joining,
-    /// In the session; the two browsers are checking the code.
-    Verifying,
-    WaitingForPage,
-    Viewing,
-    Ended(String),
-    Failed(String),
-}
-
-#[derive(Debug, Clone, PartialEq)]
-pub struct Console {
-    pub token: Option<String>,
-    pub status: Status,
-    pub viewport: Option<Viewport>,
-    /// A passing interruption (a dropped connection) shown over the status.
-    pub note: Option<String>,
-}
-
-pub enum Action {
-    Joining,
-    Joined,
-    Verified,
-    PageShown(Viewport),
-    Resized(Viewport),
-    Ended(String),
-    Failed(String),
-    Interrupted(String),
-    Restored,
-}
-
-impl Reducible for Console {
-    type Action = Action;
-
-    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
-        let mut next = (*self).clone();
-        match action {
-            Action::Joining => next.status = Status::Joining,
-            Action::Joined => next.status = Status::Verifying,
-            Action::Verified => next.status = Status::WaitingForPage,
-            Action::PageShown(vp) => {
-                next.status = Status::Viewing;
-                next.viewport = Some(vp);
-                next.note = None;
-            }
-            Action::Ended(why) => {
-                next.status = Status::Ended(why);
-                next.note = None;
-            }
-            Action::Failed(why) => {
-                next.status = Status::Failed(why);
-                next.note = None;
-            }
-            Action::Resized(vp) => next.viewport = Some(vp),
-            Action::Interrupted(why) => next.note = Some(why),
-            Action::Restored => next.note = None,
-        }
-        Rc::new(next)
-    }
-}
-
-impl Console {
-    fn in_session(&self) -> bool {
-        matches!(
-            self.status,
-            Status::Joining | Status::Verifying | Status::WaitingForPage | Status::Viewing
-        )
-    }
-
-    fn status_text(&self) -> String {
-        if let Some(note) = &self.note {
-            return note.clone();
-        }
-        match &self.status {
-            Status::Idle => "Enter the code the customer reads to you.".into(),
-            Status::Joining => "Joining…".into(),
-            Status::Verifying => "Joined. Checking the code with the customer's browser…".into(),
-            Status::WaitingForPage => "Connected. Waiting for the customer's page…".into(),
-            Status::Viewing => "Connected. You are viewing the customer's page.".into(),
-            Status::Ended(why) => format!("Session ended: {why}."),
-            Status::Failed(why) => why.clone(),
-        }
-    }
-}
-
-/// `#token=...` in the console URL (how the development URL and agent desktops pass it).
-fn token_from_url() -> Option<String> {
+/// `name=` in the console URL's fragment (`#token=...&code=...`).
+fn from_fragment(name: &str) -> Option<String> {
     let hash = web_sys::window()?.location().hash().ok()?;
+    let prefix = format!("{name}=");
     hash.trim_start_matches('#')
         .split('&')
-        .find_map(|kv| kv.strip_prefix("token="))
+        .find_map(|kv| kv.strip_prefix(prefix.as_str()))
         .filter(|t| !t.is_empty())
         .map(str::to_string)
 }
 
+#[derive(Properties, PartialEq)]
+pub struct AppProps {
+    pub settings: Rc<ConsoleSettings>,
+}
+
 #[function_component(App)]
-pub fn app() -> Html {
-    let console = use_reducer(|| Console {
-        token: token_from_url(),
-        status: Status::Idle,
-        viewport: None,
-        note: None,
+pub fn app(props: &AppProps) -> Html {
+    let settings = props.settings.clone();
+    let console = use_reducer({
+        let theme = theme_picker::initial(&settings.theme);
+        move || Console::new(from_fragment("token"), theme)
     });
     let conn = use_mut_ref(|| None::<Connection>);
     let rebuilder = use_mut_ref(|| None::<Rebuilder>);
     let frame = use_node_ref();
     let cursor = use_node_ref();
-    // The current session, for the pointer callback.
+    // The current session, for the callbacks below.
     let current = use_mut_ref(|| None::<Session>);
+    let input = use_mut_ref(|| None::<ViewInput>);
 
     let on_join = {
-        let (console, conn, rebuilder, frame, cursor, current) = (
+        let (console, conn, rebuilder, frame, cursor, current, settings) = (
             console.clone(),
             conn.clone(),
             rebuilder.clone(),
             frame.clone(),
             cursor.clone(),
             current.clone(),
+            settings.clone(),
         );
         Callback::from(move |(code, typed_token): (String, String)| {
             let dispatch = console.dispatcher();
@@ -147,7 +76,7 @@ pub fn app() -> Html {
                 let t = typed_token.trim().to_string();
                 (!t.is_empty()).then_some(t)
             }) else {
-                return dispatch.dispatch(Action::Failed("Enter your agent token.".into()));
+                return dispatch.dispatch(Action::Failed(settings.text("need_token", &[])));
             };
             let session = Session {
                 dispatch: dispatch.clone(),
@@ -167,8 +96,10 @@ pub fn app() -> Html {
                 sent: Rc::new(RefCell::new(SentFrames::default())),
                 reconnects: Rc::new(Cell::new(0)),
                 render_micros: Rc::new(RefCell::new(Vec::new())),
+                settings: settings.clone(),
             };
             rebuilder.borrow_mut().take();
+            session.install_craft_hook();
             *current.borrow_mut() = Some(session.clone());
             let on_event = Callback::from(move |e| session.on_event(e));
             dispatch.dispatch(Action::Joining);
@@ -183,7 +114,38 @@ pub fn app() -> Html {
             }
         })
     };
-    let on_exit = {
+    // A session link (`#code=...`) with a known token joins as soon as the console is up.
+    {
+        let (on_join, token_known) = (on_join.clone(), console.token.is_some());
+        use_effect_with((), move |_| {
+            if let (Some(code), true) = (from_fragment("code"), token_known) {
+                on_join.emit((code, String::new()));
+            }
+        });
+    }
+    // Write mode takes the agent's input on the view; pointer mode lets it go.
+    {
+        let (current, input) = (current.clone(), input.clone());
+        let writing = console.mode == Mode::Write && console.status == Status::Viewing;
+        // Again after each snapshot: one can re-open the view's document, losing listeners.
+        use_effect_with((writing, console.snapshots), move |(writing, _)| {
+            *input.borrow_mut() = match (writing, current.borrow().as_ref()) {
+                (true, Some(session)) => session.view_input(),
+                _ => None,
+            };
+        });
+    }
+    use_effect_with(console.theme.clone(), |theme| theme_picker::apply(theme));
+
+    let with_session = |f: fn(&Session)| {
+        let current = current.clone();
+        Callback::from(move |_| {
+            if let Some(s) = current.borrow().as_ref() {
+                f(s);
+            }
+        })
+    };
+    let on_exit: Callback<MouseEvent> = {
         let conn = conn.clone();
         Callback::from(move |_| {
             if let Some(c) = conn.borrow().as_ref() {
@@ -191,7 +153,6 @@ pub fn app() -> Html {
             }
         })
     };
-
     let on_pointer = {
         let current = current.clone();
         Callback::from(move |p: Pointer| {
@@ -200,24 +161,55 @@ pub fn app() -> Html {
             }
         })
     };
+    let on_navigate = {
+        let current = current.clone();
+        Callback::from(move |nav: Navigate| {
+            if let Some(s) = current.borrow().as_ref() {
+                s.navigate(nav);
+            }
+        })
+    };
+    let on_theme = {
+        let dispatch = console.dispatcher();
+        Callback::from(move |t: String| dispatch.dispatch(Action::Theme(t)))
+    };
     let in_session = console.in_session();
+    let viewing = console.status == Status::Viewing;
+    let writing = viewing && console.mode == Mode::Write;
+    let t = |key: &str| settings.text(key, &[]);
     html! {
+        <ContextProvider<Rc<ConsoleSettings>> context={settings.clone()}>
         <main class="console">
             <header>
-                <h1>{"Co-browse agent console"}</h1>
+                <h1>{t("title")}</h1>
                 <p class="status" role="status" aria-live="polite" data-cobrowse-ui="status">
-                    {console.status_text()}
+                    {console.status_text(&settings)}
                 </p>
+                if viewing {
+                    <ModeToggle mode={console.mode} asking={console.asking}
+                                on_request={with_session(Session::request_write)}
+                                on_pointer={with_session(Session::back_to_pointer)} />
+                }
+                <ThemePicker theme={console.theme.clone()} on_change={on_theme} />
                 if in_session {
-                    <button class="exit" onclick={on_exit} data-cobrowse-ui="exit">{"Exit session"}</button>
+                    <button class="exit" onclick={on_exit} data-cobrowse-ui="exit">{t("exit")}</button>
                 }
             </header>
+            if let Some(notice) = &console.notice {
+                <p class="notice" role="alert" data-cobrowse-ui="notice">{notice}</p>
+            }
             if !in_session {
-                <JoinForm need_token={console.token.is_none()} busy={in_session} on_join={on_join} />
+                <JoinForm need_token={console.token.is_none()} busy={in_session}
+                          code={from_fragment("code")} on_join={on_join} />
+            }
+            if writing {
+                <NavBar page_url={console.page_url.clone()} {on_navigate} />
             }
             <section class={classes!("view", (!in_session).then_some("idle"))}>
-                <Viewer frame={frame} cursor={cursor} viewport={console.viewport} {on_pointer} />
+                <Viewer frame={frame} cursor={cursor} viewport={console.viewport}
+                        write={writing} {on_pointer} />
             </section>
         </main>
+        </ContextProvider<Rc<ConsoleSettings>>>
     }
 }

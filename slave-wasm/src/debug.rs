@@ -2,6 +2,9 @@
 //! query or the fragment), as on the reference. With `record=1` too, the plaintext of every
 //! page frame the console opens is kept in `window.cobrowseRecorded` (an array of
 //! `Uint8Array`s), so a privacy audit (and the leak tests) can search all the agent received.
+//! With `debug=1`, `window.cobrowseCraft` also sends messages the console's UI would not (see
+//! [`crate::session_control`]): how the tests play a modified console against the customer's
+//! checks.
 
 use std::cell::Cell;
 
@@ -12,7 +15,7 @@ thread_local! {
     static RECORDING: Cell<Option<bool>> = const { Cell::new(None) };
 }
 
-fn enabled() -> bool {
+pub fn enabled() -> bool {
     cached(&ENABLED, || url_has("debug=1"))
 }
 
@@ -70,6 +73,9 @@ pub fn record(payload: &[u8]) {
 /// Logs `message` to the console when `debug=1` is in the URL.
 pub fn log(message: &str) {
     if enabled() {
+        if let Some(w) = web_sys::window() {
+            let _ = js_sys::Reflect::set(&w, &"cobrowseLastLog".into(), &message.into());
+        }
         web_sys::console::log_1(&format!("co-browse console: {message}").into());
     }
 }

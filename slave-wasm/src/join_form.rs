@@ -4,16 +4,22 @@
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
+use crate::settings::ConsoleSettings;
+
 #[derive(Properties, PartialEq)]
 pub struct JoinFormProps {
     pub need_token: bool,
     pub busy: bool,
+    /// A code from the session link, filled in for the agent to check.
+    pub code: Option<String>,
     /// (code as typed, token as typed)
     pub on_join: Callback<(String, String)>,
 }
 
 #[function_component(JoinForm)]
 pub fn join_form(props: &JoinFormProps) -> Html {
+    let settings = use_context::<std::rc::Rc<ConsoleSettings>>().unwrap_or_default();
+    let t = |key: &str| settings.text(key, &[]);
     let code = use_node_ref();
     let token = use_node_ref();
     let onsubmit = {
@@ -31,15 +37,15 @@ pub fn join_form(props: &JoinFormProps) -> Html {
     html! {
         <form class="join" {onsubmit}>
             if props.need_token {
-                <label>{"Agent token"}
+                <label>{t("token_label")}
                     <input ref={token} type="password" autocomplete="off" data-cobrowse-ui="agent-token" />
                 </label>
             }
-            <label>{"Customer's code"}
+            <label>{t("code_label")}
                 <input ref={code} inputmode="numeric" autocomplete="off" placeholder="123 456 789"
-                       maxlength="15" data-cobrowse-ui="join-code" />
+                       maxlength="15" data-cobrowse-ui="join-code" value={props.code.clone()} />
             </label>
-            <button type="submit" disabled={props.busy} data-cobrowse-ui="join">{"Join"}</button>
+            <button type="submit" disabled={props.busy} data-cobrowse-ui="join">{t("join")}</button>
         </form>
     }
 }

@@ -1,8 +1,11 @@
 //! The agent console: a yew app. The agent signs in with a token, types the customer's code,
 //! and sees the customer's page rebuilt in a sandboxed iframe (no scripts run there).
 //!
-//! - [`app`]: the root component and its state ([`app::Action`]).
-//! - [`join_form`], [`viewer`]: one component each.
+//! - [`app`]: the root component; [`state`]: what the agent sees, changed by [`state::Action`].
+//! - [`join_form`], [`viewer`], [`mode_toggle`], [`nav_bar`], [`theme_picker`]: one component
+//!   each; [`settings`]: texts, theme and write mode from the relay.
+//! - [`session_control`]: the mode and write-mode actions ([`view_input`]: the agent's input
+//!   on the view).
 //! - [`session`]: one session's events ([`session_keys`]: the key exchange; [`session_link`]:
 //!   numbering, heartbeats, reconnects); [`connection`]: the WebSocket to the relay.
 //! - [`rebuild`]: applies snapshots and mutation batches to the iframe's document, with
@@ -16,11 +19,18 @@ pub mod bench;
 pub mod connection;
 pub mod debug;
 pub mod join_form;
+pub mod mode_toggle;
+pub mod nav_bar;
 pub mod rebuild;
 pub mod session;
+pub mod session_control;
 pub mod session_keys;
 pub mod session_link;
+pub mod settings;
+pub mod state;
+pub mod theme_picker;
 pub mod view_config;
+pub mod view_input;
 pub mod view_sheets;
 pub mod view_states;
 pub mod viewer;
@@ -36,6 +46,10 @@ pub fn mount_console() {
         .and_then(|d| d.get_element_by_id("app"));
     if let Some(root) = root {
         view_config::load_css_patch();
-        yew::Renderer::<app::App>::with_root(root).render();
+        wasm_bindgen_futures::spawn_local(async move {
+            let settings = std::rc::Rc::new(settings::ConsoleSettings::load().await);
+            yew::Renderer::<app::App>::with_root_and_props(root, app::AppProps { settings })
+                .render();
+        });
     }
 }

@@ -11,12 +11,13 @@ use shared_protocol::{AgentMsg, Delivery, Envelope, ErrorCode, JoinCode, RelayMs
 use web_sys::{HtmlElement, HtmlIFrameElement};
 use yew::prelude::*;
 
-use crate::app::{Action, Console};
 use crate::connection::{ConnEvent, Connection};
 use crate::debug;
 use crate::rebuild::Rebuilder;
 use crate::session_keys::Keys;
 use crate::session_link::SentFrames;
+use crate::settings::ConsoleSettings;
+use crate::state::{Action, Console};
 use crate::view_config;
 use crate::view_sheets::ViewSheets;
 
@@ -49,6 +50,8 @@ pub(crate) struct Session {
     pub(crate) reconnects: Rc<Cell<usize>>,
     /// How long recent page frames took to apply (µs), reported with the next heartbeat.
     pub(crate) render_micros: Rc<RefCell<Vec<u32>>>,
+    /// Texts and what the relay allows.
+    pub(crate) settings: Rc<ConsoleSettings>,
 }
 
 /// Render samples kept between heartbeats.
@@ -98,7 +101,7 @@ impl Session {
             RelayMsg::PeerReloaded => {
                 *self.keys.borrow_mut() = Keys::None;
                 self.dispatch.dispatch(Action::Interrupted(
-                    "The customer is opening another page…".into(),
+                    self.settings.text("customer_navigating", &[]),
                 ));
             }
             RelayMsg::Key(key) => self.on_key(key),
@@ -119,12 +122,12 @@ impl Session {
             }
             RelayMsg::SnapshotNeeded => {}
             RelayMsg::PeerAway => self.dispatch.dispatch(Action::Interrupted(
-                "The customer's connection dropped. Waiting for it to come back…".into(),
+                self.settings.text("customer_left", &[]),
             )),
             RelayMsg::PeerBack => self.dispatch.dispatch(Action::Restored),
-            RelayMsg::VerificationFailed { attempts_left } => self.fail(format!(
-                "Verification failed: the code does not match. Check the digits with the \
-                 customer ({attempts_left} attempts left)."
+            RelayMsg::VerificationFailed { attempts_left } => self.fail(self.settings.text(
+                "verification_failed",
+                &[("attempts", &attempts_left.to_string())],
             )),
             RelayMsg::Ended { reason } => {
                 self.ended.set(true);
@@ -134,15 +137,12 @@ impl Session {
                     .dispatch(Action::Ended(reason.describe().to_string()));
             }
             RelayMsg::Error { code, message } => {
+                let t = &self.settings;
                 let text = match code {
-                    ErrorCode::UnknownCode => {
-                        "No session has this code. Check the digits with the customer.".into()
-                    }
-                    ErrorCode::Unauthorized => format!("Your agent token was refused: {message}."),
-                    ErrorCode::AgentBusy => format!(
-                        "You are at your session limit ({message}); the customer was told you are busy."
-                    ),
-                    ErrorCode::RateLimited => "Too many join attempts. Wait a minute.".into(),
+                    ErrorCode::UnknownCode => t.text("unknown_code", &[]),
+                    ErrorCode::Unauthorized => t.text("token_refused", &[("why", &message)]),
+                    ErrorCode::AgentBusy => t.text("agent_busy", &[("limit", &message)]),
+                    ErrorCode::RateLimited => t.text("rate_limited", &[]),
                     _ => format!("The server refused: {message}"),
                 };
                 self.fail(text);
@@ -209,6 +209,14 @@ impl Session {
                 }
                 return;
             }
+            CustomerPageMsg::Mode { mode, cause } => {
+                drop(slot);
+                return self.on_mode(*mode, *cause);
+            }
+            CustomerPageMsg::Refused(why) => {
+                drop(slot);
+                return self.on_refused(*why);
+            }
             _ => {}
         }
         let snapshot_part = matches!(
@@ -223,14 +231,20 @@ impl Session {
         let result = match page {
             CustomerPageMsg::SnapshotNodes(part) => rebuilder.add_snapshot_nodes(part),
             CustomerPageMsg::Snapshot(snap) => rebuilder.apply_snapshot(&snap).map(|_| {
-                self.dispatch.dispatch(Action::PageShown(snap.viewport));
+                self.dispatch.dispatch(Action::PageShown {
+                    viewport: snap.viewport,
+                    url: snap.url.clone(),
+                });
             }),
             CustomerPageMsg::Mutations(batch) => rebuilder.apply_batch(&batch).map(|_| {
                 if let Some(vp) = batch.viewport {
                     self.dispatch.dispatch(Action::Resized(vp));
                 }
             }),
-            CustomerPageMsg::Pointer(_) | CustomerPageMsg::Scroll(_) => Ok(()),
+            CustomerPageMsg::Pointer(_)
+            | CustomerPageMsg::Scroll(_)
+            | CustomerPageMsg::Mode { .. }
+            | CustomerPageMsg::Refused(_) => Ok(()),
         };
         drop(slot);
         let mut samples = self.render_micros.borrow_mut();

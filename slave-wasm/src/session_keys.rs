@@ -5,9 +5,9 @@
 use shared_protocol::crypto::{Agreed, Handshake, Opener, Sealer};
 use shared_protocol::{AgentMsg, KeyExchange, Role, MAX_VERIFY_FAILURES};
 
-use crate::app::Action;
 use crate::session::Session;
 use crate::session_link::SentFrames;
+use crate::state::Action;
 
 /// Where the key exchange with the customer's browser stands. The customer starts every
 /// exchange; the console answers under the same exchange id and ignores any other.
@@ -70,9 +70,7 @@ impl Session {
     /// The customer's browser reports the failure to the relay, which removes this agent; the
     /// console says so at once.
     pub(crate) fn verification_failed(&self) {
-        self.dispatch.dispatch(Action::Failed(
-            "Verification failed: the code does not match. Check the digits with the customer."
-                .into(),
-        ));
+        self.dispatch
+            .dispatch(Action::Failed(self.settings.text("code_mismatch", &[])));
     }
 }

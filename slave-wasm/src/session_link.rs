@@ -7,10 +7,10 @@ use shared_protocol::{AgentMsg, Delivery, Envelope, Resume, HEARTBEAT_INTERVAL_S
 
 use yew::Callback;
 
-use crate::app::Action;
 use crate::connection::Connection;
 use crate::session::Session;
 use crate::session_keys::Keys;
+use crate::state::Action;
 
 /// Sealed reliable frames sent (numbered from 1 per key exchange), kept for a resend.
 #[derive(Default)]
@@ -85,7 +85,7 @@ impl Session {
         };
         self.reconnects.set(attempt + 1);
         self.dispatch
-            .dispatch(Action::Interrupted("Connection lost. Reconnecting…".into()));
+            .dispatch(Action::Interrupted(self.settings.text("reconnecting", &[])));
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(*delay).await;

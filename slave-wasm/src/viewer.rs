@@ -1,7 +1,8 @@
 //! The view of the customer's page: an iframe sandboxed without `allow-scripts` (same origin
 //! only, so the console can build its document), sized to the customer's viewport and scaled
 //! down to fit the panel. Over it: the customer's pointer, and a transparent glass that takes
-//! the agent's pointer (in pointer mode the agent cannot act in the page).
+//! the agent's pointer (in pointer mode the agent cannot act in the page; in write mode it
+//! steps aside and the view's own events become actions, see [`crate::view_input`]).
 
 use shared_protocol::page::{Pointer, Viewport};
 use web_sys::{Element, HtmlElement, MouseEvent};
@@ -13,6 +14,8 @@ pub struct ViewerProps {
     /// The customer's pointer marker, moved by the session (not re-rendered per move).
     pub cursor: NodeRef,
     pub viewport: Option<Viewport>,
+    /// Write mode: the glass steps aside and the view takes the agent's input.
+    pub write: bool,
     /// The agent's pointer over the view, in the customer's viewport coordinates.
     pub on_pointer: Callback<Pointer>,
 }
@@ -55,6 +58,9 @@ pub fn viewer(props: &ViewerProps) -> Html {
             }
         });
     }
+    let settings =
+        use_context::<std::rc::Rc<crate::settings::ConsoleSettings>>().unwrap_or_default();
+    let title = settings.text("view_label", &[]);
     let wrap_ref = wrap.clone();
     let pointer = |click: bool, gone: bool| {
         let (wrap, viewport, on_pointer) =
@@ -72,10 +78,10 @@ pub fn viewer(props: &ViewerProps) -> Html {
         <div class="stage" ref={stage}>
             <div class="frame-wrap" ref={wrap}>
                 <iframe ref={props.frame.clone()} data-cobrowse-ui="view" sandbox="allow-same-origin"
-                        title="The customer's page" src="about:blank"></iframe>
+                        title={title} src="about:blank"></iframe>
                 <div class="customer-pointer" ref={props.cursor.clone()} data-cobrowse-ui="customer-pointer"
                      aria-hidden="true" hidden=true></div>
-                <div class="glass" data-cobrowse-ui="glass"
+                <div class={classes!("glass", props.write.then_some("write"))} data-cobrowse-ui="glass"
                      onmousemove={pointer(false, false)} onmousedown={pointer(true, false)}
                      onmouseleave={pointer(false, true)}></div>
             </div>

@@ -257,6 +257,24 @@ impl Rebuilder {
         self.nodes.insert(id, node);
     }
 
+    /// The id of `node`, or of its nearest ancestor the customer sent (the agent's actions
+    /// name elements by these ids).
+    pub fn id_of(&self, node: &Node) -> Option<NodeId> {
+        let mut at = Some(node.clone());
+        while let Some(n) = at {
+            if let Some(id) = self.ids.get(&n).as_f64() {
+                return Some(id as NodeId);
+            }
+            at = n.parent_node();
+        }
+        None
+    }
+
+    /// The epoch shown, whose ids the agent's actions use.
+    pub fn epoch(&self) -> Option<u32> {
+        self.epoch
+    }
+
     /// How many nodes are tracked (for tests and diagnostics).
     pub fn tracked(&self) -> usize {
         self.nodes.len()

@@ -1,0 +1,153 @@
+//! The agent's side of the mode and of write-mode actions: requests and switches sent to the
+//! customer's browser, the agent's input on the view sent as actions (named by node id and
+//! epoch), and what the customer's browser answers (the mode now, or a refusal) shown as
+//! notices. The console decides nothing here: the customer's browser enforces it all.
+
+use shared_protocol::agent_control::{AgentAction, Mode, ModeCause, Navigate, Refusal};
+use shared_protocol::page::AgentPageMsg;
+use shared_protocol::payload::encode_payload;
+use std::rc::Rc;
+use web_sys::HtmlIFrameElement;
+
+use crate::session::Session;
+use crate::state::Action;
+use crate::view_input::{ViewEvent, ViewInput};
+
+impl Session {
+    fn send_page(&self, msg: &AgentPageMsg) {
+        self.send_sealed(&encode_payload(msg));
+    }
+
+    pub(crate) fn request_write(&self) {
+        self.send_page(&AgentPageMsg::RequestWrite);
+        self.dispatch.dispatch(Action::Asking);
+    }
+
+    pub(crate) fn back_to_pointer(&self) {
+        self.send_page(&AgentPageMsg::PointerMode);
+    }
+
+    pub(crate) fn navigate(&self, nav: Navigate) {
+        self.send_page(&AgentPageMsg::Navigate(nav));
+    }
+
+    pub(crate) fn on_view_event(&self, event: ViewEvent) {
+        match event {
+            ViewEvent::Pointer(p) => self.send_pointer(p),
+            ViewEvent::Act { target, kind } => {
+                let Some(epoch) = self
+                    .rebuilder
+                    .try_borrow()
+                    .ok()
+                    .and_then(|r| r.as_ref().and_then(|r| r.epoch()))
+                else {
+                    return;
+                };
+                let action = AgentAction {
+                    epoch,
+                    target,
+                    kind,
+                };
+                crate::debug::log(&format!("action: {action:?}"));
+                self.send_page(&AgentPageMsg::Act(action));
+            }
+        }
+    }
+
+    /// Takes the agent's input on the view (write mode), until the result is dropped.
+    pub(crate) fn view_input(&self) -> Option<ViewInput> {
+        let doc = self.frame.cast::<HtmlIFrameElement>()?.content_document()?;
+        let rebuilder = self.rebuilder.clone();
+        let resolve = Rc::new(move |node: &web_sys::Node| {
+            rebuilder
+                .try_borrow()
+                .ok()?
+                .as_ref()
+                .and_then(|r| r.id_of(node))
+        });
+        let session = self.clone();
+        Some(ViewInput::attach(
+            &doc,
+            resolve,
+            Rc::new(move |e| session.on_view_event(e)),
+        ))
+    }
+
+    pub(crate) fn on_mode(&self, mode: Mode, cause: ModeCause) {
+        let key = match cause {
+            ModeCause::Current | ModeCause::Asking | ModeCause::AgentStopped => None,
+            ModeCause::Approved => Some("write_approved"),
+            ModeCause::Denied => Some("write_denied"),
+            ModeCause::NotAllowed => Some("write_not_allowed"),
+            ModeCause::CustomerStopped => Some("customer_stopped"),
+        };
+        if cause == ModeCause::Asking {
+            return self.dispatch.dispatch(Action::Asking);
+        }
+        let notice = key.map(|k| self.settings.text(k, &[]));
+        self.dispatch.dispatch(Action::Mode { mode, notice });
+    }
+
+    pub(crate) fn on_refused(&self, why: Refusal) {
+        let reason = match why {
+            Refusal::ReadOnly => "refused_read_only",
+            Refusal::Private => "refused_private",
+            Refusal::OutsideSite => "refused_outside_site",
+            Refusal::PointerMode | Refusal::NoTarget | Refusal::Mismatch => "refused_other",
+        };
+        let reason = self.settings.text(reason, &[]);
+        let text = self.settings.text("refused", &[("why", &reason)]);
+        self.dispatch.dispatch(Action::Notice(text));
+    }
+}
+
+impl Session {
+    /// With `debug=1`: `window.cobrowseCraft(kind, selector)` sends, whatever the mode, a click
+    /// (`"click"`) on the view's element matching `selector`, or a write-mode request
+    /// (`"request"`). The customer's browser must refuse what the mode does not allow; this is
+    /// how the tests play a modified console.
+    pub(crate) fn install_craft_hook(&self) {
+        use wasm_bindgen::prelude::*;
+        if !crate::debug::enabled() {
+            return;
+        }
+        let session = self.clone();
+        let hook = Closure::<dyn Fn(String, String) -> bool>::new(
+            move |kind: String, selector: String| {
+                if kind == "request" {
+                    session.send_page(&AgentPageMsg::RequestWrite);
+                    return true;
+                }
+                let Some(doc) = session
+                    .frame
+                    .cast::<HtmlIFrameElement>()
+                    .and_then(|f| f.content_document())
+                else {
+                    return false;
+                };
+                let Some(el) = doc.query_selector(&selector).ok().flatten() else {
+                    return false;
+                };
+                let target = session
+                    .rebuilder
+                    .try_borrow()
+                    .ok()
+                    .and_then(|r| r.as_ref().and_then(|r| r.id_of(&el)));
+                let r = el.get_bounding_client_rect();
+                session.on_view_event(ViewEvent::Act {
+                    target,
+                    kind: shared_protocol::agent_control::ActionKind::Click {
+                        x: (r.left() + r.width() / 2.0) as i32,
+                        y: (r.top() + r.height() / 2.0) as i32,
+                    },
+                });
+                target.is_some()
+            },
+        );
+        if let Some(w) = web_sys::window() {
+            let _ = js_sys::Reflect::set(&w, &"cobrowseCraft".into(), hook.as_ref());
+        }
+        // Debug only, for the life of the page.
+        hook.forget();
+    }
+}

@@ -1,0 +1,156 @@
+//! What the agent sees, as one state changed only through [`Action`]s: the session's status,
+//! the customer's viewport and page, the mode, and passing notices.
+
+use std::rc::Rc;
+
+use shared_protocol::agent_control::Mode;
+use shared_protocol::page::Viewport;
+use yew::prelude::*;
+
+use crate::settings::ConsoleSettings;
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Status {
+    Idle,
+    Joining,
+    /// In the session; the two browsers are checking the code.
+    Verifying,
+    WaitingForPage,
+    Viewing,
+    Ended(String),
+    Failed(String),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Console {
+    pub token: Option<String>,
+    pub status: Status,
+    pub viewport: Option<Viewport>,
+    /// The customer's page address (for the navigation bar).
+    pub page_url: String,
+    /// A passing interruption (a dropped connection) shown over the status.
+    pub note: Option<String>,
+    pub mode: Mode,
+    /// Write mode was requested and the customer has not answered.
+    pub asking: bool,
+    /// The last answer or refusal from the customer's browser.
+    pub notice: Option<String>,
+    /// `auto`, `light`, `dark` or `high-contrast`.
+    pub theme: String,
+    /// Snapshots shown so far (the view's document may be re-opened by one).
+    pub snapshots: u32,
+}
+
+pub enum Action {
+    Joining,
+    Joined,
+    Verified,
+    PageShown {
+        viewport: Viewport,
+        url: String,
+    },
+    Resized(Viewport),
+    Ended(String),
+    Failed(String),
+    Interrupted(String),
+    Restored,
+    Asking,
+    /// The customer's browser says the mode is `mode` now; `notice` says why, if worth saying.
+    Mode {
+        mode: Mode,
+        notice: Option<String>,
+    },
+    Notice(String),
+    Theme(String),
+}
+
+impl Console {
+    pub fn new(token: Option<String>, theme: String) -> Self {
+        Self {
+            token,
+            status: Status::Idle,
+            viewport: None,
+            page_url: String::new(),
+            note: None,
+            mode: Mode::Pointer,
+            asking: false,
+            notice: None,
+            theme,
+            snapshots: 0,
+        }
+    }
+}
+
+impl Reducible for Console {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut next = (*self).clone();
+        match action {
+            Action::Joining => next.status = Status::Joining,
+            Action::Joined => next.status = Status::Verifying,
+            Action::Verified => next.status = Status::WaitingForPage,
+            Action::PageShown { viewport, url } => {
+                next.status = Status::Viewing;
+                next.viewport = Some(viewport);
+                next.page_url = url;
+                next.note = None;
+                next.snapshots += 1;
+            }
+            Action::Ended(why) => {
+                next.status = Status::Ended(why);
+                next.leave();
+            }
+            Action::Failed(why) => {
+                next.status = Status::Failed(why);
+                next.leave();
+            }
+            Action::Resized(vp) => next.viewport = Some(vp),
+            Action::Interrupted(why) => next.note = Some(why),
+            Action::Restored => next.note = None,
+            Action::Asking => next.asking = true,
+            Action::Mode { mode, notice } => {
+                next.mode = mode;
+                next.asking = false;
+                if notice.is_some() {
+                    next.notice = notice;
+                }
+            }
+            Action::Notice(text) => next.notice = Some(text),
+            Action::Theme(theme) => next.theme = theme,
+        }
+        Rc::new(next)
+    }
+}
+
+impl Console {
+    /// Out of the session: back to pointer mode, nothing pending.
+    fn leave(&mut self) {
+        self.note = None;
+        self.mode = Mode::Pointer;
+        self.asking = false;
+        self.notice = None;
+    }
+
+    pub fn in_session(&self) -> bool {
+        matches!(
+            self.status,
+            Status::Joining | Status::Verifying | Status::WaitingForPage | Status::Viewing
+        )
+    }
+
+    pub fn status_text(&self, s: &ConsoleSettings) -> String {
+        if let Some(note) = &self.note {
+            return note.clone();
+        }
+        match &self.status {
+            Status::Idle => s.text("idle", &[]),
+            Status::Joining => s.text("joining", &[]),
+            Status::Verifying => s.text("verifying", &[]),
+            Status::WaitingForPage => s.text("waiting_page", &[]),
+            Status::Viewing => s.text("connected", &[]),
+            Status::Ended(why) => s.text("ended", &[("reason", why)]),
+            Status::Failed(why) => why.clone(),
+        }
+    }
+}
