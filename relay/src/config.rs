@@ -508,6 +508,45 @@ mod tests {
     }
 
     #[test]
+    fn write_mode_widget_theme_and_localization_options() {
+        let c = Config::load(Cli::default()).unwrap();
+        assert!(c.write_mode_allowed && !c.agent_can_submit);
+        assert_eq!(c.theme, "auto");
+        let dir = tempfile::tempdir().unwrap();
+        let l10n = dir.path().join("de.json");
+        std::fs::write(&l10n, r#"{"widget": {"start": "Mitsurfen"}}"#).unwrap();
+        let f = write(&format!(
+            "write_mode_allowed = false\nagent_can_submit = true\ntheme = \"dark\"\n\
+             localization = {:?}\n[widget]\nposition = \"top-left\"\naccent = \"#123456\"\n",
+            l10n.display().to_string()
+        ));
+        let c = Config::load(Cli {
+            config: Some(f.path().into()),
+            ..Cli::default()
+        })
+        .unwrap();
+        assert!(!c.write_mode_allowed && c.agent_can_submit);
+        assert_eq!(c.theme, "dark");
+        assert_eq!(c.texts.widget["start"], "Mitsurfen");
+        assert_eq!(c.widget.position.as_deref(), Some("top-left"));
+        for (bad, names) in [
+            ("theme = \"neon\"\n", "theme"),
+            ("[widget]\naccent = \"red;x:url(y)\"\n", "widget"),
+            ("localization = \"/no/such/file.json\"\n", "localization"),
+            ("[widget]\ncolour = \"red\"\n", "colour"),
+        ] {
+            let f = write(bad);
+            let e = Config::load(Cli {
+                config: Some(f.path().into()),
+                ..Cli::default()
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains(names), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn flags_win_over_the_file() {
         let f = write("listen = \"127.0.0.1:9000\"\ninactivity_timeout = 30\n");
         let cli = Cli {

@@ -6,7 +6,7 @@ use shared_protocol::agent_control::{ActionKind, Key, Refusal};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlButtonElement, HtmlInputElement};
 
-use crate::privacy::Scope;
+use crate::privacy::{was_password_field, Scope};
 
 /// What the page's restrictions allow beyond the defaults.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -22,7 +22,9 @@ pub fn check(
     kind: &ActionKind,
     allow: Allowances,
 ) -> Result<(), Refusal> {
-    if scope.masked() || scope.blocked() {
+    // A password field's value is hidden from the agent, so the field is not the agent's
+    // either (its scope is not masked: only its value is).
+    if scope.masked() || scope.blocked() || was_password_field(el) {
         return Err(Refusal::Private);
     }
     // Scrolling changes nothing on the page: read-only parts can be scrolled.

@@ -1,0 +1,107 @@
+//! What the relay tells the widget (through the loader) and the console about themselves, and
+//! what it records of the mode: segments in the history, refusals in the metrics.
+
+mod common;
+
+use std::time::Duration;
+
+use common::*;
+use serde_json::Value;
+use shared_protocol::agent_control::{Mode, Refusal, RefusedCounts};
+use shared_protocol::*;
+
+async fn text(r: &Relay, path: &str) -> String {
+    let res = reqwest::Client::new()
+        .get(r.url(path))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200, "{path}");
+    res.text().await.unwrap()
+}
+
+/// The settings object the loader hands to the customer module.
+fn loader_settings(loader: &str) -> Value {
+    let start = loader
+        .find("m.start(relay, ")
+        .expect("the loader starts the module")
+        + 15;
+    let end = start + loader[start..].find("); };").expect("the call ends");
+    serde_json::from_str(&loader[start..end]).expect("the settings are JSON")
+}
+
+#[tokio::test]
+async fn the_loader_carries_the_widget_settings() {
+    let r = relay_configured(|c| {
+        c.write_mode_allowed = false;
+        c.agent_can_submit = true;
+        c.widget.position = Some("top-left".into());
+        c.widget.accent = Some("#b45309".into());
+        c.texts
+            .widget
+            .insert("start".into(), "Co-navigation</script>".into());
+    })
+    .await;
+    let s = loader_settings(&text(&r, "/cobrowse.js").await);
+    assert_eq!(s["writeModeAllowed"], false);
+    assert_eq!(s["agentCanSubmit"], true);
+    assert_eq!(s["siteOrigins"], serde_json::json!([ORIGIN]));
+    assert_eq!(s["widget"]["position"], "top-left");
+    assert_eq!(s["widget"]["accent"], "#b45309");
+    assert_eq!(s["texts"]["start"], "Co-navigation</script>");
+}
+
+#[tokio::test]
+async fn the_console_gets_its_settings() {
+    let r = relay_configured(|c| {
+        c.theme = "high-contrast".into();
+        c.texts.console.insert("join".into(), "Rejoindre".into());
+    })
+    .await;
+    let s: Value = serde_json::from_str(&text(&r, "/console/settings.json").await).unwrap();
+    assert_eq!(
+        s["writeModeAllowed"], true,
+        "write mode is allowed by default"
+    );
+    assert_eq!(s["theme"], "high-contrast");
+    assert_eq!(s["texts"]["join"], "Rejoindre");
+}
+
+#[tokio::test]
+async fn mode_switches_are_segments_and_refusals_are_counted() {
+    let r = relay().await;
+    let (mut c, mut a, _) = joined(&r).await;
+    send(&mut c, 0, CustomerMsg::Mode(Mode::Write)).await;
+    let mut refused = RefusedCounts::default();
+    refused.add(Refusal::PointerMode);
+    refused.add(Refusal::PointerMode);
+    refused.add(Refusal::ReadOnly);
+    send(&mut c, 0, CustomerMsg::Refused(refused)).await;
+    tokio::time::sleep(Duration::from_millis(20)).await;
+    send(&mut c, 0, CustomerMsg::Mode(Mode::Pointer)).await;
+    send(&mut c, 0, CustomerMsg::Exit).await;
+    assert!(matches!(msg(&mut a).await, RelayMsg::Ended { .. }));
+
+    let mut history = Value::Null;
+    for _ in 0..100 {
+        history = serde_json::from_str(&text(&r, "/api/v1/history").await).unwrap();
+        if history[0]["endTime"].is_number() && history[0]["segments"][2].is_object() {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let modes: Vec<&str> = history[0]["segments"]
+        .as_array()
+        .expect("segments")
+        .iter()
+        .filter_map(|s| s["mode"].as_str())
+        .collect();
+    assert_eq!(modes, ["POINTER", "WRITE", "POINTER"], "{history}");
+    assert_eq!(history[0]["writeModeUsed"], true);
+
+    let metrics = text(&r, "/metrics").await;
+    assert!(metrics.contains("cobrowse_agent_actions_refused_total{reason=\"pointer_mode\"} 2"));
+    assert!(metrics.contains("cobrowse_agent_actions_refused_total{reason=\"read_only\"} 1"));
+    assert!(metrics.contains("cobrowse_agent_actions_refused_total{reason=\"outside_site\"} 0"));
+}
