@@ -50,10 +50,13 @@ pub struct ViewInput {
 /// Ids of the view's nodes (the rebuilder's map).
 pub type Resolve = Rc<dyn Fn(&Node) -> Option<NodeId>>;
 
+/// Turns one event of the view into what the agent did, if anything.
+type Translate = fn(Event, &Resolve) -> Option<ViewEvent>;
+
 impl ViewInput {
     pub fn attach(doc: &Document, resolve: Resolve, emit: Rc<dyn Fn(ViewEvent)>) -> Self {
         let mut listeners = Vec::new();
-        let mut on = |kind: &'static str, f: Box<dyn Fn(Event, &Resolve) -> Option<ViewEvent>>| {
+        let mut on = |kind: &'static str, f: Translate| {
             let (resolve, emit) = (resolve.clone(), emit.clone());
             let callback = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
                 if let Some(ev) = f(e, &resolve) {
@@ -76,20 +79,17 @@ impl ViewInput {
                 callback,
             });
         };
-        on("click", Box::new(click));
-        on("input", Box::new(typed));
-        on("change", Box::new(changed));
-        on("keydown", Box::new(key));
-        on("wheel", Box::new(wheel));
-        on(
-            "submit",
-            Box::new(|e, _| {
-                e.prevent_default();
-                None
-            }),
-        );
-        on("mousemove", Box::new(|e, _| pointer(&e, false)));
-        on("mousedown", Box::new(|e, _| pointer(&e, true)));
+        on("click", click);
+        on("input", typed);
+        on("change", changed);
+        on("keydown", key);
+        on("wheel", wheel);
+        on("submit", |e, _| {
+            e.prevent_default();
+            None
+        });
+        on("mousemove", |e, _| pointer(&e, false));
+        on("mousedown", |e, _| pointer(&e, true));
         Self {
             _listeners: listeners,
         }
