@@ -14,6 +14,10 @@ use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Document, Element};
 
+mod common;
+
+use common::document_with;
+
 wasm_bindgen_test_configure!(run_in_browser);
 
 const FORM: &str = r#"
@@ -31,19 +35,6 @@ const FORM: &str = r#"
     <button id="plain" type="button">Help</button>
     <input id="go" type="submit">
   </form>"#;
-
-fn document_with(body: &str) -> Document {
-    let doc = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .implementation()
-        .unwrap()
-        .create_html_document_with_title("fixture")
-        .unwrap();
-    doc.body().unwrap().set_inner_html(body);
-    doc
-}
 
 /// Checks `kind` on `#id` with the scope capture gave it.
 fn verdict(

@@ -8,20 +8,11 @@ use shared_protocol::page::{NodeData, Snapshot};
 use wasm_bindgen_test::*;
 use web_sys::Document;
 
-wasm_bindgen_test_configure!(run_in_browser);
+mod common;
 
-fn document_with(body: &str) -> Document {
-    let doc = web_sys::window()
-        .unwrap()
-        .document()
-        .unwrap()
-        .implementation()
-        .unwrap()
-        .create_html_document_with_title("fixture")
-        .unwrap();
-    doc.body().unwrap().set_inner_html(body);
-    doc
-}
+use common::document_with;
+
+wasm_bindgen_test_configure!(run_in_browser);
 
 fn snapshot(doc: &Document) -> Snapshot {
     let mut mirror = Mirror::new(doc.as_ref(), std::rc::Rc::new(Policy::default()));

@@ -10,27 +10,25 @@ use thirtyfour::prelude::*;
 
 const REACT_FORM: &str = "/react-form.html";
 
+/// `property` of the console's `[data-cobrowse-ui=ui]` element, "" when absent.
+async fn console_ui(agent: &WebDriver, ui: &str, property: &str) -> String {
+    let script = format!(
+        "const e = document.querySelector('[data-cobrowse-ui={ui}]'); return e ? e.{property} : '';"
+    );
+    js(agent, &script)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
 /// The mode the console shows (`POINTER` or `WRITE`).
 async fn agent_mode(agent: &WebDriver) -> String {
-    js(
-        agent,
-        "const m = document.querySelector('[data-cobrowse-ui=mode]'); return m ? m.dataset.mode : '';",
-    )
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_string()
+    console_ui(agent, "mode", "dataset.mode").await
 }
 
 async fn agent_notice(agent: &WebDriver) -> String {
-    js(
-        agent,
-        "const n = document.querySelector('[data-cobrowse-ui=notice]'); return n ? n.textContent : '';",
-    )
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_string()
+    console_ui(agent, "notice", "textContent").await
 }
 
 /// Whether the widget element `ui` is shown (present and not hidden).
