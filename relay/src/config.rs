@@ -98,6 +98,10 @@ pub struct Cli {
     /// Directory of the static pages (demo site, console host page) [default: www].
     #[arg(long, env = "COBROWSE_WWW_DIR")]
     pub www_dir: Option<PathBuf>,
+    /// Seconds a customer who left its page (a link, leaving the site) may take to come back
+    /// on a page of the session before it ends [default: 300].
+    #[arg(long, env = "COBROWSE_NAVIGATION_GRACE")]
+    pub navigation_grace: Option<u64>,
     /// Whether agents may ask customers for write mode [default: true].
     #[arg(long, env = "COBROWSE_WRITE_MODE_ALLOWED")]
     pub write_mode_allowed: Option<bool>,
@@ -157,6 +161,7 @@ struct FileConfig {
     privacy: Option<PrivacyRules>,
     /// Privacy rules for pages whose URL matches `url`, over the global ones.
     privacy_rules: Option<Vec<PrivacyRules>>,
+    navigation_grace: Option<u64>,
     write_mode_allowed: Option<bool>,
     agent_can_submit: Option<bool>,
     localization: Option<PathBuf>,
@@ -199,6 +204,7 @@ pub struct Config {
     pub privacy: PrivacyRules,
     /// The `[[privacy_rules]]` sections: rules for pages matching their `url`, in order.
     pub privacy_rules: Vec<PrivacyRules>,
+    pub navigation_grace: Duration,
     pub write_mode_allowed: bool,
     pub agent_can_submit: bool,
     /// The `localization` file's path and texts (read and checked at load).
@@ -239,6 +245,7 @@ impl Default for Config {
             www_dir: PathBuf::from("www"),
             privacy: PrivacyRules::default(),
             privacy_rules: Vec::new(),
+            navigation_grace: Duration::from_secs(300),
             write_mode_allowed: true,
             agent_can_submit: false,
             localization: None,
@@ -341,6 +348,11 @@ impl Config {
             www_dir: cli.www_dir.or(file.www_dir).unwrap_or(d.www_dir),
             privacy: file.privacy.unwrap_or_default(),
             privacy_rules: file.privacy_rules.unwrap_or_default(),
+            navigation_grace: cli
+                .navigation_grace
+                .or(file.navigation_grace)
+                .map(Duration::from_secs)
+                .unwrap_or(d.navigation_grace),
             write_mode_allowed: cli
                 .write_mode_allowed
                 .or(file.write_mode_allowed)
@@ -378,6 +390,12 @@ impl Config {
                 key: "privacy_rules",
                 message: format!("entry {}: {message}", i + 1),
             })?;
+        }
+        if self.navigation_grace < self.disconnect_grace {
+            return Err(ConfigError::Invalid {
+                key: "navigation_grace",
+                message: "must be at least disconnect_grace".into(),
+            });
         }
         if !THEMES.contains(&self.theme.as_str()) {
             return Err(ConfigError::Invalid {

@@ -10,13 +10,19 @@ use tracing::Instrument;
 use crate::sessions::{Outbox, Phase, Session, Side};
 use crate::state::AppState;
 
-/// The socket of `side` closed without an exit: the session waits `disconnect_grace` for it.
+/// The socket of `side` closed without an exit: the session waits `disconnect_grace` for it
+/// (`navigation_grace` when it said it was leaving its page).
 pub fn went_away(state: &AppState, session: &Arc<Session>, side: Side, tx: &Outbox) {
-    let Some(epoch) = session.went_away(side, tx) else {
+    let Some((epoch, navigating)) = session.went_away(side, tx) else {
         return;
     };
-    tracing::info!(parent: &session.span, ?side, "connection lost; waiting for a resume");
-    let grace = state.config.disconnect_grace;
+    let grace = if navigating {
+        tracing::info!(parent: &session.span, ?side, "left the page; waiting for the next one");
+        state.config.navigation_grace
+    } else {
+        tracing::info!(parent: &session.span, ?side, "connection lost; waiting for a resume");
+        state.config.disconnect_grace
+    };
     let (state, session) = (state.clone(), session.clone());
     let span = session.span.clone();
     tokio::spawn(
@@ -187,6 +193,28 @@ mod tests {
         sleep(Duration::from_secs(10)).await;
         assert_eq!(s.phase(), Phase::Active);
         sleep(Duration::from_secs(21)).await;
+        assert_eq!(s.phase(), Phase::Ended(EndReason::Disconnect));
+    }
+
+    #[tokio::test(start_paused = true)]
+    async fn a_customer_who_left_its_page_gets_the_navigation_grace() {
+        let state = state(|c| {
+            c.disconnect_grace = Duration::from_secs(30);
+            c.navigation_grace = Duration::from_secs(300);
+        });
+        let (c, _crx) = outbox();
+        let s = state.registry.create(c.clone()).unwrap();
+        let (a, mut arx) = outbox();
+        state.registry.join(s.routing, "agent", a).unwrap();
+        s.leaving(Side::Customer);
+        went_away(&state, &s, Side::Customer, &c);
+        let told: Vec<String> = std::iter::from_fn(|| arx.try_recv().ok())
+            .map(|o| format!("{o:?}"))
+            .collect();
+        assert_eq!(told.len(), 1, "one notice, not PeerAway too: {told:?}");
+        sleep(Duration::from_secs(299)).await;
+        assert_eq!(s.phase(), Phase::Active, "still waiting for the next page");
+        sleep(Duration::from_secs(2)).await;
         assert_eq!(s.phase(), Phase::Ended(EndReason::Disconnect));
     }
 

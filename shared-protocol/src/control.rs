@@ -72,6 +72,10 @@ pub enum CustomerMsg {
     Mode(Mode),
     /// Agent messages the customer module refused since the last report (counts only).
     Refused(RefusedCounts),
+    /// This page is being unloaded (a link, a reload, leaving the site): the customer may be
+    /// away longer than a dropped connection, so the session waits `navigation_grace` for the
+    /// next page of the session, as the reference pauses until the customer is back.
+    Leaving,
 }
 
 /// How many pieces of text of each kind the last line of defence masked.
@@ -135,6 +139,9 @@ pub enum RelayMsg {
     /// To the agent: the customer's page reloaded; run the key exchange again with the same
     /// code (a new snapshot follows).
     PeerReloaded,
+    /// To the agent: the customer's page is being unloaded (see [`CustomerMsg::Leaving`]).
+    /// Co-browsing pauses until a page of the site continues the session.
+    PeerNavigating,
     /// Reliable frames for this side were dropped because it fell too far behind: accept the
     /// next frame's number (the customer is asked for a fresh snapshot).
     Gap,

@@ -40,7 +40,7 @@ pub const CONSOLE: &[(&str, &str)] = &[
     ("verifying", "Joined. Waiting for verification with the customer's browser…"),
     ("waiting_page", "Connected. Waiting for the customer's page…"),
     ("connected", "Connected. You are viewing the customer's page."),
-    ("customer_navigating", "The customer is opening another page…"),
+    ("customer_navigating", "The customer is opening another page… Co-browsing resumes when they are back on the website."),
     ("customer_left", "The customer left the page or lost the connection. Waiting for them to come back…"),
     ("reconnecting", "The connection dropped. Reconnecting…"),
     ("ended", "Session ended: {reason}."),

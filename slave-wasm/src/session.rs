@@ -121,6 +121,9 @@ impl Session {
                 self.resync("page frames were dropped while this console was behind".into());
             }
             RelayMsg::SnapshotNeeded => {}
+            RelayMsg::PeerNavigating => self.dispatch.dispatch(Action::Interrupted(
+                self.settings.text("customer_navigating", &[]),
+            )),
             RelayMsg::PeerAway => self.dispatch.dispatch(Action::Interrupted(
                 self.settings.text("customer_left", &[]),
             )),

@@ -152,3 +152,44 @@ e2e!(
     single_page_app_routes_are_followed_and_recorded,
     single_page_routes_are_followed
 );
+
+/// The customer leaves the site for a while (longer than a dropped connection may take) and
+/// comes back: co-browsing paused meanwhile, and goes on with the same session.
+async fn leaving_the_site_pauses_the_session(
+    h: &Harness,
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult {
+    in_session(h, customer, agent, "/").await?;
+    let code = widget_text(customer, "code").await;
+    // Another site: the relay's health page (not instrumented).
+    customer
+        .goto(&format!("{}/health", h.started.relay_url))
+        .await?;
+    eventually("the agent to be told", START, || async {
+        agent_status(agent)
+            .await
+            .contains("opening another page")
+            .then_some(())
+    })
+    .await?;
+    // Longer than `disconnect_grace` (1 s here).
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(agent_status(agent).await.contains("opening another page"));
+    customer.back().await?;
+    eventually("the agent to see the page again", START, || async {
+        agent_status(agent).await.contains("viewing").then_some(())
+    })
+    .await?;
+    assert_eq!(
+        widget_text(customer, "code").await,
+        code,
+        "the same session"
+    );
+    Ok(())
+}
+e2e!(
+    leaving_the_site_pauses_co_browsing_until_the_customer_is_back,
+    leaving_the_site_pauses_the_session,
+    |c| c.disconnect_grace = Duration::from_secs(1)
+);

@@ -21,7 +21,7 @@ use wasm_bindgen::JsCast;
 
 use crate::agent_control::Control;
 use crate::browser::{
-    document, first_session_in_tab, random_below, random_u64, window, Interval, Timeout,
+    document, first_session_in_tab, random_below, random_u64, window, Interval, Listener, Timeout,
 };
 use crate::debug;
 use crate::link::Link;
@@ -64,6 +64,19 @@ pub fn install(relay_url: &str, settings: Settings) -> Result<(), JsValue> {
         }
     });
     let widget = Widget::mount(&document(), texts, &look, on_action)?;
+    // The page is being unloaded: the relay waits longer for the next page of the session
+    // (the customer may be leaving the site for a while), and the agent is told at once.
+    let weak = Rc::downgrade(&customer);
+    customer.borrow_mut().leaving = Some(Listener::new(
+        window().as_ref(),
+        "pagehide",
+        false,
+        move |_| {
+            if let Some(c) = weak.upgrade() {
+                c.borrow_mut().on_leaving();
+            }
+        },
+    ));
     widget.show(&View::Idle);
     customer.borrow_mut().widget = Some(widget);
     // A page load within a session: continue it.
@@ -101,6 +114,8 @@ struct Customer {
     privacy: Option<Effective>,
     /// What the relay allows the agent, and the widget's texts.
     settings: Settings,
+    /// Tells the relay when the page is unloaded.
+    leaving: Option<Listener>,
     /// The mode, the consent question and the refusals.
     control: Control,
     this: Weak<RefCell<Customer>>,
@@ -126,6 +141,7 @@ impl Customer {
             relay_rules: None,
             privacy: None,
             settings,
+            leaving: None,
             control: Control::default(),
             this: Weak::new(),
         }
@@ -276,7 +292,14 @@ impl Customer {
             } => {}
             RelayMsg::Error { message, .. } => self.end(format!("Co-browse stopped: {message}.")),
             RelayMsg::Privacy(rules) => self.relay_rules = Some(rules),
-            RelayMsg::Joined { .. } | RelayMsg::PeerReloaded => {}
+            RelayMsg::Joined { .. } | RelayMsg::PeerReloaded | RelayMsg::PeerNavigating => {}
+        }
+    }
+
+    /// The page is going away while in a session: say so before the socket closes.
+    fn on_leaving(&mut self) {
+        if self.resume_token.is_some() {
+            self.link.send_control(CustomerMsg::Leaving);
         }
     }
 

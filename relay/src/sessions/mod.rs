@@ -235,7 +235,8 @@ mod tests {
         let (a, mut arx) = outbox();
         reg.join(s.routing, "agent", a.clone()).unwrap();
         s.forward(Side::Customer, Delivery::Reliable, 1, vec![1]);
-        let epoch = s.went_away(Side::Agent, &a).expect("the agent was there");
+        let (epoch, navigating) = s.went_away(Side::Agent, &a).expect("the agent was there");
+        assert!(!navigating);
         assert!(s.still_away(Side::Agent, epoch));
         // Frames sent while the agent is away are kept for it.
         s.forward(Side::Customer, Delivery::Reliable, 2, vec![2]);

@@ -24,6 +24,8 @@ pub struct Peer {
     pub last_from: u64,
     /// Counts departures, so a grace timer only acts on the absence it was started for.
     pub away_epoch: u64,
+    /// Said it is leaving its page (`CustomerMsg::Leaving`): its next absence may be long.
+    pub leaving: bool,
     /// The queue was full: reliable frames wait in the ring until it drains.
     overflowed: bool,
     /// The last reliable frame put in the queue.
@@ -60,6 +62,7 @@ impl Peer {
             resume_token: rand::random(),
             last_from: 0,
             away_epoch: 0,
+            leaving: false,
             overflowed: false,
             last_queued: 0,
             pending_ephemeral: None,

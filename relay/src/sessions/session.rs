@@ -230,9 +230,22 @@ impl Session {
         self.catch_up(side);
     }
 
+    /// `side` (the customer) is unloading its page: the other side is told now, and the
+    /// absence that follows is a navigation, not a drop.
+    pub fn leaving(&self, side: Side) {
+        let mut state = self.lock();
+        if let Some(peer) = Self::peer(&mut state, side) {
+            peer.leaving = true;
+        }
+        if let Some(other) = Self::peer(&mut state, side.other()).and_then(|p| p.outbox.clone()) {
+            let _ = other.try_send(control(self.routing, RelayMsg::PeerNavigating));
+        }
+    }
+
     /// `outbox`'s socket closed without an exit. If it still speaks for `side`, that side is
-    /// now away; returns the away epoch for the grace timer.
-    pub fn went_away(&self, side: Side, outbox: &Outbox) -> Option<u64> {
+    /// now away; returns the away epoch for the grace timer, and whether the side said it was
+    /// leaving its page (a navigation: the other side was told then, and the wait is longer).
+    pub fn went_away(&self, side: Side, outbox: &Outbox) -> Option<(u64, bool)> {
         let mut state = self.lock();
         if matches!(state.phase, Phase::Ended(_)) {
             return None;
@@ -240,11 +253,14 @@ impl Session {
         let peer = Self::peer(&mut state, side).filter(|p| p.is(outbox))?;
         peer.outbox = None;
         peer.away_epoch += 1;
-        let epoch = peer.away_epoch;
-        if let Some(other) = Self::peer(&mut state, side.other()).and_then(|p| p.outbox.clone()) {
+        let (epoch, navigating) = (peer.away_epoch, peer.leaving);
+        if let (false, Some(other)) = (
+            navigating,
+            Self::peer(&mut state, side.other()).and_then(|p| p.outbox.clone()),
+        ) {
             let _ = other.try_send(control(self.routing, RelayMsg::PeerAway));
         }
-        Some(epoch)
+        Some((epoch, navigating))
     }
 
     /// Whether `side` is still away since the departure numbered `epoch`.
@@ -277,6 +293,7 @@ impl Session {
         if !constant_time_eq(&peer.resume_token, token) {
             return Err(ResumeError::BadToken);
         }
+        peer.leaving = false;
         if let Some(old) = peer.outbox.replace(outbox.clone()) {
             let _ = old.try_send(Outgoing::Close {
                 code: 1000,

@@ -146,6 +146,10 @@ pub(super) async fn customer_loop(mut conn: Connection, state: AppState, user_ag
                 );
                 state.metrics.auto_masked(&found);
             }
+            (CustomerMsg::Leaving, Some(s)) => {
+                tracing::info!(parent: &s.span, "the customer is leaving the page");
+                s.leaving(Side::Customer);
+            }
             (CustomerMsg::Mode(mode), Some(s)) => {
                 tracing::info!(parent: &s.span, mode = mode.as_str(), "mode");
                 let id = s.id;
