@@ -408,3 +408,64 @@ e2e!(
     no_write_mode_when_disallowed,
     |c| c.write_mode_allowed = false
 );
+
+async fn scrolling_and_keys(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    in_session(h, customer, agent, REACT_FORM).await?;
+    agent_requests_write(customer, agent).await?;
+    widget(customer, "write-allow").await?.click().await?;
+    wait_mode(agent, "WRITE").await?;
+    // The wheel over the view scrolls the customer's window (the view follows).
+    in_view(
+        agent,
+        "doc.body.dispatchEvent(new WheelEvent('wheel', \
+           { deltaY: 200, bubbles: true, cancelable: true }))",
+    )
+    .await;
+    eventually("the customer's window to scroll", START, || async {
+        let y = js(customer, "return window.scrollY;").await.as_f64()?;
+        (y >= 150.0).then_some(())
+    })
+    .await?;
+    // Tab in the view moves the customer's focus to the next field.
+    in_view(
+        agent,
+        "doc.getElementById('full-name').dispatchEvent(new KeyboardEvent('keydown', \
+           { key: 'Tab', bubbles: true, cancelable: true }))",
+    )
+    .await;
+    eventually("the customer's focus on the next field", START, || async {
+        (js(customer, "return document.activeElement.id;").await == "email").then_some(())
+    })
+    .await?;
+    // Escape reaches the page's own handlers.
+    js(
+        customer,
+        "window.__escapes = 0; \
+         document.addEventListener('keydown', e => { if (e.key === 'Escape') window.__escapes++; }); \
+         return 1;",
+    )
+    .await;
+    in_view(
+        agent,
+        "doc.getElementById('email').dispatchEvent(new KeyboardEvent('keydown', \
+           { key: 'Escape', bubbles: true, cancelable: true }))",
+    )
+    .await;
+    eventually("the page to hear Escape", START, || async {
+        (js(customer, "return window.__escapes;").await == 1).then_some(())
+    })
+    .await
+}
+
+/// A short customer window, so that the page scrolls.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_agent_scrolls_and_presses_keys_for_the_customer() {
+    let h = Harness::start().await;
+    let customer = h.browser_sized(1000, 450).await;
+    let agent = h.browser().await;
+    let result = scrolling_and_keys(&h, &customer, &agent).await;
+    h.finish(vec![customer, agent]).await;
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
