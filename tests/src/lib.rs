@@ -463,6 +463,20 @@ macro_rules! e2e {
     ($name:ident, $flow:ident) => {
         $crate::e2e!($name, $flow, |_| {});
     };
+    // With the customer's and the agent's windows of these sizes.
+    ($name:ident, $flow:ident, customer: $c:expr, agent: $a:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let h = $crate::Harness::start().await;
+            let customer = h.browser_sized($c.0, $c.1).await;
+            let agent = h.browser_sized($a.0, $a.1).await;
+            let result = $flow(&h, &customer, &agent).await;
+            h.finish(vec![customer, agent]).await;
+            if let Err(e) = result {
+                panic!("{e}");
+            }
+        }
+    };
     // With the relay's configuration adjusted first.
     ($name:ident, $flow:ident, $configure:expr) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

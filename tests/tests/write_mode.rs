@@ -31,6 +31,14 @@ async fn agent_notice(agent: &WebDriver) -> String {
     console_ui(agent, "notice", "textContent").await
 }
 
+/// Waits until the console's notice says `what`.
+async fn notice_says(agent: &WebDriver, what: &str) -> TestResult {
+    eventually(&format!("the agent to be told {what:?}"), START, || async {
+        agent_notice(agent).await.contains(what).then_some(())
+    })
+    .await
+}
+
 /// Whether the widget element `ui` is shown (present and not hidden).
 async fn widget_shown(customer: &WebDriver, ui: &str) -> bool {
     js(
@@ -172,13 +180,7 @@ async fn approved_write_mode_fills_a_react_form(
     view.clone().enter_frame().await?;
     agent.find(By::Id("send")).await?.click().await?;
     agent.enter_parent_frame().await?;
-    eventually("the agent to be told", START, || async {
-        agent_notice(agent)
-            .await
-            .contains("not available to agents")
-            .then_some(())
-    })
-    .await?;
+    notice_says(agent, "not available to agents").await?;
     let submitted = js(
         customer,
         "return document.getElementById('submitted').textContent;",
@@ -221,20 +223,15 @@ async fn approved_write_mode_fills_a_react_form(
     assert_eq!(report["writeModeUsed"], true);
     Ok(())
 }
-/// The agent's window is wide enough to show the customer's at full scale: chromedriver
-/// places its clicks in a scaled iframe as if it were not scaled (a person's clicks land right
-/// at any scale; the other tests click through the glass helpers).
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn approved_write_mode_fills_a_react_form_and_submits_stay_the_customers() {
-    let h = Harness::start().await;
-    let customer = h.browser().await;
-    let agent = h.browser_sized(1400, 1000).await;
-    let result = approved_write_mode_fills_a_react_form(&h, &customer, &agent).await;
-    h.finish(vec![customer, agent]).await;
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-}
+// The agent's window is wide enough to show the customer's at full scale: chromedriver places
+// its clicks in a scaled iframe as if it were not scaled (a person's clicks land right at any
+// scale; the other tests click through the glass helpers).
+e2e!(
+    approved_write_mode_fills_a_react_form_and_submits_stay_the_customers,
+    approved_write_mode_fills_a_react_form,
+    customer: (1280, 900),
+    agent: (1400, 1000)
+);
 
 async fn denied_then_customer_stops(
     h: &Harness,
@@ -244,10 +241,7 @@ async fn denied_then_customer_stops(
     in_session(h, customer, agent, REACT_FORM).await?;
     agent_requests_write(customer, agent).await?;
     widget(customer, "write-deny").await?.click().await?;
-    eventually("the agent to hear the answer", START, || async {
-        agent_notice(agent).await.contains("declined").then_some(())
-    })
-    .await?;
+    notice_says(agent, "declined").await?;
     assert_eq!(agent_mode(agent).await, "POINTER");
     assert!(!widget_shown(customer, "write-request").await);
 
@@ -344,13 +338,7 @@ async fn navigation_stays_in_the_site(
     .await?;
 
     go("https://example.com/").await?;
-    eventually("the agent to be told", START, || async {
-        agent_notice(agent)
-            .await
-            .contains("outside the customer's website")
-            .then_some(())
-    })
-    .await?;
+    notice_says(agent, "outside the customer's website").await?;
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert!(customer
         .current_url()
@@ -393,13 +381,7 @@ async fn no_write_mode_when_disallowed(
     );
     // A crafted request is answered without asking the customer.
     js(agent, "return window.cobrowseCraft('request', '');").await;
-    eventually("the agent to be told", START, || async {
-        agent_notice(agent)
-            .await
-            .contains("turned off")
-            .then_some(())
-    })
-    .await?;
+    notice_says(agent, "turned off").await?;
     assert!(!widget_shown(customer, "write-request").await);
     Ok(())
 }
@@ -457,15 +439,10 @@ async fn scrolling_and_keys(h: &Harness, customer: &WebDriver, agent: &WebDriver
     .await
 }
 
-/// A short customer window, so that the page scrolls.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_agent_scrolls_and_presses_keys_for_the_customer() {
-    let h = Harness::start().await;
-    let customer = h.browser_sized(1000, 450).await;
-    let agent = h.browser().await;
-    let result = scrolling_and_keys(&h, &customer, &agent).await;
-    h.finish(vec![customer, agent]).await;
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-}
+// A short customer window, so that the page scrolls.
+e2e!(
+    the_agent_scrolls_and_presses_keys_for_the_customer,
+    scrolling_and_keys,
+    customer: (1000, 450),
+    agent: (1280, 900)
+);

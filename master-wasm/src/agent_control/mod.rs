@@ -1,7 +1,7 @@
 //! The agent's control of the customer's page, held and enforced here, in the customer's
 //! browser: the mode (pointer, or write after the customer's consent), and every action and
 //! navigation checked against the mode and the page's restrictions before it happens. What is
-//! refused happens nowhere, is counted for the relay's metrics, and is told to the agent.
+//! refused happens nowhere; the session tells the agent and the relay's metrics.
 //!
 //! - [`restrictions`]: which elements the agent may act on.
 //! - [`perform`]: a permitted action, done as a person's would be.
@@ -11,7 +11,7 @@ pub mod navigate;
 pub mod perform;
 pub mod restrictions;
 
-use shared_protocol::agent_control::{Mode, ModeCause, Refusal, RefusedCounts};
+use shared_protocol::agent_control::{Mode, ModeCause, Refusal};
 
 pub use restrictions::Allowances;
 
@@ -43,7 +43,6 @@ pub struct Control {
     pub mode: Mode,
     /// The customer is being asked to approve write mode.
     pub asking: bool,
-    refused: RefusedCounts,
 }
 
 /// What a step of the state machine asks the session to do.
@@ -132,15 +131,6 @@ impl Control {
             Mode::Pointer => Err(Refusal::PointerMode),
         }
     }
-
-    pub fn count_refusal(&mut self, why: Refusal) {
-        self.refused.add(why);
-    }
-
-    /// The refusals since the last call, for the relay.
-    pub fn take_refused(&mut self) -> RefusedCounts {
-        std::mem::take(&mut self.refused)
-    }
 }
 
 #[cfg(test)]
@@ -221,15 +211,5 @@ mod tests {
             "a late yes to a withdrawn question"
         );
         assert_eq!(c.mode, Mode::Pointer);
-    }
-
-    #[test]
-    fn refusals_are_counted_until_taken() {
-        let mut c = Control::default();
-        c.count_refusal(Refusal::PointerMode);
-        c.count_refusal(Refusal::ReadOnly);
-        let taken = c.take_refused();
-        assert_eq!(taken.iter().count(), 2);
-        assert!(c.take_refused().is_zero());
     }
 }

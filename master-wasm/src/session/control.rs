@@ -3,7 +3,9 @@
 //! mode and the page's restrictions before it is done. Refusals change nothing on the page;
 //! they are told to the agent and counted to the relay.
 
-use shared_protocol::agent_control::{ActionKind, AgentAction, Mode, ModeCause, Navigate, Refusal};
+use shared_protocol::agent_control::{
+    ActionKind, AgentAction, Mode, ModeCause, Navigate, Refusal, RefusedCounts,
+};
 
 use super::*;
 use crate::agent_control::{navigate, perform, restrictions, Step};
@@ -103,9 +105,10 @@ impl Customer {
     /// Nothing happened: the agent is told why, the relay counts it.
     fn refuse(&mut self, why: Refusal) {
         debug::log(&format!("refused an agent message: {}", why.as_str()));
-        self.control.count_refusal(why);
         self.send_page(&CustomerPageMsg::Refused(why));
-        let counts = self.control.take_refused();
+        // Refusals are rare (a modified console, a stale action): each is reported at once.
+        let mut counts = RefusedCounts::default();
+        counts.add(why);
         self.link.send_control(CustomerMsg::Refused(counts));
     }
 }
