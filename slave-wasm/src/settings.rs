@@ -66,14 +66,7 @@ impl ConsoleSettings {
 }
 
 async fn fetch_json(url: &str) -> Result<JsValue, String> {
-    let window = web_sys::window().ok_or("no window")?;
-    let response = JsFuture::from(window.fetch_with_str(url))
-        .await
-        .map_err(|e| format!("{e:?}"))?;
-    let response: web_sys::Response = response.unchecked_into();
-    if !response.ok() {
-        return Err(format!("HTTP {}", response.status()));
-    }
+    let response = crate::view_config::fetch_ok(url).await?;
     let json = response.json().map_err(|e| format!("{e:?}"))?;
     JsFuture::from(json).await.map_err(|e| format!("{e:?}"))
 }

@@ -33,17 +33,23 @@ pub fn load_css_patch() {
     });
 }
 
-async fn fetch_text(url: &str) -> Result<Option<String>, String> {
+/// GETs `url` from the relay that served the console; an HTTP error status is an error.
+pub(crate) async fn fetch_ok(url: &str) -> Result<web_sys::Response, String> {
     let window = web_sys::window().ok_or("no window")?;
     let response = JsFuture::from(window.fetch_with_str(url))
         .await
         .map_err(|e| format!("{e:?}"))?;
     let response: web_sys::Response = response.unchecked_into();
-    if response.status() == 204 {
-        return Ok(None);
-    }
     if !response.ok() {
         return Err(format!("HTTP {}", response.status()));
+    }
+    Ok(response)
+}
+
+async fn fetch_text(url: &str) -> Result<Option<String>, String> {
+    let response = fetch_ok(url).await?;
+    if response.status() == 204 {
+        return Ok(None);
     }
     let text = response.text().map_err(|e| format!("{e:?}"))?;
     let text = JsFuture::from(text).await.map_err(|e| format!("{e:?}"))?;

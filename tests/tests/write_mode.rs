@@ -391,6 +391,18 @@ e2e!(
     |c| c.write_mode_allowed = false
 );
 
+/// A keydown of `key` on the view's element `#id`, as the agent's keyboard makes it.
+async fn press_in_view(agent: &WebDriver, id: &str, key: &str) {
+    in_view(
+        agent,
+        &format!(
+            "doc.getElementById('{id}').dispatchEvent(new KeyboardEvent('keydown', \
+               {{ key: '{key}', bubbles: true, cancelable: true }}))"
+        ),
+    )
+    .await;
+}
+
 async fn scrolling_and_keys(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
     in_session(h, customer, agent, REACT_FORM).await?;
     agent_requests_write(customer, agent).await?;
@@ -409,12 +421,7 @@ async fn scrolling_and_keys(h: &Harness, customer: &WebDriver, agent: &WebDriver
     })
     .await?;
     // Tab in the view moves the customer's focus to the next field.
-    in_view(
-        agent,
-        "doc.getElementById('full-name').dispatchEvent(new KeyboardEvent('keydown', \
-           { key: 'Tab', bubbles: true, cancelable: true }))",
-    )
-    .await;
+    press_in_view(agent, "full-name", "Tab").await;
     eventually("the customer's focus on the next field", START, || async {
         (js(customer, "return document.activeElement.id;").await == "email").then_some(())
     })
@@ -427,12 +434,7 @@ async fn scrolling_and_keys(h: &Harness, customer: &WebDriver, agent: &WebDriver
          return 1;",
     )
     .await;
-    in_view(
-        agent,
-        "doc.getElementById('email').dispatchEvent(new KeyboardEvent('keydown', \
-           { key: 'Escape', bubbles: true, cancelable: true }))",
-    )
-    .await;
+    press_in_view(agent, "email", "Escape").await;
     eventually("the page to hear Escape", START, || async {
         (js(customer, "return window.__escapes;").await == 1).then_some(())
     })
