@@ -41,6 +41,14 @@ pub struct Cli {
     /// [default: the hosts of `allowed_origins`].
     #[arg(long, env = "COBROWSE_ALLOWED_EXTERNAL_DOMAINS", value_delimiter = ',')]
     pub allowed_external_domains: Option<Vec<String>>,
+    /// Origins whose frames (other than the site's own) the agent's view loads, scripts
+    /// disabled; `*` for any, comma-separated [default: none: a labelled placeholder].
+    #[arg(
+        long,
+        env = "COBROWSE_ALLOWED_THIRD_PARTY_DOMAINS",
+        value_delimiter = ','
+    )]
+    pub allowed_third_party_domains: Option<Vec<String>>,
     /// A stylesheet (URL or file) applied to the agent's view only, for sites whose CSS does not
     /// mirror well [default: none].
     #[arg(long, env = "COBROWSE_CSS_PATCH_URL")]
@@ -139,6 +147,7 @@ struct FileConfig {
     public_url: Option<String>,
     allowed_origins: Option<Vec<String>>,
     allowed_external_domains: Option<Vec<String>>,
+    allowed_third_party_domains: Option<Vec<String>>,
     css_patch_url: Option<String>,
     agent_tokens: Option<Vec<String>>,
     agent_token_secret: Option<String>,
@@ -182,6 +191,8 @@ pub struct Config {
     pub allowed_origins: Option<Vec<String>>,
     /// `None`: the hosts of the allowed origins.
     pub allowed_external_domains: Option<Vec<String>>,
+    /// Origins of frames the agent's view loads (`*`: any); empty: none.
+    pub allowed_third_party_domains: Vec<String>,
     pub css_patch_url: Option<String>,
     /// Empty (and no `agent_token_secret`): a development token is made at start.
     pub agent_tokens: Vec<String>,
@@ -224,6 +235,7 @@ impl Default for Config {
             public_url: None,
             allowed_origins: None,
             allowed_external_domains: None,
+            allowed_third_party_domains: Vec::new(),
             css_patch_url: None,
             agent_tokens: Vec::new(),
             agent_token_secret: None,
@@ -287,6 +299,10 @@ impl Config {
             allowed_external_domains: cli
                 .allowed_external_domains
                 .or(file.allowed_external_domains),
+            allowed_third_party_domains: cli
+                .allowed_third_party_domains
+                .or(file.allowed_third_party_domains)
+                .unwrap_or_default(),
             css_patch_url: cli.css_patch_url.or(file.css_patch_url),
             agent_tokens: cli.agent_tokens.or(file.agent_tokens).unwrap_or_default(),
             agent_token_secret: cli.agent_token_secret.or(file.agent_token_secret),
@@ -404,6 +420,14 @@ impl Config {
             });
         }
         self.widget.check()?;
+        for origin in &self.allowed_third_party_domains {
+            if !is_frame_origin(origin) {
+                return Err(ConfigError::Invalid {
+                    key: "allowed_third_party_domains",
+                    message: format!("{origin:?} is not an origin (scheme://host[:port], or *)"),
+                });
+            }
+        }
         if self.inactivity_timeout.is_zero() {
             return Err(ConfigError::Invalid {
                 key: "inactivity_timeout",
@@ -507,6 +531,24 @@ pub fn origin_matches(pattern: &str, origin: &str) -> bool {
     true
 }
 
+/// `*`, or an http(s) origin: a scheme, a host and maybe a port, with no path.
+fn is_frame_origin(origin: &str) -> bool {
+    if origin == "*" {
+        return true;
+    }
+    let Some(rest) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -535,6 +577,7 @@ mod tests {
         std::fs::write(&l10n, r#"{"widget": {"start": "Mitsurfen"}}"#).unwrap();
         let f = write(&format!(
             "write_mode_allowed = false\nagent_can_submit = true\ntheme = \"dark\"\n\
+             allowed_third_party_domains = [\"https://maps.example:8443\", \"*\"]\n\
              localization = {:?}\n[widget]\nposition = \"top-left\"\naccent = \"#123456\"\n",
             l10n.display().to_string()
         ));
@@ -544,6 +587,10 @@ mod tests {
         })
         .unwrap();
         assert!(!c.write_mode_allowed && c.agent_can_submit);
+        assert_eq!(
+            c.allowed_third_party_domains,
+            ["https://maps.example:8443", "*"]
+        );
         assert_eq!(c.theme, "dark");
         assert_eq!(c.texts.widget["start"], "Mitsurfen");
         assert_eq!(c.widget.position.as_deref(), Some("top-left"));
@@ -552,6 +599,10 @@ mod tests {
             ("[widget]\naccent = \"red;x:url(y)\"\n", "widget"),
             ("localization = \"/no/such/file.json\"\n", "localization"),
             ("[widget]\ncolour = \"red\"\n", "colour"),
+            (
+                "allowed_third_party_domains = [\"maps.example/x\"]\n",
+                "allowed_third_party_domains",
+            ),
         ] {
             let f = write(bad);
             let e = Config::load(Cli {

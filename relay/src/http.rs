@@ -118,6 +118,7 @@ async fn console_settings(State(state): State<AppState>) -> Response {
         write_mode_allowed: config.write_mode_allowed,
         theme: &config.theme,
         texts: &config.texts.console,
+        allowed_third_party_domains: &config.allowed_third_party_domains,
     };
     ([(header::CACHE_CONTROL, "no-cache")], Json(settings)).into_response()
 }

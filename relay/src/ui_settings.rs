@@ -127,6 +127,8 @@ pub struct ConsoleSettings<'a> {
     pub write_mode_allowed: bool,
     pub theme: &'a str,
     pub texts: &'a BTreeMap<String, String>,
+    /// Origins of frames the view loads (`*`: any).
+    pub allowed_third_party_domains: &'a [String],
 }
 
 #[cfg(test)]

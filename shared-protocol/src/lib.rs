@@ -19,6 +19,7 @@ pub mod crypto;
 pub mod envelope;
 pub mod error;
 pub mod page;
+pub mod page_state;
 pub mod payload;
 pub mod privacy;
 pub mod safety;

@@ -4,7 +4,9 @@
 //! (every page load starts a new one), then by ordered [`MutationBatch`]es. A large page's
 //! snapshot is taken in slices, so the customer's page never freezes: its nodes then come first
 //! in [`SnapshotNodes`] parts, and the [`Snapshot`] that completes it carries the rest. Nodes are named by
-//! numeric ids that are stable within an epoch; id 0 is the document itself.
+//! numeric ids that are stable within an epoch; id 0 is the document itself. A same-origin
+//! frame's document ([`NodeData::Document`]) is the child of its `<iframe>` element, and an open
+//! shadow root ([`NodeData::ShadowRoot`]) the child of its host, so one tree holds them all.
 //!
 //! Trees are sent flat (pre-order lists with parent ids), so neither encoding nor decoding
 //! recurses: a deeply nested page cannot overflow the small wasm stack.
@@ -12,6 +14,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::agent_control::{AgentAction, Mode, ModeCause, Navigate, Refusal};
+use crate::page_state::{CanvasFrame, Layer, MediaState, Unshown};
 
 /// A node id within one epoch. [`DOCUMENT`] is the document node.
 pub type NodeId = u32;
@@ -110,8 +113,16 @@ pub struct Snapshot {
     /// `<style>` elements whose rules differ from their text (CSS-in-JS `insertRule`) and
     /// `<link>` stylesheets the customer's browser could read.
     pub styles: Vec<SheetUse>,
-    /// Constructed sheets adopted by the document.
+    /// Constructed sheets adopted by the document, frames' documents and shadow roots.
     pub adopted: Vec<Adopted>,
+    /// The top layer, bottom first.
+    pub layers: Vec<Layer>,
+    /// Every media element's playback.
+    pub media: Vec<MediaState>,
+    /// What visible canvases show.
+    pub canvases: Vec<CanvasFrame>,
+    /// What the view cannot show, and why.
+    pub unshown: Vec<Unshown>,
 }
 
 /// Identifies a stylesheet's content: the first 8 bytes of the SHA-256 of its rules.
@@ -156,7 +167,8 @@ pub struct SheetUse {
     pub sheet: SheetHash,
 }
 
-/// The constructed sheets (`adoptedStyleSheets`) of the document ([`DOCUMENT`]), in order.
+/// The constructed sheets (`adoptedStyleSheets`) of a document ([`DOCUMENT`], or a frame's) or a
+/// shadow root, in order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Adopted {
     pub id: NodeId,
@@ -185,6 +197,15 @@ pub enum NodeData {
     },
     Text(String),
     Comment(String),
+    /// The document of a same-origin frame, child of its `<iframe>`. Relative URLs in it resolve
+    /// against `base_url`; `standards` is its compat mode (no doctype may say otherwise).
+    Document {
+        base_url: String,
+        standards: bool,
+    },
+    /// An open shadow root, child of its host element; the host's other children are its light
+    /// DOM (slotted into the root's `<slot>`s).
+    ShadowRoot,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -238,6 +259,14 @@ pub struct MutationBatch {
     pub focus: Option<Option<NodeId>>,
     /// The customer pressed on this element (`:active`), or (`Some(None)`) released.
     pub active: Option<Option<NodeId>>,
+    /// The whole top layer, when it changed.
+    pub layers: Option<Vec<Layer>>,
+    /// Media elements whose playback changed.
+    pub media: Vec<MediaState>,
+    /// Canvases that show something new.
+    pub canvases: Vec<CanvasFrame>,
+    /// Newly found parts the view cannot show.
+    pub unshown: Vec<Unshown>,
 }
 
 impl MutationBatch {
@@ -255,6 +284,10 @@ impl MutationBatch {
             && self.viewport.is_none()
             && self.focus.is_none()
             && self.active.is_none()
+            && self.layers.is_none()
+            && self.media.is_empty()
+            && self.canvases.is_empty()
+            && self.unshown.is_empty()
     }
 }
 

@@ -76,6 +76,13 @@ pub const CONSOLE: &[(&str, &str)] = &[
     ("theme_dark", "Dark"),
     ("theme_contrast", "High contrast"),
     ("view_label", "The customer's page"),
+    ("frame_not_shown", "Content from {origin} is not shown"),
+    ("fidelity_title", "Not shown as the customer sees it"),
+    ("unshown_cross_origin_frame", "A frame from {detail}: another website's content is not shared."),
+    ("unshown_sandboxed_frame", "A sandboxed frame: its content cannot be read."),
+    ("unshown_closed_shadow_root", "A closed component: its content is private to it."),
+    ("unshown_unreadable_stylesheet", "The stylesheet {detail} could not be read in the customer's browser; this view loads it itself, so it may differ."),
+    ("unshown_tainted_canvas", "A drawing with images from other websites: its pixels cannot be read."),
 ];
 
 /// A table of texts: the English ones, with the operator's replacements over them.

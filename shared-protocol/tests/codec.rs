@@ -3,6 +3,7 @@
 use proptest::prelude::*;
 use shared_protocol::agent_control::*;
 use shared_protocol::page::*;
+use shared_protocol::page_state::*;
 use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::*;
 
@@ -130,6 +131,19 @@ fn page_snapshot_round_trips() {
                 parent: 1,
                 data: NodeData::Text("hello".into()),
             },
+            NodeAdd {
+                id: 3,
+                parent: 1,
+                data: NodeData::ShadowRoot,
+            },
+            NodeAdd {
+                id: 4,
+                parent: 1,
+                data: NodeData::Document {
+                    base_url: "https://shop.example/frame.html".into(),
+                    standards: true,
+                },
+            },
         ],
         form: vec![FormValue {
             id: 2,
@@ -151,6 +165,28 @@ fn page_snapshot_round_trips() {
         adopted: vec![Adopted {
             id: DOCUMENT,
             sheets: vec![7],
+        }],
+        layers: vec![Layer {
+            id: 2,
+            kind: LayerKind::Modal,
+        }],
+        media: vec![MediaState {
+            id: 2,
+            paused: false,
+            time_ms: 1500,
+            rate_milli: 1250,
+            muted: true,
+            volume: 40,
+        }],
+        canvases: vec![CanvasFrame {
+            id: 2,
+            image: "data:image/webp;base64,AAAA".into(),
+        }],
+        unshown: vec![Unshown {
+            id: 2,
+            what: Unshowable::CrossOriginFrame {
+                origin: "https://pay.example".into(),
+            },
         }],
     });
     let bytes = encode_payload(&snap);
@@ -210,6 +246,10 @@ proptest! {
             viewport: Some(Viewport { width: 390, height: 844 }),
             focus: Some(None),
             active: Some(Some(id)),
+            layers: Some(vec![Layer { id, kind: LayerKind::Popover }]),
+            media: vec![],
+            canvases: vec![],
+            unshown: vec![Unshown { id, what: Unshowable::ClosedShadowRoot }],
         });
         prop_assert_eq!(decode_payload::<CustomerPageMsg>(&encode_payload(&batch)).unwrap(), batch);
     }

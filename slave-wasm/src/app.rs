@@ -12,6 +12,7 @@ use shared_protocol::{AgentMsg, JoinCode};
 use yew::prelude::*;
 
 use crate::connection::Connection;
+use crate::fidelity_report::FidelityReport;
 use crate::join_form::JoinForm;
 use crate::mode_toggle::ModeToggle;
 use crate::nav_bar::NavBar;
@@ -96,6 +97,7 @@ pub fn app(props: &AppProps) -> Html {
                 sent: Rc::new(RefCell::new(SentFrames::default())),
                 reconnects: Rc::new(Cell::new(0)),
                 render_micros: Rc::new(RefCell::new(Vec::new())),
+                unshown: RefCell::default(),
                 settings: settings.clone(),
             };
             rebuilder.borrow_mut().take();
@@ -209,6 +211,9 @@ pub fn app(props: &AppProps) -> Html {
                 <Viewer frame={frame} cursor={cursor} viewport={console.viewport}
                         write={writing} {on_pointer} />
             </section>
+            if in_session {
+                <FidelityReport unshown={console.unshown.clone()} />
+            }
         </main>
         </ContextProvider<Rc<ConsoleSettings>>>
     }

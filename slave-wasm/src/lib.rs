@@ -18,6 +18,7 @@ pub mod app;
 pub mod bench;
 pub mod connection;
 pub mod debug;
+pub mod fidelity_report;
 pub mod join_form;
 pub mod mode_toggle;
 pub mod nav_bar;

@@ -13,7 +13,7 @@ use yew::prelude::*;
 
 use crate::connection::{ConnEvent, Connection};
 use crate::debug;
-use crate::rebuild::Rebuilder;
+use crate::rebuild::{AllowedFrames, Rebuilder};
 use crate::session_keys::Keys;
 use crate::session_link::SentFrames;
 use crate::settings::ConsoleSettings;
@@ -50,6 +50,8 @@ pub(crate) struct Session {
     pub(crate) reconnects: Rc<Cell<usize>>,
     /// How long recent page frames took to apply (µs), reported with the next heartbeat.
     pub(crate) render_micros: Rc<RefCell<Vec<u32>>>,
+    /// The fidelity report as last shown.
+    pub(crate) unshown: RefCell<Vec<shared_protocol::page_state::Unshown>>,
     /// Texts and what the relay allows.
     pub(crate) settings: Rc<ConsoleSettings>,
 }
@@ -187,7 +189,12 @@ impl Session {
             match doc {
                 Some(doc) => {
                     let sheets = ViewSheets::new(view_config::proxy_prefix(), None);
-                    *slot = Some(Rebuilder::new(doc, sheets));
+                    let mut rebuilder = Rebuilder::new(doc, sheets);
+                    rebuilder.set_frames(
+                        AllowedFrames::new(&self.settings.allowed_frames),
+                        self.settings.texts.get("frame_not_shown").to_string(),
+                    );
+                    *slot = Some(rebuilder);
                 }
                 None => return self.fail("The view frame is not ready.".into()),
             }
@@ -249,7 +256,12 @@ impl Session {
             | CustomerPageMsg::Mode { .. }
             | CustomerPageMsg::Refused(_) => Ok(()),
         };
+        let unshown = rebuilder.unshown();
         drop(slot);
+        if *self.unshown.borrow() != unshown {
+            self.unshown.replace(unshown.clone());
+            self.dispatch.dispatch(Action::Unshown(unshown));
+        }
         let mut samples = self.render_micros.borrow_mut();
         if samples.len() < MAX_RENDER_SAMPLES {
             samples.push(((now_ms() - started) * 1000.0) as u32);

@@ -1,6 +1,6 @@
 //! What the relay says about the console (`/console/settings.json`), loaded before the console
-//! mounts: whether write mode can be requested, the theme, and the texts of its localization
-//! file over the built-in English. Without it (an old relay, a network error) the console
+//! mounts: whether write mode can be requested, the theme, the origins whose frames the view
+//! loads, and the texts of its localization file over the built-in English. Without it (an old relay, a network error) the console
 //! starts in English, with the OS's theme and no write-mode button.
 
 use js_sys::{Array, Object, Reflect};
@@ -14,6 +14,8 @@ pub struct ConsoleSettings {
     /// `auto`, `light`, `dark` or `high-contrast`.
     pub theme: String,
     pub texts: Texts,
+    /// Origins whose frames the view loads (`*`: any).
+    pub allowed_frames: Vec<String>,
 }
 
 impl Default for ConsoleSettings {
@@ -22,6 +24,7 @@ impl Default for ConsoleSettings {
             write_mode_allowed: false,
             theme: "auto".into(),
             texts: Texts::new(CONSOLE, Vec::new()),
+            allowed_frames: Vec::new(),
         }
     }
 }
@@ -50,6 +53,10 @@ impl ConsoleSettings {
             write_mode_allowed: field("writeModeAllowed").as_bool().unwrap_or(false),
             theme: field("theme").as_string().unwrap_or_else(|| "auto".into()),
             texts: Texts::new(CONSOLE, replaced),
+            allowed_frames: field("allowedThirdPartyDomains")
+                .dyn_into::<Array>()
+                .map(|list| list.iter().filter_map(|v| v.as_string()).collect())
+                .unwrap_or_default(),
         }
     }
 

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use shared_protocol::agent_control::Mode;
 use shared_protocol::page::Viewport;
+use shared_protocol::page_state::Unshown;
 use yew::prelude::*;
 
 use crate::settings::ConsoleSettings;
@@ -39,6 +40,8 @@ pub struct Console {
     pub theme: String,
     /// Snapshots shown so far (the view's document may be re-opened by one).
     pub snapshots: u32,
+    /// What the view cannot show of the page, and why (the fidelity report).
+    pub unshown: Vec<Unshown>,
 }
 
 pub enum Action {
@@ -62,6 +65,8 @@ pub enum Action {
     },
     Notice(String),
     Theme(String),
+    /// The fidelity report changed.
+    Unshown(Vec<Unshown>),
 }
 
 impl Console {
@@ -77,6 +82,7 @@ impl Console {
             notice: None,
             theme,
             snapshots: 0,
+            unshown: Vec::new(),
         }
     }
 }
@@ -118,6 +124,7 @@ impl Reducible for Console {
             }
             Action::Notice(text) => next.notice = Some(text),
             Action::Theme(theme) => next.theme = theme,
+            Action::Unshown(list) => next.unshown = list,
         }
         Rc::new(next)
     }
@@ -130,6 +137,7 @@ impl Console {
         self.mode = Mode::Pointer;
         self.asking = false;
         self.notice = None;
+        self.unshown.clear();
     }
 
     pub fn in_session(&self) -> bool {

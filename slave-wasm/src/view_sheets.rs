@@ -19,7 +19,7 @@ use std::collections::HashMap;
 use std::rc::Rc;
 
 use shared_css::{rewrite_urls, UrlKind};
-use shared_protocol::page::{Adopted, SheetBody, SheetHash, DOCUMENT};
+use shared_protocol::page::{Adopted, NodeId, SheetBody, SheetHash, DOCUMENT};
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, Node};
 
@@ -166,16 +166,30 @@ impl ViewSheets {
         let _ = self.refresh_adopted(doc);
     }
 
-    /// The customer's adopted sheets changed (only the document's are shown yet).
+    /// The customer's adopted sheets changed: the document's, or those of a frame's document
+    /// or a shadow root (`root_of` finds the view's).
     pub fn apply_adopted(
         &mut self,
         doc: &Document,
         adopted: &[Adopted],
+        root_of: impl Fn(NodeId) -> Option<Node>,
     ) -> Result<(), RebuildError> {
-        for a in adopted.iter().filter(|a| a.id == DOCUMENT) {
-            self.adopted = a.sheets.clone();
+        let mut result = Ok(());
+        for a in adopted {
+            if a.id == DOCUMENT {
+                self.adopted = a.sheets.clone();
+                result = result.and(self.refresh_adopted(doc));
+            } else if let Some(root) = root_of(a.id) {
+                let window = match root.node_type() {
+                    Node::DOCUMENT_NODE => root.unchecked_ref::<Document>().default_view(),
+                    _ => root.owner_document().and_then(|d| d.default_view()),
+                };
+                if let Some(window) = window {
+                    result = result.and(self.adopt(&root, &window, &a.sheets, None));
+                }
+            }
         }
-        self.refresh_adopted(doc)
+        result
     }
 
     /// A new document in the view: nothing adopted yet.
@@ -188,16 +202,27 @@ impl ViewSheets {
         let Some(window) = doc.default_view() else {
             return Ok(());
         };
+        self.adopt(doc, &window, &self.adopted, self.patch.as_deref())
+    }
+
+    /// Gives `root` (of `window`'s realm, whose constructor its sheets need) the sheets
+    /// `hashes`, then `patch`.
+    fn adopt(
+        &self,
+        root: &JsValue,
+        window: &web_sys::Window,
+        hashes: &[SheetHash],
+        patch: Option<&str>,
+    ) -> Result<(), RebuildError> {
         let ctor =
-            js_sys::Reflect::get(&window, &"CSSStyleSheet".into()).map_err(crate::rebuild::dom)?;
+            js_sys::Reflect::get(window, &"CSSStyleSheet".into()).map_err(crate::rebuild::dom)?;
         let ctor: js_sys::Function = ctor.unchecked_into();
         let list = js_sys::Array::new();
-        let texts = self
-            .adopted
+        let texts = hashes
             .iter()
             .map(|hash| self.rules(*hash).map(|r| r.join("\n")))
             .collect::<Result<Vec<_>, _>>()?;
-        for text in texts.iter().chain(self.patch.iter()) {
+        for text in texts.iter().map(String::as_str).chain(patch) {
             let sheet = js_sys::Reflect::construct(&ctor, &js_sys::Array::new())
                 .map_err(crate::rebuild::dom)?;
             let replace =
@@ -208,7 +233,7 @@ impl ViewSheets {
             let _ = replace.call1(&sheet, &JsValue::from_str(text));
             list.push(&sheet);
         }
-        js_sys::Reflect::set(doc, &"adoptedStyleSheets".into(), &list)
+        js_sys::Reflect::set(root, &"adoptedStyleSheets".into(), &list)
             .map_err(crate::rebuild::dom)?;
         Ok(())
     }

@@ -266,6 +266,25 @@ pub async fn in_view(agent: &WebDriver, expr: &str) -> serde_json::Value {
     js(agent, &script).await
 }
 
+/// The lines of the console's fidelity report (what the view cannot show), joined.
+pub async fn fidelity_report(agent: &WebDriver) -> String {
+    js(agent, "const r = document.querySelector('[data-cobrowse-ui=fidelity]'); return r ? r.textContent : '';")
+        .await
+        .as_str()
+        .unwrap_or("")
+        .to_string()
+}
+
+/// Waits until the console's fidelity report mentions `text`.
+pub async fn report_says(agent: &WebDriver, text: &str) -> TestResult {
+    eventually(
+        &format!("the fidelity report to say {text:?}"),
+        START,
+        || async { fidelity_report(agent).await.contains(text).then_some(()) },
+    )
+    .await
+}
+
 /// The agent console's status line.
 pub async fn agent_status(agent: &WebDriver) -> String {
     js(agent, "const s = document.querySelector('[data-cobrowse-ui=status]'); return s ? s.textContent : '';")
@@ -468,6 +487,20 @@ macro_rules! e2e {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name() {
             let h = $crate::Harness::start().await;
+            let customer = h.browser_sized($c.0, $c.1).await;
+            let agent = h.browser_sized($a.0, $a.1).await;
+            let result = $flow(&h, &customer, &agent).await;
+            h.finish(vec![customer, agent]).await;
+            if let Err(e) = result {
+                panic!("{e}");
+            }
+        }
+    };
+    // With the relay's configuration adjusted first, and windows of these sizes.
+    ($name:ident, $flow:ident, $configure:expr, customer: $c:expr, agent: $a:expr) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let h = $crate::Harness::start_with($configure).await;
             let customer = h.browser_sized($c.0, $c.1).await;
             let agent = h.browser_sized($a.0, $a.1).await;
             let result = $flow(&h, &customer, &agent).await;

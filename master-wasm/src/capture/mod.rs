@@ -1,24 +1,32 @@
 //! DOM capture: a [`Mirror`] gives every captured node a stable id; [`describe`] decides what of
 //! a node may leave the page (masking, sanitizing); [`SnapshotWalk`] walks a whole document (in
-//! slices) and [`BatchBuilder`] turns MutationObserver records into ordered batches.
+//! slices) and [`BatchBuilder`] turns MutationObserver records into ordered batches. Frames'
+//! documents and shadow roots are part of the one captured tree ([`tree`]); the top layer,
+//! media and canvases are read apart ([`live_state`]).
 
 mod cssom;
 mod hover;
+mod live_state;
 mod mirror;
 mod mutations;
+mod prototype_hooks;
 mod serialize;
 mod setters;
+mod shadow_hooks;
 mod sheet_changes;
 mod sheets;
 mod snapshot;
+pub mod tree;
 mod walk;
 
 pub use cssom::CssomHooks;
 pub use hover::{state_stylesheet, HoverMarks};
-pub use mirror::Mirror;
+pub use live_state::{canvas_pixels, is_visible};
+pub use mirror::{Live, Mirror};
 pub use mutations::BatchBuilder;
 pub use serialize::{describe, form_value, Described, OWN_ATTR, WIDGET_ATTR};
 pub use setters::SetterHooks;
+pub use shadow_hooks::ShadowHooks;
 pub use shared_css::{
     is_marker, state_twin, ACTIVE_ATTR, FOCUS_ATTR, FOCUS_WITHIN_ATTR, HOVER_ATTR,
 };

@@ -5,10 +5,14 @@
 //! removal plus an add with fresh ids), then every added node that is still attached under a
 //! captured parent, inserted before its next captured sibling, then attribute and text changes
 //! of nodes that existed before this batch. The viewer applies them in the same order.
+//!
+//! Shadow roots attached since, frames that loaded another document, the top layer, media
+//! playback and canvas frames come from hooks, events and timers, not from records.
 
 use std::collections::HashSet;
 
 use shared_protocol::page::{AttrChange, MutationBatch, NodeId, SubtreeAdd, TextChange};
+use shared_protocol::page_state::CanvasFrame;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, MutationRecord, Node};
 
@@ -17,7 +21,9 @@ use super::sheets::SheetsSent;
 
 use crate::privacy::Marks;
 
+use super::live_state::{media_state, TopLayer};
 use super::serialize::{element_scope, is_ours, safe_attribute, value_is_masked};
+use super::tree::capture_parent;
 use super::walk::push_subtree;
 use super::{form_value, scroll_position, Mirror};
 
@@ -39,6 +45,16 @@ pub struct BatchBuilder {
     refocused: bool,
     /// The customer pressed on an element (`Some(None)`: released).
     pressed: Option<Option<Node>>,
+    /// Elements that attached a shadow root.
+    hosts: Vec<Node>,
+    /// A dialog, popover or fullscreen element may have opened or closed.
+    layers_moved: bool,
+    /// The top layer as last sent.
+    pub layers: TopLayer,
+    /// Media elements that played, paused, seeked or changed rate or volume.
+    media: Vec<Node>,
+    /// Canvas frames ready to go.
+    canvases: Vec<CanvasFrame>,
 }
 
 impl BatchBuilder {
@@ -60,12 +76,40 @@ impl BatchBuilder {
             "attributes" => {
                 // Our own hover marks and outlines are not page changes.
                 if let Some(name) = record.attribute_name().filter(|n| !is_ours(n)) {
+                    if name == "open" || name == "popover" {
+                        self.layers_moved = true;
+                    }
                     self.attrs.push((target, name));
                 }
             }
             "characterData" => self.texts.push(target),
             _ => {}
         }
+    }
+
+    /// `host` attached a shadow root (open ones are captured with the next batch).
+    pub fn shadow_attached(&mut self, host: Node) {
+        self.hosts.push(host);
+    }
+
+    /// Frame element `frame` loaded a document: it is captured again, with the new one.
+    pub fn frame_loaded(&mut self, frame: Node) {
+        self.removed.push(frame.clone());
+        self.added.push(frame);
+    }
+
+    /// Something opened or closed in the top layer (`toggle`, `close`, `fullscreenchange`).
+    pub fn layers_moved(&mut self) {
+        self.layers_moved = true;
+    }
+
+    pub fn media_changed(&mut self, node: Node) {
+        self.media.push(node);
+    }
+
+    pub fn canvas_frame(&mut self, frame: CanvasFrame) {
+        self.canvases.retain(|c| c.id != frame.id);
+        self.canvases.push(frame);
     }
 
     pub fn form_changed(&mut self, node: Node) {
@@ -78,8 +122,8 @@ impl BatchBuilder {
 
     /// The snapshot whose state twins are `state_css` is complete: sheet changes count from
     /// here. Records taken while it was walked stay: they change nodes it had captured.
-    pub fn snapshot_taken(&mut self, doc: &Document, state_css: &str) {
-        self.sheets = SheetChanges::after_snapshot(doc, state_css);
+    pub fn snapshot_taken(&mut self, mirror: &Mirror, state_css: &str) {
+        self.sheets = SheetChanges::after_snapshot(mirror, state_css);
     }
 
     /// A pointer press on `target` (`:active`), or `None` for the release.
@@ -111,6 +155,10 @@ impl BatchBuilder {
             && !self.resized
             && !self.refocused
             && self.pressed.is_none()
+            && self.hosts.is_empty()
+            && !self.layers_moved
+            && self.media.is_empty()
+            && self.canvases.is_empty()
     }
 
     /// Builds the batch against the DOM as it is now, updating `mirror`; sheet contents the
@@ -130,6 +178,7 @@ impl BatchBuilder {
         self.build_removes(mirror, &mut batch);
         let first_new = mirror.next_id();
         self.build_adds(mirror, &mut batch);
+        self.build_shadow_roots(mirror, &mut batch);
         // Nodes captured in this batch were described as they are now: skip their changes.
         let known = |mirror: &Mirror, node: &Node| mirror.id_of(node).filter(|id| *id < first_new);
         let mut seen_attrs = HashSet::new();
@@ -186,7 +235,19 @@ impl BatchBuilder {
         if let Some(pressed) = self.pressed.take() {
             batch.active = Some(pressed.and_then(|node| mirror.id_of(&node)));
         }
+        if std::mem::take(&mut self.layers_moved) {
+            batch.layers = self.layers.update(doc, mirror);
+        }
+        let mut seen_media = HashSet::new();
+        for node in self.media.drain(..) {
+            if let Some(id) = mirror.id_of(&node).filter(|id| seen_media.insert(*id)) {
+                batch.media.push(media_state(id, &node));
+            }
+        }
+        batch.canvases = std::mem::take(&mut self.canvases);
+        batch.canvases.retain(|c| mirror.node(c.id).is_some());
         let state_css = self.sheets.build(doc, mirror, sheets, &mut batch);
+        batch.unshown = mirror.take_unshown();
         let mut seen_scrolls = HashSet::new();
         for node in self.scrolled.drain(..) {
             let Some(id) = mirror.id_of(&node) else {
@@ -249,26 +310,36 @@ impl BatchBuilder {
     }
 
     fn build_removes(&mut self, mirror: &mut Mirror, batch: &mut MutationBatch) {
-        let mut roots = Vec::new();
-        for node in self.removed.drain(..) {
-            if let Some(id) = mirror.forget(&node) {
-                batch.removes.push(id);
-                roots.push(node);
-            }
-        }
         // Descendants still inside a removed subtree go with it: a detached one is gone, and
         // one moved or captured again gets fresh ids for all it holds now (or none, if it is
         // blocked now; a stale id would let its children's changes through). A descendant
         // that was moved out before the flush has its own removal record.
-        for root in roots {
-            let mut stack = vec![root];
-            while let Some(node) = stack.pop() {
-                let mut child = node.first_child();
-                while let Some(c) = child {
-                    child = c.next_sibling();
-                    mirror.forget(&c);
-                    stack.push(c);
-                }
+        for node in self.removed.drain(..) {
+            if let Some(id) = mirror.forget_tree(&node) {
+                batch.removes.push(id);
+            }
+        }
+    }
+
+    /// Open shadow roots attached to captured hosts since they were captured.
+    fn build_shadow_roots(&mut self, mirror: &mut Mirror, batch: &mut MutationBatch) {
+        for host in self.hosts.drain(..) {
+            let Some(id) = mirror.id_of(&host) else {
+                continue;
+            };
+            if mirror.scope(id).blocked() || mirror.sub_root(id).is_some() {
+                continue;
+            }
+            let Some(root) = host.unchecked_ref::<Element>().shadow_root() else {
+                continue;
+            };
+            let mut nodes = Vec::new();
+            push_subtree(root.as_ref(), mirror, &mut nodes, &mut batch.form);
+            if !nodes.is_empty() {
+                batch.adds.push(SubtreeAdd {
+                    before: None,
+                    nodes,
+                });
             }
         }
     }
@@ -278,7 +349,7 @@ impl BatchBuilder {
             if !node.is_connected() || mirror.id_of(&node).is_some() {
                 continue;
             }
-            let Some(parent) = node.parent_node() else {
+            let Some(parent) = capture_parent(&node) else {
                 continue;
             };
             if mirror.id_of(&parent).is_none() {

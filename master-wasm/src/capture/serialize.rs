@@ -2,16 +2,21 @@
 //! scripts, hidden inputs and the widget are never sent; inline handlers, script URLs and
 //! elements that redirect or re-base the page are dropped; masked and blocked parts become
 //! bullets and placeholders under the page's [`Policy`]; password values are masked whatever
-//! the page does.
+//! the page does. A same-origin frame's document and an open shadow root are described as
+//! nodes of their own; a frame this page may not read keeps only its address (absolute), and
+//! is noted as something the view cannot show.
 
 use shared_protocol::page::{FormValue, Namespace, NodeData, NodeId};
+use shared_protocol::page_state::Unshowable;
 use shared_protocol::safety::{is_unsafe_attribute, is_unsafe_element};
 use wasm_bindgen::JsCast;
-use web_sys::{Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, Node};
+use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, Node};
 
 use crate::privacy::indicator::INDICATOR_ATTR;
 use crate::privacy::{was_password_field, Marks, Policy, Scope, PLACEHOLDER_ATTR};
 
+use super::shadow_hooks::is_closed_host;
+use super::tree::{frame_document, is_frame, shadow_host};
 use super::Mirror;
 
 /// Marks the widget's host element (and only it); it and everything in it is never captured.
@@ -85,13 +90,18 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
             if value_masked {
                 mirror.outlines().mark(el);
             }
-            let attrs = raw
+            let mut attrs: Vec<(String, String)> = raw
                 .into_iter()
                 .filter_map(|(name, value)| {
                     let value = safe_attribute(policy, &name, value, scope, value_masked)?;
                     Some((name, value))
                 })
                 .collect();
+            if is_frame(&tag) {
+                frame_source(el, &mut attrs, mirror);
+            } else if is_closed_host(el) {
+                mirror.note_unshown(mirror.next_id(), Unshowable::ClosedShadowRoot);
+            }
             Some(Described {
                 data: NodeData::Element { ns, attrs, tag },
                 scope,
@@ -116,7 +126,55 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
                 scope: parent,
             })
         }
+        Node::DOCUMENT_NODE => {
+            let doc: &Document = node.unchecked_ref();
+            Some(Described {
+                data: NodeData::Document {
+                    base_url: node.base_uri().ok().flatten().unwrap_or_default(),
+                    standards: doc.compat_mode() == "CSS1Compat",
+                },
+                scope: parent,
+            })
+        }
+        Node::DOCUMENT_FRAGMENT_NODE if shadow_host(node).is_some() => Some(Described {
+            data: NodeData::ShadowRoot,
+            scope: parent,
+        }),
         _ => None,
+    }
+}
+
+/// A frame's `src` as the agent gets it. A frame whose document is captured has none (the
+/// view must not load the page itself: it would show the agent's own session there). Another
+/// origin's frame keeps its absolute address, which the console loads only for the domains it
+/// allows; a frame of this origin that cannot be read (sandboxed) keeps none.
+fn frame_source(el: &Element, attrs: &mut Vec<(String, String)>, mirror: &Mirror) {
+    let src = attrs
+        .iter()
+        .position(|(n, _)| n.eq_ignore_ascii_case("src"))
+        .map(|i| attrs.remove(i).1);
+    if frame_document(el).is_some() {
+        return;
+    }
+    let page = el
+        .owner_document()
+        .and_then(|d| d.url().ok())
+        .unwrap_or_default();
+    let resolved = src
+        .as_deref()
+        .and_then(|s| web_sys::Url::new_with_base(s, &page).ok());
+    let page_origin = web_sys::Url::new(&page).map(|u| u.origin()).ok();
+    match resolved {
+        Some(url) if url.protocol().starts_with("http") && Some(url.origin()) != page_origin => {
+            mirror.note_unshown(
+                mirror.next_id(),
+                Unshowable::CrossOriginFrame {
+                    origin: url.origin(),
+                },
+            );
+            attrs.push(("src".into(), url.href()));
+        }
+        _ => mirror.note_unshown(mirror.next_id(), Unshowable::SandboxedFrame),
     }
 }
 
@@ -237,15 +295,19 @@ pub fn form_value(id: NodeId, node: &Node, scope: Scope, policy: &Policy) -> Opt
     if scope.blocked() {
         return None;
     }
-    let el: &Element = node.dyn_ref()?;
-    let (value, checked) = if let Some(input) = node.dyn_ref::<HtmlInputElement>() {
-        (input.value(), input.checked())
-    } else if let Some(area) = node.dyn_ref::<HtmlTextAreaElement>() {
-        (area.value(), false)
-    } else if let Some(select) = node.dyn_ref::<HtmlSelectElement>() {
-        (select.value(), false)
-    } else {
+    if node.node_type() != Node::ELEMENT_NODE {
         return None;
+    }
+    // By name, not `instanceof`: a frame's elements come from another realm.
+    let el: &Element = node.unchecked_ref();
+    let (value, checked) = match el.local_name().as_str() {
+        "input" => {
+            let input: &HtmlInputElement = node.unchecked_ref();
+            (input.value(), input.checked())
+        }
+        "textarea" => (node.unchecked_ref::<HtmlTextAreaElement>().value(), false),
+        "select" => (node.unchecked_ref::<HtmlSelectElement>().value(), false),
+        _ => return None,
     };
     let masked = value_is_masked(el, scope);
     Some(FormValue {

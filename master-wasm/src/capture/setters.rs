@@ -5,29 +5,7 @@
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 
-#[wasm_bindgen(inline_js = r#"
-export function hook_setter(proto, prop, notify) {
-  const d = Object.getOwnPropertyDescriptor(proto, prop);
-  if (!d || !d.set || !d.configurable) return null;
-  Object.defineProperty(proto, prop, {
-    configurable: true,
-    enumerable: d.enumerable,
-    get: d.get,
-    set(v) {
-      d.set.call(this, v);
-      try { notify(this); } catch (e) { /* never break the page */ }
-    },
-  });
-  return d;
-}
-export function restore_setter(proto, prop, d) {
-  Object.defineProperty(proto, prop, d);
-}
-"#)]
-extern "C" {
-    fn hook_setter(proto: &JsValue, prop: &str, notify: &js_sys::Function) -> JsValue;
-    fn restore_setter(proto: &JsValue, prop: &str, descriptor: &JsValue);
-}
+use super::prototype_hooks::{hook_setter, restore_setter};
 
 /// The properties whose setters change form state without an event.
 const HOOKED: [(&str, &str); 6] = [

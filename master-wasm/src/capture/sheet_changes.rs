@@ -1,13 +1,14 @@
 //! Stylesheet changes between batches: `<style>` and `<link>` sheets that a script changed or
-//! that finished loading, the document's adopted sheets (replaced, pushed to, or edited), and
-//! the state twins that follow from them.
+//! that finished loading, the adopted sheets of the document, frames and shadow roots
+//! (replaced, pushed to, or edited), and the state twins that follow from them.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
-use shared_protocol::page::{MutationBatch, SheetUse};
+use shared_protocol::page::{Adopted, MutationBatch, NodeId, SheetUse};
+use shared_protocol::page_state::Unshowable;
 use web_sys::{CssStyleSheet, Document, Node};
 
-use super::sheets::{adopted_sheets, element_sheet, same_sheets, SheetsSent};
+use super::sheets::{adopted_sheets, element_sheet, same_sheets, unreadable_link, SheetsSent};
 use super::snapshot::adopted;
 use super::Mirror;
 
@@ -17,17 +18,18 @@ pub struct SheetChanges {
     owners: Vec<Node>,
     /// A constructed sheet's rules changed (it may be adopted).
     constructed_changed: bool,
-    /// The adopted sheets as last sent, to see `adoptedStyleSheets.push()`, which no setter sees.
-    adopted_seen: Vec<CssStyleSheet>,
+    /// Each root's adopted sheets as last sent, to see `adoptedStyleSheets.push()`, which no
+    /// setter sees.
+    adopted_seen: HashMap<NodeId, Vec<CssStyleSheet>>,
     /// The state twins as last sent.
     state_css: String,
 }
 
 impl SheetChanges {
-    /// Tracking starts from what a snapshot of `doc` sent.
-    pub fn after_snapshot(doc: &Document, state_css: &str) -> Self {
+    /// Tracking starts from what a snapshot (captured in `mirror`) sent.
+    pub fn after_snapshot(mirror: &Mirror, state_css: &str) -> Self {
         Self {
-            adopted_seen: adopted_sheets(doc).unwrap_or_default(),
+            adopted_seen: adopted_now(mirror),
             state_css: state_css.to_string(),
             ..Self::default()
         }
@@ -41,9 +43,23 @@ impl SheetChanges {
         self.constructed_changed = true;
     }
 
-    /// Whether the document adopted other sheets since the last batch.
-    pub fn adopted_moved(&self, doc: &Document) -> bool {
-        !same_sheets(&self.adopted_seen, &adopted_sheets(doc).unwrap_or_default())
+    /// The roots that adopted other sheets since the last batch.
+    pub fn adopted_moved(&self, mirror: &Mirror) -> Vec<NodeId> {
+        let now = adopted_now(mirror);
+        let mut moved: Vec<NodeId> = now
+            .iter()
+            .filter(|(id, list)| !same_sheets(self.adopted_seen.get(id).map_or(&[], |v| v), list))
+            .map(|(id, _)| *id)
+            .collect();
+        // A root that adopted sheets and then dropped them all.
+        moved.extend(
+            self.adopted_seen
+                .iter()
+                .filter(|(id, list)| !list.is_empty() && !now.contains_key(id))
+                .filter(|(id, _)| mirror.node(**id).is_some())
+                .map(|(id, _)| *id),
+        );
+        moved
     }
 
     pub fn is_empty(&self) -> bool {
@@ -59,8 +75,8 @@ impl SheetChanges {
         sheets: &mut SheetsSent,
         batch: &mut MutationBatch,
     ) -> Option<String> {
-        let adopted_moved = self.adopted_moved(doc);
-        if self.is_empty() && !adopted_moved {
+        let mut adopted_moved = self.adopted_moved(mirror);
+        if self.is_empty() && adopted_moved.is_empty() {
             return None;
         }
         let mut seen = HashSet::new();
@@ -70,23 +86,33 @@ impl SheetChanges {
             };
             // A changed sheet is sent whole: its rules are never in the serialized text.
             if seen.insert(id) {
+                if let Some(href) = unreadable_link(&node) {
+                    mirror.note_unshown(id, Unshowable::UnreadableStylesheet { href });
+                }
                 if let Some(rules) = element_sheet(&node, false) {
                     let sheet = sheets.share(rules, &mut batch.sheets);
                     batch.styles.push(SheetUse { id, sheet });
                 }
             }
         }
-        if std::mem::take(&mut self.constructed_changed) || adopted_moved {
-            self.adopted_seen = adopted_sheets(doc).unwrap_or_default();
-            batch
-                .adopted
-                .push(adopted(doc, sheets, &mut batch.sheets).unwrap_or(
-                    shared_protocol::page::Adopted {
-                        id: shared_protocol::page::DOCUMENT,
-                        sheets: Vec::new(),
-                    },
-                ));
+        if std::mem::take(&mut self.constructed_changed) {
+            // Edited rules of an adopted sheet: send every root that adopts any.
+            adopted_moved.extend(self.adopted_seen.keys().copied());
+            adopted_moved.sort_unstable();
+            adopted_moved.dedup();
         }
+        for id in adopted_moved {
+            let Some(root) = mirror.node(id) else {
+                continue;
+            };
+            batch.adopted.push(
+                adopted(id, root, sheets, &mut batch.sheets).unwrap_or(Adopted {
+                    id,
+                    sheets: Vec::new(),
+                }),
+            );
+        }
+        self.adopted_seen = adopted_now(mirror);
         let state_css = super::state_stylesheet(doc);
         if state_css == self.state_css {
             return None;
@@ -95,4 +121,16 @@ impl SheetChanges {
         batch.state_css = Some(state_css.clone());
         Some(state_css)
     }
+}
+
+/// The adopted sheets of every captured root that has some.
+fn adopted_now(mirror: &Mirror) -> HashMap<NodeId, Vec<CssStyleSheet>> {
+    mirror
+        .roots()
+        .into_iter()
+        .filter_map(|(id, root)| {
+            let list = adopted_sheets(&root).filter(|l| !l.is_empty())?;
+            Some((id, list))
+        })
+        .collect()
 }

@@ -14,7 +14,7 @@ use std::collections::HashSet;
 use shared_css::{rewrite_urls, UrlKind};
 use shared_protocol::page::{SheetBody, SheetHash};
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{CssRule, CssStyleSheet, Document, Element, Node};
+use web_sys::{CssRule, CssStyleSheet, Element, Node};
 
 /// Where the hashes of sheets already sent are kept across page loads of the tab.
 const STORAGE_KEY: &str = "cobrowse.sheets";
@@ -94,9 +94,15 @@ fn storage() -> Option<web_sys::Storage> {
 /// agent's view: CSSOM-only rules of a `<style>` (`only_beyond_text`: only when its text is
 /// empty, as at a snapshot), or the rules of a readable `<link>` stylesheet.
 pub fn element_sheet(node: &Node, only_beyond_text: bool) -> Option<Vec<String>> {
-    let el = node.dyn_ref::<Element>()?;
+    if node.node_type() != Node::ELEMENT_NODE {
+        return None;
+    }
+    let el: &Element = node.unchecked_ref();
     let sheet = js_sys::Reflect::get(el, &"sheet".into()).ok()?;
-    let sheet: CssStyleSheet = sheet.dyn_into().ok()?;
+    if sheet.is_null() || sheet.is_undefined() {
+        return None;
+    }
+    let sheet: CssStyleSheet = sheet.unchecked_into();
     match el.local_name().as_str() {
         "style" => {
             let text_is_empty = node.text_content().is_none_or(|t| t.trim().is_empty());
@@ -108,11 +114,30 @@ pub fn element_sheet(node: &Node, only_beyond_text: bool) -> Option<Vec<String>>
     }
 }
 
-/// The document's adopted sheets, in order; `None` where the browser has none.
-pub fn adopted_sheets(doc: &Document) -> Option<Vec<CssStyleSheet>> {
-    let list = js_sys::Reflect::get(doc, &"adoptedStyleSheets".into()).ok()?;
+/// The address of `<link>` stylesheet `node` when its rules cannot be read here (another
+/// origin without CORS): the agent's view loads it itself, so it may differ.
+pub fn unreadable_link(node: &Node) -> Option<String> {
+    let el: &Element = node.unchecked_ref();
+    if el.local_name() != "link" {
+        return None;
+    }
+    let sheet = js_sys::Reflect::get(el, &"sheet".into()).ok()?;
+    if sheet.is_null() || sheet.is_undefined() {
+        return None;
+    }
+    let sheet: CssStyleSheet = sheet.unchecked_into();
+    sheet
+        .css_rules()
+        .is_err()
+        .then(|| sheet.href().ok().flatten())?
+}
+
+/// The adopted sheets of `root` (a document or shadow root), in order; `None` where the
+/// browser has none. Unchecked: a frame's sheets come from another realm.
+pub fn adopted_sheets(root: &JsValue) -> Option<Vec<CssStyleSheet>> {
+    let list = js_sys::Reflect::get(root, &"adoptedStyleSheets".into()).ok()?;
     let list: js_sys::Array = list.dyn_into().ok()?;
-    Some(list.iter().filter_map(|s| s.dyn_into().ok()).collect())
+    Some(list.iter().map(|s| s.unchecked_into()).collect())
 }
 
 /// A sheet's rules as text; `None` when this page may not read them (cross-origin). With a

@@ -4,10 +4,12 @@
 use shared_protocol::page::{
     Adopted, NodeId, ScrollPos, SheetBody, SheetUse, Snapshot, Viewport, DOCUMENT,
 };
+use shared_protocol::page_state::Unshowable;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Node};
 
-use super::sheets::{adopted_sheets, element_sheet, sheet_rules, SheetsSent};
+use super::live_state::all_media;
+use super::sheets::{adopted_sheets, element_sheet, sheet_rules, unreadable_link, SheetsSent};
 use super::walk::SnapshotWalk;
 use super::Mirror;
 
@@ -52,7 +54,11 @@ pub fn finish_snapshot(
     }
     let mut bodies = Vec::new();
     let styles = sheet_uses(&owners, mirror, sheets, &mut bodies);
-    let adopted = adopted(doc, sheets, &mut bodies).into_iter().collect();
+    let adopted = mirror
+        .roots()
+        .iter()
+        .filter_map(|(id, root)| adopted(*id, root, sheets, &mut bodies))
+        .collect();
     Snapshot {
         epoch,
         url: doc.url().unwrap_or_default(),
@@ -66,6 +72,11 @@ pub fn finish_snapshot(
         sheets: bodies,
         styles,
         adopted,
+        // The stream adds the top layer it tracks; canvases follow at their own pace.
+        layers: Vec::new(),
+        media: all_media(mirror),
+        canvases: Vec::new(),
+        unshown: mirror.take_unshown(),
     }
 }
 
@@ -79,7 +90,11 @@ fn sheet_uses(
     owners
         .iter()
         .filter_map(|&id| {
-            let rules = element_sheet(mirror.node(id)?, true)?;
+            let node = mirror.node(id)?;
+            if let Some(href) = unreadable_link(node) {
+                mirror.note_unshown(id, Unshowable::UnreadableStylesheet { href });
+            }
+            let rules = element_sheet(node, true)?;
             Some(SheetUse {
                 id,
                 sheet: sheets.share(rules, bodies),
@@ -88,15 +103,16 @@ fn sheet_uses(
         .collect()
 }
 
-/// The document's adopted sheets, when it has any.
+/// The adopted sheets of captured root `id` (a document or shadow root), when it has any.
 pub fn adopted(
-    doc: &Document,
+    id: NodeId,
+    root: &Node,
     sheets: &mut SheetsSent,
     bodies: &mut Vec<SheetBody>,
 ) -> Option<Adopted> {
-    let adopted = adopted_sheets(doc).filter(|list| !list.is_empty())?;
+    let adopted = adopted_sheets(root).filter(|list| !list.is_empty())?;
     Some(Adopted {
-        id: DOCUMENT,
+        id,
         sheets: adopted
             .iter()
             .map(|sheet| sheets.share(sheet_rules(sheet, None).unwrap_or_default(), bodies))
@@ -104,9 +120,23 @@ pub fn adopted(
     })
 }
 
-/// The captured element that has focus, if any (the body counts as none).
+/// The captured element that has focus, if any (the body counts as none), looking into
+/// shadow roots and frames (whose host or `<iframe>` is the document's active element).
 pub fn focused(mirror: &Mirror) -> Option<NodeId> {
-    let el = web_sys::window()?.document()?.active_element()?;
+    let mut el = web_sys::window()?.document()?.active_element()?;
+    loop {
+        let inner = match el.shadow_root() {
+            Some(root) => root.active_element(),
+            None if super::tree::is_frame(&el.local_name()) => {
+                super::tree::frame_document(&el).and_then(|d| d.active_element())
+            }
+            None => None,
+        };
+        match inner {
+            Some(inner) if inner.local_name() != "body" => el = inner,
+            _ => break,
+        }
+    }
     if el.local_name() == "body" {
         return None;
     }
@@ -139,7 +169,19 @@ pub fn scroll_position(id: NodeId, node: &Node) -> Option<ScrollPos> {
     if id == DOCUMENT {
         return window_scroll();
     }
-    let el = node.dyn_ref::<web_sys::Element>()?;
+    if node.node_type() == Node::DOCUMENT_NODE {
+        // A frame's document: its window's scroll.
+        let view = node.unchecked_ref::<Document>().default_view()?;
+        return Some(ScrollPos {
+            id,
+            x: view.scroll_x().ok()? as i32,
+            y: view.scroll_y().ok()? as i32,
+        });
+    }
+    if node.node_type() != Node::ELEMENT_NODE {
+        return None;
+    }
+    let el: &web_sys::Element = node.unchecked_ref();
     Some(ScrollPos {
         id,
         x: el.scroll_left(),

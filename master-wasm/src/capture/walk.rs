@@ -8,14 +8,20 @@
 //! a stack entry whose node moved or left since it was pushed is skipped (the node is captured
 //! where it is now, by the walk or by the batch), and a node already captured is never captured
 //! twice.
+//!
+//! A frame's document and an open shadow root are walked as children of their `<iframe>` or
+//! host (see [`super::tree`]), so a page of frames and components is one walk.
 
 use shared_protocol::page::{FormValue, NodeAdd, NodeData, NodeId, SnapshotNodes, DOCUMENT};
 use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use web_sys::{Document, Node};
 
 use crate::privacy::Scope;
 
+use super::mirror::Live;
 use super::serialize::{has_form_value, Described};
+use super::tree::{capture_parent, is_frame, sub_root};
 use super::{describe, form_value, Mirror};
 
 /// How many nodes are captured between two looks at the clock (a call out of wasm).
@@ -152,8 +158,7 @@ impl SnapshotWalk {
 /// under the same captured parent, and not captured since (moved into a part already walked).
 fn still_in_place(node: &Node, parent: NodeId, mirror: &Mirror) -> bool {
     mirror.id_of(node).is_none()
-        && node
-            .parent_node()
+        && capture_parent(node)
             .and_then(|p| mirror.id_of(&p))
             .is_some_and(|id| id == parent)
         && node.is_connected()
@@ -177,9 +182,30 @@ fn visit(
     if has_form_value(&data) {
         form.extend(form_value(id, &node, scope, mirror.policy()));
     }
+    let mut below = None;
+    match &data {
+        NodeData::Document { .. } | NodeData::ShadowRoot => mirror.add_sub_root(parent, &node),
+        NodeData::Element { tag, .. } if !scope.blocked() => {
+            match tag.as_str() {
+                "video" | "audio" => mirror.set_live(id, Live::Media),
+                "canvas" => mirror.set_live(id, Live::Canvas),
+                _ => {}
+            }
+            below = sub_root(node.unchecked_ref(), tag);
+            if below.is_some() && is_frame(tag) {
+                // Its document replaces whatever fallback it holds.
+                nodes.push(NodeAdd { id, parent, data });
+                stack.extend(below.map(|root| (root, id, scope)));
+                return;
+            }
+        }
+        _ => {}
+    }
     nodes.push(NodeAdd { id, parent, data });
     if !scope.blocked() {
         push_children(&node, id, scope, stack);
+        // Popped first: a shadow root before the light children it slots.
+        stack.extend(below.map(|root| (root, id, scope)));
     }
 }
 
@@ -192,7 +218,7 @@ pub(crate) fn push_subtree(
     form: &mut Vec<FormValue>,
 ) -> usize {
     let before = nodes.len();
-    let Some(parent_id) = root.parent_node().and_then(|p| mirror.id_of(&p)) else {
+    let Some(parent_id) = capture_parent(root).and_then(|p| mirror.id_of(&p)) else {
         return 0;
     };
     let parent_scope = mirror.scope(parent_id);

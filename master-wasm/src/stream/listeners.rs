@@ -1,23 +1,47 @@
 //! The page events a stream listens to: form input, focus, presses (`:active`), stylesheet
-//! loads, resizes, scrolls (ephemeral while moving, reliable once settled) and the pointer.
+//! loads, resizes, scrolls (ephemeral while moving, reliable once settled), the pointer, media
+//! playback and the top layer. A frame's document and a shadow root get the subset that does
+//! not reach the page's document by itself (see [`Root`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use shared_protocol::page::Pointer;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Node};
+use web_sys::{EventTarget, Node};
 
 use super::{Inner, SCROLL_SETTLE_MS};
 use crate::browser::{Listener, Timeout};
 
-/// Listens on `doc` (and its window) for as long as the returned listeners live.
-pub(super) fn install(inner: &Rc<RefCell<Inner>>, doc: &Document) -> Vec<Listener> {
+/// Where a stream listens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Root {
+    /// The page's document (and its window).
+    Page,
+    /// A same-origin frame's document: its events never reach the page's.
+    Frame,
+    /// A shadow root: events that are not `composed` stop at its host.
+    Shadow,
+}
+
+/// Media events that change what the agent's copy should play.
+const MEDIA_EVENTS: [&str; 5] = ["play", "pause", "seeked", "ratechange", "volumechange"];
+/// Events after which the top layer may differ (a popover's `toggle`, a dialog's `close`).
+const LAYER_EVENTS: [&str; 3] = ["toggle", "close", "fullscreenchange"];
+
+/// Listens on `target` (with `Root::Page`, the document and its window) for as long as the
+/// returned listeners live.
+pub(super) fn install(
+    inner: &Rc<RefCell<Inner>>,
+    target: &EventTarget,
+    root: Root,
+) -> Vec<Listener> {
+    let doc = target;
     let mut listeners: Vec<Listener> = ["input", "change"]
         .into_iter()
         .map(|kind| {
             let weak = Rc::downgrade(inner);
-            Listener::new(doc.as_ref(), kind, true, move |event| {
+            Listener::new(doc, kind, true, move |event| {
                 let Some(inner) = weak.upgrade() else { return };
                 let Some(target) = event.target() else { return };
                 let mut inner = inner.borrow_mut();
@@ -26,30 +50,65 @@ pub(super) fn install(inner: &Rc<RefCell<Inner>>, doc: &Document) -> Vec<Listene
             })
         })
         .collect();
+    for kind in MEDIA_EVENTS {
+        let weak = Rc::downgrade(inner);
+        listeners.push(Listener::new(doc, kind, true, move |event| {
+            let Some(inner) = weak.upgrade() else { return };
+            let Some(target) = event.target() else { return };
+            let mut inner = inner.borrow_mut();
+            inner.builder.media_changed(target.unchecked_into());
+            inner.schedule();
+        }));
+    }
+    for kind in LAYER_EVENTS {
+        let weak = Rc::downgrade(inner);
+        listeners.push(Listener::new(doc, kind, true, move |_| {
+            let Some(inner) = weak.upgrade() else { return };
+            let mut inner = inner.borrow_mut();
+            inner.builder.layers_moved();
+            inner.schedule();
+        }));
+    }
+    // A `<link>` stylesheet that loads (or loads again, its `href` changed) has new rules; a
+    // frame that loads shows another document.
+    let weak = Rc::downgrade(inner);
+    listeners.push(Listener::new(doc, "load", true, move |event| {
+        let Some(inner) = weak.upgrade() else { return };
+        let Some(target) = event.target() else { return };
+        let node: Node = target.unchecked_into();
+        let name = node.node_name();
+        let mut inner = inner.borrow_mut();
+        if name.eq_ignore_ascii_case("link") {
+            inner.builder.sheets.owner_changed(node);
+        } else if name.eq_ignore_ascii_case("iframe") || name.eq_ignore_ascii_case("frame") {
+            inner.builder.frame_loaded(node);
+        } else {
+            return;
+        }
+        inner.schedule();
+    }));
+    let weak = Rc::downgrade(inner);
+    listeners.push(Listener::new(doc, "scroll", true, move |event| {
+        let Some(inner) = weak.upgrade() else { return };
+        let Some(target) = event.target() else { return };
+        on_scroll(&inner, target.unchecked_into::<Node>());
+    }));
+    if root == Root::Shadow {
+        // Focus and pointer events are composed: the page's listeners see them.
+        return listeners;
+    }
     for kind in ["focusin", "focusout"] {
         let weak = Rc::downgrade(inner);
-        listeners.push(Listener::new(doc.as_ref(), kind, true, move |_| {
+        listeners.push(Listener::new(doc, kind, true, move |_| {
             let Some(inner) = weak.upgrade() else { return };
             let mut inner = inner.borrow_mut();
             inner.builder.refocused();
             inner.schedule();
         }));
     }
-    // A `<link>` stylesheet that loads (or loads again, its `href` changed) has new rules.
-    let weak = Rc::downgrade(inner);
-    listeners.push(Listener::new(doc.as_ref(), "load", true, move |event| {
-        let Some(inner) = weak.upgrade() else { return };
-        let Some(target) = event.target() else { return };
-        let node: Node = target.unchecked_into();
-        if node.node_name().eq_ignore_ascii_case("link") {
-            let mut inner = inner.borrow_mut();
-            inner.builder.sheets.owner_changed(node);
-            inner.schedule();
-        }
-    }));
     for kind in ["pointerdown", "pointerup", "pointercancel"] {
         let weak = Rc::downgrade(inner);
-        listeners.push(Listener::new(doc.as_ref(), kind, true, move |event| {
+        listeners.push(Listener::new(doc, kind, true, move |event| {
             let Some(inner) = weak.upgrade() else { return };
             let target = (kind == "pointerdown")
                 .then(|| event.target())
@@ -60,6 +119,10 @@ pub(super) fn install(inner: &Rc<RefCell<Inner>>, doc: &Document) -> Vec<Listene
             inner.schedule();
         }));
     }
+    if root == Root::Frame {
+        // Pointer positions in a frame are the frame's; the window's size is the page's.
+        return listeners;
+    }
     let weak = Rc::downgrade(inner);
     let window = crate::browser::window();
     listeners.push(Listener::new(window.as_ref(), "resize", false, move |_| {
@@ -68,15 +131,9 @@ pub(super) fn install(inner: &Rc<RefCell<Inner>>, doc: &Document) -> Vec<Listene
         inner.builder.resized();
         inner.schedule();
     }));
-    let weak = Rc::downgrade(inner);
-    listeners.push(Listener::new(doc.as_ref(), "scroll", true, move |event| {
-        let Some(inner) = weak.upgrade() else { return };
-        let Some(target) = event.target() else { return };
-        on_scroll(&inner, target.unchecked_into::<Node>());
-    }));
     for kind in ["pointermove", "pointerdown", "pointerout"] {
         let weak = Rc::downgrade(inner);
-        listeners.push(Listener::new(doc.as_ref(), kind, true, move |event| {
+        listeners.push(Listener::new(doc, kind, true, move |event| {
             let Some(inner) = weak.upgrade() else { return };
             let e: &web_sys::PointerEvent = event.unchecked_ref();
             // `pointerout` to nowhere: the pointer left the page.

@@ -1,26 +1,32 @@
 //! Streams one document to the agent: a snapshot (in slices, see [`slices`]), then a mutation
 //! batch at most once per animation frame, plus the ephemeral pointer and in-motion scroll
-//! positions of that frame. Owns the MutationObserver and the input, scroll and pointer
-//! listeners; dropping it stops them all.
+//! positions of that frame. In a mutation storm (a table re-rendered many times a second)
+//! batches are coalesced: after a large one the next waits [`STORM_BATCH_MS`], and what was
+//! added and removed again in between never leaves the page. Owns the MutationObserver and the input, scroll and pointer
+//! listeners (on the document and on every captured frame document and shadow root, see
+//! [`roots`]), the hooks and the canvas timer; dropping it stops them all.
 
 use std::cell::RefCell;
+use std::collections::HashMap;
 use std::rc::Rc;
 
-use shared_protocol::page::{CustomerPageMsg, MutationBatch, Pointer, ScrollPos};
+use shared_protocol::page::{CustomerPageMsg, MutationBatch, NodeId, Pointer, ScrollPos};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, MutationObserver, MutationObserverInit, MutationRecord, Node};
+use web_sys::{Document, MutationObserver, MutationRecord, Node};
 
 use crate::browser::{Interval, Listener, NextFrame, Soon, Timeout};
 use crate::privacy::Policy;
 
+mod canvases;
 mod listeners;
+mod roots;
 mod slices;
 mod targets;
 
 use crate::capture::{
-    scroll_position, BatchBuilder, CssomHooks, HoverMarks, Mirror, SetterHooks, SheetsSent,
-    SnapshotWalk, ACTIVE_ATTR, HOVER_ATTR,
+    scroll_position, BatchBuilder, CssomHooks, HoverMarks, Mirror, SetterHooks, ShadowHooks,
+    SheetsSent, SnapshotWalk, ACTIVE_ATTR, HOVER_ATTR,
 };
 pub use targets::Target;
 
@@ -32,6 +38,10 @@ const SCROLL_SETTLE_MS: i32 = 150;
 const ADOPTED_CHECK_MS: i32 = 500;
 /// How long the agent's click shows as `:active` on the customer's page.
 const AGENT_PRESS_MS: i32 = 150;
+/// A batch that adds and removes this many nodes marks a storm.
+const STORM_NODES: usize = 400;
+/// In a storm, the shortest time between two batches (the pointer keeps its frame rate).
+const STORM_BATCH_MS: f64 = 200.0;
 
 /// What moved during the last frame, sent as ephemeral frames.
 #[derive(Debug, Default, PartialEq)]
@@ -67,6 +77,16 @@ struct Inner {
     slice_ms: f64,
     /// The page's hover rules twinned for the marker, so the agent's pointer opens menus.
     hover_sheet: Option<web_sys::Element>,
+    /// The stream's observer, to observe frames' documents and shadow roots as they come.
+    observer: Option<MutationObserver>,
+    /// Listeners on each captured frame document and shadow root.
+    root_listeners: Vec<(Node, Vec<Listener>)>,
+    /// A hash of the frame each canvas last sent in this epoch (0: tainted).
+    canvases_sent: HashMap<NodeId, u64>,
+    /// In a storm, no batch goes out before this (`Date.now()` ms).
+    hold_until: f64,
+    /// The flush at the end of a hold.
+    held: Option<Timeout>,
 }
 
 impl Inner {
@@ -87,6 +107,8 @@ pub struct PageStream {
     _setters: SetterHooks,
     _cssom: CssomHooks,
     _adopted_check: Interval,
+    _shadows: ShadowHooks,
+    _canvases: Interval,
     agent_hover: RefCell<HoverMarks>,
     /// The agent's click, shown as `:active` for a moment.
     agent_press: Rc<RefCell<(HoverMarks, Option<Timeout>)>>,
@@ -134,6 +156,11 @@ impl PageStream {
             parts: Vec::new(),
             slice_ms,
             hover_sheet: None,
+            observer: None,
+            root_listeners: Vec::new(),
+            canvases_sent: HashMap::new(),
+            hold_until: 0.0,
+            held: None,
         }));
 
         let weak = Rc::downgrade(&inner);
@@ -150,14 +177,10 @@ impl PageStream {
             },
         );
         let observer = MutationObserver::new(on_mutations.as_ref().unchecked_ref())?;
-        let options = MutationObserverInit::new();
-        options.set_child_list(true);
-        options.set_attributes(true);
-        options.set_character_data(true);
-        options.set_subtree(true);
-        observer.observe_with_options(doc.as_ref(), &options)?;
+        observer.observe_with_options(doc.as_ref(), &roots::observe_options())?;
+        inner.borrow_mut().observer = Some(observer.clone());
 
-        let listeners = listeners::install(&inner, &doc);
+        let listeners = listeners::install(&inner, doc.as_ref(), listeners::Root::Page);
         let weak = Rc::downgrade(&inner);
         let cssom = CssomHooks::install(move |owner| {
             let Some(inner) = weak.upgrade() else { return };
@@ -176,10 +199,20 @@ impl PageStream {
             let Ok(mut inner) = inner.try_borrow_mut() else {
                 return;
             };
-            if inner.builder.sheets.adopted_moved(&inner.doc) {
+            if !inner.builder.sheets.adopted_moved(&inner.mirror).is_empty() {
                 inner.schedule();
             }
         });
+        let weak = Rc::downgrade(&inner);
+        let shadows = ShadowHooks::install(move |host| {
+            let Some(inner) = weak.upgrade() else { return };
+            let Ok(mut inner) = inner.try_borrow_mut() else {
+                return;
+            };
+            inner.builder.shadow_attached(host);
+            inner.schedule();
+        });
+        let canvas_timer = canvases::start(&inner);
         let weak = Rc::downgrade(&inner);
         let setters = SetterHooks::install(move |node| {
             let Some(inner) = weak.upgrade() else { return };
@@ -200,6 +233,8 @@ impl PageStream {
             _setters: setters,
             _cssom: cssom,
             _adopted_check: adopted_check,
+            _shadows: shadows,
+            _canvases: canvas_timer,
             agent_hover: RefCell::new(HoverMarks::new(HOVER_ATTR)),
             agent_press: Rc::new(RefCell::new((HoverMarks::new(ACTIVE_ATTR), None))),
         };
@@ -278,7 +313,21 @@ impl PageStream {
         for record in self.observer.take_records() {
             inner.builder.record(record.unchecked_ref());
         }
-        if inner.builder.is_empty() && !inner.builder.sheets.adopted_moved(&inner.doc) {
+        let now = js_sys::Date::now();
+        if now < inner.hold_until {
+            // Coalescing a storm: everything waits for one batch at the end of the hold.
+            if inner.held.is_none() {
+                let flush = inner.flush.clone();
+                let wait = (inner.hold_until - now).ceil() as i32;
+                inner.held = Some(Timeout::new(wait, move || flush()));
+            }
+            return None;
+        }
+        inner.held = None;
+        if inner.builder.is_empty()
+            && !inner.mirror.has_unshown()
+            && inner.builder.sheets.adopted_moved(&inner.mirror).is_empty()
+        {
             return None;
         }
         let Inner {
@@ -293,9 +342,16 @@ impl PageStream {
         if !batch.sheets.is_empty() {
             sheets.store();
         }
+        let size = batch.removes.len() + batch.adds.iter().map(|a| a.nodes.len()).sum::<usize>();
+        if size >= STORM_NODES {
+            inner.hold_until = now + STORM_BATCH_MS;
+        }
         if let (Some(css), Some(sheet)) = (state_css, &inner.hover_sheet) {
             sheet.set_text_content(Some(&css));
         }
+        drop(inner);
+        // Frames and shadow roots the batch captured are observed from now on.
+        roots::watch(&self.inner);
         (!batch.is_empty()).then_some(batch)
     }
 

@@ -30,10 +30,13 @@ pub(super) fn begin(this: &Rc<RefCell<Inner>>, epoch: u32) {
         inner.next_slice = None;
         inner.scheduled = None;
         inner.builder = BatchBuilder::default();
+        // A new view shows no canvas yet: every visible one goes again.
+        inner.canvases_sent.clear();
         // Parts of an earlier epoch still waiting are stale.
         inner.parts.clear();
     }
     run_slice(this);
+    super::roots::watch(this);
 }
 
 /// Runs one slice of the walk, then schedules the next one or finishes the snapshot.
@@ -55,6 +58,7 @@ fn run_slice(this: &Rc<RefCell<Inner>>) {
         match Soon::new(move || {
             let Some(this) = weak.upgrade() else { return };
             run_slice(&this);
+            super::roots::watch(&this);
             let flush = this.borrow().flush.clone();
             flush();
         }) {
@@ -73,11 +77,12 @@ fn finish(inner: &mut Inner) {
         return;
     };
     inner.next_slice = None;
-    let snapshot = finish_snapshot(walk, &inner.doc, &inner.mirror, &mut inner.sheets);
+    let mut snapshot = finish_snapshot(walk, &inner.doc, &inner.mirror, &mut inner.sheets);
+    snapshot.layers = inner.builder.layers.restart(&inner.doc, &inner.mirror);
     inner.sheets.store();
     inner
         .builder
-        .snapshot_taken(&inner.doc, &snapshot.state_css);
+        .snapshot_taken(&inner.mirror, &snapshot.state_css);
     match &inner.hover_sheet {
         Some(sheet) => sheet.set_text_content(Some(&snapshot.state_css)),
         None => inner.hover_sheet = install_hover_sheet(&inner.doc, &snapshot.state_css),

@@ -1,6 +1,9 @@
 //! Rebuilds the customer's document inside the viewer iframe from a snapshot, then keeps it in
 //! step with mutation batches. Any id it does not know, or a batch of another epoch, is an error:
 //! the console then asks for a resync instead of drifting.
+//!
+//! Frames' documents and shadow roots are built in place ([`roots`]); the top layer, media,
+//! canvases and the fidelity report follow the page's live state ([`live`]).
 
 use std::collections::HashMap;
 
@@ -14,10 +17,15 @@ use web_sys::{Document, Element, Node};
 use crate::view_sheets::ViewSheets;
 use crate::view_states::StateMarks;
 
+mod live;
 mod nodes;
+mod roots;
 mod styles;
 mod values;
 
+pub use roots::AllowedFrames;
+
+use live::{LiveState, FULLSCREEN_CSS};
 use nodes::is_safe_attribute;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,6 +69,17 @@ pub struct Rebuilder {
     state_style: Option<Element>,
     /// Leading parts of a snapshot still coming: (epoch, nodes so far).
     pending: Option<(u32, Vec<NodeAdd>)>,
+    /// Frame and host ids → the document or shadow root built under them.
+    sub_roots: HashMap<NodeId, Node>,
+    /// Frames' documents → the address their relative URLs resolve against.
+    bases: HashMap<NodeId, String>,
+    /// The origins whose frames the view loads.
+    frames_allowed: AllowedFrames,
+    /// Frames emptied (another origin, not allowed), to label once placed.
+    frame_labels: Vec<(NodeId, String)>,
+    /// The label, with `{origin}` for the frame's origin.
+    frame_label_text: String,
+    live: LiveState,
 }
 
 impl Rebuilder {
@@ -76,7 +95,20 @@ impl Rebuilder {
             incoming: HashMap::new(),
             state_style: None,
             pending: None,
+            sub_roots: HashMap::new(),
+            bases: HashMap::new(),
+            frames_allowed: AllowedFrames::default(),
+            frame_labels: Vec::new(),
+            frame_label_text: "Content from {origin} is not shown".into(),
+            live: LiveState::default(),
         }
+    }
+
+    /// Frames of these origins load in the view; the others show `label` (`{origin}` in it
+    /// names theirs).
+    pub fn set_frames(&mut self, allowed: AllowedFrames, label: String) {
+        self.frames_allowed = allowed;
+        self.frame_label_text = label;
     }
 
     pub fn doc(&self) -> &Document {
@@ -108,34 +140,35 @@ impl Rebuilder {
             return Err(RebuildError::TooLarge);
         }
         self.match_compat_mode(snap);
-        let root: &Node = self.doc.as_ref();
+        let root: Node = self.doc.clone().into();
         while let Some(child) = root.first_child() {
             root.remove_child(&child).map_err(dom)?;
         }
         self.nodes.clear();
         self.ids.clear();
+        self.sub_roots.clear();
+        self.bases.clear();
+        self.frame_labels.clear();
+        self.reset_live();
         self.marks.forget();
         self.sheets.reset_adopted();
         self.page_url = snap.url.clone();
         self.sheets.learn(&snap.sheets, &self.page_url);
         self.incoming = snap.styles.iter().map(|u| (u.id, u.sheet)).collect();
-        self.remember(DOCUMENT, root.clone());
+        self.remember(DOCUMENT, root);
         self.epoch = Some(snap.epoch);
-        let mut base_added = false;
         for add in leading.iter().chain(&snap.nodes) {
             let node = self.create(add)?;
-            self.parent(add.parent)?.append_child(&node).map_err(dom)?;
-            // The base must be in place before any <link> or <img> is inserted: browsers
-            // resolve and fetch a URL when its element is inserted, not when the base changes.
-            if !base_added && is_head(&add.data) {
-                self.add_base(&node, &snap.url)?;
-                base_added = true;
-            }
+            self.place(add, &node, None)?;
         }
+        self.label_frames();
         snap.form.iter().try_for_each(|f| self.apply_form(f))?;
         // Everything else is shown even when a sheet is missing; the error then asks for it.
         let sheets = self.apply_styles(&snap.styles);
-        let adopted = self.sheets.apply_adopted(&self.doc, &snap.adopted);
+        let nodes = &self.nodes;
+        let adopted = self
+            .sheets
+            .apply_adopted(&self.doc, &snap.adopted, |id| nodes.get(&id).cloned());
         self.state_style = None;
         if let Some(head) = self.doc.head() {
             let style = self.doc.create_element("style").map_err(dom)?;
@@ -147,6 +180,10 @@ impl Rebuilder {
         }
         self.apply_scrolls(&snap.scrolls);
         self.apply_focus(snap.focus);
+        self.apply_layers(&snap.layers);
+        self.apply_media(&snap.media);
+        self.apply_canvases(&snap.canvases);
+        self.note_unshown(&snap.unshown);
         sheets.and(adopted)
     }
 
@@ -175,17 +212,29 @@ impl Rebuilder {
         for id in &batch.removes {
             let node = self
                 .nodes
-                .remove(id)
+                .get(id)
+                .cloned()
                 .ok_or(RebuildError::UnknownNode(*id))?;
-            self.ids.delete(&node);
-            if let Some(parent) = node.parent_node() {
-                parent.remove_child(&node).map_err(dom)?;
+            match node.node_type() {
+                // A frame's document or a shadow root stays where it is, emptied.
+                Node::DOCUMENT_NODE | Node::DOCUMENT_FRAGMENT_NODE => self.clear_root(&node)?,
+                _ => {
+                    if let Some(parent) = node.parent_node() {
+                        parent.remove_child(&node).map_err(dom)?;
+                    }
+                }
             }
             removed.push(node);
+        }
+        // Ids of nodes that left with a removed subtree are forgotten; a node moved out of it
+        // before the batch was removed on its own.
+        for root in removed {
+            self.forget_tree(&root);
         }
         for add in &batch.adds {
             self.apply_add(add)?;
         }
+        self.label_frames();
         for change in &batch.attrs {
             let el: Element = self.node(change.id)?.clone().unchecked_into();
             match &change.value {
@@ -210,7 +259,9 @@ impl Rebuilder {
         let adopted = if batch.adopted.is_empty() {
             Ok(())
         } else {
-            self.sheets.apply_adopted(&self.doc, &batch.adopted)
+            let nodes = &self.nodes;
+            self.sheets
+                .apply_adopted(&self.doc, &batch.adopted, |id| nodes.get(&id).cloned())
         };
         if let (Some(css), Some(style)) = (&batch.state_css, &self.state_style) {
             style.set_text_content(Some(&view_own_css(css)));
@@ -221,11 +272,12 @@ impl Rebuilder {
         if let Some(active) = batch.active {
             self.marks.press(active.and_then(|id| self.nodes.get(&id)));
         }
-        // Ids of nodes that left with a removed subtree are forgotten; a node moved out of it
-        // before the batch was removed on its own and is still attached elsewhere.
-        for root in removed {
-            self.forget_detached(&root);
+        if let Some(layers) = &batch.layers {
+            self.apply_layers(layers);
         }
+        self.apply_media(&batch.media);
+        self.apply_canvases(&batch.canvases);
+        self.note_unshown(&batch.unshown);
         sheets.and(adopted)
     }
 
@@ -233,13 +285,13 @@ impl Rebuilder {
         let Some((first, rest)) = add.nodes.split_first() else {
             return Ok(());
         };
-        let parent = self.parent(first.parent)?.clone();
+        self.parent(first.parent)?;
         let before = add.before.map(|id| self.node(id).cloned()).transpose()?;
         let node = self.create(first)?;
-        parent.insert_before(&node, before.as_ref()).map_err(dom)?;
+        self.place(first, &node, before.as_ref())?;
         for n in rest {
             let node = self.create(n)?;
-            self.parent(n.parent)?.append_child(&node).map_err(dom)?;
+            self.place(n, &node, None)?;
         }
         Ok(())
     }
@@ -281,7 +333,7 @@ impl Rebuilder {
     }
 }
 
-fn is_head(data: &NodeData) -> bool {
+pub(super) fn is_head(data: &NodeData) -> bool {
     matches!(data, NodeData::Element { tag, ns: Namespace::Html, .. } if tag == "head")
 }
 
@@ -299,5 +351,5 @@ fn view_own_css(state_css: &str) -> String {
     } else {
         state_css
     };
-    format!("{PLACEHOLDER_CSS}\n{twins}")
+    format!("{PLACEHOLDER_CSS}\n{FULLSCREEN_CSS}\n{twins}")
 }

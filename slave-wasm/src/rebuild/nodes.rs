@@ -2,12 +2,12 @@
 //! again, stylesheet links as stand-ins or through the proxy), the document's compat mode and
 //! `<base>`, and forgetting the ids of removed subtrees.
 
-use shared_protocol::page::{Namespace, NodeAdd, NodeData, NodeId, Snapshot};
+use shared_protocol::page::{Namespace, NodeAdd, NodeData, Snapshot};
 use shared_protocol::safety::{is_unsafe_attribute, is_unsafe_element};
 use wasm_bindgen::JsCast;
 use web_sys::Node;
 
-use super::{dom, RebuildError, Rebuilder};
+use super::{dom, is_head, RebuildError, Rebuilder};
 
 impl Rebuilder {
     /// A document's standards or quirks mode is fixed when it is parsed, and it changes layout
@@ -76,6 +76,9 @@ impl Rebuilder {
                 if let Some(href) = el.get_attribute("href") {
                     let _ = el.set_attribute("href", &self.view_attribute(&el, "href", &href));
                 }
+                if matches!(tag.as_str(), "iframe" | "frame") && *ns == Namespace::Html {
+                    self.check_frame_source(add.id, &el);
+                }
                 el.into()
             }
             NodeData::Text(text) => {
@@ -85,6 +88,11 @@ impl Rebuilder {
                     .into()
             }
             NodeData::Comment(text) => self.doc.create_comment(text).into(),
+            NodeData::Document {
+                base_url,
+                standards,
+            } => self.frame_document(add.id, add.parent, base_url, *standards)?,
+            NodeData::ShadowRoot => self.shadow_root(add.parent)?,
             NodeData::Doctype {
                 name,
                 public_id,
@@ -101,33 +109,41 @@ impl Rebuilder {
         Ok(node)
     }
 
+    /// Places created node `node` (of `add`) under its parent, before `before`: a frame's
+    /// document and a shadow root are in place already. A `<head>` gets the view's `<base>`
+    /// at once: browsers resolve and fetch a URL when its element is inserted, not when the
+    /// base changes.
+    pub(super) fn place(
+        &mut self,
+        add: &NodeAdd,
+        node: &Node,
+        before: Option<&Node>,
+    ) -> Result<(), RebuildError> {
+        if matches!(add.data, NodeData::Document { .. } | NodeData::ShadowRoot) {
+            return Ok(());
+        }
+        self.parent(add.parent)?
+            .insert_before(node, before)
+            .map_err(dom)?;
+        if is_head(&add.data) {
+            if let Some(url) = self.base_for(node) {
+                self.add_base(node, &url)?;
+            }
+        }
+        Ok(())
+    }
+
     /// Relative URLs in the page (stylesheets, images) resolve against the customer's URL.
     pub(super) fn add_base(&self, head: &Node, url: &str) -> Result<(), RebuildError> {
         if !(url.starts_with("http://") || url.starts_with("https://")) {
             return Ok(());
         }
-        let base = self.doc.create_element("base").map_err(dom)?;
+        // In the head's own document: a frame's head is not the view's.
+        let doc = head.owner_document().unwrap_or_else(|| self.doc.clone());
+        let base = doc.create_element("base").map_err(dom)?;
         base.set_attribute("href", url).map_err(dom)?;
         head.append_child(&base).map_err(dom)?;
         Ok(())
-    }
-
-    pub(super) fn forget_detached(&mut self, root: &Node) {
-        if root.is_connected() {
-            return;
-        }
-        let mut stack = vec![root.clone()];
-        while let Some(node) = stack.pop() {
-            let mut child = node.first_child();
-            while let Some(c) = child {
-                child = c.next_sibling();
-                if let Some(id) = self.ids.get(&c).as_f64() {
-                    self.nodes.remove(&(id as NodeId));
-                    self.ids.delete(&c);
-                }
-                stack.push(c);
-            }
-        }
     }
 }
 

@@ -41,7 +41,12 @@ impl Rebuilder {
                 }
             } else if let Some(node) = self.nodes.get(&pos.id) {
                 // By node type, not `instanceof`: these nodes belong to the iframe's realm.
-                if node.node_type() == Node::ELEMENT_NODE {
+                if node.node_type() == Node::DOCUMENT_NODE {
+                    // A frame's document: its window scrolls.
+                    if let Some(w) = node.unchecked_ref::<web_sys::Document>().default_view() {
+                        w.scroll_to_with_x_and_y(pos.x as f64, pos.y as f64);
+                    }
+                } else if node.node_type() == Node::ELEMENT_NODE {
                     let el: &Element = node.unchecked_ref();
                     el.set_scroll_left(pos.x);
                     el.set_scroll_top(pos.y);

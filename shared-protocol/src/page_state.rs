@@ -1,0 +1,138 @@
+//! Live state of the customer's page that is not in its DOM tree: what is in the top layer
+//! (modal dialogs, open popovers, the fullscreen element), how each media element plays, what
+//! each canvas shows, and what the view cannot show at all, with why (the fidelity report).
+//!
+//! Carried by [`Snapshot`](crate::page::Snapshot)s (the state at that moment) and
+//! [`MutationBatch`](crate::page::MutationBatch)es (what changed).
+
+use serde::{Deserialize, Serialize};
+
+use crate::page::NodeId;
+
+/// One element in the top layer, in the order they were opened (the last one is on top).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Layer {
+    pub id: NodeId,
+    pub kind: LayerKind,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum LayerKind {
+    /// A `<dialog>` opened with `showModal()`.
+    Modal,
+    /// An element of the popover API, shown.
+    Popover,
+    /// The document's fullscreen element.
+    Fullscreen,
+}
+
+/// How a `<video>` or `<audio>` element plays. The agent's browser loads the media itself and
+/// follows this state.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MediaState {
+    pub id: NodeId,
+    pub paused: bool,
+    /// The playback position, in milliseconds.
+    pub time_ms: u64,
+    /// The playback rate, in thousandths (1000 is normal speed).
+    pub rate_milli: u32,
+    pub muted: bool,
+    /// The volume, 0 to 100.
+    pub volume: u8,
+}
+
+impl MediaState {
+    pub fn time_secs(&self) -> f64 {
+        self.time_ms as f64 / 1000.0
+    }
+
+    pub fn rate(&self) -> f64 {
+        self.rate_milli as f64 / 1000.0
+    }
+}
+
+/// What a `<canvas>` shows, as an image (`data:image/…` URL).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CanvasFrame {
+    pub id: NodeId,
+    pub image: String,
+}
+
+impl CanvasFrame {
+    /// Only images may be shown: anything else (a document, a script) is refused by the view.
+    pub fn is_image(&self) -> bool {
+        let lower = self
+            .image
+            .get(..16)
+            .unwrap_or_default()
+            .to_ascii_lowercase();
+        ["data:image/png", "data:image/jpeg", "data:image/webp"]
+            .iter()
+            .any(|p| lower.starts_with(p))
+    }
+}
+
+/// A part of the page the agent's view cannot show as the customer sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unshown {
+    /// The element concerned (the frame, the shadow host, the `<link>`, the canvas).
+    pub id: NodeId,
+    pub what: Unshowable,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Unshowable {
+    /// A frame from another origin: a labelled placeholder, unless the console may load it
+    /// (`allowed_third_party_domains`).
+    CrossOriginFrame { origin: String },
+    /// A frame whose document this page may not read (sandboxed without same-origin).
+    SandboxedFrame,
+    /// A closed shadow root: its content is private to the component.
+    ClosedShadowRoot,
+    /// A stylesheet the customer's browser may not read (cross-origin without CORS): the view
+    /// loads it from its address, so it may differ.
+    UnreadableStylesheet { href: String },
+    /// A canvas that drew cross-origin images: its pixels may not be read.
+    TaintedCanvas,
+}
+
+impl Unshowable {
+    /// The key of the console text that explains it (see [`crate::texts::CONSOLE`]).
+    pub fn text_key(&self) -> &'static str {
+        match self {
+            Unshowable::CrossOriginFrame { .. } => "unshown_cross_origin_frame",
+            Unshowable::SandboxedFrame => "unshown_sandboxed_frame",
+            Unshowable::ClosedShadowRoot => "unshown_closed_shadow_root",
+            Unshowable::UnreadableStylesheet { .. } => "unshown_unreadable_stylesheet",
+            Unshowable::TaintedCanvas => "unshown_tainted_canvas",
+        }
+    }
+
+    /// The detail the text names (an origin, an address), if any.
+    pub fn detail(&self) -> &str {
+        match self {
+            Unshowable::CrossOriginFrame { origin } => origin,
+            Unshowable::UnreadableStylesheet { href } => href,
+            _ => "",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_image_data_urls_are_images() {
+        let frame = |image: &str| CanvasFrame {
+            id: 1,
+            image: image.into(),
+        };
+        assert!(frame("data:image/png;base64,AAAA").is_image());
+        assert!(frame("DATA:IMAGE/WEBP;base64,AAAA").is_image());
+        assert!(!frame("data:text/html,<script>").is_image());
+        assert!(!frame("data:image/svg+xml,<svg onload=x>").is_image());
+        assert!(!frame("javascript:alert(1)").is_image());
+        assert!(!frame("").is_image());
+    }
+}

@@ -1,0 +1,198 @@
+//! The customer page's live state in the view: the top layer (a modal dialog shown with
+//! `showModal()`, popovers with `showPopover()`, the fullscreen element drawn over the view as
+//! the browser would draw it), media playback (the view loads the media itself and follows),
+//! canvas frames drawn into the view's canvases, and the list of what cannot be shown.
+
+use shared_protocol::page_state::{CanvasFrame, Layer, LayerKind, MediaState, Unshown};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::JsCast;
+use web_sys::{
+    CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlImageElement, HtmlMediaElement, Node,
+};
+
+use super::Rebuilder;
+
+/// Marks the view's stand-in for the customer's fullscreen element.
+pub const FULLSCREEN_ATTR: &str = "data-cobrowse-fullscreen";
+
+/// How the fullscreen element looks in the view: what the browser's own `:fullscreen` rules do,
+/// with its black backdrop as a background any rule of the page overrides.
+pub const FULLSCREEN_CSS: &str = "[data-cobrowse-fullscreen] { position: fixed !important; \
+     inset: 0 !important; margin: 0 !important; box-sizing: border-box !important; \
+     min-width: 0 !important; max-width: none !important; min-height: 0 !important; \
+     max-height: none !important; width: 100% !important; height: 100% !important; \
+     transform: none !important; object-fit: contain; z-index: 2147483647 !important; }\n\
+     :where([data-cobrowse-fullscreen]) { background-color: #000; }";
+
+/// Media further off than this from the customer's position is moved (seconds): closer, the
+/// two are playing in step and a seek would only stutter.
+const MEDIA_DRIFT_SECS: f64 = 0.5;
+
+/// Plays; where the browser refuses sound without a click, plays muted.
+fn play_or_mute(node: &Node) {
+    let media: HtmlMediaElement = node.clone().unchecked_into();
+    let Ok(promise) = media.play() else { return };
+    wasm_bindgen_futures::spawn_local(async move {
+        if wasm_bindgen_futures::JsFuture::from(promise).await.is_err() {
+            media.set_muted(true);
+            let _ = media.play();
+        }
+    });
+}
+
+/// Draws image `url` over canvas `node`, once decoded (in the console's realm: a `data:` image
+/// is same-origin, so the view's canvas stays readable).
+fn draw_image(node: &Node, url: &str) {
+    let Ok(img) = HtmlImageElement::new() else {
+        return;
+    };
+    let canvas: HtmlCanvasElement = node.clone().unchecked_into();
+    let image = img.clone();
+    let onload = Closure::once_into_js(move || {
+        let Ok(Some(ctx)) = canvas.get_context("2d") else {
+            return;
+        };
+        let ctx: CanvasRenderingContext2d = ctx.unchecked_into();
+        let (w, h) = (f64::from(canvas.width()), f64::from(canvas.height()));
+        ctx.clear_rect(0.0, 0.0, w, h);
+        let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(&image, 0.0, 0.0, w, h);
+    });
+    img.set_onload(Some(onload.unchecked_ref()));
+    img.set_src(url);
+}
+
+/// `el[name]()`, false when it threw (a dialog already open, a popover already shown).
+fn call_method(el: &Node, name: &str) -> bool {
+    js_sys::Reflect::get(el, &name.into())
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .is_some_and(|f| f.call0(el).is_ok())
+}
+
+/// The view's live state beyond its nodes.
+#[derive(Default)]
+pub(super) struct LiveState {
+    /// The top layer as shown.
+    layers: Vec<Layer>,
+    /// What cannot be shown, by element.
+    unshown: Vec<Unshown>,
+}
+
+impl Rebuilder {
+    /// Shows `layers` as the top layer: elements no longer in it leave it, new ones enter it
+    /// in order (the last on top).
+    pub(super) fn apply_layers(&mut self, layers: &[Layer]) {
+        let old = std::mem::take(&mut self.live.layers);
+        for layer in old.iter().filter(|l| !layers.contains(l)) {
+            if let Some(node) = self.nodes.get(&layer.id) {
+                leave_top_layer(node, layer.kind);
+            }
+        }
+        for layer in layers.iter().filter(|l| !old.contains(l)) {
+            if let Some(node) = self.nodes.get(&layer.id) {
+                enter_top_layer(node, layer.kind);
+            }
+        }
+        self.live.layers = layers.to_vec();
+    }
+
+    /// A new snapshot: nothing is in the top layer of the new document yet.
+    pub(super) fn reset_live(&mut self) {
+        self.live = LiveState::default();
+    }
+
+    pub(super) fn apply_media(&self, states: &[MediaState]) {
+        for state in states {
+            let Some(node) = self.nodes.get(&state.id) else {
+                continue;
+            };
+            let name = node.node_name().to_ascii_lowercase();
+            if name != "video" && name != "audio" {
+                continue;
+            }
+            let media: &HtmlMediaElement = node.unchecked_ref();
+            media.set_muted(state.muted);
+            media.set_volume(f64::from(state.volume.min(100)) / 100.0);
+            let rate = state.rate();
+            if rate > 0.0 && rate <= 16.0 {
+                media.set_playback_rate(rate);
+            }
+            if (media.current_time() - state.time_secs()).abs() > MEDIA_DRIFT_SECS {
+                media.set_current_time(state.time_secs());
+            }
+            match (state.paused, media.paused()) {
+                (true, false) => {
+                    let _ = media.pause();
+                }
+                (false, true) => play_or_mute(node),
+                _ => {}
+            }
+        }
+    }
+
+    pub(super) fn apply_canvases(&self, frames: &[CanvasFrame]) {
+        for frame in frames.iter().filter(|f| f.is_image()) {
+            if let Some(node) = self
+                .nodes
+                .get(&frame.id)
+                .filter(|n| n.node_name().eq_ignore_ascii_case("canvas"))
+            {
+                draw_image(node, &frame.image);
+            }
+        }
+    }
+
+    /// Adds what the customer found the view cannot show; entries of elements gone are dropped.
+    pub(super) fn note_unshown(&mut self, found: &[Unshown]) {
+        let nodes = &self.nodes;
+        self.live.unshown.retain(|u| nodes.contains_key(&u.id));
+        for u in found {
+            if !self.live.unshown.contains(u) {
+                self.live.unshown.push(u.clone());
+            }
+        }
+    }
+
+    /// What the view cannot show of the page now, in the order found.
+    pub fn unshown(&self) -> Vec<Unshown> {
+        self.live
+            .unshown
+            .iter()
+            .filter(|u| self.nodes.contains_key(&u.id))
+            .cloned()
+            .collect()
+    }
+}
+
+fn enter_top_layer(node: &Node, kind: LayerKind) {
+    let el: &Element = node.unchecked_ref();
+    match kind {
+        LayerKind::Modal => {
+            // `showModal()` refuses a dialog already open (as the attribute made it).
+            let _ = el.remove_attribute("open");
+            call_method(node, "showModal");
+        }
+        LayerKind::Popover => {
+            call_method(node, "showPopover");
+        }
+        LayerKind::Fullscreen => {
+            let _ = el.set_attribute(FULLSCREEN_ATTR, "");
+        }
+    }
+}
+
+fn leave_top_layer(node: &Node, kind: LayerKind) {
+    match kind {
+        LayerKind::Modal => {
+            call_method(node, "close");
+        }
+        LayerKind::Popover => {
+            call_method(node, "hidePopover");
+        }
+        LayerKind::Fullscreen => {
+            let _ = node
+                .unchecked_ref::<Element>()
+                .remove_attribute(FULLSCREEN_ATTR);
+        }
+    }
+}

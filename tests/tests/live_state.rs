@@ -1,0 +1,221 @@
+//! The page's live state beyond its DOM, end to end: the top layer (a modal dialog, a popover,
+//! a fullscreen element), canvas pixels (2D, WebGL, animated, tainted), media playback, and a
+//! table re-rendered 20 times a second (coalesced, and the same page at the end).
+
+use std::time::Duration;
+
+use cobrowse_e2e::fidelity::{compare, normalize, same_markup_and_text};
+use cobrowse_e2e::*;
+use thirtyfour::prelude::*;
+
+async fn view_is(agent: &WebDriver, what: &str, expr: &str, want: serde_json::Value) -> TestResult {
+    eventually(what, START, || async {
+        (in_view(agent, expr).await == want).then_some(())
+    })
+    .await
+}
+
+async fn top_layer(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    in_session(h, customer, agent, "/fixtures/top-layer.html").await?;
+    customer.find(By::Id("open-modal")).await?.click().await?;
+    view_is(
+        agent,
+        "the dialog modal in the view",
+        "doc.getElementById('modal').matches(':modal')",
+        true.into(),
+    )
+    .await?;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let diff = compare(customer, agent).await?;
+    eprintln!("screenshot match /fixtures/top-layer.html (modal open): {:.3}% of pixels differ (threshold 0.5%)", diff * 100.0);
+    assert!(diff <= 0.005, "{:.3}% of pixels differ", diff * 100.0);
+    customer.find(By::Id("close-modal")).await?.click().await?;
+    view_is(
+        agent,
+        "the dialog closed in the view",
+        "doc.getElementById('modal').open",
+        false.into(),
+    )
+    .await?;
+
+    customer
+        .find(By::Id("toggle-popover"))
+        .await?
+        .click()
+        .await?;
+    view_is(
+        agent,
+        "the popover shown in the view",
+        "doc.getElementById('tip').matches(':popover-open')",
+        true.into(),
+    )
+    .await?;
+    let diff = compare(customer, agent).await?;
+    eprintln!("screenshot match /fixtures/top-layer.html (popover open): {:.3}% of pixels differ (threshold 0.5%)", diff * 100.0);
+    assert!(diff <= 0.005, "{:.3}% of pixels differ", diff * 100.0);
+    js(
+        customer,
+        "document.getElementById('tip').hidePopover(); return 1",
+    )
+    .await;
+    view_is(
+        agent,
+        "the popover hidden in the view",
+        "doc.getElementById('tip').matches(':popover-open')",
+        false.into(),
+    )
+    .await?;
+
+    customer.find(By::Id("fullscreen")).await?.click().await?;
+    eventually("the customer's stage fullscreen", START, || async {
+        (js(
+            customer,
+            "return document.fullscreenElement ? document.fullscreenElement.id : null",
+        )
+        .await
+            == "stage")
+            .then_some(())
+    })
+    .await?;
+    view_is(agent, "the stage over the whole view", "(() => { const s = getComputedStyle(doc.getElementById('stage')); return s.position + ' ' + s.width })()", format!("fixed {}px", in_view(agent, "doc.documentElement.clientWidth").await).into()).await?;
+    js(customer, "document.exitFullscreen(); return 1").await;
+    view_is(
+        agent,
+        "the stage back in place",
+        "getComputedStyle(doc.getElementById('stage')).position",
+        "static".into(),
+    )
+    .await?;
+    Ok(())
+}
+
+/// The colour of one pixel of canvas `id`, as "r,g,b,a", in JS for the side whose document is
+/// `doc`.
+fn pixel(doc: &str, id: &str, x: u32, y: u32) -> String {
+    format!("Array.from({doc}.getElementById('{id}').getContext('2d').getImageData({x}, {y}, 1, 1).data).join(',')")
+}
+
+async fn canvases(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    let cross = format!(
+        "{}/fixtures/img/logo.svg",
+        h.demo_url().replace("127.0.0.1", "localhost")
+    );
+    in_session(
+        h,
+        customer,
+        agent,
+        &format!("/fixtures/canvas.html?cross={cross}"),
+    )
+    .await?;
+    let flat = js(
+        customer,
+        &format!("return {}", pixel("document", "flat", 110, 60)),
+    )
+    .await;
+    view_is(
+        agent,
+        "the 2D canvas in the view",
+        &pixel("doc", "flat", 110, 60),
+        flat,
+    )
+    .await?;
+    // The WebGL canvas: the red square drawn once, at load.
+    view_is(
+        agent,
+        "the WebGL canvas in the view",
+        &pixel("doc", "gl", 110, 60),
+        "191,56,43,255".into(),
+    )
+    .await?;
+    customer.find(By::Id("redraw")).await?.click().await?;
+    let flat = js(
+        customer,
+        &format!("return {}", pixel("document", "flat", 5, 100)),
+    )
+    .await;
+    assert_eq!(flat, "192,57,43,255", "the fixture redrew");
+    view_is(
+        agent,
+        "the redrawn canvas in the view",
+        &pixel("doc", "flat", 5, 100),
+        flat,
+    )
+    .await?;
+    customer.find(By::Id("stop")).await?.click().await?;
+    view_is(
+        agent,
+        "the animation's last frame in the view",
+        &pixel("doc", "ticking", 110, 60),
+        "75,42,138,255".into(),
+    )
+    .await?;
+    // Another website's image taints the canvas: reported, not shown.
+    customer.find(By::Id("taint")).await?.click().await?;
+    report_says(agent, "A drawing with images from other websites").await?;
+    Ok(())
+}
+
+async fn media(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    in_session(h, customer, agent, "/fixtures/media.html").await?;
+    let video = "document.getElementById('video')";
+    eventually("the customer's media ready", START, || async {
+        (js(customer, &format!("return {video}.readyState >= 1")).await == true).then_some(())
+    })
+    .await?;
+    js(customer, &format!("{video}.play(); return 1")).await;
+    view_is(
+        agent,
+        "the view's video playing",
+        "!doc.getElementById('video').paused",
+        true.into(),
+    )
+    .await?;
+    js(
+        customer,
+        &format!("{video}.pause(); {video}.currentTime = 7; {video}.playbackRate = 1.5; return 1"),
+    )
+    .await;
+    view_is(agent, "the view's video paused at 7 s, at 1.5×", "(() => { const v = doc.getElementById('video'); return v.paused + ' ' + Math.round(v.currentTime) + ' ' + v.playbackRate })()", "true 7 1.5".into()).await?;
+    js(
+        customer,
+        "const a = document.getElementById('audio'); a.muted = true; a.volume = 0.25; return 1",
+    )
+    .await;
+    view_is(
+        agent,
+        "the view's audio muted at 25%",
+        "(() => { const a = doc.getElementById('audio'); return a.muted + ' ' + a.volume })()",
+        "true 0.25".into(),
+    )
+    .await?;
+    Ok(())
+}
+
+async fn table_storm(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    in_session(h, customer, agent, "/fixtures/storm-table.html").await?;
+    js(customer, "window.startStorm(100); return 1").await;
+    eventually("the storm to end", START, || async {
+        (js(customer, "return document.body.dataset.done || null").await == "yes").then_some(())
+    })
+    .await?;
+    let customer_html = js(customer, "return document.body.innerHTML").await;
+    eventually("the same table in the view", START, || async {
+        (normalize(&in_view(agent, "doc.body.innerHTML").await) == normalize(&customer_html))
+            .then_some(())
+    })
+    .await?;
+    assert_eq!(
+        in_view(agent, "doc.getElementById('renders').textContent").await,
+        "101"
+    );
+    same_markup_and_text(customer, agent, "/fixtures/storm-table.html").await;
+    Ok(())
+}
+
+e2e!(the_top_layer_is_mirrored, top_layer, customer: (1280, 800), agent: (1400, 1100));
+e2e!(canvas_frames_are_mirrored, canvases);
+e2e!(media_playback_follows_the_customer, media);
+e2e!(
+    a_table_rerendered_20_times_a_second_ends_identical,
+    table_storm
+);
