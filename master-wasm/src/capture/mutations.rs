@@ -11,7 +11,7 @@
 
 use std::collections::HashSet;
 
-use shared_protocol::page::{AttrChange, MutationBatch, NodeId, SubtreeAdd, TextChange};
+use shared_protocol::page::{AttrChange, MutationBatch, NodeData, NodeId, SubtreeAdd, TextChange};
 use shared_protocol::page_state::CanvasFrame;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, MutationRecord, Node};
@@ -359,6 +359,14 @@ impl BatchBuilder {
             let before = next_captured_sibling(&node, mirror);
             let mut nodes = Vec::new();
             push_subtree(&node, mirror, &mut nodes, &mut batch.form);
+            // A frame's document comes with stylesheets loaded before this stream listened
+            // to it: their rules go with it, as a snapshot's do.
+            for add in &nodes {
+                let is_link = matches!(&add.data, NodeData::Element { tag, .. } if tag == "link");
+                if let Some(link) = mirror.node(add.id).filter(|_| is_link) {
+                    self.sheets.owner_changed(link.clone());
+                }
+            }
             if !nodes.is_empty() {
                 batch.adds.push(SubtreeAdd { before, nodes });
             }

@@ -35,6 +35,8 @@ impl Rebuilder {
     }
 
     pub(super) fn create(&mut self, add: &NodeAdd) -> Result<Node, RebuildError> {
+        // In the document it is placed in: a frame's elements are that frame's own.
+        let doc = self.doc_under(add.parent);
         let node: Node = match &add.data {
             NodeData::Element { tag, ns, attrs } => {
                 let sheet = self.incoming.get(&add.id).copied();
@@ -46,15 +48,12 @@ impl Rebuilder {
                             .filter(|(n, v)| is_safe_attribute(n, v))
                             .cloned()
                             .collect();
-                        let el = self.sheets.stand_in(&self.doc, &safe, &rules)?;
+                        let el = self.sheets.stand_in(&doc, &safe, &rules)?;
                         self.remember(add.id, el.clone().into());
                         return Ok(el.into());
                     }
                 }
-                let el = self
-                    .doc
-                    .create_element_ns(Some(ns.uri()), tag)
-                    .map_err(dom)?;
+                let el = doc.create_element_ns(Some(ns.uri()), tag).map_err(dom)?;
                 // An element that redirects, re-bases or scripts the view stays, inert: without
                 // attributes (the view's own `<base>` is added separately).
                 let lookup = |n: &str| {
@@ -83,11 +82,9 @@ impl Rebuilder {
             }
             NodeData::Text(text) => {
                 let parent = self.nodes.get(&add.parent);
-                self.doc
-                    .create_text_node(&self.text_in(parent, text))
-                    .into()
+                doc.create_text_node(&self.text_in(parent, text)).into()
             }
-            NodeData::Comment(text) => self.doc.create_comment(text).into(),
+            NodeData::Comment(text) => doc.create_comment(text).into(),
             NodeData::Document {
                 base_url,
                 standards,

@@ -69,6 +69,27 @@ impl Rebuilder {
         Ok(root)
     }
 
+    /// The view document that nodes placed under `parent` belong to (a frame's, or the view's).
+    pub(super) fn doc_under(&self, parent: NodeId) -> Document {
+        match self.nodes.get(&parent) {
+            Some(n) if n.node_type() == Node::DOCUMENT_NODE => n.clone().unchecked_into(),
+            Some(n) => n.owner_document().unwrap_or_else(|| self.doc.clone()),
+            None => self.doc.clone(),
+        }
+    }
+
+    /// The address relative URLs in view document `doc` resolve against: the customer's page,
+    /// or for a frame's document the frame's.
+    pub(super) fn base_of(&self, doc: Option<Document>) -> &str {
+        let id = doc
+            .and_then(|d| self.ids.get(&d).as_f64())
+            .map(|id| id as NodeId);
+        match id {
+            Some(id) if id != DOCUMENT => self.bases.get(&id).unwrap_or(&self.page_url),
+            _ => &self.page_url,
+        }
+    }
+
     /// Removes every child of `root`, forgetting their ids.
     pub(super) fn clear_root(&mut self, root: &Node) -> Result<(), RebuildError> {
         while let Some(child) = root.first_child() {
@@ -115,7 +136,7 @@ impl Rebuilder {
         let Some(src) = el.get_attribute("src") else {
             return;
         };
-        let origin = web_sys::Url::new_with_base(&src, &self.page_url)
+        let origin = web_sys::Url::new_with_base(&src, self.base_of(el.owner_document()))
             .map(|u| u.origin())
             .unwrap_or_default();
         if self.frames_allowed.allows(&origin) {

@@ -61,7 +61,7 @@ impl Rebuilder {
                 if shared_protocol::safety::is_unsafe_css(text) {
                     return std::borrow::Cow::Borrowed("");
                 }
-                self.sheets.view_css(text, &self.page_url)
+                self.sheets.view_css(text, self.base_of(p.owner_document()))
             }
             _ => std::borrow::Cow::Borrowed(text),
         }
@@ -81,7 +81,7 @@ impl Rebuilder {
             return value.to_string();
         }
         self.sheets
-            .link_href(value, &self.page_url)
+            .link_href(value, self.base_of(el.owner_document()))
             .unwrap_or_else(|| value.to_string())
     }
 }
