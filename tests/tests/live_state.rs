@@ -9,10 +9,17 @@ use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
 
 async fn view_is(agent: &WebDriver, what: &str, expr: &str, want: serde_json::Value) -> TestResult {
-    eventually(what, START, || async {
+    let result = eventually(what, START, || async {
         (in_view(agent, expr).await == want).then_some(())
     })
-    .await
+    .await;
+    if result.is_err() {
+        eprintln!(
+            "{what}: the view shows {} where {want} was expected",
+            in_view(agent, expr).await
+        );
+    }
+    result
 }
 
 async fn top_layer(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {

@@ -7,6 +7,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{Document, Element, HtmlCanvasElement, HtmlMediaElement, Node};
 
 use super::mirror::Live;
+use super::prototype_hooks::{hook_get_context, restore_get_context};
 use super::Mirror;
 
 /// `el.matches(selector)`, false where the browser does not know the selector.
@@ -41,8 +42,12 @@ pub fn all_media(mirror: &Mirror) -> Vec<MediaState> {
         .collect()
 }
 
-/// What a canvas shows: `Ok(None)` when it has no pixels (zero size), `Err(())` when tainted.
-pub fn canvas_pixels(node: &Node) -> Result<Option<String>, ()> {
+/// A canvas whose pixels may not be read (it drew another origin's images).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tainted;
+
+/// What a canvas shows: `Ok(None)` when it has no pixels (zero size).
+pub fn canvas_pixels(node: &Node) -> Result<Option<String>, Tainted> {
     let el: &Element = node.unchecked_ref();
     let width = el
         .get_attribute("width")
@@ -53,12 +58,12 @@ pub fn canvas_pixels(node: &Node) -> Result<Option<String>, ()> {
     if width == Some(0) || height == Some(0) {
         return Ok(None);
     }
-    // WebP keeps frames small; a browser without it answers PNG, which the view shows too.
-    // A tainted canvas throws (a SecurityError).
+    // PNG: lossless, so charts and text on a canvas keep their exact colours (a lossy format
+    // smears them). A tainted canvas throws (a SecurityError).
     node.unchecked_ref::<HtmlCanvasElement>()
-        .to_data_url_with_type_and_encoder_options("image/webp", &JsValue::from_f64(0.85))
+        .to_data_url_with_type("image/png")
         .map(Some)
-        .map_err(|_| ())
+        .map_err(|_| Tainted)
 }
 
 /// Whether `el` is on the customer's screen now (its own document's viewport).
@@ -75,6 +80,36 @@ pub fn is_visible(el: &Element) -> bool {
         && r.bottom() > 0.0
         && r.left() < w
         && r.top() < h
+}
+
+/// WebGL contexts created while this lives keep their drawing buffer, so a scene drawn once
+/// can still be read later (the browser clears it once shown otherwise). Contexts made
+/// before it (at page load) are read in the animation frame they draw in. Put back on drop.
+#[must_use = "getContext is put back when this is dropped"]
+pub struct WebGlHook {
+    hooked: Option<(JsValue, JsValue)>,
+}
+
+impl WebGlHook {
+    pub fn install() -> Self {
+        let window: JsValue = crate::browser::window().into();
+        let hooked = js_sys::Reflect::get(&window, &"HTMLCanvasElement".into())
+            .and_then(|c| js_sys::Reflect::get(&c, &"prototype".into()))
+            .ok()
+            .and_then(|proto| {
+                let original = hook_get_context(&proto);
+                (!original.is_null()).then_some((proto, original))
+            });
+        Self { hooked }
+    }
+}
+
+impl Drop for WebGlHook {
+    fn drop(&mut self) {
+        if let Some((proto, original)) = &self.hooked {
+            restore_get_context(proto, original);
+        }
+    }
 }
 
 /// The top layer in the order its elements were opened, as far as this page can tell (the

@@ -21,7 +21,7 @@ mod walk;
 
 pub use cssom::CssomHooks;
 pub use hover::{state_stylesheet, HoverMarks};
-pub use live_state::{canvas_pixels, is_visible};
+pub use live_state::{canvas_pixels, is_visible, Tainted, WebGlHook};
 pub use mirror::{Live, Mirror};
 pub use mutations::BatchBuilder;
 pub use serialize::{describe, form_value, Described, OWN_ATTR, WIDGET_ATTR};

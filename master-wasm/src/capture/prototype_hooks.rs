@@ -1,5 +1,6 @@
 //! The page's prototypes as capture wraps them, in one JS module: form property setters
-//! ([`super::setters`]) and `attachShadow` ([`super::shadow_hooks`]). One module, not one per
+//! ([`super::setters`]), `attachShadow` ([`super::shadow_hooks`]) and a canvas's `getContext`
+//! ([`super::live_state::WebGlHook`]). One module, not one per
 //! hook: every inline snippet is another module the page must fetch before the wasm starts.
 
 use wasm_bindgen::prelude::*;
@@ -40,6 +41,20 @@ export function hook_attach_shadow(proto, notify) {
 export function restore_attach_shadow(proto, original) {
   proto.attachShadow = original;
 }
+export function hook_get_context(proto) {
+  const original = proto.getContext;
+  if (typeof original !== 'function') return null;
+  proto.getContext = function (kind, attrs) {
+    if (typeof kind === 'string' && kind.indexOf('webgl') >= 0) {
+      attrs = Object.assign({}, attrs, { preserveDrawingBuffer: true });
+    }
+    return original.call(this, kind, attrs);
+  };
+  return original;
+}
+export function restore_get_context(proto, original) {
+  proto.getContext = original;
+}
 export function has_closed_root(el) {
   return closedHosts.has(el);
 }
@@ -50,4 +65,6 @@ extern "C" {
     pub(super) fn hook_attach_shadow(proto: &JsValue, notify: &js_sys::Function) -> JsValue;
     pub(super) fn restore_attach_shadow(proto: &JsValue, original: &JsValue);
     pub(super) fn has_closed_root(el: &Element) -> bool;
+    pub(super) fn hook_get_context(proto: &JsValue) -> JsValue;
+    pub(super) fn restore_get_context(proto: &JsValue, original: &JsValue);
 }

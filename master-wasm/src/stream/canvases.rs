@@ -14,7 +14,7 @@ use wasm_bindgen::JsCast;
 
 use super::Inner;
 use crate::browser::{Interval, NextFrame};
-use crate::capture::{canvas_pixels, is_visible, Live};
+use crate::capture::{canvas_pixels, is_visible, Live, Tainted};
 
 /// The shortest time between two frames of one canvas (4 per second at most).
 pub(super) const CANVAS_FRAME_MS: i32 = 250;
@@ -64,7 +64,7 @@ fn read(inner: &Rc<RefCell<Inner>>) {
                 }
             }
             Ok(None) => {}
-            Err(()) => {
+            Err(Tainted) => {
                 // Noted once per canvas (the 0 hash stands for "tainted").
                 if inner.canvases_sent.insert(id, 0) != Some(0) {
                     inner.mirror.note_unshown(id, Unshowable::TaintedCanvas);

@@ -26,7 +26,7 @@ mod targets;
 
 use crate::capture::{
     scroll_position, BatchBuilder, CssomHooks, HoverMarks, Mirror, SetterHooks, ShadowHooks,
-    SheetsSent, SnapshotWalk, ACTIVE_ATTR, HOVER_ATTR,
+    SheetsSent, SnapshotWalk, WebGlHook, ACTIVE_ATTR, HOVER_ATTR,
 };
 pub use targets::Target;
 
@@ -109,6 +109,7 @@ pub struct PageStream {
     _adopted_check: Interval,
     _shadows: ShadowHooks,
     _canvases: Interval,
+    _webgl: WebGlHook,
     agent_hover: RefCell<HoverMarks>,
     /// The agent's click, shown as `:active` for a moment.
     agent_press: Rc<RefCell<(HoverMarks, Option<Timeout>)>>,
@@ -235,6 +236,7 @@ impl PageStream {
             _adopted_check: adopted_check,
             _shadows: shadows,
             _canvases: canvas_timer,
+            _webgl: WebGlHook::install(),
             agent_hover: RefCell::new(HoverMarks::new(HOVER_ATTR)),
             agent_press: Rc::new(RefCell::new((HoverMarks::new(ACTIVE_ATTR), None))),
         };
