@@ -102,6 +102,52 @@ fn pixel(doc: &str, id: &str, x: u32, y: u32) -> String {
     format!("Array.from({doc}.getElementById('{id}').getContext('2d').getImageData({x}, {y}, 1, 1).data).join(',')")
 }
 
+/// The colour of one pixel of the frame the view shows for canvas `id` (its background image:
+/// a canvas in a document without scripts draws nothing itself), as "r,g,b,a".
+async fn view_pixel(agent: &WebDriver, id: &str, x: u32, y: u32) -> serde_json::Value {
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         const doc = document.querySelector('[data-cobrowse-ui=view]').contentDocument;
+         const el = doc && doc.getElementById('{id}');
+         const m = el && /url\\(\"?(data:[^\")]*)/.exec(el.style.getPropertyValue('background-image'));
+         if (!m) return done(null);
+         const img = new Image();
+         img.onload = () => {{
+           const c = document.createElement('canvas');
+           c.width = el.width; c.height = el.height;
+           const g = c.getContext('2d');
+           g.drawImage(img, 0, 0, c.width, c.height);
+           done(Array.from(g.getImageData({x}, {y}, 1, 1).data).join(','));
+         }};
+         img.onerror = () => done(null);
+         img.src = m[1];"
+    );
+    match agent.execute_async(&script, vec![]).await {
+        Ok(ret) => ret.json().clone(),
+        Err(_) => serde_json::Value::Null,
+    }
+}
+
+/// Waits until the view's frame of canvas `id` has colour `want` at (`x`, `y`).
+async fn view_pixel_is(
+    agent: &WebDriver,
+    what: &str,
+    (id, x, y): (&str, u32, u32),
+    want: serde_json::Value,
+) -> TestResult {
+    let result = eventually(what, START, || async {
+        (view_pixel(agent, id, x, y).await == want).then_some(())
+    })
+    .await;
+    if result.is_err() {
+        eprintln!(
+            "{what}: the view shows {} where {want} was expected",
+            view_pixel(agent, id, x, y).await
+        );
+    }
+    result
+}
+
 async fn canvases(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
     let cross = format!(
         "{}/fixtures/img/logo.svg",
@@ -119,18 +165,12 @@ async fn canvases(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestR
         &format!("return {}", pixel("document", "flat", 110, 60)),
     )
     .await;
-    view_is(
-        agent,
-        "the 2D canvas in the view",
-        &pixel("doc", "flat", 110, 60),
-        flat,
-    )
-    .await?;
+    view_pixel_is(agent, "the 2D canvas in the view", ("flat", 110, 60), flat).await?;
     // The WebGL canvas: the red square drawn once, at load.
-    view_is(
+    view_pixel_is(
         agent,
         "the WebGL canvas in the view",
-        &pixel("doc", "gl", 110, 60),
+        ("gl", 110, 60),
         "191,56,43,255".into(),
     )
     .await?;
@@ -141,21 +181,27 @@ async fn canvases(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestR
     )
     .await;
     assert_eq!(flat, "192,57,43,255", "the fixture redrew");
-    view_is(
+    view_pixel_is(
         agent,
         "the redrawn canvas in the view",
-        &pixel("doc", "flat", 5, 100),
+        ("flat", 5, 100),
         flat,
     )
     .await?;
     customer.find(By::Id("stop")).await?.click().await?;
-    view_is(
+    view_pixel_is(
         agent,
         "the animation's last frame in the view",
-        &pixel("doc", "ticking", 110, 60),
+        ("ticking", 110, 60),
         "75,42,138,255".into(),
     )
     .await?;
+    let diff = compare(customer, agent).await?;
+    eprintln!(
+        "screenshot match /fixtures/canvas.html: {:.3}% of pixels differ (threshold 0.5%)",
+        diff * 100.0
+    );
+    assert!(diff <= 0.005, "{:.3}% of pixels differ", diff * 100.0);
     // Another website's image taints the canvas: reported, not shown.
     customer.find(By::Id("taint")).await?.click().await?;
     report_says(agent, "A drawing with images from other websites").await?;
@@ -195,6 +241,10 @@ async fn media(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResu
         "true 0.25".into(),
     )
     .await?;
+    // The controls show the same position, paused, on both sides.
+    let diff = compare(customer, agent).await?;
+    eprintln!("screenshot match /fixtures/media.html (paused at 7 s): {:.3}% of pixels differ (threshold 1%)", diff * 100.0);
+    assert!(diff <= 0.01, "{:.3}% of pixels differ", diff * 100.0);
     Ok(())
 }
 
@@ -220,8 +270,8 @@ async fn table_storm(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Te
 }
 
 e2e!(the_top_layer_is_mirrored, top_layer, customer: (1280, 800), agent: (1400, 1100));
-e2e!(canvas_frames_are_mirrored, canvases);
-e2e!(media_playback_follows_the_customer, media);
+e2e!(canvas_frames_are_mirrored, canvases, customer: (1280, 800), agent: (1400, 1100));
+e2e!(media_playback_follows_the_customer, media, customer: (1280, 800), agent: (1400, 1100));
 e2e!(
     a_table_rerendered_20_times_a_second_ends_identical,
     table_storm

@@ -28,6 +28,8 @@ async fn stylesheets(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Te
         "cross-origin",
         "the fixture's sheet really is unreadable to the page"
     );
+    // The agent is told the view loads that one itself.
+    report_says(agent, "could not be read in the customer's browser").await?;
     view_shows(
         agent,
         "the linked sheet",

@@ -1,14 +1,18 @@
 //! The customer page's live state in the view: the top layer (a modal dialog shown with
 //! `showModal()`, popovers with `showPopover()`, the fullscreen element drawn over the view as
 //! the browser would draw it), media playback (the view loads the media itself and follows),
-//! canvas frames drawn into the view's canvases, and the list of what cannot be shown.
+//! canvas frames, and the list of what cannot be shown.
+//!
+//! A `<canvas>` in a document without scripts (the view) is not a drawing surface: browsers
+//! show its fallback content instead. So the view sizes canvases by their `width` and `height`
+//! attributes ([`CANVAS_CSS`]) and shows each frame as the canvas's background image.
 
+use std::collections::HashMap;
+
+use shared_protocol::page::NodeId;
 use shared_protocol::page_state::{CanvasFrame, Layer, LayerKind, MediaState, Unshown};
-use wasm_bindgen::closure::Closure;
 use wasm_bindgen::JsCast;
-use web_sys::{
-    CanvasRenderingContext2d, Element, HtmlCanvasElement, HtmlImageElement, HtmlMediaElement, Node,
-};
+use web_sys::{Element, HtmlElement, HtmlMediaElement, Node};
 
 use super::Rebuilder;
 
@@ -23,6 +27,12 @@ pub const FULLSCREEN_CSS: &str = "[data-cobrowse-fullscreen] { position: fixed !
      max-height: none !important; width: 100% !important; height: 100% !important; \
      transform: none !important; object-fit: contain; z-index: 2147483647 !important; }\n\
      :where([data-cobrowse-fullscreen]) { background-color: #000; }";
+
+/// Canvases in the view: sized as the browser sizes a live one, fallback content hidden; any
+/// rule of the page overrides these (`:where` weighs nothing).
+pub const CANVAS_CSS: &str = ":where(canvas) { display: inline-block; \
+     width: attr(width px, 300px); height: attr(height px, 150px); }\n\
+     :where(canvas) > * { display: none; }";
 
 /// Media further off than this from the customer's position is moved (seconds): closer, the
 /// two are playing in step and a seek would only stutter.
@@ -40,25 +50,15 @@ fn play_or_mute(node: &Node) {
     });
 }
 
-/// Draws image `url` over canvas `node`, once decoded (in the console's realm: a `data:` image
-/// is same-origin, so the view's canvas stays readable).
+/// Shows image `url` as canvas `node`'s frame (its background, stretched to its box).
 fn draw_image(node: &Node, url: &str) {
-    let Ok(img) = HtmlImageElement::new() else {
-        return;
-    };
-    let canvas: HtmlCanvasElement = node.clone().unchecked_into();
-    let image = img.clone();
-    let onload = Closure::once_into_js(move || {
-        let Ok(Some(ctx)) = canvas.get_context("2d") else {
-            return;
-        };
-        let ctx: CanvasRenderingContext2d = ctx.unchecked_into();
-        let (w, h) = (f64::from(canvas.width()), f64::from(canvas.height()));
-        ctx.clear_rect(0.0, 0.0, w, h);
-        let _ = ctx.draw_image_with_html_image_element_and_dw_and_dh(&image, 0.0, 0.0, w, h);
-    });
-    img.set_onload(Some(onload.unchecked_ref()));
-    img.set_src(url);
+    // An image URL only (checked by the caller), quoted: it cannot end the declaration.
+    let value = format!(
+        "url(\"{}\") 0 0 / 100% 100% no-repeat",
+        url.replace('"', "%22")
+    );
+    let style = node.unchecked_ref::<HtmlElement>().style();
+    let _ = style.set_property_with_priority("background", &value, "important");
 }
 
 /// `el[name]()`, false when it threw (a dialog already open, a popover already shown).
@@ -76,6 +76,8 @@ pub(super) struct LiveState {
     layers: Vec<Layer>,
     /// What cannot be shown, by element.
     unshown: Vec<Unshown>,
+    /// Each canvas's last frame (put back when the page rewrites its `style`).
+    canvases: HashMap<NodeId, String>,
 }
 
 impl Rebuilder {
@@ -130,7 +132,7 @@ impl Rebuilder {
         }
     }
 
-    pub(super) fn apply_canvases(&self, frames: &[CanvasFrame]) {
+    pub(super) fn apply_canvases(&mut self, frames: &[CanvasFrame]) {
         for frame in frames.iter().filter(|f| f.is_image()) {
             if let Some(node) = self
                 .nodes
@@ -138,7 +140,17 @@ impl Rebuilder {
                 .filter(|n| n.node_name().eq_ignore_ascii_case("canvas"))
             {
                 draw_image(node, &frame.image);
+                self.live.canvases.insert(frame.id, frame.image.clone());
             }
+        }
+        let nodes = &self.nodes;
+        self.live.canvases.retain(|id, _| nodes.contains_key(id));
+    }
+
+    /// The page rewrote canvas `id`'s `style`: its frame goes back on.
+    pub(super) fn restyled(&self, id: NodeId) {
+        if let (Some(node), Some(image)) = (self.nodes.get(&id), self.live.canvases.get(&id)) {
+            draw_image(node, image);
         }
     }
 

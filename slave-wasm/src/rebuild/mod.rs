@@ -25,7 +25,7 @@ mod values;
 
 pub use roots::AllowedFrames;
 
-use live::{LiveState, FULLSCREEN_CSS};
+use live::{LiveState, CANVAS_CSS, FULLSCREEN_CSS};
 use nodes::is_safe_attribute;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -247,6 +247,9 @@ impl Rebuilder {
                     let _ = el.remove_attribute(&change.name);
                 }
             }
+            if change.name.eq_ignore_ascii_case("style") {
+                self.restyled(change.id);
+            }
         }
         for change in &batch.texts {
             let node = self.node(change.id)?;
@@ -351,5 +354,5 @@ fn view_own_css(state_css: &str) -> String {
     } else {
         state_css
     };
-    format!("{PLACEHOLDER_CSS}\n{FULLSCREEN_CSS}\n{twins}")
+    format!("{PLACEHOLDER_CSS}\n{FULLSCREEN_CSS}\n{CANVAS_CSS}\n{twins}")
 }
