@@ -181,6 +181,59 @@ const bench = {
     return { bytes: await gzipSize(JSON.stringify(events)), batches: events.length };
   },
 
+  // C5: a 200-row table re-rendered every 50 ms for `seconds`, the stream flushed every
+  // animation frame as a session does: how many batches and bytes leave the page.
+  async storm(seconds) {
+    await bench.ready;
+    const table = w.stormTableSetup();
+    const rec = await cobrowseRecorder();
+    rec.takeSnapshot();
+    let renders = 0, batches = 0, running = true;
+    const timer = setInterval(() => { w.stormRender(table, renders++); }, 50);
+    const pump = () => { if (rec.flush()) batches++; if (running) requestAnimationFrame(pump); };
+    requestAnimationFrame(pump);
+    await new Promise((r) => setTimeout(r, seconds * 1000));
+    clearInterval(timer);
+    running = false;
+    await new Promise((r) => setTimeout(r, 400));
+    while (rec.flush()) batches++;
+    const bytes = rec.batchBytes;
+    rec.stop();
+    return { renders, batches, bytes, bytesPerSecond: bytes / seconds };
+  },
+
+  // C6: memory over an hour of a re-rendered table (20 renders a second for an hour, run back
+  // to back), each render flushed: heap and wasm memory after a warm-up, then at the end.
+  async hour(renders) {
+    await bench.ready;
+    const table = w.stormTableSetup();
+    const rec = await cobrowseRecorder();
+    rec.takeSnapshot();
+    // Every render its own batch: run back to back, a storm's hold would merge them all, and
+    // every node must come and go through the mirror as in a real hour.
+    rec.setStormHold(0);
+    const warm = Math.min(1000, renders / 10);
+    const heapAt = async () => { await collectGarbage(); return performance.memory.usedJSHeapSize; };
+    let i = 0;
+    for (; i < warm; i++) { w.stormRender(table, i); rec.flush(); }
+    await macrotask();
+    const heap0 = await heapAt(), wasm0 = customer.benchWasmMemory();
+    const t0 = now();
+    for (; i < renders; i++) {
+      w.stormRender(table, i);
+      rec.flush();
+      if (i % 500 === 0) await macrotask();
+    }
+    // The last hold ends: everything is flushed, as a session would.
+    await new Promise((r) => setTimeout(r, 250));
+    rec.flush();
+    const ms = now() - t0;
+    const heap = (await heapAt()) - heap0, wasm = customer.benchWasmMemory() - wasm0;
+    const batches = rec.batches;
+    rec.stop();
+    return { heap, wasm, growth: heap + wasm, renders, batches, ms };
+  },
+
   // V1: rebuilding a captured 10k-node page in the agent's view.
   async rebuild(kind, nodes) {
     await bench.ready;

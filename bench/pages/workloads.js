@@ -216,3 +216,22 @@ export function mutationTick(r, tick) {
     body.insertBefore(tableRow(tick * 10 + k + 200), rows[Math.floor(r() * rows.length)] || null);
   }
 }
+
+// The storm fixture's table (`www/fixtures/storm-table.html`): 200 rows rebuilt whole on every
+// render, as a framework without keyed rows does.
+export function stormTableSetup() {
+  document.body.textContent = '';
+  const table = document.createElement('table');
+  document.body.append(table);
+  stormRender(table, 0);
+  return table;
+}
+
+export function stormRender(table, n) {
+  const rows = [];
+  for (let i = 0; i < 200; i++) {
+    rows.push('<tr><td>Item ' + i + '</td><td>' + ((n * 7 + i * 13) % 1000) + '</td><td>' +
+      (i % 3 ? 'up' : 'down') + '</td></tr>');
+  }
+  table.innerHTML = rows.join('');
+}

@@ -43,15 +43,17 @@ pub enum Section {
     View,
     Bundle,
     Latency,
+    Storm,
     Relay,
 }
 
 impl Section {
-    pub const ALL: [Section; 5] = [
+    pub const ALL: [Section; 6] = [
         Section::Bundle,
         Section::Capture,
         Section::View,
         Section::Latency,
+        Section::Storm,
         Section::Relay,
     ];
 }
@@ -64,6 +66,7 @@ pub async fn run_section(ctx: &Ctx, section: Section) -> Vec<Measure> {
         Section::View => browser::view::run(ctx).await,
         Section::Bundle => browser::bundle::run(ctx),
         Section::Latency => browser::latency::run(ctx).await,
+        Section::Storm => browser::storm::run(ctx).await,
         Section::Relay => relay::run(ctx).await,
     };
     result.unwrap_or_else(|e| {

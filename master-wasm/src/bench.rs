@@ -221,6 +221,15 @@ impl BenchRecorder {
         self.shared.borrow().batches
     }
 
+    /// Sets the shortest time between two batches in a storm (0: none, every flush builds a
+    /// batch; memory figures then see every node come and go).
+    #[wasm_bindgen(js_name = setStormHold)]
+    pub fn set_storm_hold(&self, ms: f64) {
+        if let Some(stream) = &self.shared.borrow().stream {
+            stream.set_storm_hold(ms);
+        }
+    }
+
     /// Stops observing (the stream's observers and listeners are dropped).
     pub fn stop(&self) {
         self.shared.borrow_mut().stream = None;

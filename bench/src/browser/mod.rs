@@ -10,6 +10,7 @@
 pub mod bundle;
 pub mod capture;
 pub mod latency;
+pub mod storm;
 pub mod view;
 
 use std::path::{Path, PathBuf};

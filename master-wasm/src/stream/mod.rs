@@ -85,6 +85,8 @@ struct Inner {
     canvases_sent: HashMap<NodeId, u64>,
     /// In a storm, no batch goes out before this (`Date.now()` ms).
     hold_until: f64,
+    /// How long a storm holds batches, in ms ([`STORM_BATCH_MS`]).
+    storm_hold_ms: f64,
     /// The flush at the end of a hold.
     held: Option<Timeout>,
 }
@@ -161,6 +163,7 @@ impl PageStream {
             root_listeners: Vec::new(),
             canvases_sent: HashMap::new(),
             hold_until: 0.0,
+            storm_hold_ms: STORM_BATCH_MS,
             held: None,
         }));
 
@@ -346,7 +349,7 @@ impl PageStream {
         }
         let size = batch.removes.len() + batch.adds.iter().map(|a| a.nodes.len()).sum::<usize>();
         if size >= STORM_NODES {
-            inner.hold_until = now + STORM_BATCH_MS;
+            inner.hold_until = now + inner.storm_hold_ms;
         }
         if let (Some(css), Some(sheet)) = (state_css, &inner.hover_sheet) {
             sheet.set_text_content(Some(&css));
@@ -355,6 +358,11 @@ impl PageStream {
         // Frames and shadow roots the batch captured are observed from now on.
         roots::watch(&self.inner);
         (!batch.is_empty()).then_some(batch)
+    }
+
+    /// Sets how long a storm holds batches (benchmarks measure memory with none).
+    pub fn set_storm_hold(&self, ms: f64) {
+        self.inner.borrow_mut().storm_hold_ms = ms;
     }
 
     /// How many fields (and blocked elements) on the page are hidden from the agent.
