@@ -39,11 +39,32 @@ pub const LOADER_JS: &str = r#"(function () {
 /// The agent console's Content-Security-Policy. The view is an `about:blank` iframe that
 /// inherits it, so on top of the sandbox (no `allow-scripts`) no script of the customer's page
 /// could run there, no form could post and no plugin load. The page's images, styles, fonts
-/// and media load from wherever the customer's page had them.
+/// and media load from wherever the customer's page had them; frames only from the origins of
+/// `allowed_third_party_domains` (see [`console_csp`]).
 pub const CONSOLE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; \
      style-src * 'unsafe-inline' data: blob:; img-src * data: blob:; font-src * data:; \
      media-src * data: blob:; connect-src 'self'; frame-src 'self' about: blob:; \
      object-src 'none'; base-uri 'self' http: https:; form-action 'none'; frame-ancestors 'self'";
+
+/// [`CONSOLE_CSP`] with the third-party frames the view may load (`*`: any http(s) one).
+/// The origins are checked when the configuration loads: no spaces, no `;`.
+pub fn console_csp(allowed_frames: &[String]) -> String {
+    let extra: Vec<&str> = if allowed_frames.iter().any(|o| o == "*") {
+        vec!["http:", "https:"]
+    } else {
+        allowed_frames
+            .iter()
+            .map(|o| o.trim_end_matches('/'))
+            .collect()
+    };
+    if extra.is_empty() {
+        return CONSOLE_CSP.to_string();
+    }
+    CONSOLE_CSP.replace(
+        "frame-src 'self' about: blob:",
+        &format!("frame-src 'self' about: blob: {}", extra.join(" ")),
+    )
+}
 
 pub fn app(state: AppState) -> Router {
     let config = &state.config;
@@ -51,6 +72,8 @@ pub fn app(state: AppState) -> Router {
         .fallback_service(ServeDir::new(&config.assets_dir))
         .layer(CorsLayer::permissive());
     let agent_dir = config.www_dir.join("agent");
+    let csp = HeaderValue::from_str(&console_csp(&config.allowed_third_party_domains))
+        .unwrap_or(HeaderValue::from_static(CONSOLE_CSP));
     Router::new()
         .route("/", get(|| async { Redirect::to("/agent") }))
         .route("/health", get(health))
@@ -59,10 +82,10 @@ pub fn app(state: AppState) -> Router {
         // `/agent` is the console's page; its own files are under `/console/`.
         .route_service(
             "/agent",
-            console_page(ServeFile::new(agent_dir.join("index.html"))),
+            console_page(ServeFile::new(agent_dir.join("index.html")), csp.clone()),
         )
         .route("/console/settings.json", get(console_settings))
-        .nest_service("/console", console_page(ServeDir::new(agent_dir)))
+        .nest_service("/console", console_page(ServeDir::new(agent_dir), csp))
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))
         .merge(crate::api::routes())
@@ -74,13 +97,9 @@ pub fn app(state: AppState) -> Router {
         .with_state(state)
 }
 
-/// The console's files, served with [`CONSOLE_CSP`].
-fn console_page<S>(service: S) -> SetResponseHeader<S, HeaderValue> {
-    SetResponseHeaderLayer::overriding(
-        header::CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(CONSOLE_CSP),
-    )
-    .layer(service)
+/// The console's files, served with its Content-Security-Policy `csp`.
+fn console_page<S>(service: S, csp: HeaderValue) -> SetResponseHeader<S, HeaderValue> {
+    SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp).layer(service)
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_health::Health> {
@@ -128,5 +147,23 @@ mod serde_health {
     pub struct Health {
         pub status: &'static str,
         pub live_sessions: usize,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_view_may_frame_only_allowed_third_parties() {
+        assert_eq!(console_csp(&[]), CONSOLE_CSP);
+        let some = console_csp(&["https://maps.example:8443/".into()]);
+        assert!(some.contains("frame-src 'self' about: blob: https://maps.example:8443;"));
+        let any = console_csp(&["*".into()]);
+        assert!(any.contains("frame-src 'self' about: blob: http: https:;"));
+        assert!(
+            any.contains("script-src 'self' 'wasm-unsafe-eval';"),
+            "scripts stay ours"
+        );
     }
 }

@@ -173,8 +173,14 @@ async fn allowed_cross_origin_frame_loads(
         agent,
         "the frame's address, loaded by the view",
         "doc.getElementById('cross').getAttribute('src')",
-        src.into(),
+        src.clone().into(),
     )
+    .await?;
+    // And loaded (the console's CSP lets allowed origins be framed).
+    eventually("the allowed frame loaded in the view", START, || async {
+        let loaded = in_view(agent, &format!("doc.defaultView.performance.getEntriesByType('resource').some(e => e.name === {src:?})")).await;
+        (loaded == true).then_some(())
+    })
     .await?;
     // The view is sandboxed without scripts, and so is every frame in it.
     let sandbox = js(

@@ -41,22 +41,18 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
     ));
 
     let renders = if ctx.quick { 7_200 } else { 72_000 };
-    let (mut growth, mut notes) = (Vec::new(), String::new());
-    let mut busy = false;
     // One run: an hour of page time takes minutes of real time.
-    {
-        let watch = LoadWatch::start();
-        let v = lab.measure(&format!("hour({renders})")).await?;
-        growth.push(num(&v, "growth")? / 1024.0);
-        notes = format!(
-            "last run: JS heap {:+.0} KiB, wasm memory {:+.0} KiB, {:.0} batches in {:.0} s",
-            num(&v, "heap")? / 1024.0,
-            num(&v, "wasm")? / 1024.0,
-            num(&v, "batches")?,
-            num(&v, "ms")? / 1000.0
-        );
-        busy |= watch.was_busy();
-    }
+    let watch = LoadWatch::start();
+    let v = lab.measure(&format!("hour({renders})")).await?;
+    let growth = [num(&v, "growth")? / 1024.0];
+    let notes = format!(
+        "last run: JS heap {:+.0} KiB, wasm memory {:+.0} KiB, {:.0} batches in {:.0} s",
+        num(&v, "heap")? / 1024.0,
+        num(&v, "wasm")? / 1024.0,
+        num(&v, "batches")?,
+        num(&v, "ms")? / 1000.0
+    );
+    let busy = watch.was_busy();
     let c6 = Measure::new(
         "C6",
         "memory growth over an hour of mutations",
