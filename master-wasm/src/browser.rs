@@ -237,3 +237,9 @@ pub fn random_below(bound: u32) -> Result<u32, JsValue> {
         }
     }
 }
+
+/// Says (to the page's scripts and tests) that the module runs here but stays passive: this
+/// page is in a frame, and co-browsing is the top page's.
+pub fn mark_passive() {
+    let _ = js_sys::Reflect::set(&window(), &"cobrowsePassive".into(), &true.into());
+}

@@ -32,13 +32,30 @@ pub mod widget;
 
 use wasm_bindgen::prelude::*;
 
+/// Whether this page is shown in a frame (another page's `<iframe>`).
+fn in_frame() -> bool {
+    let window = browser::window();
+    match window.top() {
+        Ok(Some(top)) => top != window,
+        _ => true,
+    }
+}
+
 /// Installs the co-browse widget on the current page. `relay_url` is the co-browse server's
 /// base URL (`http(s)://host:port`), from the snippet's `data-cobrowse-url` attribute;
 /// `settings` is the relay's settings object the loader carries (see [`settings`]).
+///
+/// In a frame the module stays passive: co-browsing is the top page's (one widget, one
+/// session), and the top page's module captures a same-origin frame's document itself.
 #[wasm_bindgen]
 pub fn start(relay_url: &str, settings: JsValue) -> Result<(), JsValue> {
     debug::init();
     errors::install_panic_hook();
+    if in_frame() {
+        debug::log("in a frame: co-browsing is the top page's");
+        browser::mark_passive();
+        return Ok(());
+    }
     debug::log(&format!("starting with relay {relay_url}"));
     session::install(
         relay_url.trim_end_matches('/'),

@@ -61,6 +61,21 @@ async fn same_origin_frames(h: &Harness, customer: &WebDriver, agent: &WebDriver
     ] {
         view_shows_value(agent, what, &expr, want.into()).await?;
     }
+    // The child frame runs the snippet too: it joins the top page's session (captured by its
+    // module) and shows no widget of its own.
+    eventually("the child frame's module, passive", START, || async {
+        let passive = js(
+            customer,
+            "return document.getElementById('same').contentWindow.cobrowsePassive === true",
+        )
+        .await;
+        (passive == true).then_some(())
+    })
+    .await?;
+    assert_eq!(
+        js(customer, "return document.getElementById('same').contentDocument.querySelector('[data-cobrowse-widget]') === null").await,
+        true
+    );
     // Captured through their documents: neither the srcdoc nor the address is sent.
     assert_eq!(
         in_view(agent, "doc.getElementById('srcdoc').hasAttribute('srcdoc')").await,
