@@ -181,7 +181,7 @@ const bench = {
     return { bytes: await gzipSize(JSON.stringify(events)), batches: events.length };
   },
 
-  // C5: a 200-row table re-rendered every 50 ms for `seconds`, the stream flushed every
+  // C6: a 200-row table re-rendered every 50 ms for `seconds`, the stream flushed every
   // animation frame as a session does: how many batches and bytes leave the page.
   async storm(seconds) {
     await bench.ready;
@@ -202,7 +202,7 @@ const bench = {
     return { renders, batches, bytes, bytesPerSecond: bytes / seconds };
   },
 
-  // C6: memory over an hour of a re-rendered table (20 renders a second for an hour, run back
+  // C7: memory over an hour of a re-rendered table (20 renders a second for an hour, run back
   // to back), each render flushed: heap and wasm memory after a warm-up, then at the end.
   async hour(renders) {
     await bench.ready;

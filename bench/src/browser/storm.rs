@@ -1,6 +1,6 @@
 //! Busy pages over time: a 200-row table re-rendered 20 times a second, as the storm fixture
-//! does. C5: how many batches and bytes leave the page per second of it (coalesced: a batch
-//! at most every 200 ms once batches are large). C6: memory after an hour of it (72,000
+//! does. C6: how many batches and bytes leave the page per second of it (coalesced: a batch
+//! at most every 200 ms once batches are large). C7: memory after an hour of it (72,000
 //! renders, run back to back): removed nodes must leave nothing behind.
 
 use super::{num, Lab};
@@ -25,7 +25,7 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
         busy |= watch.was_busy();
     }
     let c5 = Measure::new(
-        "C5",
+        "C6",
         "batches per second in a mutation storm",
         "200-row table re-rendered every 50 ms",
         "batches/s",
@@ -54,7 +54,7 @@ async fn measure_all(ctx: &Ctx, lab: &Lab) -> BenchResult<Vec<Measure>> {
     );
     let busy = watch.was_busy();
     let c6 = Measure::new(
-        "C6",
+        "C7",
         "memory growth over an hour of mutations",
         &format!("{renders} renders of a 200-row table"),
         "KiB",
