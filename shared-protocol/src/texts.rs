@@ -83,6 +83,7 @@ pub const CONSOLE: &[(&str, &str)] = &[
     ("unshown_closed_shadow_root", "A closed component: its content is private to it."),
     ("unshown_unreadable_stylesheet", "The stylesheet {detail} could not be read in the customer's browser; this view loads it itself, so it may differ."),
     ("unshown_tainted_canvas", "A drawing with images from other websites: its pixels cannot be read."),
+    ("unshown_streamed_media", "A video or sound the page streams itself: it cannot be played here."),
 ];
 
 /// A table of texts: the English ones, with the operator's replacements over them.

@@ -76,6 +76,21 @@ async fn same_origin_frames(h: &Harness, customer: &WebDriver, agent: &WebDriver
         js(customer, "return document.getElementById('same').contentDocument.querySelector('[data-cobrowse-widget]') === null").await,
         true
     );
+    // The customer's pointer over a frame is where it is on the page, not in the frame.
+    let frame = customer.find(By::Id("scripted")).await?;
+    customer
+        .action_chain()
+        .move_to_element_center(&frame)
+        .perform()
+        .await?;
+    let (x, y) = center(customer, "#scripted").await;
+    eventually("the customer's pointer over the frame, in the view", START, || async {
+        let v = js(agent, "const c = document.querySelector('[data-cobrowse-ui=customer-pointer]');
+                           return c.hidden ? null : [parseFloat(c.style.left), parseFloat(c.style.top)];").await;
+        let close = |i: usize, want: i64| v[i].as_f64().is_some_and(|got| (got - want as f64).abs() <= 3.0);
+        (close(0, x) && close(1, y)).then_some(())
+    })
+    .await?;
     // Captured through their documents: neither the srcdoc nor the address is sent.
     assert_eq!(
         in_view(agent, "doc.getElementById('srcdoc').hasAttribute('srcdoc')").await,
@@ -225,6 +240,14 @@ async fn shadow_dom(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Tes
         "the late upgrade",
         "doc.getElementById('late').shadowRoot?.getElementById('badge')?.textContent ?? null",
         "Upgraded".into(),
+    )
+    .await?;
+    // Defined in the view too, as on the page: `:not(:defined)` rules no longer apply.
+    view_shows_value(
+        agent,
+        "the upgraded element :defined",
+        "doc.getElementById('late').matches(':defined')",
+        true.into(),
     )
     .await?;
     screenshot_matches(customer, agent, "/fixtures/shadow-dom.html").await?;

@@ -241,6 +241,8 @@ async fn media(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResu
         "true 0.25".into(),
     )
     .await?;
+    // The page's own stream cannot be loaded by the view: said so.
+    report_says(agent, "the page streams itself").await?;
     // The controls show the same position, paused, on both sides.
     let diff = compare(customer, agent).await?;
     eprintln!("screenshot match /fixtures/media.html (paused at 7 s): {:.3}% of pixels differ (threshold 1%)", diff * 100.0);
@@ -269,6 +271,42 @@ async fn table_storm(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Te
     Ok(())
 }
 
+/// A 100,000-node page arrives whole (its snapshot in slices; how long the customer's main
+/// thread was held is printed here and judged by `make bench`, C2).
+async fn huge_page(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    let code = customer_starts(h, customer, "/fixtures/huge.html").await?;
+    js(customer, "window.longestTask = 0; return 1").await;
+    agent_joins(h, agent, &code).await?;
+    view_is(
+        agent,
+        "all 5,000 rows in the view",
+        "doc.querySelectorAll('.cell-row').length",
+        5000.into(),
+    )
+    .await?;
+    let nodes = "(() => { let n = 0; const w = DOC.createTreeWalker(DOC.getElementById('ledger')); while (w.nextNode()) n++; return n })()";
+    assert_eq!(
+        in_view(agent, &nodes.replace("DOC", "doc")).await,
+        js(
+            customer,
+            &format!("return {}", nodes.replace("DOC", "document"))
+        )
+        .await
+    );
+    eprintln!(
+        "a 100k-node page: the customer's longest main-thread task while it was captured: {} ms",
+        js(customer, "return Math.round(window.longestTask)").await
+    );
+    let diff = compare(customer, agent).await?;
+    eprintln!(
+        "screenshot match /fixtures/huge.html: {:.3}% of pixels differ (threshold 0.5%)",
+        diff * 100.0
+    );
+    assert!(diff <= 0.005, "{:.3}% of pixels differ", diff * 100.0);
+    Ok(())
+}
+
+e2e!(a_100k_node_page_arrives_whole, huge_page, customer: (1280, 800), agent: (1400, 1100));
 e2e!(the_top_layer_is_mirrored, top_layer, customer: (1280, 800), agent: (1400, 1100));
 e2e!(canvas_frames_are_mirrored, canvases, customer: (1280, 800), agent: (1400, 1100));
 e2e!(media_playback_follows_the_customer, media, customer: (1280, 800), agent: (1400, 1100));

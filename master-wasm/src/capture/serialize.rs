@@ -99,6 +99,11 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
                 .collect();
             if is_frame(&tag) {
                 frame_source(el, &mut attrs, mirror);
+            } else if matches!(tag.as_str(), "video" | "audio" | "source")
+                && attrs.iter().any(|(n, v)| n == "src" && v.starts_with("blob:"))
+            {
+                // The address is the page's own object, meaningless elsewhere.
+                mirror.note_unshown(mirror.next_id(), Unshowable::StreamedMedia);
             } else if is_closed_host(el) {
                 mirror.note_unshown(mirror.next_id(), Unshowable::ClosedShadowRoot);
             }

@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use shared_protocol::page::Pointer;
 use wasm_bindgen::JsCast;
-use web_sys::{EventTarget, Node};
+use web_sys::{Document, EventTarget, Node};
 
 use super::{Inner, SCROLL_SETTLE_MS};
 use crate::browser::{Listener, Timeout};
@@ -119,32 +119,35 @@ pub(super) fn install(
             inner.schedule();
         }));
     }
-    if root == Root::Frame {
-        // Pointer positions in a frame are the frame's; the window's size is the page's.
-        return listeners;
+    if root == Root::Page {
+        let weak = Rc::downgrade(inner);
+        let window = crate::browser::window();
+        listeners.push(Listener::new(window.as_ref(), "resize", false, move |_| {
+            let Some(inner) = weak.upgrade() else { return };
+            let mut inner = inner.borrow_mut();
+            inner.builder.resized();
+            inner.schedule();
+        }));
     }
-    let weak = Rc::downgrade(inner);
-    let window = crate::browser::window();
-    listeners.push(Listener::new(window.as_ref(), "resize", false, move |_| {
-        let Some(inner) = weak.upgrade() else { return };
-        let mut inner = inner.borrow_mut();
-        inner.builder.resized();
-        inner.schedule();
-    }));
+    // A frame's pointer positions are the frame's: moved into the page's viewport. Leaving the
+    // page is the page's to say (leaving a frame is entering the page around it).
+    let frame_doc: Option<Document> = (root == Root::Frame).then(|| doc.clone().unchecked_into());
     for kind in ["pointermove", "pointerdown", "pointerout"] {
         let weak = Rc::downgrade(inner);
+        let frame_doc = frame_doc.clone();
         listeners.push(Listener::new(doc, kind, true, move |event| {
             let Some(inner) = weak.upgrade() else { return };
             let e: &web_sys::PointerEvent = event.unchecked_ref();
             // `pointerout` to nowhere: the pointer left the page.
             let gone = kind == "pointerout" && e.related_target().is_none();
-            if kind == "pointerout" && !gone {
+            if kind == "pointerout" && (!gone || frame_doc.is_some()) {
                 return;
             }
+            let (dx, dy) = frame_doc.as_ref().map_or((0.0, 0.0), frame_offset);
             let mut inner = inner.borrow_mut();
             inner.pointer = Some(Pointer {
-                x: e.client_x(),
-                y: e.client_y(),
+                x: e.client_x() + dx.round() as i32,
+                y: e.client_y() + dy.round() as i32,
                 click: kind == "pointerdown",
                 gone,
             });
@@ -152,6 +155,23 @@ pub(super) fn install(
         }));
     }
     listeners
+}
+
+/// Where frame document `doc`'s viewport starts in the page's: the content boxes of the frames
+/// it is in, added up.
+fn frame_offset(doc: &Document) -> (f64, f64) {
+    let (mut x, mut y) = (0.0, 0.0);
+    let mut window = doc.default_view();
+    while let Some(w) = window {
+        let Ok(Some(frame)) = w.frame_element() else {
+            break;
+        };
+        let r = frame.get_bounding_client_rect();
+        x += r.left() + f64::from(frame.client_left());
+        y += r.top() + f64::from(frame.client_top());
+        window = frame.owner_document().and_then(|d| d.default_view());
+    }
+    (x, y)
 }
 
 /// A scroll: its position goes out with the next frame (ephemeral), and once scrolling has

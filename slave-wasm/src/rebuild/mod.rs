@@ -17,6 +17,7 @@ use web_sys::{Document, Element, Node};
 use crate::view_sheets::ViewSheets;
 use crate::view_states::StateMarks;
 
+mod custom_elements;
 mod live;
 mod nodes;
 mod roots;

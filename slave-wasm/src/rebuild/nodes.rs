@@ -53,6 +53,9 @@ impl Rebuilder {
                         return Ok(el.into());
                     }
                 }
+                if *ns == Namespace::Html {
+                    super::custom_elements::define_in(&doc, tag);
+                }
                 let el = doc.create_element_ns(Some(ns.uri()), tag).map_err(dom)?;
                 // An element that redirects, re-bases or scripts the view stays, inert: without
                 // attributes (the view's own `<base>` is added separately).
