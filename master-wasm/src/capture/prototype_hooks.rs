@@ -55,8 +55,8 @@ export function hook_get_context(proto) {
 export function restore_get_context(proto, original) {
   proto.getContext = original;
 }
-export function has_closed_root(el) {
-  return closedHosts.has(el);
+export function shadow_of(el) {
+  return el.shadowRoot || (closedHosts.has(el) ? false : null);
 }
 "#)]
 extern "C" {
@@ -64,7 +64,9 @@ extern "C" {
     pub(super) fn restore_setter(proto: &JsValue, prop: &str, descriptor: &JsValue);
     pub(super) fn hook_attach_shadow(proto: &JsValue, notify: &js_sys::Function) -> JsValue;
     pub(super) fn restore_attach_shadow(proto: &JsValue, original: &JsValue);
-    pub(super) fn has_closed_root(el: &Element) -> bool;
+    /// `el`'s open shadow root; `false` when it has a closed one we saw attached; else null.
+    /// (One call out of wasm per element: this runs for every element captured.)
+    pub(super) fn shadow_of(el: &Element) -> JsValue;
     pub(super) fn hook_get_context(proto: &JsValue) -> JsValue;
     pub(super) fn restore_get_context(proto: &JsValue, original: &JsValue);
 }

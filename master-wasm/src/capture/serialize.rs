@@ -15,7 +15,7 @@ use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement, HtmlTextAr
 use crate::privacy::indicator::INDICATOR_ATTR;
 use crate::privacy::{was_password_field, Marks, Policy, Scope, PLACEHOLDER_ATTR};
 
-use super::shadow_hooks::is_closed_host;
+use super::shadow_hooks::shadow;
 use super::tree::{frame_document, is_frame, shadow_host};
 use super::Mirror;
 
@@ -24,10 +24,12 @@ pub const WIDGET_ATTR: &str = "data-cobrowse-widget";
 /// Marks anything else the customer module adds to the page (the hover rules); never captured.
 pub const OWN_ATTR: &str = "data-cobrowse-own";
 
-/// A node as it may leave the page, and the scope its children inherit.
+/// A node as it may leave the page, the scope its children inherit, and the root captured
+/// under it (a frame's document, an open shadow root).
 pub struct Described {
     pub data: NodeData,
     pub scope: Scope,
+    pub below: Option<Node>,
 }
 
 /// Elements that are never sent, children included. `tag` is `el`'s local name (read once:
@@ -84,6 +86,7 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
                 return Some(Described {
                     data: placeholder(el, tag, ns),
                     scope,
+                    below: None,
                 });
             }
             let value_masked = is_form_control(&tag) && value_is_masked(el, scope);
@@ -97,28 +100,38 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
                     Some((name, value))
                 })
                 .collect();
-            if is_frame(&tag) {
+            let below = if is_frame(&tag) {
                 frame_source(el, &mut attrs, mirror);
-            } else if matches!(tag.as_str(), "video" | "audio" | "source")
-                && attrs.iter().any(|(n, v)| n == "src" && v.starts_with("blob:"))
-            {
-                // The address is the page's own object, meaningless elsewhere.
-                mirror.note_unshown(mirror.next_id(), Unshowable::StreamedMedia);
-            } else if is_closed_host(el) {
-                mirror.note_unshown(mirror.next_id(), Unshowable::ClosedShadowRoot);
-            }
+                frame_document(el).map(Into::into)
+            } else {
+                if matches!(tag.as_str(), "video" | "audio" | "source")
+                    && attrs
+                        .iter()
+                        .any(|(n, v)| n == "src" && v.starts_with("blob:"))
+                {
+                    // The address is the page's own object, meaningless elsewhere.
+                    mirror.note_unshown(mirror.next_id(), Unshowable::StreamedMedia);
+                }
+                shadow(el).unwrap_or_else(|()| {
+                    mirror.note_unshown(mirror.next_id(), Unshowable::ClosedShadowRoot);
+                    None
+                })
+            };
             Some(Described {
                 data: NodeData::Element { ns, attrs, tag },
                 scope,
+                below,
             })
         }
         Node::TEXT_NODE => Some(Described {
             data: NodeData::Text(policy.text(node.node_value().unwrap_or_default(), parent)),
             scope: parent,
+            below: None,
         }),
         Node::COMMENT_NODE => Some(Described {
             data: NodeData::Comment(String::new()),
             scope: parent,
+            below: None,
         }),
         Node::DOCUMENT_TYPE_NODE => {
             let dt: &web_sys::DocumentType = node.unchecked_ref();
@@ -129,6 +142,7 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
                     system_id: dt.system_id(),
                 },
                 scope: parent,
+                below: None,
             })
         }
         Node::DOCUMENT_NODE => {
@@ -139,11 +153,13 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
                     standards: doc.compat_mode() == "CSS1Compat",
                 },
                 scope: parent,
+                below: None,
             })
         }
         Node::DOCUMENT_FRAGMENT_NODE if shadow_host(node).is_some() => Some(Described {
             data: NodeData::ShadowRoot,
             scope: parent,
+            below: None,
         }),
         _ => None,
     }

@@ -9,11 +9,19 @@ use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
-use super::prototype_hooks::{has_closed_root, hook_attach_shadow, restore_attach_shadow};
+use super::prototype_hooks::{hook_attach_shadow, restore_attach_shadow, shadow_of};
 
-/// Whether `el` attached a closed shadow root while a stream was capturing.
-pub fn is_closed_host(el: &Element) -> bool {
-    has_closed_root(el)
+/// What hangs under `el`: `Ok(Some(root))` its open shadow root, `Err(())` a closed one it
+/// was seen attaching, `Ok(None)` none.
+pub fn shadow(el: &Element) -> Result<Option<web_sys::Node>, ()> {
+    let v = shadow_of(el);
+    if v.is_null() || v.is_undefined() {
+        Ok(None)
+    } else if v.as_bool() == Some(false) {
+        Err(())
+    } else {
+        Ok(Some(v.unchecked_into()))
+    }
 }
 
 #[must_use = "attachShadow is put back when this is dropped"]

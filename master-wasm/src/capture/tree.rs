@@ -4,7 +4,7 @@
 //! (a frame's nodes fail `instanceof` checks made here: only node types and names are used).
 
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlIFrameElement, Node, ShadowRoot};
+use web_sys::{Document, Element, HtmlIFrameElement, Node};
 
 /// The node a captured node hangs under: a frame's document under its `<iframe>` element, a
 /// shadow root under its host, anything else under its parent.
@@ -38,21 +38,4 @@ pub fn is_frame(tag: &str) -> bool {
 /// away from it).
 pub fn frame_document(el: &Element) -> Option<Document> {
     el.unchecked_ref::<HtmlIFrameElement>().content_document()
-}
-
-/// What is captured under element `el` besides its children: its frame's document or its open
-/// shadow root.
-pub fn sub_root(el: &Element, tag: &str) -> Option<Node> {
-    if is_frame(tag) {
-        return frame_document(el).map(Into::into);
-    }
-    el.shadow_root().map(|r: ShadowRoot| r.into())
-}
-
-/// Whether `node` is a document or shadow root captured under another node.
-pub fn is_sub_root(node: &Node) -> bool {
-    matches!(
-        node.node_type(),
-        Node::DOCUMENT_NODE | Node::DOCUMENT_FRAGMENT_NODE
-    )
 }

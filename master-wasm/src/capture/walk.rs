@@ -14,14 +14,13 @@
 
 use shared_protocol::page::{FormValue, NodeAdd, NodeData, NodeId, SnapshotNodes, DOCUMENT};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
 use web_sys::{Document, Node};
 
 use crate::privacy::Scope;
 
 use super::mirror::Live;
 use super::serialize::{has_form_value, Described};
-use super::tree::{capture_parent, is_frame, sub_root};
+use super::tree::{capture_parent, is_frame};
 use super::{describe, form_value, Mirror};
 
 /// How many nodes are captured between two looks at the clock (a call out of wasm).
@@ -171,7 +170,7 @@ type Entry = (Node, NodeId, Scope);
 fn visit(
     node: Node,
     parent: NodeId,
-    Described { data, scope }: Described,
+    Described { data, scope, below }: Described,
     mirror: &mut Mirror,
     nodes: &mut Vec<NodeAdd>,
     form: &mut Vec<FormValue>,
@@ -182,7 +181,6 @@ fn visit(
     if has_form_value(&data) {
         form.extend(form_value(id, &node, scope, mirror.policy()));
     }
-    let mut below = None;
     match &data {
         NodeData::Document { .. } | NodeData::ShadowRoot => mirror.add_sub_root(parent, &node),
         NodeData::Element { tag, .. } if !scope.blocked() => {
@@ -191,7 +189,6 @@ fn visit(
                 "canvas" => mirror.set_live(id, Live::Canvas),
                 _ => {}
             }
-            below = sub_root(node.unchecked_ref(), tag);
             if below.is_some() && is_frame(tag) {
                 // Its document replaces whatever fallback it holds.
                 nodes.push(NodeAdd { id, parent, data });
