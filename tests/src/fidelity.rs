@@ -122,3 +122,26 @@ fn without_handlers(html: &str) -> String {
     out.push_str(rest);
     out
 }
+
+/// The customer's viewport and the view by screenshot, `what` printed with the share of
+/// differing pixels (the closing notes report it per fixture), at most `threshold`.
+pub async fn screenshot_matches(
+    customer: &WebDriver,
+    agent: &WebDriver,
+    what: &str,
+    threshold: f64,
+) -> TestResult {
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let diff = compare(customer, agent).await?;
+    eprintln!(
+        "screenshot match {what}: {:.3}% of pixels differ (threshold {:.1}%)",
+        diff * 100.0,
+        threshold * 100.0
+    );
+    assert!(
+        diff <= threshold,
+        "{what}: {:.3}% of pixels differ",
+        diff * 100.0
+    );
+    Ok(())
+}

@@ -266,6 +266,27 @@ pub async fn in_view(agent: &WebDriver, expr: &str) -> serde_json::Value {
     js(agent, &script).await
 }
 
+/// Waits until `expr` (with `doc` the view's document) evaluates to `want`; on a timeout, says
+/// what the view showed instead.
+pub async fn view_is(
+    agent: &WebDriver,
+    what: &str,
+    expr: &str,
+    want: serde_json::Value,
+) -> TestResult {
+    let result = eventually(what, START, || async {
+        (in_view(agent, expr).await == want).then_some(())
+    })
+    .await;
+    if result.is_err() {
+        eprintln!(
+            "{what}: the view shows {} where {want} was expected",
+            in_view(agent, expr).await
+        );
+    }
+    result
+}
+
 /// The lines of the console's fidelity report (what the view cannot show), joined.
 pub async fn fidelity_report(agent: &WebDriver) -> String {
     js(agent, "const r = document.querySelector('[data-cobrowse-ui=fidelity]'); return r ? r.textContent : '';")

@@ -4,9 +4,7 @@
 //! sheets per root, late upgrades, declarative roots; closed roots reported). Each fixture is
 //! compared by screenshot too.
 
-use std::time::Duration;
-
-use cobrowse_e2e::fidelity::compare;
+use cobrowse_e2e::fidelity::screenshot_matches;
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
 
@@ -14,39 +12,9 @@ use thirtyfour::prelude::*;
 /// and text are exact, what may differ is sub-pixel text positioning.
 const SCREENSHOT_THRESHOLD: f64 = 0.005;
 
-/// `expr` evaluated in the view, waited for until it equals `want`.
-async fn view_shows_value(
-    agent: &WebDriver,
-    what: &str,
-    expr: &str,
-    want: serde_json::Value,
-) -> TestResult {
-    eventually(what, START, || async {
-        let got = in_view(agent, expr).await;
-        (got == want).then_some(())
-    })
-    .await
-}
-
 /// A frame's document in the view, by the frame's id, as a JS expression.
 fn frame_doc(id: &str) -> String {
     format!("doc.getElementById('{id}').contentDocument")
-}
-
-async fn screenshot_matches(customer: &WebDriver, agent: &WebDriver, what: &str) -> TestResult {
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let diff = compare(customer, agent).await?;
-    eprintln!(
-        "screenshot match {what}: {:.3}% of pixels differ (threshold {:.1}%)",
-        diff * 100.0,
-        SCREENSHOT_THRESHOLD * 100.0
-    );
-    assert!(
-        diff <= SCREENSHOT_THRESHOLD,
-        "{what}: {:.3}% of pixels differ",
-        diff * 100.0
-    );
-    Ok(())
 }
 
 async fn same_origin_frames(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
@@ -59,7 +27,7 @@ async fn same_origin_frames(h: &Harness, customer: &WebDriver, agent: &WebDriver
         ("the frame written by script", format!("{}.getElementById('written').textContent", frame_doc("scripted")), "Written by a script"),
         ("the frame's own stylesheet", format!("getComputedStyle({child}.body).backgroundColor"), "rgb(230, 244, 241)"),
     ] {
-        view_shows_value(agent, what, &expr, want.into()).await?;
+        view_is(agent, what, &expr, want.into()).await?;
     }
     // The child frame runs the snippet too: it joins the top page's session (captured by its
     // module) and shows no widget of its own.
@@ -103,18 +71,24 @@ async fn same_origin_frames(h: &Harness, customer: &WebDriver, agent: &WebDriver
     // Typing inside a frame reaches the view (the frame's own events).
     let field = "document.getElementById('scripted').contentDocument.getElementById('field')";
     js(customer, &format!("const f = {field}; f.value = 'typed in the frame'; f.dispatchEvent(new Event('input', {{ bubbles: true }})); return 1")).await;
-    view_shows_value(
+    view_is(
         agent,
         "the frame's field value",
         &format!("{}.getElementById('field').value", frame_doc("scripted")),
         "typed in the frame".into(),
     )
     .await?;
-    screenshot_matches(customer, agent, "/fixtures/frames.html").await?;
+    screenshot_matches(
+        customer,
+        agent,
+        "/fixtures/frames.html",
+        SCREENSHOT_THRESHOLD,
+    )
+    .await?;
 
     // At run time: a frame added, another page loaded in a frame, the added frame removed.
     customer.find(By::Id("add")).await?.click().await?;
-    view_shows_value(
+    view_is(
         agent,
         "the added frame",
         &format!(
@@ -125,7 +99,7 @@ async fn same_origin_frames(h: &Harness, customer: &WebDriver, agent: &WebDriver
     )
     .await?;
     customer.find(By::Id("reload")).await?.click().await?;
-    view_shows_value(
+    view_is(
         agent,
         "the frame's next page",
         &format!("{child}?.getElementById('second-text')?.textContent ?? null"),
@@ -133,14 +107,20 @@ async fn same_origin_frames(h: &Harness, customer: &WebDriver, agent: &WebDriver
     )
     .await?;
     customer.find(By::Id("remove")).await?.click().await?;
-    view_shows_value(
+    view_is(
         agent,
         "the removed frame gone",
         "doc.getElementById('added') === null",
         true.into(),
     )
     .await?;
-    screenshot_matches(customer, agent, "/fixtures/frames.html (after the changes)").await?;
+    screenshot_matches(
+        customer,
+        agent,
+        "/fixtures/frames.html (after the changes)",
+        SCREENSHOT_THRESHOLD,
+    )
+    .await?;
     // Nothing of this is unshown.
     assert_eq!(fidelity_report(agent).await, "");
     Ok(())
@@ -163,7 +143,7 @@ async fn cross_origin_frame_is_a_placeholder(
     in_session(h, customer, agent, &with_cross_frame(h)).await?;
     let origin = h.demo_url().replace("127.0.0.1", "localhost");
     let origin = origin.trim_end_matches('/');
-    view_shows_value(
+    view_is(
         agent,
         "the labelled placeholder",
         &format!("{}?.body?.textContent ?? null", frame_doc("cross")),
@@ -199,7 +179,7 @@ async fn allowed_cross_origin_frame_loads(
         "{}/fixtures/frames/third-party.html",
         h.demo_url().replace("127.0.0.1", "localhost")
     );
-    view_shows_value(
+    view_is(
         agent,
         "the frame's address, loaded by the view",
         "doc.getElementById('cross').getAttribute('src')",
@@ -231,11 +211,11 @@ async fn shadow_dom(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Tes
         ("the root's adopted sheet", "(() => { const el = doc.getElementById('adopted').shadowRoot?.getElementById('adopted-inner'); return el ? getComputedStyle(el).backgroundColor : null })()", "rgb(11, 37, 69)"),
         ("the declarative root", "doc.getElementById('declared') === null && doc.getElementById('declarative').shadowRoot?.getElementById('declared')?.textContent", "Declared in the markup"),
     ] {
-        view_shows_value(agent, what, expr, want.into()).await?;
+        view_is(agent, what, expr, want.into()).await?;
     }
     // A custom element upgraded after capture began attaches its root then.
     customer.find(By::Id("upgrade")).await?.click().await?;
-    view_shows_value(
+    view_is(
         agent,
         "the late upgrade",
         "doc.getElementById('late').shadowRoot?.getElementById('badge')?.textContent ?? null",
@@ -243,14 +223,20 @@ async fn shadow_dom(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Tes
     )
     .await?;
     // Defined in the view too, as on the page: `:not(:defined)` rules no longer apply.
-    view_shows_value(
+    view_is(
         agent,
         "the upgraded element :defined",
         "doc.getElementById('late').matches(':defined')",
         true.into(),
     )
     .await?;
-    screenshot_matches(customer, agent, "/fixtures/shadow-dom.html").await?;
+    screenshot_matches(
+        customer,
+        agent,
+        "/fixtures/shadow-dom.html",
+        SCREENSHOT_THRESHOLD,
+    )
+    .await?;
     // A closed root stays the component's: reported, not shown.
     customer.find(By::Id("closed")).await?.click().await?;
     report_says(agent, "A closed component").await?;

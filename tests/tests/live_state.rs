@@ -4,23 +4,9 @@
 
 use std::time::Duration;
 
-use cobrowse_e2e::fidelity::{compare, normalize, same_markup_and_text};
+use cobrowse_e2e::fidelity::{normalize, same_markup_and_text, screenshot_matches};
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
-
-async fn view_is(agent: &WebDriver, what: &str, expr: &str, want: serde_json::Value) -> TestResult {
-    let result = eventually(what, START, || async {
-        (in_view(agent, expr).await == want).then_some(())
-    })
-    .await;
-    if result.is_err() {
-        eprintln!(
-            "{what}: the view shows {} where {want} was expected",
-            in_view(agent, expr).await
-        );
-    }
-    result
-}
 
 async fn top_layer(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
     in_session(h, customer, agent, "/fixtures/top-layer.html").await?;
@@ -33,9 +19,13 @@ async fn top_layer(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Test
     )
     .await?;
     tokio::time::sleep(Duration::from_millis(300)).await;
-    let diff = compare(customer, agent).await?;
-    eprintln!("screenshot match /fixtures/top-layer.html (modal open): {:.3}% of pixels differ (threshold 0.5%)", diff * 100.0);
-    assert!(diff <= 0.005, "{:.3}% of pixels differ", diff * 100.0);
+    screenshot_matches(
+        customer,
+        agent,
+        "/fixtures/top-layer.html (modal open)",
+        0.005,
+    )
+    .await?;
     customer.find(By::Id("close-modal")).await?.click().await?;
     view_is(
         agent,
@@ -57,9 +47,13 @@ async fn top_layer(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Test
         true.into(),
     )
     .await?;
-    let diff = compare(customer, agent).await?;
-    eprintln!("screenshot match /fixtures/top-layer.html (popover open): {:.3}% of pixels differ (threshold 0.5%)", diff * 100.0);
-    assert!(diff <= 0.005, "{:.3}% of pixels differ", diff * 100.0);
+    screenshot_matches(
+        customer,
+        agent,
+        "/fixtures/top-layer.html (popover open)",
+        0.005,
+    )
+    .await?;
     js(
         customer,
         "document.getElementById('tip').hidePopover(); return 1",
@@ -204,12 +198,7 @@ async fn canvases(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestR
         "75,42,138,255".into(),
     )
     .await?;
-    let diff = compare(customer, agent).await?;
-    eprintln!(
-        "screenshot match /fixtures/canvas.html: {:.3}% of pixels differ (threshold 0.5%)",
-        diff * 100.0
-    );
-    assert!(diff <= 0.005, "{:.3}% of pixels differ", diff * 100.0);
+    screenshot_matches(customer, agent, "/fixtures/canvas.html", 0.005).await?;
     // Another website's image taints the canvas: reported, not shown.
     customer.find(By::Id("taint")).await?.click().await?;
     report_says(agent, "A drawing with images from other websites").await?;
@@ -252,9 +241,13 @@ async fn media(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResu
     // The page's own stream cannot be loaded by the view: said so.
     report_says(agent, "the page streams itself").await?;
     // The controls show the same position, paused, on both sides.
-    let diff = compare(customer, agent).await?;
-    eprintln!("screenshot match /fixtures/media.html (paused at 7 s): {:.3}% of pixels differ (threshold 1%)", diff * 100.0);
-    assert!(diff <= 0.01, "{:.3}% of pixels differ", diff * 100.0);
+    screenshot_matches(
+        customer,
+        agent,
+        "/fixtures/media.html (paused at 7 s)",
+        0.005,
+    )
+    .await?;
     Ok(())
 }
 
@@ -275,6 +268,13 @@ async fn table_storm(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Te
         in_view(agent, "doc.getElementById('renders').textContent").await,
         "101"
     );
+    screenshot_matches(
+        customer,
+        agent,
+        "/fixtures/storm-table.html (after 100 renders)",
+        0.005,
+    )
+    .await?;
     same_markup_and_text(customer, agent, "/fixtures/storm-table.html").await;
     Ok(())
 }
@@ -305,12 +305,7 @@ async fn huge_page(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Test
         "a 100k-node page: the customer's longest main-thread task while it was captured: {} ms",
         js(customer, "return Math.round(window.longestTask)").await
     );
-    let diff = compare(customer, agent).await?;
-    eprintln!(
-        "screenshot match /fixtures/huge.html: {:.3}% of pixels differ (threshold 0.5%)",
-        diff * 100.0
-    );
-    assert!(diff <= 0.005, "{:.3}% of pixels differ", diff * 100.0);
+    screenshot_matches(customer, agent, "/fixtures/huge.html", 0.005).await?;
     Ok(())
 }
 
@@ -320,5 +315,7 @@ e2e!(canvas_frames_are_mirrored, canvases, customer: (1280, 800), agent: (1400, 
 e2e!(media_playback_follows_the_customer, media, customer: (1280, 800), agent: (1400, 1100));
 e2e!(
     a_table_rerendered_20_times_a_second_ends_identical,
-    table_storm
+    table_storm,
+    customer: (1280, 800),
+    agent: (1400, 1100)
 );

@@ -128,6 +128,12 @@ impl Lab {
         self.driver
             .goto(&format!("{}/pages/capture.html", self.base))
             .await?;
+        self.then(call).await
+    }
+
+    /// Runs `window.bench.<call>` on the page as the last call left it (a long workload in
+    /// parts: each WebDriver request must answer within two minutes).
+    pub async fn then(&self, call: &str) -> BenchResult<Value> {
         let script = format!(
             "return (async () => {{
                for (let i = 0; i < 500 && !window.bench; i++) await new Promise(r => setTimeout(r, 10));

@@ -34,6 +34,11 @@ pub const CANVAS_CSS: &str = ":where(canvas) { display: inline-block; \
      width: attr(width px, 300px); height: attr(height px, 150px); }\n\
      :where(canvas) > * { display: none; }";
 
+/// Media in the view: a document without scripts shows every video's native controls (the
+/// browser's answer to "no script could control it"); those the page did not ask for are hidden.
+pub const MEDIA_CSS: &str =
+    "video:not([controls])::-webkit-media-controls { display: none !important; }";
+
 /// Media further off than this from the customer's position is moved (seconds): closer, the
 /// two are playing in step and a seek would only stutter.
 const MEDIA_DRIFT_SECS: f64 = 0.5;

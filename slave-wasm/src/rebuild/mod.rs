@@ -26,7 +26,7 @@ mod values;
 
 pub use roots::AllowedFrames;
 
-use live::{LiveState, CANVAS_CSS, FULLSCREEN_CSS};
+use live::{LiveState, CANVAS_CSS, FULLSCREEN_CSS, MEDIA_CSS};
 use nodes::is_safe_attribute;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -355,5 +355,5 @@ fn view_own_css(state_css: &str) -> String {
     } else {
         state_css
     };
-    format!("{PLACEHOLDER_CSS}\n{FULLSCREEN_CSS}\n{CANVAS_CSS}\n{twins}")
+    format!("{PLACEHOLDER_CSS}\n{FULLSCREEN_CSS}\n{CANVAS_CSS}\n{MEDIA_CSS}\n{twins}")
 }

@@ -149,5 +149,17 @@ impl Rebuilder {
 
 /// Defence in depth: the customer module already drops these, and the iframe runs no scripts.
 pub(super) fn is_safe_attribute(name: &str, value: &str) -> bool {
-    !is_unsafe_attribute(name, value)
+    !is_unsafe_attribute(name, value) && !is_page_object_url(name, value)
+}
+
+/// A `blob:` address is an object of the customer's page: the agent's browser cannot load it,
+/// and trying shows a broken image or an error box where the page shows its content.
+fn is_page_object_url(name: &str, value: &str) -> bool {
+    matches!(
+        name.to_ascii_lowercase().as_str(),
+        "src" | "poster" | "href" | "srcset"
+    ) && value
+        .trim_start()
+        .get(..5)
+        .is_some_and(|p| p.eq_ignore_ascii_case("blob:"))
 }
