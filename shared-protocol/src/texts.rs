@@ -77,6 +77,7 @@ pub const CONSOLE: &[(&str, &str)] = &[
     ("theme_contrast", "High contrast"),
     ("view_label", "The customer's page"),
     ("frame_not_shown", "Content from {origin} is not shown"),
+    ("canvas_not_shown", "Drawing not shown: it holds images from other websites"),
     ("fidelity_title", "Not shown as the customer sees it"),
     ("unshown_cross_origin_frame", "A frame from {detail}: another website's content is not shared."),
     ("unshown_sandboxed_frame", "A sandboxed frame: its content cannot be read."),

@@ -190,9 +190,10 @@ impl Session {
                 Some(doc) => {
                     let sheets = ViewSheets::new(view_config::proxy_prefix(), None);
                     let mut rebuilder = Rebuilder::new(doc, sheets);
-                    rebuilder.set_frames(
+                    rebuilder.set_labels(
                         AllowedFrames::new(&self.settings.allowed_frames),
                         self.settings.texts.get("frame_not_shown").to_string(),
+                        self.settings.texts.get("canvas_not_shown").to_string(),
                     );
                     *slot = Some(rebuilder);
                 }

@@ -202,6 +202,14 @@ async fn canvases(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestR
     // Another website's image taints the canvas: reported, not shown.
     customer.find(By::Id("taint")).await?.click().await?;
     report_says(agent, "A drawing with images from other websites").await?;
+    // And the canvas itself is a labelled placeholder.
+    view_is(
+        agent,
+        "the tainted canvas labelled in the view",
+        "doc.getElementById('tainted').getAttribute('data-cobrowse-unshown')",
+        "Drawing not shown: it holds images from other websites".into(),
+    )
+    .await?;
     Ok(())
 }
 

@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 
 use shared_protocol::page::NodeId;
-use shared_protocol::page_state::{CanvasFrame, Layer, LayerKind, MediaState, Unshown};
+use shared_protocol::page_state::{CanvasFrame, Layer, LayerKind, MediaState, Unshowable, Unshown};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, HtmlElement, HtmlMediaElement, Node};
 
@@ -38,6 +38,16 @@ pub const CANVAS_CSS: &str = ":where(canvas) { display: inline-block; \
 /// browser's answer to "no script could control it"); those the page did not ask for are hidden.
 pub const MEDIA_CSS: &str =
     "video:not([controls])::-webkit-media-controls { display: none !important; }";
+
+/// Marks a canvas the view cannot show; its value is the label.
+pub const UNSHOWN_ATTR: &str = "data-cobrowse-unshown";
+
+/// How such a canvas looks: hatched, as blocked elements are, with its label.
+pub const UNSHOWN_CSS: &str = "canvas[data-cobrowse-unshown] { background: \
+     repeating-linear-gradient(45deg, #d1d5db 0 6px, #f3f4f6 6px 12px) !important; \
+     overflow: hidden; font: 11px/1.3 system-ui, sans-serif; color: #374151; }\n\
+     canvas[data-cobrowse-unshown]::after { content: attr(data-cobrowse-unshown); \
+     display: block; padding: 4px; }";
 
 /// Media further off than this from the customer's position is moved (seconds): closer, the
 /// two are playing in step and a seek would only stutter.
@@ -164,9 +174,22 @@ impl Rebuilder {
         let nodes = &self.nodes;
         self.live.unshown.retain(|u| nodes.contains_key(&u.id));
         for u in found {
+            if u.what == Unshowable::TaintedCanvas {
+                self.label_tainted(u.id);
+            }
             if !self.live.unshown.contains(u) {
                 self.live.unshown.push(u.clone());
             }
+        }
+    }
+
+    /// A tainted canvas becomes a labelled placeholder: its last frame goes, the label shows.
+    fn label_tainted(&mut self, id: NodeId) {
+        self.live.canvases.remove(&id);
+        if let Some(node) = self.nodes.get(&id) {
+            let el: &HtmlElement = node.unchecked_ref();
+            let _ = el.style().remove_property("background");
+            let _ = el.set_attribute(UNSHOWN_ATTR, &self.canvas_label_text);
         }
     }
 

@@ -26,7 +26,7 @@ mod values;
 
 pub use roots::AllowedFrames;
 
-use live::{LiveState, CANVAS_CSS, FULLSCREEN_CSS, MEDIA_CSS};
+use live::{LiveState, CANVAS_CSS, FULLSCREEN_CSS, MEDIA_CSS, UNSHOWN_CSS};
 use nodes::is_safe_attribute;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -80,6 +80,8 @@ pub struct Rebuilder {
     frame_labels: Vec<(NodeId, String)>,
     /// The label, with `{origin}` for the frame's origin.
     frame_label_text: String,
+    /// The label of a canvas that cannot be shown.
+    canvas_label_text: String,
     live: LiveState,
 }
 
@@ -101,15 +103,22 @@ impl Rebuilder {
             frames_allowed: AllowedFrames::default(),
             frame_labels: Vec::new(),
             frame_label_text: "Content from {origin} is not shown".into(),
+            canvas_label_text: "Drawing not shown".into(),
             live: LiveState::default(),
         }
     }
 
-    /// Frames of these origins load in the view; the others show `label` (`{origin}` in it
-    /// names theirs).
-    pub fn set_frames(&mut self, allowed: AllowedFrames, label: String) {
+    /// Frames of these origins load in the view; the others show `frame_label` (`{origin}` in
+    /// it names theirs); a canvas that cannot be shown shows `canvas_label`.
+    pub fn set_labels(
+        &mut self,
+        allowed: AllowedFrames,
+        frame_label: String,
+        canvas_label: String,
+    ) {
         self.frames_allowed = allowed;
-        self.frame_label_text = label;
+        self.frame_label_text = frame_label;
+        self.canvas_label_text = canvas_label;
     }
 
     pub fn doc(&self) -> &Document {
@@ -355,5 +364,7 @@ fn view_own_css(state_css: &str) -> String {
     } else {
         state_css
     };
-    format!("{PLACEHOLDER_CSS}\n{FULLSCREEN_CSS}\n{CANVAS_CSS}\n{MEDIA_CSS}\n{twins}")
+    format!(
+        "{PLACEHOLDER_CSS}\n{FULLSCREEN_CSS}\n{CANVAS_CSS}\n{MEDIA_CSS}\n{UNSHOWN_CSS}\n{twins}"
+    )
 }
