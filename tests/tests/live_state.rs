@@ -199,6 +199,27 @@ async fn canvases(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestR
     )
     .await?;
     screenshot_matches(customer, agent, "/fixtures/canvas.html", 0.005).await?;
+    // A canvas out of the customer's view is not read (nothing is sent for it) until they
+    // scroll to it.
+    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    assert_eq!(
+        view_pixel(agent, "below", 100, 50).await,
+        serde_json::Value::Null,
+        "not read while out of view"
+    );
+    js(
+        customer,
+        "document.getElementById('below').scrollIntoView(); return 1",
+    )
+    .await;
+    view_pixel_is(
+        agent,
+        "the canvas scrolled to, in the view",
+        ("below", 100, 50),
+        "19,128,138,255".into(),
+    )
+    .await?;
+    js(customer, "window.scrollTo(0, 0); return 1").await;
     // Another website's image taints the canvas: reported, not shown.
     customer.find(By::Id("taint")).await?.click().await?;
     report_says(agent, "A drawing with images from other websites").await?;
