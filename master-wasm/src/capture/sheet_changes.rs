@@ -21,6 +21,8 @@ pub struct SheetChanges {
     /// Each root's adopted sheets as last sent, to see `adoptedStyleSheets.push()`, which no
     /// setter sees.
     adopted_seen: HashMap<NodeId, Vec<CssStyleSheet>>,
+    /// The periodic check saw a root adopt other sheets: the next batch says so.
+    adopted_pending: bool,
     /// The state twins as last sent.
     state_css: String,
 }
@@ -62,8 +64,15 @@ impl SheetChanges {
         moved
     }
 
+    /// Looks for roots that adopted other sheets (the periodic check: every root is read, so
+    /// not on every flush); true when there are some to send.
+    pub fn check_adopted(&mut self, mirror: &Mirror) -> bool {
+        self.adopted_pending |= !self.adopted_moved(mirror).is_empty();
+        self.adopted_pending
+    }
+
     pub fn is_empty(&self) -> bool {
-        self.owners.is_empty() && !self.constructed_changed
+        self.owners.is_empty() && !self.constructed_changed && !self.adopted_pending
     }
 
     /// Adds the changed sheets (and their bodies the agent lacks) to `batch`; the state twins
@@ -76,6 +85,7 @@ impl SheetChanges {
         batch: &mut MutationBatch,
     ) -> Option<String> {
         let mut adopted_moved = self.adopted_moved(mirror);
+        self.adopted_pending = false;
         if self.is_empty() && adopted_moved.is_empty() {
             return None;
         }

@@ -203,7 +203,10 @@ impl PageStream {
             let Ok(mut inner) = inner.try_borrow_mut() else {
                 return;
             };
-            if !inner.builder.sheets.adopted_moved(&inner.mirror).is_empty() {
+            let Inner {
+                builder, mirror, ..
+            } = &mut *inner;
+            if builder.sheets.check_adopted(mirror) {
                 inner.schedule();
             }
         });
@@ -329,10 +332,8 @@ impl PageStream {
             return None;
         }
         inner.held = None;
-        if inner.builder.is_empty()
-            && !inner.mirror.has_unshown()
-            && inner.builder.sheets.adopted_moved(&inner.mirror).is_empty()
-        {
+        // Every flush (a pointer move is one) comes here: no root is read for this check.
+        if inner.builder.is_empty() && !inner.mirror.has_unshown() {
             return None;
         }
         let Inner {
