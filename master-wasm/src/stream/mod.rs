@@ -1,8 +1,7 @@
 //! Streams one document to the agent: a snapshot (in slices, see [`slices`]), then a mutation
 //! batch at most once per animation frame, plus the ephemeral pointer and in-motion scroll
 //! positions of that frame. In a mutation storm (a table re-rendered many times a second)
-//! batches are coalesced: after a large one the next waits [`STORM_BATCH_MS`], and what was
-//! added and removed again in between never leaves the page. Owns the MutationObserver and the input, scroll and pointer
+//! batches are coalesced ([`flush`]). Owns the MutationObserver and the input, scroll and pointer
 //! listeners (on the document and on every captured frame document and shadow root, see
 //! [`roots`]), the hooks and the canvas timer; dropping it stops them all.
 
@@ -10,7 +9,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
-use shared_protocol::page::{CustomerPageMsg, MutationBatch, NodeId, Pointer, ScrollPos};
+use shared_protocol::page::{CustomerPageMsg, NodeId, Pointer};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, MutationObserver, MutationRecord, Node};
@@ -19,15 +18,18 @@ use crate::browser::{Interval, Listener, NextFrame, Soon, Timeout};
 use crate::privacy::Policy;
 
 mod canvases;
+mod flush;
 mod listeners;
+mod motion;
 mod roots;
 mod slices;
 mod targets;
 
 use crate::capture::{
-    scroll_position, BatchBuilder, CssomHooks, HoverMarks, Mirror, SetterHooks, ShadowHooks,
-    SheetsSent, SnapshotWalk, WebGlHook, ACTIVE_ATTR, HOVER_ATTR,
+    BatchBuilder, CssomHooks, HoverMarks, Mirror, SetterHooks, ShadowHooks, SheetsSent,
+    SnapshotWalk, WebGlHook, ACTIVE_ATTR, HOVER_ATTR,
 };
+pub use motion::Motion;
 pub use targets::Target;
 
 /// Longest wait for a flush when animation frames do not come (a hidden tab).
@@ -38,17 +40,6 @@ const SCROLL_SETTLE_MS: i32 = 150;
 const ADOPTED_CHECK_MS: i32 = 500;
 /// How long the agent's click shows as `:active` on the customer's page.
 const AGENT_PRESS_MS: i32 = 150;
-/// A batch that adds and removes this many nodes marks a storm.
-const STORM_NODES: usize = 400;
-/// In a storm, the shortest time between two batches (the pointer keeps its frame rate).
-const STORM_BATCH_MS: f64 = 200.0;
-
-/// What moved during the last frame, sent as ephemeral frames.
-#[derive(Debug, Default, PartialEq)]
-pub struct Motion {
-    pub pointer: Option<Pointer>,
-    pub scrolls: Vec<ScrollPos>,
-}
 
 struct Inner {
     doc: Document,
@@ -85,7 +76,7 @@ struct Inner {
     canvases_sent: HashMap<NodeId, u64>,
     /// In a storm, no batch goes out before this (`Date.now()` ms).
     hold_until: f64,
-    /// How long a storm holds batches, in ms ([`STORM_BATCH_MS`]).
+    /// How long a storm holds batches, in ms ([`flush::STORM_BATCH_MS`]).
     storm_hold_ms: f64,
     /// The flush at the end of a hold.
     held: Option<Timeout>,
@@ -163,7 +154,7 @@ impl PageStream {
             root_listeners: Vec::new(),
             canvases_sent: HashMap::new(),
             hold_until: 0.0,
-            storm_hold_ms: STORM_BATCH_MS,
+            storm_hold_ms: flush::STORM_BATCH_MS,
             held: None,
         }));
 
@@ -253,117 +244,6 @@ impl PageStream {
     /// Snapshot parts ready to send, oldest first; they go before any batch.
     pub fn take_parts(&self) -> Vec<CustomerPageMsg> {
         std::mem::take(&mut self.inner.borrow_mut().parts)
-    }
-
-    /// Shows the hover state under the agent's pointer (customer viewport coordinates), and
-    /// its click as `:active` for a moment.
-    pub fn agent_pointer(&self, pointer: &Pointer) {
-        let mut marks = self.agent_hover.borrow_mut();
-        let doc = self.inner.borrow().doc.clone();
-        if pointer.gone {
-            marks.clear();
-        } else {
-            marks.point_at(&doc, pointer.x, pointer.y);
-        }
-        if pointer.click && !pointer.gone {
-            let mut press = self.agent_press.borrow_mut();
-            press.0.point_at(&doc, pointer.x, pointer.y);
-            let weak = Rc::downgrade(&self.agent_press);
-            press.1 = Some(Timeout::new(AGENT_PRESS_MS, move || {
-                if let Some(press) = weak.upgrade() {
-                    press.borrow_mut().0.clear();
-                }
-            }));
-        }
-    }
-
-    /// The pointer and the scroll positions in motion since the last call.
-    pub fn take_motion(&self) -> Motion {
-        let mut inner = self.inner.borrow_mut();
-        let Inner {
-            mirror,
-            moving,
-            pointer,
-            walk,
-            ..
-        } = &mut *inner;
-        if walk.is_some() {
-            // Positions name ids the agent does not have yet: they go once it does.
-            return Motion {
-                pointer: pointer.take(),
-                scrolls: Vec::new(),
-            };
-        }
-        let mut seen = std::collections::HashSet::new();
-        let scrolls = moving
-            .drain(..)
-            .filter_map(|node| {
-                let id = mirror.id_of(&node)?;
-                seen.insert(id)
-                    .then(|| scroll_position(id, &node))
-                    .flatten()
-            })
-            .collect();
-        Motion {
-            pointer: pointer.take(),
-            scrolls,
-        }
-    }
-
-    /// Everything that changed since the last call, or `None` when nothing did.
-    pub fn take_batch(&self) -> Option<MutationBatch> {
-        let mut inner = self.inner.borrow_mut();
-        inner.scheduled = None;
-        if inner.walk.is_some() {
-            // Records wait in the observer until the snapshot is complete.
-            return None;
-        }
-        for record in self.observer.take_records() {
-            inner.builder.record(record.unchecked_ref());
-        }
-        let now = js_sys::Date::now();
-        if now < inner.hold_until {
-            // Coalescing a storm: everything waits for one batch at the end of the hold.
-            if inner.held.is_none() {
-                let flush = inner.flush.clone();
-                let wait = (inner.hold_until - now).ceil() as i32;
-                inner.held = Some(Timeout::new(wait, move || flush()));
-            }
-            return None;
-        }
-        inner.held = None;
-        // Every flush (a pointer move is one) comes here: no root is read for this check.
-        if inner.builder.is_empty() && !inner.mirror.has_unshown() {
-            return None;
-        }
-        let Inner {
-            doc,
-            mirror,
-            builder,
-            sheets,
-            epoch,
-            ..
-        } = &mut *inner;
-        let (batch, state_css) = builder.build(doc, mirror, *epoch, sheets);
-        if !batch.sheets.is_empty() {
-            sheets.store();
-        }
-        let size = batch.removes.len() + batch.adds.iter().map(|a| a.nodes.len()).sum::<usize>();
-        if size >= STORM_NODES {
-            inner.hold_until = now + inner.storm_hold_ms;
-        }
-        if let (Some(css), Some(sheet)) = (state_css, &inner.hover_sheet) {
-            sheet.set_text_content(Some(&css));
-        }
-        drop(inner);
-        // Frames and shadow roots the batch captured are observed from now on.
-        roots::watch(&self.inner);
-        (!batch.is_empty()).then_some(batch)
-    }
-
-    /// Sets how long a storm holds batches (benchmarks measure memory with none).
-    pub fn set_storm_hold(&self, ms: f64) {
-        self.inner.borrow_mut().storm_hold_ms = ms;
     }
 
     /// How many fields (and blocked elements) on the page are hidden from the agent.

@@ -8,15 +8,15 @@
 use std::collections::HashMap;
 
 use shared_protocol::page::{
-    MutationBatch, Namespace, NodeAdd, NodeData, NodeId, SheetHash, Snapshot, SnapshotNodes,
-    SubtreeAdd, DOCUMENT,
+    Namespace, NodeAdd, NodeData, NodeId, SheetHash, Snapshot, SnapshotNodes, DOCUMENT,
 };
-use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen::JsValue;
 use web_sys::{Document, Element, Node};
 
 use crate::view_sheets::ViewSheets;
 use crate::view_states::StateMarks;
 
+mod batch;
 mod custom_elements;
 mod live;
 mod nodes;
@@ -27,7 +27,6 @@ mod values;
 pub use roots::AllowedFrames;
 
 use live::{LiveState, CANVAS_CSS, FULLSCREEN_CSS, MEDIA_CSS, UNSHOWN_CSS};
-use nodes::is_safe_attribute;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RebuildError {
@@ -206,107 +205,6 @@ impl Rebuilder {
     /// element there and its ancestors get the marker, as `:hover` itself would apply.
     pub fn hover_at(&mut self, x: i32, y: i32, gone: bool) {
         self.marks.hover_at(&self.doc, x, y, gone);
-    }
-
-    pub fn apply_batch(&mut self, batch: &MutationBatch) -> Result<(), RebuildError> {
-        let showing = self.epoch.ok_or(RebuildError::NoSnapshot)?;
-        if batch.epoch != showing {
-            return Err(RebuildError::WrongEpoch {
-                got: batch.epoch,
-                showing,
-            });
-        }
-        self.sheets.learn(&batch.sheets, &self.page_url);
-        self.incoming = batch.styles.iter().map(|u| (u.id, u.sheet)).collect();
-        let mut removed = Vec::new();
-        for id in &batch.removes {
-            let node = self
-                .nodes
-                .get(id)
-                .cloned()
-                .ok_or(RebuildError::UnknownNode(*id))?;
-            match node.node_type() {
-                // A frame's document or a shadow root stays where it is, emptied.
-                Node::DOCUMENT_NODE | Node::DOCUMENT_FRAGMENT_NODE => self.clear_root(&node)?,
-                _ => {
-                    if let Some(parent) = node.parent_node() {
-                        parent.remove_child(&node).map_err(dom)?;
-                    }
-                }
-            }
-            removed.push(node);
-        }
-        // Ids of nodes that left with a removed subtree are forgotten; a node moved out of it
-        // before the batch was removed on its own.
-        for root in removed {
-            self.forget_tree(&root);
-        }
-        for add in &batch.adds {
-            self.apply_add(add)?;
-        }
-        self.label_frames();
-        for change in &batch.attrs {
-            let el: Element = self.node(change.id)?.clone().unchecked_into();
-            match &change.value {
-                Some(v) if is_safe_attribute(&change.name, v) => {
-                    let v = self.view_attribute(&el, &change.name, v);
-                    // An invalid name from the page is skipped, not fatal.
-                    let _ = el.set_attribute(&change.name, &v);
-                }
-                _ => {
-                    let _ = el.remove_attribute(&change.name);
-                }
-            }
-            if change.name.eq_ignore_ascii_case("style") {
-                self.restyled(change.id);
-            }
-        }
-        for change in &batch.texts {
-            let node = self.node(change.id)?;
-            let text = self.text_in(node.parent_node().as_ref(), &change.text);
-            node.set_node_value(Some(&text));
-        }
-        batch.form.iter().try_for_each(|f| self.apply_form(f))?;
-        self.apply_scrolls(&batch.scrolls);
-        let sheets = self.apply_styles(&batch.styles);
-        let adopted = if batch.adopted.is_empty() {
-            Ok(())
-        } else {
-            let nodes = &self.nodes;
-            self.sheets
-                .apply_adopted(&self.doc, &batch.adopted, |id| nodes.get(&id).cloned())
-        };
-        if let (Some(css), Some(style)) = (&batch.state_css, &self.state_style) {
-            style.set_text_content(Some(&view_own_css(css)));
-        }
-        if let Some(focus) = batch.focus {
-            self.apply_focus(focus);
-        }
-        if let Some(active) = batch.active {
-            self.marks.press(active.and_then(|id| self.nodes.get(&id)));
-        }
-        if let Some(layers) = &batch.layers {
-            self.apply_layers(layers);
-        }
-        self.apply_media(&batch.media);
-        self.apply_canvases(&batch.canvases);
-        self.note_unshown(&batch.unshown);
-        sheets.and(adopted)
-    }
-
-    fn apply_add(&mut self, add: &SubtreeAdd) -> Result<(), RebuildError> {
-        let Some((first, rest)) = add.nodes.split_first() else {
-            return Ok(());
-        };
-        self.parent(first.parent)?;
-        let before = add.before.map(|id| self.node(id).cloned()).transpose()?;
-        let node = self.create(first)?;
-        self.place(first, &node, before.as_ref())?;
-        for n in rest {
-            let node = self.create(n)?;
-            self.place(n, &node, None)?;
-        }
-        Ok(())
     }
 
     fn node(&self, id: NodeId) -> Result<&Node, RebuildError> {
