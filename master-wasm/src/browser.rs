@@ -243,3 +243,11 @@ pub fn random_below(bound: u32) -> Result<u32, JsValue> {
 pub fn mark_passive() {
     let _ = js_sys::Reflect::set(&window(), &"cobrowsePassive".into(), &true.into());
 }
+
+/// The page's `window[class].prototype` (the object capture's hooks wrap members of).
+pub fn prototype_of(class: &str) -> Option<wasm_bindgen::JsValue> {
+    let class = js_sys::Reflect::get(&window(), &class.into()).ok()?;
+    js_sys::Reflect::get(&class, &"prototype".into())
+        .ok()
+        .filter(|p| p.is_object())
+}

@@ -47,11 +47,9 @@ impl CssomHooks {
             let owner = js_sys::Reflect::get(&sheet, &"ownerNode".into()).ok();
             on_change(owner.and_then(|o| o.dyn_into::<Node>().ok()));
         });
-        let window: JsValue = crate::browser::window().into();
-        let proto = js_sys::Reflect::get(&window, &"CSSStyleSheet".into())
-            .and_then(|c| js_sys::Reflect::get(&c, &"prototype".into()));
+        let proto = crate::browser::prototype_of("CSSStyleSheet");
         let mut hooked = Vec::new();
-        if let Ok(proto) = proto {
+        if let Some(proto) = proto {
             for name in HOOKED {
                 let original = hook_method(&proto, name, notify.as_ref().unchecked_ref());
                 if !original.is_null() {

@@ -92,14 +92,10 @@ pub struct WebGlHook {
 
 impl WebGlHook {
     pub fn install() -> Self {
-        let window: JsValue = crate::browser::window().into();
-        let hooked = js_sys::Reflect::get(&window, &"HTMLCanvasElement".into())
-            .and_then(|c| js_sys::Reflect::get(&c, &"prototype".into()))
-            .ok()
-            .and_then(|proto| {
-                let original = hook_get_context(&proto);
-                (!original.is_null()).then_some((proto, original))
-            });
+        let hooked = crate::browser::prototype_of("HTMLCanvasElement").and_then(|proto| {
+            let original = hook_get_context(&proto);
+            (!original.is_null()).then_some((proto, original))
+        });
         Self { hooked }
     }
 }

@@ -101,8 +101,9 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
                 })
                 .collect();
             let below = if is_frame(&tag) {
-                frame_source(el, &mut attrs, mirror);
-                frame_document(el).map(Into::into)
+                let doc = frame_document(el);
+                frame_source(el, doc.is_some(), &mut attrs, mirror);
+                doc.map(Into::into)
             } else {
                 if matches!(tag.as_str(), "video" | "audio" | "source")
                     && attrs
@@ -169,12 +170,13 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
 /// view must not load the page itself: it would show the agent's own session there). Another
 /// origin's frame keeps its absolute address, which the console loads only for the domains it
 /// allows; a frame of this origin that cannot be read (sandboxed) keeps none.
-fn frame_source(el: &Element, attrs: &mut Vec<(String, String)>, mirror: &Mirror) {
+/// `readable`: this page may read the frame's document (it is captured).
+fn frame_source(el: &Element, readable: bool, attrs: &mut Vec<(String, String)>, mirror: &Mirror) {
     let src = attrs
         .iter()
         .position(|(n, _)| n.eq_ignore_ascii_case("src"))
         .map(|i| attrs.remove(i).1);
-    if frame_document(el).is_some() {
+    if readable {
         return;
     }
     let page = el

@@ -27,12 +27,11 @@ impl SetterHooks {
     /// Calls `on_set` with every element whose form property a script set.
     pub fn install(on_set: impl FnMut(web_sys::Node) + 'static) -> Self {
         let notify = Closure::<dyn FnMut(web_sys::Node)>::new(on_set);
-        let window: JsValue = crate::browser::window().into();
         let mut hooked = Vec::new();
         for (class, prop) in HOOKED {
-            let proto = js_sys::Reflect::get(&window, &class.into())
-                .and_then(|c| js_sys::Reflect::get(&c, &"prototype".into()));
-            let Ok(proto) = proto else { continue };
+            let Some(proto) = crate::browser::prototype_of(class) else {
+                continue;
+            };
             let descriptor = hook_setter(&proto, prop, notify.as_ref().unchecked_ref());
             if !descriptor.is_null() {
                 hooked.push((proto, prop, descriptor));

@@ -34,14 +34,10 @@ impl ShadowHooks {
     /// Calls `on_attach` with every element that attached a shadow root.
     pub fn install(on_attach: impl FnMut(web_sys::Node) + 'static) -> Self {
         let notify = Closure::<dyn FnMut(web_sys::Node)>::new(on_attach);
-        let window: JsValue = crate::browser::window().into();
-        let hooked = js_sys::Reflect::get(&window, &"Element".into())
-            .and_then(|c| js_sys::Reflect::get(&c, &"prototype".into()))
-            .ok()
-            .and_then(|proto| {
-                let original = hook_attach_shadow(&proto, notify.as_ref().unchecked_ref());
-                (!original.is_null()).then_some((proto, original))
-            });
+        let hooked = crate::browser::prototype_of("Element").and_then(|proto| {
+            let original = hook_attach_shadow(&proto, notify.as_ref().unchecked_ref());
+            (!original.is_null()).then_some((proto, original))
+        });
         Self {
             hooked,
             _notify: notify,

@@ -5,10 +5,9 @@
 use std::collections::{HashMap, HashSet};
 
 use shared_protocol::page::{Adopted, MutationBatch, NodeId, SheetUse};
-use shared_protocol::page_state::Unshowable;
 use web_sys::{CssStyleSheet, Document, Node};
 
-use super::sheets::{adopted_sheets, element_sheet, same_sheets, unreadable_link, SheetsSent};
+use super::sheets::{adopted_sheets, element_sheet, note_if_unreadable, same_sheets, SheetsSent};
 use super::snapshot::adopted;
 use super::Mirror;
 
@@ -96,9 +95,7 @@ impl SheetChanges {
             };
             // A changed sheet is sent whole: its rules are never in the serialized text.
             if seen.insert(id) {
-                if let Some(href) = unreadable_link(&node) {
-                    mirror.note_unshown(id, Unshowable::UnreadableStylesheet { href });
-                }
+                note_if_unreadable(mirror, id, &node);
                 if let Some(rules) = element_sheet(&node, false) {
                     let sheet = sheets.share(rules, &mut batch.sheets);
                     batch.styles.push(SheetUse { id, sheet });

@@ -114,9 +114,24 @@ pub fn element_sheet(node: &Node, only_beyond_text: bool) -> Option<Vec<String>>
     }
 }
 
+/// Notes captured element `id` (`node`) as something the view may not show as the page does
+/// when it is a `<link>` stylesheet this page cannot read.
+pub(super) fn note_if_unreadable(
+    mirror: &super::Mirror,
+    id: shared_protocol::page::NodeId,
+    node: &Node,
+) {
+    if let Some(href) = unreadable_link(node) {
+        mirror.note_unshown(
+            id,
+            shared_protocol::page_state::Unshowable::UnreadableStylesheet { href },
+        );
+    }
+}
+
 /// The address of `<link>` stylesheet `node` when its rules cannot be read here (another
 /// origin without CORS): the agent's view loads it itself, so it may differ.
-pub fn unreadable_link(node: &Node) -> Option<String> {
+fn unreadable_link(node: &Node) -> Option<String> {
     let el: &Element = node.unchecked_ref();
     if el.local_name() != "link" {
         return None;

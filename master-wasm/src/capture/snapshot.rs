@@ -4,12 +4,11 @@
 use shared_protocol::page::{
     Adopted, NodeId, ScrollPos, SheetBody, SheetUse, Snapshot, Viewport, DOCUMENT,
 };
-use shared_protocol::page_state::Unshowable;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Node};
 
 use super::live_state::all_media;
-use super::sheets::{adopted_sheets, element_sheet, sheet_rules, unreadable_link, SheetsSent};
+use super::sheets::{adopted_sheets, element_sheet, note_if_unreadable, sheet_rules, SheetsSent};
 use super::walk::SnapshotWalk;
 use super::Mirror;
 
@@ -91,9 +90,7 @@ fn sheet_uses(
         .iter()
         .filter_map(|&id| {
             let node = mirror.node(id)?;
-            if let Some(href) = unreadable_link(node) {
-                mirror.note_unshown(id, Unshowable::UnreadableStylesheet { href });
-            }
+            note_if_unreadable(mirror, id, node);
             let rules = element_sheet(node, true)?;
             Some(SheetUse {
                 id,

@@ -43,11 +43,13 @@ pub const MEDIA_CSS: &str =
 pub const UNSHOWN_ATTR: &str = "data-cobrowse-unshown";
 
 /// How such a canvas looks: hatched, as blocked elements are, with its label.
-pub const UNSHOWN_CSS: &str = "canvas[data-cobrowse-unshown] { background: \
-     repeating-linear-gradient(45deg, #d1d5db 0 6px, #f3f4f6 6px 12px) !important; \
-     overflow: hidden; font: 11px/1.3 system-ui, sans-serif; color: #374151; }\n\
-     canvas[data-cobrowse-unshown]::after { content: attr(data-cobrowse-unshown); \
-     display: block; padding: 4px; }";
+pub const UNSHOWN_CSS: &str = concat!(
+    "canvas[data-cobrowse-unshown] { background: ",
+    super::hatch!(),
+    " !important; overflow: hidden; font: 11px/1.3 system-ui, sans-serif; color: #374151; }\n",
+    "canvas[data-cobrowse-unshown]::after { content: attr(data-cobrowse-unshown); ",
+    "display: block; padding: 4px; }"
+);
 
 /// Media further off than this from the customer's position is moved (seconds): closer, the
 /// two are playing in step and a seek would only stutter.

@@ -248,11 +248,21 @@ pub(super) fn is_head(data: &NodeData) -> bool {
     matches!(data, NodeData::Element { tag, ns: Namespace::Html, .. } if tag == "head")
 }
 
-/// How blocked elements' placeholders look in the view (hatched, so the agent knows something
-/// is hidden there).
-const PLACEHOLDER_CSS: &str =
-    "[data-cobrowse-blocked] { background: repeating-linear-gradient(45deg, \
-     #d1d5db 0 6px, #f3f4f6 6px 12px) !important; border-radius: 3px; }";
+/// The hatching of everything the view stands in for (blocked elements, unshown frames and
+/// canvases), so the agent knows something is there that it does not see.
+macro_rules! hatch {
+    () => {
+        "repeating-linear-gradient(45deg, #d1d5db 0 6px, #f3f4f6 6px 12px)"
+    };
+}
+pub(crate) use hatch;
+
+/// How blocked elements' placeholders look in the view.
+const PLACEHOLDER_CSS: &str = concat!(
+    "[data-cobrowse-blocked] { background: ",
+    hatch!(),
+    " !important; border-radius: 3px; }"
+);
 
 /// The view's own stylesheet: the placeholders' look and the page's state twins (dropped when
 /// they carry script; the customer module drops such rules already).

@@ -12,10 +12,12 @@ use super::{dom, RebuildError, Rebuilder};
 
 /// How an unshown frame is labelled in the view (the text is the console's, the origin the
 /// page's, set as text: never parsed).
-const FRAME_LABEL_CSS: &str = "html,body{margin:0;height:100%}body{display:flex;\
-     align-items:center;justify-content:center;font:13px system-ui,sans-serif;color:#374151;\
-     background:repeating-linear-gradient(45deg,#d1d5db 0 6px,#f3f4f6 6px 12px);\
-     text-align:center;padding:4px;box-sizing:border-box}";
+const FRAME_LABEL_CSS: &str = concat!(
+    "html,body{margin:0;height:100%}body{display:flex;align-items:center;",
+    "justify-content:center;font:13px system-ui,sans-serif;color:#374151;background:",
+    super::hatch!(),
+    ";text-align:center;padding:4px;box-sizing:border-box}"
+);
 
 impl Rebuilder {
     /// The document of view frame `parent`, emptied, in the customer's compat mode, for the
