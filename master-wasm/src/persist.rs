@@ -1,10 +1,12 @@
 //! The customer's session kept in the tab's sessionStorage, so that the next page load of the
 //! same site continues it: the code (its secret part included, to key again with the agent),
-//! the session id and the resume token. Cleared when the session ends.
+//! the session id, the resume token and the key exchanges' guard. Cleared when the session ends.
 //!
 //! The site's own scripts can read sessionStorage, as they can read the page itself; nothing
-//! here is more than they already see.
+//! here is more than they already see. They can also write it: nothing read back from here
+//! grants the agent anything (write mode is not kept here; see `session::control`).
 
+use shared_protocol::key_guard::KeyGuard;
 use shared_protocol::JoinCode;
 
 use crate::browser::window;
@@ -17,8 +19,8 @@ pub struct Saved {
     pub code: JoinCode,
     pub session_id: [u8; 16],
     pub resume_token: [u8; 16],
-    /// Key exchanges whose confirmation we sent without a valid one back (see `session`).
-    pub unconfirmed: u8,
+    /// Failed key exchanges and the proof of the verified one (see `key_guard`).
+    pub guard: KeyGuard,
     /// The customer approved write mode and has not taken it back: the next page continues in
     /// it (an agent navigating for the customer is not asked again on every page).
     pub write_mode: bool,
@@ -28,11 +30,11 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn unhex16(s: &str) -> Option<[u8; 16]> {
-    if s.len() != 32 {
+fn unhex<const N: usize>(s: &str) -> Option<[u8; N]> {
+    if s.len() != N * 2 {
         return None;
     }
-    let mut out = [0u8; 16];
+    let mut out = [0u8; N];
     for (i, byte) in out.iter_mut().enumerate() {
         *byte = u8::from_str_radix(s.get(i * 2..i * 2 + 2)?, 16).ok()?;
     }
@@ -41,12 +43,14 @@ fn unhex16(s: &str) -> Option<[u8; 16]> {
 
 impl Saved {
     pub fn encode(&self) -> String {
+        let (failures, rekey) = self.guard.saved();
         format!(
-            "3|{}|{}|{}|{}|{}|{}",
+            "4|{}|{}|{}|{}|{}|{}|{}",
             self.code.digits(),
             hex(&self.session_id),
             hex(&self.resume_token),
-            self.unconfirmed,
+            failures,
+            rekey.map(|k| hex(&k)).unwrap_or_default(),
             u8::from(self.write_mode),
             self.relay_url
         )
@@ -54,14 +58,18 @@ impl Saved {
 
     /// `None` for anything malformed or from another format version.
     pub fn decode(text: &str) -> Option<Self> {
-        let mut parts = text.splitn(7, '|');
-        if parts.next()? != "3" {
+        let mut parts = text.splitn(8, '|');
+        if parts.next()? != "4" {
             return None;
         }
         let code = JoinCode::parse(parts.next()?).ok()?;
-        let session_id = unhex16(parts.next()?)?;
-        let resume_token = unhex16(parts.next()?)?;
-        let unconfirmed = parts.next()?.parse().ok()?;
+        let session_id = unhex(parts.next()?)?;
+        let resume_token = unhex(parts.next()?)?;
+        let failures = parts.next()?.parse().ok()?;
+        let rekey = match parts.next()? {
+            "" => None,
+            key => Some(unhex(key)?),
+        };
         let write_mode = match parts.next()? {
             "0" => false,
             "1" => true,
@@ -73,7 +81,7 @@ impl Saved {
             code,
             session_id,
             resume_token,
-            unconfirmed,
+            guard: KeyGuard::restore(failures, rekey),
             write_mode,
         })
     }
@@ -109,10 +117,15 @@ mod tests {
             code: JoinCode::new(123, 4567).unwrap(),
             session_id: [7; 16],
             resume_token: [0xAB; 16],
-            unconfirmed: 2,
+            guard: KeyGuard::restore(2, Some([0x5A; 32])),
             write_mode: true,
         };
-        assert_eq!(Saved::decode(&saved.encode()), Some(saved));
+        assert_eq!(Saved::decode(&saved.encode()), Some(saved.clone()));
+        let unverified = Saved {
+            guard: KeyGuard::default(),
+            ..saved
+        };
+        assert_eq!(Saved::decode(&unverified.encode()), Some(unverified));
         for junk in [
             "",
             "2",
@@ -121,6 +134,7 @@ mod tests {
             "2|001234567|zz|00|0|x",
             "2|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0|x",
             "3|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0|2|x",
+            "4|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0|abc|0|x",
         ] {
             assert_eq!(Saved::decode(junk), None, "{junk}");
         }

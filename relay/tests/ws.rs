@@ -368,6 +368,7 @@ async fn key_exchange_is_forwarded_and_failed_verifications_remove_the_agent_the
         CustomerMsg::Key(KeyExchange::Spake {
             exchange: 9,
             message: vec![1, 2],
+            proof: vec![3],
         }),
     )
     .await;
@@ -375,7 +376,8 @@ async fn key_exchange_is_forwarded_and_failed_verifications_remove_the_agent_the
         msg(&mut a).await,
         RelayMsg::Key(KeyExchange::Spake {
             exchange: 9,
-            message: vec![1, 2]
+            message: vec![1, 2],
+            proof: vec![3],
         })
     );
     send(

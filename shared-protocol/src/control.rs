@@ -21,8 +21,13 @@ pub struct PageInfo {
 /// abandoned exchange (a page that was left) can never mix keys.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub enum KeyExchange {
-    /// This side's SPAKE2 message.
-    Spake { exchange: u64, message: Vec<u8> },
+    /// This side's SPAKE2 message, with (after an exchange of this session confirmed) a proof
+    /// that it comes from the same browser (see `key_guard`); empty before.
+    Spake {
+        exchange: u64,
+        message: Vec<u8>,
+        proof: Vec<u8>,
+    },
     /// This side's key confirmation, sent after the other side's SPAKE2 message arrived.
     Confirm { exchange: u64, mac: Vec<u8> },
 }

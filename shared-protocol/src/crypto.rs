@@ -51,6 +51,7 @@ pub struct Agreed {
     transcript: Vec<u8>,
     send_key: [u8; 32],
     recv_key: [u8; 32],
+    rekey_key: [u8; 32],
 }
 
 impl Handshake {
@@ -86,11 +87,12 @@ impl Handshake {
             .finish(inbound)
             .map_err(|_| CryptoError::BadHandshake)?;
         let hk = Hkdf::<Sha256>::new(Some(&self.session_id), &key);
-        let mut okm = [0u8; 96];
+        let mut okm = [0u8; 128];
         hk.expand(b"cobrowse v1 keys", &mut okm)
-            .expect("96 bytes is a valid HKDF-SHA256 length");
+            .expect("128 bytes is a valid HKDF-SHA256 length");
         let part = |i: usize| -> [u8; 32] { okm[i * 32..(i + 1) * 32].try_into().expect("32") };
         let (to_agent, to_customer, confirm_key) = (part(0), part(1), part(2));
+        let rekey_key = part(3);
         let (send_key, recv_key) = match self.role {
             Role::Agent => (to_customer, to_agent),
             _ => (to_agent, to_customer),
@@ -106,6 +108,7 @@ impl Handshake {
             transcript,
             send_key,
             recv_key,
+            rekey_key,
         })
     }
 }
@@ -123,6 +126,12 @@ fn confirmation(key: &[u8; 32], role: Role, transcript: &[u8]) -> HmacSha256 {
 }
 
 impl Agreed {
+    /// Proves, in a later exchange of this session, that a side is the one that confirmed this
+    /// one (see [`crate::key_guard`]). Only valid once [`Agreed::confirm`] succeeds.
+    pub fn rekey_key(&self) -> crate::key_guard::RekeyKey {
+        self.rekey_key
+    }
+
     /// The confirmation to send: proves this side has the same keys.
     pub fn confirmation(&self) -> Vec<u8> {
         confirmation(&self.confirm_key, self.role, &self.transcript)

@@ -8,7 +8,7 @@
 //! - [`privacy`]: the masking and blocking rules the relay serves and the page adds.
 //! - [`code`]: the 9-digit join code, split into a routing part and a secret part.
 //! - [`crypto`]: the key exchange on the secret part and the sealing of page content, so the
-//!   relay routes what it cannot read.
+//!   relay routes what it cannot read; [`key_guard`]: the guesses each browser gives away.
 //!
 //! Decoding never panics: every malformed input is a [`DecodeError`].
 
@@ -18,6 +18,7 @@ pub mod control;
 pub mod crypto;
 pub mod envelope;
 pub mod error;
+pub mod key_guard;
 pub mod page;
 pub mod page_state;
 pub mod payload;

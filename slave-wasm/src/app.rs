@@ -90,7 +90,7 @@ pub fn app(props: &AppProps) -> Html {
                 ended: Rc::new(Cell::new(false)),
                 resume_token: Rc::new(Cell::new(None)),
                 session_id: Rc::new(Cell::new([0; 16])),
-                unconfirmed: Rc::new(Cell::new(0)),
+                guard: Rc::default(),
                 awaiting_snapshot: Rc::new(Cell::new(false)),
                 cursor: cursor.clone(),
                 ephemeral_seq: Rc::new(Cell::new(0)),

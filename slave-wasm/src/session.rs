@@ -5,6 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use shared_protocol::key_guard::KeyGuard;
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, Pointer};
 use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::{AgentMsg, Delivery, Envelope, ErrorCode, JoinCode, RelayMsg};
@@ -37,9 +38,10 @@ pub(crate) struct Session {
     pub(crate) resume_token: Rc<Cell<Option<[u8; 16]>>>,
     /// From `Joined`: binds every key exchange to this session.
     pub(crate) session_id: Rc<Cell<[u8; 16]>>,
-    /// Confirmations sent in exchanges that never confirmed back: each gave whoever answered
-    /// one offline guess at the code, so the console gives up after `MAX_VERIFY_FAILURES`.
-    pub(crate) unconfirmed: Rc<Cell<u8>>,
+    /// Key exchanges that failed, for the whole session (each confirmation sent that never
+    /// confirmed back gave whoever answered one offline guess at the code), and the proof that
+    /// a later exchange must carry once one was verified.
+    pub(crate) guard: Rc<RefCell<KeyGuard>>,
     /// After a `Gap`: page frames are ignored until a fresh snapshot arrives.
     pub(crate) awaiting_snapshot: Rc<Cell<bool>>,
     /// The customer's pointer marker over the view.

@@ -1,9 +1,11 @@
 //! The customer's side of the key exchange: this browser starts every exchange (when an agent
-//! joins, on every page load), with SPAKE2 over the code's secret digits; it counts exchanges
-//! that never confirmed back (each gave whoever answered one offline guess at the code) and
-//! stops after `MAX_VERIFY_FAILURES`.
+//! joins, on every page load), with SPAKE2 over the code's secret digits. Its `KeyGuard` counts
+//! exchanges that never confirmed back (each gave whoever answered one offline guess at the
+//! code) for the whole session and stops at `MAX_VERIFY_FAILURES`; once an exchange confirmed,
+//! a new one must prove it comes from that same agent, so the relay cannot pose as one.
 
 use super::*;
+use shared_protocol::key_guard::RekeyKey;
 
 /// Where the key exchange with the current agent stands. Only the customer starts one, under a
 /// fresh random id; messages of any other exchange are ignored.
@@ -35,7 +37,7 @@ impl Customer {
 
     pub(super) fn start_key_exchange(&mut self) {
         let Some(code) = self.code else { return };
-        if self.unconfirmed >= MAX_VERIFY_FAILURES {
+        if self.guard.exhausted() {
             self.link.send_control(CustomerMsg::VerificationFailed);
             return self.end("Co-browse ended: the code could not be verified.".into());
         }
@@ -45,8 +47,12 @@ impl Customer {
         };
         let handshake = Handshake::start(Role::Customer, code.secret, self.session_id);
         let message = handshake.message().to_vec();
-        self.link
-            .send_control(CustomerMsg::Key(KeyExchange::Spake { exchange, message }));
+        let proof = self.guard.proof(Role::Customer, exchange, &message);
+        self.link.send_control(CustomerMsg::Key(KeyExchange::Spake {
+            exchange,
+            message,
+            proof,
+        }));
         self.keys = Keys::Started {
             exchange,
             handshake,
@@ -68,11 +74,16 @@ impl Customer {
                     exchange,
                     handshake,
                 },
-                KeyExchange::Spake { message, .. },
-            ) => match handshake.finish(&message) {
+                KeyExchange::Spake { message, proof, .. },
+            ) => match self
+                .guard
+                .admit(Role::Agent, exchange, &message, &proof)
+                .map_err(|_| ())
+                .and_then(|()| handshake.finish(&message).map_err(|_| ()))
+            {
                 Ok(agreed) => {
                     let mac = agreed.confirmation();
-                    self.unconfirmed += 1;
+                    self.guard.confirming();
                     self.save();
                     self.link
                         .send_control(CustomerMsg::Key(KeyExchange::Confirm { exchange, mac }));
@@ -80,37 +91,43 @@ impl Customer {
                 }
                 Err(_) => self.verification_failed(),
             },
-            (Keys::Agreed { agreed, .. }, KeyExchange::Confirm { mac, .. }) => match agreed
-                .confirm(&mac)
-            {
-                Ok((sealer, opener)) => {
-                    self.unconfirmed = 0;
-                    self.save();
-                    self.link.restart_sequences();
-                    self.keys = Keys::Ready { sealer, opener };
-                    if let Err(e) = self.start_stream() {
-                        let why = describe_js(&e);
-                        return self.end(format!("Co-browse could not capture this page: {why}"));
-                    }
-                    self.show_session(&self.text("viewing", &[]));
-                    // The agent learns the mode this page is in (write mode survives page loads).
-                    self.tell_mode(ModeCause::Current);
+            (Keys::Agreed { agreed, .. }, KeyExchange::Confirm { mac, .. }) => {
+                let rekey = agreed.rekey_key();
+                match agreed.confirm(&mac) {
+                    Ok(channel) => self.verified(channel, rekey),
+                    Err(_) => self.verification_failed(),
                 }
-                Err(_) => self.verification_failed(),
-            },
+            }
             // Out of turn within the exchange: nothing is agreed from it.
             (keys, _) => self.keys = keys,
         }
+    }
+
+    /// The agent proved it has the same code: page content may flow.
+    fn verified(&mut self, (sealer, opener): (Sealer, Opener), rekey: RekeyKey) {
+        self.guard.confirmed(rekey);
+        self.save();
+        self.link.restart_sequences();
+        self.keys = Keys::Ready { sealer, opener };
+        if let Err(e) = self.start_stream() {
+            let why = describe_js(&e);
+            return self.end(format!("Co-browse could not capture this page: {why}"));
+        }
+        self.show_session(&self.text("viewing", &[]));
+        // The agent learns the mode this page is in (write mode survives page loads).
+        self.tell_mode(ModeCause::Current);
     }
 
     /// The agent's code did not match: tell the relay, which removes that agent.
     pub(super) fn verification_failed(&mut self) {
         self.keys = Keys::None;
         self.stream = None;
+        self.save();
         self.link.send_control(CustomerMsg::VerificationFailed);
-        let attempts = MAX_VERIFY_FAILURES
-            .saturating_sub(self.unconfirmed)
-            .to_string();
+        if self.guard.exhausted() {
+            return self.end("Co-browse ended: the code could not be verified.".into());
+        }
+        let attempts = self.guard.attempts_left().to_string();
         self.show_session(&self.text("code_retry", &[("attempts", &attempts)]));
     }
 }

@@ -9,12 +9,13 @@ use std::rc::{Rc, Weak};
 use shared_protocol::agent_control::{Mode, ModeCause};
 use shared_protocol::code::SECRET_SPACE;
 use shared_protocol::crypto::{Agreed, Handshake, Opener, Sealer};
+use shared_protocol::key_guard::KeyGuard;
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
 use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::privacy::{Effective, PrivacyRules};
 use shared_protocol::{
     CustomerMsg, Delivery, Envelope, ErrorCode, JoinCode, KeyExchange, PageInfo, RelayMsg, Resume,
-    Role, HEARTBEAT_INTERVAL_SECS, MAX_VERIFY_FAILURES,
+    Role, HEARTBEAT_INTERVAL_SECS,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -102,11 +103,10 @@ struct Customer {
     reconnect: Option<(usize, Timeout)>,
     /// This page load continues a session: the next resume is a reload (new keys).
     reloaded: bool,
-    /// Confirmations we sent in exchanges that never confirmed back. Each one gives whoever
-    /// answered one offline guess at the secret digits, so the session ends after
-    /// `MAX_VERIFY_FAILURES` of them, whatever the relay says; only a verified exchange
-    /// resets it, and it survives page loads.
-    unconfirmed: u8,
+    /// Key exchanges that failed, for the whole session (each confirmation we sent that never
+    /// confirmed back gave whoever answered one offline guess), and the proof a later exchange
+    /// must carry once one was verified. Survives page loads.
+    guard: KeyGuard,
     navigation: Option<NavigationWatch>,
     /// The relay's privacy rules (global, then per URL); nothing is captured before they come.
     relay_rules: Option<Vec<PrivacyRules>>,
@@ -136,7 +136,7 @@ impl Customer {
             heartbeat: None,
             reconnect: None,
             reloaded: false,
-            unconfirmed: 0,
+            guard: KeyGuard::default(),
             navigation: None,
             relay_rules: None,
             privacy: None,
@@ -189,7 +189,7 @@ impl Customer {
         self.code = Some(saved.code);
         self.session_id = saved.session_id;
         self.resume_token = Some(saved.resume_token);
-        self.unconfirmed = saved.unconfirmed;
+        self.guard = saved.guard;
         self.reloaded = true;
         self.control = Control::new(if saved.write_mode {
             Mode::Write
@@ -247,6 +247,11 @@ impl Customer {
                 }
                 let status = self.status.clone();
                 self.show_session(&status);
+            }
+            // Once an agent was verified, the session is that agent's: a join by anyone else
+            // (only a relay would announce one) is not answered with a guess at the code.
+            RelayMsg::AgentJoined if self.guard.verified_before() => {
+                debug::log("an agent join after verification is ignored");
             }
             RelayMsg::AgentJoined => {
                 self.start_key_exchange();
@@ -311,7 +316,7 @@ impl Customer {
                 code,
                 session_id: self.session_id,
                 resume_token,
-                unconfirmed: self.unconfirmed,
+                guard: self.guard.clone(),
                 write_mode: self.control.mode == Mode::Write,
             }
             .store();
