@@ -1,10 +1,20 @@
 //! Payloads inside sealed frames: postcard, deflated when large.
 //!
-//! Layout: one tag byte, then the body. `RAW` bodies are postcard; `DEFLATE` bodies are raw
-//! deflate of postcard. Compression happens before sealing (ciphertext does not compress) and
-//! only above [`COMPRESS_FROM`] bytes, where it pays for its time: snapshots, stylesheets, big
-//! batches. Inflating stops at [`MAX_PAYLOAD_LEN`], so a small hostile frame cannot expand into
-//! gigabytes.
+//! Layout: one tag byte, then the body. `RAW` bodies are postcard; `DEFLATE` bodies are the
+//! deflated length (4 bytes, little endian), raw deflate of postcard, then zeros up to a whole
+//! number of [`PAD_TO`] bytes. Compression happens before sealing (ciphertext does not
+//! compress) and only above [`COMPRESS_FROM`] bytes, where it pays for its time: snapshots,
+//! stylesheets, big batches. Inflating stops at [`MAX_PAYLOAD_LEN`], so a small hostile frame
+//! cannot expand into gigabytes.
+//!
+//! Why the padding: compressing before sealing lets whoever sees frame lengths (the relay) and
+//! can put text of its choice on the page beside a secret learn the secret a character at a
+//! time, as in CRIME: a right guess deflates a byte or so shorter. Masked values never reach
+//! the compressor (they are replaced before capture), but what the agent may see and the relay
+//! may not does. Measured by `tests/compression_oracle.rs`: without padding the right guess of
+//! the next digit is the single shortest frame at most positions; with 256-byte buckets at
+//! almost none, so an attacker has to move its text across a bucket edge byte by byte, with
+//! ~256 times the page loads per character it needs already.
 
 use serde::{de::DeserializeOwned, Serialize};
 
@@ -18,6 +28,9 @@ pub const COMPRESS_FROM: usize = 1024;
 /// Level 1 (fastest): a 100k-node snapshot is several MB of postcard, compressed on the
 /// customer's main thread; higher levels cost 3–5× the time for ~10 % fewer bytes.
 const LEVEL: u8 = 1;
+/// Deflated payloads are padded to a multiple of this many bytes (at most 25 % more for the
+/// smallest, a fraction of a percent for a snapshot).
+pub const PAD_TO: usize = 256;
 /// The largest payload a frame may inflate to.
 pub const MAX_PAYLOAD_LEN: usize = 64 * 1024 * 1024;
 
@@ -26,10 +39,13 @@ pub fn encode_payload<T: Serialize>(value: &T) -> Vec<u8> {
     let plain = postcard::to_allocvec(value).expect("postcard encoding into a Vec");
     if plain.len() >= COMPRESS_FROM {
         let packed = miniz_oxide::deflate::compress_to_vec(&plain, LEVEL);
-        if packed.len() < plain.len() {
-            let mut out = Vec::with_capacity(packed.len() + 1);
+        let padded = (1 + 4 + packed.len()).next_multiple_of(PAD_TO);
+        if padded < plain.len() {
+            let mut out = Vec::with_capacity(padded);
             out.push(DEFLATE);
+            out.extend_from_slice(&(packed.len() as u32).to_le_bytes());
             out.extend_from_slice(&packed);
+            out.resize(padded, 0);
             return out;
         }
     }
@@ -44,17 +60,30 @@ pub fn payload_plain(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, DecodeE
     let (&tag, body) = bytes.split_first().ok_or(DecodeError::Empty)?;
     match tag {
         RAW => Ok(std::borrow::Cow::Borrowed(body)),
-        DEFLATE => miniz_oxide::inflate::decompress_to_vec_with_limit(body, MAX_PAYLOAD_LEN)
-            .map(std::borrow::Cow::Owned)
-            .map_err(|e| match e.status {
-                miniz_oxide::inflate::TINFLStatus::HasMoreOutput => DecodeError::Oversized {
-                    len: MAX_PAYLOAD_LEN + 1,
-                    max: MAX_PAYLOAD_LEN,
-                },
-                _ => DecodeError::Malformed("corrupt compressed payload"),
-            }),
+        DEFLATE => {
+            miniz_oxide::inflate::decompress_to_vec_with_limit(deflated(body)?, MAX_PAYLOAD_LEN)
+                .map(std::borrow::Cow::Owned)
+                .map_err(|e| match e.status {
+                    miniz_oxide::inflate::TINFLStatus::HasMoreOutput => DecodeError::Oversized {
+                        len: MAX_PAYLOAD_LEN + 1,
+                        max: MAX_PAYLOAD_LEN,
+                    },
+                    _ => DecodeError::Malformed("corrupt compressed payload"),
+                })
+        }
         _ => Err(DecodeError::Malformed("unknown payload encoding")),
     }
+}
+
+/// The deflate stream of a `DEFLATE` body, without its length and padding.
+fn deflated(body: &[u8]) -> Result<&[u8], DecodeError> {
+    let (len, rest) = body.split_first_chunk::<4>().ok_or(DecodeError::Malformed(
+        "compressed payload without its length",
+    ))?;
+    rest.get(..u32::from_le_bytes(*len) as usize)
+        .ok_or(DecodeError::Malformed(
+            "compressed payload shorter than its length",
+        ))
 }
 
 /// Decodes a payload taken out of a sealed frame; never panics.
@@ -80,6 +109,7 @@ mod tests {
             .collect();
         let packed = encode_payload(&big);
         assert_eq!(packed[0], DEFLATE);
+        assert_eq!(packed.len() % PAD_TO, 0, "padded to a whole bucket");
         assert!(packed.len() < postcard::to_allocvec(&big).unwrap().len() / 3);
         assert_eq!(decode_payload::<Vec<String>>(&packed).unwrap(), big);
         assert_eq!(decode_payload::<String>(&small).unwrap(), "hello");
@@ -108,17 +138,25 @@ mod tests {
             decode_payload::<u32>(&[7, 1]),
             Err(DecodeError::Malformed("unknown payload encoding"))
         ));
-        assert!(matches!(
-            decode_payload::<u32>(&[DEFLATE, 0xff, 0xff, 0xff]),
-            Err(DecodeError::Malformed(_))
-        ));
+        for bad in [
+            &[DEFLATE, 0xff, 0xff, 0xff][..],
+            &[DEFLATE, 3, 0, 0, 0, 0xff, 0xff, 0xff],
+            &[DEFLATE, 9, 0, 0, 0, 0, 0],
+        ] {
+            assert!(
+                matches!(decode_payload::<u32>(bad), Err(DecodeError::Malformed(_))),
+                "{bad:?}"
+            );
+        }
     }
 
     #[test]
     fn a_deflate_bomb_stops_at_the_limit() {
         let zeros = vec![0u8; MAX_PAYLOAD_LEN + 4096];
+        let packed = miniz_oxide::deflate::compress_to_vec(&zeros, 9);
         let mut bomb = vec![DEFLATE];
-        bomb.extend(miniz_oxide::deflate::compress_to_vec(&zeros, 9));
+        bomb.extend((packed.len() as u32).to_le_bytes());
+        bomb.extend(packed);
         assert!(bomb.len() < 200 * 1024);
         assert!(matches!(
             decode_payload::<Vec<u8>>(&bomb),
