@@ -223,6 +223,20 @@ pub fn random_u64() -> Result<u64, JsValue> {
     Ok(u64::from_le_bytes(buf))
 }
 
+/// A cryptographically random 128-bit token (the write-mode consent).
+pub fn random_token() -> Result<[u8; 16], JsValue> {
+    let mut buf = [0u8; 16];
+    window()
+        .crypto()?
+        .get_random_values_with_u8_array(&mut buf)?;
+    Ok(buf)
+}
+
+/// The wall clock in milliseconds (for intervals of seconds).
+pub fn now_ms() -> f64 {
+    js_sys::Date::now()
+}
+
 /// Cryptographically random integer below `bound`, from the browser's CSPRNG.
 pub fn random_below(bound: u32) -> Result<u32, JsValue> {
     let crypto = window().crypto()?;

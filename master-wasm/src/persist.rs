@@ -4,7 +4,8 @@
 //!
 //! The site's own scripts can read sessionStorage, as they can read the page itself; nothing
 //! here is more than they already see. They can also write it: nothing read back from here
-//! grants the agent anything (write mode is not kept here; see `session::control`).
+//! grants the agent anything by itself (a kept write-mode consent counts only when the agent's
+//! console shows the same token; see `agent_control::Control`).
 
 use shared_protocol::key_guard::KeyGuard;
 use shared_protocol::JoinCode;
@@ -21,9 +22,10 @@ pub struct Saved {
     pub resume_token: [u8; 16],
     /// Failed key exchanges and the proof of the verified one (see `key_guard`).
     pub guard: KeyGuard,
-    /// The customer approved write mode and has not taken it back: the next page continues in
-    /// it (an agent navigating for the customer is not asked again on every page).
-    pub write_mode: bool,
+    /// The customer approved write mode and has not taken it back: the consent's token, with
+    /// which the next page continues in write mode once the console shows it back (an agent
+    /// navigating for the customer is not asked again on every page).
+    pub write_consent: Option<[u8; 16]>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -51,7 +53,7 @@ impl Saved {
             hex(&self.resume_token),
             failures,
             rekey.map(|k| hex(&k)).unwrap_or_default(),
-            u8::from(self.write_mode),
+            self.write_consent.map(|t| hex(&t)).unwrap_or_default(),
             self.relay_url
         )
     }
@@ -70,10 +72,9 @@ impl Saved {
             "" => None,
             key => Some(unhex(key)?),
         };
-        let write_mode = match parts.next()? {
-            "0" => false,
-            "1" => true,
-            _ => return None,
+        let write_consent = match parts.next()? {
+            "" => None,
+            token => Some(unhex(token)?),
         };
         let relay_url = parts.next()?.to_string();
         Some(Self {
@@ -82,7 +83,7 @@ impl Saved {
             session_id,
             resume_token,
             guard: KeyGuard::restore(failures, rekey),
-            write_mode,
+            write_consent,
         })
     }
 
@@ -118,11 +119,12 @@ mod tests {
             session_id: [7; 16],
             resume_token: [0xAB; 16],
             guard: KeyGuard::restore(2, Some([0x5A; 32])),
-            write_mode: true,
+            write_consent: Some([0xC0; 16]),
         };
         assert_eq!(Saved::decode(&saved.encode()), Some(saved.clone()));
         let unverified = Saved {
             guard: KeyGuard::default(),
+            write_consent: None,
             ..saved
         };
         assert_eq!(Saved::decode(&unverified.encode()), Some(unverified));
@@ -134,7 +136,8 @@ mod tests {
             "2|001234567|zz|00|0|x",
             "2|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0|x",
             "3|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0|2|x",
-            "4|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0|abc|0|x",
+            "4|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0|abc||x",
+            "4|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0||1|x",
         ] {
             assert_eq!(Saved::decode(junk), None, "{junk}");
         }

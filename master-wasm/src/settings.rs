@@ -8,7 +8,7 @@ use js_sys::{Array, Object, Reflect};
 use shared_protocol::texts::{Texts, WIDGET};
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::agent_control::{Allowances, ControlSettings};
+use crate::agent_control::{Allowances, ControlSettings, DEFAULT_REQUEST_INTERVAL_MS};
 
 /// Where the widget sits in the window.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -51,7 +51,7 @@ pub struct Look {
     pub text: Option<String>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Settings {
     pub control: ControlSettings,
     pub look: Look,
@@ -81,6 +81,9 @@ impl Settings {
             .unwrap_or_default();
         let control = ControlSettings {
             write_mode_allowed: field(value, "writeModeAllowed").as_bool().unwrap_or(false),
+            request_interval_ms: field(value, "writeRequestInterval")
+                .as_f64()
+                .map_or(DEFAULT_REQUEST_INTERVAL_MS, |secs| secs * 1000.0),
             allow: Allowances {
                 submit: field(value, "agentCanSubmit").as_bool().unwrap_or(false),
             },

@@ -116,6 +116,9 @@ pub struct Cli {
     /// Whether agents may click submit buttons in write mode [default: false].
     #[arg(long, env = "COBROWSE_AGENT_CAN_SUBMIT")]
     pub agent_can_submit: Option<bool>,
+    /// Seconds after a customer denies write mode before the agent may ask again [default: 30].
+    #[arg(long, env = "COBROWSE_WRITE_REQUEST_INTERVAL")]
+    pub write_request_interval: Option<u64>,
     /// A JSON file of texts replacing the built-in English ones of the widget and the console.
     #[arg(long, env = "COBROWSE_LOCALIZATION")]
     pub localization: Option<PathBuf>,
@@ -173,6 +176,7 @@ struct FileConfig {
     navigation_grace: Option<u64>,
     write_mode_allowed: Option<bool>,
     agent_can_submit: Option<bool>,
+    write_request_interval: Option<u64>,
     localization: Option<PathBuf>,
     theme: Option<String>,
     /// The customer widget's corner and colours (file only).
@@ -218,6 +222,8 @@ pub struct Config {
     pub navigation_grace: Duration,
     pub write_mode_allowed: bool,
     pub agent_can_submit: bool,
+    /// After a denial, the agent's next request waits this long (told "too soon" meanwhile).
+    pub write_request_interval: Duration,
     /// The `localization` file's path and texts (read and checked at load).
     pub localization: Option<PathBuf>,
     pub texts: Localization,
@@ -260,6 +266,7 @@ impl Default for Config {
             navigation_grace: Duration::from_secs(300),
             write_mode_allowed: true,
             agent_can_submit: false,
+            write_request_interval: Duration::from_secs(30),
             localization: None,
             texts: Localization::default(),
             theme: "auto".into(),
@@ -377,6 +384,10 @@ impl Config {
                 .agent_can_submit
                 .or(file.agent_can_submit)
                 .unwrap_or(d.agent_can_submit),
+            write_request_interval: cli
+                .write_request_interval
+                .or(file.write_request_interval)
+                .map_or(d.write_request_interval, Duration::from_secs),
             texts: match cli.localization.as_ref().or(file.localization.as_ref()) {
                 Some(path) => Localization::load(path)?,
                 None => Localization::default(),
@@ -571,12 +582,14 @@ mod tests {
     fn write_mode_widget_theme_and_localization_options() {
         let c = Config::load(Cli::default()).unwrap();
         assert!(c.write_mode_allowed && !c.agent_can_submit);
+        assert_eq!(c.write_request_interval, Duration::from_secs(30));
         assert_eq!(c.theme, "auto");
         let dir = tempfile::tempdir().unwrap();
         let l10n = dir.path().join("de.json");
         std::fs::write(&l10n, r#"{"widget": {"start": "Mitsurfen"}}"#).unwrap();
         let f = write(&format!(
             "write_mode_allowed = false\nagent_can_submit = true\ntheme = \"dark\"\n\
+             write_request_interval = 5\n\
              allowed_third_party_domains = [\"https://maps.example:8443\", \"*\"]\n\
              localization = {:?}\n[widget]\nposition = \"top-left\"\naccent = \"#123456\"\n",
             l10n.display().to_string()
@@ -587,6 +600,7 @@ mod tests {
         })
         .unwrap();
         assert!(!c.write_mode_allowed && c.agent_can_submit);
+        assert_eq!(c.write_request_interval, Duration::from_secs(5));
         assert_eq!(
             c.allowed_third_party_domains,
             ["https://maps.example:8443", "*"]

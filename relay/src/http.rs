@@ -114,6 +114,7 @@ async fn loader(State(state): State<AppState>) -> Response {
     let settings = WidgetSettings {
         write_mode_allowed: config.write_mode_allowed,
         agent_can_submit: config.agent_can_submit,
+        write_request_interval: config.write_request_interval.as_secs(),
         site_origins: &state.allowed_origins,
         widget: &config.widget,
         texts: &config.texts.widget,

@@ -115,6 +115,8 @@ impl Localization {
 pub struct WidgetSettings<'a> {
     pub write_mode_allowed: bool,
     pub agent_can_submit: bool,
+    /// Seconds after a denial before the customer is asked again.
+    pub write_request_interval: u64,
     pub site_origins: &'a [String],
     pub widget: &'a WidgetLook,
     pub texts: &'a BTreeMap<String, String>,

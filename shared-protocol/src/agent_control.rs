@@ -40,6 +40,8 @@ pub enum ModeCause {
     Denied,
     /// The server's `write_mode_allowed` is off: no request is even shown to the customer.
     NotAllowed,
+    /// The customer denied a request less than `write_request_interval` ago: not asked again.
+    TooSoon,
     /// The customer went back to pointer mode.
     CustomerStopped,
     /// The agent went back to pointer mode.

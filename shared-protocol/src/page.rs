@@ -38,6 +38,10 @@ pub enum CustomerPageMsg {
     },
     /// An agent message was refused (nothing happened on the page).
     Refused(Refusal),
+    /// The customer approved write mode: the token of that consent, for the console to show
+    /// back ([`AgentPageMsg::ResumeWrite`]) when the customer's next page starts in pointer
+    /// mode. Only the console has it besides the customer's tab.
+    WriteConsent([u8; 16]),
 }
 
 /// Nodes of the snapshot of `epoch`, in pre-order, ahead of the [`Snapshot`] that completes it:
@@ -63,6 +67,9 @@ pub enum AgentPageMsg {
     Act(AgentAction),
     /// Back, forward, reload or a URL, in write mode and within the instrumented site.
     Navigate(Navigate),
+    /// The customer's new page is in pointer mode, and this console was given write mode on an
+    /// earlier one: the consent it was given, to continue in write mode.
+    ResumeWrite([u8; 16]),
 }
 
 /// A pointer position; `click` marks a press there (drawn as a ripple on the other side).

@@ -59,6 +59,10 @@ pub const CONSOLE: &[(&str, &str)] = &[
     ("write_approved", "The customer approved write mode."),
     ("write_denied", "The customer declined write mode."),
     ("write_not_allowed", "Write mode is turned off on this server."),
+    (
+        "write_too_soon",
+        "The customer declined write mode a moment ago; ask again later.",
+    ),
     ("customer_stopped", "The customer went back to pointer mode."),
     ("refused", "The customer's browser refused that: {why}."),
     ("refused_read_only", "this element is not available to agents"),

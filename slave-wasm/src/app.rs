@@ -91,6 +91,7 @@ pub fn app(props: &AppProps) -> Html {
                 resume_token: Rc::new(Cell::new(None)),
                 session_id: Rc::new(Cell::new([0; 16])),
                 guard: Rc::default(),
+                write_consent: Rc::default(),
                 awaiting_snapshot: Rc::new(Cell::new(false)),
                 cursor: cursor.clone(),
                 ephemeral_seq: Rc::new(Cell::new(0)),

@@ -42,6 +42,9 @@ pub(crate) struct Session {
     /// confirmed back gave whoever answered one offline guess at the code), and the proof that
     /// a later exchange must carry once one was verified.
     pub(crate) guard: Rc<RefCell<KeyGuard>>,
+    /// The customer's write-mode consent while it lasts: shown back when the customer's next
+    /// page starts in pointer mode, so write mode continues there.
+    pub(crate) write_consent: Rc<Cell<Option<[u8; 16]>>>,
     /// After a `Gap`: page frames are ignored until a fresh snapshot arrives.
     pub(crate) awaiting_snapshot: Rc<Cell<bool>>,
     /// The customer's pointer marker over the view.
@@ -230,6 +233,10 @@ impl Session {
                 drop(slot);
                 return self.on_refused(*why);
             }
+            CustomerPageMsg::WriteConsent(token) => {
+                self.write_consent.set(Some(*token));
+                return;
+            }
             _ => {}
         }
         let snapshot_part = matches!(
@@ -257,7 +264,8 @@ impl Session {
             CustomerPageMsg::Pointer(_)
             | CustomerPageMsg::Scroll(_)
             | CustomerPageMsg::Mode { .. }
-            | CustomerPageMsg::Refused(_) => Ok(()),
+            | CustomerPageMsg::Refused(_)
+            | CustomerPageMsg::WriteConsent(_) => Ok(()),
         };
         let unshown = rebuilder.unshown();
         drop(slot);

@@ -24,6 +24,7 @@ impl Session {
     }
 
     pub(crate) fn back_to_pointer(&self) {
+        self.write_consent.set(None);
         self.send_page(&AgentPageMsg::PointerMode);
     }
 
@@ -79,8 +80,22 @@ impl Session {
             ModeCause::Approved => Some("write_approved"),
             ModeCause::Denied => Some("write_denied"),
             ModeCause::NotAllowed => Some("write_not_allowed"),
+            ModeCause::TooSoon => Some("write_too_soon"),
             ModeCause::CustomerStopped => Some("customer_stopped"),
         };
+        match (mode, cause) {
+            // Either side ended write mode: its consent is spent.
+            (_, ModeCause::CustomerStopped | ModeCause::AgentStopped) => {
+                self.write_consent.set(None)
+            }
+            // A new page of the customer starts in pointer mode: show the consent to go on.
+            (Mode::Pointer, ModeCause::Current) => {
+                if let Some(token) = self.write_consent.get() {
+                    self.send_page(&AgentPageMsg::ResumeWrite(token));
+                }
+            }
+            _ => {}
+        }
         if cause == ModeCause::Asking {
             return self.dispatch.dispatch(Action::Asking);
         }

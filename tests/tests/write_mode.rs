@@ -263,9 +263,11 @@ async fn denied_then_customer_stops(
     );
     Ok(())
 }
+// Asked again at once after the denial: no wait between requests here (consent.rs tests it).
 e2e!(
     a_denied_request_and_the_customer_stopping_keep_pointer_mode,
-    denied_then_customer_stops
+    denied_then_customer_stops,
+    |c| c.write_request_interval = Duration::ZERO
 );
 
 async fn crafted_clicks_are_refused(

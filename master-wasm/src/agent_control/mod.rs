@@ -16,11 +16,14 @@ use shared_protocol::agent_control::{Mode, ModeCause, Refusal};
 pub use restrictions::Allowances;
 
 /// What the relay's configuration says about the agent's control (from the widget settings).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct ControlSettings {
     /// `write_mode_allowed`: without it, requests are answered [`ModeCause::NotAllowed`]
     /// without asking the customer.
     pub write_mode_allowed: bool,
+    /// `write_request_interval` (ms): after a denial, requests sooner than this are answered
+    /// [`ModeCause::TooSoon`] without asking.
+    pub request_interval_ms: f64,
     pub allow: Allowances,
     /// The instrumented site's origins, where the agent may navigate.
     pub site_origins: Vec<String>,
@@ -31,18 +34,29 @@ impl Default for ControlSettings {
     fn default() -> Self {
         Self {
             write_mode_allowed: false,
+            request_interval_ms: DEFAULT_REQUEST_INTERVAL_MS,
             allow: Allowances::default(),
             site_origins: Vec::new(),
         }
     }
 }
 
-/// The mode and the consent question, as one state machine.
+/// The relay's default for `write_request_interval`: one request per 30 s after a denial.
+pub const DEFAULT_REQUEST_INTERVAL_MS: f64 = 30_000.0;
+
+/// The mode and the consent question, as one state machine. Times are the page's clock (ms).
 #[derive(Debug, Default)]
 pub struct Control {
     pub mode: Mode,
     /// The customer is being asked to approve write mode.
     pub asking: bool,
+    /// When the customer last denied a request: the next waits the request interval.
+    denied_at: Option<f64>,
+    /// The token of the customer's consent to write mode while it lasts. It travels sealed to
+    /// the agent's console and is kept for the tab's next page, where write mode resumes only
+    /// when the console shows it back: a page script that edits what the tab keeps cannot
+    /// start write mode without the agent having been given it, nor can an agent alone.
+    consent: Option<[u8; 16]>,
 }
 
 /// What a step of the state machine asks the session to do.
@@ -57,20 +71,60 @@ pub enum Step {
 }
 
 impl Control {
-    /// A control that starts in `mode` (write mode kept from an earlier page of the session).
-    pub fn new(mode: Mode) -> Self {
+    /// A page's control: pointer mode, with the consent an earlier page of the tab kept (write
+    /// mode resumes only through [`Control::resume`]).
+    pub fn new(kept_consent: Option<[u8; 16]>) -> Self {
         Self {
-            mode,
+            consent: kept_consent,
             ..Self::default()
         }
     }
 
-    /// The agent asks for write mode.
-    pub fn request(&mut self, allowed: bool) -> Step {
+    /// The consent to keep for the next page: only while write mode lasts or may resume.
+    pub fn consent(&self) -> Option<[u8; 16]> {
+        self.consent
+    }
+
+    /// The agent's console shows the consent it was given on an earlier page: write mode
+    /// resumes, unchanged for the history. Any other token changes nothing.
+    pub fn resume(&mut self, shown: &[u8; 16]) -> Result<Step, Refusal> {
+        let kept = self.consent.ok_or(Refusal::PointerMode)?;
+        // Compared without stopping at the first difference.
+        if kept
+            .iter()
+            .zip(shown)
+            .fold(0u8, |acc, (a, b)| acc | (a ^ b))
+            != 0
+        {
+            return Err(Refusal::PointerMode);
+        }
+        if self.mode == Mode::Write {
+            return Ok(Step::Nothing);
+        }
+        self.mode = Mode::Write;
+        self.asking = false;
+        Ok(Step::Tell {
+            changed: false,
+            cause: ModeCause::Current,
+        })
+    }
+
+    /// The agent asks for write mode at `now`; after a denial, at most one request per
+    /// `interval_ms`, and each one sooner is told to the agent.
+    pub fn request(&mut self, allowed: bool, interval_ms: f64, now: f64) -> Step {
         if !allowed {
             return Step::Tell {
                 changed: false,
                 cause: ModeCause::NotAllowed,
+            };
+        }
+        if self.mode == Mode::Pointer
+            && !self.asking
+            && self.denied_at.is_some_and(|at| now - at < interval_ms)
+        {
+            return Step::Tell {
+                changed: false,
+                cause: ModeCause::TooSoon,
             };
         }
         match (self.mode, self.asking) {
@@ -86,14 +140,17 @@ impl Control {
         }
     }
 
-    /// The customer answered the prompt.
-    pub fn answer(&mut self, approve: bool) -> Step {
+    /// The customer answered the prompt at `now`; `consent` is a fresh random token, kept
+    /// when the answer is yes.
+    pub fn answer(&mut self, approve: bool, consent: [u8; 16], now: f64) -> Step {
         if !std::mem::take(&mut self.asking) {
             return Step::Nothing;
         }
         if approve {
+            self.consent = Some(consent);
             self.switch(Mode::Write, ModeCause::Approved)
         } else {
+            self.denied_at = Some(now);
             Step::Tell {
                 changed: false,
                 cause: ModeCause::Denied,
@@ -101,9 +158,11 @@ impl Control {
         }
     }
 
-    /// Back to pointer mode, by the customer or the agent. Withdraws an open question too.
+    /// Back to pointer mode, by the customer or the agent. Withdraws an open question too, and
+    /// the consent: write mode needs a new yes.
     pub fn stop(&mut self, cause: ModeCause) -> Step {
         let was_asking = std::mem::take(&mut self.asking);
+        self.consent = None;
         match self.switch(Mode::Pointer, cause) {
             Step::Nothing if was_asking => Step::Tell {
                 changed: false,
@@ -137,38 +196,89 @@ impl Control {
 mod tests {
     use super::*;
 
+    const YES: [u8; 16] = [7; 16];
+    const EVERY_30S: f64 = DEFAULT_REQUEST_INTERVAL_MS;
+
     #[test]
     fn write_mode_needs_the_customers_yes() {
         let mut c = Control::default();
         assert_eq!(c.permits_actions(), Err(Refusal::PointerMode));
-        assert_eq!(c.request(true), Step::Ask);
-        assert_eq!(c.request(true), Step::Nothing, "one question at a time");
+        assert_eq!(c.request(true, EVERY_30S, 0.0), Step::Ask);
+        assert_eq!(
+            c.request(true, EVERY_30S, 1.0),
+            Step::Nothing,
+            "one question at a time"
+        );
         assert_eq!(
             c.permits_actions(),
             Err(Refusal::PointerMode),
             "asking is not yes"
         );
         assert_eq!(
-            c.answer(true),
+            c.answer(true, YES, 2.0),
             Step::Tell {
                 changed: true,
                 cause: ModeCause::Approved
             }
         );
         assert_eq!(c.permits_actions(), Ok(()));
+        assert_eq!(c.consent(), Some(YES));
         assert_eq!(
-            c.answer(true),
+            c.answer(true, YES, 3.0),
             Step::Nothing,
             "no answer without a question"
         );
     }
 
     #[test]
+    fn after_a_denial_requests_wait_the_interval_and_each_is_told() {
+        let mut c = Control::default();
+        c.request(true, EVERY_30S, 0.0);
+        c.answer(false, YES, 1_000.0);
+        let too_soon = Step::Tell {
+            changed: false,
+            cause: ModeCause::TooSoon,
+        };
+        assert_eq!(c.request(true, EVERY_30S, 1_001.0), too_soon);
+        assert_eq!(c.request(true, EVERY_30S, 30_999.0), too_soon);
+        assert!(!c.asking, "the customer is not asked again");
+        assert_eq!(c.request(true, EVERY_30S, 31_000.0), Step::Ask);
+        assert_eq!(c.consent(), None, "a denial keeps no consent");
+    }
+
+    #[test]
+    fn a_new_page_resumes_write_mode_only_on_the_consent_it_kept() {
+        // Nothing kept (or a page script's invention the console never got): pointer mode.
+        let mut c = Control::new(None);
+        assert_eq!(c.resume(&YES), Err(Refusal::PointerMode));
+        let mut c = Control::new(Some(YES));
+        assert_eq!(
+            c.mode,
+            Mode::Pointer,
+            "no write mode before the console shows it"
+        );
+        assert_eq!(c.resume(&[8; 16]), Err(Refusal::PointerMode));
+        assert_eq!(c.mode, Mode::Pointer);
+        assert_eq!(
+            c.resume(&YES),
+            Ok(Step::Tell {
+                changed: false,
+                cause: ModeCause::Current
+            })
+        );
+        assert_eq!(c.permits_actions(), Ok(()));
+        // Stopped: the consent is gone, on this page and the next.
+        c.stop(ModeCause::CustomerStopped);
+        assert_eq!(c.consent(), None);
+        assert_eq!(c.resume(&YES), Err(Refusal::PointerMode));
+    }
+
+    #[test]
     fn a_denied_or_disallowed_request_stays_in_pointer_mode() {
         let mut c = Control::default();
-        c.request(true);
+        c.request(true, EVERY_30S, 0.0);
         assert_eq!(
-            c.answer(false),
+            c.answer(false, YES, 1.0),
             Step::Tell {
                 changed: false,
                 cause: ModeCause::Denied
@@ -176,7 +286,7 @@ mod tests {
         );
         assert_eq!(c.mode, Mode::Pointer);
         assert_eq!(
-            c.request(false),
+            c.request(false, EVERY_30S, 2.0),
             Step::Tell {
                 changed: false,
                 cause: ModeCause::NotAllowed
@@ -187,7 +297,8 @@ mod tests {
 
     #[test]
     fn either_side_goes_back_to_pointer_mode() {
-        let mut c = Control::new(Mode::Write);
+        let mut c = Control::new(Some(YES));
+        c.resume(&YES).unwrap();
         assert_eq!(
             c.stop(ModeCause::CustomerStopped),
             Step::Tell {
@@ -196,7 +307,7 @@ mod tests {
             }
         );
         assert_eq!(c.stop(ModeCause::AgentStopped), Step::Nothing);
-        c.request(true);
+        c.request(true, EVERY_30S, 0.0);
         assert_eq!(
             c.stop(ModeCause::AgentStopped),
             Step::Tell {
@@ -206,7 +317,7 @@ mod tests {
             "a withdrawn question is told"
         );
         assert_eq!(
-            c.answer(true),
+            c.answer(true, YES, 1.0),
             Step::Nothing,
             "a late yes to a withdrawn question"
         );

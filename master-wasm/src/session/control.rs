@@ -12,15 +12,34 @@ use crate::agent_control::{navigate, perform, restrictions, Step};
 
 impl Customer {
     pub(super) fn on_write_request(&mut self) {
-        let step = self
-            .control
-            .request(self.settings.control.write_mode_allowed);
+        let settings = &self.settings.control;
+        let step = self.control.request(
+            settings.write_mode_allowed,
+            settings.request_interval_ms,
+            now_ms(),
+        );
         self.apply(step);
     }
 
     pub(super) fn answer_write_request(&mut self, approve: bool) {
-        let step = self.control.answer(approve);
+        let consent = match random_token() {
+            Ok(token) => token,
+            Err(e) => return self.end(format!("No secure randomness: {}", describe_js(&e))),
+        };
+        let step = self.control.answer(approve, consent, now_ms());
         self.apply(step);
+        if let (Some(token), true) = (self.control.consent(), approve) {
+            self.send_page(&CustomerPageMsg::WriteConsent(token));
+        }
+    }
+
+    /// The console shows the consent of an earlier page: write mode resumes, or the message is
+    /// refused like any other that the mode does not allow.
+    pub(super) fn resume_write(&mut self, shown: [u8; 16]) {
+        match self.control.resume(&shown) {
+            Ok(step) => self.apply(step),
+            Err(why) => self.refuse(why),
+        }
     }
 
     pub(super) fn stop_write(&mut self, cause: ModeCause) {
@@ -36,8 +55,8 @@ impl Customer {
             Step::Tell { changed, cause } => {
                 if changed {
                     self.link.send_control(CustomerMsg::Mode(self.control.mode));
-                    self.save();
                 }
+                self.save();
                 self.tell_mode(cause);
             }
         }

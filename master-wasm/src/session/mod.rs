@@ -6,7 +6,7 @@
 use std::cell::RefCell;
 use std::rc::{Rc, Weak};
 
-use shared_protocol::agent_control::{Mode, ModeCause};
+use shared_protocol::agent_control::ModeCause;
 use shared_protocol::code::SECRET_SPACE;
 use shared_protocol::crypto::{Agreed, Handshake, Opener, Sealer};
 use shared_protocol::key_guard::KeyGuard;
@@ -22,7 +22,8 @@ use wasm_bindgen::JsCast;
 
 use crate::agent_control::Control;
 use crate::browser::{
-    document, first_session_in_tab, random_below, random_u64, window, Interval, Listener, Timeout,
+    document, first_session_in_tab, now_ms, random_below, random_token, random_u64, window,
+    Interval, Listener, Timeout,
 };
 use crate::debug;
 use crate::link::Link;
@@ -191,11 +192,8 @@ impl Customer {
         self.resume_token = Some(saved.resume_token);
         self.guard = saved.guard;
         self.reloaded = true;
-        self.control = Control::new(if saved.write_mode {
-            Mode::Write
-        } else {
-            Mode::Pointer
-        });
+        // Pointer mode until the agent's console shows the consent this tab kept.
+        self.control = Control::new(saved.write_consent);
         self.show_session(&self.text("continuing", &[]));
         if let Err(e) = self.open_socket() {
             self.end(format!("Co-browse could not continue: {}", describe_js(&e)));
@@ -317,7 +315,7 @@ impl Customer {
                 session_id: self.session_id,
                 resume_token,
                 guard: self.guard.clone(),
-                write_mode: self.control.mode == Mode::Write,
+                write_consent: self.control.consent(),
             }
             .store();
         }

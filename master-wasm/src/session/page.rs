@@ -101,6 +101,7 @@ impl Customer {
             }
             Ok(AgentPageMsg::RequestWrite) => self.on_write_request(),
             Ok(AgentPageMsg::PointerMode) => self.stop_write(ModeCause::AgentStopped),
+            Ok(AgentPageMsg::ResumeWrite(consent)) => self.resume_write(consent),
             Ok(AgentPageMsg::Act(action)) => self.on_agent_action(action),
             Ok(AgentPageMsg::Navigate(nav)) => self.on_agent_navigate(nav),
             Ok(AgentPageMsg::Pointer(p)) => {

@@ -145,12 +145,9 @@ impl Widget {
     pub fn show_mode(&self, mode: Mode, asking: bool) {
         self.set_hidden("[data-cobrowse-ui=write-request]", !asking);
         self.set_hidden("[data-cobrowse-ui=write-active]", mode != Mode::Write);
-        if asking {
-            // The question takes the keyboard focus, so it can be answered without a mouse.
-            if let Some(allow) = self.part("[data-cobrowse-ui=write-allow]") {
-                let _ = allow.focus();
-            }
-        }
+        // The question never takes the keyboard focus: keys the customer meant for the page
+        // (Space, Enter in a field) must not answer it. A click answers it, or the keyboard
+        // once the customer moves the focus there (Tab), as for any button.
     }
 
     /// The legend for the outlined fields the agent cannot see: `text` (the configured,
