@@ -20,10 +20,15 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use shared_protocol::{DecodeError, Delivery, Direction, Envelope, ErrorCode, RelayMsg, Resume};
+use shared_protocol::{
+    DecodeError, Delivery, Direction, Envelope, ErrorCode, RelayMsg, Resume, MAX_FRAME_LEN,
+};
 use tokio::sync::{mpsc, watch, Notify};
+use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::client_ip::ClientIp;
+use crate::client_limits::ConnectionSlot;
 use crate::error::HttpError;
 use crate::metrics::bump;
 use crate::sessions::{
@@ -35,10 +40,12 @@ use crate::state::AppState;
 pub(super) const CLOSE_NORMAL: u16 = 1000;
 pub(super) const CLOSE_PROTOCOL: u16 = 1002;
 pub(super) const CLOSE_POLICY: u16 = 1008;
+pub(super) const CLOSE_TOO_BIG: u16 = 1009;
 
 pub async fn customer(
     ws: WebSocketUpgrade,
     headers: HeaderMap,
+    client: ClientIp,
     State(state): State<AppState>,
 ) -> Result<Response, HttpError> {
     let origin = headers
@@ -48,6 +55,7 @@ pub async fn customer(
         tracing::warn!(?origin, "customer refused: origin not allowed");
         return Err(HttpError::OriginNotAllowed(origin.unwrap_or("").into()));
     }
+    let slot = connection_slot(&state, client)?;
     let user_agent = headers
         .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -55,14 +63,32 @@ pub async fn customer(
         .to_string();
     Ok(sized(ws)
         .on_upgrade(move |socket| async move {
-            customer_loop(spawn_sender(socket), state, user_agent).await;
+            customer_loop(spawn_sender(socket), state, user_agent, client).await;
+            drop(slot);
         })
         .into_response())
 }
 
-pub async fn agent(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
-    sized(ws).on_upgrade(move |socket| async move {
-        agent_loop(spawn_sender(socket), state).await;
+pub async fn agent(
+    ws: WebSocketUpgrade,
+    client: ClientIp,
+    State(state): State<AppState>,
+) -> Result<Response, HttpError> {
+    let slot = connection_slot(&state, client)?;
+    Ok(sized(ws)
+        .on_upgrade(move |socket| async move {
+            agent_loop(spawn_sender(socket), state).await;
+            drop(slot);
+        })
+        .into_response())
+}
+
+/// A place for one more socket of `client`, or 429 when it has `connections_per_ip` open.
+fn connection_slot(state: &AppState, client: ClientIp) -> Result<ConnectionSlot, HttpError> {
+    state.limits.open_connection(client).ok_or_else(|| {
+        bump(&state.metrics.connections_refused, 1);
+        tracing::warn!(%client, "WebSocket refused: too many open from this client");
+        HttpError::TooManyRequests("too many open connections from your address".into())
     })
 }
 
@@ -70,9 +96,15 @@ pub async fn agent(ws: WebSocketUpgrade, State(state): State<AppState>) -> Respo
 /// 128 KiB read buffer per socket (137 KiB per idle connection measured by `make bench`, R3;
 /// 4 KiB: 10.5 KiB, 1 KiB: 7.6 KiB). Frames of any size still arrive whole, in more reads: a
 /// 1 MB snapshot costs ~1,000 reads, a few ms, once per page.
+///
+/// No message may exceed the protocol's [`MAX_FRAME_LEN`]: a frame announcing more is refused
+/// from its header, and a message in fragments as soon as it passes the limit, instead of
+/// being buffered up to tungstenite's default of 64 MiB and refused only when decoded.
 fn sized(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
+        .max_message_size(MAX_FRAME_LEN)
+        .max_frame_size(MAX_FRAME_LEN)
 }
 
 const READ_BUFFER: usize = 1024;
@@ -150,26 +182,45 @@ pub(super) enum Next<M> {
     Drained,
     Bad(DecodeError),
     Text,
+    /// A message over [`MAX_FRAME_LEN`], refused by the WebSocket layer before it was read.
+    TooBig,
+    /// No session was created, resumed or joined before the handshake deadline.
+    NoSessionInTime,
     /// The session ended, the socket closed, or it went silent past the heartbeat timeout.
     Gone,
 }
 
 /// The next frame for `side`'s receive loop, or `None` when the loop ends: the socket is gone,
-/// or it sent something that is not a frame (answered with an error and a close first). A
-/// drained queue in between lets `side` catch up on what it missed.
+/// it sent something that is not a frame, or it is still without a session at `handshake`
+/// (both answered with an error and a close first). A drained queue in between lets `side`
+/// catch up on what it missed.
 pub(super) async fn next_for<M: Direction>(
     conn: &mut Connection,
     phases: &mut Option<watch::Receiver<Phase>>,
     silence: Duration,
+    handshake: Instant,
     session: &Option<std::sync::Arc<crate::sessions::Session>>,
     side: crate::sessions::Side,
 ) -> Option<Envelope<M>> {
     loop {
         let routing = session.as_ref().map_or(0, |s| s.routing);
-        let why = match next_frame::<M>(conn, phases, silence).await {
+        let deadline = session.is_none().then_some(handshake);
+        let why = match next_frame::<M>(conn, phases, silence, deadline).await {
             Next::Frame(env) => return Some(env),
             Next::Bad(e) => e.to_string(),
             Next::Text => TEXT_FRAME.to_string(),
+            Next::TooBig => {
+                let why = format!("messages are limited to {MAX_FRAME_LEN} bytes");
+                tracing::warn!(%why, "oversized message; closing the socket");
+                refuse(&conn.tx, routing, ErrorCode::BadFrame, why, CLOSE_TOO_BIG).await;
+                return None;
+            }
+            Next::NoSessionInTime => {
+                let why = "no session was created, resumed or joined in time".to_string();
+                tracing::info!("{why}; closing the socket");
+                refuse(&conn.tx, 0, ErrorCode::NotInSession, why, CLOSE_POLICY).await;
+                return None;
+            }
             Next::Gone => return None,
             Next::Drained => {
                 if let Some(s) = session {
@@ -187,6 +238,7 @@ pub(super) async fn next_frame<M: Direction>(
     conn: &mut Connection,
     phases: &mut Option<watch::Receiver<Phase>>,
     silence: Duration,
+    handshake: Option<Instant>,
 ) -> Next<M> {
     let (stream, drained) = (&mut conn.stream, &conn.drained);
     loop {
@@ -202,6 +254,7 @@ pub(super) async fn next_frame<M: Direction>(
             m = stream.next() => m,
             _ = ended => return Next::Gone,
             _ = drained.notified() => return Next::Drained,
+            _ = until(handshake) => return Next::NoSessionInTime,
             _ = tokio::time::sleep(silence) => {
                 tracing::info!("no heartbeat within {silence:?}; closing");
                 return Next::Gone;
@@ -214,9 +267,25 @@ pub(super) async fn next_frame<M: Direction>(
             },
             Some(Ok(Message::Text(_))) => Next::Text,
             Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
+            Some(Err(e)) if is_too_big(&e) => Next::TooBig,
             Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Next::Gone,
         };
     }
+}
+
+/// Resolves at `deadline`, or never.
+async fn until(deadline: Option<Instant>) {
+    match deadline {
+        Some(d) => tokio::time::sleep_until(d).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Whether the WebSocket layer refused a message for its size (the socket can still say why).
+fn is_too_big(e: &axum::Error) -> bool {
+    std::error::Error::source(e)
+        .and_then(|source| source.downcast_ref::<tungstenite::Error>())
+        .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)))
 }
 
 pub(super) fn error_frame(session: u32, code: ErrorCode, message: String) -> Outgoing {
