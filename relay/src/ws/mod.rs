@@ -2,17 +2,19 @@
 //! queue into the socket) and a receive loop (decoding envelopes and acting on them), as in the
 //! axum examples. A malformed frame closes that one socket with a reason; nothing else is hurt.
 //!
-//! - this module: upgrades, the send task, frame decoding, routing and resuming helpers;
+//! - this module: upgrades, the send task, refusals, routing and resuming helpers;
+//! - [`read`]: the next frame for a receive loop, or why the loop stops;
 //! - [`customer`] and [`agent`]: each side's receive loop.
 
 mod agent;
 mod customer;
+mod read;
 
 use agent::agent_loop;
 use customer::customer_loop;
+use read::next_for;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -20,10 +22,8 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use shared_protocol::{
-    DecodeError, Delivery, Direction, Envelope, ErrorCode, RelayMsg, Resume, MAX_FRAME_LEN,
-};
-use tokio::sync::{mpsc, watch, Notify};
+use shared_protocol::{Delivery, ErrorCode, RelayMsg, Resume, MAX_FRAME_LEN};
+use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
 use tracing::Instrument;
 
@@ -31,9 +31,7 @@ use crate::client_ip::ClientIp;
 use crate::client_limits::ConnectionSlot;
 use crate::error::HttpError;
 use crate::metrics::bump;
-use crate::sessions::{
-    control_frame, Forwarded, Outbox, Outgoing, Phase, Session, Side, QUEUE_LEN,
-};
+use crate::sessions::{control_frame, Forwarded, Outbox, Outgoing, Session, Side, QUEUE_LEN};
 use crate::state::AppState;
 
 /// Close codes: normal end, policy (auth, origin), protocol (bad frames).
@@ -175,119 +173,6 @@ async fn send_loop(
     let _ = sink.close().await;
 }
 
-/// One decoded frame, or why the connection must stop reading.
-pub(super) enum Next<M> {
-    Frame(Envelope<M>),
-    /// This connection's queue drained: let this side catch up on what it missed.
-    Drained,
-    Bad(DecodeError),
-    Text,
-    /// A message over [`MAX_FRAME_LEN`], refused by the WebSocket layer before it was read.
-    TooBig,
-    /// No session was created, resumed or joined before the handshake deadline.
-    NoSessionInTime,
-    /// The session ended, the socket closed, or it went silent past the heartbeat timeout.
-    Gone,
-}
-
-/// The next frame for `side`'s receive loop, or `None` when the loop ends: the socket is gone,
-/// it sent something that is not a frame, or it is still without a session at `handshake`
-/// (both answered with an error and a close first). A drained queue in between lets `side`
-/// catch up on what it missed.
-pub(super) async fn next_for<M: Direction>(
-    conn: &mut Connection,
-    phases: &mut Option<watch::Receiver<Phase>>,
-    silence: Duration,
-    handshake: Instant,
-    session: &Option<std::sync::Arc<crate::sessions::Session>>,
-    side: crate::sessions::Side,
-) -> Option<Envelope<M>> {
-    loop {
-        let routing = session.as_ref().map_or(0, |s| s.routing);
-        let deadline = session.is_none().then_some(handshake);
-        let why = match next_frame::<M>(conn, phases, silence, deadline).await {
-            Next::Frame(env) => return Some(env),
-            Next::Bad(e) => e.to_string(),
-            Next::Text => TEXT_FRAME.to_string(),
-            Next::TooBig => {
-                let why = format!("messages are limited to {MAX_FRAME_LEN} bytes");
-                tracing::warn!(%why, "oversized message; closing the socket");
-                refuse(&conn.tx, routing, ErrorCode::BadFrame, why, CLOSE_TOO_BIG).await;
-                return None;
-            }
-            Next::NoSessionInTime => {
-                let why = "no session was created, resumed or joined in time".to_string();
-                tracing::info!("{why}; closing the socket");
-                refuse(&conn.tx, 0, ErrorCode::NotInSession, why, CLOSE_POLICY).await;
-                return None;
-            }
-            Next::Gone => return None,
-            Next::Drained => {
-                if let Some(s) = session {
-                    s.catch_up(side);
-                }
-                continue;
-            }
-        };
-        bad_frame(&conn.tx, routing, why).await;
-        return None;
-    }
-}
-
-pub(super) async fn next_frame<M: Direction>(
-    conn: &mut Connection,
-    phases: &mut Option<watch::Receiver<Phase>>,
-    silence: Duration,
-    handshake: Option<Instant>,
-) -> Next<M> {
-    let (stream, drained) = (&mut conn.stream, &conn.drained);
-    loop {
-        let ended = async {
-            match phases {
-                Some(rx) => {
-                    let _ = rx.wait_for(|p| matches!(p, Phase::Ended(_))).await;
-                }
-                None => std::future::pending().await,
-            }
-        };
-        let msg = tokio::select! {
-            m = stream.next() => m,
-            _ = ended => return Next::Gone,
-            _ = drained.notified() => return Next::Drained,
-            _ = until(handshake) => return Next::NoSessionInTime,
-            _ = tokio::time::sleep(silence) => {
-                tracing::info!("no heartbeat within {silence:?}; closing");
-                return Next::Gone;
-            }
-        };
-        return match msg {
-            Some(Ok(Message::Binary(bytes))) => match Envelope::<M>::decode(&bytes) {
-                Ok(env) => Next::Frame(env),
-                Err(e) => Next::Bad(e),
-            },
-            Some(Ok(Message::Text(_))) => Next::Text,
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-            Some(Err(e)) if is_too_big(&e) => Next::TooBig,
-            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Next::Gone,
-        };
-    }
-}
-
-/// Resolves at `deadline`, or never.
-async fn until(deadline: Option<Instant>) {
-    match deadline {
-        Some(d) => tokio::time::sleep_until(d).await,
-        None => std::future::pending().await,
-    }
-}
-
-/// Whether the WebSocket layer refused a message for its size (the socket can still say why).
-fn is_too_big(e: &axum::Error) -> bool {
-    std::error::Error::source(e)
-        .and_then(|source| source.downcast_ref::<tungstenite::Error>())
-        .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)))
-}
-
 pub(super) fn error_frame(session: u32, code: ErrorCode, message: String) -> Outgoing {
     Outgoing::Frame(control_frame(session, RelayMsg::Error { code, message }))
 }
@@ -313,8 +198,6 @@ pub(super) async fn bad_frame(tx: &Outbox, session: u32, why: String) {
     tracing::warn!(%why, "bad frame; closing the socket");
     refuse(tx, session, ErrorCode::BadFrame, why, CLOSE_PROTOCOL).await
 }
-
-pub(super) const TEXT_FRAME: &str = "text frames are not part of the protocol";
 
 /// Render samples taken from one report; the console sends a few per heartbeat.
 pub(super) const MAX_RENDER_SAMPLES: usize = 256;
