@@ -125,6 +125,32 @@ pub struct Cli {
     /// The console's theme: auto, light, dark or high-contrast [default: auto].
     #[arg(long, env = "COBROWSE_THEME")]
     pub theme: Option<String>,
+    /// Sessions one client IP may create per minute; 0 = unlimited [default: 20].
+    #[arg(long, env = "COBROWSE_SESSIONS_PER_IP_PER_MINUTE")]
+    pub sessions_per_ip_per_minute: Option<u32>,
+    /// Sessions all clients together may create per second; 0 = unlimited [default: 50].
+    #[arg(long, env = "COBROWSE_SESSIONS_PER_SECOND")]
+    pub sessions_per_second: Option<u32>,
+    /// WebSockets one client IP may hold open at once; 0 = unlimited [default: 50].
+    #[arg(long, env = "COBROWSE_CONNECTIONS_PER_IP")]
+    pub connections_per_ip: Option<u32>,
+    /// Seconds a new WebSocket has to create, resume or join a session before it is closed
+    /// [default: 10].
+    #[arg(long, env = "COBROWSE_HANDSHAKE_TIMEOUT")]
+    pub handshake_timeout: Option<u64>,
+    /// Reverse proxies (IPs or CIDRs) whose `X-Forwarded-For` names the client, comma-separated
+    /// [default: none: the client is the socket's peer].
+    #[arg(long, env = "COBROWSE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Option<Vec<String>>,
+    /// Page visits one session may record per minute; 0 = unlimited [default: 60].
+    #[arg(long, env = "COBROWSE_PAGE_VISITS_PER_MINUTE")]
+    pub page_visits_per_minute: Option<u32>,
+    /// Mode changes one session may record per minute; 0 = unlimited [default: 30].
+    #[arg(long, env = "COBROWSE_MODE_CHANGES_PER_MINUTE")]
+    pub mode_changes_per_minute: Option<u32>,
+    /// Store writes waiting at most; beyond it writes are shed and counted [default: 10000].
+    #[arg(long, env = "COBROWSE_STORE_QUEUE")]
+    pub store_queue: Option<usize>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -181,6 +207,14 @@ struct FileConfig {
     theme: Option<String>,
     /// The customer widget's corner and colours (file only).
     widget: Option<WidgetLook>,
+    sessions_per_ip_per_minute: Option<u32>,
+    sessions_per_second: Option<u32>,
+    connections_per_ip: Option<u32>,
+    handshake_timeout: Option<u64>,
+    trusted_proxies: Option<Vec<String>>,
+    page_visits_per_minute: Option<u32>,
+    mode_changes_per_minute: Option<u32>,
+    store_queue: Option<usize>,
 }
 
 /// The resolved configuration.
@@ -230,6 +264,21 @@ pub struct Config {
     /// One of [`THEMES`].
     pub theme: String,
     pub widget: WidgetLook,
+    /// Per client IP (an IPv6 client by its /64); 0 = unlimited.
+    pub sessions_per_ip_per_minute: u32,
+    /// All clients together; 0 = unlimited.
+    pub sessions_per_second: u32,
+    /// Open WebSockets per client IP; 0 = unlimited.
+    pub connections_per_ip: u32,
+    /// How long a new WebSocket may stay without a session.
+    pub handshake_timeout: Duration,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Per session; 0 = unlimited.
+    pub page_visits_per_minute: u32,
+    pub mode_changes_per_minute: u32,
+    /// Store writes waiting at most (at least 1).
+    pub store_queue: usize,
 }
 
 impl Default for Config {
@@ -271,6 +320,14 @@ impl Default for Config {
             texts: Localization::default(),
             theme: "auto".into(),
             widget: WidgetLook::default(),
+            sessions_per_ip_per_minute: 20,
+            sessions_per_second: 50,
+            connections_per_ip: 50,
+            handshake_timeout: Duration::from_secs(10),
+            trusted_proxies: Vec::new(),
+            page_visits_per_minute: 60,
+            mode_changes_per_minute: 30,
+            store_queue: 10_000,
         }
     }
 }
@@ -395,6 +452,44 @@ impl Config {
             localization: cli.localization.or(file.localization),
             theme: cli.theme.or(file.theme).unwrap_or(d.theme),
             widget: file.widget.unwrap_or_default(),
+            sessions_per_ip_per_minute: cli
+                .sessions_per_ip_per_minute
+                .or(file.sessions_per_ip_per_minute)
+                .unwrap_or(d.sessions_per_ip_per_minute),
+            sessions_per_second: cli
+                .sessions_per_second
+                .or(file.sessions_per_second)
+                .unwrap_or(d.sessions_per_second),
+            connections_per_ip: cli
+                .connections_per_ip
+                .or(file.connections_per_ip)
+                .unwrap_or(d.connections_per_ip),
+            handshake_timeout: cli
+                .handshake_timeout
+                .or(file.handshake_timeout)
+                .map(Duration::from_secs)
+                .unwrap_or(d.handshake_timeout),
+            trusted_proxies: crate::client_ip::parse_trusted_proxies(
+                &cli.trusted_proxies
+                    .or(file.trusted_proxies)
+                    .unwrap_or_default(),
+            )
+            .map_err(|message| ConfigError::Invalid {
+                key: "trusted_proxies",
+                message,
+            })?,
+            page_visits_per_minute: cli
+                .page_visits_per_minute
+                .or(file.page_visits_per_minute)
+                .unwrap_or(d.page_visits_per_minute),
+            mode_changes_per_minute: cli
+                .mode_changes_per_minute
+                .or(file.mode_changes_per_minute)
+                .unwrap_or(d.mode_changes_per_minute),
+            store_queue: cli
+                .store_queue
+                .or(file.store_queue)
+                .unwrap_or(d.store_queue),
         };
         config.validate()?;
         Ok(config)
@@ -450,6 +545,18 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "heartbeat_timeout",
                 message: format!("must be longer than the {heartbeat:?} heartbeat interval"),
+            });
+        }
+        if self.handshake_timeout.is_zero() {
+            return Err(ConfigError::Invalid {
+                key: "handshake_timeout",
+                message: "must be at least 1 second".into(),
+            });
+        }
+        if self.store_queue == 0 {
+            return Err(ConfigError::Invalid {
+                key: "store_queue",
+                message: "must be at least 1".into(),
             });
         }
         if self.sweep_interval.is_zero() {
@@ -667,6 +774,57 @@ mod tests {
         .unwrap_err()
         .to_string();
         assert!(err.contains("/nonexistent/relay.toml"), "{err}");
+    }
+
+    #[test]
+    fn client_limits_are_read_and_checked() {
+        let c = Config::load(Cli::default()).unwrap();
+        assert_eq!(
+            (c.sessions_per_ip_per_minute, c.sessions_per_second),
+            (20, 50)
+        );
+        assert_eq!(c.connections_per_ip, 50);
+        assert_eq!(c.handshake_timeout, Duration::from_secs(10));
+        assert!(c.trusted_proxies.is_empty());
+        assert_eq!(
+            (c.page_visits_per_minute, c.mode_changes_per_minute),
+            (60, 30)
+        );
+        assert_eq!(c.store_queue, 10_000);
+        let f = write(
+            "sessions_per_ip_per_minute = 0\nconnections_per_ip = 5\nhandshake_timeout = 3\n\
+             trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7\"]\nstore_queue = 7\n",
+        );
+        let c = Config::load(Cli {
+            config: Some(f.path().into()),
+            sessions_per_second: Some(9),
+            ..Default::default()
+        })
+        .unwrap();
+        assert_eq!(c.sessions_per_ip_per_minute, 0);
+        assert_eq!(c.sessions_per_second, 9);
+        assert_eq!(c.connections_per_ip, 5);
+        assert_eq!(c.handshake_timeout, Duration::from_secs(3));
+        assert_eq!(c.trusted_proxies.len(), 2);
+        assert_eq!(c.store_queue, 7);
+        for (bad, named) in [
+            ("trusted_proxies = [\"10.0.0.0/40\"]\n", "trusted_proxies"),
+            (
+                "trusted_proxies = [\"proxy.internal\"]\n",
+                "trusted_proxies",
+            ),
+            ("handshake_timeout = 0\n", "handshake_timeout"),
+            ("store_queue = 0\n", "store_queue"),
+        ] {
+            let f = write(bad);
+            let err = Config::load(Cli {
+                config: Some(f.path().into()),
+                ..Default::default()
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(err.contains(named), "{bad:?}: {err}");
+        }
     }
 
     #[test]

@@ -13,6 +13,8 @@ pub enum HttpError {
     Unauthorized(String),
     #[error("bad request: {0}")]
     BadRequest(String),
+    #[error("too many requests: {0}")]
+    TooManyRequests(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -24,6 +26,7 @@ impl IntoResponse for HttpError {
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            HttpError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         if status.is_server_error() {

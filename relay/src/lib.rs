@@ -7,6 +7,8 @@
 
 pub mod api;
 pub mod auth;
+pub mod client_ip;
+pub mod client_limits;
 pub mod config;
 pub mod demo;
 pub mod error;
@@ -19,6 +21,7 @@ pub mod reporting;
 pub mod sessions;
 pub mod state;
 pub mod store;
+pub mod stored_text;
 pub mod timers;
 pub mod ui_settings;
 pub mod user_agent;
@@ -110,9 +113,16 @@ pub fn build_state(
     let auth = auth::AgentAuth::new(agent_tokens, config.agent_token_secret.as_deref());
     let (reporter, reporter_task) =
         reporting::Reporter::start(config.report_file.clone(), config.report_webhook.clone());
+    let metrics = metrics::Metrics::default();
+    let writer = store::StoreWriter::start(
+        store.clone(),
+        config.store_queue,
+        metrics.store_writes_shed.clone(),
+    );
     let state = Arc::new(Shared {
         agent_joins: limits::RateLimiter::new(config.join_attempts_per_minute),
         code_joins: limits::RateLimiter::new(config.join_attempts_per_minute),
+        limits: client_limits::ClientLimits::new(&config),
         config,
         public_url,
         allowed_origins,
@@ -120,9 +130,9 @@ pub fn build_state(
         external_domains,
         auth,
         registry: Registry::default(),
-        metrics: metrics::Metrics::default(),
+        metrics,
         reporter,
-        writer: store::StoreWriter::start(store.clone()),
+        writer,
         store,
     });
     (state, started, reporter_task)
@@ -189,7 +199,9 @@ pub async fn run(
     let listener = listener.tap_io(|tcp| {
         let _ = tcp.set_nodelay(true);
     });
-    let relay = axum::serve(listener, router).with_graceful_shutdown(async move {
+    // The peer address is where the per-client limits start (see `client_ip`).
+    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let relay = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down");
         for s in sessions.registry.all() {

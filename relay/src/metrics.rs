@@ -4,6 +4,7 @@
 
 use std::fmt::Write;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 
 use shared_protocol::agent_control::{Refusal, RefusedCounts};
 
@@ -72,6 +73,14 @@ pub struct Metrics {
     pub auto_masked_tokens: AtomicU64,
     /// Agent messages the customers' modules refused, by [`Refusal::ALL`] position.
     pub refused: [AtomicU64; 6],
+    /// Store writes dropped because the writer's queue was full (shared with the writer).
+    pub store_writes_shed: Arc<AtomicU64>,
+    /// Customer messages dropped over their per-session rate: page visits, mode changes.
+    pub page_visits_dropped: AtomicU64,
+    pub mode_changes_dropped: AtomicU64,
+    /// Connections and session creations refused by the per-client limits.
+    pub connections_refused: AtomicU64,
+    pub sessions_refused: AtomicU64,
     pub routing: Histogram,
     pub render: Histogram,
 }
@@ -90,6 +99,11 @@ impl Default for Metrics {
             auto_masked_ssns: AtomicU64::new(0),
             auto_masked_tokens: AtomicU64::new(0),
             refused: Default::default(),
+            store_writes_shed: Arc::default(),
+            page_visits_dropped: AtomicU64::new(0),
+            mode_changes_dropped: AtomicU64::new(0),
+            connections_refused: AtomicU64::new(0),
+            sessions_refused: AtomicU64::new(0),
             routing: Histogram::new(&ROUTING_BUCKETS_US),
             render: Histogram::new(&RENDER_BUCKETS_US),
         }
@@ -215,6 +229,41 @@ impl Metrics {
                 v.load(Ordering::Relaxed)
             );
         }
+        counter(
+            &mut out,
+            "cobrowse_store_writes_shed_total",
+            "Store writes dropped because the store's queue was full (store_queue).",
+            &self.store_writes_shed,
+        );
+        counter(
+            &mut out,
+            "cobrowse_connections_refused_total",
+            "WebSockets refused because their client had connections_per_ip open.",
+            &self.connections_refused,
+        );
+        counter(
+            &mut out,
+            "cobrowse_sessions_refused_total",
+            "Session creations refused by sessions_per_ip_per_minute or sessions_per_second.",
+            &self.sessions_refused,
+        );
+        let _ = writeln!(
+            out,
+            "# HELP cobrowse_customer_messages_dropped_total Page visits and mode changes not \
+             recorded because their session sent more than page_visits_per_minute or \
+             mode_changes_per_minute.\n\
+             # TYPE cobrowse_customer_messages_dropped_total counter"
+        );
+        for (kind, v) in [
+            ("page_visit", &self.page_visits_dropped),
+            ("mode", &self.mode_changes_dropped),
+        ] {
+            let _ = writeln!(
+                out,
+                "cobrowse_customer_messages_dropped_total{{kind=\"{kind}\"}} {}",
+                v.load(Ordering::Relaxed)
+            );
+        }
         self.routing.write(
             &mut out,
             "cobrowse_routing_seconds",
@@ -245,7 +294,11 @@ mod tests {
             ssns: 0,
             bearer_tokens: 1,
         });
+        bump(&m.store_writes_shed, 2);
+        bump(&m.page_visits_dropped, 1);
         let text = m.render(2, 1);
+        assert!(text.contains("cobrowse_store_writes_shed_total 2"));
+        assert!(text.contains("cobrowse_customer_messages_dropped_total{kind=\"page_visit\"} 1"));
         assert!(text.contains("cobrowse_auto_masked_total{kind=\"card_number\"} 2"));
         assert!(text.contains("cobrowse_auto_masked_total{kind=\"bearer_token\"} 1"));
         assert!(text.contains("cobrowse_sessions_live 2"));

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use shared_protocol::EndReason;
 
 use crate::auth::{AgentAuth, AuthError};
+use crate::client_limits::ClientLimits;
 use crate::config::{origin_matches, Config};
 use crate::limits::RateLimiter;
 use crate::metrics::{bump, Metrics};
@@ -29,6 +30,8 @@ pub struct Shared {
     /// Join attempts per agent id and per routing code.
     pub agent_joins: RateLimiter,
     pub code_joins: RateLimiter,
+    /// What anonymous clients may cost: sockets, sessions, page visits and mode changes.
+    pub limits: ClientLimits,
     pub registry: Registry,
     pub metrics: Metrics,
     pub reporter: Reporter,
@@ -80,19 +83,10 @@ impl Shared {
         self.auth.authenticate(token, now)
     }
 
-    /// A page URL as the history keeps it: without its query string unless configured (the
-    /// fragment stays: hash-routed apps keep their routes there).
+    /// A page URL as the history keeps it: never its fragment (tokens travel there), its query
+    /// string only if configured, capped in length.
     pub fn history_url(&self, url: &str) -> String {
-        if self.config.keep_query_strings {
-            return url.to_string();
-        }
-        match url.split_once('?') {
-            Some((head, rest)) => match rest.split_once('#') {
-                Some((_, fragment)) => format!("{head}#{fragment}"),
-                None => head.to_string(),
-            },
-            None => url.to_string(),
-        }
+        crate::stored_text::url(url, self.config.keep_query_strings)
     }
 
     pub fn origin_allowed(&self, origin: Option<&str>) -> bool {

@@ -122,24 +122,18 @@ async fn single_page_routes_are_followed(
             )
         })
         .collect();
+    // Each route is a visit of its own; the relay keeps no fragment (tokens travel there), so
+    // hash routes differ by their titles.
     let base = format!("{}/help.html", h.demo_url());
     assert_eq!(
         visits,
-        vec![
-            (base.clone(), "Harbor Trust — Help center".to_string()),
-            (
-                format!("{base}#cards"),
-                "Harbor Trust — Help: Cards".to_string()
-            ),
-            (
-                format!("{base}#contact"),
-                "Harbor Trust — Help: Contact us".to_string()
-            ),
-            (
-                format!("{base}#loans"),
-                "Harbor Trust — Help: Loans".to_string()
-            ),
+        [
+            "Harbor Trust — Help center",
+            "Harbor Trust — Help: Cards",
+            "Harbor Trust — Help: Contact us",
+            "Harbor Trust — Help: Loans",
         ]
+        .map(|title| (base.clone(), title.to_string()))
     );
     Ok(())
 }

@@ -16,9 +16,9 @@ use crate::{BenchResult, Ctx};
 pub const RELAY_CORE: usize = 0;
 pub const GENERATOR_CORE: usize = 1;
 
-/// Settings ours runs with beyond its defaults, quoted in the report's notes. Both limits are
-/// per agent, and every generated agent uses one token; the heartbeat timeout keeps idle
-/// sockets (R3) open however long opening 10k of them takes.
+/// Settings ours runs with beyond its defaults, quoted in the report's notes. The first two
+/// limits are per agent, and every generated agent uses one token; the heartbeat timeout keeps
+/// idle sockets (R3) open however long opening 10k of them takes.
 pub const OUR_FLAGS: &[&str] = &[
     "--agent-sessions-limit",
     "0",
@@ -26,6 +26,14 @@ pub const OUR_FLAGS: &[&str] = &[
     "0",
     "--heartbeat-timeout",
     "600",
+    // Every generated client comes from 127.0.0.1: the per-client limits would stop the load
+    // long before it measures anything.
+    "--sessions-per-ip-per-minute",
+    "0",
+    "--sessions-per-second",
+    "0",
+    "--connections-per-ip",
+    "0",
 ];
 
 /// A relay process; killed when dropped.

@@ -15,11 +15,19 @@ use crate::timers::went_away;
 pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
     let tx = conn.tx.clone();
     let silence = state.config.heartbeat_timeout;
+    let handshake = Instant::now() + state.config.handshake_timeout;
     let mut session: Option<Arc<Session>> = None;
     let mut ended = None;
     loop {
-        let Some(env) =
-            next_for::<AgentMsg>(&mut conn, &mut ended, silence, &session, Side::Agent).await
+        let Some(env) = next_for::<AgentMsg>(
+            &mut conn,
+            &mut ended,
+            silence,
+            handshake,
+            &session,
+            Side::Agent,
+        )
+        .await
         else {
             break;
         };

@@ -6,20 +6,35 @@ use std::sync::Arc;
 use shared_protocol::{CustomerMsg, EndReason, ErrorCode, RelayMsg};
 
 use super::*;
+use crate::client_ip::ClientIp;
 use crate::metrics::bump;
 use crate::sessions::{Forwarded, Session, Side, VerifyOutcome};
 use crate::state::AppState;
 use crate::store::{now_millis, SessionRecord};
+use crate::stored_text;
 use crate::timers::{spawn_inactivity_timer, went_away};
 
-pub(super) async fn customer_loop(mut conn: Connection, state: AppState, user_agent: String) {
+pub(super) async fn customer_loop(
+    mut conn: Connection,
+    state: AppState,
+    user_agent: String,
+    client: ClientIp,
+) {
     let tx = conn.tx.clone();
     let silence = state.config.heartbeat_timeout;
+    let handshake = Instant::now() + state.config.handshake_timeout;
     let mut session: Option<Arc<Session>> = None;
     let mut ended = None;
     loop {
-        let Some(env) =
-            next_for::<CustomerMsg>(&mut conn, &mut ended, silence, &session, Side::Customer).await
+        let Some(env) = next_for::<CustomerMsg>(
+            &mut conn,
+            &mut ended,
+            silence,
+            handshake,
+            &session,
+            Side::Customer,
+        )
+        .await
         else {
             break;
         };
@@ -32,11 +47,18 @@ pub(super) async fn customer_loop(mut conn: Connection, state: AppState, user_ag
                 },
                 None,
             ) => {
+                if let Err(why) = state.limits.create_session(client) {
+                    tracing::warn!(%client, %why, "session creation refused");
+                    bump(&state.metrics.sessions_refused, 1);
+                    let msg = why.to_string();
+                    break refuse(&tx, 0, ErrorCode::RateLimited, msg, CLOSE_POLICY).await;
+                }
                 let Some(s) = state.registry.create(tx.clone()) else {
                     let msg = "the server has no free session codes; try again shortly".into();
                     break refuse(&tx, 0, ErrorCode::CodesExhausted, msg, CLOSE_NORMAL).await;
                 };
-                tracing::info!(parent: &s.span, url = %page.url, "session created");
+                let first_url = state.history_url(&page.url);
+                tracing::info!(parent: &s.span, url = %first_url, "session created");
                 bump(&state.metrics.sessions_created, 1);
                 let ua = if ua.is_empty() {
                     user_agent.clone()
@@ -47,8 +69,8 @@ pub(super) async fn customer_loop(mut conn: Connection, state: AppState, user_ag
                     id: s.id,
                     routing: s.routing,
                     created_at: now_millis(),
-                    user_agent: ua,
-                    first_url: state.history_url(&page.url),
+                    user_agent: stored_text::user_agent(&ua),
+                    first_url,
                     agent_id: None,
                     joined_at: None,
                     ended_at: None,
@@ -56,7 +78,7 @@ pub(super) async fn customer_loop(mut conn: Connection, state: AppState, user_ag
                     first_session,
                 };
                 let (id, at) = (s.id, record.created_at);
-                let (url, title) = (record.first_url.clone(), page.title);
+                let (url, title) = (record.first_url.clone(), stored_text::title(&page.title));
                 state.persist(&s.span, "session", move |store| {
                     store.create(&record)?;
                     store.add_page(id, &url, &title, at).map(|_| ())
@@ -118,14 +140,19 @@ pub(super) async fn customer_loop(mut conn: Connection, state: AppState, user_ag
                     ));
                 }
             }
+            // Over their rate, page visits and mode changes are dropped and counted, and the
+            // socket is not told: the history is a record, not a control path, and an honest
+            // module never gets near the limit, so there is nobody to tell.
+            (CustomerMsg::PageVisit(_), Some(s)) if !state.limits.page_visit(s.id) => {
+                bump(&state.metrics.page_visits_dropped, 1);
+            }
             (CustomerMsg::PageVisit(page), Some(s)) => {
                 let url = state.history_url(&page.url);
+                let title = stored_text::title(&page.title);
                 tracing::info!(parent: &s.span, %url, "page visit");
                 let id = s.id;
                 state.persist(&s.span, "page visit", move |store| {
-                    store
-                        .add_page(id, &url, &page.title, now_millis())
-                        .map(|_| ())
+                    store.add_page(id, &url, &title, now_millis()).map(|_| ())
                 });
             }
             (CustomerMsg::Exit, Some(s)) => {
@@ -149,6 +176,9 @@ pub(super) async fn customer_loop(mut conn: Connection, state: AppState, user_ag
             (CustomerMsg::Leaving, Some(s)) => {
                 tracing::info!(parent: &s.span, "the customer is leaving the page");
                 s.leaving(Side::Customer);
+            }
+            (CustomerMsg::Mode(_), Some(s)) if !state.limits.mode_change(s.id) => {
+                bump(&state.metrics.mode_changes_dropped, 1);
             }
             (CustomerMsg::Mode(mode), Some(s)) => {
                 tracing::info!(parent: &s.span, mode = mode.as_str(), "mode");

@@ -2,17 +2,19 @@
 //! queue into the socket) and a receive loop (decoding envelopes and acting on them), as in the
 //! axum examples. A malformed frame closes that one socket with a reason; nothing else is hurt.
 //!
-//! - this module: upgrades, the send task, frame decoding, routing and resuming helpers;
+//! - this module: upgrades, the send task, refusals, routing and resuming helpers;
+//! - [`read`]: the next frame for a receive loop, or why the loop stops;
 //! - [`customer`] and [`agent`]: each side's receive loop.
 
 mod agent;
 mod customer;
+mod read;
 
 use agent::agent_loop;
 use customer::customer_loop;
+use read::next_for;
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
@@ -20,25 +22,28 @@ use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
-use shared_protocol::{DecodeError, Delivery, Direction, Envelope, ErrorCode, RelayMsg, Resume};
-use tokio::sync::{mpsc, watch, Notify};
+use shared_protocol::{Delivery, ErrorCode, RelayMsg, Resume, MAX_FRAME_LEN};
+use tokio::sync::{mpsc, Notify};
+use tokio::time::Instant;
 use tracing::Instrument;
 
+use crate::client_ip::ClientIp;
+use crate::client_limits::ConnectionSlot;
 use crate::error::HttpError;
 use crate::metrics::bump;
-use crate::sessions::{
-    control_frame, Forwarded, Outbox, Outgoing, Phase, Session, Side, QUEUE_LEN,
-};
+use crate::sessions::{control_frame, Forwarded, Outbox, Outgoing, Session, Side, QUEUE_LEN};
 use crate::state::AppState;
 
 /// Close codes: normal end, policy (auth, origin), protocol (bad frames).
 pub(super) const CLOSE_NORMAL: u16 = 1000;
 pub(super) const CLOSE_PROTOCOL: u16 = 1002;
 pub(super) const CLOSE_POLICY: u16 = 1008;
+pub(super) const CLOSE_TOO_BIG: u16 = 1009;
 
 pub async fn customer(
     ws: WebSocketUpgrade,
     headers: HeaderMap,
+    client: ClientIp,
     State(state): State<AppState>,
 ) -> Result<Response, HttpError> {
     let origin = headers
@@ -48,6 +53,7 @@ pub async fn customer(
         tracing::warn!(?origin, "customer refused: origin not allowed");
         return Err(HttpError::OriginNotAllowed(origin.unwrap_or("").into()));
     }
+    let slot = connection_slot(&state, client)?;
     let user_agent = headers
         .get(axum::http::header::USER_AGENT)
         .and_then(|v| v.to_str().ok())
@@ -55,14 +61,32 @@ pub async fn customer(
         .to_string();
     Ok(sized(ws)
         .on_upgrade(move |socket| async move {
-            customer_loop(spawn_sender(socket), state, user_agent).await;
+            customer_loop(spawn_sender(socket), state, user_agent, client).await;
+            drop(slot);
         })
         .into_response())
 }
 
-pub async fn agent(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
-    sized(ws).on_upgrade(move |socket| async move {
-        agent_loop(spawn_sender(socket), state).await;
+pub async fn agent(
+    ws: WebSocketUpgrade,
+    client: ClientIp,
+    State(state): State<AppState>,
+) -> Result<Response, HttpError> {
+    let slot = connection_slot(&state, client)?;
+    Ok(sized(ws)
+        .on_upgrade(move |socket| async move {
+            agent_loop(spawn_sender(socket), state).await;
+            drop(slot);
+        })
+        .into_response())
+}
+
+/// A place for one more socket of `client`, or 429 when it has `connections_per_ip` open.
+fn connection_slot(state: &AppState, client: ClientIp) -> Result<ConnectionSlot, HttpError> {
+    state.limits.open_connection(client).ok_or_else(|| {
+        bump(&state.metrics.connections_refused, 1);
+        tracing::warn!(%client, "WebSocket refused: too many open from this client");
+        HttpError::TooManyRequests("too many open connections from your address".into())
     })
 }
 
@@ -70,9 +94,15 @@ pub async fn agent(ws: WebSocketUpgrade, State(state): State<AppState>) -> Respo
 /// 128 KiB read buffer per socket (137 KiB per idle connection measured by `make bench`, R3;
 /// 4 KiB: 10.5 KiB, 1 KiB: 7.6 KiB). Frames of any size still arrive whole, in more reads: a
 /// 1 MB snapshot costs ~1,000 reads, a few ms, once per page.
+///
+/// No message may exceed the protocol's [`MAX_FRAME_LEN`]: a frame announcing more is refused
+/// from its header, and a message in fragments as soon as it passes the limit, instead of
+/// being buffered up to tungstenite's default of 64 MiB and refused only when decoded.
 fn sized(ws: WebSocketUpgrade) -> WebSocketUpgrade {
     ws.read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
+        .max_message_size(MAX_FRAME_LEN)
+        .max_frame_size(MAX_FRAME_LEN)
 }
 
 const READ_BUFFER: usize = 1024;
@@ -143,82 +173,6 @@ async fn send_loop(
     let _ = sink.close().await;
 }
 
-/// One decoded frame, or why the connection must stop reading.
-pub(super) enum Next<M> {
-    Frame(Envelope<M>),
-    /// This connection's queue drained: let this side catch up on what it missed.
-    Drained,
-    Bad(DecodeError),
-    Text,
-    /// The session ended, the socket closed, or it went silent past the heartbeat timeout.
-    Gone,
-}
-
-/// The next frame for `side`'s receive loop, or `None` when the loop ends: the socket is gone,
-/// or it sent something that is not a frame (answered with an error and a close first). A
-/// drained queue in between lets `side` catch up on what it missed.
-pub(super) async fn next_for<M: Direction>(
-    conn: &mut Connection,
-    phases: &mut Option<watch::Receiver<Phase>>,
-    silence: Duration,
-    session: &Option<std::sync::Arc<crate::sessions::Session>>,
-    side: crate::sessions::Side,
-) -> Option<Envelope<M>> {
-    loop {
-        let routing = session.as_ref().map_or(0, |s| s.routing);
-        let why = match next_frame::<M>(conn, phases, silence).await {
-            Next::Frame(env) => return Some(env),
-            Next::Bad(e) => e.to_string(),
-            Next::Text => TEXT_FRAME.to_string(),
-            Next::Gone => return None,
-            Next::Drained => {
-                if let Some(s) = session {
-                    s.catch_up(side);
-                }
-                continue;
-            }
-        };
-        bad_frame(&conn.tx, routing, why).await;
-        return None;
-    }
-}
-
-pub(super) async fn next_frame<M: Direction>(
-    conn: &mut Connection,
-    phases: &mut Option<watch::Receiver<Phase>>,
-    silence: Duration,
-) -> Next<M> {
-    let (stream, drained) = (&mut conn.stream, &conn.drained);
-    loop {
-        let ended = async {
-            match phases {
-                Some(rx) => {
-                    let _ = rx.wait_for(|p| matches!(p, Phase::Ended(_))).await;
-                }
-                None => std::future::pending().await,
-            }
-        };
-        let msg = tokio::select! {
-            m = stream.next() => m,
-            _ = ended => return Next::Gone,
-            _ = drained.notified() => return Next::Drained,
-            _ = tokio::time::sleep(silence) => {
-                tracing::info!("no heartbeat within {silence:?}; closing");
-                return Next::Gone;
-            }
-        };
-        return match msg {
-            Some(Ok(Message::Binary(bytes))) => match Envelope::<M>::decode(&bytes) {
-                Ok(env) => Next::Frame(env),
-                Err(e) => Next::Bad(e),
-            },
-            Some(Ok(Message::Text(_))) => Next::Text,
-            Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
-            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => Next::Gone,
-        };
-    }
-}
-
 pub(super) fn error_frame(session: u32, code: ErrorCode, message: String) -> Outgoing {
     Outgoing::Frame(control_frame(session, RelayMsg::Error { code, message }))
 }
@@ -244,8 +198,6 @@ pub(super) async fn bad_frame(tx: &Outbox, session: u32, why: String) {
     tracing::warn!(%why, "bad frame; closing the socket");
     refuse(tx, session, ErrorCode::BadFrame, why, CLOSE_PROTOCOL).await
 }
-
-pub(super) const TEXT_FRAME: &str = "text frames are not part of the protocol";
 
 /// Render samples taken from one report; the console sends a few per heartbeat.
 pub(super) const MAX_RENDER_SAMPLES: usize = 256;

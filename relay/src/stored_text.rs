@@ -1,0 +1,66 @@
+//! What of a customer's page metadata the relay keeps (store, reports, logs): URLs without
+//! their fragment (`#access_token=…` lives there) and without their query unless
+//! `keep_query_strings`, and every text capped in length. The caps live here and nowhere else;
+//! a customer's module (or a script posing as one) may send anything up to a frame's size.
+
+/// Longest URL kept, in bytes.
+pub const MAX_URL_BYTES: usize = 2048;
+/// Longest page title kept, in bytes.
+pub const MAX_TITLE_BYTES: usize = 512;
+/// Longest user agent kept, in bytes.
+pub const MAX_USER_AGENT_BYTES: usize = 512;
+
+/// A page URL as the relay keeps it: never the fragment; the query only if `keep_query`.
+pub fn url(raw: &str, keep_query: bool) -> String {
+    let without_fragment = raw.split_once('#').map_or(raw, |(head, _)| head);
+    let kept = if keep_query {
+        without_fragment
+    } else {
+        without_fragment
+            .split_once('?')
+            .map_or(without_fragment, |(head, _)| head)
+    };
+    capped(kept, MAX_URL_BYTES)
+}
+
+pub fn title(raw: &str) -> String {
+    capped(raw, MAX_TITLE_BYTES)
+}
+
+pub fn user_agent(raw: &str) -> String {
+    capped(raw, MAX_USER_AGENT_BYTES)
+}
+
+/// At most `max` bytes of `text`, cut on a character boundary.
+fn capped(text: &str, max: usize) -> String {
+    if text.len() <= max {
+        return text.to_string();
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    text[..end].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fragments_go_always_queries_unless_kept() {
+        let raw = "https://bank.example/cb?code=1#access_token=x?y";
+        assert_eq!(url(raw, false), "https://bank.example/cb");
+        assert_eq!(url(raw, true), "https://bank.example/cb?code=1");
+        assert_eq!(url("https://a.example/#/route", true), "https://a.example/");
+    }
+
+    #[test]
+    fn caps_cut_on_a_char_boundary() {
+        let t = title(&"€".repeat(1000));
+        assert!(t.len() <= MAX_TITLE_BYTES && t.len() > MAX_TITLE_BYTES - 3);
+        assert!(t.chars().all(|c| c == '€'));
+        assert_eq!(user_agent("short"), "short");
+        assert_eq!(url(&"a".repeat(5000), true).len(), MAX_URL_BYTES);
+    }
+}
