@@ -92,6 +92,7 @@ pub fn app(props: &AppProps) -> Html {
                 session_id: Rc::new(Cell::new([0; 16])),
                 guard: Rc::default(),
                 write_consent: Rc::default(),
+                typing: Rc::default(),
                 awaiting_snapshot: Rc::new(Cell::new(false)),
                 cursor: cursor.clone(),
                 ephemeral_seq: Rc::new(Cell::new(0)),

@@ -5,7 +5,7 @@
 //! - [`join_form`], [`viewer`], [`mode_toggle`], [`nav_bar`], [`theme_picker`]: one component
 //!   each; [`settings`]: texts, theme and write mode from the relay.
 //! - [`session_control`]: the mode and write-mode actions ([`view_input`]: the agent's input
-//!   on the view).
+//!   on the view; [`typing_hold`]: the page's echo held back while the agent types).
 //! - [`session`]: one session's events ([`session_keys`]: the key exchange; [`session_link`]:
 //!   numbering, heartbeats, reconnects); [`connection`]: the WebSocket to the relay.
 //! - [`rebuild`]: applies snapshots and mutation batches to the iframe's document, with
@@ -30,6 +30,7 @@ pub mod session_link;
 pub mod settings;
 pub mod state;
 pub mod theme_picker;
+pub mod typing_hold;
 pub mod view_config;
 pub mod view_input;
 pub mod view_sheets;

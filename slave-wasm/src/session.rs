@@ -6,7 +6,7 @@ use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use shared_protocol::key_guard::KeyGuard;
-use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, Pointer};
+use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, MutationBatch, Pointer};
 use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::{AgentMsg, Delivery, Envelope, ErrorCode, JoinCode, RelayMsg};
 use web_sys::{HtmlElement, HtmlIFrameElement};
@@ -19,6 +19,7 @@ use crate::session_keys::Keys;
 use crate::session_link::SentFrames;
 use crate::settings::ConsoleSettings;
 use crate::state::{Action, Console};
+use crate::typing_hold::TypingHold;
 use crate::view_config;
 use crate::view_sheets::ViewSheets;
 
@@ -45,6 +46,8 @@ pub(crate) struct Session {
     /// The customer's write-mode consent while it lasts: shown back when the customer's next
     /// page starts in pointer mode, so write mode continues there.
     pub(crate) write_consent: Rc<Cell<Option<[u8; 16]>>>,
+    /// The page's values of fields the agent is typing into, held back meanwhile.
+    pub(crate) typing: Rc<RefCell<TypingHold>>,
     /// After a `Gap`: page frames are ignored until a fresh snapshot arrives.
     pub(crate) awaiting_snapshot: Rc<Cell<bool>>,
     /// The customer's pointer marker over the view.
@@ -64,7 +67,7 @@ pub(crate) struct Session {
 /// Render samples kept between heartbeats.
 const MAX_RENDER_SAMPLES: usize = 200;
 
-fn now_ms() -> f64 {
+pub(crate) fn now_ms() -> f64 {
     web_sys::window()
         .and_then(|w| w.performance())
         .map(|p| p.now())
@@ -251,16 +254,27 @@ impl Session {
         let result = match page {
             CustomerPageMsg::SnapshotNodes(part) => rebuilder.add_snapshot_nodes(part),
             CustomerPageMsg::Snapshot(snap) => rebuilder.apply_snapshot(&snap).map(|_| {
+                self.typing.borrow_mut().clear();
                 self.dispatch.dispatch(Action::PageShown {
                     viewport: snap.viewport,
                     url: snap.url.clone(),
                 });
             }),
-            CustomerPageMsg::Mutations(batch) => rebuilder.apply_batch(&batch).map(|_| {
-                if let Some(vp) = batch.viewport {
-                    self.dispatch.dispatch(Action::Resized(vp));
-                }
-            }),
+            CustomerPageMsg::Mutations(batch) => {
+                let held = self.typing.borrow_mut().pass(&batch.form, now_ms());
+                let result = match held {
+                    Some(form) => rebuilder.apply_batch(&MutationBatch {
+                        form,
+                        ..batch.clone()
+                    }),
+                    None => rebuilder.apply_batch(&batch),
+                };
+                result.map(|_| {
+                    if let Some(vp) = batch.viewport {
+                        self.dispatch.dispatch(Action::Resized(vp));
+                    }
+                })
+            }
             CustomerPageMsg::Pointer(_)
             | CustomerPageMsg::Scroll(_)
             | CustomerPageMsg::Mode { .. }

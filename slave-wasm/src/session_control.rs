@@ -3,14 +3,15 @@
 //! epoch), and what the customer's browser answers (the mode now, or a refusal) shown as
 //! notices. The console decides nothing here: the customer's browser enforces it all.
 
-use shared_protocol::agent_control::{AgentAction, Mode, ModeCause, Navigate, Refusal};
+use shared_protocol::agent_control::{ActionKind, AgentAction, Mode, ModeCause, Navigate, Refusal};
 use shared_protocol::page::AgentPageMsg;
 use shared_protocol::payload::encode_payload;
 use std::rc::Rc;
 use web_sys::HtmlIFrameElement;
 
-use crate::session::Session;
+use crate::session::{now_ms, Session};
 use crate::state::Action;
+use crate::typing_hold::HOLD_MS;
 use crate::view_input::{ViewEvent, ViewInput};
 
 impl Session {
@@ -50,6 +51,10 @@ impl Session {
                     kind,
                 };
                 crate::debug::log(&format!("action: {action:?}"));
+                if let (Some(id), ActionKind::Type { .. }) = (action.target, &action.kind) {
+                    self.typing.borrow_mut().typed(id, now_ms());
+                    self.show_held_values_later();
+                }
                 self.send_page(&AgentPageMsg::Act(action));
             }
         }
@@ -72,6 +77,24 @@ impl Session {
             resolve,
             Rc::new(move |e| session.on_view_event(e)),
         ))
+    }
+
+    /// Once the agent pauses, the page's newest values of the fields it typed into show.
+    fn show_held_values_later(&self) {
+        let me = self.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            gloo_timers::future::TimeoutFuture::new(HOLD_MS as u32 + 20).await;
+            let due = me.typing.borrow_mut().due(now_ms());
+            if due.is_empty() {
+                return;
+            }
+            if let Ok(slot) = me.rebuilder.try_borrow() {
+                if let Some(r) = slot.as_ref() {
+                    // A field gone meanwhile: the next batch says so; nothing to resync for.
+                    let _ = r.apply_forms(&due);
+                }
+            }
+        });
     }
 
     pub(crate) fn on_mode(&self, mode: Mode, cause: ModeCause) {

@@ -7,6 +7,11 @@ use web_sys::{Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement,
 use super::{RebuildError, Rebuilder};
 
 impl Rebuilder {
+    /// Form values outside a batch (the page's values held back while the agent typed).
+    pub fn apply_forms(&self, values: &[FormValue]) -> Result<(), RebuildError> {
+        values.iter().try_for_each(|f| self.apply_form(f))
+    }
+
     pub(super) fn apply_form(&self, f: &FormValue) -> Result<(), RebuildError> {
         let node = self.node(f.id)?;
         // By tag name, not `instanceof`: these nodes belong to the iframe's realm, whose
