@@ -229,11 +229,13 @@ where
     }
 }
 
-/// Runs a script and returns its value as JSON (null on error).
+/// Runs a script and returns its value as JSON. A script that throws (or a browser that
+/// cannot run it) fails the test there, with the script and the error: it never turns into a
+/// `null` that an assertion could accept.
 pub async fn js(driver: &WebDriver, script: &str) -> serde_json::Value {
     match driver.execute(script, vec![]).await {
         Ok(ret) => ret.json().clone(),
-        Err(_) => serde_json::Value::Null,
+        Err(e) => panic!("the script failed: {e}\n--- script ---\n{script}"),
     }
 }
 

@@ -207,7 +207,15 @@ async fn large_live_page(h: &Harness, customer: &WebDriver, agent: &WebDriver) -
         (rows.as_u64().unwrap_or(0) > 2900).then_some(())
     })
     .await?;
-    js(customer, "stopChurn(); return null").await;
+    let ticks = js(
+        customer,
+        "stopChurn(); return Number(document.body.dataset.ticks)",
+    )
+    .await;
+    assert!(
+        ticks.as_u64().unwrap_or(0) > 50,
+        "the page changed all along: {ticks} changes"
+    );
     let values = "[...DOC.querySelectorAll('input')].map(i => i.value).join('|')";
     let customer_html = js(customer, "return document.body.innerHTML").await;
     let customer_values = js(

@@ -74,8 +74,20 @@ async fn hover_both_ways(h: &Harness, customer: &WebDriver, agent: &WebDriver) -
     })
     .await?;
     // The agent's marks on the customer's page are not sent back as page changes: in the view
-    // the menu stays closed (the customer's own pointer is elsewhere).
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // the menu stays closed (the customer's own pointer is elsewhere). A change made after the
+    // hover arrives first: anything the hover sent would have come before it.
+    js(
+        customer,
+        "document.body.dataset.marker = 'after-hover'; return 1",
+    )
+    .await;
+    view_is(
+        agent,
+        "the marker made after the agent's hover",
+        "doc.body.dataset.marker",
+        "after-hover".into(),
+    )
+    .await?;
     assert_eq!(in_view(agent, view_submenu).await, "none");
     assert_eq!(
         in_view(
