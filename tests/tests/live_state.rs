@@ -200,8 +200,21 @@ async fn canvases(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestR
     .await?;
     screenshot_matches(customer, agent, "/fixtures/canvas.html", 0.005).await?;
     // A canvas out of the customer's view is not read (nothing is sent for it) until they
-    // scroll to it.
-    tokio::time::sleep(std::time::Duration::from_millis(800)).await;
+    // scroll to it. An on-screen canvas drawn after this point shows in the view first: the
+    // canvas reader ran since, and would have read the one below with it.
+    js(
+        customer,
+        "const c = document.getElementById('flat').getContext('2d');
+         c.fillStyle = '#0a0b0c'; c.fillRect(0, 0, 220, 120); return 1",
+    )
+    .await;
+    view_pixel_is(
+        agent,
+        "a canvas drawn after the check began, in the view",
+        ("flat", 5, 100),
+        "10,11,12,255".into(),
+    )
+    .await?;
     assert_eq!(
         view_pixel(agent, "below", 100, 50).await,
         serde_json::Value::Null,
