@@ -2,39 +2,11 @@
 //! page never answer the question, a denied agent cannot ask again at once (and is told), and
 //! a page script that edits what the tab keeps cannot start the next page in write mode.
 
+use cobrowse_e2e::console::*;
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
 
 const FORM: &str = "/react-form.html";
-
-/// `property` of the console's `[data-cobrowse-ui=ui]` element, "" when absent.
-async fn console_ui(agent: &WebDriver, ui: &str, property: &str) -> String {
-    let script = format!(
-        "const e = document.querySelector('[data-cobrowse-ui={ui}]'); return e ? e.{property} : '';"
-    );
-    js(agent, &script)
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
-async fn wait_mode(agent: &WebDriver, mode: &str) -> TestResult {
-    eventually(&format!("the console in {mode} mode"), START, || async {
-        (console_ui(agent, "mode", "dataset.mode").await == mode).then_some(())
-    })
-    .await
-}
-
-async fn notice_says(agent: &WebDriver, what: &str) -> TestResult {
-    eventually(&format!("the agent to be told {what:?}"), START, || async {
-        console_ui(agent, "notice", "textContent")
-            .await
-            .contains(what)
-            .then_some(())
-    })
-    .await
-}
 
 async fn question_shown(customer: &WebDriver) -> bool {
     js(
@@ -46,15 +18,6 @@ async fn question_shown(customer: &WebDriver) -> bool {
     .await
     .as_bool()
     .unwrap_or(false)
-}
-
-async fn request_write(agent: &WebDriver) -> TestResult {
-    agent
-        .find(By::Css("[data-cobrowse-ui=request-write]"))
-        .await?
-        .click()
-        .await?;
-    Ok(())
 }
 
 async fn customer_is_asked(customer: &WebDriver) -> TestResult {

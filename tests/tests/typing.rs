@@ -5,6 +5,7 @@
 //! echo is back within a few ms, keys come every 4 ms (a burst, a key held down) to put the
 //! echo behind them.
 
+use cobrowse_e2e::console::write_mode_granted;
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
 
@@ -24,26 +25,7 @@ async fn field_value(driver: &WebDriver, id: &str) -> String {
 
 async fn fast_typing(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
     in_session(h, customer, agent, FORM).await?;
-    agent
-        .find(By::Css("[data-cobrowse-ui=request-write]"))
-        .await?
-        .click()
-        .await?;
-    eventually("the customer to be asked", START, || async {
-        widget(customer, "write-allow").await.ok()
-    })
-    .await?
-    .click()
-    .await?;
-    eventually("the console in write mode", START, || async {
-        let mode = js(
-            agent,
-            "return document.querySelector('[data-cobrowse-ui=mode]').dataset.mode;",
-        )
-        .await;
-        (mode == "WRITE").then_some(())
-    })
-    .await?;
+    write_mode_granted(customer, agent).await?;
 
     let view = agent.find(By::Css("[data-cobrowse-ui=view]")).await?;
     view.clone().enter_frame().await?;

@@ -1,0 +1,64 @@
+//! The agent console as a test reads and drives it: its `[data-cobrowse-ui]` parts, the mode it
+//! shows, its notices, and asking the customer for write mode.
+
+use thirtyfour::prelude::*;
+
+use crate::{eventually, js, widget, TestResult, START};
+
+/// `property` of the console's `[data-cobrowse-ui=ui]` element, "" when absent.
+pub async fn console_ui(agent: &WebDriver, ui: &str, property: &str) -> String {
+    let script = format!(
+        "const e = document.querySelector('[data-cobrowse-ui={ui}]'); return e ? e.{property} : '';"
+    );
+    js(agent, &script)
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// The mode the console shows (`POINTER` or `WRITE`).
+pub async fn agent_mode(agent: &WebDriver) -> String {
+    console_ui(agent, "mode", "dataset.mode").await
+}
+
+pub async fn agent_notice(agent: &WebDriver) -> String {
+    console_ui(agent, "notice", "textContent").await
+}
+
+/// Waits until the console's notice says `what`.
+pub async fn notice_says(agent: &WebDriver, what: &str) -> TestResult {
+    eventually(&format!("the agent to be told {what:?}"), START, || async {
+        agent_notice(agent).await.contains(what).then_some(())
+    })
+    .await
+}
+
+pub async fn wait_mode(agent: &WebDriver, mode: &str) -> TestResult {
+    eventually(&format!("the console in {mode} mode"), START, || async {
+        (agent_mode(agent).await == mode).then_some(())
+    })
+    .await
+}
+
+/// The agent presses "Request write mode".
+pub async fn request_write(agent: &WebDriver) -> TestResult {
+    agent
+        .find(By::Css("[data-cobrowse-ui=request-write]"))
+        .await?
+        .click()
+        .await?;
+    Ok(())
+}
+
+/// The agent asks for write mode, the customer allows it, and the console shows it.
+pub async fn write_mode_granted(customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    request_write(agent).await?;
+    eventually("the customer to be asked", START, || async {
+        widget(customer, "write-allow").await.ok()
+    })
+    .await?
+    .click()
+    .await?;
+    wait_mode(agent, "WRITE").await
+}
