@@ -65,4 +65,7 @@ async fn fast_typing(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Te
     assert_eq!(in_view, ADDRESS, "the view kept every key the agent typed");
     Ok(())
 }
-e2e!(fifty_keys_a_second_arrive_whole_and_in_order, fast_typing);
+e2e!(
+    keys_typed_faster_than_the_echo_arrive_whole_and_in_order,
+    fast_typing
+);
