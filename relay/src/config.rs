@@ -793,6 +793,48 @@ mod tests {
     }
 
     #[test]
+    fn token_lists_per_role() {
+        let f = write(
+            "agent_tokens = [\"agent-token-0123456789\"]\n\
+             supervisor_tokens = [\"supervisor-token-0123456789\"]\n\
+             metrics_tokens = [\"metrics-token-0123456789\"]\n",
+        );
+        let c = Config::load(Cli {
+            config: Some(f.path().into()),
+            ..Cli::default()
+        })
+        .unwrap();
+        let lists: Vec<(&str, Role, usize)> =
+            c.static_tokens().map(|(k, r, t)| (k, r, t.len())).collect();
+        assert_eq!(
+            lists,
+            [
+                ("agent_tokens", Role::Agent, 1),
+                ("supervisor_tokens", Role::Supervisor, 1),
+                ("metrics_tokens", Role::Metrics, 1)
+            ]
+        );
+        for (bad, key) in [
+            ("supervisor_tokens = [\"short\"]\n", "supervisor_tokens"),
+            ("metrics_tokens = [\"short\"]\n", "metrics_tokens"),
+            (
+                "agent_tokens = [\"the-same-token-0123\"]\n\
+                 metrics_tokens = [\"the-same-token-0123\"]\n",
+                "appears twice",
+            ),
+        ] {
+            let f = write(bad);
+            let e = Config::load(Cli {
+                config: Some(f.path().into()),
+                ..Cli::default()
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains(key), "{bad}: {e}");
+        }
+    }
+
+    #[test]
     fn flags_win_over_the_file() {
         let f = write("listen = \"127.0.0.1:9000\"\ninactivity_timeout = 30\n");
         let cli = Cli {

@@ -67,10 +67,8 @@ pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
                     // Only this agent is refused: the customer's session goes on waiting for
                     // another agent (or this one, once it has left a session). Ending it here
                     // would let anyone at their limit end a session by typing its code.
-                    let msg = format!(
-                        "you are already in {limit} session(s), the limit; leave one first \
-                         (the customer keeps waiting)"
-                    );
+                    // The console puts this in its own sentence, which says what to do.
+                    let msg = format!("you are already in {limit} session(s), the limit");
                     let _ = tx.send(error_frame(0, ErrorCode::AgentBusy, msg)).await;
                     continue;
                 }
