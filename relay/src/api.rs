@@ -1,6 +1,7 @@
-//! The REST API, agent-authenticated (`Authorization: Bearer <agent token>`): live sessions,
-//! the session history with reports, Prometheus metrics, and the OpenAPI document describing
-//! these routes.
+//! The REST API, token-authenticated (`Authorization: Bearer <token>`): live sessions, the
+//! session history with reports, Prometheus metrics, and the OpenAPI document describing these
+//! routes. What a token sees depends on its role ([`Role`]): an agent only its own sessions
+//! (and no live routing codes), a supervisor everything, a metrics token only `/metrics`.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
@@ -10,8 +11,10 @@ use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::auth::Identity;
 use crate::error::HttpError;
 use crate::report::{self, SessionReport};
+use crate::roles::Role;
 use crate::sessions::Phase;
 use crate::state::AppState;
 use crate::store::{now_millis, Millis};
@@ -31,8 +34,23 @@ pub fn routes() -> Router<AppState> {
         .route("/api/v1/history/{id}", get(history_one))
 }
 
-/// The agent id behind the request's bearer token.
-fn authorize(state: &AppState, headers: &HeaderMap) -> Result<String, HttpError> {
+/// Who is behind the request's bearer token, if its role may do what `allowed` says.
+fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    allowed: fn(Role) -> bool,
+) -> Result<Identity, HttpError> {
+    let identity = authenticate(state, headers)?;
+    if allowed(identity.role) {
+        return Ok(identity);
+    }
+    Err(HttpError::Forbidden(match identity.role {
+        Role::Metrics => "a metrics token may only read /metrics".into(),
+        role => format!("a token of role {role} may not read this; ask for a supervisor token"),
+    }))
+}
+
+fn authenticate(state: &AppState, headers: &HeaderMap) -> Result<Identity, HttpError> {
     let token = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -50,7 +68,7 @@ async fn openapi() -> Response {
 }
 
 async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, HttpError> {
-    authorize(&state, &headers)?;
+    authorize(&state, &headers, Role::may_scrape)?;
     let all = state.registry.all();
     let waiting = all.iter().filter(|s| s.phase() == Phase::Waiting).count();
     let body = state.metrics.render(all.len(), waiting);
@@ -61,7 +79,9 @@ async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Result<Re
 #[serde(rename_all = "camelCase")]
 pub struct LiveSession {
     pub session_id: Uuid,
-    pub token: String,
+    /// The routing code, for supervisors only: with it anyone could ask to join.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub token: Option<String>,
     /// `waiting` or `active`.
     pub state: String,
     pub agent_id: Option<String>,
@@ -72,11 +92,13 @@ async fn live_sessions(
     State(state): State<AppState>,
     headers: HeaderMap,
 ) -> Result<Json<Vec<LiveSession>>, HttpError> {
-    authorize(&state, &headers)?;
+    let who = authorize(&state, &headers, Role::works_sessions)?;
+    let sees_all = who.role.sees_all_sessions();
     let mut live: Vec<LiveSession> = state
         .registry
         .all()
         .iter()
+        .filter(|s| sees_all || s.agent_id().as_deref() == Some(who.agent.as_str()))
         .filter_map(|s| {
             let phase = match s.phase() {
                 Phase::Waiting => "waiting",
@@ -85,7 +107,7 @@ async fn live_sessions(
             };
             Some(LiveSession {
                 session_id: s.id,
-                token: format!("{:05}", s.routing),
+                token: sees_all.then(|| format!("{:05}", s.routing)),
                 state: phase.into(),
                 agent_id: s.agent_id(),
                 created_time: s.created_at,
@@ -110,7 +132,8 @@ async fn history(
     headers: HeaderMap,
     Query(window): Query<Window>,
 ) -> Result<Json<Vec<SessionReport>>, HttpError> {
-    authorize(&state, &headers)?;
+    let who = authorize(&state, &headers, Role::works_sessions)?;
+    let only = (!who.role.sees_all_sessions()).then_some(who.agent);
     let to = window.to.unwrap_or_else(|| now_millis() + 1);
     let from = window.from.unwrap_or(to - DAY_MS);
     if from > to {
@@ -120,7 +143,7 @@ async fn history(
     let store = state.store.clone();
     let reports = tokio::task::spawn_blocking(move || {
         store
-            .history(from, to, limit)?
+            .history(from, to, limit, only.as_deref())?
             .into_iter()
             .filter_map(|r| report::build(store.as_ref(), r.id).transpose())
             .collect::<Result<Vec<_>, _>>()
@@ -136,7 +159,7 @@ async fn history_one(
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<SessionReport>, HttpError> {
-    authorize(&state, &headers)?;
+    let who = authorize(&state, &headers, Role::works_sessions)?;
     let id = Uuid::parse_str(&id)
         .map_err(|_| HttpError::BadRequest(format!("{id:?} is not a session id")))?;
     let store = state.store.clone();
@@ -144,6 +167,8 @@ async fn history_one(
         .await
         .map_err(|e| HttpError::Internal(e.to_string()))?
         .map_err(|e| HttpError::Internal(e.to_string()))?
+        // Another agent's session is "not found": an agent may not learn that it exists.
+        .filter(|r| who.role.sees_all_sessions() || r.agent_id.as_ref() == Some(&who.agent))
         .map(Json)
         .ok_or_else(|| HttpError::NotFound(format!("session {id}")))
 }

@@ -2,6 +2,7 @@
 //! variable and a flag (flag > env > file > default). Unknown keys and bad values are errors
 //! that name the key, never silently ignored.
 
+use crate::roles::Role;
 use crate::ui_settings::{Localization, WidgetLook, THEMES};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -56,6 +57,13 @@ pub struct Cli {
     /// Agent tokens, comma-separated [default: one development token made at start].
     #[arg(long, env = "COBROWSE_AGENT_TOKENS", value_delimiter = ',')]
     pub agent_tokens: Option<Vec<String>>,
+    /// Supervisor tokens, comma-separated: all sessions, live codes, history, metrics
+    /// [default: none].
+    #[arg(long, env = "COBROWSE_SUPERVISOR_TOKENS", value_delimiter = ',')]
+    pub supervisor_tokens: Option<Vec<String>>,
+    /// Metrics tokens, comma-separated: `/metrics` only [default: none].
+    #[arg(long, env = "COBROWSE_METRICS_TOKENS", value_delimiter = ',')]
+    pub metrics_tokens: Option<Vec<String>>,
     /// Secret for HMAC-signed agent tokens (`cobrowse-relay token` mints them); 32+ characters.
     #[arg(long, env = "COBROWSE_AGENT_TOKEN_SECRET")]
     pub agent_token_secret: Option<String>,
@@ -160,6 +168,10 @@ pub enum Command {
         /// The agent id the token stands for.
         #[arg(long)]
         agent: String,
+        /// What the token may do: agent (its own sessions), supervisor (all sessions, codes,
+        /// metrics) or metrics (`/metrics` only).
+        #[arg(long, default_value = "agent")]
+        role: Role,
         /// Seconds the token stays valid.
         #[arg(long, default_value_t = 8 * 3600)]
         valid_for: u64,
@@ -179,6 +191,8 @@ struct FileConfig {
     allowed_third_party_domains: Option<Vec<String>>,
     css_patch_url: Option<String>,
     agent_tokens: Option<Vec<String>>,
+    supervisor_tokens: Option<Vec<String>>,
+    metrics_tokens: Option<Vec<String>>,
     agent_token_secret: Option<String>,
     agent_sessions_limit: Option<u32>,
     join_attempts_per_minute: Option<u32>,
@@ -232,8 +246,13 @@ pub struct Config {
     /// Origins of frames the agent's view loads (`*`: any); empty: none.
     pub allowed_third_party_domains: Vec<String>,
     pub css_patch_url: Option<String>,
-    /// Empty (and no `agent_token_secret`): a development token is made at start.
+    /// Static tokens of role `agent` (ids `agent-1`, ...). All three lists empty (and no
+    /// `agent_token_secret`): a development supervisor token is made at start.
     pub agent_tokens: Vec<String>,
+    /// Static tokens of role `supervisor` (ids `supervisor-1`, ...).
+    pub supervisor_tokens: Vec<String>,
+    /// Static tokens of role `metrics` (ids `metrics-1`, ...).
+    pub metrics_tokens: Vec<String>,
     pub agent_token_secret: Option<String>,
     /// 0 = unlimited.
     pub agent_sessions_limit: u32,
@@ -293,6 +312,8 @@ impl Default for Config {
             allowed_third_party_domains: Vec::new(),
             css_patch_url: None,
             agent_tokens: Vec::new(),
+            supervisor_tokens: Vec::new(),
+            metrics_tokens: Vec::new(),
             agent_token_secret: None,
             agent_sessions_limit: 1,
             join_attempts_per_minute: 10,
@@ -346,6 +367,20 @@ pub enum ConfigError {
 }
 
 impl Config {
+    /// Each static token list under its key, with the role its tokens carry.
+    pub fn static_tokens(&self) -> impl Iterator<Item = (&'static str, Role, &Vec<String>)> {
+        [
+            ("agent_tokens", Role::Agent, &self.agent_tokens),
+            (
+                "supervisor_tokens",
+                Role::Supervisor,
+                &self.supervisor_tokens,
+            ),
+            ("metrics_tokens", Role::Metrics, &self.metrics_tokens),
+        ]
+        .into_iter()
+    }
+
     /// Resolves the configuration: flags and env (already merged by clap) over the file over
     /// defaults.
     pub fn load(cli: Cli) -> Result<Self, ConfigError> {
@@ -369,6 +404,14 @@ impl Config {
                 .unwrap_or_default(),
             css_patch_url: cli.css_patch_url.or(file.css_patch_url),
             agent_tokens: cli.agent_tokens.or(file.agent_tokens).unwrap_or_default(),
+            supervisor_tokens: cli
+                .supervisor_tokens
+                .or(file.supervisor_tokens)
+                .unwrap_or_default(),
+            metrics_tokens: cli
+                .metrics_tokens
+                .or(file.metrics_tokens)
+                .unwrap_or_default(),
             agent_token_secret: cli.agent_token_secret.or(file.agent_token_secret),
             agent_sessions_limit: cli
                 .agent_sessions_limit
@@ -591,10 +634,23 @@ impl Config {
                 message: "needs at least 32 characters".into(),
             });
         }
-        if self.agent_tokens.iter().any(|t| t.len() < 16) {
+        for (key, _, tokens) in self.static_tokens() {
+            if tokens.iter().any(|t| t.len() < 16) {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: "each token needs at least 16 characters".into(),
+                });
+            }
+        }
+        let all: Vec<&String> = self.static_tokens().flat_map(|(_, _, t)| t).collect();
+        if let Some((key, _, _)) = self.static_tokens().find(|(_, _, tokens)| {
+            tokens
+                .iter()
+                .any(|t| all.iter().filter(|o| *o == &t).count() > 1)
+        }) {
             return Err(ConfigError::Invalid {
-                key: "agent_tokens",
-                message: "each token needs at least 16 characters".into(),
+                key,
+                message: "a token appears twice (in this or another token list)".into(),
             });
         }
         Ok(())
@@ -733,6 +789,48 @@ mod tests {
             .unwrap_err()
             .to_string();
             assert!(e.contains(names), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn token_lists_per_role() {
+        let f = write(
+            "agent_tokens = [\"agent-token-0123456789\"]\n\
+             supervisor_tokens = [\"supervisor-token-0123456789\"]\n\
+             metrics_tokens = [\"metrics-token-0123456789\"]\n",
+        );
+        let c = Config::load(Cli {
+            config: Some(f.path().into()),
+            ..Cli::default()
+        })
+        .unwrap();
+        let lists: Vec<(&str, Role, usize)> =
+            c.static_tokens().map(|(k, r, t)| (k, r, t.len())).collect();
+        assert_eq!(
+            lists,
+            [
+                ("agent_tokens", Role::Agent, 1),
+                ("supervisor_tokens", Role::Supervisor, 1),
+                ("metrics_tokens", Role::Metrics, 1)
+            ]
+        );
+        for (bad, key) in [
+            ("supervisor_tokens = [\"short\"]\n", "supervisor_tokens"),
+            ("metrics_tokens = [\"short\"]\n", "metrics_tokens"),
+            (
+                "agent_tokens = [\"the-same-token-0123\"]\n\
+                 metrics_tokens = [\"the-same-token-0123\"]\n",
+                "appears twice",
+            ),
+        ] {
+            let f = write(bad);
+            let e = Config::load(Cli {
+                config: Some(f.path().into()),
+                ..Cli::default()
+            })
+            .unwrap_err()
+            .to_string();
+            assert!(e.contains(key), "{bad}: {e}");
         }
     }
 

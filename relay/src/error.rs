@@ -11,6 +11,9 @@ pub enum HttpError {
     NotFound(String),
     #[error("unauthorized: {0}")]
     Unauthorized(String),
+    /// A valid token whose role may not do this.
+    #[error("forbidden: {0}")]
+    Forbidden(String),
     #[error("bad request: {0}")]
     BadRequest(String),
     #[error("too many requests: {0}")]
@@ -25,6 +28,7 @@ impl IntoResponse for HttpError {
             HttpError::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
             HttpError::NotFound(_) => StatusCode::NOT_FOUND,
             HttpError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            HttpError::Forbidden(_) => StatusCode::FORBIDDEN,
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HttpError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -18,6 +18,7 @@ pub mod metrics;
 pub mod proxy;
 pub mod report;
 pub mod reporting;
+pub mod roles;
 pub mod sessions;
 pub mod state;
 pub mod store;
@@ -87,19 +88,28 @@ pub fn build_state(
         .allowed_external_domains
         .clone()
         .unwrap_or_else(|| proxy::hosts_of(&allowed_origins));
-    let (agent_tokens, dev_token) =
-        if config.agent_tokens.is_empty() && config.agent_token_secret.is_none() {
-            let token = format!("dev-{}", uuid::Uuid::new_v4().simple());
-            (vec![(token.clone(), "dev-agent".to_string())], Some(token))
-        } else {
-            let tokens = config
-                .agent_tokens
-                .iter()
-                .enumerate()
-                .map(|(i, t)| (t.clone(), format!("agent-{}", i + 1)))
-                .collect();
-            (tokens, None)
-        };
+    let no_tokens = config.static_tokens().all(|(_, _, t)| t.is_empty());
+    let (static_tokens, dev_token) = if no_tokens && config.agent_token_secret.is_none() {
+        // A supervisor, so the demo's console can also read the history and metrics.
+        let token = format!("dev-{}", uuid::Uuid::new_v4().simple());
+        let dev = (
+            token.clone(),
+            "dev-agent".to_string(),
+            roles::Role::Supervisor,
+        );
+        (vec![dev], Some(token))
+    } else {
+        let tokens = config
+            .static_tokens()
+            .flat_map(|(_, role, tokens)| {
+                tokens.iter().enumerate().map(move |(i, t)| {
+                    // Ids `agent-1`, `supervisor-1`, `metrics-1`, ... in list order.
+                    (t.clone(), format!("{role}-{}", i + 1), role)
+                })
+            })
+            .collect();
+        (tokens, None)
+    };
     let agent_url = match &dev_token {
         Some(t) => format!("{public_url}/agent#token={t}"),
         None => format!("{public_url}/agent"),
@@ -110,7 +120,7 @@ pub fn build_state(
         agent_url,
         dev_token,
     };
-    let auth = auth::AgentAuth::new(agent_tokens, config.agent_token_secret.as_deref());
+    let auth = auth::AgentAuth::new(static_tokens, config.agent_token_secret.as_deref());
     let (reporter, reporter_task) =
         reporting::Reporter::start(config.report_file.clone(), config.report_webhook.clone());
     let metrics = metrics::Metrics::default();

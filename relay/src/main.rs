@@ -22,13 +22,21 @@ async fn main() {
 async fn serve(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let command = cli.command.take();
     let config = Config::load(cli)?;
-    if let Some(Command::Token { agent, valid_for }) = command {
+    if let Some(Command::Token {
+        agent,
+        role,
+        valid_for,
+    }) = command
+    {
         let secret = config
             .agent_token_secret
             .as_deref()
             .ok_or("`token` needs agent_token_secret in the configuration")?;
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
-        println!("{}", auth::mint(secret, &agent, now.as_secs() + valid_for));
+        println!(
+            "{}",
+            auth::mint(secret, role, &agent, now.as_secs() + valid_for)
+        );
         return Ok(());
     }
     let bind = |addr| async move {
@@ -56,7 +64,7 @@ async fn serve(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             }
             println!("  Agent console:     {}", s.agent_url);
             if s.dev_token.is_some() {
-                println!("                     (development token; set agent_tokens for real use)");
+                println!("                     (development supervisor token; set agent_tokens for real use)");
             }
             println!();
         },

@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use shared_protocol::EndReason;
 
-use crate::auth::{AgentAuth, AuthError};
+use crate::auth::{AgentAuth, AuthError, Identity};
 use crate::client_limits::ClientLimits;
 use crate::config::{origin_matches, Config};
 use crate::limits::RateLimiter;
@@ -74,13 +74,9 @@ impl Shared {
         }
     }
 
-    /// The agent id for a presented token.
-    pub fn authenticate(&self, token: &str) -> Result<String, AuthError> {
-        let now = std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map(|d| d.as_secs())
-            .unwrap_or(0);
-        self.auth.authenticate(token, now)
+    /// Who a presented token stands for.
+    pub fn authenticate(&self, token: &str) -> Result<Identity, AuthError> {
+        self.auth.authenticate(token, unix_now())
     }
 
     /// A page URL as the history keeps it: never its fragment (tokens travel there), its query
@@ -95,4 +91,12 @@ impl Shared {
             .iter()
             .any(|pattern| origin_matches(pattern, origin))
     }
+}
+
+/// Unix seconds, the clock signed tokens expire by.
+pub fn unix_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
 }

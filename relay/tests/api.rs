@@ -175,7 +175,9 @@ async fn live_sessions_are_listed_with_their_state() {
     let r = relay().await;
     let (_c1, routing) = waiting_session(&r).await;
     let (_c2, _a2, _) = joined(&r).await;
-    let live = get_json(&r, "/api/v1/sessions").await;
+    let (status, body) = get(&r, "/api/v1/sessions", Some(SUPERVISOR)).await;
+    assert_eq!(status, 200, "{body}");
+    let live: Value = serde_json::from_str(&body).unwrap();
     let states: Vec<(&str, &str)> = live
         .as_array()
         .unwrap()
@@ -198,7 +200,7 @@ async fn metrics_count_sessions_frames_and_latencies() {
             reason: EndReason::Inactivity
         }
     );
-    let (status, text) = get(&r, "/metrics", Some(TOKEN)).await;
+    let (status, text) = get(&r, "/metrics", Some(METRICS)).await;
     assert_eq!(status, 200);
     for line in [
         "cobrowse_sessions_created_total 2",

@@ -152,7 +152,7 @@ async fn page_visits_and_mode_changes_beyond_their_rate_are_dropped_and_counted(
     assert_eq!(modes, ["WRITE", "POINTER"]);
     let text = reqwest::Client::new()
         .get(r.url("/metrics"))
-        .bearer_auth(TOKEN)
+        .bearer_auth(METRICS)
         .send()
         .await
         .unwrap()

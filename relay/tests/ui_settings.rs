@@ -13,7 +13,7 @@ use shared_protocol::*;
 async fn text(r: &Relay, path: &str) -> String {
     let res = reqwest::Client::new()
         .get(r.url(path))
-        .bearer_auth(TOKEN)
+        .bearer_auth(SUPERVISOR)
         .send()
         .await
         .unwrap();

@@ -5,6 +5,7 @@ mod common;
 
 use std::time::Duration;
 
+use cobrowse_relay::roles::Role;
 use cobrowse_relay::store::{SessionStore, SqliteStore};
 use common::*;
 use futures_util::SinkExt;
@@ -419,33 +420,24 @@ async fn key_exchange_is_forwarded_and_failed_verifications_remove_the_agent_the
 }
 
 #[tokio::test]
-async fn an_agent_at_its_limit_ends_the_next_session_with_agent_busy() {
-    let r = relay().await; // agent_sessions_limit defaults to 1
-    let (mut c1, mut a, _) = joined(&r).await;
+async fn an_agent_at_its_limit_is_refused_and_the_customer_keeps_waiting() {
+    let second = "agent-token-second-0123";
+    let r = relay_configured(|c| c.agent_tokens = vec![TOKEN.into(), second.into()]).await;
+    let (mut c1, mut a, _) = joined(&r).await; // agent-1 is at its limit of 1
     let (mut c2, routing2) = waiting_session(&r).await;
+    let mut busy = agent(&r).await;
+    join_request(&mut busy, TOKEN, routing2).await;
+    let RelayMsg::Error { code, message } = msg(&mut busy).await else {
+        panic!("an error")
+    };
+    assert_eq!(code, ErrorCode::AgentBusy);
+    assert!(message.contains("limit"), "{message}");
+    // Another agent still takes the session: the customer's next message after the refusal
+    // is that an agent joined, not that the session ended.
     let mut a2 = agent(&r).await;
-    send(
-        &mut a2,
-        0,
-        AgentMsg::Join {
-            token: TOKEN.into(),
-            routing: routing2,
-        },
-    )
-    .await;
-    assert!(matches!(
-        msg(&mut a2).await,
-        RelayMsg::Error {
-            code: ErrorCode::AgentBusy,
-            ..
-        }
-    ));
-    assert_eq!(
-        msg(&mut c2).await,
-        RelayMsg::Ended {
-            reason: EndReason::AgentBusy
-        }
-    );
+    join_request(&mut a2, second, routing2).await;
+    assert!(matches!(msg(&mut a2).await, RelayMsg::Joined { .. }));
+    assert_eq!(msg(&mut c2).await, RelayMsg::AgentJoined);
     // The first session goes on.
     send(&mut c1, 1, CustomerMsg::Sealed(vec![1])).await;
     assert_eq!(msg(&mut a).await, RelayMsg::Sealed(vec![1]));
@@ -486,7 +478,7 @@ async fn signed_agent_tokens_join_and_expired_ones_are_refused() {
         .unwrap()
         .as_secs();
     let mut late = agent(&r).await;
-    let expired = cobrowse_relay::auth::mint(secret, "alice", now - 1);
+    let expired = cobrowse_relay::auth::mint(secret, Role::Agent, "alice", now - 1);
     send(
         &mut late,
         0,
@@ -504,7 +496,7 @@ async fn signed_agent_tokens_join_and_expired_ones_are_refused() {
         (ErrorCode::Unauthorized, "the agent token expired")
     );
     let mut a = agent(&r).await;
-    let token = cobrowse_relay::auth::mint(secret, "alice", now + 60);
+    let token = cobrowse_relay::auth::mint(secret, Role::Agent, "alice", now + 60);
     send(&mut a, 0, AgentMsg::Join { token, routing }).await;
     assert!(matches!(msg(&mut a).await, RelayMsg::Joined { .. }));
 }

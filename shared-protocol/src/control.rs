@@ -255,7 +255,7 @@ pub enum ErrorCode {
     NotInSession,
     OriginNotAllowed,
     CodesExhausted,
-    /// The agent is at its session limit; the session it tried to join was ended.
+    /// The agent is at its session limit; the session it tried to join goes on waiting.
     AgentBusy,
     RateLimited,
     /// A resume that does not match a live session and its resume token.

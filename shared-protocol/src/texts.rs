@@ -44,7 +44,7 @@ pub const CONSOLE: &[(&str, &str)] = &[
     ("customer_left", "The customer left the page or lost the connection. Waiting for them to come back…"),
     ("reconnecting", "The connection dropped. Reconnecting…"),
     ("ended", "Session ended: {reason}."),
-    ("agent_busy", "You are at your session limit ({limit}); the customer was told you are busy."),
+    ("agent_busy", "You are at your session limit ({limit}): leave a session before joining another. The customer is still waiting."),
     ("verification_failed", "Verification failed: the code does not match. Check the digits with the customer ({attempts} attempts left)."),
     ("code_mismatch", "Verification failed: the code does not match. Check the digits with the customer."),
     ("unknown_code", "No session has this code. Check the digits with the customer."),

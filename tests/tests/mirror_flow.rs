@@ -227,6 +227,57 @@ async fn wrong_code_is_refused(h: &Harness, customer: &WebDriver, agent: &WebDri
     Ok(())
 }
 
+/// An agent at its session limit (1) who joins a second customer is told so, and that customer
+/// keeps waiting: once the agent has left its first session, the same code joins.
+async fn busy_agent_is_refused(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    in_session(h, customer, agent, "/").await?;
+    let (second_customer, second_console) = (h.browser().await, h.browser().await);
+    let result = async {
+        let code = customer_starts(h, &second_customer, "/").await?;
+        agent_joins(h, &second_console, &code).await?;
+        eventually("the agent to be told it is at its limit", START, || async {
+            let status = agent_status(&second_console).await;
+            (status.contains("session limit") && status.contains("still waiting")).then_some(())
+        })
+        .await?;
+        agent
+            .find(By::Css("[data-cobrowse-ui=exit]"))
+            .await?
+            .click()
+            .await?;
+        eventually("the first session to end", START, || async {
+            agent_status(agent)
+                .await
+                .contains("Session ended")
+                .then_some(())
+        })
+        .await?;
+        agent_joins(h, &second_console, &code).await?;
+        eventually(
+            "the agent to see the second customer's page",
+            START,
+            || async {
+                agent_status(&second_console)
+                    .await
+                    .contains("viewing")
+                    .then_some(())
+            },
+        )
+        .await?;
+        eventually("the second customer to be told", START, || async {
+            widget_text(&second_customer, "status")
+                .await
+                .contains("representative is viewing")
+                .then_some(())
+        })
+        .await
+    }
+    .await;
+    let _ = second_customer.quit().await;
+    let _ = second_console.quit().await;
+    result
+}
+
 async fn values_set_by_script_are_mirrored(
     h: &Harness,
     customer: &WebDriver,
@@ -260,6 +311,10 @@ e2e!(agent_exit_ends_both, agent_exits);
 e2e!(
     a_wrong_code_is_refused_and_the_session_waits,
     wrong_code_is_refused
+);
+e2e!(
+    an_agent_at_its_limit_is_refused_and_the_customer_keeps_waiting,
+    busy_agent_is_refused
 );
 e2e!(
     form_values_set_by_page_scripts_are_mirrored,

@@ -89,12 +89,14 @@ pub trait SessionStore: Send + Sync + 'static {
     fn get(&self, id: Uuid) -> Result<Option<SessionRecord>, StoreError>;
     /// Most recent first.
     fn recent(&self, limit: usize) -> Result<Vec<SessionRecord>, StoreError>;
-    /// Sessions created in `[from, to)`, oldest first, at most `limit`.
+    /// Sessions created in `[from, to)`, oldest first, at most `limit`; only those `agent`
+    /// joined when it is given.
     fn history(
         &self,
         from: Millis,
         to: Millis,
         limit: usize,
+        agent: Option<&str>,
     ) -> Result<Vec<SessionRecord>, StoreError>;
     /// Starts a segment in `mode`, closing the open one; returns its index.
     fn start_segment(&self, id: Uuid, mode: &str, at: Millis) -> Result<u32, StoreError>;
@@ -176,13 +178,17 @@ pub(crate) fn conformance(store: &dyn SessionStore) {
     assert_eq!(recent[0].id, second.id);
     assert_eq!(recent[1].id, id);
     let window: Vec<Uuid> = store
-        .history(0, 5_000, 10)
+        .history(0, 5_000, 10, None)
         .unwrap()
         .iter()
         .map(|r| r.id)
         .collect();
     assert_eq!(window, vec![id], "to is exclusive");
-    assert_eq!(store.history(0, 10_000, 1).unwrap().len(), 1, "limit");
+    assert_eq!(store.history(0, 10_000, 1, None).unwrap().len(), 1, "limit");
+    assert!(store
+        .history(0, 10_000, 10, Some("agent-9"))
+        .unwrap()
+        .is_empty());
 
     // Retention: page visits go first, then whole sessions; unended sessions get closed.
     let retention = Retention {

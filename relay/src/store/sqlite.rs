@@ -268,16 +268,17 @@ impl SessionStore for SqliteStore {
         from: Millis,
         to: Millis,
         limit: usize,
+        agent: Option<&str>,
     ) -> Result<Vec<SessionRecord>, StoreError> {
         let conn = self.conn();
         let mut stmt = conn
             .prepare(&format!(
                 "SELECT {COLUMNS} FROM sessions WHERE created_at >= ?1 AND created_at < ?2 \
-                 ORDER BY created_at LIMIT ?3"
+                 AND (?4 IS NULL OR agent_id = ?4) ORDER BY created_at LIMIT ?3"
             ))
             .map_err(backend)?;
         let rows = stmt
-            .query_map(params![from, to, limit as i64], row_to_record)
+            .query_map(params![from, to, limit as i64, agent], row_to_record)
             .map_err(backend)?;
         rows.collect::<Result<_, _>>().map_err(backend)
     }

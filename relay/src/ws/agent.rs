@@ -1,13 +1,17 @@
 //! The agent's receive loop: authenticate and join (or resume) a session within the limits,
 //! forward sealed frames and the key exchange, take render metrics, heartbeats and the exit.
+//! A socket in a session closes when its signed token expires: the agent resumes with a new
+//! one, or the session ends after the disconnect grace.
 
 use std::sync::Arc;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use shared_protocol::{AgentMsg, EndReason, ErrorCode, RelayMsg};
 
 use super::*;
+use crate::auth::{AuthError, Identity};
 use crate::metrics::bump;
-use crate::sessions::{JoinError, Phase, Session, Side};
+use crate::sessions::{JoinError, Session, Side};
 use crate::state::AppState;
 use crate::store::now_millis;
 use crate::timers::went_away;
@@ -18,29 +22,39 @@ pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
     let handshake = Instant::now() + state.config.handshake_timeout;
     let mut session: Option<Arc<Session>> = None;
     let mut ended = None;
+    // When the token the session was joined or resumed with stops being valid.
+    let mut token_expiry: Option<Instant> = None;
     loop {
-        let Some(env) = next_for::<AgentMsg>(
+        let next = next_for::<AgentMsg>(
             &mut conn,
             &mut ended,
             silence,
             handshake,
             &session,
             Side::Agent,
-        )
-        .await
-        else {
+        );
+        let next = tokio::select! {
+            next = next => next,
+            () = until(token_expiry) => {
+                let routing = session.as_ref().map_or(0, |s| s.routing);
+                let why = AuthError::Expired.to_string();
+                tracing::info!("agent token expired; closing the socket");
+                break refuse(&tx, routing, ErrorCode::Unauthorized, why, CLOSE_POLICY).await;
+            }
+        };
+        let Some(env) = next else {
             break;
         };
         match (env.msg, &session) {
             (AgentMsg::Join { token, routing }, None) => {
-                let agent_id = match state.authenticate(&token) {
-                    Ok(id) => id,
-                    Err(e) => {
-                        tracing::warn!(error = %e, "agent refused");
-                        break refuse(&tx, 0, ErrorCode::Unauthorized, e.to_string(), CLOSE_POLICY)
-                            .await;
+                let who = match authenticate(&state, &token) {
+                    Ok(who) => who,
+                    Err(why) => {
+                        tracing::warn!(%why, "agent refused");
+                        break refuse(&tx, 0, ErrorCode::Unauthorized, why, CLOSE_POLICY).await;
                     }
                 };
+                let agent_id = who.agent.clone();
                 if !state.agent_joins.allow(&agent_id)
                     || !state.code_joins.allow(&routing.to_string())
                 {
@@ -50,16 +64,10 @@ pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
                 }
                 let limit = state.config.agent_sessions_limit as usize;
                 if limit > 0 && state.registry.active_sessions_of(&agent_id) >= limit {
-                    // As in the reference: the customer's session ends at once, "agent busy".
-                    // Only a session still waiting for an agent: a code mistyped into someone
-                    // else's active session must not end it.
-                    if let Some(s) = state
-                        .registry
-                        .get(routing)
-                        .filter(|s| s.phase() == Phase::Waiting)
-                    {
-                        state.end(&s, EndReason::AgentBusy);
-                    }
+                    // Only this agent is refused: the customer's session goes on waiting for
+                    // another agent (or this one, once it has left a session). Ending it here
+                    // would let anyone at their limit end a session by typing its code.
+                    // The console puts this in its own sentence, which says what to do.
                     let msg = format!("you are already in {limit} session(s), the limit");
                     let _ = tx.send(error_frame(0, ErrorCode::AgentBusy, msg)).await;
                     continue;
@@ -87,6 +95,7 @@ pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
                         s.tell(Side::Customer, RelayMsg::AgentJoined);
                         ended = Some(s.phases());
                         session = Some(s);
+                        token_expiry = who.expires_at.map(instant_of);
                     }
                     Err(e) => {
                         // The socket stays open: the agent may have mistyped the code.
@@ -99,15 +108,14 @@ pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
                 }
             }
             (AgentMsg::Resume { token, resume: r }, None) => {
-                let agent_id = match state.authenticate(&token) {
-                    Ok(id) => id,
-                    Err(e) => {
-                        break refuse(&tx, 0, ErrorCode::Unauthorized, e.to_string(), CLOSE_POLICY)
-                            .await
+                let who = match authenticate(&state, &token) {
+                    Ok(who) => who,
+                    Err(why) => {
+                        break refuse(&tx, 0, ErrorCode::Unauthorized, why, CLOSE_POLICY).await
                     }
                 };
                 let owner = state.registry.get(r.routing).and_then(|s| s.agent_id());
-                if owner.as_deref() != Some(agent_id.as_str()) {
+                if owner.as_deref() != Some(who.agent.as_str()) {
                     let why = "this agent is not in that session".into();
                     break refuse(&tx, 0, ErrorCode::CannotResume, why, CLOSE_POLICY).await;
                 }
@@ -115,6 +123,7 @@ pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
                     Ok(s) => {
                         ended = Some(s.phases());
                         session = Some(s);
+                        token_expiry = who.expires_at.map(instant_of);
                     }
                     Err(why) => {
                         break refuse(&tx, 0, ErrorCode::CannotResume, why, CLOSE_POLICY).await
@@ -158,5 +167,32 @@ pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
     }
     if let Some(s) = session {
         went_away(&state, &s, Side::Agent, &tx);
+    }
+}
+
+/// Who `token` stands for, if its role may work sessions; otherwise why not.
+fn authenticate(state: &AppState, token: &str) -> Result<Identity, String> {
+    let who = state.authenticate(token).map_err(|e| e.to_string())?;
+    if !who.role.works_sessions() {
+        return Err(format!(
+            "a {} token cannot join sessions; use an agent or supervisor token",
+            who.role
+        ));
+    }
+    Ok(who)
+}
+
+/// The moment of a Unix time in seconds (now, if it has passed).
+fn instant_of(unix_secs: u64) -> Instant {
+    let at = UNIX_EPOCH + Duration::from_secs(unix_secs);
+    let left = at.duration_since(SystemTime::now()).unwrap_or_default();
+    Instant::now() + left
+}
+
+/// Resolves at `at`, never without one.
+async fn until(at: Option<Instant>) {
+    match at {
+        Some(at) => tokio::time::sleep_until(at).await,
+        None => std::future::pending().await,
     }
 }

@@ -17,6 +17,9 @@ pub type Ws = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
 pub const ORIGIN: &str = "http://shop.test";
 pub const TOKEN: &str = "agent-token-0123456789";
+/// Static tokens of the other roles, configured in every test relay.
+pub const SUPERVISOR: &str = "supervisor-token-0123456789";
+pub const METRICS: &str = "metrics-token-0123456789";
 
 pub struct Relay {
     pub addr: std::net::SocketAddr,
@@ -108,6 +111,8 @@ pub async fn relay_configured(adjust: impl FnOnce(&mut Config)) -> Relay {
         data_dir: data.path().to_path_buf(),
         allowed_origins: Some(vec![ORIGIN.into()]),
         agent_tokens: vec![TOKEN.into()],
+        supervisor_tokens: vec![SUPERVISOR.into()],
+        metrics_tokens: vec![METRICS.into()],
         ..Config::default()
     };
     adjust(&mut config);
