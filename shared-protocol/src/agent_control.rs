@@ -117,16 +117,20 @@ pub enum Refusal {
     NoTarget,
     /// The action does not fit the element (typing into a button, say).
     Mismatch,
+    /// The action would move the focus out of a password or masked field while the customer
+    /// is typing in it (their next keys would land, unmasked, elsewhere).
+    CustomerTyping,
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 6] = [
+    pub const ALL: [Refusal; 7] = [
         Refusal::PointerMode,
         Refusal::ReadOnly,
         Refusal::Private,
         Refusal::OutsideSite,
         Refusal::NoTarget,
         Refusal::Mismatch,
+        Refusal::CustomerTyping,
     ];
 
     /// Stable name for metrics and logs.
@@ -138,6 +142,7 @@ impl Refusal {
             Refusal::OutsideSite => "outside_site",
             Refusal::NoTarget => "no_target",
             Refusal::Mismatch => "mismatch",
+            Refusal::CustomerTyping => "customer_typing",
         }
     }
 }
