@@ -149,7 +149,7 @@ impl Refusal {
 
 /// Refusals counted since the last report, by reason (index: position in [`Refusal::ALL`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RefusedCounts(pub [u32; 6]);
+pub struct RefusedCounts(pub [u32; Refusal::ALL.len()]);
 
 impl RefusedCounts {
     pub fn add(&mut self, reason: Refusal) {
@@ -193,5 +193,11 @@ mod tests {
     fn every_reason_has_its_own_slot() {
         let names: std::collections::HashSet<_> = Refusal::ALL.iter().map(|r| r.as_str()).collect();
         assert_eq!(names.len(), Refusal::ALL.len());
+        // Each can be counted (a reason added without a slot panicked the customer's module).
+        let mut c = RefusedCounts::default();
+        for reason in Refusal::ALL {
+            c.add(reason);
+        }
+        assert_eq!(c.iter().count(), Refusal::ALL.len());
     }
 }
