@@ -19,7 +19,7 @@ async fn agent_notice(agent: &WebDriver) -> String {
 
 async fn nav(agent: &WebDriver, ui: &str) -> TestResult {
     agent
-        .find(By::Css(&format!("[data-cobrowse-ui={ui}]")))
+        .find(By::Css(format!("[data-cobrowse-ui={ui}]")))
         .await?
         .click()
         .await?;
