@@ -45,8 +45,9 @@ fn verdict(
     allow: Allowances,
 ) -> Result<(), Refusal> {
     let el: Element = doc.get_element_by_id(id).unwrap();
+    let scopes = |e: &Element| mirror.id_of(e.as_ref()).map(|id| mirror.scope(id));
     match mirror.id_of(el.as_ref()) {
-        Some(node) => check(&el, mirror.scope(node), kind, allow),
+        Some(_) => check(&el, &scopes, kind, allow),
         // Blocked elements' children are never captured; the element itself is.
         None => Err(Refusal::NoTarget),
     }

@@ -72,7 +72,7 @@ pub struct Metrics {
     pub auto_masked_ssns: AtomicU64,
     pub auto_masked_tokens: AtomicU64,
     /// Agent messages the customers' modules refused, by [`Refusal::ALL`] position.
-    pub refused: [AtomicU64; 6],
+    pub refused: [AtomicU64; Refusal::ALL.len()],
     /// Store writes dropped because the writer's queue was full (shared with the writer).
     pub store_writes_shed: Arc<AtomicU64>,
     /// Customer messages dropped over their per-session rate: page visits, mode changes.

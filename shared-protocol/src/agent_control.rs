@@ -117,16 +117,20 @@ pub enum Refusal {
     NoTarget,
     /// The action does not fit the element (typing into a button, say).
     Mismatch,
+    /// The action would move the focus out of a password or masked field while the customer
+    /// is typing in it (their next keys would land, unmasked, elsewhere).
+    CustomerTyping,
 }
 
 impl Refusal {
-    pub const ALL: [Refusal; 6] = [
+    pub const ALL: [Refusal; 7] = [
         Refusal::PointerMode,
         Refusal::ReadOnly,
         Refusal::Private,
         Refusal::OutsideSite,
         Refusal::NoTarget,
         Refusal::Mismatch,
+        Refusal::CustomerTyping,
     ];
 
     /// Stable name for metrics and logs.
@@ -138,13 +142,14 @@ impl Refusal {
             Refusal::OutsideSite => "outside_site",
             Refusal::NoTarget => "no_target",
             Refusal::Mismatch => "mismatch",
+            Refusal::CustomerTyping => "customer_typing",
         }
     }
 }
 
 /// Refusals counted since the last report, by reason (index: position in [`Refusal::ALL`]).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RefusedCounts(pub [u32; 6]);
+pub struct RefusedCounts(pub [u32; Refusal::ALL.len()]);
 
 impl RefusedCounts {
     pub fn add(&mut self, reason: Refusal) {
@@ -188,5 +193,11 @@ mod tests {
     fn every_reason_has_its_own_slot() {
         let names: std::collections::HashSet<_> = Refusal::ALL.iter().map(|r| r.as_str()).collect();
         assert_eq!(names.len(), Refusal::ALL.len());
+        // Each can be counted (a reason added without a slot panicked the customer's module).
+        let mut c = RefusedCounts::default();
+        for reason in Refusal::ALL {
+            c.add(reason);
+        }
+        assert_eq!(c.iter().count(), Refusal::ALL.len());
     }
 }

@@ -9,7 +9,7 @@ use serde::{de::DeserializeOwned, Deserialize, Serialize};
 use crate::DecodeError;
 
 /// Bumped on every incompatible change of any message in this crate.
-pub const PROTOCOL_VERSION: u16 = 7;
+pub const PROTOCOL_VERSION: u16 = 8;
 
 /// No frame may be larger than this; a bigger one is refused before it is decoded.
 pub const MAX_FRAME_LEN: usize = 16 * 1024 * 1024;

@@ -68,6 +68,10 @@ pub const CONSOLE: &[(&str, &str)] = &[
     ("refused_read_only", "this element is not available to agents"),
     ("refused_private", "this element is hidden from agents"),
     ("refused_outside_site", "the address is outside the customer's website"),
+    (
+        "refused_customer_typing",
+        "the customer is typing in a protected field; try again when they pause",
+    ),
     ("refused_other", "it does not apply to this element"),
     ("back", "Back"),
     ("forward", "Forward"),

@@ -131,6 +131,7 @@ impl Session {
             Refusal::ReadOnly => "refused_read_only",
             Refusal::Private => "refused_private",
             Refusal::OutsideSite => "refused_outside_site",
+            Refusal::CustomerTyping => "refused_customer_typing",
             Refusal::PointerMode | Refusal::NoTarget | Refusal::Mismatch => "refused_other",
         };
         let reason = self.settings.text(reason, &[]);

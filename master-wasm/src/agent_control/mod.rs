@@ -3,16 +3,25 @@
 //! navigation checked against the mode and the page's restrictions before it happens. What is
 //! refused happens nowhere; the session tells the agent and the relay's metrics.
 //!
+//! - [`act`]: an action as the session carries it out, through all the checks below.
 //! - [`restrictions`]: which elements the agent may act on.
+//! - [`activation`]: what a click or Enter activates, checked like the element itself.
+//! - [`guard`]: what page handlers do in answer to the agent's action, held to the same rules.
+//! - [`customer_keys`]: the agent never takes the focus from a protected field being typed in.
 //! - [`perform`]: a permitted action, done as a person's would be.
 //! - [`navigate`]: back, forward, reload and URLs within the instrumented site.
 
+mod acting;
+pub mod activation;
+pub mod customer_keys;
+pub mod guard;
 pub mod navigate;
 pub mod perform;
 pub mod restrictions;
 
 use shared_protocol::agent_control::{Mode, ModeCause, Refusal};
 
+pub use acting::{act, ScopeOf, Scopes};
 pub use restrictions::Allowances;
 
 /// What the relay's configuration says about the agent's control (from the widget settings).

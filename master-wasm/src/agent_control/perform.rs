@@ -14,7 +14,8 @@ use web_sys::{
     PointerEventInit,
 };
 
-use super::restrictions::{is_text_field, submit_control, Allowances};
+use super::activation::{default_button, ENTER_CLICKS};
+use super::restrictions::{is_text_field, Allowances};
 use crate::browser::{document, window};
 
 /// Does `kind` on `el` (already checked against the restrictions). `is_document` targets the
@@ -198,7 +199,7 @@ fn press(el: &Element, key: Key, allow: Allowances) -> Result<(), JsValue> {
 /// What Enter does on the element: activate a link or a button; submit the form of a text
 /// field when submitting is allowed (the restriction on submit buttons covers this too).
 fn enter(el: &Element, allow: Allowances) -> Result<(), JsValue> {
-    if el.matches("a[href], button, summary, input[type=button i], input[type=submit i]")? {
+    if el.matches(ENTER_CLICKS)? {
         if let Some(h) = el.dyn_ref::<HtmlElement>() {
             h.click();
         }
@@ -207,10 +208,7 @@ fn enter(el: &Element, allow: Allowances) -> Result<(), JsValue> {
     if let Some(input) = el.dyn_ref::<HtmlInputElement>() {
         let form: Option<HtmlFormElement> = input.form();
         if let (true, Some(form)) = (allow.submit, form) {
-            let submitter = form
-                .query_selector("button:not([type]), button[type=submit i], input[type=submit i]")?
-                .and_then(|b| submit_control(&b));
-            match submitter.and_then(|s| s.dyn_into::<HtmlElement>().ok()) {
+            match default_button(&form).and_then(|s| s.dyn_into::<HtmlElement>().ok()) {
                 Some(s) => form.request_submit_with_submitter(Some(&s))?,
                 None => form.request_submit()?,
             }

@@ -8,7 +8,7 @@ use shared_protocol::agent_control::{
 };
 
 use super::*;
-use crate::agent_control::{navigate, perform, restrictions, Step};
+use crate::agent_control::{self, navigate, restrictions, Step};
 
 impl Customer {
     pub(super) fn on_write_request(&mut self) {
@@ -97,18 +97,15 @@ impl Customer {
         };
         let target = stream.target(action.epoch, action.target, point)?;
         let allow = self.settings.control.allow;
-        restrictions::check(&target.element, target.scope, &action.kind, allow)?;
+        let scopes = stream.scopes();
         if matches!(action.kind, ActionKind::Type { .. }) {
+            restrictions::check(&target.element, &*scopes, &action.kind, allow)?;
             if let Some(w) = &mut self.widget {
                 w.show_agent_typing(&target.element);
             }
         }
-        // A page handler that throws does not stop the action (events swallow it); an error
-        // here is the browser refusing the event itself.
-        perform::perform(&target.element, target.id, &action.kind, allow).map_err(|e| {
-            debug::log(&format!("the agent's action failed: {}", describe_js(&e)));
-            Refusal::Mismatch
-        })
+        // A page handler that throws does not stop the action (events swallow it).
+        agent_control::act(&target.element, target.id, &scopes, &action.kind, allow)
     }
 
     pub(super) fn on_agent_navigate(&mut self, nav: Navigate) {

@@ -79,6 +79,8 @@ pub fn install(relay_url: &str, settings: Settings) -> Result<(), JsValue> {
             }
         },
     ));
+    // The customer's keys, so the agent never takes the focus from a field they type a secret in.
+    crate::agent_control::customer_keys::watch();
     widget.show(&View::Idle);
     customer.borrow_mut().widget = Some(widget);
     // A page load within a session: continue it.

@@ -2,12 +2,15 @@
 //! node id, or (for a click whose id is gone) at the point. Only captured elements can be
 //! targets, so nothing the agent never saw (the co-browse widget, say) can be acted on.
 
+use std::rc::Rc;
+
 use shared_protocol::agent_control::Refusal;
 use shared_protocol::page::{NodeId, DOCUMENT};
 use wasm_bindgen::JsCast;
 use web_sys::Element;
 
 use super::PageStream;
+use crate::agent_control::Scopes;
 use crate::privacy::Scope;
 
 /// An element the agent addressed, with its id and privacy scope.
@@ -52,6 +55,17 @@ impl PageStream {
             element,
             id,
             scope: inner.mirror.scope(id),
+        })
+    }
+
+    /// Each captured element's privacy scope, as the mirror has it when asked (while the agent's
+    /// action runs, page handlers may add elements; those are not captured yet: `None`).
+    pub fn scopes(&self) -> Scopes {
+        let inner = self.inner.clone();
+        Rc::new(move |el: &Element| {
+            let inner = inner.try_borrow().ok()?;
+            let id = inner.mirror.id_of(el)?;
+            Some(inner.mirror.scope(id))
         })
     }
 
