@@ -5,39 +5,11 @@
 
 use std::time::Duration;
 
+use cobrowse_e2e::console::*;
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
 
 const REACT_FORM: &str = "/react-form.html";
-
-/// `property` of the console's `[data-cobrowse-ui=ui]` element, "" when absent.
-async fn console_ui(agent: &WebDriver, ui: &str, property: &str) -> String {
-    let script = format!(
-        "const e = document.querySelector('[data-cobrowse-ui={ui}]'); return e ? e.{property} : '';"
-    );
-    js(agent, &script)
-        .await
-        .as_str()
-        .unwrap_or_default()
-        .to_string()
-}
-
-/// The mode the console shows (`POINTER` or `WRITE`).
-async fn agent_mode(agent: &WebDriver) -> String {
-    console_ui(agent, "mode", "dataset.mode").await
-}
-
-async fn agent_notice(agent: &WebDriver) -> String {
-    console_ui(agent, "notice", "textContent").await
-}
-
-/// Waits until the console's notice says `what`.
-async fn notice_says(agent: &WebDriver, what: &str) -> TestResult {
-    eventually(&format!("the agent to be told {what:?}"), START, || async {
-        agent_notice(agent).await.contains(what).then_some(())
-    })
-    .await
-}
 
 /// Whether the widget element `ui` is shown (present and not hidden).
 async fn widget_shown(customer: &WebDriver, ui: &str) -> bool {
@@ -52,13 +24,6 @@ async fn widget_shown(customer: &WebDriver, ui: &str) -> bool {
     .await
     .as_bool()
     .unwrap_or(false)
-}
-
-async fn wait_mode(agent: &WebDriver, mode: &str) -> TestResult {
-    eventually(&format!("the console in {mode} mode"), START, || async {
-        (agent_mode(agent).await == mode).then_some(())
-    })
-    .await
 }
 
 /// The agent asks for write mode and the customer sees the question.
