@@ -14,8 +14,9 @@
 
 pub mod detect;
 pub mod indicator;
-pub mod masking;
 pub mod page_rules;
+
+pub use shared_protocol::masking;
 
 use std::cell::Cell;
 
@@ -234,11 +235,15 @@ impl Policy {
     /// can run code). `value_masked`: the element's value is secret (a masked or password
     /// field).
     pub fn attribute(&self, name: &str, value: String, scope: Scope, value_masked: bool) -> String {
-        if self.rules.masks_attribute(name)
-            || (scope.masked() && masking::is_content_attribute(name))
-            || (value_masked && name.eq_ignore_ascii_case("value"))
+        if self.rules.masks_attribute(name) || (value_masked && name.eq_ignore_ascii_case("value"))
         {
             return masking::mask_value(&value);
+        }
+        if scope.masked() {
+            let keep_paths = self.rules.keep_masked_url_paths;
+            if let Some(masked) = masking::masked_part_attribute(name, &value, keep_paths) {
+                return masked;
+            }
         }
         if self.rules.mask_url_queries && masking::is_url_attribute(name) {
             return masking::mask_url_query(&value);
