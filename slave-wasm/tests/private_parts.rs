@@ -10,7 +10,9 @@ use std::rc::Rc;
 
 use master_wasm::privacy::Policy;
 use master_wasm::stream::PageStream;
+use shared_protocol::page::{CustomerPageMsg, NodeData, NodeId};
 use shared_protocol::privacy::{Effective, PrivacyRules};
+use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
 use web_sys::{Document, Element};
 
@@ -137,4 +139,102 @@ fn a_rule_keeps_the_paths_of_masked_urls_so_images_still_load() {
         "{}",
         img.outer_html()
     );
+}
+
+async fn sleep(ms: i32) {
+    let promise = js_sys::Promise::new(&mut |resolve, _| {
+        web_sys::window()
+            .unwrap()
+            .set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, ms)
+            .unwrap();
+    });
+    wasm_bindgen_futures::JsFuture::from(promise).await.unwrap();
+}
+
+/// The id the customer gave the element whose `id` attribute is `html_id`.
+fn id_of(parts: &[CustomerPageMsg], html_id: &str) -> NodeId {
+    let nodes = parts.iter().flat_map(|p| match p {
+        CustomerPageMsg::SnapshotNodes(s) => s.nodes.iter(),
+        CustomerPageMsg::Snapshot(s) => s.nodes.iter(),
+        _ => [].iter(),
+    });
+    nodes
+        .filter_map(|n| match &n.data {
+            NodeData::Element { attrs, .. } => Some((n.id, attrs)),
+            _ => None,
+        })
+        .find(|(_, attrs)| attrs.iter().any(|(k, v)| k == "id" && v == html_id))
+        .map(|(id, _)| id)
+        .unwrap_or_else(|| panic!("#{html_id} was captured"))
+}
+
+/// Streams `body` (drawn into, on the test's own visible page) under `rules` until the
+/// canvas `#open-canvas` sends a frame; returns whether `#private-canvas` sent one too, and
+/// what the view made of it.
+async fn private_canvas_sends_pixels(body: &str, rules: PrivacyRules) -> (bool, Element) {
+    let doc = web_sys::window().unwrap().document().unwrap();
+    let host = doc.create_element("div").unwrap();
+    host.set_inner_html(body);
+    doc.body().unwrap().prepend_with_node_1(&host).unwrap();
+    js_sys::Function::new_no_args(
+        "for (const c of document.querySelectorAll('canvas')) { \
+           const x = c.getContext('2d'); x.fillStyle = 'red'; x.fillRect(0, 0, 40, 30); }",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+    let (stream, parts) =
+        PageStream::start(doc.clone(), 1, policy(&doc, rules), Rc::new(|| {})).unwrap();
+    let (open, private) = (
+        id_of(&parts, "open-canvas"),
+        id_of(&parts, "private-canvas"),
+    );
+    let mut got = Captured::new();
+    for part in parts {
+        got.take(part);
+    }
+    let mut framed = Vec::new();
+    for _ in 0..100 {
+        sleep(50).await;
+        if let Some(batch) = stream.take_batch() {
+            framed.extend(batch.canvases.iter().map(|c| c.id));
+            got.take(CustomerPageMsg::Mutations(batch));
+        }
+        if framed.contains(&open) {
+            break;
+        }
+    }
+    host.remove();
+    assert!(framed.contains(&open), "the open canvas sent its pixels");
+    let view = got.view.get_element_by_id("private-canvas").unwrap();
+    (framed.contains(&private), view)
+}
+
+#[wasm_bindgen_test]
+async fn canvases_in_masked_parts_send_no_pixels_but_a_placeholder() {
+    let (sent, view) = private_canvas_sends_pixels(
+        "<canvas id=open-canvas width=40 height=30></canvas>\
+         <div data-cobrowse-mask><canvas id=private-canvas width=40 height=30></canvas></div>",
+        PrivacyRules::default(),
+    )
+    .await;
+    assert!(!sent, "a masked canvas sent its pixels");
+    assert!(
+        view.has_attribute("data-cobrowse-unshown"),
+        "the view hatches it: {}",
+        view.outer_html()
+    );
+}
+
+#[wasm_bindgen_test]
+async fn canvases_of_a_private_page_send_no_pixels_unless_unmasked() {
+    let (sent, _) = private_canvas_sends_pixels(
+        "<div data-cobrowse-unmask><canvas id=open-canvas width=40 height=30></canvas></div>\
+         <canvas id=private-canvas width=40 height=30></canvas>",
+        PrivacyRules {
+            private_by_default: Some(true),
+            ..Default::default()
+        },
+    )
+    .await;
+    assert!(!sent, "a canvas of a private page sent its pixels");
 }
