@@ -150,7 +150,7 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
             let doc: &Document = node.unchecked_ref();
             Some(Described {
                 data: NodeData::Document {
-                    base_url: node.base_uri().ok().flatten().unwrap_or_default(),
+                    base_url: policy.page_url(&node.base_uri().ok().flatten().unwrap_or_default()),
                     standards: doc.compat_mode() == "CSS1Compat",
                 },
                 scope: parent,

@@ -6,7 +6,8 @@
 //!   own `data-cobrowse-*` attributes and the selectors.
 //! - [`masking`]: what masked text, values and URLs look like; [`detect`]: the last line of
 //!   defence (card numbers, SSNs, bearer tokens) with its counters.
-//! - [`page_rules`]: the page's `window._cobrowse.privacy` object.
+//! - [`page_rules`]: the page's `window._cobrowse.privacy` object; `page_meta`: the page's
+//!   own address and title as the agent and the relay get them.
 //! - [`indicator`]: what the customer sees of it (fields outlined, a legend in the widget).
 //!
 //! Defaults that no rule can turn off live here too: password fields (and any field that ever
@@ -14,6 +15,7 @@
 
 pub mod detect;
 pub mod indicator;
+mod page_meta;
 pub mod page_rules;
 
 pub use shared_protocol::masking;
