@@ -87,7 +87,8 @@ const SECRETS: [&str; 15] = [
 fn capture(keep_masked_url_paths: bool) -> (Captured, Document) {
     let doc = new_document();
     doc.body().unwrap().set_inner_html(&format!(
-        "<div data-cobrowse-mask>{}</div><div>{}</div>",
+        "<div data-cobrowse-mask>{}<link rel=stylesheet href='/site.css?u=LINK-SECRET'></div>\
+         <div>{}</div>",
         part("M"),
         part("O")
     ));
@@ -118,6 +119,9 @@ fn nothing_identifying_leaves_a_masked_part_in_its_attributes() {
     }
     // Masked URLs are masked whole: not even the image's path is left.
     assert!(!got.shows("M-IMG"), "{}", got.view_html());
+    // A stylesheet is code, not content: it keeps its path (its query values go).
+    got.assert_hidden(&["LINK-SECRET"]);
+    assert!(got.shows("/site.css?u=•"), "{}", got.view_html());
 }
 
 #[wasm_bindgen_test]

@@ -44,7 +44,8 @@ impl Scope {
     const BLOCKED: u8 = 4;
     /// The element itself matched a configured selector (so a change elsewhere may unmatch it).
     const RULED: u8 = 8;
-    /// A `<style>`: its text is CSS, never masked, but checked for script.
+    /// A `<style>` or `<link>`: its text is CSS, never masked, but checked for script; its
+    /// address keeps its path in a masked part.
     const STYLE_TEXT: u8 = 16;
 
     pub fn masked(self) -> bool {
@@ -242,7 +243,8 @@ impl Policy {
             return masking::mask_value(&value);
         }
         if scope.masked() {
-            let keep_paths = self.rules.keep_masked_url_paths;
+            // A stylesheet's address is code: its path stays, or the page loses its styles.
+            let keep_paths = self.rules.keep_masked_url_paths || scope.style_text();
             if let Some(masked) = masking::masked_part_attribute(name, &value, keep_paths) {
                 return masked;
             }
