@@ -173,8 +173,8 @@ fn id_of(parts: &[CustomerPageMsg], html_id: &str) -> NodeId {
 }
 
 /// Streams `body` (drawn into, on the test's own visible page) under `rules` until the
-/// canvas `#open-canvas` sends a frame; returns whether `#private-canvas` sent one too, and
-/// what the view made of it.
+/// canvas `#open-canvas` sends a frame; returns whether `#private-canvas` (or
+/// `#blocked-canvas`, if there is one) sent one too, and what the view made of the private one.
 async fn private_canvas_sends_pixels(body: &str, rules: PrivacyRules) -> (bool, Element) {
     let doc = web_sys::window().unwrap().document().unwrap();
     let host = doc.create_element("div").unwrap();
@@ -192,6 +192,9 @@ async fn private_canvas_sends_pixels(body: &str, rules: PrivacyRules) -> (bool, 
         id_of(&parts, "open-canvas"),
         id_of(&parts, "private-canvas"),
     );
+    let blocked = doc
+        .get_element_by_id("blocked-canvas")
+        .map(|_| id_of(&parts, "blocked-canvas"));
     let mut got = Captured::new();
     for part in parts {
         got.take(part);
@@ -210,18 +213,20 @@ async fn private_canvas_sends_pixels(body: &str, rules: PrivacyRules) -> (bool, 
     host.remove();
     assert!(framed.contains(&open), "the open canvas sent its pixels");
     let view = got.view.get_element_by_id("private-canvas").unwrap();
-    (framed.contains(&private), view)
+    let sent = framed.contains(&private) || blocked.is_some_and(|b| framed.contains(&b));
+    (sent, view)
 }
 
 #[wasm_bindgen_test]
 async fn canvases_in_masked_parts_send_no_pixels_but_a_placeholder() {
     let (sent, view) = private_canvas_sends_pixels(
         "<canvas id=open-canvas width=40 height=30></canvas>\
-         <div data-cobrowse-mask><canvas id=private-canvas width=40 height=30></canvas></div>",
+         <div data-cobrowse-mask><canvas id=private-canvas width=40 height=30></canvas></div>\
+         <canvas id=blocked-canvas data-cobrowse-block width=40 height=30></canvas>",
         PrivacyRules::default(),
     )
     .await;
-    assert!(!sent, "a masked canvas sent its pixels");
+    assert!(!sent, "a masked or blocked canvas sent its pixels");
     assert!(
         view.has_attribute("data-cobrowse-unshown"),
         "the view hatches it: {}",
