@@ -5,7 +5,9 @@
 //! - [`control`]: what each side says to the relay ([`CustomerMsg`], [`AgentMsg`], [`RelayMsg`]).
 //! - [`page`]: what the customer's page looks like (snapshots and mutation batches). It travels
 //!   inside `Sealed` payloads, which the relay routes without reading.
-//! - [`privacy`]: the masking and blocking rules the relay serves and the page adds.
+//! - [`privacy`]: the masking and blocking rules the relay serves and the page adds;
+//!   [`masking`]: what masked text, values, attributes and URLs look like; [`page_address`]:
+//!   the page's own URL and title as the agent and the relay get them.
 //! - [`code`]: the 9-digit join code, split into a routing part and a secret part.
 //! - [`crypto`]: the key exchange on the secret part and the sealing of page content, so the
 //!   relay routes what it cannot read; [`key_guard`]: the guesses each browser gives away.
@@ -19,7 +21,9 @@ pub mod crypto;
 pub mod envelope;
 pub mod error;
 pub mod key_guard;
+pub mod masking;
 pub mod page;
+pub mod page_address;
 pub mod page_state;
 pub mod payload;
 pub mod privacy;

@@ -94,6 +94,9 @@ pub enum Unshowable {
     UnreadableStylesheet { href: String },
     /// A canvas that drew cross-origin images: its pixels may not be read.
     TaintedCanvas,
+    /// A canvas in a masked part of the page (or on a page private by default): its pixels
+    /// never leave the customer's browser.
+    PrivateCanvas,
     /// Media the page streams itself (a `blob:` address, Media Source): the view has no way
     /// to load it; its playback state is still followed.
     StreamedMedia,
@@ -108,6 +111,7 @@ impl Unshowable {
             Unshowable::ClosedShadowRoot => "unshown_closed_shadow_root",
             Unshowable::UnreadableStylesheet { .. } => "unshown_unreadable_stylesheet",
             Unshowable::TaintedCanvas => "unshown_tainted_canvas",
+            Unshowable::PrivateCanvas => "unshown_private_canvas",
             Unshowable::StreamedMedia => "unshown_streamed_media",
         }
     }

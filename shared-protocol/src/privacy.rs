@@ -38,6 +38,9 @@ pub struct PrivacyRules {
     pub mask_card_fields: Option<bool>,
     /// Mask the query strings of URLs in `href`, `src` and `action` [default: false].
     pub mask_url_queries: Option<bool>,
+    /// In masked parts, keep URLs down to their path (query values and fragment still
+    /// masked), so images there still load; otherwise they are masked whole [default: false].
+    pub keep_masked_url_paths: Option<bool>,
     /// What the customer reads beside the fields hidden from the agent
     /// [default: "Hidden from the agent"].
     pub indicator_text: Option<String>,
@@ -57,6 +60,7 @@ pub struct Effective {
     pub private_by_default: bool,
     pub mask_card_fields: bool,
     pub mask_url_queries: bool,
+    pub keep_masked_url_paths: bool,
     pub indicator_text: String,
 }
 
@@ -107,6 +111,7 @@ impl Effective {
             private_by_default: last(|r| r.private_by_default, false),
             mask_card_fields: last(|r| r.mask_card_fields, true),
             mask_url_queries: last(|r| r.mask_url_queries, false),
+            keep_masked_url_paths: last(|r| r.keep_masked_url_paths, false),
             indicator_text: applying
                 .iter()
                 .rev()

@@ -117,6 +117,17 @@ pub fn is_unsafe_element(tag: &str, attr: impl Fn(&str) -> Option<String>) -> bo
     }
 }
 
+/// Elements the agent's view keeps inert, without a single attribute: those
+/// [`is_unsafe_element`] names, any page `<base>` (the view sets its own, to the customer's
+/// URL) and `<script>`. The one decision for an element the view creates and for one whose
+/// attributes a batch changes (with the change applied to what `attr` reads), so a change
+/// cannot turn live what creation kept inert.
+pub fn is_inert_in_view(tag: &str, attr: impl Fn(&str) -> Option<String>) -> bool {
+    tag.eq_ignore_ascii_case("base")
+        || tag.eq_ignore_ascii_case("script")
+        || is_unsafe_element(tag, attr)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -211,5 +222,18 @@ mod tests {
         assert!(is_unsafe_attribute("href", "javascript:void(0)"));
         assert!(!is_unsafe_attribute("href", "/account.html"));
         assert!(!is_unsafe_attribute("class", "online"));
+    }
+
+    #[test]
+    fn the_view_keeps_bases_scripts_and_unsafe_elements_inert() {
+        let none = |_: &str| None;
+        assert!(is_inert_in_view("BASE", none));
+        assert!(is_inert_in_view("script", none));
+        assert!(!is_inert_in_view("meta", none));
+        assert!(is_inert_in_view("meta", |n: &str| (n == "http-equiv")
+            .then(|| "refresh".to_string())));
+        assert!(!is_inert_in_view("p", |_: &str| Some(
+            "refresh".to_string()
+        )));
     }
 }

@@ -86,12 +86,14 @@ pub const CONSOLE: &[(&str, &str)] = &[
     ("view_label", "The customer's page"),
     ("frame_not_shown", "Content from {origin} is not shown"),
     ("canvas_not_shown", "Drawing not shown: it holds images from other websites"),
+    ("private_canvas_not_shown", "Drawing hidden by the customer's privacy settings"),
     ("fidelity_title", "Not shown as the customer sees it"),
     ("unshown_cross_origin_frame", "A frame from {detail}: another website's content is not shared."),
     ("unshown_sandboxed_frame", "A sandboxed frame: its content cannot be read."),
     ("unshown_closed_shadow_root", "A closed component: its content is private to it."),
     ("unshown_unreadable_stylesheet", "The stylesheet {detail} could not be read in the customer's browser; this view loads it itself, so it may differ."),
     ("unshown_tainted_canvas", "A drawing with images from other websites: its pixels cannot be read."),
+    ("unshown_private_canvas", "A drawing in a part of the page hidden from you: its pixels are not sent."),
     ("unshown_streamed_media", "A video or sound the page streams itself: it cannot be played here."),
 ];
 

@@ -203,6 +203,12 @@ impl Session {
                         self.settings.texts.get("frame_not_shown").to_string(),
                         self.settings.texts.get("canvas_not_shown").to_string(),
                     );
+                    rebuilder.set_private_canvas_label(
+                        self.settings
+                            .texts
+                            .get("private_canvas_not_shown")
+                            .to_string(),
+                    );
                     *slot = Some(rebuilder);
                 }
                 None => return self.fail("The view frame is not ready.".into()),

@@ -9,17 +9,16 @@ use std::rc::Rc;
 
 use master_wasm::privacy::Policy;
 use master_wasm::stream::PageStream;
-use shared_protocol::page::CustomerPageMsg;
-use shared_protocol::payload::{decode_payload, encode_payload, payload_plain};
 use shared_protocol::privacy::{Effective, PrivacyRules};
-use slave_wasm::rebuild::Rebuilder;
-use slave_wasm::view_sheets::ViewSheets;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Document, Element, HtmlInputElement};
 
 mod common;
 use common::new_document;
+#[path = "common/captured.rs"]
+mod captured;
+use captured::Captured;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -28,65 +27,6 @@ fn policy(doc: &Document, relay: &[PrivacyRules], page: PrivacyRules) -> Rc<Poli
     let (policy, broken) = Policy::new(doc, effective);
     assert!(broken.is_empty(), "{broken:?}");
     Rc::new(policy)
-}
-
-/// Everything that left the page, as postcard bytes, and the view rebuilt from it.
-struct Captured {
-    bytes: Vec<Vec<u8>>,
-    view: Document,
-    rebuilder: Rebuilder,
-}
-
-impl Captured {
-    fn new() -> Self {
-        let view = new_document();
-        Self {
-            bytes: Vec::new(),
-            rebuilder: Rebuilder::new(view.clone(), ViewSheets::default()),
-            view,
-        }
-    }
-
-    fn take(&mut self, msg: CustomerPageMsg) {
-        let payload = encode_payload(&msg);
-        self.bytes
-            .push(payload_plain(&payload).unwrap().into_owned());
-        match decode_payload(&payload).unwrap() {
-            CustomerPageMsg::SnapshotNodes(part) => self.rebuilder.add_snapshot_nodes(part),
-            CustomerPageMsg::Snapshot(snap) => self.rebuilder.apply_snapshot(&snap),
-            CustomerPageMsg::Mutations(batch) => self.rebuilder.apply_batch(&batch),
-            _ => Ok(()),
-        }
-        .unwrap();
-    }
-
-    fn batch(&mut self, stream: &PageStream) {
-        if let Some(batch) = stream.take_batch() {
-            self.take(CustomerPageMsg::Mutations(batch));
-        }
-    }
-
-    fn view_html(&self) -> String {
-        self.view.document_element().unwrap().outer_html()
-    }
-
-    /// Whether `marker` appears in anything sent or in the view.
-    fn shows(&self, marker: &str) -> bool {
-        let needle = marker.as_bytes();
-        self.bytes
-            .iter()
-            .any(|b| b.windows(needle.len()).any(|w| w == needle))
-            || self.view_html().contains(marker)
-    }
-
-    fn assert_hidden(&self, markers: &[&str]) {
-        let leaked: Vec<_> = markers.iter().filter(|m| self.shows(m)).collect();
-        assert!(
-            leaked.is_empty(),
-            "leaked {leaked:?}; view: {}",
-            self.view_html()
-        );
-    }
 }
 
 fn el(doc: &Document, selector: &str) -> Element {

@@ -150,7 +150,7 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
             let doc: &Document = node.unchecked_ref();
             Some(Described {
                 data: NodeData::Document {
-                    base_url: node.base_uri().ok().flatten().unwrap_or_default(),
+                    base_url: policy.page_url(&node.base_uri().ok().flatten().unwrap_or_default()),
                     standards: doc.compat_mode() == "CSS1Compat",
                 },
                 scope: parent,
@@ -201,7 +201,8 @@ fn frame_source(el: &Element, readable: bool, attrs: &mut Vec<(String, String)>,
     }
 }
 
-/// The scope of element `el` (local name `tag`): the policy's, and a `<style>`'s text is CSS.
+/// The scope of element `el` (local name `tag`): the policy's; a `<style>`'s text and a
+/// `<link>`'s address are code (a stylesheet, an icon), not content.
 pub(crate) fn element_scope(
     policy: &Policy,
     el: &Element,
@@ -210,7 +211,7 @@ pub(crate) fn element_scope(
     parent: Scope,
 ) -> Scope {
     let scope = policy.element_scope(el, marks, parent);
-    if tag == "style" {
+    if tag == "style" || tag == "link" {
         scope.for_style_text()
     } else {
         scope

@@ -60,8 +60,8 @@ pub fn finish_snapshot(
         .collect();
     Snapshot {
         epoch,
-        url: doc.url().unwrap_or_default(),
-        title: doc.title(),
+        url: mirror.policy().page_url(&doc.url().unwrap_or_default()),
+        title: mirror.policy().page_title(doc),
         viewport,
         nodes,
         form,

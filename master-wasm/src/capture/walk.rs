@@ -13,6 +13,7 @@
 //! host (see [`super::tree`]), so a page of frames and components is one walk.
 
 use shared_protocol::page::{FormValue, NodeAdd, NodeData, NodeId, SnapshotNodes, DOCUMENT};
+use shared_protocol::page_state::Unshowable;
 use wasm_bindgen::prelude::*;
 use web_sys::{Document, Node};
 
@@ -186,6 +187,8 @@ fn visit(
         NodeData::Element { tag, .. } if !scope.blocked() => {
             match tag.as_str() {
                 "video" | "audio" => mirror.set_live(id, Live::Media),
+                // A private canvas's pixels are its content: the view hatches it instead.
+                "canvas" if scope.masked() => mirror.note_unshown(id, Unshowable::PrivateCanvas),
                 "canvas" => mirror.set_live(id, Live::Canvas),
                 _ => {}
             }

@@ -6,7 +6,8 @@
 //!   own `data-cobrowse-*` attributes and the selectors.
 //! - [`masking`]: what masked text, values and URLs look like; [`detect`]: the last line of
 //!   defence (card numbers, SSNs, bearer tokens) with its counters.
-//! - [`page_rules`]: the page's `window._cobrowse.privacy` object.
+//! - [`page_rules`]: the page's `window._cobrowse.privacy` object; `page_meta`: the page's
+//!   own address and title as the agent and the relay get them.
 //! - [`indicator`]: what the customer sees of it (fields outlined, a legend in the widget).
 //!
 //! Defaults that no rule can turn off live here too: password fields (and any field that ever
@@ -14,8 +15,10 @@
 
 pub mod detect;
 pub mod indicator;
-pub mod masking;
+mod page_meta;
 pub mod page_rules;
+
+pub use shared_protocol::masking;
 
 use std::cell::Cell;
 
@@ -41,7 +44,8 @@ impl Scope {
     const BLOCKED: u8 = 4;
     /// The element itself matched a configured selector (so a change elsewhere may unmatch it).
     const RULED: u8 = 8;
-    /// A `<style>`: its text is CSS, never masked, but checked for script.
+    /// A `<style>` or `<link>`: its text is CSS, never masked, but checked for script; its
+    /// address keeps its path in a masked part.
     const STYLE_TEXT: u8 = 16;
 
     pub fn masked(self) -> bool {
@@ -234,11 +238,16 @@ impl Policy {
     /// can run code). `value_masked`: the element's value is secret (a masked or password
     /// field).
     pub fn attribute(&self, name: &str, value: String, scope: Scope, value_masked: bool) -> String {
-        if self.rules.masks_attribute(name)
-            || (scope.masked() && masking::is_content_attribute(name))
-            || (value_masked && name.eq_ignore_ascii_case("value"))
+        if self.rules.masks_attribute(name) || (value_masked && name.eq_ignore_ascii_case("value"))
         {
             return masking::mask_value(&value);
+        }
+        if scope.masked() {
+            // A stylesheet's address is code: its path stays, or the page loses its styles.
+            let keep_paths = self.rules.keep_masked_url_paths || scope.style_text();
+            if let Some(masked) = masking::masked_part_attribute(name, &value, keep_paths) {
+                return masked;
+            }
         }
         if self.rules.mask_url_queries && masking::is_url_attribute(name) {
             return masking::mask_url_query(&value);

@@ -5,7 +5,7 @@
 //!   privacy: {
 //!     mask: ['.balance'], block: ['#statement'], unmask: ['.public'], readonly: ['.danger'],
 //!     maskedAttributes: ['data-account-*'], privateByDefault: false, maskCardFields: true,
-//!     maskUrlQueries: false, indicatorText: 'Hidden from the agent',
+//!     maskUrlQueries: false, keepMaskedUrlPaths: false, indicatorText: 'Hidden from the agent',
 //!   },
 //! };
 //! ```
@@ -41,6 +41,7 @@ pub fn read(window: &web_sys::Window) -> Result<PrivacyRules, String> {
         "privateByDefault",
         "maskCardFields",
         "maskUrlQueries",
+        "keepMaskedUrlPaths",
         "indicatorText",
     ];
     for key in js_sys::Object::keys(privacy.unchecked_ref::<js_sys::Object>()).iter() {
@@ -62,6 +63,7 @@ pub fn read(window: &web_sys::Window) -> Result<PrivacyRules, String> {
         private_by_default: boolean(&privacy, "privateByDefault")?,
         mask_card_fields: boolean(&privacy, "maskCardFields")?,
         mask_url_queries: boolean(&privacy, "maskUrlQueries")?,
+        keep_masked_url_paths: boolean(&privacy, "keepMaskedUrlPaths")?,
         indicator_text: string(&privacy, "indicatorText")?,
     })
 }

@@ -57,10 +57,7 @@ impl Customer {
             _ => {
                 let doc = document();
                 CustomerMsg::Create {
-                    page: PageInfo {
-                        url: doc.url().unwrap_or_default(),
-                        title: doc.title(),
-                    },
+                    page: self.visit(&doc.url().unwrap_or_default(), &doc.title()),
                     user_agent: window().navigator().user_agent().unwrap_or_default(),
                     first_session: first_session_in_tab(),
                 }

@@ -174,8 +174,8 @@ impl Customer {
             WidgetAction::Exit => {
                 if let Some((url, title)) = self.navigation.as_ref().and_then(|w| w.take_pending())
                 {
-                    self.link
-                        .send_control(CustomerMsg::PageVisit(PageInfo { url, title }));
+                    let visit = self.visit(&url, &title);
+                    self.link.send_control(CustomerMsg::PageVisit(visit));
                 }
                 self.link.send_control(CustomerMsg::Exit);
                 self.end(self.text("ended_by_you", &[]));

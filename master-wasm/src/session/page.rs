@@ -11,10 +11,8 @@ impl Customer {
         self.start_heartbeat();
         self.watch_navigation();
         let doc = document();
-        self.link.send_control(CustomerMsg::PageVisit(PageInfo {
-            url: doc.url().unwrap_or_default(),
-            title: doc.title(),
-        }));
+        let visit = self.visit(&doc.url().unwrap_or_default(), &doc.title());
+        self.link.send_control(CustomerMsg::PageVisit(visit));
         if agent_present {
             self.start_key_exchange();
             self.show_session(&self.text("agent_connecting", &[]));
@@ -30,12 +28,27 @@ impl Customer {
         self.navigation = NavigationWatch::start(move |(url, title)| {
             if let Some(c) = weak.upgrade() {
                 let mut c = c.borrow_mut();
-                c.link
-                    .send_control(CustomerMsg::PageVisit(PageInfo { url, title }));
+                let visit = c.visit(&url, &title);
+                c.link.send_control(CustomerMsg::PageVisit(visit));
                 c.follow_rules_of_url();
             }
         })
         .ok();
+    }
+
+    /// A visit of this page at `url` titled `title` as the relay may record it, masked under
+    /// the rules known now: the relay's that match `url` (none yet when the session is being
+    /// created) and the page's own; a page object in error makes it private, as for capture.
+    pub(super) fn visit(&self, url: &str, title: &str) -> PageInfo {
+        let (page, page_ok) = match privacy::page_rules::read(&window()) {
+            Ok(rules) => (rules, true),
+            Err(_) => (PrivacyRules::default(), false),
+        };
+        let relay = self.relay_rules.as_deref().unwrap_or_default();
+        let mut effective = Effective::merge(relay, &page, url);
+        effective.private_by_default |= !page_ok;
+        let doc = document();
+        Policy::new(&doc, effective).0.visit(&doc, url, title)
     }
 
     /// The rules for this page: the relay's that match its URL, merged with the page's own

@@ -7,7 +7,6 @@ use shared_protocol::page::{MutationBatch, SubtreeAdd};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Node};
 
-use super::nodes::is_safe_attribute;
 use super::{dom, view_own_css, RebuildError, Rebuilder};
 
 impl Rebuilder {
@@ -47,23 +46,15 @@ impl Rebuilder {
         for add in &batch.adds {
             self.apply_add(add)?;
         }
-        self.label_frames();
         for change in &batch.attrs {
             let el: Element = self.node(change.id)?.clone().unchecked_into();
-            match &change.value {
-                Some(v) if is_safe_attribute(&change.name, v) => {
-                    let v = self.view_attribute(&el, &change.name, v);
-                    // An invalid name from the page is skipped, not fatal.
-                    let _ = el.set_attribute(&change.name, &v);
-                }
-                _ => {
-                    let _ = el.remove_attribute(&change.name);
-                }
-            }
+            self.change_attribute(change.id, &el, &change.name, change.value.as_deref());
             if change.name.eq_ignore_ascii_case("style") {
                 self.restyled(change.id);
             }
         }
+        // Frames added, and frames pointed elsewhere, that the console does not allow.
+        self.label_frames();
         for change in &batch.texts {
             let node = self.node(change.id)?;
             let text = self.text_in(node.parent_node().as_ref(), &change.text);

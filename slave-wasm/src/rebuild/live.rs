@@ -176,8 +176,10 @@ impl Rebuilder {
         let nodes = &self.nodes;
         self.live.unshown.retain(|u| nodes.contains_key(&u.id));
         for u in found {
-            if u.what == Unshowable::TaintedCanvas {
-                self.label_tainted(u.id);
+            match u.what {
+                Unshowable::TaintedCanvas => self.label_canvas(u.id, false),
+                Unshowable::PrivateCanvas => self.label_canvas(u.id, true),
+                _ => {}
             }
             if !self.live.unshown.contains(u) {
                 self.live.unshown.push(u.clone());
@@ -185,13 +187,19 @@ impl Rebuilder {
         }
     }
 
-    /// A tainted canvas becomes a labelled placeholder: its last frame goes, the label shows.
-    fn label_tainted(&mut self, id: NodeId) {
+    /// A tainted or private canvas becomes a labelled placeholder: its last frame goes, the
+    /// label shows.
+    fn label_canvas(&mut self, id: NodeId, private: bool) {
         self.live.canvases.remove(&id);
+        let label = if private {
+            &self.private_canvas_label_text
+        } else {
+            &self.canvas_label_text
+        };
         if let Some(node) = self.nodes.get(&id) {
             let el: &HtmlElement = node.unchecked_ref();
             let _ = el.style().remove_property("background");
-            let _ = el.set_attribute(UNSHOWN_ATTR, &self.canvas_label_text);
+            let _ = el.set_attribute(UNSHOWN_ATTR, label);
         }
     }
 

@@ -81,6 +81,8 @@ pub struct Rebuilder {
     frame_label_text: String,
     /// The label of a canvas that cannot be shown.
     canvas_label_text: String,
+    /// What a canvas in a masked part of the customer's page shows instead.
+    private_canvas_label_text: String,
     live: LiveState,
 }
 
@@ -103,6 +105,7 @@ impl Rebuilder {
             frame_labels: Vec::new(),
             frame_label_text: "Content from {origin} is not shown".into(),
             canvas_label_text: "Drawing not shown".into(),
+            private_canvas_label_text: "Drawing hidden".into(),
             live: LiveState::default(),
         }
     }
@@ -118,6 +121,11 @@ impl Rebuilder {
         self.frames_allowed = allowed;
         self.frame_label_text = frame_label;
         self.canvas_label_text = canvas_label;
+    }
+
+    /// What a canvas the customer's privacy rules hide shows in its place.
+    pub fn set_private_canvas_label(&mut self, label: String) {
+        self.private_canvas_label_text = label;
     }
 
     pub fn doc(&self) -> &Document {

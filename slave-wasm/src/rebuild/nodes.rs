@@ -1,11 +1,13 @@
 //! Nodes of the rebuilt view: creating them from their descriptions (attributes checked
-//! again, stylesheet links as stand-ins or through the proxy), the document's compat mode and
-//! `<base>`, and forgetting the ids of removed subtrees.
+//! again, and checked alike when a batch changes them; stylesheet links as stand-ins or
+//! through the proxy), the document's compat mode and `<base>`, and forgetting the ids of
+//! removed subtrees.
 
+use shared_protocol::page::NodeId;
 use shared_protocol::page::{Namespace, NodeAdd, NodeData, Snapshot};
-use shared_protocol::safety::{is_unsafe_attribute, is_unsafe_element};
+use shared_protocol::safety::{is_inert_in_view, is_unsafe_attribute};
 use wasm_bindgen::JsCast;
-use web_sys::Node;
+use web_sys::{Element, Node};
 
 use super::{dom, is_head, RebuildError, Rebuilder};
 
@@ -65,9 +67,7 @@ impl Rebuilder {
                         .find(|(k, _)| k.eq_ignore_ascii_case(n))
                         .map(|(_, v)| v.clone())
                 };
-                let inert = is_unsafe_element(tag, lookup)
-                    || tag.eq_ignore_ascii_case("base")
-                    || tag.eq_ignore_ascii_case("script");
+                let inert = is_inert_in_view(tag, lookup);
                 for (name, value) in attrs.iter().filter(|_| !inert) {
                     if is_safe_attribute(name, value) {
                         let _ = el.set_attribute(name, value);
@@ -107,6 +107,51 @@ impl Rebuilder {
         };
         self.remember(add.id, node.clone());
         Ok(node)
+    }
+
+    /// One attribute change of a batch on view element `el` (id `id`), under the rules
+    /// [`Self::create`] applies: an element the change would make inert loses every attribute
+    /// (as it would have been created), an unsafe value removes the attribute, and a frame's new
+    /// address is checked against the allowed origins.
+    pub(super) fn change_attribute(
+        &mut self,
+        id: NodeId,
+        el: &Element,
+        name: &str,
+        value: Option<&str>,
+    ) {
+        let tag = el.local_name();
+        let after = |n: &str| {
+            if n.eq_ignore_ascii_case(name) {
+                value.map(str::to_string)
+            } else {
+                el.get_attribute(n)
+            }
+        };
+        if is_inert_in_view(&tag, after) {
+            for attr in el.get_attribute_names().iter() {
+                if let Some(n) = attr.as_string() {
+                    let _ = el.remove_attribute(&n);
+                }
+            }
+            return;
+        }
+        match value {
+            Some(v) if is_safe_attribute(name, v) => {
+                let v = self.view_attribute(el, name, v);
+                // An invalid name from the page is skipped, not fatal.
+                let _ = el.set_attribute(name, &v);
+            }
+            _ => {
+                let _ = el.remove_attribute(name);
+            }
+        }
+        if name.eq_ignore_ascii_case("src")
+            && matches!(tag.as_str(), "iframe" | "frame")
+            && el.namespace_uri().as_deref() == Some(Namespace::Html.uri())
+        {
+            self.check_frame_source(id, el);
+        }
     }
 
     /// Places created node `node` (of `add`) under its parent, before `before`: a frame's
