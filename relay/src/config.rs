@@ -151,6 +151,10 @@ pub struct Cli {
     /// Store writes waiting at most; beyond it writes are shed and counted [default: 10000].
     #[arg(long, env = "COBROWSE_STORE_QUEUE")]
     pub store_queue: Option<usize>,
+    /// Upstream fetches the CSS and font proxy makes at once; more are answered 503
+    /// [default: 32].
+    #[arg(long, env = "COBROWSE_PROXY_CONCURRENCY")]
+    pub proxy_concurrency: Option<usize>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -215,6 +219,7 @@ struct FileConfig {
     page_visits_per_minute: Option<u32>,
     mode_changes_per_minute: Option<u32>,
     store_queue: Option<usize>,
+    proxy_concurrency: Option<usize>,
 }
 
 /// The resolved configuration.
@@ -279,6 +284,8 @@ pub struct Config {
     pub mode_changes_per_minute: u32,
     /// Store writes waiting at most (at least 1).
     pub store_queue: usize,
+    /// Upstream fetches of the CSS and font proxy at once.
+    pub proxy_concurrency: usize,
 }
 
 impl Default for Config {
@@ -328,6 +335,7 @@ impl Default for Config {
             page_visits_per_minute: 60,
             mode_changes_per_minute: 30,
             store_queue: 10_000,
+            proxy_concurrency: 32,
         }
     }
 }
@@ -490,6 +498,10 @@ impl Config {
                 .store_queue
                 .or(file.store_queue)
                 .unwrap_or(d.store_queue),
+            proxy_concurrency: cli
+                .proxy_concurrency
+                .or(file.proxy_concurrency)
+                .unwrap_or(d.proxy_concurrency),
         };
         config.validate()?;
         Ok(config)
@@ -556,6 +568,12 @@ impl Config {
         if self.store_queue == 0 {
             return Err(ConfigError::Invalid {
                 key: "store_queue",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.proxy_concurrency == 0 {
+            return Err(ConfigError::Invalid {
+                key: "proxy_concurrency",
                 message: "must be at least 1".into(),
             });
         }
@@ -791,6 +809,7 @@ mod tests {
             (60, 30)
         );
         assert_eq!(c.store_queue, 10_000);
+        assert_eq!(c.proxy_concurrency, 32);
         let f = write(
             "sessions_per_ip_per_minute = 0\nconnections_per_ip = 5\nhandshake_timeout = 3\n\
              trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7\"]\nstore_queue = 7\n",
@@ -815,6 +834,7 @@ mod tests {
             ),
             ("handshake_timeout = 0\n", "handshake_timeout"),
             ("store_queue = 0\n", "store_queue"),
+            ("proxy_concurrency = 0\n", "proxy_concurrency"),
         ] {
             let f = write(bad);
             let err = Config::load(Cli {

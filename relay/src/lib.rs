@@ -16,6 +16,8 @@ pub mod http;
 pub mod limits;
 pub mod metrics;
 pub mod proxy;
+pub mod proxy_fetch;
+pub mod public_address;
 pub mod report;
 pub mod reporting;
 pub mod sessions;
@@ -87,6 +89,7 @@ pub fn build_state(
         .allowed_external_domains
         .clone()
         .unwrap_or_else(|| proxy::hosts_of(&allowed_origins));
+    let proxy = proxy_fetch::Fetcher::new(external_domains, config.proxy_concurrency);
     let (agent_tokens, dev_token) =
         if config.agent_tokens.is_empty() && config.agent_token_secret.is_none() {
             let token = format!("dev-{}", uuid::Uuid::new_v4().simple());
@@ -126,8 +129,7 @@ pub fn build_state(
         config,
         public_url,
         allowed_origins,
-        http: proxy::client(external_domains.clone()),
-        external_domains,
+        proxy,
         auth,
         registry: Registry::default(),
         metrics,
