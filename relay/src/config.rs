@@ -36,9 +36,10 @@ pub struct Cli {
     /// [default: the demo site's origin].
     #[arg(long, env = "COBROWSE_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Option<Vec<String>>,
-    /// Hosts whose stylesheets the relay's CSS proxy fetches for the agent's view, `*` wildcards
-    /// allowed, comma-separated; other hosts' sheets the agent loads directly
-    /// [default: the hosts of `allowed_origins`].
+    /// Hosts whose stylesheets the relay's CSS proxy fetches for the agent's view: `host` (default
+    /// port only) or `host:port`, `*` wildcards allowed, comma-separated; other hosts' sheets the
+    /// agent loads directly; a non-public address only when named without wildcards
+    /// [default: the hosts of `allowed_origins`, with their ports].
     #[arg(long, env = "COBROWSE_ALLOWED_EXTERNAL_DOMAINS", value_delimiter = ',')]
     pub allowed_external_domains: Option<Vec<String>>,
     /// Origins whose frames (other than the site's own) the agent's view loads, scripts
