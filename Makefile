@@ -73,10 +73,13 @@ bench-wasm:
 	./scripts/bind-wasm.sh $(BENCH_OUT) target/bench-bound $(BENCH_DIST)
 
 FUZZ_SECONDS ?= 30
-FUZZ_TARGETS := customer_envelope agent_envelope relay_envelope customer_page agent_page join_code
+FUZZ_TARGETS := customer_envelope agent_envelope relay_envelope customer_page agent_page join_code handshake sealed css_urls css_state_twin
 
-## fuzz: each protocol decoder under libFuzzer for FUZZ_SECONDS (needs the nightly toolchain)
+## fuzz: each protocol decoder and CSS rewriter under libFuzzer for FUZZ_SECONDS each. Nightly
+# when it is (or can be) installed; otherwise stable with RUSTC_BOOTSTRAP=1 (cargo-fuzz needs
+# nightly flags). Not part of `make test`.
 fuzz:
-	rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal
-	command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz
-	cd fuzz && for t in $(FUZZ_TARGETS); do cargo +nightly fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done
+	rustup toolchain list | grep -q nightly || rustup toolchain install nightly --profile minimal || true
+	command -v cargo-fuzz >/dev/null || cargo install --locked cargo-fuzz
+	cd fuzz && if rustup toolchain list | grep -q nightly; then tc=+nightly; else tc=+stable; export RUSTC_BOOTSTRAP=1; fi; \
+	for t in $(FUZZ_TARGETS); do cargo $$tc fuzz run $$t -- -max_total_time=$(FUZZ_SECONDS) || exit 1; done

@@ -37,9 +37,10 @@ pub struct Cli {
     /// [default: the demo site's origin].
     #[arg(long, env = "COBROWSE_ALLOWED_ORIGINS", value_delimiter = ',')]
     pub allowed_origins: Option<Vec<String>>,
-    /// Hosts whose stylesheets the relay's CSS proxy fetches for the agent's view, `*` wildcards
-    /// allowed, comma-separated; other hosts' sheets the agent loads directly
-    /// [default: the hosts of `allowed_origins`].
+    /// Hosts whose stylesheets the relay's CSS proxy fetches for the agent's view: `host` (default
+    /// port only) or `host:port`, `*` wildcards allowed, comma-separated; other hosts' sheets the
+    /// agent loads directly; a non-public address only when named without wildcards
+    /// [default: the hosts of `allowed_origins`, with their ports].
     #[arg(long, env = "COBROWSE_ALLOWED_EXTERNAL_DOMAINS", value_delimiter = ',')]
     pub allowed_external_domains: Option<Vec<String>>,
     /// Origins whose frames (other than the site's own) the agent's view loads, scripts
@@ -159,6 +160,10 @@ pub struct Cli {
     /// Store writes waiting at most; beyond it writes are shed and counted [default: 10000].
     #[arg(long, env = "COBROWSE_STORE_QUEUE")]
     pub store_queue: Option<usize>,
+    /// Upstream fetches the CSS and font proxy makes at once; more are answered 503
+    /// [default: 32].
+    #[arg(long, env = "COBROWSE_PROXY_CONCURRENCY")]
+    pub proxy_concurrency: Option<usize>,
 }
 
 #[derive(Debug, clap::Subcommand)]
@@ -229,6 +234,7 @@ struct FileConfig {
     page_visits_per_minute: Option<u32>,
     mode_changes_per_minute: Option<u32>,
     store_queue: Option<usize>,
+    proxy_concurrency: Option<usize>,
 }
 
 /// The resolved configuration.
@@ -298,6 +304,8 @@ pub struct Config {
     pub mode_changes_per_minute: u32,
     /// Store writes waiting at most (at least 1).
     pub store_queue: usize,
+    /// Upstream fetches of the CSS and font proxy at once.
+    pub proxy_concurrency: usize,
 }
 
 impl Default for Config {
@@ -349,6 +357,7 @@ impl Default for Config {
             page_visits_per_minute: 60,
             mode_changes_per_minute: 30,
             store_queue: 10_000,
+            proxy_concurrency: 32,
         }
     }
 }
@@ -533,6 +542,10 @@ impl Config {
                 .store_queue
                 .or(file.store_queue)
                 .unwrap_or(d.store_queue),
+            proxy_concurrency: cli
+                .proxy_concurrency
+                .or(file.proxy_concurrency)
+                .unwrap_or(d.proxy_concurrency),
         };
         config.validate()?;
         Ok(config)
@@ -599,6 +612,12 @@ impl Config {
         if self.store_queue == 0 {
             return Err(ConfigError::Invalid {
                 key: "store_queue",
+                message: "must be at least 1".into(),
+            });
+        }
+        if self.proxy_concurrency == 0 {
+            return Err(ConfigError::Invalid {
+                key: "proxy_concurrency",
                 message: "must be at least 1".into(),
             });
         }
@@ -889,6 +908,7 @@ mod tests {
             (60, 30)
         );
         assert_eq!(c.store_queue, 10_000);
+        assert_eq!(c.proxy_concurrency, 32);
         let f = write(
             "sessions_per_ip_per_minute = 0\nconnections_per_ip = 5\nhandshake_timeout = 3\n\
              trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7\"]\nstore_queue = 7\n",
@@ -913,6 +933,7 @@ mod tests {
             ),
             ("handshake_timeout = 0\n", "handshake_timeout"),
             ("store_queue = 0\n", "store_queue"),
+            ("proxy_concurrency = 0\n", "proxy_concurrency"),
         ] {
             let f = write(bad);
             let err = Config::load(Cli {

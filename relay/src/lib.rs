@@ -16,6 +16,8 @@ pub mod http;
 pub mod limits;
 pub mod metrics;
 pub mod proxy;
+pub mod proxy_fetch;
+pub mod public_address;
 pub mod report;
 pub mod reporting;
 pub mod roles;
@@ -88,6 +90,7 @@ pub fn build_state(
         .allowed_external_domains
         .clone()
         .unwrap_or_else(|| proxy::hosts_of(&allowed_origins));
+    let proxy = proxy_fetch::Fetcher::new(external_domains, config.proxy_concurrency);
     let no_tokens = config.static_tokens().all(|(_, _, t)| t.is_empty());
     let (static_tokens, dev_token) = if no_tokens && config.agent_token_secret.is_none() {
         // A supervisor, so the demo's console can also read the history and metrics.
@@ -136,8 +139,7 @@ pub fn build_state(
         config,
         public_url,
         allowed_origins,
-        http: proxy::client(external_domains.clone()),
-        external_domains,
+        proxy,
         auth,
         registry: Registry::default(),
         metrics,

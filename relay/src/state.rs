@@ -22,10 +22,8 @@ pub struct Shared {
     pub public_url: String,
     /// Origins customers may connect from (patterns).
     pub allowed_origins: Vec<String>,
-    /// Hosts the CSS proxy fetches from (patterns).
-    pub external_domains: Vec<String>,
-    /// The CSS proxy's HTTP client (redirects only within `external_domains`).
-    pub http: reqwest::Client,
+    /// The CSS and font proxy's upstream side (`allowed_external_domains`, its limits).
+    pub proxy: crate::proxy_fetch::Fetcher,
     pub auth: AgentAuth,
     /// Join attempts per agent id and per routing code.
     pub agent_joins: RateLimiter,

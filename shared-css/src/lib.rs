@@ -5,6 +5,7 @@
 //!   can move (into the agent's view, through the relay's proxy) without its URLs breaking.
 
 pub mod states;
+mod tokens;
 pub mod urls;
 
 pub use states::{is_marker, state_twin, ACTIVE_ATTR, FOCUS_ATTR, FOCUS_WITHIN_ATTR, HOVER_ATTR};

@@ -9,7 +9,9 @@
 //! (`:not(:hover)`, `:is(a:hover, b)`) are rewritten inside too; a selector in which a state
 //! follows a pseudo-element is left out (no attribute can stand there).
 
-use cssparser::{ParseError, Parser, Token};
+use cssparser::Token;
+
+use crate::tokens::{for_each_token, Closer};
 
 /// The marker set on hovered elements; the capture never sends it.
 pub const HOVER_ATTR: &str = "data-cobrowse-hover";
@@ -43,87 +45,93 @@ struct Rewrite {
     impossible: bool,
 }
 
+/// The whole list's rewriting: the selector being rewritten, the twins so far, the blocks
+/// open around the current token (nesting is kept here, not on the call stack: see
+/// [`crate::tokens`]).
+#[derive(Default)]
+struct Twins {
+    current: Rewrite,
+    done: Vec<String>,
+    open: Vec<Closer>,
+    /// A `:` was read; what follows decides whether it starts a state pseudo-class.
+    colon: bool,
+}
+
 /// The state twins of the selectors in `selector_list`, joined by commas; `None` when none of
 /// them uses a state pseudo-class.
 pub fn state_twin(selector_list: &str) -> Option<String> {
-    let mut parser = Parser::new(selector_list);
-    let mut twins = Vec::new();
-    loop {
-        let mut current = Rewrite::default();
-        let ended = copy_until_comma(&mut parser, &mut current, true);
-        if current.hovered && !current.impossible {
-            twins.push(current.out.trim().to_string());
-        }
-        if ended {
-            break;
-        }
+    let mut twins = Twins::default();
+    for_each_token(selector_list, |start, end, token| {
+        twins.visit(token, &selector_list[start..end]);
+    });
+    if std::mem::take(&mut twins.colon) {
+        twins.current.out.push(':');
     }
-    (!twins.is_empty()).then(|| twins.join(", "))
+    // Blocks left open at the end are closed, as a browser would.
+    while let Some(closer) = twins.open.pop() {
+        twins.current.out.push(closer.as_char());
+    }
+    twins.finish_selector();
+    (!twins.done.is_empty()).then(|| twins.done.join(", "))
 }
 
-/// Copies tokens into `rw.out`, replacing `:hover`. At the top level it stops after a comma
-/// (returning false) or at the end (returning true); inside blocks it copies everything.
-fn copy_until_comma(p: &mut Parser<'_>, rw: &mut Rewrite, top_level: bool) -> bool {
-    loop {
-        let start = p.position();
-        let token = match p.next_including_whitespace_and_comments() {
-            Ok(t) => t.clone(),
-            Err(_) => return true,
-        };
-        match token {
-            Token::Comma if top_level => return false,
-            Token::Colon => {
-                let state = p.state();
-                match p.next_including_whitespace_and_comments().cloned() {
-                    Ok(Token::Ident(name))
-                        if STATES.iter().any(|(s, _)| name.eq_ignore_ascii_case(s)) =>
-                    {
-                        if rw.after_pseudo_element {
-                            rw.impossible = true;
-                        }
-                        let marker = STATES
-                            .iter()
-                            .find(|(s, _)| name.eq_ignore_ascii_case(s))
-                            .map_or("", |(_, m)| m);
-                        rw.out.push_str(marker);
-                        rw.hovered = true;
+impl Twins {
+    fn finish_selector(&mut self) {
+        let selector = std::mem::take(&mut self.current);
+        if selector.hovered && !selector.impossible {
+            self.done.push(selector.out.trim().to_string());
+        }
+    }
+
+    /// Copies `token` (whose text is `text`) into the current selector, replacing states.
+    fn visit(&mut self, token: &Token<'_>, text: &str) {
+        let rw = &mut self.current;
+        if std::mem::take(&mut self.colon) {
+            match token {
+                Token::Ident(name) if STATES.iter().any(|(s, _)| name.eq_ignore_ascii_case(s)) => {
+                    if rw.after_pseudo_element {
+                        rw.impossible = true;
                     }
-                    Ok(Token::Colon) => {
-                        rw.after_pseudo_element = true;
-                        rw.out.push_str("::");
-                    }
-                    _ => {
-                        p.reset(&state);
-                        rw.out.push(':');
-                    }
+                    let marker = STATES
+                        .iter()
+                        .find(|(s, _)| name.eq_ignore_ascii_case(s))
+                        .map_or("", |(_, m)| m);
+                    rw.out.push_str(marker);
+                    rw.hovered = true;
+                    return;
                 }
+                Token::Colon => {
+                    rw.after_pseudo_element = true;
+                    rw.out.push_str("::");
+                    return;
+                }
+                _ => rw.out.push(':'),
             }
+        }
+        if let Some(closer) = self.open.last() {
+            if closer.closed_by(token) {
+                rw.out.push(closer.as_char());
+                self.open.pop();
+                return;
+            }
+        }
+        match token {
+            Token::Comma if self.open.is_empty() => self.finish_selector(),
+            Token::Colon => self.colon = true,
             Token::Function(_)
             | Token::ParenthesisBlock
             | Token::SquareBracketBlock
             | Token::CurlyBracketBlock => {
-                let close = match token {
-                    Token::SquareBracketBlock => ']',
-                    Token::CurlyBracketBlock => '}',
-                    _ => ')',
-                };
-                rw.out.push_str(p.slice_from(start));
-                let _ = p.parse_nested_block(|inner| {
-                    copy_until_comma(inner, rw, false);
-                    Ok::<(), ParseError<()>>(())
-                });
-                rw.out.push(close);
+                rw.out.push_str(text);
+                self.open
+                    .push(Closer::opened_by(token).unwrap_or(Closer::Parenthesis));
             }
-            Token::WhiteSpace(_) => {
-                // A combinator starts a new compound: a pseudo-element no longer applies.
+            // A combinator starts a new compound: a pseudo-element no longer applies.
+            Token::WhiteSpace(_) | Token::Delim('>' | '+' | '~') => {
                 rw.after_pseudo_element = false;
-                rw.out.push_str(p.slice_from(start));
+                rw.out.push_str(text);
             }
-            Token::Delim('>' | '+' | '~') => {
-                rw.after_pseudo_element = false;
-                rw.out.push_str(p.slice_from(start));
-            }
-            _ => rw.out.push_str(p.slice_from(start)),
+            _ => rw.out.push_str(text),
         }
     }
 }

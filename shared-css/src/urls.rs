@@ -5,7 +5,9 @@
 //!
 //! Only the URL tokens change; every other byte, comments and invalid CSS included, is kept.
 
-use cssparser::{serialize_string, ParseError, Parser, Token};
+use cssparser::{serialize_string, Token};
+
+use crate::tokens::{for_each_token, Closer};
 
 /// Where a URL stands, so a caller can treat imports (stylesheets) apart from images and fonts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -18,11 +20,19 @@ pub enum UrlKind {
     Resource,
 }
 
-/// `css` with each URL replaced by `map(kind, url)`; `None` keeps that URL as it was.
+/// `css` with each URL replaced by `map(kind, url)`; `None` keeps that URL as it was. Every URL
+/// is seen, at any nesting depth (see [`crate::tokens`]).
 pub fn rewrite_urls(css: &str, mut map: impl FnMut(UrlKind, &str) -> Option<String>) -> String {
-    let mut parser = Parser::new(css);
     let mut edits = Vec::new();
-    collect(&mut parser, Context::TopLevel, false, &mut edits, &mut map);
+    let mut blocks = vec![Block {
+        closer: None,
+        context: Context::TopLevel,
+        in_font_face: false,
+        font_face_next: false,
+    }];
+    for_each_token(css, |start, end, token| {
+        visit(token, (start, end), &mut blocks, &mut edits, &mut map)
+    });
     let mut out = String::with_capacity(css.len());
     let mut copied = 0;
     for (start, end, replacement) in edits {
@@ -44,63 +54,77 @@ enum Context {
     Other,
 }
 
+/// One open block (the sheet itself at the bottom of the stack).
+struct Block {
+    /// What ends it; `None` for the sheet.
+    closer: Option<Closer>,
+    context: Context,
+    /// Inside an `@font-face` block, where URLs are fonts.
+    in_font_face: bool,
+    /// An `@font-face` prelude was seen; its block comes next.
+    font_face_next: bool,
+}
+
 type Edits = Vec<(usize, usize, String)>;
 
-/// `in_font_face`: inside an `@font-face` block, where URLs are fonts.
-fn collect(
-    p: &mut Parser<'_>,
-    context: Context,
-    in_font_face: bool,
+fn visit(
+    token: &Token<'_>,
+    (start, end): (usize, usize),
+    blocks: &mut Vec<Block>,
     edits: &mut Edits,
     map: &mut impl FnMut(UrlKind, &str) -> Option<String>,
 ) {
-    let mut context = context;
-    // An `@font-face` prelude was seen; its block comes next.
-    let mut font_face_next = false;
-    loop {
-        let start = p.position();
-        let token = match p.next_including_whitespace_and_comments() {
-            Ok(t) => t.clone(),
-            Err(_) => return,
-        };
-        let end = p.position();
-        let kind = if context == Context::ImportPrelude {
-            UrlKind::Import
-        } else if in_font_face {
-            UrlKind::Font
-        } else {
-            UrlKind::Resource
-        };
-        match token {
-            Token::WhiteSpace(_) | Token::Comment(_) => continue,
-            Token::AtKeyword(name) if name.eq_ignore_ascii_case("import") => {
-                context = Context::ImportPrelude;
-                continue;
+    let depth = blocks.len();
+    let current = &mut blocks[depth - 1];
+    if depth > 1 && current.closer.is_some_and(|c| c.closed_by(token)) {
+        blocks.pop();
+        return;
+    }
+    let kind = if current.context == Context::ImportPrelude {
+        UrlKind::Import
+    } else if current.in_font_face {
+        UrlKind::Font
+    } else {
+        UrlKind::Resource
+    };
+    let mut opened = None;
+    match token {
+        Token::WhiteSpace(_) | Token::Comment(_) => return,
+        Token::AtKeyword(name) if name.eq_ignore_ascii_case("import") => {
+            current.context = Context::ImportPrelude;
+            return;
+        }
+        Token::AtKeyword(name) => {
+            current.font_face_next = name.eq_ignore_ascii_case("font-face");
+            return;
+        }
+        Token::Semicolon => current.font_face_next = false,
+        Token::UnquotedUrl(url) => {
+            if let Some(new) = map(kind, url) {
+                let mut quoted = String::from("url(");
+                let _ = serialize_string(&new, &mut quoted);
+                quoted.push(')');
+                edits.push((start, end, quoted));
             }
-            Token::AtKeyword(name) => {
-                font_face_next = name.eq_ignore_ascii_case("font-face");
-                continue;
+        }
+        Token::QuotedString(url)
+            if matches!(
+                current.context,
+                Context::ImportPrelude | Context::UrlArgument
+            ) =>
+        {
+            if let Some(new) = map(kind, url) {
+                let mut quoted = String::new();
+                let _ = serialize_string(&new, &mut quoted);
+                edits.push((start, end, quoted));
             }
-            Token::Semicolon => font_face_next = false,
-            Token::UnquotedUrl(url) => {
-                if let Some(new) = map(kind, &url) {
-                    let mut quoted = String::from("url(");
-                    let _ = serialize_string(&new, &mut quoted);
-                    quoted.push(')');
-                    edits.push((start.byte_index(), end.byte_index(), quoted));
-                }
-            }
-            Token::QuotedString(url)
-                if matches!(context, Context::ImportPrelude | Context::UrlArgument) =>
-            {
-                if let Some(new) = map(kind, &url) {
-                    let mut quoted = String::new();
-                    let _ = serialize_string(&new, &mut quoted);
-                    edits.push((start.byte_index(), end.byte_index(), quoted));
-                }
-            }
-            Token::Function(name) => {
-                let inner = if name.eq_ignore_ascii_case("url")
+        }
+        Token::Function(name) => {
+            let context =
+                if current.context == Context::ImportPrelude && name.eq_ignore_ascii_case("url") {
+                    // `@import url("x")`: the string inside is an import.
+                    Context::ImportPrelude
+                } else if name.eq_ignore_ascii_case("url")
                     || name.eq_ignore_ascii_case("image-set")
                     || name.eq_ignore_ascii_case("-webkit-image-set")
                 {
@@ -108,36 +132,28 @@ fn collect(
                 } else {
                     Context::Other
                 };
-                // `@import url("x")`: the string inside is an import.
-                let import = context == Context::ImportPrelude && name.eq_ignore_ascii_case("url");
-                let _ = p.parse_nested_block(|inner_parser| {
-                    let inner = if import {
-                        Context::ImportPrelude
-                    } else {
-                        inner
-                    };
-                    collect(inner_parser, inner, in_font_face, edits, map);
-                    Ok::<(), ParseError<()>>(())
-                });
-            }
-            Token::CurlyBracketBlock => {
-                let font_face = in_font_face || std::mem::take(&mut font_face_next);
-                let _ = p.parse_nested_block(|inner| {
-                    collect(inner, Context::Other, font_face, edits, map);
-                    Ok::<(), ParseError<()>>(())
-                });
-            }
-            Token::ParenthesisBlock | Token::SquareBracketBlock => {
-                let _ = p.parse_nested_block(|inner| {
-                    collect(inner, Context::Other, in_font_face, edits, map);
-                    Ok::<(), ParseError<()>>(())
-                });
-            }
-            _ => {}
+            opened = Some((Closer::Parenthesis, context, current.in_font_face));
         }
-        if context == Context::ImportPrelude {
-            context = Context::Other;
+        Token::CurlyBracketBlock => {
+            let font_face = current.in_font_face || std::mem::take(&mut current.font_face_next);
+            opened = Some((Closer::CurlyBracket, Context::Other, font_face));
         }
+        Token::ParenthesisBlock | Token::SquareBracketBlock => {
+            let closer = Closer::opened_by(token).unwrap_or(Closer::Parenthesis);
+            opened = Some((closer, Context::Other, current.in_font_face));
+        }
+        _ => {}
+    }
+    if current.context == Context::ImportPrelude {
+        current.context = Context::Other;
+    }
+    if let Some((closer, context, in_font_face)) = opened {
+        blocks.push(Block {
+            closer: Some(closer),
+            context,
+            in_font_face,
+            font_face_next: false,
+        });
     }
 }
 
