@@ -167,9 +167,15 @@ async fn leaving_the_site_pauses_the_session(
             .then_some(())
     })
     .await?;
-    // Longer than `disconnect_grace` (1 s here).
-    tokio::time::sleep(Duration::from_secs(3)).await;
+    // A session whose customer's connection merely dropped meanwhile is ended once
+    // `disconnect_grace` (1 s here) has passed; this one, whose customer left the page, is not.
+    a_dropped_session_ends(h).await?;
     assert!(agent_status(agent).await.contains("opening another page"));
+    assert_eq!(
+        live_session_state(h, &code).await?.as_deref(),
+        Some("active"),
+        "the session of the customer who left is still live"
+    );
     customer.back().await?;
     eventually("the agent to see the page again", START, || async {
         agent_status(agent).await.contains("viewing").then_some(())
@@ -187,3 +193,97 @@ e2e!(
     leaving_the_site_pauses_the_session,
     |c| c.disconnect_grace = Duration::from_secs(1)
 );
+
+/// Opens a customer session over a bare WebSocket and lets its connection drop (no page was
+/// left: no `Leaving`); returns once the relay has ended it for that.
+async fn a_dropped_session_ends(h: &Harness) -> TestResult {
+    use futures_util::{SinkExt, StreamExt};
+    use shared_protocol::{CustomerMsg, Delivery, Envelope, PageInfo, RelayMsg};
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Message;
+
+    let url = format!(
+        "{}/ws/customer",
+        h.started.relay_url.replacen("http", "ws", 1)
+    );
+    let mut request = url.into_client_request()?;
+    let origin = h.demo_url().trim_end_matches('/').to_string();
+    request.headers_mut().insert("origin", origin.parse()?);
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await?;
+    let create = CustomerMsg::Create {
+        page: PageInfo {
+            url: format!("{origin}/"),
+            title: "dropped".into(),
+        },
+        user_agent: String::new(),
+        first_session: false,
+    };
+    let frame = Envelope::new(0, Delivery::Reliable, 0, create).encode();
+    ws.send(Message::Binary(frame.into())).await?;
+    let session_id = loop {
+        let Some(Ok(Message::Binary(bytes))) = ws.next().await else {
+            return Err("the relay closed before creating the session".into());
+        };
+        if let Ok(Envelope {
+            msg: RelayMsg::Created { session_id, .. },
+            ..
+        }) = Envelope::<RelayMsg>::decode(&bytes)
+        {
+            break uuid_text(session_id);
+        }
+    };
+    drop(ws);
+    let token = h.started.dev_token.clone().expect("the dev token");
+    let url = format!("{}/api/v1/history", h.started.relay_url);
+    eventually("the dropped session to end", START, || async {
+        let body = reqwest::Client::new()
+            .get(&url)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .ok()?
+            .text()
+            .await
+            .ok()?;
+        let list: Vec<serde_json::Value> = serde_json::from_str(&body).ok()?;
+        list.iter()
+            .any(|r| r["sessionId"] == session_id.as_str() && !r["endTime"].is_null())
+            .then_some(())
+    })
+    .await
+}
+
+/// A session id as the REST API writes it.
+fn uuid_text(id: [u8; 16]) -> String {
+    let hex: String = id.iter().map(|b| format!("{b:02x}")).collect();
+    format!(
+        "{}-{}-{}-{}-{}",
+        &hex[0..8],
+        &hex[8..12],
+        &hex[12..16],
+        &hex[16..20],
+        &hex[20..]
+    )
+}
+
+/// The live state (`waiting`, `active`) of the session with `code`, `None` once it is gone.
+async fn live_session_state(h: &Harness, code: &str) -> TestResult<Option<String>> {
+    let routing: String = code.chars().filter(char::is_ascii_digit).take(5).collect();
+    let token = h.started.dev_token.clone().expect("the dev token");
+    let body = reqwest::Client::new()
+        .get(format!("{}/api/v1/sessions", h.started.relay_url))
+        .bearer_auth(&token)
+        .send()
+        .await?
+        .text()
+        .await?;
+    let list: Vec<serde_json::Value> = serde_json::from_str(&body)?;
+    Ok(list
+        .iter()
+        .find(|s| {
+            s["token"]
+                .as_str()
+                .is_some_and(|t| t.trim_start_matches('0') == routing.trim_start_matches('0'))
+        })
+        .and_then(|s| s["state"].as_str().map(str::to_string)))
+}
