@@ -4,7 +4,6 @@
 //! as documented, with the customer shown what is hidden.
 
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
 
 use cobrowse_e2e::*;
 use shared_protocol::privacy::PrivacyRules;
@@ -208,8 +207,30 @@ async fn a_hostile_page_runs_nothing_in_the_agent_console() -> TestResult {
                 .then_some(())
         })
         .await?;
-        // Time for anything that would fire late (failed loads, focus, toggles).
-        tokio::time::sleep(Duration::from_millis(1500)).await;
+        // Anything that would fire late (failed loads, the <base> added after 300 ms) has had
+        // its chance once an image that fails to load, added after all of it, has failed in
+        // the view too.
+        eventually("the late <base> on the customer's page", START, || async {
+            (js(&customer, "return !!document.querySelector('base')").await == true).then_some(())
+        })
+        .await?;
+        js(
+            &customer,
+            "const i = document.createElement('img');
+             i.id = 'late-marker'; i.src = location.origin + '/fixtures/privacy/also-nowhere.png';
+             document.body.append(i); return 1",
+        )
+        .await;
+        eventually("the marker's load to fail in the view", START, || async {
+            let done = in_view(
+                &agent,
+                "(() => { const i = doc.getElementById('late-marker'); \
+                  return !!i && i.complete && i.naturalWidth === 0; })()",
+            )
+            .await;
+            (done == true).then_some(())
+        })
+        .await?;
         assert!(
             agent.get_alert_text().await.is_err(),
             "no dialog opened in the console"
