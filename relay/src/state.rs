@@ -3,7 +3,9 @@
 
 use std::sync::Arc;
 
-use shared_protocol::EndReason;
+use shared_protocol::page_address;
+use shared_protocol::privacy::{Effective, PrivacyRules};
+use shared_protocol::{EndReason, PageInfo};
 
 use crate::auth::{AgentAuth, AuthError, Identity};
 use crate::client_limits::ClientLimits;
@@ -13,6 +15,7 @@ use crate::metrics::{bump, Metrics};
 use crate::reporting::Reporter;
 use crate::sessions::{Registry, Session};
 use crate::store::{now_millis, SessionStore, StoreError, StoreWriter};
+use crate::stored_text;
 
 pub type AppState = Arc<Shared>;
 
@@ -79,8 +82,22 @@ impl Shared {
 
     /// A page URL as the history keeps it: never its fragment (tokens travel there), its query
     /// string only if configured, capped in length.
-    pub fn history_url(&self, url: &str) -> String {
-        crate::stored_text::url(url, self.config.keep_query_strings)
+    /// A page's URL and title as the history keeps them: under the relay's own privacy rules
+    /// for that URL (query values and a private page's title masked; the customer's module
+    /// masks them too, but the first visit comes with `Create`, before it has these rules),
+    /// then without the fragment, the query unless `keep_query_strings`, and capped.
+    pub fn stored_page(&self, page: &PageInfo) -> (String, String) {
+        let rules = Effective::merge(
+            &self.config.privacy_for_customers(),
+            &PrivacyRules::default(),
+            &page.url,
+        );
+        let url = page_address::url_for_relay(&page.url, &rules);
+        let title = page_address::title(&page.title, rules.private_by_default);
+        (
+            stored_text::url(&url, self.config.keep_query_strings),
+            stored_text::title(&title),
+        )
     }
 
     pub fn origin_allowed(&self, origin: Option<&str>) -> bool {

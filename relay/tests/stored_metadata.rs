@@ -9,6 +9,7 @@ use std::time::Duration;
 use cobrowse_relay::store::{SessionRecord, SessionStore, SqliteStore};
 use common::*;
 use shared_protocol::agent_control::Mode;
+use shared_protocol::privacy::PrivacyRules;
 use shared_protocol::*;
 use uuid::Uuid;
 
@@ -111,6 +112,52 @@ async fn stored_page_visits_never_keep_a_fragment() {
             "keep_query_strings = {keep_query_strings}"
         );
     }
+}
+
+/// The relay keeps page metadata under its own privacy rules too: the first visit comes with
+/// `Create`, before the customer's module has the relay's rules to mask it with.
+#[tokio::test]
+async fn stored_visits_follow_the_relays_own_privacy_rules() {
+    let r = relay_configured(|c| {
+        c.keep_query_strings = true;
+        c.privacy_rules = vec![PrivacyRules {
+            url: Some("*/private/*".into()),
+            private_by_default: Some(true),
+            ..PrivacyRules::default()
+        }];
+    })
+    .await;
+    let page = PageInfo {
+        url: "http://shop.test/private/statement?account=FR7612345".into(),
+        title: "Statement of Jeanne Martin".into(),
+    };
+    let (mut c, id) = session_from(&r, page, "").await;
+    send(
+        &mut c,
+        0,
+        visit("http://shop.test/private/card?pan=4970", "Card of Jeanne"),
+    )
+    .await;
+    send(
+        &mut c,
+        0,
+        visit("http://shop.test/open/help?topic=cards", "Help"),
+    )
+    .await;
+    let (store, rec) = exit_and_read(&r, c, id).await;
+    let pages = store.pages(id).unwrap();
+    let kept = format!("{} {:?}", rec.first_url, pages);
+    for secret in ["FR7612345", "Jeanne", "4970"] {
+        assert!(!kept.contains(secret), "{secret} stored: {kept}");
+    }
+    assert!(pages[0]
+        .url
+        .starts_with("http://shop.test/private/statement?account="));
+    assert_eq!(pages[2].url, "http://shop.test/open/help?topic=cards");
+    assert_eq!(
+        pages[2].title, "Help",
+        "pages outside the rule are kept as they are"
+    );
 }
 
 #[tokio::test]

@@ -57,7 +57,7 @@ pub(super) async fn customer_loop(
                     let msg = "the server has no free session codes; try again shortly".into();
                     break refuse(&tx, 0, ErrorCode::CodesExhausted, msg, CLOSE_NORMAL).await;
                 };
-                let first_url = state.history_url(&page.url);
+                let (first_url, first_title) = state.stored_page(&page);
                 tracing::info!(parent: &s.span, url = %first_url, "session created");
                 bump(&state.metrics.sessions_created, 1);
                 let ua = if ua.is_empty() {
@@ -78,7 +78,7 @@ pub(super) async fn customer_loop(
                     first_session,
                 };
                 let (id, at) = (s.id, record.created_at);
-                let (url, title) = (record.first_url.clone(), stored_text::title(&page.title));
+                let (url, title) = (record.first_url.clone(), first_title);
                 state.persist(&s.span, "session", move |store| {
                     store.create(&record)?;
                     store.add_page(id, &url, &title, at).map(|_| ())
@@ -147,8 +147,7 @@ pub(super) async fn customer_loop(
                 bump(&state.metrics.page_visits_dropped, 1);
             }
             (CustomerMsg::PageVisit(page), Some(s)) => {
-                let url = state.history_url(&page.url);
-                let title = stored_text::title(&page.title);
+                let (url, title) = state.stored_page(&page);
                 tracing::info!(parent: &s.span, %url, "page visit");
                 let id = s.id;
                 state.persist(&s.span, "page visit", move |store| {
