@@ -1,9 +1,9 @@
 //! The agent console as a test reads and drives it: its `[data-cobrowse-ui]` parts, the mode it
-//! shows, its notices, and asking the customer for write mode.
+//! shows, its notices, asking the customer for write mode, and the relay's count of refusals.
 
 use thirtyfour::prelude::*;
 
-use crate::{eventually, js, widget, TestResult, START};
+use crate::{eventually, js, widget, Harness, TestResult, START};
 
 /// `property` of the console's `[data-cobrowse-ui=ui]` element, "" when absent.
 pub async fn console_ui(agent: &WebDriver, ui: &str, property: &str) -> String {
@@ -61,4 +61,22 @@ pub async fn write_mode_granted(customer: &WebDriver, agent: &WebDriver) -> Test
     .click()
     .await?;
     wait_mode(agent, "WRITE").await
+}
+
+/// The relay's count of refused agent messages for `reason` (its `/metrics`).
+pub async fn refused_count(h: &Harness, reason: &str) -> TestResult<u64> {
+    let token = h.started.dev_token.clone().expect("dev token");
+    let body = reqwest::Client::new()
+        .get(format!("{}/metrics", h.started.relay_url))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .text()
+        .await?;
+    let line = format!("cobrowse_agent_actions_refused_total{{reason=\"{reason}\"}} ");
+    Ok(body
+        .lines()
+        .find_map(|l| l.strip_prefix(&line))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0))
 }

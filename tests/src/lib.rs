@@ -403,25 +403,29 @@ pub async fn in_session_at(
     .await
 }
 
-/// The reports in the relay's history, oldest first, once the newest has ended.
-pub async fn ended_reports(h: &Harness) -> TestResult<Vec<serde_json::Value>> {
+/// The reports in the relay's history now, oldest first; `None` when they cannot be read.
+pub async fn history_now(h: &Harness) -> Option<Vec<serde_json::Value>> {
     let token = h
         .started
         .dev_token
         .clone()
         .expect("the harness uses the dev token");
-    let url = format!("{}/api/v1/history", h.started.relay_url);
+    let body = reqwest::Client::new()
+        .get(format!("{}/api/v1/history", h.started.relay_url))
+        .bearer_auth(&token)
+        .send()
+        .await
+        .ok()?
+        .text()
+        .await
+        .ok()?;
+    serde_json::from_str(&body).ok()
+}
+
+/// The reports in the relay's history, oldest first, once the newest has ended.
+pub async fn ended_reports(h: &Harness) -> TestResult<Vec<serde_json::Value>> {
     eventually("the stored reports", START, || async {
-        let body = reqwest::Client::new()
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        let list: Vec<serde_json::Value> = serde_json::from_str(&body).ok()?;
+        let list = history_now(h).await?;
         (!list.last()?["endTime"].is_null()).then_some(list)
     })
     .await

@@ -2,20 +2,9 @@
 //! the customer came to the site (another site's, the relay's), and the agent's Back never
 //! takes the customer there. Back within the site still works.
 
+use cobrowse_e2e::console::{agent_notice, write_mode_granted};
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
-
-async fn agent_notice(agent: &WebDriver) -> String {
-    js(
-        agent,
-        "const e = document.querySelector('[data-cobrowse-ui=notice]'); \
-         return e ? e.textContent : '';",
-    )
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_string()
-}
 
 async fn nav(agent: &WebDriver, ui: &str) -> TestResult {
     agent
@@ -35,17 +24,7 @@ async fn back_stays_in_the_site(
     customer.goto(&format!("{}/", h.started.relay_url)).await?;
     in_session(h, customer, agent, "/").await?;
     let home = customer.current_url().await?.to_string();
-    agent
-        .find(By::Css("[data-cobrowse-ui=request-write]"))
-        .await?
-        .click()
-        .await?;
-    eventually("the customer to be asked", START, || async {
-        widget(customer, "write-allow").await.ok()
-    })
-    .await?
-    .click()
-    .await?;
+    write_mode_granted(customer, agent).await?;
     eventually("the navigation bar", START, || async {
         agent
             .find(By::Css("[data-cobrowse-ui=nav-back]"))

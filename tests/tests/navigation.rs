@@ -233,20 +233,10 @@ async fn a_dropped_session_ends(h: &Harness) -> TestResult {
         }
     };
     drop(ws);
-    let token = h.started.dev_token.clone().expect("the dev token");
-    let url = format!("{}/api/v1/history", h.started.relay_url);
     eventually("the dropped session to end", START, || async {
-        let body = reqwest::Client::new()
-            .get(&url)
-            .bearer_auth(&token)
-            .send()
-            .await
-            .ok()?
-            .text()
-            .await
-            .ok()?;
-        let list: Vec<serde_json::Value> = serde_json::from_str(&body).ok()?;
-        list.iter()
+        history_now(h)
+            .await?
+            .iter()
             .any(|r| r["sessionId"] == session_id.as_str() && !r["endTime"].is_null())
             .then_some(())
     })

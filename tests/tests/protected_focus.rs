@@ -5,6 +5,7 @@
 
 use std::time::Duration;
 
+use cobrowse_e2e::console::{agent_notice, refused_count, write_mode_granted};
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
 
@@ -18,17 +19,6 @@ async fn active_id(customer: &WebDriver) -> String {
         .to_string()
 }
 
-async fn agent_notice(agent: &WebDriver) -> String {
-    js(
-        agent,
-        "const e = document.querySelector('[data-cobrowse-ui=notice]'); return e ? e.textContent : '';",
-    )
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_string()
-}
-
 /// The agent clicks the view's `#id`.
 async fn agent_clicks(agent: &WebDriver, id: &str) -> TestResult {
     let view = agent.find(By::Css("[data-cobrowse-ui=view]")).await?;
@@ -38,50 +28,13 @@ async fn agent_clicks(agent: &WebDriver, id: &str) -> TestResult {
     Ok(clicked?)
 }
 
-/// The relay's count of refused agent messages for `reason`.
-async fn refused_count(h: &Harness, reason: &str) -> TestResult<u64> {
-    let token = h.started.dev_token.clone().expect("dev token");
-    let body = reqwest::Client::new()
-        .get(format!("{}/metrics", h.started.relay_url))
-        .bearer_auth(token)
-        .send()
-        .await?
-        .text()
-        .await?;
-    let line = format!("cobrowse_agent_actions_refused_total{{reason=\"{reason}\"}} ");
-    Ok(body
-        .lines()
-        .find_map(|l| l.strip_prefix(&line))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0))
-}
-
 async fn focus_stays_with_the_customer(
     h: &Harness,
     customer: &WebDriver,
     agent: &WebDriver,
 ) -> TestResult {
     in_session(h, customer, agent, APPLY).await?;
-    agent
-        .find(By::Css("[data-cobrowse-ui=request-write]"))
-        .await?
-        .click()
-        .await?;
-    eventually("the customer to be asked", START, || async {
-        widget(customer, "write-allow").await.ok()
-    })
-    .await?
-    .click()
-    .await?;
-    eventually("the console in write mode", START, || async {
-        let mode = js(
-            agent,
-            "return document.querySelector('[data-cobrowse-ui=mode]').dataset.mode;",
-        )
-        .await;
-        (mode == "WRITE").then_some(())
-    })
-    .await?;
+    write_mode_granted(customer, agent).await?;
 
     // The customer types their password, a key every 50 ms for about three seconds.
     let password = customer.find(By::Id("password")).await?;

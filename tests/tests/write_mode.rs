@@ -49,24 +49,6 @@ async fn react_state(customer: &WebDriver) -> serde_json::Value {
     serde_json::from_str(text.as_str().unwrap_or("null")).unwrap_or_default()
 }
 
-/// The relay's count of refused agent messages for `reason`.
-async fn refused_count(h: &Harness, reason: &str) -> TestResult<u64> {
-    let token = h.started.dev_token.clone().expect("dev token");
-    let body = reqwest::Client::new()
-        .get(format!("{}/metrics", h.started.relay_url))
-        .bearer_auth(token)
-        .send()
-        .await?
-        .text()
-        .await?;
-    let line = format!("cobrowse_agent_actions_refused_total{{reason=\"{reason}\"}} ");
-    Ok(body
-        .lines()
-        .find_map(|l| l.strip_prefix(&line))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0))
-}
-
 async fn approved_write_mode_fills_a_react_form(
     h: &Harness,
     customer: &WebDriver,
