@@ -4,6 +4,7 @@
 
 pub mod console;
 pub mod fidelity;
+pub mod hostile;
 pub mod pixels;
 pub mod tap;
 
