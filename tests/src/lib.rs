@@ -213,6 +213,12 @@ pub async fn chromium(
         .expect("a Chromium session")
 }
 
+tokio::task_local! {
+    /// Set while an [`eventually`] probe runs: a script that fails there (an element not there
+    /// yet, a page still loading) means "not yet", not a failed test.
+    static PROBING: ();
+}
+
 /// Polls `probe` until it yields a value, or fails after `timeout` with `what`.
 pub async fn eventually<T, F, Fut>(what: &str, timeout: Duration, mut probe: F) -> TestResult<T>
 where
@@ -221,7 +227,7 @@ where
 {
     let deadline = Instant::now() + timeout;
     loop {
-        if let Some(v) = probe().await {
+        if let Some(v) = PROBING.scope((), probe()).await {
             return Ok(v);
         }
         if Instant::now() >= deadline {
@@ -233,10 +239,15 @@ where
 
 /// Runs a script and returns its value as JSON. A script that throws (or a browser that
 /// cannot run it) fails the test there, with the script and the error: it never turns into a
-/// `null` that an assertion could accept.
+/// `null` that an assertion could accept. Inside an [`eventually`] probe it gives
+/// `{"scriptFailed": error}` instead, which equals no value a probe waits for: the probe
+/// tries again.
 pub async fn js(driver: &WebDriver, script: &str) -> serde_json::Value {
     match driver.execute(script, vec![]).await {
         Ok(ret) => ret.json().clone(),
+        Err(e) if PROBING.try_with(|_| ()).is_ok() => {
+            serde_json::json!({ "scriptFailed": e.to_string() })
+        }
         Err(e) => panic!("the script failed: {e}\n--- script ---\n{script}"),
     }
 }
