@@ -1,0 +1,229 @@
+//! Relay configuration: one TOML file (`--config`), every key overridable by an environment
+//! variable and a flag (flag > env > file > default). Unknown keys and bad values are errors
+//! that name the key, never silently ignored.
+//!
+//! - this module: the resolved [`Config`] with its defaults, and the errors;
+//! - [`cli`]: the flags (and their environment variables); `file`: the TOML file's keys;
+//! - `load`: merging flags, environment, file and defaults, and checking every value.
+
+mod cli;
+mod file;
+mod load;
+#[cfg(test)]
+mod tests;
+
+pub use cli::{Cli, Command};
+
+use crate::roles::Role;
+use crate::ui_settings::{Localization, WidgetLook};
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use shared_protocol::privacy::PrivacyRules;
+
+use file::FileConfig;
+
+/// The resolved configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub listen: SocketAddr,
+    pub demo_listen: Option<SocketAddr>,
+    pub data_dir: PathBuf,
+    /// `None`: derived from the address the relay is bound to.
+    pub public_url: Option<String>,
+    /// `None`: the demo site's origin.
+    pub allowed_origins: Option<Vec<String>>,
+    /// `None`: the hosts of the allowed origins.
+    pub allowed_external_domains: Option<Vec<String>>,
+    /// Origins of frames the agent's view loads (`*`: any); empty: none.
+    pub allowed_third_party_domains: Vec<String>,
+    pub css_patch_url: Option<String>,
+    /// Static tokens of role `agent` (ids `agent-1`, ...). All three lists empty (and no
+    /// `agent_token_secret`): a development supervisor token is made at start.
+    pub agent_tokens: Vec<String>,
+    /// Static tokens of role `supervisor` (ids `supervisor-1`, ...).
+    pub supervisor_tokens: Vec<String>,
+    /// Static tokens of role `metrics` (ids `metrics-1`, ...).
+    pub metrics_tokens: Vec<String>,
+    pub agent_token_secret: Option<String>,
+    /// 0 = unlimited.
+    pub agent_sessions_limit: u32,
+    /// Per agent and per code; 0 = unlimited.
+    pub join_attempts_per_minute: u32,
+    pub inactivity_timeout: Duration,
+    pub disconnect_grace: Duration,
+    pub heartbeat_timeout: Duration,
+    pub keep_query_strings: bool,
+    pub report_file: Option<PathBuf>,
+    pub report_webhook: Option<String>,
+    pub retention: crate::store::Retention,
+    pub sweep_interval: Duration,
+    pub assets_dir: PathBuf,
+    pub www_dir: PathBuf,
+    /// The `[privacy]` section: rules for every page.
+    pub privacy: PrivacyRules,
+    /// The `[[privacy_rules]]` sections: rules for pages matching their `url`, in order.
+    pub privacy_rules: Vec<PrivacyRules>,
+    pub navigation_grace: Duration,
+    pub write_mode_allowed: bool,
+    pub agent_can_submit: bool,
+    /// After a denial, the agent's next request waits this long (told "too soon" meanwhile).
+    pub write_request_interval: Duration,
+    /// The `localization` file's path and texts (read and checked at load).
+    pub localization: Option<PathBuf>,
+    pub texts: Localization,
+    /// One of [`THEMES`].
+    pub theme: String,
+    pub widget: WidgetLook,
+    /// Per client IP (an IPv6 client by its /64); 0 = unlimited.
+    pub sessions_per_ip_per_minute: u32,
+    /// All clients together; 0 = unlimited.
+    pub sessions_per_second: u32,
+    /// Open WebSockets per client IP; 0 = unlimited.
+    pub connections_per_ip: u32,
+    /// How long a new WebSocket may stay without a session.
+    pub handshake_timeout: Duration,
+    /// Peers whose `X-Forwarded-For` is believed.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// Per session; 0 = unlimited.
+    pub page_visits_per_minute: u32,
+    pub mode_changes_per_minute: u32,
+    /// Store writes waiting at most (at least 1).
+    pub store_queue: usize,
+    /// Upstream fetches of the CSS and font proxy at once.
+    pub proxy_concurrency: usize,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            demo_listen: None,
+            data_dir: PathBuf::from("data"),
+            public_url: None,
+            allowed_origins: None,
+            allowed_external_domains: None,
+            allowed_third_party_domains: Vec::new(),
+            css_patch_url: None,
+            agent_tokens: Vec::new(),
+            supervisor_tokens: Vec::new(),
+            metrics_tokens: Vec::new(),
+            agent_token_secret: None,
+            agent_sessions_limit: 1,
+            join_attempts_per_minute: 10,
+            inactivity_timeout: Duration::from_secs(600),
+            disconnect_grace: Duration::from_secs(30),
+            heartbeat_timeout: Duration::from_secs(30),
+            keep_query_strings: false,
+            report_file: None,
+            report_webhook: None,
+            retention: crate::store::Retention {
+                history: 90 * DAY_MS,
+                page_visits: 30 * DAY_MS,
+                live_sessions: DAY_MS,
+            },
+            sweep_interval: Duration::from_secs(60),
+            assets_dir: PathBuf::from("dist"),
+            www_dir: PathBuf::from("www"),
+            privacy: PrivacyRules::default(),
+            privacy_rules: Vec::new(),
+            navigation_grace: Duration::from_secs(300),
+            write_mode_allowed: true,
+            agent_can_submit: false,
+            write_request_interval: Duration::from_secs(30),
+            localization: None,
+            texts: Localization::default(),
+            theme: "auto".into(),
+            widget: WidgetLook::default(),
+            sessions_per_ip_per_minute: 20,
+            sessions_per_second: 50,
+            connections_per_ip: 50,
+            handshake_timeout: Duration::from_secs(10),
+            trusted_proxies: Vec::new(),
+            page_visits_per_minute: 60,
+            mode_changes_per_minute: 30,
+            store_queue: 10_000,
+            proxy_concurrency: 32,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error("config file {path} is invalid: {message}")]
+    Parse { path: PathBuf, message: String },
+    #[error("invalid value for {key}: {message}")]
+    Invalid { key: &'static str, message: String },
+}
+
+const DAY_MS: i64 = 24 * 3600 * 1000;
+
+/// Milliseconds in one `retention_unit`.
+fn unit_millis(unit: &str) -> Result<i64, ConfigError> {
+    match unit {
+        "seconds" => Ok(1000),
+        "minutes" => Ok(60 * 1000),
+        "hours" => Ok(3600 * 1000),
+        "days" => Ok(DAY_MS),
+        other => Err(ConfigError::Invalid {
+            key: "retention_unit",
+            message: format!("{other:?} is not one of seconds, minutes, hours, days"),
+        }),
+    }
+}
+
+fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
+    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| ConfigError::Parse {
+        path: path.to_path_buf(),
+        message: e.message().to_string(),
+    })
+}
+
+/// `*` matches any run of characters; everything else matches itself, case-insensitively.
+pub fn origin_matches(pattern: &str, origin: &str) -> bool {
+    let (p, o) = (pattern.to_ascii_lowercase(), origin.to_ascii_lowercase());
+    let parts: Vec<&str> = p.split('*').collect();
+    if parts.len() == 1 {
+        return p == o;
+    }
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if !o.starts_with(first) || !o[first.len()..].ends_with(last) {
+        return false;
+    }
+    let mut rest = &o[first.len()..o.len() - last.len()];
+    for middle in &parts[1..parts.len() - 1] {
+        match rest.find(middle) {
+            Some(i) => rest = &rest[i + middle.len()..],
+            None => return false,
+        }
+    }
+    true
+}
+
+/// `*`, or an http(s) origin: a scheme, a host and maybe a port, with no path.
+fn is_frame_origin(origin: &str) -> bool {
+    if origin == "*" {
+        return true;
+    }
+    let Some(rest) = origin
+        .strip_prefix("https://")
+        .or_else(|| origin.strip_prefix("http://"))
+    else {
+        return false;
+    };
+    let rest = rest.strip_suffix('/').unwrap_or(rest);
+    !rest.is_empty()
+        && rest
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'))
+}

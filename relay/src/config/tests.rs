@@ -1,0 +1,290 @@
+//! The configuration from flags, environment and file: defaults, precedence, and a clear error
+//! naming the key for every bad value.
+
+use super::*;
+
+fn write(text: &str) -> tempfile::NamedTempFile {
+    let f = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(f.path(), text).unwrap();
+    f
+}
+
+#[test]
+fn defaults_apply_without_file_or_flags() {
+    let c = Config::load(Cli::default()).unwrap();
+    assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
+    assert_eq!(c.inactivity_timeout, Duration::from_secs(600));
+    assert!(c.demo_listen.is_none());
+}
+
+#[test]
+fn write_mode_widget_theme_and_localization_options() {
+    let c = Config::load(Cli::default()).unwrap();
+    assert!(c.write_mode_allowed && !c.agent_can_submit);
+    assert_eq!(c.write_request_interval, Duration::from_secs(30));
+    assert_eq!(c.theme, "auto");
+    let dir = tempfile::tempdir().unwrap();
+    let l10n = dir.path().join("de.json");
+    std::fs::write(&l10n, r#"{"widget": {"start": "Mitsurfen"}}"#).unwrap();
+    let f = write(&format!(
+        "write_mode_allowed = false\nagent_can_submit = true\ntheme = \"dark\"\n\
+         write_request_interval = 5\n\
+         allowed_third_party_domains = [\"https://maps.example:8443\", \"*\"]\n\
+         localization = {:?}\n[widget]\nposition = \"top-left\"\naccent = \"#123456\"\n",
+        l10n.display().to_string()
+    ));
+    let c = Config::load(Cli {
+        config: Some(f.path().into()),
+        ..Cli::default()
+    })
+    .unwrap();
+    assert!(!c.write_mode_allowed && c.agent_can_submit);
+    assert_eq!(c.write_request_interval, Duration::from_secs(5));
+    assert_eq!(
+        c.allowed_third_party_domains,
+        ["https://maps.example:8443", "*"]
+    );
+    assert_eq!(c.theme, "dark");
+    assert_eq!(c.texts.widget["start"], "Mitsurfen");
+    assert_eq!(c.widget.position.as_deref(), Some("top-left"));
+    for (bad, names) in [
+        ("theme = \"neon\"\n", "theme"),
+        ("[widget]\naccent = \"red;x:url(y)\"\n", "widget"),
+        ("localization = \"/no/such/file.json\"\n", "localization"),
+        ("[widget]\ncolour = \"red\"\n", "colour"),
+        (
+            "allowed_third_party_domains = [\"maps.example/x\"]\n",
+            "allowed_third_party_domains",
+        ),
+    ] {
+        let f = write(bad);
+        let e = Config::load(Cli {
+            config: Some(f.path().into()),
+            ..Cli::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains(names), "{bad}: {e}");
+    }
+}
+
+#[test]
+fn token_lists_per_role() {
+    let f = write(
+        "agent_tokens = [\"agent-token-0123456789\"]\n\
+         supervisor_tokens = [\"supervisor-token-0123456789\"]\n\
+         metrics_tokens = [\"metrics-token-0123456789\"]\n",
+    );
+    let c = Config::load(Cli {
+        config: Some(f.path().into()),
+        ..Cli::default()
+    })
+    .unwrap();
+    let lists: Vec<(&str, Role, usize)> =
+        c.static_tokens().map(|(k, r, t)| (k, r, t.len())).collect();
+    assert_eq!(
+        lists,
+        [
+            ("agent_tokens", Role::Agent, 1),
+            ("supervisor_tokens", Role::Supervisor, 1),
+            ("metrics_tokens", Role::Metrics, 1)
+        ]
+    );
+    for (bad, key) in [
+        ("supervisor_tokens = [\"short\"]\n", "supervisor_tokens"),
+        ("metrics_tokens = [\"short\"]\n", "metrics_tokens"),
+        (
+            "agent_tokens = [\"the-same-token-0123\"]\n\
+             metrics_tokens = [\"the-same-token-0123\"]\n",
+            "appears twice",
+        ),
+    ] {
+        let f = write(bad);
+        let e = Config::load(Cli {
+            config: Some(f.path().into()),
+            ..Cli::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(e.contains(key), "{bad}: {e}");
+    }
+}
+
+#[test]
+fn flags_win_over_the_file() {
+    let f = write("listen = \"127.0.0.1:9000\"\ninactivity_timeout = 30\n");
+    let cli = Cli {
+        config: Some(f.path().into()),
+        listen: Some("127.0.0.1:9001".parse().unwrap()),
+        ..Default::default()
+    };
+    let c = Config::load(cli).unwrap();
+    assert_eq!(c.listen.port(), 9001);
+    assert_eq!(c.inactivity_timeout, Duration::from_secs(30));
+}
+
+#[test]
+fn unknown_keys_and_bad_values_are_named() {
+    let f = write("lisen = \"127.0.0.1:9000\"\n");
+    let err = Config::load(Cli {
+        config: Some(f.path().into()),
+        ..Default::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("lisen"), "{err}");
+    let f = write("inactivity_timeout = 0\n");
+    let err = Config::load(Cli {
+        config: Some(f.path().into()),
+        ..Default::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("inactivity_timeout"), "{err}");
+    let err = Config::load(Cli {
+        config: Some("/nonexistent/relay.toml".into()),
+        ..Default::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("/nonexistent/relay.toml"), "{err}");
+}
+
+#[test]
+fn client_limits_are_read_and_checked() {
+    let c = Config::load(Cli::default()).unwrap();
+    assert_eq!(
+        (c.sessions_per_ip_per_minute, c.sessions_per_second),
+        (20, 50)
+    );
+    assert_eq!(c.connections_per_ip, 50);
+    assert_eq!(c.handshake_timeout, Duration::from_secs(10));
+    assert!(c.trusted_proxies.is_empty());
+    assert_eq!(
+        (c.page_visits_per_minute, c.mode_changes_per_minute),
+        (60, 30)
+    );
+    assert_eq!(c.store_queue, 10_000);
+    assert_eq!(c.proxy_concurrency, 32);
+    let f = write(
+        "sessions_per_ip_per_minute = 0\nconnections_per_ip = 5\nhandshake_timeout = 3\n\
+         trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7\"]\nstore_queue = 7\n",
+    );
+    let c = Config::load(Cli {
+        config: Some(f.path().into()),
+        sessions_per_second: Some(9),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(c.sessions_per_ip_per_minute, 0);
+    assert_eq!(c.sessions_per_second, 9);
+    assert_eq!(c.connections_per_ip, 5);
+    assert_eq!(c.handshake_timeout, Duration::from_secs(3));
+    assert_eq!(c.trusted_proxies.len(), 2);
+    assert_eq!(c.store_queue, 7);
+    for (bad, named) in [
+        ("trusted_proxies = [\"10.0.0.0/40\"]\n", "trusted_proxies"),
+        (
+            "trusted_proxies = [\"proxy.internal\"]\n",
+            "trusted_proxies",
+        ),
+        ("handshake_timeout = 0\n", "handshake_timeout"),
+        ("store_queue = 0\n", "store_queue"),
+        ("proxy_concurrency = 0\n", "proxy_concurrency"),
+    ] {
+        let f = write(bad);
+        let err = Config::load(Cli {
+            config: Some(f.path().into()),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(named), "{bad:?}: {err}");
+    }
+}
+
+#[test]
+fn retention_is_counted_in_the_configured_unit() {
+    let f = write("retention_unit = \"hours\"\nhistory_retention = 2\n");
+    let c = Config::load(Cli {
+        config: Some(f.path().into()),
+        ..Default::default()
+    })
+    .unwrap();
+    assert_eq!(c.retention.history, 2 * 3600 * 1000);
+    assert_eq!(c.retention.page_visits, 30 * 3600 * 1000);
+    let f = write("retention_unit = \"fortnights\"\n");
+    let err = Config::load(Cli {
+        config: Some(f.path().into()),
+        ..Default::default()
+    })
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("retention_unit"), "{err}");
+}
+
+#[test]
+fn privacy_rules_come_from_the_file_global_then_per_url() {
+    let f = write(
+        "[privacy]\nmask = [\".balance\"]\nprivate_by_default = false\n\
+         indicator_text = \"Masqué\"\n\n\
+         [[privacy_rules]]\nurl = \"https://bank.example/loans/*\"\nblock = [\"#offer\"]\n\
+         mask_url_queries = true\n",
+    );
+    let c = Config::load(Cli {
+        config: Some(f.path().into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let sent = c.privacy_for_customers();
+    assert_eq!(sent.len(), 2);
+    assert_eq!(sent[0].mask, [".balance"]);
+    assert_eq!(sent[0].indicator_text.as_deref(), Some("Masqué"));
+    assert_eq!(sent[1].url.as_deref(), Some("https://bank.example/loans/*"));
+    assert_eq!(sent[1].mask_url_queries, Some(true));
+}
+
+#[test]
+fn bad_privacy_rules_are_named() {
+    for (text, named) in [
+        ("[privacy]\nmasks = [\"a\"]\n", "masks"),
+        ("[[privacy_rules]]\nmask = [\"a\"]\n", "needs `url`"),
+        ("[privacy]\nurl = \"*\"\n", "per-URL"),
+        ("[[privacy_rules]]\nurl = \"*\"\nblock = [\"\"]\n", "block"),
+        ("[privacy]\nprivate_by_default = \"yes\"\n", "bool"),
+    ] {
+        let f = write(text);
+        let err = Config::load(Cli {
+            config: Some(f.path().into()),
+            ..Default::default()
+        })
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(named), "{text:?}: {err}");
+    }
+}
+
+#[test]
+fn origin_patterns() {
+    assert!(origin_matches(
+        "https://bank.example",
+        "https://bank.example"
+    ));
+    assert!(origin_matches(
+        "https://*.bank.example",
+        "https://www.bank.example"
+    ));
+    assert!(!origin_matches(
+        "https://*.bank.example",
+        "https://bank.example.evil"
+    ));
+    assert!(origin_matches(
+        "http://127.0.0.1:*",
+        "http://127.0.0.1:4000"
+    ));
+    assert!(!origin_matches(
+        "https://bank.example",
+        "https://evil.example"
+    ));
+    assert!(origin_matches("*", "https://anything"));
+}
