@@ -46,6 +46,16 @@ async fn exit_and_read(r: &Relay, mut c: Ws, id: Uuid) -> (SqliteStore, SessionR
     panic!("the session's end was never stored")
 }
 
+/// The URLs of the session's stored page visits, in order.
+fn page_urls(store: &SqliteStore, id: Uuid) -> Vec<String> {
+    store
+        .pages(id)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.url)
+        .collect()
+}
+
 fn visit(url: &str, title: &str) -> CustomerMsg {
     CustomerMsg::PageVisit(PageInfo {
         url: url.into(),
@@ -100,12 +110,7 @@ async fn stored_page_visits_never_keep_a_fragment() {
             "http://shop.test/cb"
         };
         assert_eq!(rec.first_url, first);
-        let urls: Vec<String> = store
-            .pages(id)
-            .unwrap()
-            .into_iter()
-            .map(|p| p.url)
-            .collect();
+        let urls = page_urls(&store, id);
         assert_eq!(
             urls,
             [first, "http://shop.test/app", "http://shop.test/x"],
@@ -175,12 +180,7 @@ async fn page_visits_and_mode_changes_beyond_their_rate_are_dropped_and_counted(
         send(&mut c, 0, CustomerMsg::Mode(mode)).await;
     }
     let (store, _) = exit_and_read(&r, c, id).await;
-    let urls: Vec<String> = store
-        .pages(id)
-        .unwrap()
-        .into_iter()
-        .map(|p| p.url)
-        .collect();
+    let urls = page_urls(&store, id);
     assert_eq!(
         urls,
         [

@@ -9,6 +9,14 @@ fn write(text: &str) -> tempfile::NamedTempFile {
     f
 }
 
+/// The configuration from file `f` alone (no flags, no environment).
+fn from_file(f: &tempfile::NamedTempFile) -> Result<Config, ConfigError> {
+    Config::load(Cli {
+        config: Some(f.path().into()),
+        ..Cli::default()
+    })
+}
+
 #[test]
 fn defaults_apply_without_file_or_flags() {
     let c = Config::load(Cli::default()).unwrap();
@@ -33,11 +41,7 @@ fn write_mode_widget_theme_and_localization_options() {
          localization = {:?}\n[widget]\nposition = \"top-left\"\naccent = \"#123456\"\n",
         l10n.display().to_string()
     ));
-    let c = Config::load(Cli {
-        config: Some(f.path().into()),
-        ..Cli::default()
-    })
-    .unwrap();
+    let c = from_file(&f).unwrap();
     assert!(!c.write_mode_allowed && c.agent_can_submit);
     assert_eq!(c.write_request_interval, Duration::from_secs(5));
     assert_eq!(
@@ -58,12 +62,7 @@ fn write_mode_widget_theme_and_localization_options() {
         ),
     ] {
         let f = write(bad);
-        let e = Config::load(Cli {
-            config: Some(f.path().into()),
-            ..Cli::default()
-        })
-        .unwrap_err()
-        .to_string();
+        let e = from_file(&f).unwrap_err().to_string();
         assert!(e.contains(names), "{bad}: {e}");
     }
 }
@@ -75,11 +74,7 @@ fn token_lists_per_role() {
          supervisor_tokens = [\"supervisor-token-0123456789\"]\n\
          metrics_tokens = [\"metrics-token-0123456789\"]\n",
     );
-    let c = Config::load(Cli {
-        config: Some(f.path().into()),
-        ..Cli::default()
-    })
-    .unwrap();
+    let c = from_file(&f).unwrap();
     let lists: Vec<(&str, Role, usize)> =
         c.static_tokens().map(|(k, r, t)| (k, r, t.len())).collect();
     assert_eq!(
@@ -100,12 +95,7 @@ fn token_lists_per_role() {
         ),
     ] {
         let f = write(bad);
-        let e = Config::load(Cli {
-            config: Some(f.path().into()),
-            ..Cli::default()
-        })
-        .unwrap_err()
-        .to_string();
+        let e = from_file(&f).unwrap_err().to_string();
         assert!(e.contains(key), "{bad}: {e}");
     }
 }
@@ -126,20 +116,10 @@ fn flags_win_over_the_file() {
 #[test]
 fn unknown_keys_and_bad_values_are_named() {
     let f = write("lisen = \"127.0.0.1:9000\"\n");
-    let err = Config::load(Cli {
-        config: Some(f.path().into()),
-        ..Default::default()
-    })
-    .unwrap_err()
-    .to_string();
+    let err = from_file(&f).unwrap_err().to_string();
     assert!(err.contains("lisen"), "{err}");
     let f = write("inactivity_timeout = 0\n");
-    let err = Config::load(Cli {
-        config: Some(f.path().into()),
-        ..Default::default()
-    })
-    .unwrap_err()
-    .to_string();
+    let err = from_file(&f).unwrap_err().to_string();
     assert!(err.contains("inactivity_timeout"), "{err}");
     let err = Config::load(Cli {
         config: Some("/nonexistent/relay.toml".into()),
@@ -193,12 +173,7 @@ fn client_limits_are_read_and_checked() {
         ("proxy_concurrency = 0\n", "proxy_concurrency"),
     ] {
         let f = write(bad);
-        let err = Config::load(Cli {
-            config: Some(f.path().into()),
-            ..Default::default()
-        })
-        .unwrap_err()
-        .to_string();
+        let err = from_file(&f).unwrap_err().to_string();
         assert!(err.contains(named), "{bad:?}: {err}");
     }
 }
@@ -206,20 +181,11 @@ fn client_limits_are_read_and_checked() {
 #[test]
 fn retention_is_counted_in_the_configured_unit() {
     let f = write("retention_unit = \"hours\"\nhistory_retention = 2\n");
-    let c = Config::load(Cli {
-        config: Some(f.path().into()),
-        ..Default::default()
-    })
-    .unwrap();
+    let c = from_file(&f).unwrap();
     assert_eq!(c.retention.history, 2 * 3600 * 1000);
     assert_eq!(c.retention.page_visits, 30 * 3600 * 1000);
     let f = write("retention_unit = \"fortnights\"\n");
-    let err = Config::load(Cli {
-        config: Some(f.path().into()),
-        ..Default::default()
-    })
-    .unwrap_err()
-    .to_string();
+    let err = from_file(&f).unwrap_err().to_string();
     assert!(err.contains("retention_unit"), "{err}");
 }
 
@@ -231,11 +197,7 @@ fn privacy_rules_come_from_the_file_global_then_per_url() {
          [[privacy_rules]]\nurl = \"https://bank.example/loans/*\"\nblock = [\"#offer\"]\n\
          mask_url_queries = true\n",
     );
-    let c = Config::load(Cli {
-        config: Some(f.path().into()),
-        ..Default::default()
-    })
-    .unwrap();
+    let c = from_file(&f).unwrap();
     let sent = c.privacy_for_customers();
     assert_eq!(sent.len(), 2);
     assert_eq!(sent[0].mask, [".balance"]);
@@ -254,12 +216,7 @@ fn bad_privacy_rules_are_named() {
         ("[privacy]\nprivate_by_default = \"yes\"\n", "bool"),
     ] {
         let f = write(text);
-        let err = Config::load(Cli {
-            config: Some(f.path().into()),
-            ..Default::default()
-        })
-        .unwrap_err()
-        .to_string();
+        let err = from_file(&f).unwrap_err().to_string();
         assert!(err.contains(named), "{text:?}: {err}");
     }
 }

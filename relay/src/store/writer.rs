@@ -79,6 +79,22 @@ mod tests {
     use shared_protocol::EndReason;
     use uuid::Uuid;
 
+    /// A session record numbered `i`.
+    fn record(id: Uuid, i: usize) -> SessionRecord {
+        SessionRecord {
+            id,
+            routing: i as u32,
+            created_at: i as i64,
+            user_agent: String::new(),
+            first_url: String::new(),
+            agent_id: None,
+            joined_at: None,
+            ended_at: None,
+            end_reason: None,
+            first_session: true,
+        }
+    }
+
     #[test]
     fn writes_apply_in_order_and_finish_drains_them() {
         let store: Arc<dyn SessionStore> = Arc::new(SqliteStore::in_memory().unwrap());
@@ -86,18 +102,7 @@ mod tests {
         let span = tracing::Span::none();
         let ids: Vec<Uuid> = (0..200).map(|_| Uuid::new_v4()).collect();
         for (i, id) in ids.iter().copied().enumerate() {
-            let record = SessionRecord {
-                id,
-                routing: i as u32,
-                created_at: i as i64,
-                user_agent: String::new(),
-                first_url: String::new(),
-                agent_id: None,
-                joined_at: None,
-                ended_at: None,
-                end_reason: None,
-                first_session: true,
-            };
+            let record = record(id, i);
             writer.write(&span, "create", move |s| s.create(&record));
             writer.write(&span, "join", move |s| s.mark_joined(id, "a", 1));
             writer.write(&span, "end", move |s| {
@@ -131,18 +136,7 @@ mod tests {
         started.recv().unwrap();
         let ids: Vec<Uuid> = (0..5).map(|_| Uuid::new_v4()).collect();
         for (i, id) in ids.iter().copied().enumerate() {
-            let record = SessionRecord {
-                id,
-                routing: i as u32,
-                created_at: i as i64,
-                user_agent: String::new(),
-                first_url: String::new(),
-                agent_id: None,
-                joined_at: None,
-                ended_at: None,
-                end_reason: None,
-                first_session: true,
-            };
+            let record = record(id, i);
             writer.write(&span, "create", move |s| s.create(&record));
         }
         assert_eq!(shed.load(Ordering::Relaxed), 2, "3 wait, 2 are shed");
