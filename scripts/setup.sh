@@ -47,3 +47,16 @@ if [ "$need_browser" = test ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
   fi
 fi
+
+# The several-nodes tests run real Redis servers (alone and as a cluster) and a real nginx.
+if [ "$need_browser" = test ]; then
+  missing=()
+  command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing+=(redis-server)
+  command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  if [ ${#missing[@]} -gt 0 ]; then
+    echo "setup: installing ${missing[*]} from Debian"
+    as_root apt-get update -qq
+    # Only the programs: the tests start their own servers, never the system services.
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
+  fi
+fi

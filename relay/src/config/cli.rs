@@ -159,6 +159,23 @@ pub struct Cli {
     /// [default: 32].
     #[arg(long, env = "COBROWSE_PROXY_CONCURRENCY")]
     pub proxy_concurrency: Option<usize>,
+    /// Redis URLs (comma-separated): one server, or the seed nodes of a Redis Cluster. Unset:
+    /// one node with the embedded SQLite store [default: none].
+    #[arg(long, env = "COBROWSE_REDIS_URL", value_delimiter = ',')]
+    pub redis_url: Option<Vec<String>>,
+    /// This node's name in Redis, logs and metrics [default: host name:port].
+    #[arg(long, env = "COBROWSE_NODE_ID")]
+    pub node_id: Option<String>,
+    /// A Redis Stream each ended session's report is added to (needs redis_url).
+    #[arg(long, env = "COBROWSE_REPORT_STREAM")]
+    pub report_stream: Option<String>,
+    /// Entries the report stream keeps at most [default: 100000].
+    #[arg(long, env = "COBROWSE_REPORT_STREAM_MAX_LEN")]
+    pub report_stream_max_len: Option<u64>,
+    /// Seconds a stopping node (SIGTERM) waits for its clients to move to other nodes
+    /// [default: 30].
+    #[arg(long, env = "COBROWSE_DRAIN_TIMEOUT")]
+    pub drain_timeout: Option<u64>,
 }
 
 #[derive(Debug, clap::Subcommand)]

@@ -61,4 +61,9 @@ pub(super) struct FileConfig {
     pub(super) mode_changes_per_minute: Option<u32>,
     pub(super) store_queue: Option<usize>,
     pub(super) proxy_concurrency: Option<usize>,
+    pub(super) redis_url: Option<Vec<String>>,
+    pub(super) node_id: Option<String>,
+    pub(super) report_stream: Option<String>,
+    pub(super) report_stream_max_len: Option<u64>,
+    pub(super) drain_timeout: Option<u64>,
 }

@@ -177,6 +177,17 @@ impl Config {
                 .proxy_concurrency
                 .or(file.proxy_concurrency)
                 .unwrap_or(d.proxy_concurrency),
+            redis_url: cli.redis_url.or(file.redis_url).unwrap_or_default(),
+            node_id: cli.node_id.or(file.node_id),
+            report_stream: cli.report_stream.or(file.report_stream),
+            report_stream_max_len: cli
+                .report_stream_max_len
+                .or(file.report_stream_max_len)
+                .unwrap_or(d.report_stream_max_len),
+            drain_timeout: cli
+                .drain_timeout
+                .or(file.drain_timeout)
+                .map_or(d.drain_timeout, Duration::from_secs),
         };
         config.validate()?;
         Ok(config)
@@ -274,6 +285,7 @@ impl Config {
                 });
             }
         }
+        self.validate_cluster()?;
         if self
             .agent_token_secret
             .as_ref()
@@ -301,6 +313,42 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key,
                 message: "a token appears twice (in this or another token list)".into(),
+            });
+        }
+        Ok(())
+    }
+}
+
+impl Config {
+    /// The several-nodes options: Redis URLs, the node's name, the report stream.
+    fn validate_cluster(&self) -> Result<(), ConfigError> {
+        for url in &self.redis_url {
+            if !(url.starts_with("redis://") || url.starts_with("rediss://")) {
+                return Err(ConfigError::Invalid {
+                    key: "redis_url",
+                    message: format!("{url:?} must start with redis:// or rediss://"),
+                });
+            }
+        }
+        if let Some(id) = &self.node_id {
+            let fine = |c: char| c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_' | ':');
+            if id.is_empty() || id.len() > 64 || !id.chars().all(fine) {
+                return Err(ConfigError::Invalid {
+                    key: "node_id",
+                    message: format!("{id:?} must be 1 to 64 letters, digits or . - _ :"),
+                });
+            }
+        }
+        if self.report_stream.is_some() && self.redis_url.is_empty() {
+            return Err(ConfigError::Invalid {
+                key: "report_stream",
+                message: "needs redis_url".into(),
+            });
+        }
+        if self.report_stream_max_len == 0 {
+            return Err(ConfigError::Invalid {
+                key: "report_stream_max_len",
+                message: "must be at least 1".into(),
             });
         }
         Ok(())

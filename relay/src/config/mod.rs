@@ -93,6 +93,17 @@ pub struct Config {
     pub store_queue: usize,
     /// Upstream fetches of the CSS and font proxy at once.
     pub proxy_concurrency: usize,
+    /// Redis server URLs: empty = one node with SQLite; one = a single Redis server; several =
+    /// the seed nodes of a Redis Cluster.
+    pub redis_url: Vec<String>,
+    /// This node's name in Redis, logs and metrics; `None`: host name + listening port.
+    pub node_id: Option<String>,
+    /// The Redis Stream that ended sessions' reports are also added to (needs `redis_url`).
+    pub report_stream: Option<String>,
+    /// Entries the report stream keeps at most (trimmed approximately, oldest first).
+    pub report_stream_max_len: u64,
+    /// After `SIGTERM`: how long a node waits for its clients to move before it exits.
+    pub drain_timeout: Duration,
 }
 
 impl Default for Config {
@@ -145,6 +156,11 @@ impl Default for Config {
             mode_changes_per_minute: 30,
             store_queue: 10_000,
             proxy_concurrency: 32,
+            redis_url: Vec::new(),
+            node_id: None,
+            report_stream: None,
+            report_stream_max_len: 100_000,
+            drain_timeout: Duration::from_secs(30),
         }
     }
 }

@@ -245,3 +245,34 @@ fn origin_patterns() {
     ));
     assert!(origin_matches("*", "https://anything"));
 }
+
+#[test]
+fn several_nodes_options_are_read_and_checked() {
+    let c = Config::load(Cli::default()).unwrap();
+    assert!(c.redis_url.is_empty(), "one node with SQLite by default");
+    assert_eq!(c.drain_timeout, Duration::from_secs(30));
+    assert_eq!(c.report_stream_max_len, 100_000);
+    let f = write(
+        "redis_url = [\"redis://10.0.0.1:6379\", \"redis://10.0.0.2:6379\"]\n\
+         node_id = \"relay-a:8080\"\nreport_stream = \"cobrowse:reports\"\n\
+         report_stream_max_len = 500\ndrain_timeout = 5\n",
+    );
+    let c = from_file(&f).unwrap();
+    assert_eq!(c.redis_url.len(), 2);
+    assert_eq!(c.node_id.as_deref(), Some("relay-a:8080"));
+    assert_eq!(c.report_stream.as_deref(), Some("cobrowse:reports"));
+    assert_eq!(c.report_stream_max_len, 500);
+    assert_eq!(c.drain_timeout, Duration::from_secs(5));
+    for (bad, key) in [
+        ("redis_url = [\"http://10.0.0.1\"]\n", "redis_url"),
+        ("node_id = \"a b\"\n", "node_id"),
+        ("report_stream = \"r\"\n", "report_stream"),
+        (
+            "redis_url = [\"redis://x\"]\nreport_stream_max_len = 0\n",
+            "report_stream_max_len",
+        ),
+    ] {
+        let err = from_file(&write(bad)).unwrap_err().to_string();
+        assert!(err.contains(key), "{bad}: {err}");
+    }
+}
