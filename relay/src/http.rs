@@ -2,7 +2,7 @@
 //! CORS since customer sites are other origins), the agent console, and the WebSockets.
 
 use axum::extract::State;
-use axum::http::{header, HeaderValue};
+use axum::http::{header, HeaderName, HeaderValue};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Json, Router};
@@ -66,6 +66,9 @@ pub fn console_csp(allowed_frames: &[String]) -> String {
     )
 }
 
+/// The response header naming the node that answered (behind a load balancer, which one).
+pub const NODE_HEADER: &str = "x-cobrowse-node";
+
 pub fn app(state: AppState) -> Router {
     let config = &state.config;
     let assets = Router::new()
@@ -94,6 +97,10 @@ pub fn app(state: AppState) -> Router {
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(NODE_HEADER),
+            HeaderValue::from_str(&state.node_id).unwrap_or(HeaderValue::from_static("relay")),
+        ))
         .with_state(state)
 }
 
@@ -105,6 +112,7 @@ fn console_page<S>(service: S, csp: HeaderValue) -> SetResponseHeader<S, HeaderV
 async fn health(State(state): State<AppState>) -> Json<serde_health::Health> {
     Json(serde_health::Health {
         status: "ok",
+        node: state.node_id.clone(),
         live_sessions: state.registry.len(),
     })
 }
@@ -147,6 +155,7 @@ mod serde_health {
     #[derive(serde::Serialize)]
     pub struct Health {
         pub status: &'static str,
+        pub node: String,
         pub live_sessions: usize,
     }
 }

@@ -132,7 +132,12 @@ pub fn build_state(
         config.store_queue,
         metrics.store_writes_shed.clone(),
     );
+    let node_id = config
+        .node_id
+        .clone()
+        .unwrap_or_else(|| state::default_node_id(relay_addr.port()));
     let state = Arc::new(Shared {
+        node_id,
         agent_joins: limits::RateLimiter::new(config.join_attempts_per_minute),
         code_joins: limits::RateLimiter::new(config.join_attempts_per_minute),
         limits: client_limits::ClientLimits::new(&config),

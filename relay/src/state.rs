@@ -21,6 +21,9 @@ pub type AppState = Arc<Shared>;
 
 pub struct Shared {
     pub config: Config,
+    /// This node's name (`node_id`, or host name:port): in logs, metrics, `/health` and the
+    /// `X-Cobrowse-Node` header of every response, so an operator sees which node answered.
+    pub node_id: String,
     /// The URL browsers use to reach the relay, without a trailing slash.
     pub public_url: String,
     /// Origins customers may connect from (patterns).
@@ -114,4 +117,16 @@ pub fn unix_now() -> u64 {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs())
         .unwrap_or(0)
+}
+
+/// The node's name when `node_id` is not set: the host name and the listening port, so that two
+/// nodes on one machine differ.
+pub fn default_node_id(port: u16) -> String {
+    let host = std::env::var("HOSTNAME")
+        .ok()
+        .or_else(|| std::fs::read_to_string("/proc/sys/kernel/hostname").ok())
+        .map(|h| h.trim().to_string())
+        .filter(|h| !h.is_empty())
+        .unwrap_or_else(|| "relay".into());
+    format!("{host}:{port}")
 }

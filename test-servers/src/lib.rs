@@ -3,8 +3,10 @@
 //! ports in its own temporary directory and is killed when dropped; nothing is mocked.
 //!
 //! - [`redis`]: [`RedisServer`] and [`RedisCluster`];
+//! - [`owned`]: spawning them so they die with the test binary;
 //! - this module: finding free ports and waiting for a server to answer.
 
+pub mod owned;
 pub mod redis;
 
 pub use redis::{RedisCluster, RedisServer};

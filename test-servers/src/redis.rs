@@ -101,12 +101,13 @@ fn spawn_server(dir: &Path, port: u16, cluster: bool) -> Child {
             "0",
         ]);
     }
-    Command::new("redis-server")
+    let mut command = Command::new("redis-server");
+    command
         .args(&args)
         .current_dir(dir)
         .stdout(Stdio::null())
-        .stderr(Stdio::inherit())
-        .spawn()
+        .stderr(Stdio::inherit());
+    crate::owned::spawn(command)
         .expect("start redis-server (the setup script installs Debian's redis-server)")
 }
 
