@@ -9,6 +9,7 @@ pub mod api;
 pub mod auth;
 pub mod client_ip;
 pub mod client_limits;
+pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod error;

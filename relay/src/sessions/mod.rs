@@ -2,9 +2,11 @@
 //! routing of sealed frames between the two sides. The relay never looks inside `Sealed`.
 //!
 //! - [`session`]: one session and its transitions.
-//! - [`peer`]: one side's slot, with the ring of frames kept for a resume.
+//! - [`peer`]: one side's slot, with the ring of frames kept for a resume;
+//! - `restore`: the session as other nodes see it (its Redis record), and rebuilt from it.
 
 mod peer;
+mod restore;
 mod session;
 
 pub use session::{control_frame, Forwarded, ResumeError, Resumed, Session, VerifyOutcome};
@@ -88,6 +90,24 @@ impl Registry {
         let session = Arc::new(Session::new(routing, customer));
         live.insert(routing, session.clone());
         Some(session)
+    }
+
+    /// Adds a session taken over from another node; false if this code is live here already.
+    pub fn adopt(&self, session: Arc<Session>) -> bool {
+        let mut live = self.live();
+        if live.contains_key(&session.routing) {
+            return false;
+        }
+        live.insert(session.routing, session);
+        true
+    }
+
+    /// Forgets a session whose code another node holds (its claim failed); nobody was told.
+    pub fn forget(&self, session: &Session) {
+        let mut live = self.live();
+        if live.get(&session.routing).is_some_and(|s| s.id == session.id) {
+            live.remove(&session.routing);
+        }
     }
 
     /// Attaches an agent to the waiting session with this routing code.

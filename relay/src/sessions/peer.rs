@@ -19,7 +19,13 @@ pub const RING_BYTES: usize = 4 * 1024 * 1024;
 
 pub struct Peer {
     pub outbox: Option<Outbox>,
+    /// Handed to the client once; zero for a side restored from another node's record.
     pub resume_token: [u8; 16],
+    /// What a resume is checked against (records in Redis keep only this).
+    pub token_hash: [u8; 32],
+    /// Taken over from a node that died or drained: what this side sent and received before
+    /// is unknown here, so its next resume resends nothing and counts as a gap.
+    pub restored: bool,
     /// Last sealed reliable sequence number received from this side.
     pub last_from: u64,
     /// Counts departures, so a grace timer only acts on the absence it was started for.
@@ -57,11 +63,31 @@ pub enum CatchUp {
 
 impl Peer {
     pub fn new(outbox: Outbox) -> Self {
+        let resume_token = rand::random();
         Self {
             outbox: Some(outbox),
-            resume_token: rand::random(),
+            resume_token,
+            token_hash: crate::cluster::token_hash(&resume_token),
+            restored: false,
             last_from: 0,
             away_epoch: 0,
+            leaving: false,
+            overflowed: false,
+            last_queued: 0,
+            pending_ephemeral: None,
+            ring: Ring::default(),
+        }
+    }
+
+    /// A side of a session taken over from another node: away, known only by its token's hash.
+    pub fn restored(token_hash: [u8; 32]) -> Self {
+        Self {
+            outbox: None,
+            resume_token: [0; 16],
+            token_hash,
+            restored: true,
+            last_from: 0,
+            away_epoch: 1,
             leaving: false,
             overflowed: false,
             last_queued: 0,

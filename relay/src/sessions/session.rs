@@ -16,16 +16,18 @@ pub struct Session {
     pub routing: u32,
     pub created_at: crate::store::Millis,
     pub span: tracing::Span,
-    state: Mutex<State>,
-    phase_tx: watch::Sender<Phase>,
+    pub(super) state: Mutex<State>,
+    pub(super) phase_tx: watch::Sender<Phase>,
 }
 
 pub(super) struct State {
     pub(super) phase: Phase,
-    verify_failures: u8,
-    ever_joined: bool,
-    customer: Peer,
-    agent: Option<(String, Peer)>,
+    pub(super) verify_failures: u8,
+    pub(super) ever_joined: bool,
+    pub(super) customer: Peer,
+    pub(super) agent: Option<(String, Peer)>,
+    /// Raised with every change other nodes must see (see `cluster::live`).
+    pub(super) version: u64,
 }
 
 /// What a failed key confirmation led to.
@@ -101,6 +103,7 @@ impl Session {
                 ever_joined: false,
                 customer: Peer::new(customer),
                 agent: None,
+                version: 0,
             }),
             phase_tx,
         }
@@ -290,10 +293,12 @@ impl Session {
         let other_present =
             Self::peer(&mut state, side.other()).is_some_and(|p| p.outbox.is_some());
         let peer = Self::peer(&mut state, side).ok_or(ResumeError::NoSuchParticipant)?;
-        if !constant_time_eq(&peer.resume_token, token) {
+        if !constant_time_eq(&peer.token_hash, &crate::cluster::token_hash(token)) {
             return Err(ResumeError::BadToken);
         }
         peer.leaving = false;
+        // Taken over from another node: nothing this side sent before can be vouched for.
+        let restored = std::mem::take(&mut peer.restored);
         if let Some(old) = peer.outbox.replace(outbox.clone()) {
             let _ = old.try_send(Outgoing::Close {
                 code: 1000,
@@ -305,10 +310,16 @@ impl Session {
             false
         } else {
             peer.acknowledged(last_received);
-            peer.lost_after(last_received)
+            restored || peer.lost_after(last_received)
         };
         let notice = RelayMsg::Resumed {
-            last_received: peer.last_from,
+            // After a takeover: "resend nothing" (what the old node had is unknown; the gap
+            // is announced and the agent starts again from a fresh snapshot).
+            last_received: if restored && !reloaded {
+                u64::MAX
+            } else {
+                peer.last_from
+            },
             lost,
             peer_present: other_present,
         };

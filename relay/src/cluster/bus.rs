@@ -1,0 +1,313 @@
+//! Frames between nodes. Each node reads one Redis Stream, its inbox, and writes into the
+//! inboxes of the nodes it talks to. A stream keeps order, keeps entries while a reader
+//! reconnects (pub/sub would lose them), and lives on one shard of a cluster. Entries are
+//! addressed to a connection: the node with the client's socket (`Open`, then `Frame`s and a
+//! `Close`) and the owner that runs the session for it (`Frame`s and a `Close` back). Nothing
+//! here opens a sealed frame: payloads are the client's bytes, passed on as they are.
+//!
+//! Each destination has one writer task that pipelines what is queued (one round trip for a
+//! burst), so a connection's entries arrive in the order they were sent.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use redis::streams::{StreamReadOptions, StreamReadReply};
+use redis::{AsyncCommands, Value};
+use tokio::sync::mpsc;
+
+use super::conn::Redis;
+use super::keys;
+use crate::sessions::Side;
+
+/// A bridged connection, unique across the cluster.
+pub type ConnId = [u8; 16];
+
+/// Entries kept per inbox at most (trimmed approximately); a live reader empties its inbox
+/// continuously, so this bounds only a dead node's.
+const INBOX_MAX_LEN: usize = 100_000;
+/// A dead node's inbox disappears this long after the last entry sent to it.
+const INBOX_TTL: Duration = Duration::from_secs(300);
+/// Entries queued per destination before senders wait, and per bridged connection before it
+/// counts as stuck and is closed (its client resumes and catches up from the owner's ring).
+const WRITER_QUEUE: usize = 4096;
+pub const ENDPOINT_QUEUE: usize = 1024;
+const READ_BLOCK: Duration = Duration::from_millis(500);
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BusMsg {
+    /// A client's socket on node `from` wants the session this node owns.
+    Open { from: String, side: Side, client_ip: String, user_agent: String },
+    /// One WebSocket message, as it came from the client or goes to it.
+    Frame(Vec<u8>),
+    /// The socket closed (from the client's node) or must close (from the owner).
+    Close { code: u16, reason: String },
+}
+
+/// A connection opened from another node, for the owner to run.
+#[derive(Debug)]
+pub struct Opened {
+    pub conn: ConnId,
+    pub from: String,
+    pub side: Side,
+    pub client_ip: String,
+    pub user_agent: String,
+    pub inbound: mpsc::Receiver<BusMsg>,
+}
+
+pub struct Bus {
+    me: String,
+    redis: Redis,
+    routes: Mutex<HashMap<ConnId, mpsc::Sender<BusMsg>>>,
+    writers: Mutex<HashMap<String, mpsc::Sender<(ConnId, BusMsg)>>>,
+    /// Entries routed, and entries dropped (no writer room, or no such connection).
+    pub sent: std::sync::atomic::AtomicU64,
+    pub failed: std::sync::atomic::AtomicU64,
+}
+
+impl Bus {
+    /// Starts reading this node's inbox (on its own connection, `reader`, since `XREAD` blocks
+    /// it); connections opened from other nodes arrive on the returned receiver.
+    pub async fn start(
+        me: String,
+        redis: Redis,
+        mut reader: Redis,
+    ) -> redis::RedisResult<(Arc<Bus>, mpsc::Receiver<Opened>)> {
+        // Entries left from an earlier life of this node are for connections that are gone.
+        reader.del::<_, ()>(keys::inbox(&me)).await?;
+        let bus = Arc::new(Bus {
+            me,
+            redis,
+            routes: Mutex::new(HashMap::new()),
+            writers: Mutex::new(HashMap::new()),
+            sent: Default::default(),
+            failed: Default::default(),
+        });
+        let (opened_tx, opened_rx) = mpsc::channel(256);
+        tokio::spawn(read_inbox(Arc::downgrade(&bus), reader, opened_tx));
+        Ok((bus, opened_rx))
+    }
+
+    pub fn node(&self) -> &str {
+        &self.me
+    }
+
+    /// A new connection id.
+    pub fn new_conn() -> ConnId {
+        rand::random()
+    }
+
+    /// Receives what other nodes send to `conn` until [`Bus::unregister`].
+    pub fn register(&self, conn: ConnId) -> mpsc::Receiver<BusMsg> {
+        let (tx, rx) = mpsc::channel(ENDPOINT_QUEUE);
+        self.lock_routes().insert(conn, tx);
+        rx
+    }
+
+    pub fn unregister(&self, conn: &ConnId) {
+        self.lock_routes().remove(conn);
+    }
+
+    /// Queues `msg` for `conn` on node `to`, in order after what was queued before; waits only
+    /// when that node's writer is [`WRITER_QUEUE`] entries behind.
+    pub async fn send(&self, to: &str, conn: ConnId, msg: BusMsg) {
+        let writer = {
+            let mut writers = self.writers.lock().unwrap_or_else(|p| p.into_inner());
+            writers
+                .entry(to.to_string())
+                .or_insert_with(|| {
+                    let (tx, rx) = mpsc::channel(WRITER_QUEUE);
+                    tokio::spawn(write_inbox(self.redis.clone(), keys::inbox(to), rx));
+                    tx
+                })
+                .clone()
+        };
+        let ok = writer.send((conn, msg)).await.is_ok();
+        let counter = if ok { &self.sent } else { &self.failed };
+        counter.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn lock_routes(&self) -> std::sync::MutexGuard<'_, HashMap<ConnId, mpsc::Sender<BusMsg>>> {
+        self.routes.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Hands an entry to its connection; a connection too far behind is cut off (its receiver
+    /// ends, and its side closes).
+    fn deliver(&self, conn: ConnId, msg: BusMsg) {
+        let mut routes = self.lock_routes();
+        let Some(tx) = routes.get(&conn) else { return };
+        if tx.try_send(msg).is_err() {
+            tracing::warn!("a bridged connection fell {ENDPOINT_QUEUE} entries behind; closing it");
+            routes.remove(&conn);
+        }
+    }
+}
+
+/// Pipelines queued entries into one inbox, oldest first.
+async fn write_inbox(mut redis: Redis, key: String, mut rx: mpsc::Receiver<(ConnId, BusMsg)>) {
+    let mut batch = Vec::new();
+    while rx.recv_many(&mut batch, 512).await > 0 {
+        let mut pipe = redis::pipe();
+        for (conn, msg) in batch.drain(..) {
+            let (kind, data) = encode(&msg);
+            pipe.cmd("XADD")
+                .arg(&key)
+                .arg("MAXLEN")
+                .arg("~")
+                .arg(INBOX_MAX_LEN)
+                .arg("*")
+                .arg("k")
+                .arg(kind)
+                .arg("c")
+                .arg(&conn[..])
+                .arg("d")
+                .arg(data)
+                .ignore();
+        }
+        pipe.cmd("PEXPIRE").arg(&key).arg(INBOX_TTL.as_millis() as u64).ignore();
+        // One retry covers a reconnect or a cluster failover; beyond that the entries are
+        // lost, and the connections they belonged to recover by resuming.
+        for attempt in 0..2 {
+            match pipe.query_async::<()>(&mut redis).await {
+                Ok(()) => break,
+                Err(e) if attempt == 0 => {
+                    tracing::warn!(error = %e, %key, "could not write to a node's inbox; retrying");
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                Err(e) => tracing::error!(error = %e, %key, "entries for another node lost"),
+            }
+        }
+    }
+}
+
+/// Reads this node's inbox until the bus is dropped.
+async fn read_inbox(bus: std::sync::Weak<Bus>, mut redis: Redis, opened: mpsc::Sender<Opened>) {
+    let Some(key) = bus.upgrade().map(|b| keys::inbox(&b.me)) else { return };
+    let mut last = "0-0".to_string();
+    let options = StreamReadOptions::default()
+        .block(READ_BLOCK.as_millis() as usize)
+        .count(1024);
+    loop {
+        let reply: StreamReadReply = match redis.xread_options(&[&key], &[&last], &options).await {
+            Ok(reply) => reply,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot read this node's inbox; retrying");
+                tokio::time::sleep(Duration::from_millis(200)).await;
+                if bus.strong_count() == 0 {
+                    return;
+                }
+                continue;
+            }
+        };
+        let Some(bus) = bus.upgrade() else { return };
+        for entry in reply.keys.into_iter().flat_map(|k| k.ids) {
+            last = entry.id.clone();
+            let Some((conn, msg)) = decode(&entry.map) else {
+                tracing::warn!(id = %entry.id, "a malformed inbox entry; skipped");
+                continue;
+            };
+            match msg {
+                BusMsg::Open { from, side, client_ip, user_agent } => {
+                    let inbound = bus.register(conn);
+                    let open = Opened { conn, from, side, client_ip, user_agent, inbound };
+                    if opened.send(open).await.is_err() {
+                        return;
+                    }
+                }
+                other => bus.deliver(conn, other),
+            }
+        }
+        // Read entries are done with: keep the inbox small.
+        if last != "0-0" {
+            let _: redis::RedisResult<()> = redis::cmd("XTRIM")
+                .arg(&key)
+                .arg("MINID")
+                .arg(&last)
+                .query_async(&mut redis)
+                .await;
+        }
+    }
+}
+
+fn encode(msg: &BusMsg) -> (&'static str, Vec<u8>) {
+    match msg {
+        BusMsg::Open { from, side, client_ip, user_agent } => {
+            let side = match side {
+                Side::Customer => "customer",
+                Side::Agent => "agent",
+            };
+            let json = serde_json::json!({
+                "from": from, "side": side, "ip": client_ip, "ua": user_agent,
+            });
+            ("o", json.to_string().into_bytes())
+        }
+        BusMsg::Frame(bytes) => ("f", bytes.clone()),
+        BusMsg::Close { code, reason } => {
+            let mut data = code.to_be_bytes().to_vec();
+            data.extend_from_slice(reason.as_bytes());
+            ("c", data)
+        }
+    }
+}
+
+fn decode(map: &HashMap<String, Value>) -> Option<(ConnId, BusMsg)> {
+    let bytes = |k: &str| match map.get(k)? {
+        Value::BulkString(b) => Some(b.as_slice()),
+        _ => None,
+    };
+    let conn: ConnId = bytes("c")?.try_into().ok()?;
+    let data = bytes("d")?;
+    let msg = match bytes("k")? {
+        b"o" => {
+            let json: serde_json::Value = serde_json::from_slice(data).ok()?;
+            let text = |k: &str| json.get(k)?.as_str().map(str::to_string);
+            let side = match text("side")?.as_str() {
+                "customer" => Side::Customer,
+                "agent" => Side::Agent,
+                _ => return None,
+            };
+            BusMsg::Open {
+                from: text("from")?,
+                side,
+                client_ip: text("ip")?,
+                user_agent: text("ua")?,
+            }
+        }
+        b"f" => BusMsg::Frame(data.to_vec()),
+        b"c" => BusMsg::Close {
+            code: u16::from_be_bytes(data.get(..2)?.try_into().ok()?),
+            reason: String::from_utf8_lossy(&data[2..]).into_owned(),
+        },
+        _ => return None,
+    };
+    Some((conn, msg))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn entries_survive_encoding() {
+        let conn = Bus::new_conn();
+        for msg in [
+            BusMsg::Open {
+                from: "a:1".into(),
+                side: Side::Agent,
+                client_ip: "10.0.0.1".into(),
+                user_agent: "UA".into(),
+            },
+            BusMsg::Frame(vec![1, 2, 3]),
+            BusMsg::Close { code: 1012, reason: "moving".into() },
+        ] {
+            let (kind, data) = encode(&msg);
+            let map = HashMap::from([
+                ("k".to_string(), Value::BulkString(kind.as_bytes().to_vec())),
+                ("c".to_string(), Value::BulkString(conn.to_vec())),
+                ("d".to_string(), Value::BulkString(data)),
+            ]);
+            assert_eq!(decode(&map), Some((conn, msg)));
+        }
+        assert_eq!(decode(&HashMap::new()), None, "malformed entries are skipped");
+    }
+}

@@ -1,0 +1,247 @@
+//! Live sessions' records in Redis: the claim on a routing code (unique across the cluster),
+//! which node owns the session, its phase and agent, and the SHA-256 of each side's resume
+//! token, so that another node can take the session over when its owner dies or drains.
+//! Only the owner writes a record, and every write carries a version, so two writes of one
+//! session can never land in the wrong order. Tokens are stored hashed: whoever reads Redis
+//! cannot resume as a participant (and sealed frames stay unreadable to them anyway).
+
+use std::collections::HashMap;
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use redis::{AsyncCommands, Script};
+use sha2::{Digest, Sha256};
+use uuid::Uuid;
+
+use super::conn::Redis;
+use super::keys;
+use crate::store::Millis;
+
+/// What another node needs to know about a live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LiveRecord {
+    pub id: Uuid,
+    pub routing: u32,
+    pub owner: String,
+    pub created_at: Millis,
+    /// An agent has joined and is verified or verifying (`active`), or none yet (`waiting`).
+    pub active: bool,
+    pub agent: Option<String>,
+    pub customer_token: [u8; 32],
+    pub agent_token: Option<[u8; 32]>,
+    pub verify_failures: u8,
+    /// Raised by the owner with every write.
+    pub version: u64,
+}
+
+/// The SHA-256 of a resume token, as records keep it.
+pub fn token_hash(token: &[u8; 16]) -> [u8; 32] {
+    Sha256::digest(token).into()
+}
+
+impl LiveRecord {
+    fn fields(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("id", self.id.to_string()),
+            ("owner", self.owner.clone()),
+            ("created", self.created_at.to_string()),
+            ("phase", if self.active { "active" } else { "waiting" }.into()),
+            ("agent", self.agent.clone().unwrap_or_default()),
+            ("ctok", hex(&self.customer_token)),
+            ("atok", self.agent_token.as_ref().map(|t| hex(t)).unwrap_or_default()),
+            ("vfail", self.verify_failures.to_string()),
+            ("ver", self.version.to_string()),
+        ]
+    }
+
+    fn parse(routing: u32, map: &HashMap<String, String>) -> Option<Self> {
+        let get = |k: &str| map.get(k).map(String::as_str);
+        Some(Self {
+            id: Uuid::parse_str(get("id")?).ok()?,
+            routing,
+            owner: get("owner")?.to_string(),
+            created_at: get("created")?.parse().ok()?,
+            active: get("phase")? == "active",
+            agent: get("agent").filter(|a| !a.is_empty()).map(str::to_string),
+            customer_token: unhex(get("ctok")?)?,
+            agent_token: get("atok").filter(|t| !t.is_empty()).and_then(unhex),
+            verify_failures: get("vfail")?.parse().ok()?,
+            version: get("ver")?.parse().ok()?,
+        })
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(text: &str) -> Option<[u8; 32]> {
+    let mut out = [0u8; 32];
+    if text.len() != 64 {
+        return None;
+    }
+    for (i, byte) in out.iter_mut().enumerate() {
+        *byte = u8::from_str_radix(text.get(2 * i..2 * i + 2)?, 16).ok()?;
+    }
+    Some(out)
+}
+
+/// Sets the record only if the code is free. ARGV: ttl ms, then field/value pairs.
+const CLAIM: &str = r"
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1";
+
+/// Writes the record if this node owns it and the version is newer. ARGV: ttl ms, owner,
+/// version, then field/value pairs. 1: written; 0: stale or gone; -1: another node owns it.
+const UPDATE: &str = r"
+local cur = redis.call('HMGET', KEYS[1], 'owner', 'ver')
+if not cur[1] then return 0 end
+if cur[1] ~= ARGV[2] then return -1 end
+if tonumber(cur[2]) >= tonumber(ARGV[3]) then return 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 4))
+redis.call('PEXPIRE', KEYS[1], ARGV[1])
+return 1";
+
+/// Moves ownership from ARGV[1] to ARGV[2] (ttl ARGV[3]) if ARGV[1] still owns it.
+const TAKE_OVER: &str = r"
+if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'owner', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return 1";
+
+/// Deletes the record if it is still session ARGV[1]'s.
+const RELEASE: &str = r"
+if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then return 0 end
+return redis.call('DEL', KEYS[1])";
+
+/// The compiled script for `source` (each is hashed once, then run by its hash).
+fn script(source: &'static str) -> redis::ScriptInvocation<'static> {
+    static SCRIPTS: LazyLock<[(&str, Script); 4]> = LazyLock::new(|| {
+        [CLAIM, UPDATE, TAKE_OVER, RELEASE].map(|s| (s, Script::new(s)))
+    });
+    SCRIPTS
+        .iter()
+        .find(|(s, _)| *s == source)
+        .map(|(_, script)| script.prepare_invoke())
+        .expect("one of the scripts above")
+}
+
+/// The records of live sessions, kept for `ttl` after the owner's last renewal.
+#[derive(Clone)]
+pub struct LiveRecords {
+    ttl: Duration,
+}
+
+impl LiveRecords {
+    pub fn new(ttl: Duration) -> Self {
+        Self { ttl }
+    }
+
+    fn ttl_ms(&self) -> u64 {
+        self.ttl.as_millis() as u64
+    }
+
+    /// Claims `record.routing` for this session; false if another live session has the code.
+    pub async fn claim(&self, redis: &mut Redis, record: &LiveRecord) -> redis::RedisResult<bool> {
+        let mut script = script(CLAIM);
+        script.key(keys::live(record.routing)).arg(self.ttl_ms());
+        for (k, v) in record.fields() {
+            script.arg(k).arg(v);
+        }
+        let claimed: i64 = script.invoke_async(redis).await?;
+        if claimed == 1 {
+            // The cluster-wide list; a stale entry (a record that expired) is skipped on read.
+            redis
+                .zadd::<_, _, _, ()>(keys::LIVE_INDEX, record.routing, record.created_at)
+                .await?;
+        }
+        Ok(claimed == 1)
+    }
+
+    /// Writes the owner's newer version; `Ok(false)` if another node owns the session now.
+    pub async fn update(&self, redis: &mut Redis, record: &LiveRecord) -> redis::RedisResult<bool> {
+        let mut script = script(UPDATE);
+        script
+            .key(keys::live(record.routing))
+            .arg(self.ttl_ms())
+            .arg(&record.owner)
+            .arg(record.version);
+        for (k, v) in record.fields() {
+            script.arg(k).arg(v);
+        }
+        let written: i64 = script.invoke_async(redis).await?;
+        Ok(written != -1)
+    }
+
+    pub async fn get(&self, redis: &mut Redis, routing: u32) -> redis::RedisResult<Option<LiveRecord>> {
+        let map: HashMap<String, String> = redis.hgetall(keys::live(routing)).await?;
+        Ok(LiveRecord::parse(routing, &map))
+    }
+
+    /// Makes `to` the owner if `from` still is; the record as it now stands, if it moved.
+    pub async fn take_over(
+        &self,
+        redis: &mut Redis,
+        routing: u32,
+        from: &str,
+        to: &str,
+    ) -> redis::RedisResult<Option<LiveRecord>> {
+        let moved: i64 = script(TAKE_OVER)
+            .key(keys::live(routing))
+            .arg(from)
+            .arg(to)
+            .arg(self.ttl_ms())
+            .invoke_async(redis)
+            .await?;
+        if moved != 1 {
+            return Ok(None);
+        }
+        self.get(redis, routing).await
+    }
+
+    /// Removes an ended session's record (if the code was not claimed again since).
+    pub async fn release(&self, redis: &mut Redis, routing: u32, id: Uuid) -> redis::RedisResult<()> {
+        let _: i64 = script(RELEASE)
+            .key(keys::live(routing))
+            .arg(id.to_string())
+            .invoke_async(redis)
+            .await?;
+        redis.zrem::<_, _, ()>(keys::LIVE_INDEX, routing).await
+    }
+
+    /// Keeps the records of sessions this node owns from expiring.
+    pub async fn renew(&self, redis: &mut Redis, routings: &[u32]) -> redis::RedisResult<()> {
+        for routing in routings {
+            redis.pexpire::<_, ()>(keys::live(*routing), self.ttl_ms() as i64).await?;
+        }
+        Ok(())
+    }
+
+    /// Every live session in the cluster, oldest first.
+    pub async fn all(&self, redis: &mut Redis) -> redis::RedisResult<Vec<LiveRecord>> {
+        let routings: Vec<u32> = redis.zrange(keys::LIVE_INDEX, 0, -1).await?;
+        let mut out = Vec::with_capacity(routings.len());
+        for routing in routings {
+            match self.get(redis, routing).await? {
+                Some(record) => out.push(record),
+                // Its record expired (an owner that died and nobody resumed): drop the entry.
+                None => redis.zrem::<_, _, ()>(keys::LIVE_INDEX, routing).await?,
+            }
+        }
+        Ok(out)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn token_hashes_survive_the_text_form() {
+        let h = token_hash(&[7; 16]);
+        assert_eq!(unhex(&hex(&h)), Some(h));
+        assert_eq!(unhex("zz"), None);
+    }
+}

@@ -1,0 +1,79 @@
+//! A session as other nodes see it: the record this node writes to Redis while it owns the
+//! session, and the session rebuilt from such a record when this node takes it over from a
+//! node that died or drained. Rebuilt, both sides are away (their sockets were on the old
+//! node) and come back with the resume tokens they already hold.
+
+use std::sync::Mutex;
+
+use tokio::sync::watch;
+
+use super::peer::Peer;
+use super::session::{Session, State};
+use super::Phase;
+use crate::cluster::LiveRecord;
+
+impl Session {
+    /// The record for other nodes, with a version newer than the last one made.
+    pub fn live_record(&self, owner: &str) -> LiveRecord {
+        let mut state = self.lock();
+        state.version += 1;
+        LiveRecord {
+            id: self.id,
+            routing: self.routing,
+            owner: owner.to_string(),
+            created_at: self.created_at,
+            active: state.phase == Phase::Active,
+            agent: state.agent.as_ref().map(|(id, _)| id.clone()),
+            customer_token: state.customer.token_hash,
+            agent_token: state.agent.as_ref().map(|(_, p)| p.token_hash),
+            verify_failures: state.verify_failures,
+            version: state.version,
+        }
+    }
+
+    /// The session of `record`, both sides away.
+    pub fn restore(record: &LiveRecord) -> Self {
+        let phase = if record.active && record.agent_token.is_some() {
+            Phase::Active
+        } else {
+            Phase::Waiting
+        };
+        let agent = match (&record.agent, record.agent_token) {
+            (Some(id), Some(hash)) if phase == Phase::Active => {
+                Some((id.clone(), Peer::restored(hash)))
+            }
+            _ => None,
+        };
+        let (phase_tx, _) = watch::channel(phase);
+        Self {
+            id: record.id,
+            routing: record.routing,
+            created_at: record.created_at,
+            span: tracing::info_span!("session", id = %record.id, routing = record.routing),
+            state: Mutex::new(State {
+                phase,
+                verify_failures: record.verify_failures,
+                ever_joined: agent.is_some(),
+                customer: Peer::restored(record.customer_token),
+                agent,
+                version: record.version,
+            }),
+            phase_tx,
+        }
+    }
+
+    /// The away epochs of both sides of a restored session, for their grace timers.
+    pub fn away_sides(&self) -> Vec<(super::Side, u64)> {
+        let state = self.lock();
+        let mut sides = Vec::new();
+        if state.customer.outbox.is_none() {
+            sides.push((super::Side::Customer, state.customer.away_epoch));
+        }
+        if let Some((_, p)) = &state.agent {
+            if p.outbox.is_none() {
+                sides.push((super::Side::Agent, p.away_epoch));
+            }
+        }
+        sides
+    }
+}
