@@ -15,6 +15,7 @@ pub mod demo;
 pub mod error;
 pub mod http;
 pub mod limits;
+pub mod live_sync;
 pub mod metrics;
 pub mod proxy;
 pub mod proxy_fetch;
@@ -52,6 +53,8 @@ pub enum RunError {
     Config(#[from] ConfigError),
     #[error("cannot open the session store: {0}")]
     Store(#[from] store::StoreError),
+    #[error(transparent)]
+    Cluster(#[from] cluster::ConnectError),
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -72,6 +75,7 @@ pub fn build_state(
     relay_addr: std::net::SocketAddr,
     demo_addr: Option<std::net::SocketAddr>,
     store: Arc<dyn SessionStore>,
+    cluster: Option<Arc<cluster::Cluster>>,
 ) -> (AppState, Started, Option<tokio::task::JoinHandle<()>>) {
     let public_url = config
         .public_url
@@ -152,9 +156,57 @@ pub fn build_state(
         reporter,
         writer,
         store,
+        cluster,
     });
     (state, started, reporter_task)
 }
+
+/// With `redis_url`: this node's part in the cluster, and the connections other nodes bridge
+/// to it. The node's identity in Redis is its `node_id` and a fresh suffix, so a node restarted
+/// under the same name never mistakes its previous life's sessions for its own.
+async fn join_cluster(
+    config: &Config,
+    port: u16,
+) -> Result<
+    (
+        Option<Arc<cluster::Cluster>>,
+        Option<tokio::sync::mpsc::Receiver<cluster::Opened>>,
+    ),
+    RunError,
+> {
+    if config.redis_url.is_empty() {
+        return Ok((None, None));
+    }
+    let name = config
+        .node_id
+        .clone()
+        .unwrap_or_else(|| state::default_node_id(port));
+    let identity = format!("{name}/{:08x}", rand::random::<u32>());
+    // A record must outlive a dead owner for as long as its clients may take to come back.
+    let ttl = config.navigation_grace + config.disconnect_grace;
+    let (cluster, opened) = cluster::Cluster::start(&config.redis_url, identity, ttl).await?;
+    tracing::info!(node = %cluster.node, "joined the cluster");
+    Ok((Some(cluster), Some(opened)))
+}
+
+/// Keeps the records of the sessions this node owns from expiring.
+async fn renew_forever(state: AppState) {
+    let Some(cluster) = state.cluster.clone() else {
+        return;
+    };
+    let mut tick = tokio::time::interval(RENEW_EVERY);
+    loop {
+        tick.tick().await;
+        let owned: Vec<u32> = state.registry.all().iter().map(|s| s.routing).collect();
+        if let Err(e) = cluster.live.renew(&mut cluster.redis(), &owned).await {
+            tracing::warn!(error = %e, "could not renew the records of this node's sessions");
+        }
+    }
+}
+
+/// How often an owner renews its sessions' records (they live `navigation_grace` +
+/// `disconnect_grace` past the last renewal).
+const RENEW_EVERY: Duration = Duration::from_secs(10);
 
 /// Applies the retention periods every `sweep_interval`.
 async fn sweep_forever(state: AppState) {
@@ -185,9 +237,15 @@ pub async fn run(
 ) -> Result<(), RunError> {
     let store: Arc<dyn SessionStore> = Arc::new(SqliteStore::open(&config.data_dir)?);
     let demo_addr = demo.as_ref().map(|d| d.local_addr()).transpose()?;
+    let relay_addr = listener.local_addr()?;
+    let (cluster, opened) = join_cluster(&config, relay_addr.port()).await?;
     let (state, started, reporter_task) =
-        build_state(config, listener.local_addr()?, demo_addr, store);
+        build_state(config, relay_addr, demo_addr, store, cluster);
     let sweeper = tokio::spawn(sweep_forever(state.clone()));
+    if let Some(opened) = opened {
+        tokio::spawn(ws::accept_forever(state.clone(), opened));
+        tokio::spawn(renew_forever(state.clone()));
+    }
     let loader = state.config.assets_dir.join("master/master_wasm.js");
     if !loader.exists() {
         tracing::warn!(path = %loader.display(), "wasm bundles not found; build them with `make run`");

@@ -64,6 +64,8 @@ pub struct Metrics {
     /// Sessions that ended without an agent ever joining.
     pub sessions_never_joined: AtomicU64,
     pub sessions_ended: AtomicU64,
+    /// Sessions this node took over from a node that died or drained.
+    pub sessions_taken_over: AtomicU64,
     pub frames_routed: AtomicU64,
     pub bytes_routed: AtomicU64,
     pub frames_dropped: AtomicU64,
@@ -92,6 +94,7 @@ impl Default for Metrics {
             sessions_joined: AtomicU64::new(0),
             sessions_never_joined: AtomicU64::new(0),
             sessions_ended: AtomicU64::new(0),
+            sessions_taken_over: AtomicU64::new(0),
             frames_routed: AtomicU64::new(0),
             bytes_routed: AtomicU64::new(0),
             frames_dropped: AtomicU64::new(0),
@@ -173,6 +176,12 @@ impl Metrics {
             "cobrowse_sessions_ended_total",
             "Sessions ended.",
             &self.sessions_ended,
+        );
+        counter(
+            &mut out,
+            "cobrowse_sessions_taken_over_total",
+            "Sessions this node took over from a node that died or drained.",
+            &self.sessions_taken_over,
         );
         counter(
             &mut out,

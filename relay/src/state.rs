@@ -41,6 +41,8 @@ pub struct Shared {
     pub reporter: Reporter,
     pub store: Arc<dyn SessionStore>,
     pub writer: StoreWriter,
+    /// With `redis_url`: this node's part in the cluster; `None` for a single node.
+    pub cluster: Option<Arc<crate::cluster::Cluster>>,
 }
 
 impl Shared {
@@ -59,6 +61,7 @@ impl Shared {
     pub fn end(&self, session: &Arc<Session>, reason: EndReason) {
         if self.registry.end(session, reason) {
             tracing::info!(parent: &session.span, reason = reason.as_str(), "session ended");
+            self.release(session);
             bump(&self.metrics.sessions_ended, 1);
             if !session.was_joined() {
                 bump(&self.metrics.sessions_never_joined, 1);

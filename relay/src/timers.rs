@@ -23,6 +23,17 @@ pub fn went_away(state: &AppState, session: &Arc<Session>, side: Side, tx: &Outb
         tracing::info!(parent: &session.span, ?side, "connection lost; waiting for a resume");
         state.config.disconnect_grace
     };
+    await_return(state, session, side, epoch, grace);
+}
+
+/// Ends the session if `side`, away since departure `epoch`, is still away after `grace`.
+pub fn await_return(
+    state: &AppState,
+    session: &Arc<Session>,
+    side: Side,
+    epoch: u64,
+    grace: std::time::Duration,
+) {
     let (state, session) = (state.clone(), session.clone());
     let span = session.span.clone();
     tokio::spawn(
@@ -85,7 +96,7 @@ mod tests {
         let mut config = Config::default();
         adjust(&mut config);
         let store = Arc::new(SqliteStore::in_memory().unwrap());
-        crate::build_state(config, "127.0.0.1:1".parse().unwrap(), None, store).0
+        crate::build_state(config, "127.0.0.1:1".parse().unwrap(), None, store, None).0
     }
 
     fn outbox() -> (Outbox, mpsc::Receiver<Outgoing>) {

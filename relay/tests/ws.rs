@@ -350,13 +350,21 @@ async fn a_session_nobody_joins_ends_after_the_inactivity_timeout() {
 async fn health_reports_live_sessions() {
     let r = relay().await;
     let (_c, _a, _) = joined(&r).await;
-    let body = reqwest::get(format!("http://{}/health", r.addr))
-        .await
-        .unwrap()
-        .text()
+    let response = reqwest::get(format!("http://{}/health", r.addr))
         .await
         .unwrap();
-    assert_eq!(body, r#"{"status":"ok","live_sessions":1}"#);
+    let node = response.headers()["x-cobrowse-node"]
+        .to_str()
+        .unwrap()
+        .to_string();
+    let body: serde_json::Value = serde_json::from_str(&response.text().await.unwrap()).unwrap();
+    assert_eq!(body["status"], "ok");
+    assert_eq!(body["live_sessions"], 1);
+    assert_eq!(body["node"], node, "the node that answered names itself");
+    assert!(
+        node.ends_with(&format!(":{}", r.addr.port())),
+        "host:port by default: {node}"
+    );
 }
 
 #[tokio::test]

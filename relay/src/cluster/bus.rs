@@ -37,7 +37,12 @@ const READ_BLOCK: Duration = Duration::from_millis(500);
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BusMsg {
     /// A client's socket on node `from` wants the session this node owns.
-    Open { from: String, side: Side, client_ip: String, user_agent: String },
+    Open {
+        from: String,
+        side: Side,
+        client_ip: String,
+        user_agent: String,
+    },
     /// One WebSocket message, as it came from the client or goes to it.
     Frame(Vec<u8>),
     /// The socket closed (from the client's node) or must close (from the owner).
@@ -164,7 +169,10 @@ async fn write_inbox(mut redis: Redis, key: String, mut rx: mpsc::Receiver<(Conn
                 .arg(data)
                 .ignore();
         }
-        pipe.cmd("PEXPIRE").arg(&key).arg(INBOX_TTL.as_millis() as u64).ignore();
+        pipe.cmd("PEXPIRE")
+            .arg(&key)
+            .arg(INBOX_TTL.as_millis() as u64)
+            .ignore();
         // One retry covers a reconnect or a cluster failover; beyond that the entries are
         // lost, and the connections they belonged to recover by resuming.
         for attempt in 0..2 {
@@ -182,7 +190,9 @@ async fn write_inbox(mut redis: Redis, key: String, mut rx: mpsc::Receiver<(Conn
 
 /// Reads this node's inbox until the bus is dropped.
 async fn read_inbox(bus: std::sync::Weak<Bus>, mut redis: Redis, opened: mpsc::Sender<Opened>) {
-    let Some(key) = bus.upgrade().map(|b| keys::inbox(&b.me)) else { return };
+    let Some(key) = bus.upgrade().map(|b| keys::inbox(&b.me)) else {
+        return;
+    };
     let mut last = "0-0".to_string();
     let options = StreamReadOptions::default()
         .block(READ_BLOCK.as_millis() as usize)
@@ -207,9 +217,21 @@ async fn read_inbox(bus: std::sync::Weak<Bus>, mut redis: Redis, opened: mpsc::S
                 continue;
             };
             match msg {
-                BusMsg::Open { from, side, client_ip, user_agent } => {
+                BusMsg::Open {
+                    from,
+                    side,
+                    client_ip,
+                    user_agent,
+                } => {
                     let inbound = bus.register(conn);
-                    let open = Opened { conn, from, side, client_ip, user_agent, inbound };
+                    let open = Opened {
+                        conn,
+                        from,
+                        side,
+                        client_ip,
+                        user_agent,
+                        inbound,
+                    };
                     if opened.send(open).await.is_err() {
                         return;
                     }
@@ -231,7 +253,12 @@ async fn read_inbox(bus: std::sync::Weak<Bus>, mut redis: Redis, opened: mpsc::S
 
 fn encode(msg: &BusMsg) -> (&'static str, Vec<u8>) {
     match msg {
-        BusMsg::Open { from, side, client_ip, user_agent } => {
+        BusMsg::Open {
+            from,
+            side,
+            client_ip,
+            user_agent,
+        } => {
             let side = match side {
                 Side::Customer => "customer",
                 Side::Agent => "agent",
@@ -298,7 +325,10 @@ mod tests {
                 user_agent: "UA".into(),
             },
             BusMsg::Frame(vec![1, 2, 3]),
-            BusMsg::Close { code: 1012, reason: "moving".into() },
+            BusMsg::Close {
+                code: 1012,
+                reason: "moving".into(),
+            },
         ] {
             let (kind, data) = encode(&msg);
             let map = HashMap::from([
@@ -308,6 +338,10 @@ mod tests {
             ]);
             assert_eq!(decode(&map), Some((conn, msg)));
         }
-        assert_eq!(decode(&HashMap::new()), None, "malformed entries are skipped");
+        assert_eq!(
+            decode(&HashMap::new()),
+            None,
+            "malformed entries are skipped"
+        );
     }
 }

@@ -35,7 +35,10 @@ pub enum ConnectError {
 impl Redis {
     /// Connects to `urls`: one server, or the seed nodes of a cluster. `response` bounds one
     /// command (longer for a connection that blocks on `XREAD`).
-    pub async fn connect(urls: &[String], response: Option<Duration>) -> Result<Self, ConnectError> {
+    pub async fn connect(
+        urls: &[String],
+        response: Option<Duration>,
+    ) -> Result<Self, ConnectError> {
         let response = response.unwrap_or(RESPONSE_TIMEOUT);
         let failed = |source| ConnectError::Redis {
             urls: urls.join(","),

@@ -45,10 +45,19 @@ impl LiveRecord {
             ("id", self.id.to_string()),
             ("owner", self.owner.clone()),
             ("created", self.created_at.to_string()),
-            ("phase", if self.active { "active" } else { "waiting" }.into()),
+            (
+                "phase",
+                if self.active { "active" } else { "waiting" }.into(),
+            ),
             ("agent", self.agent.clone().unwrap_or_default()),
             ("ctok", hex(&self.customer_token)),
-            ("atok", self.agent_token.as_ref().map(|t| hex(t)).unwrap_or_default()),
+            (
+                "atok",
+                self.agent_token
+                    .as_ref()
+                    .map(|t| hex(t))
+                    .unwrap_or_default(),
+            ),
             ("vfail", self.verify_failures.to_string()),
             ("ver", self.version.to_string()),
         ]
@@ -118,9 +127,8 @@ return redis.call('DEL', KEYS[1])";
 
 /// The compiled script for `source` (each is hashed once, then run by its hash).
 fn script(source: &'static str) -> redis::ScriptInvocation<'static> {
-    static SCRIPTS: LazyLock<[(&str, Script); 4]> = LazyLock::new(|| {
-        [CLAIM, UPDATE, TAKE_OVER, RELEASE].map(|s| (s, Script::new(s)))
-    });
+    static SCRIPTS: LazyLock<[(&str, Script); 4]> =
+        LazyLock::new(|| [CLAIM, UPDATE, TAKE_OVER, RELEASE].map(|s| (s, Script::new(s))));
     SCRIPTS
         .iter()
         .find(|(s, _)| *s == source)
@@ -175,7 +183,11 @@ impl LiveRecords {
         Ok(written != -1)
     }
 
-    pub async fn get(&self, redis: &mut Redis, routing: u32) -> redis::RedisResult<Option<LiveRecord>> {
+    pub async fn get(
+        &self,
+        redis: &mut Redis,
+        routing: u32,
+    ) -> redis::RedisResult<Option<LiveRecord>> {
         let map: HashMap<String, String> = redis.hgetall(keys::live(routing)).await?;
         Ok(LiveRecord::parse(routing, &map))
     }
@@ -202,7 +214,12 @@ impl LiveRecords {
     }
 
     /// Removes an ended session's record (if the code was not claimed again since).
-    pub async fn release(&self, redis: &mut Redis, routing: u32, id: Uuid) -> redis::RedisResult<()> {
+    pub async fn release(
+        &self,
+        redis: &mut Redis,
+        routing: u32,
+        id: Uuid,
+    ) -> redis::RedisResult<()> {
         let _: i64 = script(RELEASE)
             .key(keys::live(routing))
             .arg(id.to_string())
@@ -214,7 +231,9 @@ impl LiveRecords {
     /// Keeps the records of sessions this node owns from expiring.
     pub async fn renew(&self, redis: &mut Redis, routings: &[u32]) -> redis::RedisResult<()> {
         for routing in routings {
-            redis.pexpire::<_, ()>(keys::live(*routing), self.ttl_ms() as i64).await?;
+            redis
+                .pexpire::<_, ()>(keys::live(*routing), self.ttl_ms() as i64)
+                .await?;
         }
         Ok(())
     }

@@ -105,7 +105,10 @@ impl Registry {
     /// Forgets a session whose code another node holds (its claim failed); nobody was told.
     pub fn forget(&self, session: &Session) {
         let mut live = self.live();
-        if live.get(&session.routing).is_some_and(|s| s.id == session.id) {
+        if live
+            .get(&session.routing)
+            .is_some_and(|s| s.id == session.id)
+        {
             live.remove(&session.routing);
         }
     }

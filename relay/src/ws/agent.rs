@@ -75,6 +75,7 @@ pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
                 match state.registry.join(routing, &agent_id, tx.clone()) {
                     Ok(s) => {
                         tracing::info!(parent: &s.span, agent = %agent_id, "agent joined");
+                        state.publish(&s);
                         bump(&state.metrics.sessions_joined, 1);
                         let id = s.id;
                         let agent = agent_id.clone();

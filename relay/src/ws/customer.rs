@@ -53,9 +53,12 @@ pub(super) async fn customer_loop(
                     let msg = why.to_string();
                     break refuse(&tx, 0, ErrorCode::RateLimited, msg, CLOSE_POLICY).await;
                 }
-                let Some(s) = state.registry.create(tx.clone()) else {
-                    let msg = "the server has no free session codes; try again shortly".into();
-                    break refuse(&tx, 0, ErrorCode::CodesExhausted, msg, CLOSE_NORMAL).await;
+                let s = match state.create_session(tx.clone()).await {
+                    Ok(s) => s,
+                    Err(why) => {
+                        let msg = why.to_string();
+                        break refuse(&tx, 0, ErrorCode::CodesExhausted, msg, CLOSE_NORMAL).await;
+                    }
                 };
                 let (first_url, first_title) = state.stored_page(&page);
                 tracing::info!(parent: &s.span, url = %first_url, "session created");
@@ -127,6 +130,7 @@ pub(super) async fn customer_loop(
                     break;
                 }
                 VerifyOutcome::Retry { attempts_left } => {
+                    state.publish(s);
                     tracing::warn!(parent: &s.span, attempts_left, "verification failed; agent removed");
                 }
             },

@@ -4,11 +4,17 @@
 //!
 //! - this module: upgrades, the send task, refusals, routing and resuming helpers;
 //! - [`read`]: the next frame for a receive loop, or why the loop stops;
-//! - [`customer`] and [`agent`]: each side's receive loop.
+//! - [`customer`] and [`agent`]: each side's receive loop;
+//! - [`placement`] and [`bridge`]: with several nodes, where a socket's session runs, and the
+//!   bridge to it through Redis when that is another node.
 
 mod agent;
+mod bridge;
 mod customer;
+mod placement;
 mod read;
+
+pub use bridge::accept_forever;
 
 use agent::agent_loop;
 use customer::customer_loop;
@@ -20,9 +26,11 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
-use shared_protocol::{Delivery, ErrorCode, RelayMsg, Resume, MAX_FRAME_LEN};
+use futures_util::stream::BoxStream;
+use futures_util::{Sink, SinkExt, StreamExt};
+use shared_protocol::{
+    AgentMsg, CustomerMsg, Delivery, ErrorCode, RelayMsg, Resume, MAX_FRAME_LEN,
+};
 use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -61,7 +69,19 @@ pub async fn customer(
         .to_string();
     Ok(sized(ws)
         .on_upgrade(move |socket| async move {
-            customer_loop(spawn_sender(socket), state, user_agent, client).await;
+            let mut conn = spawn_sender(socket);
+            if let Some(cluster) = state.cluster.clone() {
+                let deadline = Instant::now() + state.config.handshake_timeout;
+                if let Some((owner, first)) =
+                    placement::place::<CustomerMsg>(&state, &cluster, &mut conn, deadline).await
+                {
+                    let side = Side::Customer;
+                    bridge::pipe(state, conn, first, side, owner, client, user_agent).await;
+                    drop(slot);
+                    return;
+                }
+            }
+            customer_loop(conn, state, user_agent, client).await;
             drop(slot);
         })
         .into_response())
@@ -75,7 +95,19 @@ pub async fn agent(
     let slot = connection_slot(&state, client)?;
     Ok(sized(ws)
         .on_upgrade(move |socket| async move {
-            agent_loop(spawn_sender(socket), state).await;
+            let mut conn = spawn_sender(socket);
+            if let Some(cluster) = state.cluster.clone() {
+                let deadline = Instant::now() + state.config.handshake_timeout;
+                if let Some((owner, first)) =
+                    placement::place::<AgentMsg>(&state, &cluster, &mut conn, deadline).await
+                {
+                    let side = Side::Agent;
+                    bridge::pipe(state, conn, first, side, owner, client, String::new()).await;
+                    drop(slot);
+                    return;
+                }
+            }
+            agent_loop(conn, state).await;
             drop(slot);
         })
         .into_response())
@@ -112,14 +144,26 @@ const WRITE_BUFFER: usize = 16 * 1024;
 /// Splits the socket: a task writes queued frames; the caller keeps the read half.
 /// The caller's side of a connection: its queue, its read half, and a signal that the queue
 /// has drained below half after being fuller (time for a receiver that fell behind to catch up).
+/// The messages a connection reads: a WebSocket's, or (for a socket on another node) those
+/// that node forwards through Redis.
+pub(super) type Incoming = BoxStream<'static, Result<Message, axum::Error>>;
+
 pub(super) struct Connection {
     pub tx: Outbox,
-    pub stream: SplitStream<WebSocket>,
+    pub stream: Incoming,
     pub drained: Arc<Notify>,
 }
 
 fn spawn_sender(socket: WebSocket) -> Connection {
     let (sink, stream) = socket.split();
+    connection(sink, stream.boxed())
+}
+
+/// A connection writing to `sink` (by a send task) and reading `stream`.
+pub(super) fn connection<S>(sink: S, stream: Incoming) -> Connection
+where
+    S: Sink<Message> + Unpin + Send + 'static,
+{
     let (tx, rx) = mpsc::channel(QUEUE_LEN);
     let drained = Arc::new(Notify::new());
     tokio::spawn(send_loop(sink, rx, drained.clone()).in_current_span());
@@ -130,11 +174,10 @@ fn spawn_sender(socket: WebSocket) -> Connection {
     }
 }
 
-async fn send_loop(
-    mut sink: SplitSink<WebSocket, Message>,
-    mut rx: mpsc::Receiver<Outgoing>,
-    drained: Arc<Notify>,
-) {
+async fn send_loop<S>(mut sink: S, mut rx: mpsc::Receiver<Outgoing>, drained: Arc<Notify>)
+where
+    S: Sink<Message> + Unpin,
+{
     let mut was_full = false;
     'outer: while let Some(mut out) = rx.recv().await {
         // Everything already queued goes out with one flush (one write under load, not one

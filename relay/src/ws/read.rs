@@ -13,7 +13,7 @@ use tokio::time::Instant;
 use super::{bad_frame, refuse, Connection, CLOSE_POLICY, CLOSE_TOO_BIG};
 use crate::sessions::Phase;
 
-const TEXT_FRAME: &str = "text frames are not part of the protocol";
+pub(super) const TEXT_FRAME: &str = "text frames are not part of the protocol";
 
 /// One decoded frame, or why the connection must stop reading.
 enum Next<M> {
@@ -122,7 +122,7 @@ async fn until(deadline: Option<Instant>) {
 }
 
 /// Whether the WebSocket layer refused a message for its size (the socket can still say why).
-fn is_too_big(e: &axum::Error) -> bool {
+pub(super) fn is_too_big(e: &axum::Error) -> bool {
     std::error::Error::source(e)
         .and_then(|source| source.downcast_ref::<tungstenite::Error>())
         .is_some_and(|e| matches!(e, tungstenite::Error::Capacity(_)))
