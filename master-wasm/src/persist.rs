@@ -26,6 +26,8 @@ pub struct Saved {
     /// which the next page continues in write mode once the console shows it back (an agent
     /// navigating for the customer is not asked again on every page).
     pub write_consent: Option<[u8; 16]>,
+    /// The relay node that runs the session, for the next page's first connection.
+    pub node: Option<String>,
 }
 
 fn hex(bytes: &[u8]) -> String {
@@ -47,21 +49,22 @@ impl Saved {
     pub fn encode(&self) -> String {
         let (failures, rekey) = self.guard.saved();
         format!(
-            "4|{}|{}|{}|{}|{}|{}|{}",
+            "5|{}|{}|{}|{}|{}|{}|{}|{}",
             self.code.digits(),
             hex(&self.session_id),
             hex(&self.resume_token),
             failures,
             rekey.map(|k| hex(&k)).unwrap_or_default(),
             self.write_consent.map(|t| hex(&t)).unwrap_or_default(),
+            self.node.as_deref().unwrap_or_default(),
             self.relay_url
         )
     }
 
     /// `None` for anything malformed or from another format version.
     pub fn decode(text: &str) -> Option<Self> {
-        let mut parts = text.splitn(8, '|');
-        if parts.next()? != "4" {
+        let mut parts = text.splitn(9, '|');
+        if parts.next()? != "5" {
             return None;
         }
         let code = JoinCode::parse(parts.next()?).ok()?;
@@ -76,6 +79,11 @@ impl Saved {
             "" => None,
             token => Some(unhex(token)?),
         };
+        let node = match parts.next()? {
+            "" => None,
+            name if shared_protocol::node_hint::is_node_name(name) => Some(name.to_string()),
+            _ => return None,
+        };
         let relay_url = parts.next()?.to_string();
         Some(Self {
             relay_url,
@@ -84,6 +92,7 @@ impl Saved {
             resume_token,
             guard: KeyGuard::restore(failures, rekey),
             write_consent,
+            node,
         })
     }
 
@@ -120,11 +129,13 @@ mod tests {
             resume_token: [0xAB; 16],
             guard: KeyGuard::restore(2, Some([0x5A; 32])),
             write_consent: Some([0xC0; 16]),
+            node: Some("relay-b:8080".into()),
         };
         assert_eq!(Saved::decode(&saved.encode()), Some(saved.clone()));
         let unverified = Saved {
             guard: KeyGuard::default(),
             write_consent: None,
+            node: None,
             ..saved
         };
         assert_eq!(Saved::decode(&unverified.encode()), Some(unverified));
@@ -138,6 +149,8 @@ mod tests {
             "3|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0|2|x",
             "4|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0|abc||x",
             "4|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0||1|x",
+            "4|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0|||x",
+            "5|001234567|00000000000000000000000000000000|00000000000000000000000000000000|0|||a&b|x",
         ] {
             assert_eq!(Saved::decode(junk), None, "{junk}");
         }

@@ -30,8 +30,11 @@ async fn node(urls: Vec<String>, name: &str) -> Relay {
     .await
 }
 
-async fn create(r: &Relay) -> (Ws, u32) {
-    waiting_session(r).await
+/// A waiting session on `r`, whose customer was told it runs on node `name`.
+async fn create(r: &Relay, name: &str) -> (Ws, u32) {
+    let (mut c, routing) = waiting_session(r).await;
+    assert_eq!(msg(&mut c).await, RelayMsg::Node(name.into()));
+    (c, routing)
 }
 
 async fn sealed_frames_cross_nodes(urls: Vec<String>) {
@@ -39,10 +42,12 @@ async fn sealed_frames_cross_nodes(urls: Vec<String>) {
         node(urls.clone(), "node-a").await,
         node(urls, "node-b").await,
     );
-    let (mut c, routing) = create(&a).await;
+    let (mut c, routing) = create(&a, "node-a").await;
     let mut ag = agent(&b).await;
     join_request(&mut ag, TOKEN, routing).await;
     assert!(matches!(msg(&mut ag).await, RelayMsg::Joined { .. }));
+    // The owner names itself, through the bridge: the console's next sockets ask for it.
+    assert_eq!(msg(&mut ag).await, RelayMsg::Node("node-a".into()));
     assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
     // Reliable frames keep their order and bytes across the bridge, both ways.
     for seq in 1..=200u64 {
@@ -81,7 +86,7 @@ async fn an_unknown_code_is_unknown_on_every_node() {
         node(urls.clone(), "node-a").await,
         node(urls, "node-b").await,
     );
-    let (_c, routing) = create(&a).await;
+    let (_c, routing) = create(&a, "node-a").await;
     let mut ag = agent(&b).await;
     let wrong = (routing + 1) % code::ROUTING_SPACE;
     join_request(&mut ag, TOKEN, wrong).await;

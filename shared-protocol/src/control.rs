@@ -172,6 +172,11 @@ pub enum RelayMsg {
     /// To the customer, after `Created` and after each `Resumed`: the relay's privacy rules
     /// (global first, then per URL). Capture waits for them.
     Privacy(Vec<PrivacyRules>),
+    /// From the relay node that runs the session, after `Created`, `Joined` and `Resumed`: its
+    /// name. The side adds `?node=<name>` to the WebSocket URL of its next connections, so a
+    /// load balancer that supports it sends them straight to that node (a page load continues
+    /// with it); without one, any node bridges them there.
+    Node(String),
 }
 
 /// How a side takes its place back after a dropped connection.

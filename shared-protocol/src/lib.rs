@@ -8,7 +8,8 @@
 //! - [`privacy`]: the masking and blocking rules the relay serves and the page adds;
 //!   [`masking`]: what masked text, values, attributes and URLs look like; [`page_address`]:
 //!   the page's own URL and title as the agent and the relay get them.
-//! - [`code`]: the 9-digit join code, split into a routing part and a secret part.
+//! - [`code`]: the 9-digit join code, split into a routing part and a secret part;
+//!   [`node_hint`]: the relay node a session runs on, carried on the next connections' URLs.
 //! - [`crypto`]: the key exchange on the secret part and the sealing of page content, so the
 //!   relay routes what it cannot read; [`key_guard`]: the guesses each browser gives away.
 //!
@@ -22,6 +23,7 @@ pub mod envelope;
 pub mod error;
 pub mod key_guard;
 pub mod masking;
+pub mod node_hint;
 pub mod page;
 pub mod page_address;
 pub mod page_state;

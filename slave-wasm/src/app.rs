@@ -89,6 +89,7 @@ pub fn app(props: &AppProps) -> Html {
                 keys: Rc::new(RefCell::new(Keys::None)),
                 ended: Rc::new(Cell::new(false)),
                 resume_token: Rc::new(Cell::new(None)),
+                node: Rc::default(),
                 session_id: Rc::new(Cell::new([0; 16])),
                 guard: Rc::default(),
                 write_consent: Rc::default(),
@@ -112,7 +113,7 @@ pub fn app(props: &AppProps) -> Html {
                 token,
                 routing: code.routing,
             };
-            match Connection::open(code.routing, join, on_event) {
+            match Connection::open(code.routing, join, None, on_event) {
                 Ok(c) => *conn.borrow_mut() = Some(c),
                 Err(e) => dispatch.dispatch(Action::Failed(e)),
             }

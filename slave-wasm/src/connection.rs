@@ -35,14 +35,17 @@ fn agent_ws_url() -> Result<String, String> {
 }
 
 impl Connection {
-    /// Opens the socket and sends `first` (a `Join` or a `Resume`).
+    /// Opens the socket (to the relay `node` that runs the session, when known) and sends
+    /// `first` (a `Join` or a `Resume`).
     pub fn open(
         routing: u32,
         first: AgentMsg,
+        node: Option<&str>,
         on_event: Callback<ConnEvent>,
     ) -> Result<Self, String> {
-        let ws = WebSocket::open(&agent_ws_url()?)
-            .map_err(|e| format!("cannot reach the co-browse server: {e}"))?;
+        let url = shared_protocol::node_hint::url_with_node(&agent_ws_url()?, node);
+        let ws =
+            WebSocket::open(&url).map_err(|e| format!("cannot reach the co-browse server: {e}"))?;
         let (mut write, mut read) = ws.split();
         let (tx, mut rx) = mpsc::unbounded::<Vec<u8>>();
         let conn = Self { routing, tx };

@@ -37,6 +37,8 @@ pub(crate) struct Session {
     pub(crate) ended: Rc<Cell<bool>>,
     /// From `Joined`: lets a new connection take this agent's place after a drop.
     pub(crate) resume_token: Rc<Cell<Option<[u8; 16]>>>,
+    /// The relay node that runs the session (`RelayMsg::Node`): reconnections ask for it.
+    pub(crate) node: Rc<RefCell<Option<String>>>,
     /// From `Joined`: binds every key exchange to this session.
     pub(crate) session_id: Rc<Cell<[u8; 16]>>,
     /// Key exchanges that failed, for the whole session (each confirmation sent that never
@@ -159,6 +161,11 @@ impl Session {
                     _ => format!("The server refused: {message}"),
                 };
                 self.fail(text);
+            }
+            RelayMsg::Node(node) => {
+                if shared_protocol::node_hint::is_node_name(&node) {
+                    *self.node.borrow_mut() = Some(node);
+                }
             }
             // For the customer only.
             RelayMsg::Created { .. } | RelayMsg::AgentJoined | RelayMsg::Privacy(_) => {}

@@ -103,7 +103,8 @@ impl Session {
             };
             let handler = me.clone();
             let on_event = Callback::from(move |e| handler.on_event(e));
-            match Connection::open(me.code.routing, resume, on_event) {
+            let node = me.node.borrow().clone();
+            match Connection::open(me.code.routing, resume, node.as_deref(), on_event) {
                 Ok(c) => *me.conn.borrow_mut() = Some(c),
                 Err(_) => me.reconnect(),
             }

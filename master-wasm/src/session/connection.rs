@@ -6,8 +6,9 @@ use super::*;
 impl Customer {
     pub(super) fn open_socket(&mut self) -> Result<(), JsValue> {
         let weak = self.this.clone();
+        let url = websocket_url(&self.relay_url, "/ws/customer");
         let socket = RelaySocket::open(
-            &websocket_url(&self.relay_url, "/ws/customer"),
+            &shared_protocol::node_hint::url_with_node(&url, self.node.as_deref()),
             move |event| {
                 if let Some(c) = weak.upgrade() {
                     c.borrow_mut().on_socket(event);

@@ -99,6 +99,8 @@ struct Customer {
     code: Option<JoinCode>,
     session_id: [u8; 16],
     resume_token: Option<[u8; 16]>,
+    /// The relay node that runs the session (`RelayMsg::Node`): next connections ask for it.
+    node: Option<String>,
     keys: Keys,
     /// The status line to go back to once a dropped connection is resumed.
     status: String,
@@ -138,6 +140,7 @@ impl Customer {
             status: String::new(),
             heartbeat: None,
             reconnect: None,
+            node: None,
             reloaded: false,
             guard: KeyGuard::default(),
             navigation: None,
@@ -192,6 +195,7 @@ impl Customer {
         self.code = Some(saved.code);
         self.session_id = saved.session_id;
         self.resume_token = Some(saved.resume_token);
+        self.node = saved.node;
         self.guard = saved.guard;
         self.reloaded = true;
         // Pointer mode until the agent's console shows the consent this tab kept.
@@ -297,6 +301,12 @@ impl Customer {
             } => {}
             RelayMsg::Error { message, .. } => self.end(format!("Co-browse stopped: {message}.")),
             RelayMsg::Privacy(rules) => self.relay_rules = Some(rules),
+            RelayMsg::Node(node) => {
+                if shared_protocol::node_hint::is_node_name(&node) {
+                    self.node = Some(node);
+                    self.save();
+                }
+            }
             RelayMsg::Joined { .. } | RelayMsg::PeerReloaded | RelayMsg::PeerNavigating => {}
         }
     }
@@ -318,6 +328,7 @@ impl Customer {
                 resume_token,
                 guard: self.guard.clone(),
                 write_consent: self.control.consent(),
+                node: self.node.clone(),
             }
             .store();
         }

@@ -93,6 +93,7 @@ pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
                                 resume_token,
                             },
                         );
+                        tell_node(&state, &s, Side::Agent);
                         s.tell(Side::Customer, RelayMsg::AgentJoined);
                         ended = Some(s.phases());
                         session = Some(s);

@@ -96,6 +96,7 @@ pub(super) async fn customer_loop(
                 );
                 // Before any agent can join: the customer captures nothing without them.
                 s.tell(Side::Customer, privacy_rules(&state));
+                tell_node(&state, &s, Side::Customer);
                 spawn_inactivity_timer(state.clone(), s.clone());
                 ended = Some(s.phases());
                 session = Some(s);

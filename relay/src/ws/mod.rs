@@ -291,5 +291,13 @@ pub(super) async fn resume(
         )
         .map_err(|e| e.to_string())?;
     tracing::info!(parent: &session.span, ?side, reloaded = resume.reloaded, lost = resumed.lost, "resumed");
+    tell_node(state, &session, side);
     Ok(session)
+}
+
+/// With several nodes: tells `side` which node runs its session, for its next connections.
+pub(super) fn tell_node(state: &AppState, session: &Session, side: Side) {
+    if state.cluster.is_some() {
+        session.tell(side, RelayMsg::Node(state.node_id.clone()));
+    }
 }
