@@ -16,6 +16,7 @@ pub mod error;
 pub mod http;
 pub mod limits;
 pub mod live_sync;
+pub mod membership;
 pub mod metrics;
 pub mod proxy;
 pub mod proxy_fetch;
@@ -161,53 +162,6 @@ pub fn build_state(
     (state, started, reporter_task)
 }
 
-/// With `redis_url`: this node's part in the cluster, and the connections other nodes bridge
-/// to it. The node's identity in Redis is its `node_id` and a fresh suffix, so a node restarted
-/// under the same name never mistakes its previous life's sessions for its own.
-async fn join_cluster(
-    config: &Config,
-    port: u16,
-) -> Result<
-    (
-        Option<Arc<cluster::Cluster>>,
-        Option<tokio::sync::mpsc::Receiver<cluster::Opened>>,
-    ),
-    RunError,
-> {
-    if config.redis_url.is_empty() {
-        return Ok((None, None));
-    }
-    let name = config
-        .node_id
-        .clone()
-        .unwrap_or_else(|| state::default_node_id(port));
-    let identity = format!("{name}/{:08x}", rand::random::<u32>());
-    // A record must outlive a dead owner for as long as its clients may take to come back.
-    let ttl = config.navigation_grace + config.disconnect_grace;
-    let (cluster, opened) = cluster::Cluster::start(&config.redis_url, identity, ttl).await?;
-    tracing::info!(node = %cluster.node, "joined the cluster");
-    Ok((Some(cluster), Some(opened)))
-}
-
-/// Keeps the records of the sessions this node owns from expiring.
-async fn renew_forever(state: AppState) {
-    let Some(cluster) = state.cluster.clone() else {
-        return;
-    };
-    let mut tick = tokio::time::interval(RENEW_EVERY);
-    loop {
-        tick.tick().await;
-        let owned: Vec<u32> = state.registry.all().iter().map(|s| s.routing).collect();
-        if let Err(e) = cluster.live.renew(&mut cluster.redis(), &owned).await {
-            tracing::warn!(error = %e, "could not renew the records of this node's sessions");
-        }
-    }
-}
-
-/// How often an owner renews its sessions' records (they live `navigation_grace` +
-/// `disconnect_grace` past the last renewal).
-const RENEW_EVERY: Duration = Duration::from_secs(10);
-
 /// Applies the retention periods every `sweep_interval`.
 async fn sweep_forever(state: AppState) {
     let mut tick = tokio::time::interval(state.config.sweep_interval);
@@ -238,13 +192,13 @@ pub async fn run(
     let store: Arc<dyn SessionStore> = Arc::new(SqliteStore::open(&config.data_dir)?);
     let demo_addr = demo.as_ref().map(|d| d.local_addr()).transpose()?;
     let relay_addr = listener.local_addr()?;
-    let (cluster, opened) = join_cluster(&config, relay_addr.port()).await?;
+    let (cluster, opened) = membership::join(&config, relay_addr.port()).await?;
     let (state, started, reporter_task) =
         build_state(config, relay_addr, demo_addr, store, cluster);
     let sweeper = tokio::spawn(sweep_forever(state.clone()));
     if let Some(opened) = opened {
         tokio::spawn(ws::accept_forever(state.clone(), opened));
-        tokio::spawn(renew_forever(state.clone()));
+        tokio::spawn(membership::renew_forever(state.clone()));
     }
     let loader = state.config.assets_dir.join("master/master_wasm.js");
     if !loader.exists() {
@@ -280,15 +234,21 @@ pub async fn run(
     let relay = axum::serve(listener, service).with_graceful_shutdown(async move {
         shutdown.await;
         tracing::info!("shutting down");
-        for s in sessions.registry.all() {
-            sessions.end(&s, EndReason::Shutdown);
-        }
         let _ = stop_tx.send(true);
-        // Let the send tasks deliver the shutdown notices.
-        tokio::time::sleep(Duration::from_millis(200)).await;
+        // With several nodes the sessions move to the others (below, once this node takes no
+        // more connections); alone, they end here.
+        if sessions.cluster.is_none() {
+            for s in sessions.registry.all() {
+                sessions.end(&s, EndReason::Shutdown);
+            }
+            // Let the send tasks deliver the shutdown notices.
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
     });
-    // Upgraded WebSockets are not tracked by graceful shutdown; sessions were ended above.
+    // Upgraded WebSockets are not tracked by graceful shutdown; sessions were ended above, or
+    // are handed over now.
     relay.await?;
+    membership::drain(&state_for_shutdown).await;
     // Every queued write (the shutdown ends included) reaches the database before we return.
     let writer_state = state_for_shutdown.clone();
     tokio::task::spawn_blocking(move || writer_state.writer.finish())

@@ -59,6 +59,10 @@ impl Shared {
 
     /// Ends a session (once) and records why.
     pub fn end(&self, session: &Arc<Session>, reason: EndReason) {
+        // Another node carries it on: its end is that node's to record.
+        if session.handed_over() {
+            return;
+        }
         if self.registry.end(session, reason) {
             tracing::info!(parent: &session.span, reason = reason.as_str(), "session ended");
             self.release(session);

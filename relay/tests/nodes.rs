@@ -95,3 +95,131 @@ async fn an_unknown_code_is_unknown_on_every_node() {
     };
     assert_eq!(code, ErrorCode::UnknownCode);
 }
+
+/// A customer on `a` with an agent joined through `b` (bridged), with their resume tokens.
+async fn session_across(a: &Relay, b: &Relay, name_a: &str) -> (Ws, [u8; 16], Ws, [u8; 16], u32) {
+    let mut c = customer(a).await;
+    let create = CustomerMsg::Create {
+        page: page(),
+        user_agent: String::new(),
+        first_session: true,
+    };
+    send(&mut c, 0, create).await;
+    let RelayMsg::Created {
+        routing,
+        resume_token: ct,
+        ..
+    } = msg(&mut c).await
+    else {
+        panic!("Created")
+    };
+    privacy_rules(&mut c).await;
+    assert_eq!(msg(&mut c).await, RelayMsg::Node(name_a.into()));
+    let mut ag = agent(b).await;
+    join_request(&mut ag, TOKEN, routing).await;
+    let RelayMsg::Joined {
+        resume_token: at, ..
+    } = msg(&mut ag).await
+    else {
+        panic!("Joined")
+    };
+    assert_eq!(msg(&mut ag).await, RelayMsg::Node(name_a.into()));
+    assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
+    (c, ct, ag, at, routing)
+}
+
+fn resume(routing: u32, token: [u8; 16]) -> Resume {
+    Resume {
+        routing,
+        resume_token: token,
+        last_received: 0,
+        reloaded: false,
+    }
+}
+
+/// Skips what a socket gets before it closes; the close code.
+async fn closed(ws: &mut Ws) -> u16 {
+    loop {
+        match next(ws).await {
+            Ok(_) => continue,
+            Err((code, _)) => return code.into(),
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_stopping_node_hands_its_sessions_to_the_others() {
+    let urls = vec![single().url()];
+    let drain_fast = |name: &'static str| {
+        let urls = urls.clone();
+        relay_configured(move |c| {
+            c.redis_url = urls;
+            c.node_id = Some(name.into());
+            c.drain_timeout = std::time::Duration::from_secs(8);
+        })
+    };
+    let (a, b, c3) = (
+        drain_fast("node-a").await,
+        drain_fast("node-b").await,
+        drain_fast("node-c").await,
+    );
+    let (mut c, ct, mut ag, at, routing) = session_across(&a, &b, "node-a").await;
+    // A rolling restart of node a: it stops taking connections and tells its clients to move.
+    let stopping = tokio::spawn(a.shut_down());
+    assert_eq!(
+        closed(&mut c).await,
+        1012,
+        "the customer is told the server restarts"
+    );
+    assert_eq!(
+        closed(&mut ag).await,
+        1012,
+        "so is the agent, on the node it came through"
+    );
+    // The customer comes back on node c, which takes the session over.
+    let mut c = customer(&c3).await;
+    send(&mut c, 0, CustomerMsg::Resume(resume(routing, ct))).await;
+    privacy_rules(&mut c).await;
+    let RelayMsg::Resumed {
+        last_received,
+        lost,
+        peer_present,
+    } = msg(&mut c).await
+    else {
+        panic!("Resumed")
+    };
+    assert_eq!(
+        last_received,
+        u64::MAX,
+        "nothing to resend: the old node's buffers are gone"
+    );
+    assert!(lost && !peer_present);
+    assert_eq!(msg(&mut c).await, RelayMsg::Node("node-c".into()));
+    // The agent comes back through node b, which now bridges it to node c.
+    let mut ag = agent(&b).await;
+    let back = AgentMsg::Resume {
+        token: TOKEN.into(),
+        resume: resume(routing, at),
+    };
+    send(&mut ag, 0, back).await;
+    let RelayMsg::Resumed {
+        lost, peer_present, ..
+    } = msg(&mut ag).await
+    else {
+        panic!("Resumed")
+    };
+    assert!(lost && peer_present);
+    assert_eq!(msg(&mut ag).await, RelayMsg::Node("node-c".into()));
+    assert_eq!(msg(&mut c).await, RelayMsg::PeerBack);
+    // The session goes on, both ways, numbering where each side left off.
+    send(&mut c, 41, CustomerMsg::Sealed(vec![4, 1])).await;
+    let env = next(&mut ag).await.unwrap();
+    assert_eq!((env.seq, env.msg), (41, RelayMsg::Sealed(vec![4, 1])));
+    send(&mut ag, 7, AgentMsg::Sealed(vec![7])).await;
+    assert_eq!(msg(&mut c).await, RelayMsg::Sealed(vec![7]));
+    // Node a stopped once its session had moved, well before its drain timeout.
+    tokio::time::timeout(std::time::Duration::from_secs(6), stopping)
+        .await
+        .expect("node a stops once drained")
+        .unwrap();
+}

@@ -109,6 +109,11 @@ impl Bus {
         rx
     }
 
+    /// Bridged connections open on this node (either end).
+    pub fn open_connections(&self) -> usize {
+        self.lock_routes().len()
+    }
+
     pub fn unregister(&self, conn: &ConnId) {
         self.lock_routes().remove(conn);
     }

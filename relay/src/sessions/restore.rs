@@ -57,6 +57,7 @@ impl Session {
                 customer: Peer::restored(record.customer_token),
                 agent,
                 version: record.version,
+                handed_over: false,
             }),
             phase_tx,
         }
@@ -75,5 +76,25 @@ impl Session {
             }
         }
         sides
+    }
+
+    /// This node is stopping: both sides are told to reconnect (`code`, `reason`), which takes
+    /// them to another node that takes the session over. From now on it never ends here (no
+    /// timer, no store write: the new owner carries it on).
+    pub fn hand_over(&self, code: u16, reason: &str) {
+        let mut state = self.lock();
+        state.handed_over = true;
+        let customer = state.customer.outbox.take();
+        let agent = state.agent.as_mut().and_then(|(_, p)| p.outbox.take());
+        for outbox in [customer, agent].into_iter().flatten() {
+            let _ = outbox.try_send(super::Outgoing::Close {
+                code,
+                reason: reason.into(),
+            });
+        }
+    }
+
+    pub fn handed_over(&self) -> bool {
+        self.lock().handed_over
     }
 }

@@ -28,6 +28,8 @@ pub(super) struct State {
     pub(super) agent: Option<(String, Peer)>,
     /// Raised with every change other nodes must see (see `cluster::live`).
     pub(super) version: u64,
+    /// This node stopped and handed the session to the others: it is no longer ended here.
+    pub(super) handed_over: bool,
 }
 
 /// What a failed key confirmation led to.
@@ -104,6 +106,7 @@ impl Session {
                 customer: Peer::new(customer),
                 agent: None,
                 version: 0,
+                handed_over: false,
             }),
             phase_tx,
         }

@@ -14,13 +14,13 @@ use super::read::{is_too_big, TEXT_FRAME};
 use super::{agent_loop, bad_frame, connection, customer_loop, Connection};
 use crate::client_ip::ClientIp;
 use crate::cluster::{Bus, BusMsg, NodeState, Opened};
+use crate::membership::CLOSE_MOVING;
 use crate::sessions::{Outgoing, Side};
 use crate::state::AppState;
 
 /// How often a bridged socket checks that its owner still runs.
 const OWNER_CHECK: Duration = Duration::from_secs(1);
-/// Close codes: the server is going away for a restart (resume elsewhere); try again.
-const CLOSE_MOVING: u16 = 1012;
+/// Close code: this socket fell behind; reconnect.
 const CLOSE_TRY_AGAIN: u16 = 1013;
 
 /// On the socket's node: bridges `conn` to the session's `owner`, `first` being the message
@@ -94,7 +94,9 @@ pub(super) async fn pipe(
                 }
             },
             _ = check.tick() => {
-                if matches!(cluster.node_state(&owner).await, Ok(NodeState::Dead | NodeState::Draining)) {
+                let stopped = cluster.is_draining()
+                    || matches!(cluster.node_state(&owner).await, Ok(NodeState::Dead | NodeState::Draining));
+                if stopped {
                     tracing::info!(%owner, "the session's node stopped; the client moves");
                     let reason = "the session's server stopped; reconnect".to_string();
                     let _ = conn.tx.send(Outgoing::Close { code: CLOSE_MOVING, reason }).await;
@@ -135,6 +137,8 @@ async fn run_bridged(state: AppState, open: Opened) {
                         .map(|CloseFrame { code, reason }| (code, reason.to_string()))
                         .unwrap_or((1000, String::new()));
                     bus.send(&to, id, BusMsg::Close { code, reason }).await;
+                    // Closed from here: the socket's node says nothing more, so stop reading.
+                    bus.unregister(&id);
                 }
                 _ => {}
             }

@@ -1,0 +1,116 @@
+//! This node's life in a cluster of relays (with `redis_url`; nothing here runs on a single
+//! node): joining it under a fresh identity, keeping the records of the sessions it owns
+//! alive, and draining on stop: every client is told to reconnect, which takes it to another
+//! node that takes its session over, and the node waits (up to `drain_timeout`) until its
+//! sessions and bridged sockets have moved.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::cluster::{Cluster, Opened};
+use crate::sessions::Session;
+use crate::state::{self, AppState};
+use crate::{Config, RunError};
+
+/// Close code telling a client that this server is restarting: reconnect (elsewhere).
+pub const CLOSE_MOVING: u16 = 1012;
+
+/// With `redis_url`: this node's part in the cluster, and the connections other nodes bridge
+/// to it. The node's identity in Redis is its `node_id` and a fresh suffix, so a node restarted
+/// under the same name never mistakes its previous life's sessions for its own.
+pub async fn join(
+    config: &Config,
+    port: u16,
+) -> Result<
+    (
+        Option<Arc<Cluster>>,
+        Option<tokio::sync::mpsc::Receiver<Opened>>,
+    ),
+    RunError,
+> {
+    if config.redis_url.is_empty() {
+        return Ok((None, None));
+    }
+    let name = config
+        .node_id
+        .clone()
+        .unwrap_or_else(|| state::default_node_id(port));
+    let identity = format!("{name}/{:08x}", rand::random::<u32>());
+    // A record must outlive a dead owner for as long as its clients may take to come back.
+    let ttl = config.navigation_grace + config.disconnect_grace;
+    let (cluster, opened) = Cluster::start(&config.redis_url, identity, ttl).await?;
+    tracing::info!(node = %cluster.node, "joined the cluster");
+    Ok((Some(cluster), Some(opened)))
+}
+
+/// Keeps the records of the sessions this node owns from expiring.
+pub async fn renew_forever(state: AppState) {
+    let Some(cluster) = state.cluster.clone() else {
+        return;
+    };
+    let mut tick = tokio::time::interval(RENEW_EVERY);
+    loop {
+        tick.tick().await;
+        let owned: Vec<u32> = state.registry.all().iter().map(|s| s.routing).collect();
+        if let Err(e) = cluster.live.renew(&mut cluster.redis(), &owned).await {
+            tracing::warn!(error = %e, "could not renew the records of this node's sessions");
+        }
+    }
+}
+
+/// How often an owner renews its sessions' records (they live `navigation_grace` +
+/// `disconnect_grace` past the last renewal).
+const RENEW_EVERY: Duration = Duration::from_secs(10);
+
+/// Hands every session of this node to the others and waits until they took them (or
+/// `drain_timeout`): a rolling restart ends no session.
+pub async fn drain(state: &AppState) {
+    let Some(cluster) = state.cluster.clone() else {
+        return;
+    };
+    // From here on other nodes take this node's sessions over, and its bridges close.
+    cluster.drain().await;
+    let owned = state.registry.all();
+    tracing::info!(
+        sessions = owned.len(),
+        "draining: moving every client to another node"
+    );
+    for session in &owned {
+        session.hand_over(CLOSE_MOVING, "this server is restarting; reconnect");
+    }
+    let deadline = Instant::now() + state.config.drain_timeout;
+    loop {
+        let left = still_here(&cluster, &owned).await;
+        if left == 0 {
+            tracing::info!("drained");
+            break;
+        }
+        if Instant::now() >= deadline {
+            tracing::warn!(
+                left,
+                "drain timeout: stopping with sessions or sockets not yet moved"
+            );
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    cluster.stopped().await;
+}
+
+/// Sockets still bridged through this node, and sessions no other node has taken yet.
+async fn still_here(cluster: &Cluster, owned: &[Arc<Session>]) -> usize {
+    let mut left = cluster.bus.open_connections();
+    let mut redis = cluster.redis();
+    for session in owned {
+        match cluster.live.get(&mut redis, session.routing).await {
+            Ok(Some(r)) if r.id == session.id && r.owner == cluster.node => left += 1,
+            // Taken over, ended, or expired.
+            Ok(_) => {}
+            // Redis cannot tell: waiting longer will not help.
+            Err(_) => {}
+        }
+    }
+    left
+}
