@@ -49,8 +49,20 @@ async fn serve(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Some(addr) => Some(bind(addr).await?),
         None => None,
     };
+    // Ctrl-C, or SIGTERM from a service manager or an orchestrator's rolling restart.
     let shutdown = async {
-        let _ = tokio::signal::ctrl_c().await;
+        let terminate = async {
+            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+                Ok(mut term) => {
+                    term.recv().await;
+                }
+                Err(_) => std::future::pending().await,
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            () = terminate => {}
+        }
     };
     run(
         listener,

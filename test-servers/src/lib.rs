@@ -2,14 +2,16 @@
 //! or a Redis Cluster of masters and replicas) and `nginx`. Each starts on random loopback
 //! ports in its own temporary directory and is killed when dropped; nothing is mocked.
 //!
-//! - [`redis`]: [`RedisServer`] and [`RedisCluster`];
+//! - [`redis`]: [`RedisServer`] and [`RedisCluster`]; [`relay`]: the relay's own binary;
 //! - [`owned`]: spawning them so they die with the test binary;
 //! - this module: finding free ports and waiting for a server to answer.
 
 pub mod owned;
 pub mod redis;
+pub mod relay;
 
 pub use redis::{RedisCluster, RedisServer};
+pub use relay::RelayProcess;
 
 #[cfg(test)]
 use redis::cli;

@@ -1,0 +1,94 @@
+//! `cobrowse-relay` as an operator runs it: the built binary in its own process, on a random
+//! port, stopped with a signal (`SIGTERM` for a clean stop, `SIGKILL` for a crash).
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// One relay process.
+pub struct RelayProcess {
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    pub port: u16,
+    child: Option<Child>,
+    _data: tempfile::TempDir,
+}
+
+impl RelayProcess {
+    /// Starts `binary` with `args` (plus `--listen` on a free port and a fresh `--data-dir`)
+    /// and waits until it prints its URL.
+    pub fn start(binary: &Path, args: &[String]) -> Self {
+        let data = tempfile::tempdir().expect("a data directory");
+        let port = crate::free_port_with(0);
+        let mut command = Command::new(binary);
+        command
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .arg("--data-dir")
+            .arg(data.path())
+            .args(args)
+            .env("COBROWSE_LOG", "info")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit());
+        let mut child = crate::owned::spawn(command).expect("start cobrowse-relay");
+        let stdout = child.stdout.take().expect("piped stdout");
+        let (tx, rx) = mpsc::channel();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(url) = line.trim().strip_prefix("Co-browse relay:") {
+                    let _ = tx.send(url.trim().to_string());
+                }
+            }
+        });
+        let url = rx
+            .recv_timeout(Duration::from_secs(20))
+            .expect("cobrowse-relay printed its URL");
+        Self {
+            url,
+            port,
+            child: Some(child),
+            _data: data,
+        }
+    }
+
+    /// `SIGKILL`: gone at once, as in a crash or a lost machine.
+    pub fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+
+    /// `SIGTERM`, as a rolling restart sends it; the process then drains and exits.
+    pub fn terminate(&self) {
+        if let Some(child) = &self.child {
+            // SAFETY: signalling our own child by its pid.
+            unsafe {
+                libc::kill(child.id() as i32, libc::SIGTERM);
+            }
+        }
+    }
+
+    /// Waits for the process to exit (after [`RelayProcess::terminate`]); its exit code.
+    pub fn wait(&mut self, limit: Duration) -> Option<i32> {
+        let child = self.child.as_mut()?;
+        let start = std::time::Instant::now();
+        loop {
+            if let Ok(Some(status)) = child.try_wait() {
+                self.child = None;
+                return status.code();
+            }
+            if start.elapsed() > limit {
+                return None;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+    }
+}
+
+impl Drop for RelayProcess {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
