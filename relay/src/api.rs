@@ -94,26 +94,43 @@ async fn live_sessions(
 ) -> Result<Json<Vec<LiveSession>>, HttpError> {
     let who = authorize(&state, &headers, Role::works_sessions)?;
     let sees_all = who.role.sees_all_sessions();
-    let mut live: Vec<LiveSession> = state
-        .registry
-        .all()
-        .iter()
-        .filter(|s| sees_all || s.agent_id().as_deref() == Some(who.agent.as_str()))
-        .filter_map(|s| {
-            let phase = match s.phase() {
-                Phase::Waiting => "waiting",
-                Phase::Active => "active",
-                Phase::Ended(_) => return None,
-            };
-            Some(LiveSession {
-                session_id: s.id,
-                token: sees_all.then(|| format!("{:05}", s.routing)),
-                state: phase.into(),
-                agent_id: s.agent_id(),
-                created_time: s.created_at,
+    let mut live = match &state.cluster {
+        // Every node's sessions, from their records.
+        Some(cluster) => cluster
+            .live
+            .all(&mut cluster.redis())
+            .await
+            .map_err(|e| HttpError::Unavailable(format!("the cluster's sessions: {e}")))?
+            .into_iter()
+            .map(|r| LiveSession {
+                session_id: r.id,
+                token: sees_all.then(|| format!("{:05}", r.routing)),
+                state: if r.active { "active" } else { "waiting" }.into(),
+                agent_id: r.agent,
+                created_time: r.created_at,
             })
-        })
-        .collect();
+            .collect(),
+        None => state
+            .registry
+            .all()
+            .iter()
+            .filter_map(|s| {
+                let phase = match s.phase() {
+                    Phase::Waiting => "waiting",
+                    Phase::Active => "active",
+                    Phase::Ended(_) => return None,
+                };
+                Some(LiveSession {
+                    session_id: s.id,
+                    token: sees_all.then(|| format!("{:05}", s.routing)),
+                    state: phase.into(),
+                    agent_id: s.agent_id(),
+                    created_time: s.created_at,
+                })
+            })
+            .collect::<Vec<_>>(),
+    };
+    live.retain(|s| sees_all || s.agent_id.as_deref() == Some(who.agent.as_str()));
     live.sort_by_key(|s| s.created_time);
     Ok(Json(live))
 }

@@ -20,6 +20,9 @@ pub enum HttpError {
     TooManyRequests(String),
     #[error("internal error: {0}")]
     Internal(String),
+    /// Something this request needs (Redis, with several nodes) cannot be reached now.
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 impl IntoResponse for HttpError {
@@ -32,6 +35,7 @@ impl IntoResponse for HttpError {
             HttpError::BadRequest(_) => StatusCode::BAD_REQUEST,
             HttpError::TooManyRequests(_) => StatusCode::TOO_MANY_REQUESTS,
             HttpError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            HttpError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
         };
         if status.is_server_error() {
             tracing::error!(error = %self, "request failed");

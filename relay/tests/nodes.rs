@@ -10,12 +10,9 @@ use common::*;
 use shared_protocol::*;
 use test_servers::{RedisCluster, RedisServer};
 
-/// One Redis server and one 3-master cluster for the whole binary.
-fn single() -> &'static RedisServer {
-    static SERVER: OnceLock<RedisServer> = OnceLock::new();
-    SERVER.get_or_init(RedisServer::start)
-}
-
+/// The 3-master cluster, started once for the whole binary. A single server starts in a few
+/// milliseconds: each test has its own, so that agents' session counts and join attempts
+/// (kept in Redis, by agent id) never meet another test's.
 fn cluster() -> &'static RedisCluster {
     static CLUSTER: OnceLock<RedisCluster> = OnceLock::new();
     CLUSTER.get_or_init(|| RedisCluster::start(3))
@@ -71,7 +68,8 @@ async fn sealed_frames_cross_nodes(urls: Vec<String>) {
 
 #[tokio::test]
 async fn a_customer_and_an_agent_on_different_nodes_talk_through_one_redis() {
-    sealed_frames_cross_nodes(vec![single().url()]).await;
+    let redis = RedisServer::start();
+    sealed_frames_cross_nodes(vec![redis.url()]).await;
 }
 
 #[tokio::test]
@@ -81,7 +79,8 @@ async fn a_customer_and_an_agent_on_different_nodes_talk_through_a_redis_cluster
 
 #[tokio::test]
 async fn an_unknown_code_is_unknown_on_every_node() {
-    let urls = vec![single().url()];
+    let redis = RedisServer::start();
+    let urls = vec![redis.url()];
     let (a, b) = (
         node(urls.clone(), "node-a").await,
         node(urls, "node-b").await,
@@ -149,7 +148,8 @@ async fn closed(ws: &mut Ws) -> u16 {
 
 #[tokio::test]
 async fn a_stopping_node_hands_its_sessions_to_the_others() {
-    let urls = vec![single().url()];
+    let redis = RedisServer::start();
+    let urls = vec![redis.url()];
     let drain_fast = |name: &'static str| {
         let urls = urls.clone();
         relay_configured(move |c| {
@@ -222,4 +222,79 @@ async fn a_stopping_node_hands_its_sessions_to_the_others() {
         .await
         .expect("node a stops once drained")
         .unwrap();
+}
+
+#[tokio::test]
+async fn the_live_list_session_limits_and_join_limits_span_the_cluster() {
+    let redis = RedisServer::start();
+    let limited = |name: &'static str| {
+        let urls = vec![redis.url()];
+        relay_configured(move |c| {
+            c.redis_url = urls;
+            c.node_id = Some(name.into());
+            c.agent_sessions_limit = 1;
+            c.join_attempts_per_minute = 4;
+        })
+    };
+    let (a, b) = (limited("node-a").await, limited("node-b").await);
+    let (_c1, first) = create(&a, "node-a").await;
+    let (_c2, second) = create(&b, "node-b").await;
+    // Asked on either node, the list has both sessions.
+    for node in [&a, &b] {
+        let list: serde_json::Value = serde_json::from_str(
+            &reqwest::Client::new()
+                .get(node.url("/api/v1/sessions"))
+                .bearer_auth(SUPERVISOR)
+                .send()
+                .await
+                .unwrap()
+                .text()
+                .await
+                .unwrap(),
+        )
+        .unwrap();
+        let mut codes: Vec<String> = list
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["token"].as_str().unwrap().to_string())
+            .collect();
+        codes.sort();
+        let mut want = vec![format!("{first:05}"), format!("{second:05}")];
+        want.sort();
+        assert_eq!(codes, want);
+    }
+    // In a session through node a, the agent is at its limit of one on node b too.
+    let mut ag = agent(&a).await;
+    join_request(&mut ag, TOKEN, first).await;
+    assert!(matches!(msg(&mut ag).await, RelayMsg::Joined { .. }));
+    let mut other = agent(&b).await;
+    join_request(&mut other, TOKEN, second).await;
+    let RelayMsg::Error { code, .. } = msg(&mut other).await else {
+        panic!("refused")
+    };
+    assert_eq!(code, ErrorCode::AgentBusy);
+    // Join attempts are counted across nodes: 4 a minute, wherever they are made.
+    let wrong = (second + 7) % code::ROUTING_SPACE;
+    let mut guesses = [agent(&a).await, agent(&b).await];
+    let mut refused = false;
+    for attempt in 0..5 {
+        let ws = &mut guesses[attempt % 2];
+        join_request(ws, SUPERVISOR, wrong).await;
+        match msg(ws).await {
+            RelayMsg::Error {
+                code: ErrorCode::UnknownCode,
+                ..
+            } => assert!(attempt < 4),
+            RelayMsg::Error {
+                code: ErrorCode::RateLimited,
+                ..
+            } => {
+                assert_eq!(attempt, 4, "the fifth attempt, split over two nodes");
+                refused = true;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert!(refused);
 }

@@ -25,3 +25,8 @@ pub const LIVE_INDEX: &str = "cb:live-index";
 pub fn rate(kind: &str, key: &str, minute: u64) -> String {
     format!("cb:rate:{kind}:{{{key}}}:{minute}")
 }
+
+/// The routing codes of the sessions an agent joined (checked against their records on read).
+pub fn agent(id: &str) -> String {
+    format!("cb:agent:{{{id}}}")
+}

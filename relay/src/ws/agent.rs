@@ -55,15 +55,13 @@ pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
                     }
                 };
                 let agent_id = who.agent.clone();
-                if !state.agent_joins.allow(&agent_id)
-                    || !state.code_joins.allow(&routing.to_string())
-                {
+                if !state.join_allowed(&agent_id, routing).await {
                     let msg = "too many join attempts; wait a minute and try again".into();
                     let _ = tx.send(error_frame(0, ErrorCode::RateLimited, msg)).await;
                     continue;
                 }
                 let limit = state.config.agent_sessions_limit as usize;
-                if limit > 0 && state.registry.active_sessions_of(&agent_id) >= limit {
+                if limit > 0 && state.agent_sessions(&agent_id).await >= limit {
                     // Only this agent is refused: the customer's session goes on waiting for
                     // another agent (or this one, once it has left a session). Ending it here
                     // would let anyone at their limit end a session by typing its code.
@@ -75,7 +73,7 @@ pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
                 match state.registry.join(routing, &agent_id, tx.clone()) {
                     Ok(s) => {
                         tracing::info!(parent: &s.span, agent = %agent_id, "agent joined");
-                        state.publish(&s);
+                        state.publish_now(&s).await;
                         bump(&state.metrics.sessions_joined, 1);
                         let id = s.id;
                         let agent = agent_id.clone();
