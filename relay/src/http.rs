@@ -110,8 +110,14 @@ fn console_page<S>(service: S, csp: HeaderValue) -> SetResponseHeader<S, HeaderV
 }
 
 async fn health(State(state): State<AppState>) -> Json<serde_health::Health> {
+    // Degraded, not failing: the node still serves the sessions it owns (see cluster/).
+    let redis_down = state
+        .cluster
+        .as_ref()
+        .is_some_and(|c| c.redis_unreachable());
     Json(serde_health::Health {
-        status: "ok",
+        status: if redis_down { "degraded" } else { "ok" },
+        reason: redis_down.then_some("redis unreachable"),
         node: state.node_id.clone(),
         live_sessions: state.registry.len(),
     })
@@ -155,6 +161,8 @@ mod serde_health {
     #[derive(serde::Serialize)]
     pub struct Health {
         pub status: &'static str,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        pub reason: Option<&'static str>,
         pub node: String,
         pub live_sessions: usize,
     }

@@ -45,17 +45,46 @@ pub async fn join(
     Ok((Some(cluster), Some(opened)))
 }
 
-/// Keeps the records of the sessions this node owns from expiring.
+/// Keeps the records of the sessions this node owns from expiring, and writes them again when
+/// Redis lost them (it restarted without persistence): every node re-registers what it owns.
 pub async fn renew_forever(state: AppState) {
     let Some(cluster) = state.cluster.clone() else {
         return;
     };
     let mut tick = tokio::time::interval(RENEW_EVERY);
     loop {
-        tick.tick().await;
-        let owned: Vec<u32> = state.registry.all().iter().map(|s| s.routing).collect();
-        if let Err(e) = cluster.live.renew(&mut cluster.redis(), &owned).await {
-            tracing::warn!(error = %e, "could not renew the records of this node's sessions");
+        tokio::select! {
+            _ = tick.tick() => {}
+            () = cluster.records_lost.notified() => {}
+        }
+        let owned: Vec<Arc<Session>> = state
+            .registry
+            .all()
+            .into_iter()
+            .filter(|s| !s.handed_over())
+            .collect();
+        let routings: Vec<u32> = owned.iter().map(|s| s.routing).collect();
+        let mut redis = cluster.redis();
+        let missing = match cluster.live.renew(&mut redis, &routings).await {
+            Ok(missing) => missing,
+            Err(e) => {
+                tracing::warn!(error = %e, "could not renew the records of this node's sessions");
+                continue;
+            }
+        };
+        for session in owned.iter().filter(|s| missing.contains(&s.routing)) {
+            let record = session.live_record(&cluster.node);
+            match cluster.live.restore(&mut redis, &record).await {
+                Ok(true) => {
+                    tracing::info!(parent: &session.span, "record lost by Redis; written again")
+                }
+                Ok(false) => {
+                    tracing::error!(parent: &session.span, "record lost by Redis and its code taken by another session")
+                }
+                Err(e) => {
+                    tracing::warn!(parent: &session.span, error = %e, "could not write the record again")
+                }
+            }
         }
     }
 }

@@ -150,6 +150,14 @@ impl RedisCluster {
         cluster
     }
 
+    /// Runs one command in cluster mode (`redis-cli -c`, following redirects) on a running node.
+    pub fn cli(&self, args: &[&str]) -> Option<String> {
+        let node = self.nodes.iter().find(|n| n.is_running())?;
+        let mut with_c = vec!["-c"];
+        with_c.extend_from_slice(args);
+        node.cli(&with_c)
+    }
+
     /// Seed URLs, as `redis_url` takes them.
     pub fn urls(&self) -> Vec<String> {
         self.nodes.iter().map(RedisServer::url).collect()

@@ -33,6 +33,9 @@ const INBOX_TTL: Duration = Duration::from_secs(300);
 const WRITER_QUEUE: usize = 4096;
 pub const ENDPOINT_QUEUE: usize = 1024;
 const READ_BLOCK: Duration = Duration::from_millis(500);
+/// A failed inbox write is tried this many times, this long apart (about a cluster failover).
+const WRITE_ATTEMPTS: u32 = 16;
+const WRITE_RETRY: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum BusMsg {
@@ -62,6 +65,7 @@ pub struct Opened {
 
 pub struct Bus {
     me: String,
+    weak: std::sync::Weak<Bus>,
     redis: Redis,
     routes: Mutex<HashMap<ConnId, mpsc::Sender<BusMsg>>>,
     writers: Mutex<HashMap<String, mpsc::Sender<(ConnId, BusMsg)>>>,
@@ -80,7 +84,8 @@ impl Bus {
     ) -> redis::RedisResult<(Arc<Bus>, mpsc::Receiver<Opened>)> {
         // Entries left from an earlier life of this node are for connections that are gone.
         reader.del::<_, ()>(keys::inbox(&me)).await?;
-        let bus = Arc::new(Bus {
+        let bus = Arc::new_cyclic(|weak| Bus {
+            weak: weak.clone(),
             me,
             redis,
             routes: Mutex::new(HashMap::new()),
@@ -127,7 +132,8 @@ impl Bus {
                 .entry(to.to_string())
                 .or_insert_with(|| {
                     let (tx, rx) = mpsc::channel(WRITER_QUEUE);
-                    tokio::spawn(write_inbox(self.redis.clone(), keys::inbox(to), rx));
+                    let me = self.weak.clone();
+                    tokio::spawn(write_inbox(me, self.redis.clone(), keys::inbox(to), rx));
                     tx
                 })
                 .clone()
@@ -154,12 +160,17 @@ impl Bus {
 }
 
 /// Pipelines queued entries into one inbox, oldest first.
-async fn write_inbox(mut redis: Redis, key: String, mut rx: mpsc::Receiver<(ConnId, BusMsg)>) {
+async fn write_inbox(
+    bus: std::sync::Weak<Bus>,
+    mut redis: Redis,
+    key: String,
+    mut rx: mpsc::Receiver<(ConnId, BusMsg)>,
+) {
     let mut batch = Vec::new();
     while rx.recv_many(&mut batch, 512).await > 0 {
         let mut pipe = redis::pipe();
-        for (conn, msg) in batch.drain(..) {
-            let (kind, data) = encode(&msg);
+        for (conn, msg) in &batch {
+            let (kind, data) = encode(msg);
             pipe.cmd("XADD")
                 .arg(&key)
                 .arg("MAXLEN")
@@ -178,18 +189,26 @@ async fn write_inbox(mut redis: Redis, key: String, mut rx: mpsc::Receiver<(Conn
             .arg(&key)
             .arg(INBOX_TTL.as_millis() as u64)
             .ignore();
-        // One retry covers a reconnect or a cluster failover; beyond that the entries are
-        // lost, and the connections they belonged to recover by resuming.
-        for attempt in 0..2 {
-            match pipe.query_async::<()>(&mut redis).await {
-                Ok(()) => break,
-                Err(e) if attempt == 0 => {
-                    tracing::warn!(error = %e, %key, "could not write to a node's inbox; retrying");
-                    tokio::time::sleep(Duration::from_millis(200)).await;
+        let mut attempt = 0;
+        // Retries ride out a reconnect or a cluster failover (a replica takes over within a few
+        // seconds); meanwhile later entries wait behind these, so order holds.
+        while let Err(e) = pipe.query_async::<()>(&mut redis).await {
+            attempt += 1;
+            if attempt == WRITE_ATTEMPTS {
+                tracing::error!(error = %e, %key, "entries for another node lost; their connections reconnect");
+                if let Some(bus) = bus.upgrade() {
+                    // A connection that lost a frame cannot go on: cut it, and its client resumes
+                    // and catches up from the owner's buffers (or starts from a fresh snapshot).
+                    let cut: std::collections::HashSet<ConnId> =
+                        batch.iter().map(|(c, _)| *c).collect();
+                    cut.iter().for_each(|c| bus.unregister(c));
                 }
-                Err(e) => tracing::error!(error = %e, %key, "entries for another node lost"),
+                break;
             }
+            tracing::warn!(error = %e, %key, attempt, "could not write to a node's inbox; retrying");
+            tokio::time::sleep(WRITE_RETRY).await;
         }
+        batch.clear();
     }
 }
 

@@ -228,14 +228,35 @@ impl LiveRecords {
         redis.zrem::<_, _, ()>(keys::LIVE_INDEX, routing).await
     }
 
-    /// Keeps the records of sessions this node owns from expiring.
-    pub async fn renew(&self, redis: &mut Redis, routings: &[u32]) -> redis::RedisResult<()> {
+    /// Keeps the records of sessions this node owns from expiring; the codes whose record is
+    /// gone (Redis restarted empty, or was wiped) come back for [`LiveRecords::restore`].
+    pub async fn renew(&self, redis: &mut Redis, routings: &[u32]) -> redis::RedisResult<Vec<u32>> {
+        let mut missing = Vec::new();
         for routing in routings {
-            redis
-                .pexpire::<_, ()>(keys::live(*routing), self.ttl_ms() as i64)
+            let kept: bool = redis
+                .pexpire(keys::live(*routing), self.ttl_ms() as i64)
                 .await?;
+            if !kept {
+                missing.push(*routing);
+            }
         }
-        Ok(())
+        Ok(missing)
+    }
+
+    /// Writes a record again after Redis lost it: the claim, the list entry, the agent's count.
+    /// False if another session claimed the code in between.
+    pub async fn restore(
+        &self,
+        redis: &mut Redis,
+        record: &LiveRecord,
+    ) -> redis::RedisResult<bool> {
+        if !self.claim(redis, record).await? {
+            return Ok(false);
+        }
+        if let (true, Some(agent)) = (record.active, &record.agent) {
+            self.add_agent_session(redis, agent, record.routing).await?;
+        }
+        Ok(true)
     }
 
     /// Notes that `agent` is in session `routing` (for its cluster-wide session count).

@@ -37,20 +37,23 @@ impl Liveness {
         }
     }
 
-    /// Renews this node's key with `state` (`Running` or `Draining`).
-    pub async fn beat(redis: &mut Redis, id: &str, state: NodeState) -> redis::RedisResult<()> {
+    /// Renews this node's key with `state` (`Running` or `Draining`); whether it was still
+    /// there (not after a restart of Redis without persistence, or a wipe).
+    pub async fn beat(redis: &mut Redis, id: &str, state: NodeState) -> redis::RedisResult<bool> {
         let value = match state {
             NodeState::Draining => "draining",
             _ => "running",
         };
-        redis
-            .set_options::<_, _, ()>(
+        let previous: Option<String> = redis
+            .set_options(
                 keys::node(id),
                 value,
                 redis::SetOptions::default()
+                    .get(true)
                     .with_expiration(redis::SetExpiry::PX(TTL.as_millis() as u64)),
             )
-            .await
+            .await?;
+        Ok(previous.is_some())
     }
 
     /// Removes this node's key: it is gone (a clean stop after draining).

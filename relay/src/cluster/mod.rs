@@ -35,6 +35,11 @@ pub struct Cluster {
     pub bus: Arc<Bus>,
     pub liveness: Liveness,
     draining: AtomicBool,
+    /// Redis lost this node's key (it restarted empty or was wiped): the records of the
+    /// sessions owned here are likely gone too and must be written again.
+    pub records_lost: tokio::sync::Notify,
+    /// The last heartbeat failed: Redis is unreachable (`/health` says degraded).
+    unreachable: AtomicBool,
 }
 
 impl Cluster {
@@ -62,6 +67,8 @@ impl Cluster {
             bus,
             liveness: Liveness::new(),
             draining: AtomicBool::new(false),
+            records_lost: tokio::sync::Notify::new(),
+            unreachable: AtomicBool::new(false),
         });
         let mut redis = cluster.redis();
         Liveness::beat(&mut redis, &cluster.node, NodeState::Running)
@@ -86,6 +93,11 @@ impl Cluster {
         self.draining.load(Ordering::Relaxed)
     }
 
+    /// Whether the last heartbeat could not reach Redis.
+    pub fn redis_unreachable(&self) -> bool {
+        self.unreachable.load(Ordering::Relaxed)
+    }
+
     /// The node stopped: its key goes at once, not when it expires.
     pub async fn stopped(&self) {
         let _ = Liveness::gone(&mut self.redis(), &self.node).await;
@@ -108,7 +120,6 @@ impl Cluster {
 /// the node goes on serving what it owns while Redis is away.
 async fn beat_forever(cluster: std::sync::Weak<Cluster>) {
     let mut tick = tokio::time::interval(liveness::BEAT);
-    let mut failing = false;
     loop {
         tick.tick().await;
         let Some(cluster) = cluster.upgrade() else {
@@ -120,16 +131,22 @@ async fn beat_forever(cluster: std::sync::Weak<Cluster>) {
             NodeState::Running
         };
         match Liveness::beat(&mut cluster.redis(), &cluster.node, state).await {
-            Ok(()) if failing => {
-                failing = false;
-                tracing::info!("Redis is reachable again");
+            Ok(existed) => {
+                if cluster.unreachable.swap(false, Ordering::Relaxed) {
+                    tracing::info!("Redis is reachable again");
+                }
+                if !existed {
+                    tracing::warn!(
+                        "Redis lost this node's key; writing its sessions' records again"
+                    );
+                    cluster.records_lost.notify_one();
+                }
             }
-            Ok(()) => {}
-            Err(e) if !failing => {
-                failing = true;
-                tracing::warn!(error = %e, "Redis unreachable: serving the sessions owned here");
+            Err(e) => {
+                if !cluster.unreachable.swap(true, Ordering::Relaxed) {
+                    tracing::warn!(error = %e, "Redis unreachable: serving the sessions owned here");
+                }
             }
-            Err(_) => {}
         }
     }
 }

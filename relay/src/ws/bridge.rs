@@ -20,8 +20,7 @@ use crate::state::AppState;
 
 /// How often a bridged socket checks that its owner still runs.
 const OWNER_CHECK: Duration = Duration::from_secs(1);
-/// Close code: this socket fell behind; reconnect.
-const CLOSE_TRY_AGAIN: u16 = 1013;
+use super::placement::CLOSE_TRY_AGAIN;
 
 /// On the socket's node: bridges `conn` to the session's `owner`, `first` being the message
 /// that named the session.
@@ -158,9 +157,17 @@ async fn run_bridged(state: AppState, open: Opened) {
         .parse()
         .map(ClientIp)
         .unwrap_or(ClientIp(std::net::Ipv4Addr::UNSPECIFIED.into()));
+    let from = open.from.clone();
     match open.side {
         Side::Customer => customer_loop(conn, state, open.user_agent, client).await,
         Side::Agent => agent_loop(conn, state).await,
     }
     bus.unregister(&id);
+    // However the loop ended, the socket's node closes the socket (a no-op if it did already):
+    // a connection cut here, say after entries were lost, must not linger there.
+    let close = BusMsg::Close {
+        code: CLOSE_TRY_AGAIN,
+        reason: "reconnect".into(),
+    };
+    bus.send(&from, id, close).await;
 }

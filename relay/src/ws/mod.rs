@@ -72,13 +72,14 @@ pub async fn customer(
             let mut conn = spawn_sender(socket);
             if let Some(cluster) = state.cluster.clone() {
                 let deadline = Instant::now() + state.config.handshake_timeout;
-                if let Some((owner, first)) =
-                    placement::place::<CustomerMsg>(&state, &cluster, &mut conn, deadline).await
-                {
-                    let side = Side::Customer;
-                    bridge::pipe(state, conn, first, side, owner, client, user_agent).await;
-                    drop(slot);
-                    return;
+                match placement::place::<CustomerMsg>(&state, &cluster, &mut conn, deadline).await {
+                    placement::Route::Here => {}
+                    placement::Route::Closed => return drop(slot),
+                    placement::Route::Bridge { owner, first } => {
+                        let side = Side::Customer;
+                        bridge::pipe(state, conn, first, side, owner, client, user_agent).await;
+                        return drop(slot);
+                    }
                 }
             }
             customer_loop(conn, state, user_agent, client).await;
@@ -98,13 +99,14 @@ pub async fn agent(
             let mut conn = spawn_sender(socket);
             if let Some(cluster) = state.cluster.clone() {
                 let deadline = Instant::now() + state.config.handshake_timeout;
-                if let Some((owner, first)) =
-                    placement::place::<AgentMsg>(&state, &cluster, &mut conn, deadline).await
-                {
-                    let side = Side::Agent;
-                    bridge::pipe(state, conn, first, side, owner, client, String::new()).await;
-                    drop(slot);
-                    return;
+                match placement::place::<AgentMsg>(&state, &cluster, &mut conn, deadline).await {
+                    placement::Route::Here => {}
+                    placement::Route::Closed => return drop(slot),
+                    placement::Route::Bridge { owner, first } => {
+                        let side = Side::Agent;
+                        bridge::pipe(state, conn, first, side, owner, client, String::new()).await;
+                        return drop(slot);
+                    }
                 }
             }
             agent_loop(conn, state).await;

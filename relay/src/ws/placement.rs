@@ -11,6 +11,10 @@ use shared_protocol::{AgentMsg, CustomerMsg, Envelope};
 use tokio::time::Instant;
 
 use super::Connection;
+use crate::sessions::Outgoing;
+
+/// Close code: try again shortly.
+pub(super) const CLOSE_TRY_AGAIN: u16 = 1013;
 use crate::cluster::{Cluster, NodeState};
 use crate::metrics::bump;
 use crate::sessions::{Phase, Session};
@@ -21,6 +25,20 @@ pub(super) enum Placement {
     Here,
     /// Bridge this socket to the node that owns the session.
     Owner(String),
+    /// Redis cannot say where the session is: the client should try again shortly (saying
+    /// "unknown code" would end a session that lives on another node).
+    Unknown,
+}
+
+/// What to do with a new connection.
+pub(super) enum Route {
+    Here,
+    Bridge {
+        owner: String,
+        first: Message,
+    },
+    /// Closed with "try again": where its session runs cannot be known now.
+    Closed,
 }
 
 /// The routing code a first frame asks for (a resume or a join), if any.
@@ -48,17 +66,17 @@ impl NamesSession for AgentMsg {
 }
 
 /// Reads the connection's first message (until `deadline`) and decides where its session runs.
-/// `Here`: the message is put back for the local loop. `Owner`: the message to forward first.
+/// `Here`: the message is put back for the local loop.
 pub(super) async fn place<M: NamesSession>(
     state: &AppState,
     cluster: &Arc<Cluster>,
     conn: &mut Connection,
     deadline: Instant,
-) -> Option<(String, Message)> {
+) -> Route {
     let first = tokio::time::timeout_at(deadline, conn.stream.next()).await;
     // Nothing in time, or the socket ended: the local loop says so as it always does.
     let Ok(Some(Ok(first))) = first else {
-        return None;
+        return Route::Here;
     };
     let routing = match &first {
         Message::Binary(bytes) => M::routing_of(bytes),
@@ -69,13 +87,24 @@ pub(super) async fn place<M: NamesSession>(
         None => Placement::Here,
     };
     match placement {
-        Placement::Owner(owner) => Some((owner, first)),
+        Placement::Owner(owner) => Route::Bridge { owner, first },
+        Placement::Unknown => {
+            let reason = "the co-browse service is busy; reconnect".to_string();
+            let _ = conn
+                .tx
+                .send(Outgoing::Close {
+                    code: CLOSE_TRY_AGAIN,
+                    reason,
+                })
+                .await;
+            Route::Closed
+        }
         Placement::Here => {
             let rest = std::mem::replace(&mut conn.stream, futures_util::stream::empty().boxed());
             conn.stream = futures_util::stream::once(async { Ok(first) })
                 .chain(rest)
                 .boxed();
-            None
+            Route::Here
         }
     }
 }
@@ -90,8 +119,8 @@ async fn placement(state: &AppState, cluster: &Arc<Cluster>, routing: u32) -> Pl
         // No node has it: the local loop answers "unknown code".
         Ok(None) => return Placement::Here,
         Err(e) => {
-            tracing::warn!(error = %e, "Redis unreachable: only sessions owned here can be found");
-            return Placement::Here;
+            tracing::warn!(error = %e, "Redis unreachable: cannot find a session not owned here");
+            return Placement::Unknown;
         }
     };
     // Recorded as ours but not live here: it ended a moment ago (its record is on its way out).
@@ -101,7 +130,7 @@ async fn placement(state: &AppState, cluster: &Arc<Cluster>, routing: u32) -> Pl
     match cluster.node_state(&record.owner).await {
         Ok(NodeState::Running) => return Placement::Owner(record.owner),
         Ok(NodeState::Draining | NodeState::Dead) => {}
-        Err(_) => return Placement::Here,
+        Err(_) => return Placement::Unknown,
     }
     match cluster
         .live
@@ -115,9 +144,10 @@ async fn placement(state: &AppState, cluster: &Arc<Cluster>, routing: u32) -> Pl
         // Another node was quicker: go to it.
         Ok(None) => match cluster.live.get(&mut redis, routing).await {
             Ok(Some(now)) if now.owner != cluster.node => Placement::Owner(now.owner),
-            _ => Placement::Here,
+            Ok(_) => Placement::Here,
+            Err(_) => Placement::Unknown,
         },
-        Err(_) => Placement::Here,
+        Err(_) => Placement::Unknown,
     }
 }
 
