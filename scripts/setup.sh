@@ -48,11 +48,13 @@ if [ "$need_browser" = test ]; then
   fi
 fi
 
-# The several-nodes tests run real Redis servers (alone and as a cluster) and a real nginx.
+# The several-nodes tests run real Redis servers (alone and as a cluster) and a real nginx,
+# with a certificate made by openssl.
 if [ "$need_browser" = test ]; then
   missing=()
   command -v redis-server >/dev/null && command -v redis-cli >/dev/null || missing+=(redis-server)
   command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || missing+=(nginx)
+  command -v openssl >/dev/null || missing+=(openssl)
   if [ ${#missing[@]} -gt 0 ]; then
     echo "setup: installing ${missing[*]} from Debian"
     as_root apt-get update -qq

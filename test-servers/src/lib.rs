@@ -1,15 +1,18 @@
 //! Real servers for the tests, the ones an operator runs: Debian's `redis-server` (one server,
 //! or a Redis Cluster of masters and replicas) and `nginx`. Each starts on random loopback
-//! ports in its own temporary directory and is killed when dropped; nothing is mocked.
+//! ports in its own temporary directory and is stopped when dropped; nothing is mocked.
 //!
 //! - [`redis`]: [`RedisServer`] and [`RedisCluster`]; [`relay`]: the relay's own binary;
+//! - [`nginx`]: [`Nginx`], with TLS (a self-signed certificate);
 //! - [`owned`]: spawning them so they die with the test binary;
 //! - this module: finding free ports and waiting for a server to answer.
 
+pub mod nginx;
 pub mod owned;
 pub mod redis;
 pub mod relay;
 
+pub use nginx::Nginx;
 pub use redis::{RedisCluster, RedisServer};
 pub use relay::RelayProcess;
 

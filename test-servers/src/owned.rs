@@ -13,11 +13,18 @@ type Request = (Command, mpsc::Sender<std::io::Result<Child>>);
 
 /// Spawns `command` so that it is killed (`SIGKILL`) when the test process exits, however it
 /// exits.
-pub fn spawn(mut command: Command) -> std::io::Result<Child> {
+pub fn spawn(command: Command) -> std::io::Result<Child> {
+    spawn_signalled(command, libc::SIGKILL)
+}
+
+/// Spawns `command` so that it gets `signal` when the test process exits. For a server that
+/// forks workers of its own (nginx): the workers do not inherit the parent-death signal, so
+/// the master must be told to stop them (`SIGTERM`) rather than be killed without a word.
+pub fn spawn_signalled(mut command: Command, signal: libc::c_int) -> std::io::Result<Child> {
     // SAFETY: the closure only calls async-signal-safe functions (prctl, getppid).
     unsafe {
-        command.pre_exec(|| {
-            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+        command.pre_exec(move || {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, signal) != 0 {
                 return Err(std::io::Error::last_os_error());
             }
             Ok(())

@@ -151,7 +151,8 @@ async fn run_bridged(state: AppState, open: Opened) {
             _ => None,
         }
     });
-    let conn = connection(Box::pin(sink), stream.boxed());
+    let mut conn = connection(Box::pin(sink), stream.boxed());
+    let sent = std::mem::replace(&mut conn.sent, tokio::spawn(async {}));
     let client = open
         .client_ip
         .parse()
@@ -164,7 +165,9 @@ async fn run_bridged(state: AppState, open: Opened) {
     }
     bus.unregister(&id);
     // However the loop ended, the socket's node closes the socket (a no-op if it did already):
-    // a connection cut here, say after entries were lost, must not linger there.
+    // a connection cut here, say after entries were lost, must not linger there. After what
+    // the session still had to say to it (an `Ended`, a close) has gone out.
+    let _ = tokio::time::timeout(Duration::from_secs(5), sent).await;
     let close = BusMsg::Close {
         code: CLOSE_TRY_AGAIN,
         reason: "reconnect".into(),

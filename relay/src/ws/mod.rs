@@ -154,6 +154,8 @@ pub(super) struct Connection {
     pub tx: Outbox,
     pub stream: Incoming,
     pub drained: Arc<Notify>,
+    /// The send task: done once every queued frame is written and the queue's senders are gone.
+    pub sent: tokio::task::JoinHandle<()>,
 }
 
 fn spawn_sender(socket: WebSocket) -> Connection {
@@ -168,11 +170,12 @@ where
 {
     let (tx, rx) = mpsc::channel(QUEUE_LEN);
     let drained = Arc::new(Notify::new());
-    tokio::spawn(send_loop(sink, rx, drained.clone()).in_current_span());
+    let sent = tokio::spawn(send_loop(sink, rx, drained.clone()).in_current_span());
     Connection {
         tx,
         stream,
         drained,
+        sent,
     }
 }
 
