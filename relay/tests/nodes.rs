@@ -262,7 +262,7 @@ async fn the_live_list_session_limits_and_join_limits_span_the_cluster() {
         codes.sort();
         let mut want = vec![format!("{first:05}"), format!("{second:05}")];
         want.sort();
-        assert_eq!(codes, want);
+        assert_eq!(codes, want, "{list}");
     }
     // In a session through node a, the agent is at its limit of one on node b too.
     let mut ag = agent(&a).await;

@@ -25,19 +25,40 @@ impl RedisServer {
         Self::spawn(false)
     }
 
+    /// Starts a server on a free port. Tests run in parallel: another test's server may take
+    /// the port between our finding it free and our server binding it. So the server that
+    /// answers must be ours (its working directory is our temporary one); if ours exited
+    /// (it could not bind), it starts again on another port.
     fn spawn(cluster: bool) -> Self {
-        let dir = tempfile::tempdir().expect("a temporary directory");
-        let port = free_port_with(if cluster { 10_000 } else { 0 });
-        let child = Some(spawn_server(dir.path(), port, cluster));
-        let server = Self {
-            port,
-            child,
-            _dir: dir,
-        };
-        wait_until("redis-server", Duration::from_secs(10), || {
-            server.cli(&["PING"]).is_some_and(|out| out == "PONG")
-        });
-        server
+        for _ in 0..10 {
+            let dir = tempfile::tempdir().expect("a temporary directory");
+            let port = free_port_with(if cluster { 10_000 } else { 0 });
+            let mut server = Self {
+                port,
+                child: Some(spawn_server(dir.path(), port, cluster)),
+                _dir: dir,
+            };
+            let ours = server
+                ._dir
+                .path()
+                .canonicalize()
+                .expect("the temporary directory");
+            let started = std::time::Instant::now();
+            while started.elapsed() < Duration::from_secs(10) {
+                if let Some(Ok(Some(_))) = server.child.as_mut().map(Child::try_wait) {
+                    break;
+                }
+                let dir = server.cli(&["CONFIG", "GET", "dir"]);
+                if dir.is_some_and(|d| {
+                    d.lines().nth(1).map(std::path::PathBuf::from) == Some(ours.clone())
+                }) {
+                    return server;
+                }
+                std::thread::sleep(Duration::from_millis(20));
+            }
+            server.kill();
+        }
+        panic!("redis-server did not start (10 attempts)")
     }
 
     pub fn url(&self) -> String {

@@ -95,10 +95,13 @@ fn unhex(text: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-/// Sets the record only if the code is free. ARGV: ttl ms, then field/value pairs.
+/// Sets the record only if the code is free. ARGV: ttl ms, the session id, then field/value
+/// pairs. Idempotent: a claim run again (a client retry after a lost answer, or a redirect in
+/// a cluster) finds its own record and still answers 1.
 const CLAIM: &str = r"
-if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 2))
+local held = redis.call('HGET', KEYS[1], 'id')
+if held then return held == ARGV[2] and 1 or 0 end
+redis.call('HSET', KEYS[1], unpack(ARGV, 3))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1";
 
@@ -113,9 +116,12 @@ redis.call('HSET', KEYS[1], unpack(ARGV, 4))
 redis.call('PEXPIRE', KEYS[1], ARGV[1])
 return 1";
 
-/// Moves ownership from ARGV[1] to ARGV[2] (ttl ARGV[3]) if ARGV[1] still owns it.
+/// Moves ownership from ARGV[1] to ARGV[2] (ttl ARGV[3]) if ARGV[1] still owns it; like the
+/// claim, answers 1 again when run twice.
 const TAKE_OVER: &str = r"
-if redis.call('HGET', KEYS[1], 'owner') ~= ARGV[1] then return 0 end
+local owner = redis.call('HGET', KEYS[1], 'owner')
+if owner == ARGV[2] then return 1 end
+if owner ~= ARGV[1] then return 0 end
 redis.call('HSET', KEYS[1], 'owner', ARGV[2])
 redis.call('PEXPIRE', KEYS[1], ARGV[3])
 return 1";
@@ -154,7 +160,10 @@ impl LiveRecords {
     /// Claims `record.routing` for this session; false if another live session has the code.
     pub async fn claim(&self, redis: &mut Redis, record: &LiveRecord) -> redis::RedisResult<bool> {
         let mut script = script(CLAIM);
-        script.key(keys::live(record.routing)).arg(self.ttl_ms());
+        script
+            .key(keys::live(record.routing))
+            .arg(self.ttl_ms())
+            .arg(record.id.to_string());
         for (k, v) in record.fields() {
             script.arg(k).arg(v);
         }
@@ -335,5 +344,44 @@ mod tests {
         let h = token_hash(&[7; 16]);
         assert_eq!(unhex(&hex(&h)), Some(h));
         assert_eq!(unhex("zz"), None);
+    }
+}
+
+#[cfg(test)]
+mod redis_tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_code_is_claimed_once() {
+        let server = test_servers::RedisServer::start();
+        let urls = [server.url()];
+        let (cluster, _opened) =
+            crate::cluster::Cluster::start(&urls, "n/1".into(), Duration::from_secs(60))
+                .await
+                .unwrap();
+        let mut redis = cluster.redis();
+        let live = LiveRecords::new(Duration::from_secs(60));
+        let record = LiveRecord {
+            id: Uuid::new_v4(),
+            routing: 42,
+            owner: "a/1".into(),
+            created_at: 1,
+            active: false,
+            agent: None,
+            customer_token: [1; 32],
+            agent_token: None,
+            verify_failures: 0,
+            version: 1,
+        };
+        assert!(
+            live.claim(&mut redis, &record).await.unwrap(),
+            "free: claimed"
+        );
+        let other = LiveRecord {
+            id: Uuid::new_v4(),
+            ..record.clone()
+        };
+        assert!(!live.claim(&mut redis, &other).await.unwrap(), "taken");
+        assert_eq!(live.get(&mut redis, 42).await.unwrap(), Some(record));
     }
 }
