@@ -3,11 +3,13 @@
 //! ports in its own temporary directory and is stopped when dropped; nothing is mocked.
 //!
 //! - [`redis`]: [`RedisServer`] and [`RedisCluster`]; [`relay`]: the relay's own binary;
-//! - [`nginx`]: [`Nginx`], with TLS (a self-signed certificate);
+//! - [`nginx`]: [`Nginx`], with TLS (a self-signed certificate); [`nginx_sample`]: the
+//!   shipped `deploy/nginx` files for it;
 //! - [`owned`]: spawning them so they die with the test binary;
 //! - this module: finding free ports and waiting for a server to answer.
 
 pub mod nginx;
+pub mod nginx_sample;
 pub mod owned;
 pub mod redis;
 pub mod relay;
