@@ -5,12 +5,17 @@ use cobrowse_relay::config::Command;
 use cobrowse_relay::{auth, run, Cli, Config};
 use tokio::net::TcpListener;
 
+/// Info, but the Redis client's own reconnect attempts only when they fail for good: a dead
+/// Redis node would otherwise log a warning a second until it is removed from the cluster
+/// (the relay says itself when Redis is unreachable and when it is back).
+const DEFAULT_LOG: &str = "info,redis=error";
+
 #[tokio::main]
 async fn main() {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("COBROWSE_LOG")
-                .unwrap_or_else(|_| "info".into()),
+                .unwrap_or_else(|_| DEFAULT_LOG.into()),
         )
         .init();
     if let Err(e) = serve(Cli::parse()).await {

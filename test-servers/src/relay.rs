@@ -20,15 +20,22 @@ impl RelayProcess {
     /// Starts `binary` with `args` (plus `--listen` on a free port and a fresh `--data-dir`)
     /// and waits until it prints its URL.
     pub fn start(binary: &Path, args: &[String]) -> Self {
+        Self::start_on(crate::free_port_with(0), binary, args)
+    }
+
+    /// [`RelayProcess::start`] on `port` (known before it starts, say to a load balancer).
+    pub fn start_on(port: u16, binary: &Path, args: &[String]) -> Self {
         let data = tempfile::tempdir().expect("a data directory");
-        let port = crate::free_port_with(0);
         let mut command = Command::new(binary);
         command
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .arg("--data-dir")
             .arg(data.path())
             .args(args)
-            .env("COBROWSE_LOG", "info")
+            .env(
+                "COBROWSE_LOG",
+                std::env::var("COBROWSE_LOG").unwrap_or_else(|_| "info,redis=error".into()),
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit());
         let mut child = crate::owned::spawn(command).expect("start cobrowse-relay");
@@ -38,6 +45,9 @@ impl RelayProcess {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(url) = line.trim().strip_prefix("Co-browse relay:") {
                     let _ = tx.send(url.trim().to_string());
+                } else if !line.trim().is_empty() {
+                    // The node's log, on the test's stderr: shown with a failing test's output.
+                    eprintln!("[relay :{port}] {line}");
                 }
             }
         });

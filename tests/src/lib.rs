@@ -2,6 +2,7 @@
 //! port, and headless Chromium sessions with fresh profiles. Helpers read what each side shows
 //! through the automation contract (`data-cobrowse-ui` attributes).
 
+pub mod cluster;
 pub mod console;
 pub mod fidelity;
 pub mod hostile;
@@ -332,7 +333,16 @@ pub async fn agent_status(agent: &WebDriver) -> String {
 
 /// The customer opens `path` on the demo site, starts co-browse, confirms, and reads the code.
 pub async fn customer_starts(h: &Harness, customer: &WebDriver, path: &str) -> TestResult<String> {
-    customer.goto(&format!("{}{path}", h.demo_url())).await?;
+    customer_starts_at(h.demo_url(), customer, path).await
+}
+
+/// As [`customer_starts`], on the demo site at `demo_url`.
+pub async fn customer_starts_at(
+    demo_url: &str,
+    customer: &WebDriver,
+    path: &str,
+) -> TestResult<String> {
+    customer.goto(&format!("{demo_url}{path}")).await?;
     let start = eventually("the co-browse button", Duration::from_secs(15), || async {
         widget(customer, "start").await.ok()
     })

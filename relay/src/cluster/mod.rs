@@ -40,6 +40,8 @@ pub struct Cluster {
     pub records_lost: tokio::sync::Notify,
     /// The last heartbeat failed: Redis is unreachable (`/health` says degraded).
     unreachable: AtomicBool,
+    /// Held while a connection's session is placed past the fast path (see `ws::placement`).
+    pub placing: tokio::sync::Mutex<()>,
 }
 
 impl Cluster {
@@ -69,6 +71,7 @@ impl Cluster {
             draining: AtomicBool::new(false),
             records_lost: tokio::sync::Notify::new(),
             unreachable: AtomicBool::new(false),
+            placing: tokio::sync::Mutex::new(()),
         });
         let mut redis = cluster.redis();
         Liveness::beat(&mut redis, &cluster.node, NodeState::Running)

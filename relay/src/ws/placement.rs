@@ -113,6 +113,13 @@ async fn placement(state: &AppState, cluster: &Arc<Cluster>, routing: u32) -> Pl
     if state.registry.get(routing).is_some() {
         return Placement::Here;
     }
+    // One placement at a time past this point: the customer and the agent of a session whose
+    // node died often come back at once, and the second must find the session the first took
+    // over, not a record naming this node and no session here.
+    let _one_at_a_time = cluster.placing.lock().await;
+    if state.registry.get(routing).is_some() {
+        return Placement::Here;
+    }
     let mut redis = cluster.redis();
     let record = match cluster.live.get(&mut redis, routing).await {
         Ok(Some(record)) => record,

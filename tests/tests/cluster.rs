@@ -1,0 +1,167 @@
+//! Two relay nodes (real processes) sharing a Redis Cluster (3 masters, 3 replicas), behind
+//! Debian's nginx with the shipped configuration, a customer and an agent in headless
+//! Chromium: one session lives through a node killed (`SIGKILL`), a node drained (`SIGTERM`,
+//! a rolling restart), a Redis master killed, and Redis wiped; the history shows it once.
+//! Everything is slow to start, so it is one test that goes through the failures in turn.
+
+use std::time::Duration;
+
+use cobrowse_e2e::cluster::Cluster;
+use cobrowse_e2e::*;
+use test_servers::nginx_sample::NODES;
+use test_servers::RedisCluster;
+use thirtyfour::prelude::*;
+
+/// Records every status line each side shows, so a test can ask what was said in between.
+const CUSTOMER_RECORDER: &str = "
+    const host = document.querySelector('[data-cobrowse-widget]');
+    window.__said = [];
+    const note = () => {
+        const s = host.shadowRoot.querySelector('[data-cobrowse-ui=status]');
+        if (s && window.__said[window.__said.length - 1] !== s.textContent) window.__said.push(s.textContent);
+    };
+    new MutationObserver(note).observe(host.shadowRoot, {subtree: true, childList: true, characterData: true});";
+const AGENT_RECORDER: &str = "
+    window.__said = [];
+    const note = () => {
+        const s = document.querySelector('[data-cobrowse-ui=status]');
+        if (s && window.__said[window.__said.length - 1] !== s.textContent) window.__said.push(s.textContent);
+    };
+    new MutationObserver(note).observe(document.body, {subtree: true, childList: true, characterData: true});";
+
+async fn said(driver: &WebDriver) -> Vec<String> {
+    serde_json::from_value(js(driver, "return window.__said || [];").await).unwrap_or_default()
+}
+
+/// The customer changes the page's heading to `marker`; the agent's view shows it.
+async fn still_co_browsing(customer: &WebDriver, agent: &WebDriver, marker: &str) -> TestResult {
+    js(
+        customer,
+        &format!("document.querySelector('h1').textContent = {marker:?};"),
+    )
+    .await;
+    let shown = view_is(
+        agent,
+        &format!("the agent to see {marker:?}"),
+        "doc.querySelector('h1') && doc.querySelector('h1').textContent",
+        serde_json::json!(marker),
+    )
+    .await;
+    if shown.is_err() {
+        eprintln!("the customer said {:?}", said(customer).await);
+        eprintln!("the agent said {:?}", said(agent).await);
+    }
+    shown
+}
+
+/// The node (index into `NODES`) that owns the session with routing code `routing` now.
+fn owner(redis: &RedisCluster, routing: &str) -> usize {
+    let owner = redis
+        .cli(&[
+            "HGET",
+            &format!("cb:live:{{{}}}", routing.parse::<u32>().unwrap()),
+            "owner",
+        ])
+        .expect("the session's record");
+    NODES
+        .iter()
+        .position(|n| owner.starts_with(&format!("{n}/")))
+        .unwrap_or_else(|| panic!("an owner among the nodes: {owner:?}"))
+}
+
+async fn record_back(redis: &RedisCluster, routing: &str) -> TestResult {
+    let key = format!("cb:live:{{{}}}", routing.parse::<u32>().unwrap());
+    eventually("the nodes to write their records again", START, || async {
+        redis.cli(&["EXISTS", &key]).filter(|n| n == "1")
+    })
+    .await
+    .map(|_| ())
+}
+
+async fn flow(
+    cluster: &mut Cluster,
+    redis: &mut RedisCluster,
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult {
+    let code = customer_starts_at(&cluster.demo_url(), customer, "/").await?;
+    let digits: String = code.chars().filter(char::is_ascii_digit).collect();
+    let routing = digits[..5].to_string();
+    agent_joins_at(&cluster.agent_url(), agent, &code).await?;
+    eventually("the agent to see the page", START, || async {
+        agent_status(agent).await.contains("viewing").then_some(())
+    })
+    .await?;
+    js(customer, CUSTOMER_RECORDER).await;
+    js(agent, AGENT_RECORDER).await;
+    still_co_browsing(customer, agent, "through nginx").await?;
+
+    // 1. The node that runs the session is killed: both sides say so, reconnect through
+    //    nginx to the other node, which takes the session over.
+    let first = owner(redis, &routing);
+    cluster.nodes[first].as_mut().unwrap().kill();
+    still_co_browsing(customer, agent, "after a node was killed").await?;
+    for (side, driver) in [("customer", customer), ("agent", agent)] {
+        let lines = said(driver).await;
+        assert!(
+            lines.iter().any(|l| l.contains("Reconnecting")),
+            "the {side} was told the connection dropped: {lines:?}"
+        );
+    }
+    assert_ne!(
+        owner(redis, &routing),
+        first,
+        "the other node took the session over"
+    );
+    cluster.restart_node(first).await?;
+
+    // 2. A rolling restart: the owner gets SIGTERM, tells its clients to move, and exits
+    //    cleanly once the other node has the session.
+    let second = owner(redis, &routing);
+    let mut stopping = cluster.nodes[second].take().unwrap();
+    stopping.terminate();
+    still_co_browsing(customer, agent, "after a rolling restart").await?;
+    let exit = tokio::task::spawn_blocking(move || stopping.wait(Duration::from_secs(25))).await?;
+    assert_eq!(exit, Some(0), "the drained node exits cleanly");
+    cluster.restart_node(second).await?;
+
+    // 3. The Redis master holding the owner's inbox dies; a replica takes over.
+    let owner_id = redis
+        .cli(&[
+            "HGET",
+            &format!("cb:live:{{{}}}", routing.parse::<u32>()?),
+            "owner",
+        ])
+        .unwrap();
+    redis.kill_master_of(&format!("cb:inbox:{{{owner_id}}}"));
+    still_co_browsing(customer, agent, "while a Redis master fails over").await?;
+    tokio::task::block_in_place(|| redis.wait_healthy());
+    still_co_browsing(customer, agent, "after the failover").await?;
+
+    // 4. Redis loses everything (restarted without persistence): the nodes write what they
+    //    own again, so the session can still move: its owner is killed once more.
+    for i in redis.masters() {
+        redis.nodes[i].cli(&["FLUSHALL"]);
+    }
+    record_back(redis, &routing).await?;
+    let last = owner(redis, &routing);
+    cluster.nodes[last].as_mut().unwrap().kill();
+    still_co_browsing(customer, agent, "after Redis was wiped and a node killed").await?;
+    cluster.restart_node(last).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_session_lives_through_node_and_redis_failures() {
+    let mut redis = tokio::task::spawn_blocking(|| RedisCluster::start(3))
+        .await
+        .unwrap();
+    let mut cluster = Cluster::start(redis.urls()).await;
+    let customer = cluster.browser().await;
+    let agent = cluster.browser().await;
+    let result = flow(&mut cluster, &mut redis, &customer, &agent).await;
+    cluster.finish(vec![customer, agent]).await;
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
