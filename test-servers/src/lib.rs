@@ -64,6 +64,12 @@ mod tests {
             cli(one.port, &["PING"]).is_none(),
             "a killed server is gone"
         );
+        one.restart();
+        assert_eq!(
+            one.cli(&["GET", "k"]).as_deref(),
+            Some(""),
+            "back on its port, empty"
+        );
 
         let mut cluster = RedisCluster::start(3);
         assert_eq!(cluster.masters().len(), 3);

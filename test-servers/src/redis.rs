@@ -16,7 +16,9 @@ pub const CLUSTER_NODE_TIMEOUT_MS: u64 = 1000;
 pub struct RedisServer {
     pub port: u16,
     child: Option<Child>,
-    _dir: tempfile::TempDir,
+    /// Whether it runs as a Redis Cluster node (a restart keeps that).
+    cluster: bool,
+    dir: tempfile::TempDir,
 }
 
 impl RedisServer {
@@ -36,29 +38,51 @@ impl RedisServer {
             let mut server = Self {
                 port,
                 child: Some(spawn_server(dir.path(), port, cluster)),
-                _dir: dir,
+                cluster,
+                dir,
             };
-            let ours = server
-                ._dir
-                .path()
-                .canonicalize()
-                .expect("the temporary directory");
-            let started = std::time::Instant::now();
-            while started.elapsed() < Duration::from_secs(10) {
-                if let Some(Ok(Some(_))) = server.child.as_mut().map(Child::try_wait) {
-                    break;
-                }
-                let dir = server.cli(&["CONFIG", "GET", "dir"]);
-                if dir.is_some_and(|d| {
-                    d.lines().nth(1).map(std::path::PathBuf::from) == Some(ours.clone())
-                }) {
-                    return server;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            if server.answers_as_ours() {
+                return server;
             }
             server.kill();
         }
         panic!("redis-server did not start (10 attempts)")
+    }
+
+    /// Waits until the server on our port answers and is ours (its working directory is our
+    /// temporary one); false if ours exited first (it could not bind the port).
+    fn answers_as_ours(&mut self) -> bool {
+        let ours = self
+            .dir
+            .path()
+            .canonicalize()
+            .expect("the temporary directory");
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Some(Ok(Some(_))) = self.child.as_mut().map(Child::try_wait) {
+                return false;
+            }
+            let dir = self.cli(&["CONFIG", "GET", "dir"]);
+            if dir.is_some_and(|d| {
+                d.lines().nth(1).map(std::path::PathBuf::from) == Some(ours.clone())
+            }) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// Starts a killed server again on the same port (empty: there is no persistence), as an
+    /// operator restarting a crashed Redis would, and waits until it answers.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "restart: kill the server first");
+        self.child = Some(spawn_server(self.dir.path(), self.port, self.cluster));
+        assert!(
+            self.answers_as_ours(),
+            "redis-server did not start again on port {} (another test's server took it?)",
+            self.port
+        );
     }
 
     pub fn url(&self) -> String {

@@ -1,12 +1,15 @@
 //! Session records and the [`SessionStore`] trait every storage backend implements.
-//! The relay calls stores from blocking tasks, so the trait is synchronous.
+//! The relay calls stores from blocking tasks, so the trait is synchronous. Backends:
+//! [`sqlite`] (the default, one node) and [`redis`] (several nodes sharing Redis).
 
 use shared_protocol::EndReason;
 use uuid::Uuid;
 
+pub mod redis;
 pub mod sqlite;
 pub mod writer;
 
+pub use redis::RedisStore;
 pub use sqlite::SqliteStore;
 pub use writer::StoreWriter;
 
@@ -80,6 +83,10 @@ pub enum StoreError {
     Backend(String),
     #[error("no session {0}")]
     NotFound(Uuid),
+    /// The store could not be reached or is not serving right now (Redis down, restarting or
+    /// failing over): the store writer retries these, and only these.
+    #[error("storage unreachable: {0}")]
+    Unavailable(String),
 }
 
 pub trait SessionStore: Send + Sync + 'static {
