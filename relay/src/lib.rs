@@ -46,7 +46,7 @@ pub use http::app;
 pub use state::{AppState, Shared};
 
 use crate::sessions::Registry;
-use crate::store::{SessionStore, SqliteStore};
+use crate::store::SessionStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -136,7 +136,7 @@ pub fn build_state(
     let writer = store::StoreWriter::start(
         store.clone(),
         config.store_queue,
-        metrics.store_writes_shed.clone(),
+        metrics.store_writer.clone(),
     );
     let node_id = config
         .node_id
@@ -189,7 +189,7 @@ pub async fn run(
     on_started: impl FnOnce(&Started),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    let store: Arc<dyn SessionStore> = Arc::new(SqliteStore::open(&config.data_dir)?);
+    let store = store::open(&config)?;
     let demo_addr = demo.as_ref().map(|d| d.local_addr()).transpose()?;
     let relay_addr = listener.local_addr()?;
     let (cluster, opened) = membership::join(&config, relay_addr.port()).await?;

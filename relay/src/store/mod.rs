@@ -23,6 +23,16 @@ pub fn now_millis() -> Millis {
         .unwrap_or(0)
 }
 
+/// The store `config` asks for: Redis when `redis_url` is set (several nodes share it), else
+/// SQLite in `data_dir`.
+pub fn open(config: &crate::Config) -> Result<std::sync::Arc<dyn SessionStore>, StoreError> {
+    Ok(if config.redis_url.is_empty() {
+        std::sync::Arc::new(SqliteStore::open(&config.data_dir)?)
+    } else {
+        std::sync::Arc::new(RedisStore::connect(&config.redis_url, config.retention)?)
+    })
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     pub id: Uuid,
