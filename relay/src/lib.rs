@@ -22,6 +22,7 @@ pub mod proxy;
 pub mod proxy_fetch;
 pub mod public_address;
 pub mod report;
+pub mod report_stream;
 pub mod reporting;
 pub mod roles;
 pub mod sessions;
@@ -130,8 +131,20 @@ pub fn build_state(
         dev_token,
     };
     let auth = auth::AgentAuth::new(static_tokens, config.agent_token_secret.as_deref());
-    let (reporter, reporter_task) =
-        reporting::Reporter::start(config.report_file.clone(), config.report_webhook.clone());
+    let stream = config
+        .report_stream
+        .clone()
+        .map(|stream| report_stream::StreamSink {
+            redis_url: config.redis_url.clone(),
+            stream,
+            max_len: config.report_stream_max_len,
+            marker_ttl: config.retention.history,
+        });
+    let (reporter, reporter_task) = reporting::Reporter::start(
+        config.report_file.clone(),
+        config.report_webhook.clone(),
+        stream,
+    );
     let metrics = metrics::Metrics::default();
     let writer = store::StoreWriter::start(
         store.clone(),

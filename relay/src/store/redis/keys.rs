@@ -7,6 +7,7 @@
 //! | `NS:session:{ID}` | hash | the [`SessionRecord`](crate::store::SessionRecord) |
 //! | `NS:pages:{ID}` | list | page visits, oldest first (JSON) |
 //! | `NS:segments:{ID}` | list | mode segments, oldest first (JSON) |
+//! | `NS:reported:{ID}` | string | set once the report went to the report stream |
 //! | `NS:by-created` | sorted set | session ids by creation time (recent, history) |
 //! | `NS:by-agent:AGENT` | sorted set | the sessions AGENT joined, by creation time |
 //! | `NS:open` | sorted set | sessions not ended yet, by creation time (closing stale ones) |
@@ -43,6 +44,12 @@ impl Keys {
             pages: format!("{}:pages:{{{id}}}", self.ns),
             segments: format!("{}:segments:{{{id}}}", self.ns),
         }
+    }
+
+    /// Set by the report stream's sink ([`crate::report_stream`]) before it adds the session's
+    /// report, so the report goes to the stream once however many nodes end the session.
+    pub fn reported(&self, id: Uuid) -> String {
+        format!("{}:reported:{{{id}}}", self.ns)
     }
 
     pub fn by_created(&self) -> String {

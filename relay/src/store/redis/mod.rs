@@ -17,7 +17,7 @@ mod record;
 mod scripts;
 mod sweep;
 #[cfg(test)]
-mod tests;
+pub(crate) mod tests;
 
 use redis::Commands;
 use shared_protocol::EndReason;

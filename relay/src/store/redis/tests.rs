@@ -7,12 +7,13 @@ use test_servers::{RedisCluster, RedisServer};
 
 use super::*;
 
-fn server() -> &'static RedisServer {
+pub(crate) fn server() -> &'static RedisServer {
     static SERVER: OnceLock<RedisServer> = OnceLock::new();
     SERVER.get_or_init(RedisServer::start)
 }
 
-fn cluster() -> &'static RedisCluster {
+/// Shared by the lib's tests that need a cluster (it takes seconds to start).
+pub(crate) fn cluster() -> &'static RedisCluster {
     static CLUSTER: OnceLock<RedisCluster> = OnceLock::new();
     CLUSTER.get_or_init(|| RedisCluster::start(3))
 }
