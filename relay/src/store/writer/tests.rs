@@ -168,3 +168,36 @@ fn finish_gives_up_on_a_store_that_stays_down() {
     writer.finish_within(Duration::from_millis(200));
     assert_eq!(writer.status().waiting(), 0, "dropped, and finish returned");
 }
+
+#[test]
+fn writes_made_while_a_redis_master_fails_over_land_on_its_replica() {
+    let mut cluster = test_servers::RedisCluster::start(3);
+    let retention = crate::config::Config::default().retention;
+    let store: Arc<dyn SessionStore> =
+        Arc::new(RedisStore::connect(&cluster.urls(), retention).unwrap());
+    let writer = StoreWriter::start(store.clone(), 1000, Arc::default());
+    let status = writer.status().clone();
+    let first = Uuid::new_v4();
+    create_join_end(&writer, first, 0);
+    wait_until("the first writes", Duration::from_secs(10), || {
+        status.waiting() == 0
+    });
+    cluster.kill_master_of(&format!("cobrowse:session:{{{first}}}"));
+    // Sessions all over the slots, some on the master just killed.
+    let during: Vec<Uuid> = (0..30).map(|_| Uuid::new_v4()).collect();
+    for (i, id) in during.iter().copied().enumerate() {
+        create_join_end(&writer, id, i + 1);
+    }
+    cluster.wait_healthy();
+    wait_until("the queued writes to land", Duration::from_secs(30), || {
+        status.waiting() == 0
+    });
+    assert_eq!(status.failing(), None);
+    // (`first` may be lost: replication is asynchronous, a master can die before its replica
+    // has the last writes.)
+    for id in &during {
+        let r = store.get(*id).unwrap().expect("stored");
+        assert_eq!(r.end_reason.as_deref(), Some("agent_exit"));
+    }
+    writer.finish();
+}
