@@ -47,6 +47,32 @@ impl Open {
     }
 }
 
+impl Open {
+    /// Sends `cmds` together (one round trip per node), answers in their order: a plain
+    /// connection pipelines them, a cluster one groups them by node.
+    pub(super) fn pipeline<T: redis::FromRedisValue>(
+        &mut self,
+        cmds: &[redis::Cmd],
+    ) -> Result<T, RedisError> {
+        match self {
+            Open::Single(c) => {
+                let mut pipe = redis::pipe();
+                cmds.iter().for_each(|cmd| {
+                    pipe.add_command(cmd.clone());
+                });
+                pipe.query(c)
+            }
+            Open::Cluster(c) => {
+                let mut pipe = redis::cluster::cluster_pipe();
+                cmds.iter().for_each(|cmd| {
+                    pipe.add_command(cmd.clone());
+                });
+                pipe.query(c.as_mut())
+            }
+        }
+    }
+}
+
 impl ConnectionLike for Open {
     fn req_packed_command(&mut self, cmd: &[u8]) -> redis::RedisResult<redis::Value> {
         self.inner().req_packed_command(cmd)

@@ -5,6 +5,7 @@
 //! - [`scripts`]: the Lua scripts that change a session atomically;
 //! - [`record`]: records and list elements as Redis holds them;
 //! - [`conn`]: the connection, reconnecting after Redis comes back;
+//! - [`indexes`]: reading sessions through the indexes, and keeping them up to date;
 //! - [`sweep`]: retention, safe with every node sweeping at once;
 //! - this module: [`RedisStore`] and its reads and writes.
 //!
@@ -12,6 +13,7 @@
 //! cleans up by itself even if no node sweeps any more.
 
 mod conn;
+mod indexes;
 pub(crate) mod keys;
 mod record;
 mod scripts;
@@ -71,47 +73,6 @@ impl RedisStore {
         })
     }
 
-    /// The records of `ids` (in that order), skipping those gone from Redis (expired, or swept
-    /// by another node), which are taken out of `index` on the way.
-    fn records(&self, index: &str, ids: &[String]) -> Result<Vec<SessionRecord>, StoreError> {
-        let mut found = Vec::with_capacity(ids.len());
-        for member in ids {
-            let Ok(id) = Uuid::parse_str(member) else {
-                continue;
-            };
-            match self.get(id)? {
-                Some(r) => found.push(r),
-                None => self.conn.run(|c| c.zrem::<_, _, ()>(index, member))?,
-            }
-        }
-        Ok(found)
-    }
-
-    /// Up to `limit` records from `index`, `page` choosing each batch of ids from an offset.
-    fn read_index(
-        &self,
-        index: &str,
-        limit: usize,
-        page: impl Fn(&mut conn::Open, isize) -> redis::RedisResult<Vec<String>>,
-    ) -> Result<Vec<SessionRecord>, StoreError> {
-        let mut out = Vec::new();
-        let mut offset = 0;
-        while out.len() < limit {
-            let ids = self.conn.run(|c| page(c, offset))?;
-            let fetched = ids.len() as isize;
-            let got = self.records(index, &ids)?;
-            // Records gone were removed from the index: the next batch starts after the ones
-            // still there.
-            offset += got.len() as isize;
-            out.extend(got);
-            if fetched < BATCH {
-                break;
-            }
-        }
-        out.truncate(limit);
-        Ok(out)
-    }
-
     fn append(
         &self,
         id: Uuid,
@@ -150,17 +111,19 @@ impl SessionStore for RedisStore {
         // The indexes live in other slots: updated after the record, idempotently, so a retry
         // after a failure here completes them.
         let id = r.id.to_string();
-        self.conn.run(|c| {
-            c.zadd::<_, _, _, ()>(self.keys.by_created(), &id, r.created_at)?;
-            match r.ended_at {
-                None => c.zadd::<_, _, _, ()>(self.keys.open(), &id, r.created_at)?,
-                Some(at) => c.zadd::<_, _, _, ()>(self.keys.ended(), &id, at)?,
-            }
-            if let Some(agent) = &r.agent_id {
-                c.zadd::<_, _, _, ()>(self.keys.by_agent(agent), &id, r.created_at)?;
-            }
-            Ok(())
-        })
+        let mut updates = vec![redis::Cmd::zadd(self.keys.by_created(), &id, r.created_at)];
+        updates.push(match r.ended_at {
+            None => redis::Cmd::zadd(self.keys.open(), &id, r.created_at),
+            Some(at) => redis::Cmd::zadd(self.keys.ended(), &id, at),
+        });
+        if let Some(agent) = &r.agent_id {
+            updates.push(redis::Cmd::zadd(
+                self.keys.by_agent(agent),
+                &id,
+                r.created_at,
+            ));
+        }
+        self.conn.run(|c| c.pipeline::<()>(&updates))
     }
 
     fn mark_joined(&self, id: Uuid, agent_id: &str, at: Millis) -> Result<(), StoreError> {
@@ -177,12 +140,15 @@ impl SessionStore for RedisStore {
             return Err(StoreError::NotFound(id));
         };
         let member = id.to_string();
-        self.conn.run(|c| {
-            if !before.is_empty() && before != agent_id {
-                c.zrem::<_, _, ()>(self.keys.by_agent(&before), &member)?;
-            }
-            c.zadd::<_, _, _, ()>(self.keys.by_agent(agent_id), &member, created_at)
-        })
+        let mut updates = vec![redis::Cmd::zadd(
+            self.keys.by_agent(agent_id),
+            &member,
+            created_at,
+        )];
+        if !before.is_empty() && before != agent_id {
+            updates.push(redis::Cmd::zrem(self.keys.by_agent(&before), &member));
+        }
+        self.conn.run(|c| c.pipeline::<()>(&updates))
     }
 
     fn mark_ended(&self, id: Uuid, at: Millis, reason: EndReason) -> Result<(), StoreError> {
@@ -201,8 +167,8 @@ impl SessionStore for RedisStore {
 
     fn recent(&self, limit: usize) -> Result<Vec<SessionRecord>, StoreError> {
         let index = self.keys.by_created();
-        self.read_index(&index, limit, |c, offset| {
-            c.zrevrange(&index, offset, offset + BATCH - 1)
+        self.read_index(&index, limit, |c, offset, count| {
+            c.zrevrange(&index, offset, offset + count - 1)
         })
     }
 
@@ -218,8 +184,8 @@ impl SessionStore for RedisStore {
             None => self.keys.by_created(),
         };
         let to = format!("({to}");
-        self.read_index(&index, limit, |c, offset| {
-            c.zrangebyscore_limit(&index, from, &to, offset, BATCH)
+        self.read_index(&index, limit, |c, offset, count| {
+            c.zrangebyscore_limit(&index, from, &to, offset, count)
         })
     }
 
@@ -286,16 +252,5 @@ impl RedisStore {
                 .invoke(c)
         })?;
         Ok((found == 1, now == 1, (ended_at >= 0).then_some(ended_at)))
-    }
-
-    /// Moves an ended session from the open index to the ended one (idempotent: any node may
-    /// do it, again).
-    fn index_ended(&self, id: Uuid, ended_at: Option<Millis>) -> Result<(), StoreError> {
-        let Some(at) = ended_at else { return Ok(()) };
-        let member = id.to_string();
-        self.conn.run(|c| {
-            c.zadd::<_, _, _, ()>(self.keys.ended(), &member, at)?;
-            c.zrem::<_, _, ()>(self.keys.open(), &member)
-        })
     }
 }
