@@ -170,3 +170,15 @@ async fn while_redis_is_down_the_node_is_degraded_and_its_writes_wait_then_land(
     assert_eq!(sessions[0]["endReason"], "customer_exit");
     r.shut_down().await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_relay_whose_redis_is_unreachable_does_not_start_and_names_it() {
+    let url = format!("redis://127.0.0.1:{}", test_servers::free_port_with(0));
+    let r = relay_configured(|c| c.redis_url = vec![url.clone()]).await;
+    let err = tokio::time::timeout(Duration::from_secs(10), r.task)
+        .await
+        .expect("run returns at once")
+        .unwrap()
+        .expect_err("no store, no relay");
+    assert!(err.to_string().contains(&url), "{err}");
+}

@@ -209,4 +209,9 @@ fn the_store_reconnects_after_redis_comes_back() {
         store.get(before.id).unwrap().is_none(),
         "a Redis without persistence came back empty"
     );
+    // Restarted between two calls: the next call finds its connection broken, and opens
+    // another without failing.
+    redis.kill();
+    redis.restart();
+    assert!(store.get(during.id).unwrap().is_none(), "empty again");
 }
