@@ -16,8 +16,9 @@
 
 use uuid::Uuid;
 
-/// The default namespace (`NS` above); tests use their own, so they can share one Redis.
-pub const DEFAULT_NAMESPACE: &str = "cobrowse";
+/// The default namespace (`NS` above), beside the cluster's keys (`cb:live:…`, `cb:inbox:…`, see
+/// `crate::cluster`); tests use their own, so they can share one Redis.
+pub const DEFAULT_NAMESPACE: &str = "cb";
 
 #[derive(Debug, Clone)]
 pub(crate) struct Keys {

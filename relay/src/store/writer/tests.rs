@@ -182,7 +182,7 @@ fn writes_made_while_a_redis_master_fails_over_land_on_its_replica() {
     wait_until("the first writes", Duration::from_secs(10), || {
         status.waiting() == 0
     });
-    cluster.kill_master_of(&format!("cobrowse:session:{{{first}}}"));
+    cluster.kill_master_of(&format!("cb:session:{{{first}}}"));
     // Sessions all over the slots, some on the master just killed.
     let during: Vec<Uuid> = (0..30).map(|_| Uuid::new_v4()).collect();
     for (i, id) in during.iter().copied().enumerate() {
