@@ -174,6 +174,9 @@ async fn while_redis_is_down_the_node_is_degraded_and_its_writes_wait_then_land(
     .await;
     let reason = health(&r).await["reason"].as_str().unwrap().to_string();
     assert!(reason.contains(&server.url()), "{reason}");
+    // Reading the history needs Redis: 503, try again later.
+    let (status, body) = get(&r, "/api/v1/history", Some(SUPERVISOR)).await;
+    assert_eq!(status, 503, "{body}");
 
     server.restart();
     eventually("health to be ok again", || async {
