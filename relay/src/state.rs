@@ -73,8 +73,10 @@ impl Shared {
             }
             let id = session.id;
             let reports = self.reporter.sender();
+            // Taken now: a write retried after a Redis outage still says when it ended.
+            let at = now_millis();
             self.persist(&session.span, "session end", move |s| {
-                s.mark_ended(id, now_millis(), reason)?;
+                s.mark_ended(id, at, reason)?;
                 // Built after the end is stored, so the report is complete; sent once, as a
                 // retried write only gets here when it succeeds.
                 if let Some(tx) = &reports {

@@ -53,6 +53,13 @@ async fn metric(r: &Relay, name: &str) -> u64 {
         .unwrap_or_else(|| panic!("{name} in {text}"))
 }
 
+fn unix_millis() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as i64
+}
+
 fn redis_conn(server: &RedisServer) -> redis::Connection {
     redis::Client::open(server.url())
         .unwrap()
@@ -178,6 +185,7 @@ async fn while_redis_is_down_the_node_is_degraded_and_its_writes_wait_then_land(
     let (status, body) = get(&r, "/api/v1/history", Some(SUPERVISOR)).await;
     assert_eq!(status, 503, "{body}");
 
+    let restarted_at = unix_millis();
     server.restart();
     eventually("health to be ok again", || async {
         health(&r).await["status"] == "ok"
@@ -194,6 +202,10 @@ async fn while_redis_is_down_the_node_is_degraded_and_its_writes_wait_then_land(
     assert_eq!(sessions.len(), 1, "{history}");
     assert_eq!(sessions[0]["token"], format!("{routing:05}"));
     assert_eq!(sessions[0]["endReason"], "customer_exit");
+    assert!(
+        sessions[0]["endTime"].as_i64().unwrap() < restarted_at,
+        "the end keeps its time, not the time it could be stored"
+    );
     let pages: Vec<&str> = sessions[0]["pages"]
         .as_array()
         .unwrap()
