@@ -112,8 +112,9 @@ async fn run(sink: StreamSink, mut rx: mpsc::Receiver<SessionReport>) {
                 tracing::error!(stream = %sink.stream, session = %id,
                     "report dropped after {ATTEMPTS} attempts to add it to the stream");
                 if entry.marked {
-                    // Best effort: let another node's end of this session add it.
-                    if let Some(c) = conn.as_mut() {
+                    // Best effort (Redis is likely still away): let another node's end of
+                    // this session add it.
+                    if let Ok(mut c) = Conn::open(&sink.redis_url).await {
                         let _ = c.query::<()>(redis::cmd("DEL").arg(&entry.marker)).await;
                     }
                 }
