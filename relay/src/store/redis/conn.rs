@@ -110,7 +110,7 @@ impl ConnectionLike for Open {
 
 pub(super) struct Connection {
     client: Client,
-    /// The URLs as configured, for error messages.
+    /// The URLs as configured (without passwords), for error messages.
     urls: String,
     open: Mutex<Option<Open>>,
 }
@@ -118,7 +118,11 @@ pub(super) struct Connection {
 impl Connection {
     /// Checks the URLs and connects (so a wrong URL is reported when the relay starts).
     pub(super) fn connect(urls: &[String]) -> Result<Self, StoreError> {
-        let named = urls.join(",");
+        let named = urls
+            .iter()
+            .map(|u| without_password(u))
+            .collect::<Vec<_>>()
+            .join(",");
         let invalid = |e: RedisError| StoreError::Backend(format!("redis_url {named}: {e}"));
         let client = match urls {
             [] => return Err(StoreError::Backend("redis_url is empty".into())),
@@ -187,6 +191,18 @@ impl Connection {
         } else {
             StoreError::Backend(format!("redis {}: {e}", self.urls))
         }
+    }
+}
+
+/// `url` for messages and logs: its password (`redis://:secret@host`) replaced by `***`.
+fn without_password(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(_) => url.to_string(),
+        Err(_) => "(an unreadable URL)".to_string(),
     }
 }
 
