@@ -166,8 +166,7 @@ async fn history(
             .collect::<Result<Vec<_>, _>>()
     })
     .await
-    .map_err(|e| HttpError::Internal(e.to_string()))?
-    .map_err(|e| HttpError::Internal(e.to_string()))?;
+    .map_err(|e| HttpError::Internal(e.to_string()))??;
     Ok(Json(reports))
 }
 
@@ -182,8 +181,7 @@ async fn history_one(
     let store = state.store.clone();
     tokio::task::spawn_blocking(move || report::build(store.as_ref(), id))
         .await
-        .map_err(|e| HttpError::Internal(e.to_string()))?
-        .map_err(|e| HttpError::Internal(e.to_string()))?
+        .map_err(|e| HttpError::Internal(e.to_string()))??
         // Another agent's session is "not found": an agent may not learn that it exists.
         .filter(|r| who.role.sees_all_sessions() || r.agent_id.as_ref() == Some(&who.agent))
         .map(Json)

@@ -43,3 +43,14 @@ impl IntoResponse for HttpError {
         (status, self.to_string()).into_response()
     }
 }
+
+/// The history read from a store: a store that cannot be reached (Redis down) is 503, so a
+/// client knows to try again; anything else is a fault.
+impl From<crate::store::StoreError> for HttpError {
+    fn from(e: crate::store::StoreError) -> Self {
+        match e {
+            crate::store::StoreError::Unavailable(_) => HttpError::Unavailable(e.to_string()),
+            _ => HttpError::Internal(e.to_string()),
+        }
+    }
+}

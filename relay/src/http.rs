@@ -109,15 +109,25 @@ fn console_page<S>(service: S, csp: HeaderValue) -> SetResponseHeader<S, HeaderV
     SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp).layer(service)
 }
 
+/// Always 200 while the node serves: `"degraded"` with a reason while Redis cannot be reached
+/// (the node still serves the sessions it owns, see cluster/) or store writes fail (they wait
+/// and are retried), so a load balancer keeps the node in rotation.
 async fn health(State(state): State<AppState>) -> Json<serde_health::Health> {
-    // Degraded, not failing: the node still serves the sessions it owns (see cluster/).
     let redis_down = state
         .cluster
         .as_ref()
-        .is_some_and(|c| c.redis_unreachable());
+        .is_some_and(|c| c.redis_unreachable())
+        .then(|| "redis unreachable".to_string());
+    // Not the error itself (it names Redis's address; it is in the log): /health is public.
+    let store_failing = state
+        .writer
+        .status()
+        .failing()
+        .map(|_| "store unreachable: writes wait and are retried".to_string());
+    let reasons: Vec<String> = redis_down.into_iter().chain(store_failing).collect();
     Json(serde_health::Health {
-        status: if redis_down { "degraded" } else { "ok" },
-        reason: redis_down.then_some("redis unreachable"),
+        status: if reasons.is_empty() { "ok" } else { "degraded" },
+        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
         node: state.node_id.clone(),
         live_sessions: state.registry.len(),
     })
@@ -162,7 +172,7 @@ mod serde_health {
     pub struct Health {
         pub status: &'static str,
         #[serde(skip_serializing_if = "Option::is_none")]
-        pub reason: Option<&'static str>,
+        pub reason: Option<String>,
         pub node: String,
         pub live_sessions: usize,
     }

@@ -22,6 +22,7 @@ pub mod proxy;
 pub mod proxy_fetch;
 pub mod public_address;
 pub mod report;
+pub mod report_stream;
 pub mod reporting;
 pub mod roles;
 pub mod sessions;
@@ -46,7 +47,7 @@ pub use http::app;
 pub use state::{AppState, Shared};
 
 use crate::sessions::Registry;
-use crate::store::{SessionStore, SqliteStore};
+use crate::store::SessionStore;
 
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
@@ -130,13 +131,25 @@ pub fn build_state(
         dev_token,
     };
     let auth = auth::AgentAuth::new(static_tokens, config.agent_token_secret.as_deref());
-    let (reporter, reporter_task) =
-        reporting::Reporter::start(config.report_file.clone(), config.report_webhook.clone());
+    let stream = config
+        .report_stream
+        .clone()
+        .map(|stream| report_stream::StreamSink {
+            redis_url: config.redis_url.clone(),
+            stream,
+            max_len: config.report_stream_max_len,
+            marker_ttl: config.retention.history,
+        });
+    let (reporter, reporter_task) = reporting::Reporter::start(
+        config.report_file.clone(),
+        config.report_webhook.clone(),
+        stream,
+    );
     let metrics = metrics::Metrics::default();
     let writer = store::StoreWriter::start(
         store.clone(),
         config.store_queue,
-        metrics.store_writes_shed.clone(),
+        metrics.store_writer.clone(),
     );
     let node_id = config
         .node_id
@@ -189,7 +202,7 @@ pub async fn run(
     on_started: impl FnOnce(&Started),
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
-    let store: Arc<dyn SessionStore> = Arc::new(SqliteStore::open(&config.data_dir)?);
+    let store = store::open(&config)?;
     let demo_addr = demo.as_ref().map(|d| d.local_addr()).transpose()?;
     let relay_addr = listener.local_addr()?;
     let (cluster, opened) = membership::join(&config, relay_addr.port()).await?;

@@ -8,6 +8,8 @@ use std::sync::Arc;
 
 use shared_protocol::agent_control::{Refusal, RefusedCounts};
 
+use crate::store::writer::WriterStatus;
+
 /// Upper bounds of the routing latency buckets, in microseconds.
 const ROUTING_BUCKETS_US: [u64; 9] = [50, 100, 250, 500, 1_000, 2_500, 5_000, 10_000, 50_000];
 /// Upper bounds of the render latency buckets, in microseconds.
@@ -75,8 +77,8 @@ pub struct Metrics {
     pub auto_masked_tokens: AtomicU64,
     /// Agent messages the customers' modules refused, by [`Refusal::ALL`] position.
     pub refused: [AtomicU64; Refusal::ALL.len()],
-    /// Store writes dropped because the writer's queue was full (shared with the writer).
-    pub store_writes_shed: Arc<AtomicU64>,
+    /// The store writer's queue and failures (shared with the writer).
+    pub store_writer: Arc<WriterStatus>,
     /// Customer messages dropped over their per-session rate: page visits, mode changes.
     pub page_visits_dropped: AtomicU64,
     pub mode_changes_dropped: AtomicU64,
@@ -102,7 +104,7 @@ impl Default for Metrics {
             auto_masked_ssns: AtomicU64::new(0),
             auto_masked_tokens: AtomicU64::new(0),
             refused: Default::default(),
-            store_writes_shed: Arc::default(),
+            store_writer: Arc::default(),
             page_visits_dropped: AtomicU64::new(0),
             mode_changes_dropped: AtomicU64::new(0),
             connections_refused: AtomicU64::new(0),
@@ -238,11 +240,34 @@ impl Metrics {
                 v.load(Ordering::Relaxed)
             );
         }
-        counter(
+        let store = &self.store_writer;
+        let _ = writeln!(
+            out,
+            "# HELP cobrowse_store_writes_shed_total Store writes dropped because the store's \
+             queue was full (store_queue).\n\
+             # TYPE cobrowse_store_writes_shed_total counter\n\
+             cobrowse_store_writes_shed_total {}",
+            store.shed()
+        );
+        gauge(
             &mut out,
-            "cobrowse_store_writes_shed_total",
-            "Store writes dropped because the store's queue was full (store_queue).",
-            &self.store_writes_shed,
+            "cobrowse_store_writes_waiting",
+            "Store writes queued and not applied yet (at most store_queue); grows while the store is unreachable.",
+            store.waiting() as usize,
+        );
+        gauge(
+            &mut out,
+            "cobrowse_store_failing",
+            "1 while store writes fail because the store (Redis) cannot be reached, else 0.",
+            usize::from(store.failing().is_some()),
+        );
+        let _ = writeln!(
+            out,
+            "# HELP cobrowse_store_write_retries_total Store writes tried again because the \
+             store could not be reached.\n\
+             # TYPE cobrowse_store_write_retries_total counter\n\
+             cobrowse_store_write_retries_total {}",
+            store.retries()
         );
         counter(
             &mut out,
@@ -303,10 +328,15 @@ mod tests {
             ssns: 0,
             bearer_tokens: 1,
         });
-        bump(&m.store_writes_shed, 2);
+        bump(&m.store_writer.shed, 2);
+        bump(&m.store_writer.waiting, 7);
+        m.store_writer.fail("redis down".into());
         bump(&m.page_visits_dropped, 1);
         let text = m.render(2, 1);
         assert!(text.contains("cobrowse_store_writes_shed_total 2"));
+        assert!(text.contains("cobrowse_store_writes_waiting 7"));
+        assert!(text.contains("cobrowse_store_failing 1"));
+        assert!(text.contains("cobrowse_store_write_retries_total 0"));
         assert!(text.contains("cobrowse_customer_messages_dropped_total{kind=\"page_visit\"} 1"));
         assert!(text.contains("cobrowse_auto_masked_total{kind=\"card_number\"} 2"));
         assert!(text.contains("cobrowse_auto_masked_total{kind=\"bearer_token\"} 1"));

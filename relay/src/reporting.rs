@@ -1,6 +1,7 @@
 //! Sends each ended session's report to the configured sinks: a JSONL file (one report a
-//! line) and/or an HTTP webhook (JSON POST, retried with backoff). Reports are queued, so a
-//! slow webhook never holds up a session.
+//! line), an HTTP webhook (JSON POST, retried with backoff) and/or a Redis Stream
+//! ([`crate::report_stream`], its own task). Reports are queued, so a slow webhook or Redis
+//! never holds up a session.
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,6 +10,7 @@ use tokio::io::AsyncWriteExt;
 use tokio::sync::mpsc;
 
 use crate::report::SessionReport;
+use crate::report_stream::{self, StreamSink};
 
 /// Webhook attempts per report, and the wait before the first retry (doubling after).
 const WEBHOOK_ATTEMPTS: u32 = 4;
@@ -23,8 +25,9 @@ impl Reporter {
     pub fn start(
         file: Option<PathBuf>,
         webhook: Option<String>,
+        stream: Option<StreamSink>,
     ) -> (Self, Option<tokio::task::JoinHandle<()>>) {
-        if file.is_none() && webhook.is_none() {
+        if file.is_none() && webhook.is_none() && stream.is_none() {
             return (
                 Self {
                     tx: Default::default(),
@@ -33,7 +36,7 @@ impl Reporter {
             );
         }
         let (tx, rx) = mpsc::unbounded_channel();
-        let task = tokio::spawn(run(rx, file, webhook));
+        let task = tokio::spawn(run(rx, file, webhook, stream));
         (
             Self {
                 tx: std::sync::Mutex::new(Some(tx)),
@@ -57,12 +60,22 @@ async fn run(
     mut rx: mpsc::UnboundedReceiver<SessionReport>,
     file: Option<PathBuf>,
     webhook: Option<String>,
+    stream: Option<StreamSink>,
 ) {
     let client = reqwest::Client::builder()
         .timeout(Duration::from_secs(10))
         .build()
         .expect("an HTTP client");
+    let stream = stream.map(report_stream::start);
     while let Some(report) = rx.recv().await {
+        if let Some((tx, _)) = &stream {
+            if tx.try_send(report.clone()).is_err() {
+                tracing::error!(session = %report.session_id, "report stream queue full: report dropped");
+            }
+        }
+        if file.is_none() && webhook.is_none() {
+            continue;
+        }
         let line = match serde_json::to_string(&report) {
             Ok(l) => l,
             Err(e) => {
@@ -78,6 +91,11 @@ async fn run(
         if let Some(url) = &webhook {
             post_with_retries(&client, url, line).await;
         }
+    }
+    // The stream's task ends once its queue is drained.
+    if let Some((tx, task)) = stream {
+        drop(tx);
+        let _ = task.await;
     }
 }
 

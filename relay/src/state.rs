@@ -47,12 +47,13 @@ pub struct Shared {
 
 impl Shared {
     /// Queues a store write (applied in order, off the async runtime); failures are logged,
-    /// never fatal to a session.
+    /// never fatal to a session. `f` may run again (a store that could not be reached is
+    /// retried), so it must be idempotent.
     pub fn persist(
         &self,
         span: &tracing::Span,
         what: &'static str,
-        f: impl FnOnce(&dyn SessionStore) -> Result<(), StoreError> + Send + 'static,
+        f: impl Fn(&dyn SessionStore) -> Result<(), StoreError> + Send + 'static,
     ) {
         self.writer.write(span, what, f);
     }
@@ -72,10 +73,13 @@ impl Shared {
             }
             let id = session.id;
             let reports = self.reporter.sender();
+            // Taken now: a write retried after a Redis outage still says when it ended.
+            let at = now_millis();
             self.persist(&session.span, "session end", move |s| {
-                s.mark_ended(id, now_millis(), reason)?;
-                // Built after the end is stored, so the report is complete.
-                if let Some(tx) = reports {
+                s.mark_ended(id, at, reason)?;
+                // Built after the end is stored, so the report is complete; sent once, as a
+                // retried write only gets here when it succeeds.
+                if let Some(tx) = &reports {
                     if let Some(report) = crate::report::build(s, id)? {
                         let _ = tx.send(report);
                     }

@@ -64,6 +64,21 @@ mod tests {
             cli(one.port, &["PING"]).is_none(),
             "a killed server is gone"
         );
+        one.restart();
+        assert_eq!(
+            one.cli(&["GET", "k"]).as_deref(),
+            Some(""),
+            "back on its port, empty"
+        );
+        let mut durable = RedisServer::start_persistent();
+        assert_eq!(durable.cli(&["SET", "k", "v"]).as_deref(), Some("OK"));
+        durable.kill();
+        durable.restart();
+        assert_eq!(
+            durable.cli(&["GET", "k"]).as_deref(),
+            Some("v"),
+            "back with what it had acknowledged"
+        );
 
         let mut cluster = RedisCluster::start(3);
         assert_eq!(cluster.masters().len(), 3);

@@ -1,6 +1,7 @@
 //! `redis-server` processes: one server, or a Redis Cluster (masters with one replica each)
-//! made with `redis-cli --cluster create`. No persistence: a killed server comes back empty,
-//! as a Redis restarted without it would.
+//! made with `redis-cli --cluster create`. No persistence, unless asked for
+//! ([`RedisServer::start_persistent`]): a killed server comes back empty, as a Redis restarted
+//! without it would.
 
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
@@ -16,49 +17,88 @@ pub const CLUSTER_NODE_TIMEOUT_MS: u64 = 1000;
 pub struct RedisServer {
     pub port: u16,
     child: Option<Child>,
-    _dir: tempfile::TempDir,
+    /// Whether it runs as a Redis Cluster node, and with an append-only file (a restart keeps both).
+    cluster: bool,
+    persistent: bool,
+    dir: tempfile::TempDir,
 }
 
 impl RedisServer {
     /// Starts a plain server and waits until it answers `PING`.
     pub fn start() -> Self {
-        Self::spawn(false)
+        Self::spawn(false, false)
+    }
+
+    /// Starts a plain server that writes every change to its append-only file before it
+    /// answers (`appendfsync always`), so that after [`RedisServer::kill`] and
+    /// [`RedisServer::restart`] it has every write it acknowledged, as a Redis set up for
+    /// durability does.
+    pub fn start_persistent() -> Self {
+        Self::spawn(false, true)
     }
 
     /// Starts a server on a free port. Tests run in parallel: another test's server may take
     /// the port between our finding it free and our server binding it. So the server that
     /// answers must be ours (its working directory is our temporary one); if ours exited
     /// (it could not bind), it starts again on another port.
-    fn spawn(cluster: bool) -> Self {
+    fn spawn(cluster: bool, persistent: bool) -> Self {
         for _ in 0..10 {
             let dir = tempfile::tempdir().expect("a temporary directory");
             let port = free_port_with(if cluster { 10_000 } else { 0 });
             let mut server = Self {
                 port,
-                child: Some(spawn_server(dir.path(), port, cluster)),
-                _dir: dir,
+                child: Some(spawn_server(dir.path(), port, cluster, persistent)),
+                cluster,
+                persistent,
+                dir,
             };
-            let ours = server
-                ._dir
-                .path()
-                .canonicalize()
-                .expect("the temporary directory");
-            let started = std::time::Instant::now();
-            while started.elapsed() < Duration::from_secs(10) {
-                if let Some(Ok(Some(_))) = server.child.as_mut().map(Child::try_wait) {
-                    break;
-                }
-                let dir = server.cli(&["CONFIG", "GET", "dir"]);
-                if dir.is_some_and(|d| {
-                    d.lines().nth(1).map(std::path::PathBuf::from) == Some(ours.clone())
-                }) {
-                    return server;
-                }
-                std::thread::sleep(Duration::from_millis(20));
+            if server.answers_as_ours() {
+                return server;
             }
             server.kill();
         }
         panic!("redis-server did not start (10 attempts)")
+    }
+
+    /// Waits until the server on our port answers and is ours (its working directory is our
+    /// temporary one); false if ours exited first (it could not bind the port).
+    fn answers_as_ours(&mut self) -> bool {
+        let ours = self
+            .dir
+            .path()
+            .canonicalize()
+            .expect("the temporary directory");
+        let started = std::time::Instant::now();
+        while started.elapsed() < Duration::from_secs(10) {
+            if let Some(Ok(Some(_))) = self.child.as_mut().map(Child::try_wait) {
+                return false;
+            }
+            let dir = self.cli(&["CONFIG", "GET", "dir"]);
+            if dir.is_some_and(|d| {
+                d.lines().nth(1).map(std::path::PathBuf::from) == Some(ours.clone())
+            }) {
+                return true;
+            }
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        false
+    }
+
+    /// Starts a killed server again on the same port (empty, unless it is persistent), as an
+    /// operator restarting a crashed Redis would, and waits until it answers.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "restart: kill the server first");
+        self.child = Some(spawn_server(
+            self.dir.path(),
+            self.port,
+            self.cluster,
+            self.persistent,
+        ));
+        assert!(
+            self.answers_as_ours(),
+            "redis-server did not start again on port {} (another test's server took it?)",
+            self.port
+        );
     }
 
     pub fn url(&self) -> String {
@@ -89,7 +129,7 @@ impl Drop for RedisServer {
     }
 }
 
-fn spawn_server(dir: &Path, port: u16, cluster: bool) -> Child {
+fn spawn_server(dir: &Path, port: u16, cluster: bool, persistent: bool) -> Child {
     let port_s = port.to_string();
     let timeout = CLUSTER_NODE_TIMEOUT_MS.to_string();
     let mut args: Vec<&str> = vec![
@@ -100,7 +140,9 @@ fn spawn_server(dir: &Path, port: u16, cluster: bool) -> Child {
         "--save",
         "",
         "--appendonly",
-        "no",
+        if persistent { "yes" } else { "no" },
+        "--appendfsync",
+        "always",
         "--daemonize",
         "no",
         "--loglevel",
@@ -153,7 +195,9 @@ impl RedisCluster {
     /// Starts `2 × masters` servers and joins them into a cluster, then waits until every
     /// node reports the cluster healthy.
     pub fn start(masters: usize) -> Self {
-        let nodes: Vec<RedisServer> = (0..masters * 2).map(|_| RedisServer::spawn(true)).collect();
+        let nodes: Vec<RedisServer> = (0..masters * 2)
+            .map(|_| RedisServer::spawn(true, false))
+            .collect();
         let addrs: Vec<String> = nodes
             .iter()
             .map(|n| format!("127.0.0.1:{}", n.port))

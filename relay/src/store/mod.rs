@@ -1,12 +1,15 @@
 //! Session records and the [`SessionStore`] trait every storage backend implements.
-//! The relay calls stores from blocking tasks, so the trait is synchronous.
+//! The relay calls stores from blocking tasks, so the trait is synchronous. Backends:
+//! [`sqlite`] (the default, one node) and [`redis`] (several nodes sharing Redis).
 
 use shared_protocol::EndReason;
 use uuid::Uuid;
 
+pub mod redis;
 pub mod sqlite;
 pub mod writer;
 
+pub use redis::RedisStore;
 pub use sqlite::SqliteStore;
 pub use writer::StoreWriter;
 
@@ -18,6 +21,16 @@ pub fn now_millis() -> Millis {
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_millis() as Millis)
         .unwrap_or(0)
+}
+
+/// The store `config` asks for: Redis when `redis_url` is set (several nodes share it), else
+/// SQLite in `data_dir`.
+pub fn open(config: &crate::Config) -> Result<std::sync::Arc<dyn SessionStore>, StoreError> {
+    Ok(if config.redis_url.is_empty() {
+        std::sync::Arc::new(SqliteStore::open(&config.data_dir)?)
+    } else {
+        std::sync::Arc::new(RedisStore::connect(&config.redis_url, config.retention)?)
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +93,10 @@ pub enum StoreError {
     Backend(String),
     #[error("no session {0}")]
     NotFound(Uuid),
+    /// The store could not be reached or is not serving right now (Redis down, restarting or
+    /// failing over): the store writer retries these, and only these.
+    #[error("storage unreachable: {0}")]
+    Unavailable(String),
 }
 
 pub trait SessionStore: Send + Sync + 'static {
