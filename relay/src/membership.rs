@@ -65,14 +65,31 @@ pub async fn renew_forever(state: AppState) {
             .collect();
         let routings: Vec<u32> = owned.iter().map(|s| s.routing).collect();
         let mut redis = cluster.redis();
-        let missing = match cluster.live.renew(&mut redis, &routings).await {
-            Ok(missing) => missing,
+        let renewed = match cluster
+            .live
+            .renew(&mut redis, &cluster.node, &routings)
+            .await
+        {
+            Ok(renewed) => renewed,
             Err(e) => {
                 tracing::warn!(error = %e, "could not renew the records of this node's sessions");
                 continue;
             }
         };
-        for session in owned.iter().filter(|s| missing.contains(&s.routing)) {
+        for session in owned.iter().filter(|s| renewed.lost.contains(&s.routing)) {
+            // Another node took it over while this one looked dead (Redis could not be
+            // reached for a while): its clients go there.
+            tracing::warn!(parent: &session.span, "another node took this session over; moving its clients there");
+            session.hand_over(
+                CLOSE_MOVING,
+                "the session moved to another server; reconnect",
+            );
+            state.registry.forget(session);
+        }
+        for session in owned
+            .iter()
+            .filter(|s| renewed.missing.contains(&s.routing))
+        {
             let record = session.live_record(&cluster.node);
             match cluster.live.restore(&mut redis, &record).await {
                 Ok(true) => {
@@ -91,7 +108,7 @@ pub async fn renew_forever(state: AppState) {
 
 /// How often an owner renews its sessions' records (they live `navigation_grace` +
 /// `disconnect_grace` past the last renewal).
-const RENEW_EVERY: Duration = Duration::from_secs(10);
+const RENEW_EVERY: Duration = Duration::from_secs(5);
 
 /// Hands every session of this node to the others and waits until they took them (or
 /// `drain_timeout`): a rolling restart ends no session.

@@ -88,8 +88,9 @@ async fn session_on(n: &RelayProcess) -> (Ws, [u8; 16], Ws, [u8; 16], u32) {
 }
 
 /// Connects to `n` and sends `first` until the answer is not "your session's server stopped"
-/// (1012), as a client does: for a second or two after a crash the dead node still looks alive,
-/// and a socket bridged to it is closed once it is known dead. The socket and its first answer.
+/// (1012), as a client does: for a few seconds after a crash the dead node still looks alive
+/// (its heartbeat key lives 6 s), and a socket bridged to it is closed once it is known dead.
+/// The socket and its first answer.
 async fn reconnect<M: Direction + Clone>(n: &RelayProcess, side: &str, first: M) -> (Ws, RelayMsg) {
     for _ in 0..20 {
         let mut ws = connect(n, side).await;

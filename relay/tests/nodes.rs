@@ -298,3 +298,25 @@ async fn the_live_list_session_limits_and_join_limits_span_the_cluster() {
     }
     assert!(refused);
 }
+
+#[tokio::test]
+async fn a_node_whose_session_was_taken_over_lets_its_clients_go() {
+    // A node that looked dead to the others for a while (its Redis shard failing over longer
+    // than its heartbeat lives) finds its session owned by another node: its clients move.
+    let redis = RedisServer::start();
+    let a = node(vec![redis.url()], "node-a").await;
+    let (mut c, routing) = create(&a, "node-a").await;
+    let key = format!("cb:live:{{{routing}}}");
+    assert!(redis
+        .cli(&["HGET", &key, "owner"])
+        .unwrap()
+        .starts_with("node-a/"));
+    redis
+        .cli(&["HSET", &key, "owner", "node-b/00000000"])
+        .unwrap();
+    // Within one renewal (5 s), node a notices and tells the customer to reconnect.
+    let Err((code, _)) = next(&mut c).await else {
+        panic!("a close")
+    };
+    assert_eq!(u16::from(code), 1012);
+}

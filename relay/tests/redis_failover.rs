@@ -7,7 +7,7 @@ use common::*;
 use shared_protocol::*;
 use test_servers::RedisCluster;
 
-#[tokio::test]
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_session_across_nodes_outlives_a_redis_master() {
     let mut redis = RedisCluster::start(3);
     let node = |name: &'static str| {
@@ -36,7 +36,8 @@ async fn a_session_across_nodes_outlives_a_redis_master() {
         send(&mut ag, seq, AgentMsg::Sealed(vec![seq as u8])).await;
         send(&mut c, seq, CustomerMsg::Sealed(vec![seq as u8])).await;
     }
-    redis.wait_healthy();
+    // Waiting blocks: not on the runtime the two nodes run on.
+    tokio::task::block_in_place(|| redis.wait_healthy());
     for seq in 1..=20u64 {
         let env = next(&mut c).await.expect("a frame from the agent");
         assert_eq!((env.seq, env.msg), (seq, RelayMsg::Sealed(vec![seq as u8])));

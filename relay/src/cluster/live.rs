@@ -6,15 +6,15 @@
 //! cannot resume as a participant (and sealed frames stay unreadable to them anyway).
 
 use std::collections::HashMap;
-use std::sync::LazyLock;
 use std::time::Duration;
 
-use redis::{AsyncCommands, Script};
+use redis::AsyncCommands;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use super::conn::Redis;
 use super::keys;
+use super::scripts::{CLAIM, RELEASE, RENEW, TAKE_OVER, UPDATE};
 use crate::store::Millis;
 
 /// What another node needs to know about a live session.
@@ -95,51 +95,11 @@ fn unhex(text: &str) -> Option<[u8; 32]> {
     Some(out)
 }
 
-/// Sets the record only if the code is free. ARGV: ttl ms, the session id, then field/value
-/// pairs. Idempotent: a claim run again (a client retry after a lost answer, or a redirect in
-/// a cluster) finds its own record and still answers 1.
-const CLAIM: &str = r"
-local held = redis.call('HGET', KEYS[1], 'id')
-if held then return held == ARGV[2] and 1 or 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 3))
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1";
-
-/// Writes the record if this node owns it and the version is newer. ARGV: ttl ms, owner,
-/// version, then field/value pairs. 1: written; 0: stale or gone; -1: another node owns it.
-const UPDATE: &str = r"
-local cur = redis.call('HMGET', KEYS[1], 'owner', 'ver')
-if not cur[1] then return 0 end
-if cur[1] ~= ARGV[2] then return -1 end
-if tonumber(cur[2]) >= tonumber(ARGV[3]) then return 0 end
-redis.call('HSET', KEYS[1], unpack(ARGV, 4))
-redis.call('PEXPIRE', KEYS[1], ARGV[1])
-return 1";
-
-/// Moves ownership from ARGV[1] to ARGV[2] (ttl ARGV[3]) if ARGV[1] still owns it; like the
-/// claim, answers 1 again when run twice.
-const TAKE_OVER: &str = r"
-local owner = redis.call('HGET', KEYS[1], 'owner')
-if owner == ARGV[2] then return 1 end
-if owner ~= ARGV[1] then return 0 end
-redis.call('HSET', KEYS[1], 'owner', ARGV[2])
-redis.call('PEXPIRE', KEYS[1], ARGV[3])
-return 1";
-
-/// Deletes the record if it is still session ARGV[1]'s.
-const RELEASE: &str = r"
-if redis.call('HGET', KEYS[1], 'id') ~= ARGV[1] then return 0 end
-return redis.call('DEL', KEYS[1])";
-
-/// The compiled script for `source` (each is hashed once, then run by its hash).
-fn script(source: &'static str) -> redis::ScriptInvocation<'static> {
-    static SCRIPTS: LazyLock<[(&str, Script); 4]> =
-        LazyLock::new(|| [CLAIM, UPDATE, TAKE_OVER, RELEASE].map(|s| (s, Script::new(s))));
-    SCRIPTS
-        .iter()
-        .find(|(s, _)| *s == source)
-        .map(|(_, script)| script.prepare_invoke())
-        .expect("one of the scripts above")
+/// What a renewal found.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Renewed {
+    pub missing: Vec<u32>,
+    pub lost: Vec<u32>,
 }
 
 /// The records of live sessions, kept for `ttl` after the owner's last renewal.
@@ -153,13 +113,13 @@ impl LiveRecords {
         Self { ttl }
     }
 
-    fn ttl_ms(&self) -> u64 {
+    pub(super) fn ttl_ms(&self) -> u64 {
         self.ttl.as_millis() as u64
     }
 
     /// Claims `record.routing` for this session; false if another live session has the code.
     pub async fn claim(&self, redis: &mut Redis, record: &LiveRecord) -> redis::RedisResult<bool> {
-        let mut script = script(CLAIM);
+        let mut script = CLAIM.prepare_invoke();
         script
             .key(keys::live(record.routing))
             .arg(self.ttl_ms())
@@ -179,7 +139,7 @@ impl LiveRecords {
 
     /// Writes the owner's newer version; `Ok(false)` if another node owns the session now.
     pub async fn update(&self, redis: &mut Redis, record: &LiveRecord) -> redis::RedisResult<bool> {
-        let mut script = script(UPDATE);
+        let mut script = UPDATE.prepare_invoke();
         script
             .key(keys::live(record.routing))
             .arg(self.ttl_ms())
@@ -209,7 +169,8 @@ impl LiveRecords {
         from: &str,
         to: &str,
     ) -> redis::RedisResult<Option<LiveRecord>> {
-        let moved: i64 = script(TAKE_OVER)
+        let moved: i64 = TAKE_OVER
+            .prepare_invoke()
             .key(keys::live(routing))
             .arg(from)
             .arg(to)
@@ -229,7 +190,8 @@ impl LiveRecords {
         routing: u32,
         id: Uuid,
     ) -> redis::RedisResult<()> {
-        let _: i64 = script(RELEASE)
+        let _: i64 = RELEASE
+            .prepare_invoke()
             .key(keys::live(routing))
             .arg(id.to_string())
             .invoke_async(redis)
@@ -237,19 +199,32 @@ impl LiveRecords {
         redis.zrem::<_, _, ()>(keys::LIVE_INDEX, routing).await
     }
 
-    /// Keeps the records of sessions this node owns from expiring; the codes whose record is
-    /// gone (Redis restarted empty, or was wiped) come back for [`LiveRecords::restore`].
-    pub async fn renew(&self, redis: &mut Redis, routings: &[u32]) -> redis::RedisResult<Vec<u32>> {
-        let mut missing = Vec::new();
+    /// Keeps the records of the sessions `owner` (this node) owns from expiring. Returns the
+    /// codes whose record is gone (Redis restarted empty, or was wiped: for
+    /// [`LiveRecords::restore`]) and those another node owns now (it took the session over,
+    /// believing this node dead: this node must let go).
+    pub async fn renew(
+        &self,
+        redis: &mut Redis,
+        owner: &str,
+        routings: &[u32],
+    ) -> redis::RedisResult<Renewed> {
+        let mut renewed = Renewed::default();
         for routing in routings {
-            let kept: bool = redis
-                .pexpire(keys::live(*routing), self.ttl_ms() as i64)
+            let kept: i64 = RENEW
+                .prepare_invoke()
+                .key(keys::live(*routing))
+                .arg(owner)
+                .arg(self.ttl_ms())
+                .invoke_async(redis)
                 .await?;
-            if !kept {
-                missing.push(*routing);
+            match kept {
+                0 => renewed.missing.push(*routing),
+                -1 => renewed.lost.push(*routing),
+                _ => {}
             }
         }
-        Ok(missing)
+        Ok(renewed)
     }
 
     /// Writes a record again after Redis lost it: the claim, the list entry, the agent's count.
@@ -266,58 +241,6 @@ impl LiveRecords {
             self.add_agent_session(redis, agent, record.routing).await?;
         }
         Ok(true)
-    }
-
-    /// Notes that `agent` is in session `routing` (for its cluster-wide session count).
-    pub async fn add_agent_session(
-        &self,
-        redis: &mut Redis,
-        agent: &str,
-        routing: u32,
-    ) -> redis::RedisResult<()> {
-        let key = keys::agent(agent);
-        redis.sadd::<_, _, ()>(&key, routing).await?;
-        redis.pexpire::<_, ()>(&key, self.ttl_ms() as i64).await
-    }
-
-    /// How many live sessions `agent` is active in, across the cluster. Codes whose record no
-    /// longer says so (ended, agent removed, expired) are dropped from the set on the way.
-    pub async fn agent_sessions(
-        &self,
-        redis: &mut Redis,
-        agent: &str,
-    ) -> redis::RedisResult<usize> {
-        let key = keys::agent(agent);
-        let routings: Vec<u32> = redis.smembers(&key).await?;
-        let mut active = 0;
-        for routing in routings {
-            match self.get(redis, routing).await? {
-                Some(r) if r.active && r.agent.as_deref() == Some(agent) => active += 1,
-                _ => redis.srem::<_, _, ()>(&key, routing).await?,
-            }
-        }
-        Ok(active)
-    }
-
-    /// Counts one attempt of `kind` for `key` in this minute's window across the cluster;
-    /// false when `per_minute` were already made (0: unlimited).
-    pub async fn allow(
-        &self,
-        redis: &mut Redis,
-        kind: &str,
-        key: &str,
-        per_minute: u32,
-    ) -> redis::RedisResult<bool> {
-        if per_minute == 0 {
-            return Ok(true);
-        }
-        let minute = crate::store::now_millis() as u64 / 60_000;
-        let window = keys::rate(kind, key, minute);
-        let made: u64 = redis.incr(&window, 1).await?;
-        if made == 1 {
-            redis.expire::<_, ()>(&window, 120).await?;
-        }
-        Ok(made <= per_minute as u64)
     }
 
     /// Every live session in the cluster, oldest first.

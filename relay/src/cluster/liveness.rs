@@ -13,9 +13,11 @@ use super::conn::Redis;
 use super::keys;
 
 /// How often a node renews its key, and how long the key lives: a killed node is known dead
-/// within `TTL` (plus the cache), well inside the disconnect grace.
-pub const BEAT: Duration = Duration::from_millis(500);
-pub const TTL: Duration = Duration::from_millis(2000);
+/// within `TTL` (plus the cache), well inside the disconnect grace; a node whose key's Redis
+/// shard fails over (a few seconds) stays alive through it. (Should a failover take longer,
+/// other nodes take its sessions over and it lets go of them: see `LiveRecords::renew`.)
+pub const BEAT: Duration = Duration::from_secs(1);
+pub const TTL: Duration = Duration::from_secs(6);
 const CACHE: Duration = Duration::from_millis(250);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

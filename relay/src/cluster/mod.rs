@@ -4,14 +4,18 @@
 //! each node's inbox of frames ([`bus`]) for clients whose socket landed on another node.
 //! When an owner dies or drains, the node a client resumes on takes the session over.
 //!
+//! - `counts`: agents' sessions and join attempts, counted for the whole cluster;
 //! - [`conn`]: one Redis server or a Redis Cluster behind one connection type;
-//! - [`keys`]: the key names and their hash tags.
+//! - [`keys`]: the key names and their hash tags; `scripts`: the records' Lua scripts.
 
 pub mod bus;
+mod bus_entry;
 pub mod conn;
+mod counts;
 pub mod keys;
 pub mod live;
 pub mod liveness;
+mod scripts;
 
 pub use bus::{Bus, BusMsg, ConnId, Opened};
 pub use conn::{ConnectError, Redis};

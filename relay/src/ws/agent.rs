@@ -77,8 +77,10 @@ pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
                         bump(&state.metrics.sessions_joined, 1);
                         let id = s.id;
                         let agent = agent_id.clone();
+                        // The time of the event, not of the write: a write retried after an
+                        // outage stores the same moment (and is recognised as the same write).
+                        let at = now_millis();
                         state.persist(&s.span, "join", move |store| {
-                            let at = now_millis();
                             store.mark_joined(id, &agent, at)?;
                             // Every session starts in pointer mode.
                             store.start_segment(id, "POINTER", at).map(|_| ())

@@ -154,9 +154,9 @@ pub(super) async fn customer_loop(
             (CustomerMsg::PageVisit(page), Some(s)) => {
                 let (url, title) = state.stored_page(&page);
                 tracing::info!(parent: &s.span, %url, "page visit");
-                let id = s.id;
+                let (id, at) = (s.id, now_millis());
                 state.persist(&s.span, "page visit", move |store| {
-                    store.add_page(id, &url, &title, now_millis()).map(|_| ())
+                    store.add_page(id, &url, &title, at).map(|_| ())
                 });
             }
             (CustomerMsg::Exit, Some(s)) => {
@@ -186,11 +186,9 @@ pub(super) async fn customer_loop(
             }
             (CustomerMsg::Mode(mode), Some(s)) => {
                 tracing::info!(parent: &s.span, mode = mode.as_str(), "mode");
-                let id = s.id;
+                let (id, at) = (s.id, now_millis());
                 state.persist(&s.span, "mode", move |store| {
-                    store
-                        .start_segment(id, mode.as_str(), now_millis())
-                        .map(|_| ())
+                    store.start_segment(id, mode.as_str(), at).map(|_| ())
                 });
             }
             (CustomerMsg::Refused(counts), Some(s)) => {

@@ -59,9 +59,11 @@ pub async fn send<M: Direction>(ws: &mut Ws, seq: u64, msg: M) {
 /// The next relay message (skipping pings), or the close frame's code and reason.
 pub async fn next(ws: &mut Ws) -> Result<Envelope<RelayMsg>, (CloseCode, String)> {
     loop {
-        let msg = tokio::time::timeout(Duration::from_secs(5), ws.next())
+        // Generous: a socket bridged to a node that just died hears nothing until that node
+        // is known dead (its heartbeat key lives 6 s).
+        let msg = tokio::time::timeout(Duration::from_secs(15), ws.next())
             .await
-            .expect("an answer within 5 s");
+            .expect("an answer within 15 s");
         match msg {
             Some(Ok(Message::Binary(b))) => return Ok(Envelope::decode(&b).unwrap()),
             Some(Ok(Message::Close(Some(f)))) => return Err((f.code, f.reason.to_string())),
