@@ -5,7 +5,7 @@
 
 use std::sync::Arc;
 
-use crate::cluster::{Cluster, LiveRecord};
+use crate::cluster::{Cluster, LiveRecord, Origin};
 use crate::sessions::{Outbox, Session};
 use crate::state::Shared;
 
@@ -22,18 +22,25 @@ pub enum CreateError {
 
 impl Shared {
     /// A new waiting session whose routing code no other live session has, on any node.
-    pub async fn create_session(&self, customer: Outbox) -> Result<Arc<Session>, CreateError> {
+    pub async fn create_session(
+        &self,
+        customer: Outbox,
+        origin: Origin,
+    ) -> Result<Arc<Session>, CreateError> {
         let Some(cluster) = &self.cluster else {
-            return self
+            let session = self
                 .registry
                 .create(customer)
-                .ok_or(CreateError::NoFreeCode);
+                .ok_or(CreateError::NoFreeCode)?;
+            let _ = session.origin.set(origin);
+            return Ok(session);
         };
         for _ in 0..CLAIM_ATTEMPTS {
             let session = self
                 .registry
                 .create(customer.clone())
                 .ok_or(CreateError::NoFreeCode)?;
+            let _ = session.origin.set(origin.clone());
             let record = session.live_record(&cluster.node);
             match cluster.live.claim(&mut cluster.redis(), &record).await {
                 Ok(true) => return Ok(session),

@@ -12,6 +12,7 @@ use tokio::time::Instant;
 use crate::cluster::{Cluster, Opened};
 use crate::sessions::Session;
 use crate::state::{self, AppState};
+use crate::store::SessionRecord;
 use crate::{Config, RunError};
 
 /// Close code telling a client that this server is restarting: reconnect (elsewhere).
@@ -91,6 +92,9 @@ pub async fn renew_forever(state: AppState) {
             .filter(|s| renewed.missing.contains(&s.routing))
         {
             let record = session.live_record(&cluster.node);
+            // Redis lost the history record too, most likely: write it again (a no-op if it
+            // is there), so the session's end and what follows still land in the history.
+            rewrite_history(&state, session, &record);
             match cluster.live.restore(&mut redis, &record).await {
                 Ok(true) => {
                     tracing::info!(parent: &session.span, "record lost by Redis; written again")
@@ -104,6 +108,30 @@ pub async fn renew_forever(state: AppState) {
             }
         }
     }
+}
+
+/// The history's record of a live session, from what its live record knows: created, joined.
+fn rewrite_history(state: &AppState, session: &Session, live: &crate::cluster::LiveRecord) {
+    let record = SessionRecord {
+        id: live.id,
+        routing: live.routing,
+        created_at: live.created_at,
+        user_agent: live.origin.user_agent.clone(),
+        first_url: live.origin.first_url.clone(),
+        agent_id: None,
+        joined_at: None,
+        ended_at: None,
+        end_reason: None,
+        first_session: live.origin.first_session,
+    };
+    let joined = live.agent.clone().zip(live.joined_at);
+    state.persist(&session.span, "session again", move |store| {
+        store.create(&record)?;
+        if let Some((agent, at)) = &joined {
+            store.mark_joined(record.id, agent, *at)?;
+        }
+        Ok(())
+    });
 }
 
 /// How often an owner renews its sessions' records (they live `navigation_grace` +

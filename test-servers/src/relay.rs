@@ -9,7 +9,7 @@ use std::time::Duration;
 
 /// One relay process.
 pub struct RelayProcess {
-    /// `http://127.0.0.1:<port>`.
+    /// The URL it printed: `http://127.0.0.1:<port>`, or its `--public-url`.
     pub url: String,
     pub port: u16,
     child: Option<Child>,

@@ -157,9 +157,9 @@ impl Cluster {
         format!("{}#token={TOKEN}", self.nginx.https_url("/agent"))
     }
 
-    /// A node's own URL (for the REST API, without nginx).
+    /// A node's own URL (for the REST API, without nginx; what it prints is the public URL).
     pub fn node_url(&self, i: usize) -> String {
-        self.nodes[i].as_ref().expect("running").url.clone()
+        format!("http://127.0.0.1:{}", self.ports[i])
     }
 
     /// A headless Chromium that accepts nginx's self-signed certificate.

@@ -148,6 +148,49 @@ async fn flow(
     cluster.nodes[last].as_mut().unwrap().kill();
     still_co_browsing(customer, agent, "after Redis was wiped and a node killed").await?;
     cluster.restart_node(last).await?;
+
+    // 5. The agent ends the session. Whichever node is asked, the history (in Redis) has it
+    //    once, ended by the agent, with the pages it went through: not one per node it ran on.
+    agent
+        .find(By::Css("[data-cobrowse-ui=exit]"))
+        .await?
+        .click()
+        .await?;
+    let token = format!("{routing:0>5}");
+    for i in 0..NODES.len() {
+        let url = format!("{}/api/v1/history", cluster.node_url(i));
+        let reports = eventually("the ended session in the history", START, || async {
+            let body = reqwest::Client::new()
+                .get(&url)
+                .bearer_auth(cobrowse_e2e::cluster::TOKEN)
+                .send()
+                .await
+                .ok()?
+                .text()
+                .await
+                .ok()?;
+            let all: Vec<serde_json::Value> = serde_json::from_str(&body).ok()?;
+            let ours: Vec<serde_json::Value> = all
+                .into_iter()
+                .filter(|r| r["token"] == token.as_str())
+                .collect();
+            ours.iter().any(|r| !r["endTime"].is_null()).then_some(ours)
+        })
+        .await;
+        if reports.is_err() {
+            let body = reqwest::Client::new()
+                .get(&url)
+                .bearer_auth(cobrowse_e2e::cluster::TOKEN)
+                .send()
+                .await?
+                .text()
+                .await?;
+            eprintln!("the history on {}: {body}", NODES[i]);
+        }
+        let reports = reports?;
+        assert_eq!(reports.len(), 1, "one session in the history: {reports:?}");
+        assert_eq!(reports[0]["endReason"], "agent_exit");
+    }
     Ok(())
 }
 

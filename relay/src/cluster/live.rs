@@ -32,6 +32,18 @@ pub struct LiveRecord {
     pub verify_failures: u8,
     /// Raised by the owner with every write.
     pub version: u64,
+    /// What the history keeps of the session's start, so a node can write its history record
+    /// again after Redis lost it (see `membership::renew_forever`).
+    pub origin: Origin,
+    pub joined_at: Option<Millis>,
+}
+
+/// The customer's browser and first page as the history keeps them (already cut and masked).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Origin {
+    pub user_agent: String,
+    pub first_url: String,
+    pub first_session: bool,
 }
 
 /// The SHA-256 of a resume token, as records keep it.
@@ -59,6 +71,13 @@ impl LiveRecord {
                     .unwrap_or_default(),
             ),
             ("vfail", self.verify_failures.to_string()),
+            ("ua", self.origin.user_agent.clone()),
+            ("url", self.origin.first_url.clone()),
+            ("first", (self.origin.first_session as u8).to_string()),
+            (
+                "joined",
+                self.joined_at.map(|t| t.to_string()).unwrap_or_default(),
+            ),
             ("ver", self.version.to_string()),
         ]
     }
@@ -76,6 +95,12 @@ impl LiveRecord {
             agent_token: get("atok").filter(|t| !t.is_empty()).and_then(unhex),
             verify_failures: get("vfail")?.parse().ok()?,
             version: get("ver")?.parse().ok()?,
+            origin: Origin {
+                user_agent: get("ua").unwrap_or_default().to_string(),
+                first_url: get("url").unwrap_or_default().to_string(),
+                first_session: get("first") == Some("1"),
+            },
+            joined_at: get("joined").and_then(|t| t.parse().ok()),
         })
     }
 }
@@ -295,6 +320,8 @@ mod redis_tests {
             agent_token: None,
             verify_failures: 0,
             version: 1,
+            origin: Origin::default(),
+            joined_at: None,
         };
         assert!(
             live.claim(&mut redis, &record).await.unwrap(),

@@ -19,7 +19,7 @@ mod scripts;
 
 pub use bus::{Bus, BusMsg, ConnId, Opened};
 pub use conn::{ConnectError, Redis};
-pub use live::{token_hash, LiveRecord, LiveRecords};
+pub use live::{token_hash, LiveRecord, LiveRecords, Origin};
 pub use liveness::{Liveness, NodeState};
 
 use std::sync::atomic::{AtomicBool, Ordering};

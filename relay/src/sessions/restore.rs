@@ -28,6 +28,8 @@ impl Session {
             agent_token: state.agent.as_ref().map(|(_, p)| p.token_hash),
             verify_failures: state.verify_failures,
             version: state.version,
+            origin: self.origin.get().cloned().unwrap_or_default(),
+            joined_at: state.joined_at,
         }
     }
 
@@ -58,7 +60,9 @@ impl Session {
                 agent,
                 version: record.version,
                 handed_over: false,
+                joined_at: record.joined_at,
             }),
+            origin: record.origin.clone().into(),
             phase_tx,
         }
     }

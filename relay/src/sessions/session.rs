@@ -16,6 +16,8 @@ pub struct Session {
     pub routing: u32,
     pub created_at: crate::store::Millis,
     pub span: tracing::Span,
+    /// The customer's browser and first page, once stored (for other nodes: `cluster::Origin`).
+    pub origin: std::sync::OnceLock<crate::cluster::Origin>,
     pub(super) state: Mutex<State>,
     pub(super) phase_tx: watch::Sender<Phase>,
 }
@@ -30,6 +32,8 @@ pub(super) struct State {
     pub(super) version: u64,
     /// This node stopped and handed the session to the others: it is no longer ended here.
     pub(super) handed_over: bool,
+    /// When the agent in the session joined.
+    pub(super) joined_at: Option<crate::store::Millis>,
 }
 
 /// What a failed key confirmation led to.
@@ -107,7 +111,9 @@ impl Session {
                 agent: None,
                 version: 0,
                 handed_over: false,
+                joined_at: None,
             }),
+            origin: Default::default(),
             phase_tx,
         }
     }
@@ -158,6 +164,7 @@ impl Session {
     pub(super) fn attach_agent(&self, state: &mut State, agent_id: &str, outbox: Outbox) {
         state.agent = Some((agent_id.to_string(), Peer::new(outbox)));
         state.ever_joined = true;
+        state.joined_at = Some(crate::store::now_millis());
         self.set_phase(state, Phase::Active);
     }
 

@@ -53,27 +53,32 @@ pub(super) async fn customer_loop(
                     let msg = why.to_string();
                     break refuse(&tx, 0, ErrorCode::RateLimited, msg, CLOSE_POLICY).await;
                 }
-                let s = match state.create_session(tx.clone()).await {
+                let (first_url, first_title) = state.stored_page(&page);
+                let ua = if ua.is_empty() {
+                    user_agent.clone()
+                } else {
+                    ua
+                };
+                let origin = crate::cluster::Origin {
+                    user_agent: stored_text::user_agent(&ua),
+                    first_url,
+                    first_session,
+                };
+                let s = match state.create_session(tx.clone(), origin.clone()).await {
                     Ok(s) => s,
                     Err(why) => {
                         let msg = why.to_string();
                         break refuse(&tx, 0, ErrorCode::CodesExhausted, msg, CLOSE_NORMAL).await;
                     }
                 };
-                let (first_url, first_title) = state.stored_page(&page);
-                tracing::info!(parent: &s.span, url = %first_url, "session created");
+                tracing::info!(parent: &s.span, url = %origin.first_url, "session created");
                 bump(&state.metrics.sessions_created, 1);
-                let ua = if ua.is_empty() {
-                    user_agent.clone()
-                } else {
-                    ua
-                };
                 let record = SessionRecord {
                     id: s.id,
                     routing: s.routing,
-                    created_at: now_millis(),
-                    user_agent: stored_text::user_agent(&ua),
-                    first_url,
+                    created_at: s.created_at,
+                    user_agent: origin.user_agent,
+                    first_url: origin.first_url,
                     agent_id: None,
                     joined_at: None,
                     ended_at: None,
