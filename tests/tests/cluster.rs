@@ -157,7 +157,7 @@ async fn flow(
         .click()
         .await?;
     let token = format!("{routing:0>5}");
-    for i in 0..NODES.len() {
+    for (i, name) in NODES.iter().enumerate() {
         let url = format!("{}/api/v1/history", cluster.node_url(i));
         let reports = eventually("the ended session in the history", START, || async {
             let body = reqwest::Client::new()
@@ -185,7 +185,7 @@ async fn flow(
                 .await?
                 .text()
                 .await?;
-            eprintln!("the history on {}: {body}", NODES[i]);
+            eprintln!("the history on {name}: {body}");
         }
         let reports = reports?;
         assert_eq!(reports.len(), 1, "one session in the history: {reports:?}");
