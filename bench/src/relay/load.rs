@@ -113,14 +113,34 @@ struct Sender {
     seq: u64,
 }
 
-/// Opens `sessions` sessions on the relay at `addr`, then runs the steps `next` gives (it sees
-/// the results so far) and returns their results.
+/// Where the load goes: the relay the customers connect to, the one the agents connect to (the
+/// same, or another node of a cluster), and the processes whose CPU time counts as the relay's.
+#[derive(Clone)]
+pub struct Target {
+    pub customers: SocketAddr,
+    pub agents: SocketAddr,
+    pub pids: Vec<u32>,
+}
+
+impl From<(SocketAddr, u32)> for Target {
+    fn from((addr, pid): (SocketAddr, u32)) -> Self {
+        Target {
+            customers: addr,
+            agents: addr,
+            pids: vec![pid],
+        }
+    }
+}
+
+/// Opens `sessions` sessions on `target`, then runs the steps `next` gives (it sees the results
+/// so far) and returns their results.
 pub async fn drive(
     kind: Kind,
-    (addr, pid): (SocketAddr, u32),
+    target: impl Into<Target>,
     sessions: usize,
     mut next: impl FnMut(&[StepResult]) -> Option<Step>,
 ) -> BenchResult<Vec<StepResult>> {
+    let target = target.into();
     let shared = Shared {
         base: Instant::now(),
         arrivals: Arc::new(Mutex::new(Arrivals {
@@ -129,7 +149,7 @@ pub async fn drive(
         })),
     };
     let opened: Vec<Opened> = stream::iter(0..sessions)
-        .map(|_| open_session(kind, addr))
+        .map(|_| open_session(kind, target.customers, target.agents))
         .buffer_unordered(SETUP_CONCURRENCY)
         .try_collect()
         .await?;
@@ -149,7 +169,7 @@ pub async fn drive(
     let mut history = Vec::new();
     while let Some(step) = next(&history) {
         let id = history.len() as u32;
-        history.push(run_step(kind, pid, id, step, &mut senders, &shared).await?);
+        history.push(run_step(kind, &target.pids, id, step, &mut senders, &shared).await?);
         // Stragglers of a step that overloaded the relay get time to clear before the next.
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
@@ -175,7 +195,7 @@ async fn until(at: Instant) -> Instant {
 
 async fn run_step(
     kind: Kind,
-    pid: u32,
+    pids: &[u32],
     id: u32,
     step: Step,
     senders: &mut [Sender],
@@ -194,7 +214,8 @@ async fn run_step(
     let start_ns = (start - shared.base).as_nanos() as u64;
     let mut lags = Vec::with_capacity((total - warm) as usize);
     let mut payload = vec![0x5a; PAYLOAD_LEN];
-    let cpu_before = cpu_seconds(pid);
+    let cpu = || pids.iter().map(|p| cpu_seconds(*p)).sum::<f64>();
+    let cpu_before = cpu();
     for j in 0..total {
         let offset = due(j, step.rate);
         let at = start + offset;
@@ -221,7 +242,7 @@ async fn run_step(
             tokio::task::yield_now().await;
         }
     }
-    let relay_cores = (cpu_seconds(pid) - cpu_before) / start.elapsed().as_secs_f64();
+    let relay_cores = (cpu() - cpu_before) / start.elapsed().as_secs_f64();
     let expected = total - warm;
     let deadline = Instant::now() + step.drain;
     while (shared.lock().latencies.len() as u64) < expected && Instant::now() < deadline {

@@ -8,12 +8,14 @@
 //! - [`server`]: starting, pinning and measuring the relay processes;
 //! - [`routing`]: R1 and R2 from [`load`], the open-loop generator (sessions, steps, arrivals);
 //! - [`idle`]: R3, idle connections and resident memory;
+//! - [`nodes`]: R4, the cost of crossing nodes through Redis (two of our nodes, no peer);
 //! - [`open`] and [`protocol`]: what the generator says to each relay; [`wire`]: its
 //!   WebSocket client;
 //! - [`schedule`]: the arithmetic of schedules, ramps, percentiles and verdicts.
 
 mod idle;
 mod load;
+mod nodes;
 mod open;
 mod protocol;
 mod routing;
@@ -111,16 +113,19 @@ pub async fn run(ctx: &Ctx) -> BenchResult<Vec<Measure>> {
     let plan = Plan::new(ctx.quick);
     // Each idle socket is a descriptor in this process and in the relay.
     server::raise_nofile(plan.idle as u64 * 2 + 4096)?;
-    let (r1, r2, r3) = (
+    let (r1, r2, r3, r4) = (
         routing::latency(ctx, &plan).await,
         routing::throughput(ctx, &plan).await,
         idle::memory(ctx, &plan).await,
+        nodes::crossing(ctx, &plan).await,
     );
-    Ok(vec![
+    let mut measures = vec![
         r1.unwrap_or_else(|e| failed("R1", e)),
         r2.unwrap_or_else(|e| failed("R2", e)),
         r3.unwrap_or_else(|e| failed("R3", e)),
-    ])
+    ];
+    measures.extend(r4.unwrap_or_else(|e| vec![failed("R4", e)]));
+    Ok(measures)
 }
 
 fn failed(id: &str, e: impl std::fmt::Display) -> Measure {

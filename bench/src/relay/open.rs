@@ -58,9 +58,15 @@ pub struct Opened {
     pub agent: (Reader, Writer),
 }
 
-pub async fn open_session(kind: Kind, addr: SocketAddr) -> BenchResult<Opened> {
-    let (routing, cr, cw) = open_customer(kind, addr).await?;
-    let (mut ar, mut aw) = wire::connect(addr, "/ws/agent", None).await?;
+/// A session created by a customer on `customers` and joined by an agent on `agents` (another
+/// node of a cluster, or the same relay).
+pub async fn open_session(
+    kind: Kind,
+    customers: SocketAddr,
+    agents: SocketAddr,
+) -> BenchResult<Opened> {
+    let (routing, cr, cw) = open_customer(kind, customers).await?;
+    let (mut ar, mut aw) = wire::connect(agents, "/ws/agent", None).await?;
     aw.send(&kind.join(routing)).await?;
     answer(&mut ar, "join", |f| {
         kind.joined(f).map(|ok| ok.then_some(()))

@@ -44,13 +44,18 @@ pub struct Relay {
     dir: tempfile::TempDir,
 }
 
-fn free_port() -> BenchResult<u16> {
+pub fn free_port() -> BenchResult<u16> {
     // Released before the relay binds it: a small race, but neither relay can print a port 0
     // choice in a form both share.
     Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
 }
 
 pub async fn start(ctx: &Ctx, kind: Kind) -> BenchResult<Relay> {
+    start_with(ctx, kind, &[]).await
+}
+
+/// [`start`], ours with `extra` flags (`--redis-url`, `--node-id`, ...).
+pub async fn start_with(ctx: &Ctx, kind: Kind, extra: &[String]) -> BenchResult<Relay> {
     let dir = tempfile::tempdir()?;
     let addr: SocketAddr = ([127, 0, 0, 1], free_port()?).into();
     let log = std::fs::File::create(dir.path().join("relay.log"))?;
@@ -73,6 +78,7 @@ pub async fn start(ctx: &Ctx, kind: Kind) -> BenchResult<Relay> {
                 .arg(dir.path().join("data"))
                 .args(["--allowed-origins", ORIGIN, "--agent-tokens", TOKEN])
                 .args(OUR_FLAGS)
+                .args(extra)
                 // Session start and join lines only; nothing is logged per frame either way.
                 .env("COBROWSE_LOG", "warn")
                 .env_remove("COBROWSE_CONFIG");
