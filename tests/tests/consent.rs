@@ -135,19 +135,31 @@ async fn forged_write_mode(h: &Harness, customer: &WebDriver, agent: &WebDriver)
     widget(customer, "write-allow").await?.click().await?;
     wait_mode(agent, "WRITE").await?;
     customer.refresh().await?;
-    // The new page's checkbox ticked by a console click: write mode resumed there.
+    // The new page's checkbox ticked by a console click: write mode resumed there. Clicks are
+    // tried until write mode is back on the page; each toggles the box, so a late one could
+    // untick what an earlier one ticked: the page notes whether any click ticked it.
+    eventually("the new page", START, || async {
+        let armed = js(
+            customer,
+            "const box = document.getElementById('subscribe');
+             if (!box) return false;
+             box.addEventListener('change', () => { if (box.checked) window.__ticked = true; });
+             return true;",
+        )
+        .await;
+        (armed == true).then_some(())
+    })
+    .await?;
     eventually(
         "a console click to tick the box on the new page",
         START,
         || async {
+            if js(customer, "return window.__ticked === true;").await == true {
+                return Some(());
+            }
             js(agent, "return window.cobrowseCraft('click', '#subscribe');").await;
-            tokio::time::sleep(std::time::Duration::from_millis(300)).await;
-            let ticked = js(
-                customer,
-                "return document.getElementById('subscribe').checked;",
-            )
-            .await;
-            (ticked == true).then_some(())
+            tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+            None
         },
     )
     .await?;
