@@ -45,16 +45,19 @@ pub enum Section {
     Latency,
     Storm,
     Relay,
+    /// R4: two relay nodes sharing Redis.
+    Nodes,
 }
 
 impl Section {
-    pub const ALL: [Section; 6] = [
+    pub const ALL: [Section; 7] = [
         Section::Bundle,
         Section::Capture,
         Section::View,
         Section::Latency,
         Section::Storm,
         Section::Relay,
+        Section::Nodes,
     ];
 }
 
@@ -68,6 +71,7 @@ pub async fn run_section(ctx: &Ctx, section: Section) -> Vec<Measure> {
         Section::Latency => browser::latency::run(ctx).await,
         Section::Storm => browser::storm::run(ctx).await,
         Section::Relay => relay::run(ctx).await,
+        Section::Nodes => relay::run_nodes(ctx).await,
     };
     result.unwrap_or_else(|e| {
         vec![

@@ -34,6 +34,8 @@ const INBOX_TTL: Duration = Duration::from_secs(300);
 const WRITER_QUEUE: usize = 4096;
 pub const ENDPOINT_QUEUE: usize = 1024;
 const READ_BLOCK: Duration = Duration::from_millis(500);
+/// How often a node trims the entries it has read from its inbox.
+const TRIM_EVERY: Duration = Duration::from_millis(500);
 /// A failed inbox write is tried this many times, this long apart: 10 s, a cluster failover
 /// and the client's refresh of its slots with room to spare.
 const WRITE_ATTEMPTS: u32 = 40;
@@ -169,6 +171,7 @@ async fn write_inbox(
     mut rx: mpsc::Receiver<(ConnId, BusMsg)>,
 ) {
     let mut batch = Vec::new();
+    let mut expiry_renewed = None;
     while rx.recv_many(&mut batch, 512).await > 0 {
         let mut pipe = redis::pipe();
         for (conn, msg) in &batch {
@@ -187,10 +190,15 @@ async fn write_inbox(
                 .arg(data)
                 .ignore();
         }
-        pipe.cmd("PEXPIRE")
-            .arg(&key)
-            .arg(INBOX_TTL.as_millis() as u64)
-            .ignore();
+        // The inbox's expiry only matters once its node is gone for good: renewed now and then,
+        // not with every batch (at low rates a batch is one frame: this halved the commands).
+        if expiry_renewed.is_none_or(|at: tokio::time::Instant| at.elapsed() > INBOX_TTL / 10) {
+            pipe.cmd("PEXPIRE")
+                .arg(&key)
+                .arg(INBOX_TTL.as_millis() as u64)
+                .ignore();
+            expiry_renewed = Some(tokio::time::Instant::now());
+        }
         let mut attempt = 0;
         // Retries ride out a reconnect or a cluster failover (a replica takes over within a few
         // seconds); meanwhile later entries wait behind these, so order holds.
@@ -220,6 +228,10 @@ async fn read_inbox(bus: std::sync::Weak<Bus>, mut redis: Redis, opened: mpsc::S
         return;
     };
     let mut last = "0-0".to_string();
+    let mut trimmed = tokio::time::Instant::now();
+    // Trims go on the shared connection: this one stays on the blocking read.
+    let trimmer = bus.upgrade().map(|b| b.redis.clone());
+    let Some(trimmer) = trimmer else { return };
     let options = StreamReadOptions::default()
         .block(READ_BLOCK.as_millis() as usize)
         .count(1024);
@@ -265,14 +277,19 @@ async fn read_inbox(bus: std::sync::Weak<Bus>, mut redis: Redis, opened: mpsc::S
                 other => bus.deliver(conn, other),
             }
         }
-        // Read entries are done with: keep the inbox small.
-        if last != "0-0" {
-            let _: redis::RedisResult<()> = redis::cmd("XTRIM")
+        // Read entries are done with: keep the inbox small, now and then. Not after every
+        // read: the trim's round trip would delay the next read (a frame's latency).
+        if last != "0-0" && trimmed.elapsed() > TRIM_EVERY {
+            trimmed = tokio::time::Instant::now();
+            let trim = redis::cmd("XTRIM")
                 .arg(&key)
                 .arg("MINID")
                 .arg(&last)
-                .query_async(&mut redis)
-                .await;
+                .clone();
+            let mut conn = trimmer.clone();
+            tokio::spawn(async move {
+                let _: redis::RedisResult<()> = trim.query_async(&mut conn).await;
+            });
         }
     }
 }
