@@ -16,7 +16,7 @@ use redis::streams::{StreamReadOptions, StreamReadReply};
 use redis::AsyncCommands;
 use tokio::sync::mpsc;
 
-use super::bus_entry::{decode, encode};
+use super::bus_entry::{items, push};
 use super::conn::Redis;
 use super::keys;
 use crate::sessions::Side;
@@ -26,7 +26,9 @@ pub type ConnId = [u8; 16];
 
 /// Entries kept per inbox at most (trimmed approximately); a live reader empties its inbox
 /// continuously, so this bounds only a dead node's.
-const INBOX_MAX_LEN: usize = 100_000;
+const INBOX_MAX_LEN: usize = 10_000;
+/// A batch entry is closed at about this size and the rest goes into the next.
+const ENTRY_BYTES: usize = 1024 * 1024;
 /// A dead node's inbox disappears this long after the last entry sent to it.
 const INBOX_TTL: Duration = Duration::from_secs(300);
 /// Entries queued per destination before senders wait, and per bridged connection before it
@@ -174,21 +176,16 @@ async fn write_inbox(
     let mut expiry_renewed = None;
     while rx.recv_many(&mut batch, 512).await > 0 {
         let mut pipe = redis::pipe();
+        // One entry per batch, cut at about a megabyte (a snapshot frame may be big).
+        let mut entry = Vec::new();
         for (conn, msg) in &batch {
-            let (kind, data) = encode(msg);
-            pipe.cmd("XADD")
-                .arg(&key)
-                .arg("MAXLEN")
-                .arg("~")
-                .arg(INBOX_MAX_LEN)
-                .arg("*")
-                .arg("k")
-                .arg(kind)
-                .arg("c")
-                .arg(&conn[..])
-                .arg("d")
-                .arg(data)
-                .ignore();
+            push(&mut entry, conn, msg);
+            if entry.len() >= ENTRY_BYTES {
+                add_entry(&mut pipe, &key, std::mem::take(&mut entry));
+            }
+        }
+        if !entry.is_empty() {
+            add_entry(&mut pipe, &key, entry);
         }
         // The inbox's expiry only matters once its node is gone for good: renewed now and then,
         // not with every batch (at low rates a batch is one frame: this halved the commands).
@@ -222,6 +219,19 @@ async fn write_inbox(
     }
 }
 
+/// Adds one batch entry to `key` in `pipe`.
+fn add_entry(pipe: &mut redis::Pipeline, key: &str, entry: Vec<u8>) {
+    pipe.cmd("XADD")
+        .arg(key)
+        .arg("MAXLEN")
+        .arg("~")
+        .arg(INBOX_MAX_LEN)
+        .arg("*")
+        .arg("b")
+        .arg(entry)
+        .ignore();
+}
+
 /// Reads this node's inbox until the bus is dropped.
 async fn read_inbox(bus: std::sync::Weak<Bus>, mut redis: Redis, opened: mpsc::Sender<Opened>) {
     let Some(key) = bus.upgrade().map(|b| keys::inbox(&b.me)) else {
@@ -250,31 +260,33 @@ async fn read_inbox(bus: std::sync::Weak<Bus>, mut redis: Redis, opened: mpsc::S
         let Some(bus) = bus.upgrade() else { return };
         for entry in reply.keys.into_iter().flat_map(|k| k.ids) {
             last = entry.id.clone();
-            let Some((conn, msg)) = decode(&entry.map) else {
+            let Some(items) = items(&entry.map) else {
                 tracing::warn!(id = %entry.id, "a malformed inbox entry; skipped");
                 continue;
             };
-            match msg {
-                BusMsg::Open {
-                    from,
-                    side,
-                    client_ip,
-                    user_agent,
-                } => {
-                    let inbound = bus.register(conn);
-                    let open = Opened {
-                        conn,
+            for (conn, msg) in items {
+                match msg {
+                    BusMsg::Open {
                         from,
                         side,
                         client_ip,
                         user_agent,
-                        inbound,
-                    };
-                    if opened.send(open).await.is_err() {
-                        return;
+                    } => {
+                        let inbound = bus.register(conn);
+                        let open = Opened {
+                            conn,
+                            from,
+                            side,
+                            client_ip,
+                            user_agent,
+                            inbound,
+                        };
+                        if opened.send(open).await.is_err() {
+                            return;
+                        }
                     }
+                    other => bus.deliver(conn, other),
                 }
-                other => bus.deliver(conn, other),
             }
         }
         // Read entries are done with: keep the inbox small, now and then. Not after every
