@@ -47,44 +47,10 @@ async fn msg(ws: &mut Ws) -> RelayMsg {
     next(ws).await.expect("a message").msg
 }
 
-/// A session on `n` with the customer's and the agent's resume tokens.
-async fn session_on(n: &RelayProcess) -> (Ws, [u8; 16], Ws, [u8; 16], u32) {
-    let mut c = connect(n, "customer").await;
-    let create = CustomerMsg::Create {
-        page: common::page(),
-        user_agent: String::new(),
-        first_session: true,
-    };
-    send(&mut c, 0, create).await;
-    let RelayMsg::Created {
-        routing,
-        resume_token: ct,
-        ..
-    } = msg(&mut c).await
-    else {
-        panic!("Created")
-    };
-    privacy_rules(&mut c).await;
-    assert!(matches!(msg(&mut c).await, RelayMsg::Node(_)));
-    let mut a = connect(n, "agent").await;
-    send(
-        &mut a,
-        0,
-        AgentMsg::Join {
-            token: TOKEN.into(),
-            routing,
-        },
-    )
-    .await;
-    let RelayMsg::Joined {
-        resume_token: at, ..
-    } = msg(&mut a).await
-    else {
-        panic!("Joined")
-    };
-    assert!(matches!(msg(&mut a).await, RelayMsg::Node(_)));
-    assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
-    (c, ct, a, at, routing)
+/// A session on node `n`, named `name`, with the customer's and the agent's resume tokens.
+async fn session_on(n: &RelayProcess, name: &str) -> (Ws, [u8; 16], Ws, [u8; 16], u32) {
+    let (c, a) = (connect(n, "customer").await, connect(n, "agent").await);
+    common::create_and_join(c, a, Some(name)).await
 }
 
 /// Connects to `n` and sends `first` until the answer is not "your session's server stopped"
@@ -123,7 +89,7 @@ async fn a_killed_node_s_session_goes_on_on_the_others() {
         node(&redis, "node-b"),
         node(&redis, "node-c"),
     );
-    let (mut c, ct, mut ag, at, routing) = session_on(&a).await;
+    let (mut c, ct, mut ag, at, routing) = session_on(&a, "node-a").await;
     for seq in 1..=3 {
         send(&mut c, seq, CustomerMsg::Sealed(vec![seq as u8])).await;
         assert_eq!(msg(&mut ag).await, RelayMsg::Sealed(vec![seq as u8]));
@@ -188,7 +154,7 @@ async fn a_killed_node_s_session_goes_on_on_the_others() {
 async fn sigterm_drains_a_node_and_it_exits() {
     let redis = RedisServer::start();
     let (mut a, b) = (node(&redis, "node-a"), node(&redis, "node-b"));
-    let (mut c, ct, mut ag, _at, routing) = session_on(&a).await;
+    let (mut c, ct, mut ag, _at, routing) = session_on(&a, "node-a").await;
     a.terminate();
     for ws in [&mut c, &mut ag] {
         let Err((code, _)) = next(ws).await else {

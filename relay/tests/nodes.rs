@@ -97,34 +97,7 @@ async fn an_unknown_code_is_unknown_on_every_node() {
 
 /// A customer on `a` with an agent joined through `b` (bridged), with their resume tokens.
 async fn session_across(a: &Relay, b: &Relay, name_a: &str) -> (Ws, [u8; 16], Ws, [u8; 16], u32) {
-    let mut c = customer(a).await;
-    let create = CustomerMsg::Create {
-        page: page(),
-        user_agent: String::new(),
-        first_session: true,
-    };
-    send(&mut c, 0, create).await;
-    let RelayMsg::Created {
-        routing,
-        resume_token: ct,
-        ..
-    } = msg(&mut c).await
-    else {
-        panic!("Created")
-    };
-    privacy_rules(&mut c).await;
-    assert_eq!(msg(&mut c).await, RelayMsg::Node(name_a.into()));
-    let mut ag = agent(b).await;
-    join_request(&mut ag, TOKEN, routing).await;
-    let RelayMsg::Joined {
-        resume_token: at, ..
-    } = msg(&mut ag).await
-    else {
-        panic!("Joined")
-    };
-    assert_eq!(msg(&mut ag).await, RelayMsg::Node(name_a.into()));
-    assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
-    (c, ct, ag, at, routing)
+    create_and_join(customer(a).await, agent(b).await, Some(name_a)).await
 }
 
 fn resume(routing: u32, token: [u8; 16]) -> Resume {

@@ -170,39 +170,49 @@ pub async fn waiting_session(r: &Relay) -> (Ws, u32) {
 
 /// The resume tokens from `Created` and `Joined`, with the sockets of a joined session.
 pub async fn joined_with_tokens(r: &Relay) -> (Ws, [u8; 16], Ws, [u8; 16], u32) {
-    let mut c = customer(r).await;
-    send(
-        &mut c,
-        0,
-        CustomerMsg::Create {
-            page: page(),
-            user_agent: String::new(),
-            first_session: true,
-        },
-    )
-    .await;
+    create_and_join(customer(r).await, agent(r).await, None).await
+}
+
+/// On connected sockets: the customer creates a session, then the agent joins it; with several
+/// nodes (`node`), each is told the node that runs it. Both sockets, their resume tokens and
+/// the routing code.
+pub async fn create_and_join(
+    mut c: Ws,
+    mut a: Ws,
+    node: Option<&str>,
+) -> (Ws, [u8; 16], Ws, [u8; 16], u32) {
+    let create = CustomerMsg::Create {
+        page: page(),
+        user_agent: String::new(),
+        first_session: true,
+    };
+    send(&mut c, 0, create).await;
     let RelayMsg::Created {
         routing,
         resume_token: ct,
         ..
     } = msg(&mut c).await
     else {
-        panic!()
+        panic!("Created")
     };
     privacy_rules(&mut c).await;
-    let mut a = agent(r).await;
+    if let Some(node) = node {
+        assert_eq!(msg(&mut c).await, RelayMsg::Node(node.into()));
+    }
     join_request(&mut a, TOKEN, routing).await;
     let RelayMsg::Joined {
         resume_token: at, ..
     } = msg(&mut a).await
     else {
-        panic!()
+        panic!("Joined")
     };
+    if let Some(node) = node {
+        assert_eq!(msg(&mut a).await, RelayMsg::Node(node.into()));
+    }
     assert_eq!(msg(&mut c).await, RelayMsg::AgentJoined);
     (c, ct, a, at, routing)
 }
 
-/// The privacy rules a customer gets after `Created` and before `Resumed`.
 pub async fn privacy_rules(ws: &mut Ws) -> Vec<shared_protocol::privacy::PrivacyRules> {
     match msg(ws).await {
         RelayMsg::Privacy(rules) => rules,
