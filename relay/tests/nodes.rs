@@ -293,3 +293,46 @@ async fn a_node_whose_session_was_taken_over_lets_its_clients_go() {
     };
     assert_eq!(u16::from(code), 1012);
 }
+
+#[tokio::test]
+async fn a_bridged_agent_too_slow_to_read_is_dropped_and_resumes() {
+    let redis = RedisServer::start();
+    let urls = vec![redis.url()];
+    let (a, b) = (
+        node(urls.clone(), "node-a").await,
+        node(urls, "node-b").await,
+    );
+    let (mut c, _ct, mut ag, at, routing) = session_across(&a, &b, "node-a").await;
+    // The agent stops reading while the customer sends far more than the socket's queue, the
+    // bridge's backlog and the owner's resume ring hold together (60 MB).
+    let big = vec![7u8; 60 * 1024];
+    let sent = 1000u64;
+    for seq in 1..=sent {
+        send(&mut c, seq, CustomerMsg::Sealed(big.clone())).await;
+    }
+    // Reading again, it finds its socket dropped before the last frame: memory stayed bounded.
+    let mut last = 0;
+    while let Ok(env) = next(&mut ag).await {
+        if matches!(env.msg, RelayMsg::Sealed(_)) {
+            last = env.seq;
+        }
+    }
+    assert!(
+        last < sent,
+        "dropped before the end ({last} of {sent} arrived)"
+    );
+    // It resumes through node b and hears that frames were lost: it asks for a fresh snapshot.
+    let mut ag = agent(&b).await;
+    let back = AgentMsg::Resume {
+        token: TOKEN.into(),
+        resume: Resume {
+            last_received: last,
+            ..resume(routing, at)
+        },
+    };
+    send(&mut ag, 0, back).await;
+    let RelayMsg::Resumed { lost, .. } = msg(&mut ag).await else {
+        panic!("Resumed")
+    };
+    assert!(lost, "the frames it missed were more than the ring holds");
+}

@@ -9,6 +9,7 @@ mod peer;
 mod restore;
 mod session;
 
+pub use peer::{RING_BYTES, RING_FRAMES};
 pub use session::{control_frame, Forwarded, ResumeError, Resumed, Session, VerifyOutcome};
 
 use std::collections::HashMap;

@@ -8,16 +8,21 @@ use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message};
 use futures_util::StreamExt;
+use std::collections::VecDeque;
+
 use tokio::sync::mpsc;
+use tokio::sync::mpsc::error::TrySendError;
 
 use super::read::{is_too_big, TEXT_FRAME};
 use super::{agent_loop, bad_frame, connection, customer_loop, Connection};
 use crate::client_ip::ClientIp;
 use crate::cluster::{Bus, BusMsg, NodeState, Opened};
 use crate::membership::CLOSE_MOVING;
-use crate::sessions::{Outgoing, Side};
+use crate::sessions::{Outgoing, Side, RING_BYTES, RING_FRAMES};
 use crate::state::AppState;
 
+/// How long a socket closed by the owner may take to take what was still waiting for it.
+const FLUSH_LIMIT: Duration = Duration::from_secs(5);
 /// How often a bridged socket checks that its owner still runs.
 const OWNER_CHECK: Duration = Duration::from_secs(1);
 use super::placement::CLOSE_TRY_AGAIN;
@@ -48,6 +53,7 @@ pub(super) async fn pipe(
     bus.send(&owner, id, open).await;
     tracing::debug!(%owner, ?side, "socket bridged to the session's owner");
     let mut pending = Some(first);
+    let mut backlog = Backlog::default();
     let mut check = tokio::time::interval(OWNER_CHECK);
     let goodbye = loop {
         let from_client = async {
@@ -73,23 +79,44 @@ pub(super) async fn pipe(
                 }
                 _ => break Some("socket closed"),
             },
+            // Frames that found the socket's queue full go out as it drains.
+            permit = conn.tx.reserve(), if !backlog.is_empty() => match permit {
+                Ok(permit) => permit.send(Outgoing::Frame(backlog.pop())),
+                Err(_) => break Some("socket closed"),
+            },
             msg = inbound.recv() => match msg {
                 Some(BusMsg::Frame(bytes)) => {
-                    if conn.tx.send(Outgoing::Frame(bytes)).await.is_err() {
-                        break Some("socket closed");
+                    if !backlog.offer(&conn.tx, bytes) {
+                        // The client reads slower than its session sends, beyond what the
+                        // owner's ring holds for a resume: drop the socket (its queue is full, so
+                        // no close frame could get through); the client resumes and catches up
+                        // from that ring, or starts again from a fresh snapshot.
+                        tracing::warn!("a bridged client fell too far behind; dropping its socket");
+                        conn.sent.abort();
+                        break Some("fell behind");
                     }
                 }
                 Some(BusMsg::Close { code, reason }) => {
-                    let _ = conn.tx.send(Outgoing::Close { code, reason }).await;
+                    // After what is still waiting for the socket (the owner's last words).
+                    let flushed = async {
+                        while !backlog.is_empty() {
+                            let frame = Outgoing::Frame(backlog.pop());
+                            conn.tx.send(frame).await.map_err(|_| ())?;
+                        }
+                        conn.tx.send(Outgoing::Close { code, reason }).await.map_err(|_| ())
+                    };
+                    if tokio::time::timeout(FLUSH_LIMIT, flushed).await.is_err() {
+                        conn.sent.abort();
+                    }
                     // The owner closed it: nothing to tell it.
                     break None;
                 }
                 Some(BusMsg::Open { .. }) => {}
                 None => {
-                    // This socket fell too far behind: it resumes and catches up.
-                    let reason = "fell behind; reconnect".to_string();
-                    let _ = conn.tx.send(Outgoing::Close { code: CLOSE_TRY_AGAIN, reason }).await;
-                    break Some("fell behind");
+                    // This connection was cut (entries to or from it were lost): it resumes.
+                    let reason = "connection interrupted; reconnect".to_string();
+                    close_or_drop(&conn, CLOSE_TRY_AGAIN, reason);
+                    break Some("cut off");
                 }
             },
             _ = check.tick() => {
@@ -98,7 +125,7 @@ pub(super) async fn pipe(
                 if stopped {
                     tracing::info!(%owner, "the session's node stopped; the client moves");
                     let reason = "the session's server stopped; reconnect".to_string();
-                    let _ = conn.tx.send(Outgoing::Close { code: CLOSE_MOVING, reason }).await;
+                    close_or_drop(&conn, CLOSE_MOVING, reason);
                     break Some("owner stopped");
                 }
             }
@@ -112,6 +139,50 @@ pub(super) async fn pipe(
         bus.send(&owner, id, close).await;
     }
     bus.unregister(&id);
+}
+
+/// Closes the socket with `code`, or drops it when its queue is too full for the close frame.
+fn close_or_drop(conn: &Connection, code: u16, reason: String) {
+    if conn.tx.try_send(Outgoing::Close { code, reason }).is_err() {
+        conn.sent.abort();
+    }
+}
+
+/// Frames for a bridged socket whose queue is full, bounded like the owner's resume ring
+/// ([`RING_FRAMES`], [`RING_BYTES`]): a client that falls further behind resumes instead.
+#[derive(Default)]
+struct Backlog {
+    frames: VecDeque<Vec<u8>>,
+    bytes: usize,
+}
+
+impl Backlog {
+    fn is_empty(&self) -> bool {
+        self.frames.is_empty()
+    }
+
+    /// Queues `frame` for the socket (at once when nothing waits and there is room); false
+    /// when the backlog is past its bounds.
+    fn offer(&mut self, tx: &crate::sessions::Outbox, frame: Vec<u8>) -> bool {
+        let frame = match self.frames.is_empty() {
+            true => match tx.try_send(Outgoing::Frame(frame)) {
+                Ok(()) => return true,
+                Err(TrySendError::Full(Outgoing::Frame(frame))) => frame,
+                // Closed: the receive side notices.
+                Err(_) => return true,
+            },
+            false => frame,
+        };
+        self.bytes += frame.len();
+        self.frames.push_back(frame);
+        self.frames.len() <= RING_FRAMES && self.bytes <= RING_BYTES
+    }
+
+    fn pop(&mut self) -> Vec<u8> {
+        let frame = self.frames.pop_front().unwrap_or_default();
+        self.bytes -= frame.len();
+        frame
+    }
 }
 
 /// On the owner: runs every connection other nodes bridge here.
