@@ -5,7 +5,7 @@ mod common;
 
 use std::time::Duration;
 
-use common::{next, privacy_rules, ORIGIN, TOKEN};
+use common::{next, privacy_rules, resume_of, resumed, ORIGIN, TOKEN};
 use futures_util::SinkExt;
 use shared_protocol::*;
 use test_servers::{RedisServer, RelayProcess};
@@ -72,15 +72,6 @@ async fn reconnect<M: Direction + Clone>(n: &RelayProcess, side: &str, first: M)
     panic!("no node took the session over")
 }
 
-fn resume(routing: u32, token: [u8; 16], last_received: u64) -> Resume {
-    Resume {
-        routing,
-        resume_token: token,
-        last_received,
-        reloaded: false,
-    }
-}
-
 #[tokio::test]
 async fn a_killed_node_s_session_goes_on_on_the_others() {
     let redis = RedisServer::start();
@@ -99,31 +90,23 @@ async fn a_killed_node_s_session_goes_on_on_the_others() {
     assert!(next(&mut ag).await.is_err(), "the agent's socket dropped");
 
     // The customer reconnects to node b, which takes the session over...
-    let (mut c, rules) =
-        reconnect(&b, "customer", CustomerMsg::Resume(resume(routing, ct, 0))).await;
+    let (mut c, rules) = reconnect(
+        &b,
+        "customer",
+        CustomerMsg::Resume(resume_of(routing, ct, 0)),
+    )
+    .await;
     assert!(matches!(rules, RelayMsg::Privacy(_)));
-    let RelayMsg::Resumed {
-        last_received,
-        lost,
-        peer_present,
-    } = msg(&mut c).await
-    else {
-        panic!("Resumed")
-    };
+    let (last_received, lost, peer_present) = resumed(msg(&mut c).await);
     assert_eq!((last_received, lost, peer_present), (u64::MAX, true, false));
     assert_eq!(msg(&mut c).await, RelayMsg::Node("node-b".into()));
     // ...and the agent to node c, which bridges it to b.
     let back = AgentMsg::Resume {
         token: TOKEN.into(),
-        resume: resume(routing, at, 3),
+        resume: resume_of(routing, at, 3),
     };
-    let (mut ag, resumed) = reconnect(&c3, "agent", back).await;
-    let RelayMsg::Resumed {
-        lost, peer_present, ..
-    } = resumed
-    else {
-        panic!("Resumed")
-    };
+    let (mut ag, answer) = reconnect(&c3, "agent", back).await;
+    let (_, lost, peer_present) = resumed(answer);
     assert!(
         lost && peer_present,
         "a gap (the agent asks for a fresh snapshot)"
@@ -140,7 +123,7 @@ async fn a_killed_node_s_session_goes_on_on_the_others() {
     send(
         &mut thief,
         0,
-        CustomerMsg::Resume(resume(routing, [0; 16], 0)),
+        CustomerMsg::Resume(resume_of(routing, [0; 16], 0)),
     )
     .await;
     privacy_rules(&mut thief).await;
@@ -166,8 +149,12 @@ async fn sigterm_drains_a_node_and_it_exits() {
             "told to reconnect, not that the session ended"
         );
     }
-    let (mut c, rules) =
-        reconnect(&b, "customer", CustomerMsg::Resume(resume(routing, ct, 0))).await;
+    let (mut c, rules) = reconnect(
+        &b,
+        "customer",
+        CustomerMsg::Resume(resume_of(routing, ct, 0)),
+    )
+    .await;
     assert!(matches!(rules, RelayMsg::Privacy(_)));
     assert!(matches!(msg(&mut c).await, RelayMsg::Resumed { .. }));
     // Its only session taken over, node a exits cleanly, well before its drain timeout (10 s).

@@ -225,3 +225,26 @@ pub async fn sealed_seq(ws: &mut Ws) -> u64 {
     assert!(matches!(env.msg, RelayMsg::Sealed(_)), "{:?}", env.msg);
     env.seq
 }
+
+/// A resume of session `routing` with `token`, having received up to `last_received`.
+pub fn resume_of(routing: u32, token: [u8; 16], last_received: u64) -> Resume {
+    Resume {
+        routing,
+        resume_token: token,
+        last_received,
+        reloaded: false,
+    }
+}
+
+/// What a `Resumed` says: the relay's last frame from this side, whether frames for it were
+/// lost, and whether the other side is there. Panics on anything else.
+pub fn resumed(answer: RelayMsg) -> (u64, bool, bool) {
+    match answer {
+        RelayMsg::Resumed {
+            last_received,
+            lost,
+            peer_present,
+        } => (last_received, lost, peer_present),
+        other => panic!("expected Resumed, got {other:?}"),
+    }
+}
