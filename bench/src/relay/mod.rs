@@ -18,6 +18,7 @@ mod load;
 mod nodes;
 mod open;
 mod protocol;
+mod redis;
 mod routing;
 mod schedule;
 mod server;

@@ -1,112 +1,75 @@
 //! R4: what crossing nodes costs. Two nodes of ours sharing a `redis-server`, all three pinned
-//! to the relay core, the generator on its own. The R1 load twice, in alternation: every
-//! session with both sides on node A (Redis in the cluster, not in a frame's path), then every
-//! agent on node B (each frame crosses through node A's inbox in Redis). Also what one session
-//! start and one routed frame cost Redis, from `INFO commandstats`, for sizing.
-
-use std::process::Stdio;
-use std::time::Duration;
-
-use tokio::process::{Child, Command};
+//! to the relay core, the generator on its own. R1's and R2's loads twice, in alternation:
+//! every session with both sides on node A (Redis in the cluster, not in a frame's path), then
+//! every agent on node B (each frame crosses through node B's inbox in Redis). Also what one
+//! session start and one routed frame cost Redis, from `INFO commandstats`, for sizing.
 
 use super::load::{self, Target};
 use super::open::open_session;
 use super::protocol::Kind;
-use super::schedule::StepResult;
-use super::server::{self, free_port, on_core, GENERATOR_CORE, RELAY_CORE};
+use super::redis::{listing, total, Redis};
+use super::routing::R2_P99_MS;
+use super::schedule::{highest_held, next_rate, Step, StepResult};
+use super::server::{self, on_core, GENERATOR_CORE};
 use super::Plan;
 use crate::machine::LoadWatch;
 use crate::report::{Better, Measure};
 use crate::{BenchResult, Ctx};
 
-/// A `redis-server` pinned to the relay core; killed when dropped.
-struct Redis {
-    port: u16,
-    pid: u32,
-    _child: Child,
+/// The light load's share of R1's: what crossing adds when the shared core has room.
+const LIGHT: f64 = 0.25;
+
+/// One placement's run: R1's step, the light step, then R2's ramp, on the same sessions.
+struct Run {
+    r1: StepResult,
+    light: StepResult,
+    best: f64,
+    ramp_end: String,
+    /// Redis commands in the whole run, and frames that arrived in it.
+    commands: Vec<(String, u64)>,
+    frames: u64,
 }
 
-impl Redis {
-    async fn start() -> BenchResult<Self> {
-        let port = free_port()?;
-        let child = Command::new("taskset")
-            .args([
-                "-c",
-                &RELAY_CORE.to_string(),
-                "redis-server",
-                "--port",
-                &port.to_string(),
-            ])
-            .args(["--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
-            .stdout(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .map_err(|e| format!("cannot start redis-server (make setup-test installs it): {e}"))?;
-        let pid = child.id().ok_or("redis-server exited at once")?;
-        let redis = Redis {
-            port,
-            pid,
-            _child: child,
-        };
-        for _ in 0..200 {
-            if redis.cli(&["PING"]).await.as_deref() == Some("PONG") {
-                return Ok(redis);
-            }
-            tokio::time::sleep(Duration::from_millis(25)).await;
-        }
-        Err("redis-server did not answer".into())
-    }
-
-    async fn cli(&self, args: &[&str]) -> Option<String> {
-        let out = Command::new("redis-cli")
-            .args(["-p", &self.port.to_string()])
-            .args(args)
-            .output()
-            .await
-            .ok()?;
-        Some(String::from_utf8_lossy(&out.stdout).trim().to_string())
-    }
-
-    /// Commands Redis ran since the last [`Redis::reset`], by name (Lua scripts' inner calls
-    /// included, as Redis counts them).
-    async fn commands(&self) -> Vec<(String, u64)> {
-        let text = self
-            .cli(&["INFO", "commandstats"])
-            .await
-            .unwrap_or_default();
-        text.lines()
-            .filter_map(|l| {
-                let (name, rest) = l.strip_prefix("cmdstat_")?.split_once(':')?;
-                let calls = rest
-                    .strip_prefix("calls=")?
-                    .split(',')
-                    .next()?
-                    .parse()
-                    .ok()?;
-                Some((name.to_string(), calls))
-            })
-            .filter(|(name, _)| !matches!(name.as_str(), "info" | "config" | "ping"))
-            .collect()
-    }
-
-    async fn reset(&self) {
-        self.cli(&["CONFIG", "RESETSTAT"]).await;
-    }
-}
-
-fn total(commands: &[(String, u64)]) -> u64 {
-    commands.iter().map(|(_, n)| n).sum()
-}
-
-fn listing(commands: &[(String, u64)], per: f64) -> String {
-    let mut sorted = commands.to_vec();
-    sorted.sort_by_key(|(_, n)| std::cmp::Reverse(*n));
-    sorted
-        .iter()
-        .take(6)
-        .map(|(name, n)| format!("{name} {:.2}", *n as f64 / per))
-        .collect::<Vec<_>>()
-        .join(", ")
+async fn run(redis: &Redis, target: Target, plan: &Plan) -> BenchResult<Run> {
+    let (sessions, r1, template) = (plan.sessions, plan.r1, plan.r2_step);
+    let light = Step {
+        rate: r1.rate * LIGHT,
+        ..r1
+    };
+    let (first, factor, max) = (plan.r2_first, plan.r2_factor, plan.r2_max);
+    redis.reset().await;
+    let history: Vec<StepResult> = on_core(GENERATOR_CORE, move || {
+        load::drive(
+            Kind::Ours,
+            target,
+            sessions,
+            move |h: &[StepResult]| match h.len() {
+                0 => Some(r1),
+                1 => Some(light),
+                _ => next_rate(&h[2..], R2_P99_MS, first, factor, max)
+                    .map(|rate| Step { rate, ..template }),
+            },
+        )
+    })
+    .await?;
+    let commands = redis.commands().await;
+    let frames = history.iter().map(|r| r.received).sum();
+    let mut steps = history.into_iter();
+    let (Some(r1), Some(light)) = (steps.next(), steps.next()) else {
+        return Err("the run stopped before its first steps".into());
+    };
+    let ramp: Vec<StepResult> = steps.collect();
+    Ok(Run {
+        r1,
+        light,
+        best: highest_held(&ramp, R2_P99_MS),
+        ramp_end: ramp
+            .iter()
+            .find(|r| r.verdict(R2_P99_MS) != super::schedule::Verdict::Held)
+            .map_or("the ceiling held".into(), |r| r.describe()),
+        commands,
+        frames,
+    })
 }
 
 pub(super) async fn crossing(ctx: &Ctx, plan: &Plan) -> BenchResult<Vec<Measure>> {
@@ -137,8 +100,9 @@ pub(super) async fn crossing(ctx: &Ctx, plan: &Plan) -> BenchResult<Vec<Measure>
     })
     .await?;
     let per_start = redis.commands().await;
+    let per_start_n = total(&per_start) as f64 / starts as f64;
 
-    let (mut same, mut crossed, mut per_frame) = (Vec::new(), Vec::new(), Vec::new());
+    let (mut same, mut crossed) = (Vec::new(), Vec::new());
     for _ in 0..ctx.reps {
         for agents in [a.addr, b.addr] {
             let target = Target {
@@ -146,20 +110,8 @@ pub(super) async fn crossing(ctx: &Ctx, plan: &Plan) -> BenchResult<Vec<Measure>
                 agents,
                 pids: pids.clone(),
             };
-            let (sessions, step) = (plan.sessions, plan.r1);
-            let mut once = Some(step);
-            redis.reset().await;
-            let result: Vec<StepResult> = on_core(GENERATOR_CORE, move || {
-                load::drive(Kind::Ours, target, sessions, move |_| once.take())
-            })
-            .await?;
-            let r = result.into_iter().next().ok_or("no step ran")?;
+            let r = run(&redis, target, plan).await?;
             if agents == b.addr {
-                let commands = redis.commands().await;
-                let opening = total(&per_start) as f64 / starts as f64 * sessions as f64;
-                let frames = r.received.max(1) as f64;
-                let crossing = (total(&commands) as f64 - opening).max(0.0) / frames;
-                per_frame.push((crossing, frames, commands));
                 crossed.push(r);
             } else {
                 same.push(r);
@@ -167,72 +119,135 @@ pub(super) async fn crossing(ctx: &Ctx, plan: &Plan) -> BenchResult<Vec<Measure>
         }
     }
     let busy = watch.was_busy();
-    let p99 = |rs: &[StepResult]| rs.iter().map(|r| r.latency.p99).collect::<Vec<_>>();
-    let added: Vec<f64> = p99(&crossed)
-        .iter()
-        .zip(p99(&same))
-        .map(|(c, s)| c - s)
-        .collect();
-    let lost = |rs: &[StepResult]| -> u64 {
-        rs.iter()
-            .map(|r| r.expected - r.received.min(r.expected))
-            .sum()
-    };
     let load = format!(
         "{} sessions × {:.0} frames/s × 512 B (R1's load); two nodes and redis-server on core 0",
         plan.sessions,
         plan.r1.rate / plan.sessions as f64
     );
-    let latency = Measure::new(
-        "R4",
-        "routing latency p99, agent on another node vs the same node (both with Redis)",
-        &load,
-        "ms",
-        "crossing adds ≤ 0.5 ms p99",
-    )
-    .versus("same node", &p99(&crossed), &p99(&same))
-    .judge(Better::Lower, None, None)
-    .invalid_if(busy)
-    .note(format!(
-        "Added p99 per repetition (crossing − same): {}. Frames lost: crossing {}, same {}. \
-         Relay CPU (both nodes and Redis): crossing {:.2} cores, same {:.2}.",
-        added
+    let mut measures = latency(&crossed, &same, &load, busy);
+    measures.push(throughput(&crossed, &same, plan, busy));
+    let per: Vec<f64> = crossed
+        .iter()
+        .map(|r| {
+            let opening = per_start_n * plan.sessions as f64;
+            (total(&r.commands) as f64 - opening).max(0.0) / r.frames.max(1) as f64
+        })
+        .collect();
+    let last = crossed
+        .last()
+        .map(|r| (r.frames as f64, r.commands.clone()));
+    let (last_frames, last) = last.unwrap_or((1.0, Vec::new()));
+    measures.push(
+        Measure::new(
+            "R4b",
+            "Redis commands per routed frame across nodes",
+            &load,
+            "commands",
+            "—",
+        )
+        .product(&per)
+        .note(format!(
+            "Per session start (customer on A, agent joining through B), {starts} starts: \
+             {per_start_n:.1} commands ({}). Per crossing frame, whole run (R1's step, the light \
+             step, R2's ramp) minus its session starts (so heartbeats and record renewals are in \
+             it), last run: {}.",
+            listing(&per_start, starts as f64),
+            listing(&last, last_frames),
+        )),
+    );
+    Ok(measures)
+}
+
+/// R4 at R1's load and at [`LIGHT`] of it: the crossing p99 against the same-node p99.
+fn latency(crossed: &[Run], same: &[Run], load: &str, busy: bool) -> Vec<Measure> {
+    let p99 = |rs: &[Run], f: fn(&Run) -> &StepResult| -> Vec<f64> {
+        rs.iter().map(|r| f(r).latency.p99).collect()
+    };
+    let added = |f: fn(&Run) -> &StepResult| -> Vec<f64> {
+        p99(crossed, f)
             .iter()
+            .zip(p99(same, f))
+            .map(|(c, s)| c - s)
+            .collect()
+    };
+    let listed = |ds: &[f64]| {
+        ds.iter()
             .map(|d| format!("{d:.3} ms"))
             .collect::<Vec<_>>()
-            .join(", "),
-        lost(&crossed),
-        lost(&same),
-        crossed.iter().map(|r| r.relay_cores).sum::<f64>() / crossed.len().max(1) as f64,
-        same.iter().map(|r| r.relay_cores).sum::<f64>() / same.len().max(1) as f64,
-    ));
-    let mut latency = latency;
-    // The target is on the difference, which no single figure above holds: the worst one.
-    latency.met = added
-        .iter()
-        .copied()
-        .reduce(f64::max)
-        .map(|worst| worst <= 0.5);
-    let per: Vec<f64> = per_frame.iter().map(|(n, _, _)| *n).collect();
-    let (last_frames, last) = per_frame
-        .last()
-        .map(|(_, f, c)| (*f, c.clone()))
-        .unwrap_or((1.0, Vec::new()));
-    let cost = Measure::new(
-        "R4b",
-        "Redis commands per routed frame across nodes",
-        &load,
-        "commands",
+            .join(", ")
+    };
+    let lost = |rs: &[Run], f: fn(&Run) -> &StepResult| -> u64 {
+        rs.iter()
+            .map(|r| f(r).expected - f(r).received.min(f(r).expected))
+            .sum()
+    };
+    let cores = |rs: &[Run], f: fn(&Run) -> &StepResult| {
+        rs.iter().map(|r| f(r).relay_cores).sum::<f64>() / rs.len().max(1) as f64
+    };
+    let steps: [(&str, fn(&Run) -> &StepResult, String); 2] = [
+        ("R4", |r| &r.r1, load.to_string()),
+        (
+            "R4l",
+            |r| &r.light,
+            load.replace(
+                "(R1's load)",
+                &format!("({:.0} % of R1's load)", LIGHT * 100.0),
+            ),
+        ),
+    ];
+    steps
+        .into_iter()
+        .map(|(id, f, load)| {
+            let added = added(f);
+            let mut m = Measure::new(
+                id,
+                "routing latency p99, agent on another node vs the same node (both with Redis)",
+                &load,
+                "ms",
+                "crossing adds ≤ 0.5 ms p99",
+            )
+            .versus("same node", &p99(crossed, f), &p99(same, f))
+            .judge(Better::Lower, None, None)
+            .invalid_if(busy)
+            .note(format!(
+                "Added p99 per repetition (crossing − same): {}. Frames lost: crossing {}, same \
+                 {}. Relay CPU (both nodes and Redis): crossing {:.2} cores, same {:.2}.",
+                listed(&added),
+                lost(crossed, f),
+                lost(same, f),
+                cores(crossed, f),
+                cores(same, f),
+            ));
+            // The target is on the difference, which no single figure above holds: the worst.
+            m.met = added.iter().copied().reduce(f64::max).map(|w| w <= 0.5);
+            m
+        })
+        .collect()
+}
+
+/// R4t: R2's ramp with the agents on the other node against the same node.
+fn throughput(crossed: &[Run], same: &[Run], plan: &Plan, busy: bool) -> Measure {
+    let best = |rs: &[Run]| rs.iter().map(|r| r.best).collect::<Vec<_>>();
+    let end = |rs: &[Run]| rs.last().map_or(String::new(), |r| r.ramp_end.clone());
+    Measure::new(
+        "R4t",
+        "max routed frames/s with p99 ≤ 10 ms, agent on another node vs the same node",
+        &format!(
+            "{} sessions, ramped offered load, 512 B frames; two nodes and redis-server on core 0",
+            plan.sessions
+        ),
+        "frames/s",
         "—",
     )
-    .product(&per)
+    .versus("same node", &best(crossed), &best(same))
+    .judge(Better::Higher, None, None)
+    .invalid_if(busy)
     .note(format!(
-        "Per session start (customer on A, agent joining through B), {starts} starts: {:.1} \
-         commands ({}). Per crossing frame, whole run minus its session starts (so heartbeats \
-         and record renewals are in it), last run: {}.",
-        total(&per_start) as f64 / starts as f64,
-        listing(&per_start, starts as f64),
-        listing(&last, last_frames),
-    ));
-    Ok(vec![latency, cost])
+        "R2's ramp (×{} from {:.0}k/s) on the sessions R4 ran. Last repetition, first miss: \
+         crossing {}; same node {}.",
+        plan.r2_factor,
+        plan.r2_first / 1e3,
+        end(crossed),
+        end(same),
+    ))
 }

@@ -8,7 +8,7 @@ use crate::report::{Better, Measure};
 use crate::{BenchResult, Ctx};
 
 /// R2's latency bound for a rate to count.
-const R2_P99_MS: f64 = 10.0;
+pub(super) const R2_P99_MS: f64 = 10.0;
 
 fn ours_flags() -> String {
     format!("`{}`", server::OUR_FLAGS.join(" "))

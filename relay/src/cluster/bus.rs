@@ -134,15 +134,17 @@ impl Bus {
     pub async fn send(&self, to: &str, conn: ConnId, msg: BusMsg) {
         let writer = {
             let mut writers = self.writers.lock().unwrap_or_else(|p| p.into_inner());
-            writers
-                .entry(to.to_string())
-                .or_insert_with(|| {
+            // Looked up before inserting: the common case allocates nothing.
+            match writers.get(to) {
+                Some(writer) => writer.clone(),
+                None => {
                     let (tx, rx) = mpsc::channel(WRITER_QUEUE);
                     let me = self.weak.clone();
                     tokio::spawn(write_inbox(me, self.redis.clone(), keys::inbox(to), rx));
+                    writers.insert(to.to_string(), tx.clone());
                     tx
-                })
-                .clone()
+                }
+            }
         };
         let ok = writer.send((conn, msg)).await.is_ok();
         let counter = if ok { &self.sent } else { &self.failed };

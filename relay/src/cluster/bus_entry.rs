@@ -13,11 +13,19 @@ use crate::sessions::Side;
 
 /// Appends one item to a batch's bytes.
 pub(super) fn push(batch: &mut Vec<u8>, conn: &ConnId, msg: &BusMsg) {
-    let (kind, data) = encode(msg);
+    let owned;
+    let (kind, data): (u8, &[u8]) = match msg {
+        // A frame's bytes go in as they are, without a copy on the way.
+        BusMsg::Frame(bytes) => (b'f', bytes),
+        other => {
+            owned = encode(other);
+            (owned.0.as_bytes()[0], &owned.1)
+        }
+    };
     batch.extend_from_slice(conn);
-    batch.push(kind.as_bytes()[0]);
+    batch.push(kind);
     batch.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    batch.extend_from_slice(&data);
+    batch.extend_from_slice(data);
 }
 
 /// The items of an entry, in order; `None` if any is malformed.

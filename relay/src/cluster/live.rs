@@ -17,6 +17,9 @@ use super::keys;
 use super::scripts::{CLAIM, RELEASE, RENEW, TAKE_OVER, UPDATE};
 use crate::store::Millis;
 
+/// Renewals in flight at once.
+const RENEW_AT_ONCE: usize = 64;
+
 /// What another node needs to know about a live session.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LiveRecord {
@@ -234,18 +237,32 @@ impl LiveRecords {
         owner: &str,
         routings: &[u32],
     ) -> redis::RedisResult<Renewed> {
+        use futures_util::{StreamExt, TryStreamExt};
+        // Many at once: the connection pipelines them, so a thousand sessions cost a few
+        // round trips instead of a thousand one after the other.
+        let ttl = self.ttl_ms();
+        let outcomes: Vec<(u32, i64)> = futures_util::stream::iter(routings.iter().copied())
+            .map(|routing| {
+                let mut redis = redis.clone();
+                async move {
+                    let kept: i64 = RENEW
+                        .prepare_invoke()
+                        .key(keys::live(routing))
+                        .arg(owner)
+                        .arg(ttl)
+                        .invoke_async(&mut redis)
+                        .await?;
+                    redis::RedisResult::Ok((routing, kept))
+                }
+            })
+            .buffered(RENEW_AT_ONCE)
+            .try_collect()
+            .await?;
         let mut renewed = Renewed::default();
-        for routing in routings {
-            let kept: i64 = RENEW
-                .prepare_invoke()
-                .key(keys::live(*routing))
-                .arg(owner)
-                .arg(self.ttl_ms())
-                .invoke_async(redis)
-                .await?;
+        for (routing, kept) in outcomes {
             match kept {
-                0 => renewed.missing.push(*routing),
-                -1 => renewed.lost.push(*routing),
+                0 => renewed.missing.push(routing),
+                -1 => renewed.lost.push(routing),
                 _ => {}
             }
         }
