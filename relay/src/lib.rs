@@ -24,6 +24,7 @@ pub mod public_address;
 pub mod report;
 pub mod report_stream;
 pub mod reporting;
+pub mod restart;
 pub mod roles;
 pub mod sessions;
 pub mod state;
@@ -208,6 +209,9 @@ pub async fn run(
     let (cluster, opened) = membership::join(&config, relay_addr.port()).await?;
     let (state, started, reporter_task) =
         build_state(config, relay_addr, demo_addr, store, cluster);
+    if state.cluster.is_none() {
+        restart::restore(&state);
+    }
     let sweeper = tokio::spawn(sweep_forever(state.clone()));
     if let Some(opened) = opened {
         tokio::spawn(ws::accept_forever(state.clone(), opened));
@@ -249,12 +253,18 @@ pub async fn run(
         tracing::info!("shutting down");
         let _ = stop_tx.send(true);
         // With several nodes the sessions move to the others (below, once this node takes no
-        // more connections); alone, they end here.
+        // more connections); alone, they are saved for the next start and both sides retry.
         if sessions.cluster.is_none() {
-            for s in sessions.registry.all() {
-                sessions.end(&s, EndReason::Shutdown);
+            match restart::save(&sessions) {
+                Ok(n) => tracing::info!(sessions = n, "sessions saved for the next start"),
+                Err(e) => {
+                    tracing::error!(error = %e, "cannot save the live sessions; ending them");
+                    for s in sessions.registry.all() {
+                        sessions.end(&s, EndReason::Shutdown);
+                    }
+                }
             }
-            // Let the send tasks deliver the shutdown notices.
+            // Let the send tasks deliver the close frames.
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     });

@@ -16,7 +16,7 @@ use crate::store::SessionRecord;
 use crate::{Config, RunError};
 
 /// Close code telling a client that this server is restarting: reconnect (elsewhere).
-pub const CLOSE_MOVING: u16 = 1012;
+pub const CLOSE_MOVING: u16 = shared_protocol::CLOSE_RESTARTING;
 
 /// With `redis_url`: this node's part in the cluster, and the connections other nodes bridge
 /// to it. The node's identity in Redis is its `node_id` and a fresh suffix, so a node restarted

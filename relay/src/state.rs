@@ -60,6 +60,12 @@ impl Shared {
 
     /// Ends a session (once) and records why.
     pub fn end(&self, session: &Arc<Session>, reason: EndReason) {
+        self.end_at(session, reason, now_millis());
+    }
+
+    /// [`Shared::end`], recorded as ended `at` (a session that ended while the relay was down
+    /// ended when it stopped, not when it started again).
+    pub fn end_at(&self, session: &Arc<Session>, reason: EndReason, at: crate::store::Millis) {
         // Another node carries it on: its end is that node's to record.
         if session.handed_over() {
             return;
@@ -73,8 +79,7 @@ impl Shared {
             }
             let id = session.id;
             let reports = self.reporter.sender();
-            // Taken now: a write retried after a Redis outage still says when it ended.
-            let at = now_millis();
+            // Taken before the write: one retried after a Redis outage still says when it ended.
             self.persist(&session.span, "session end", move |s| {
                 s.mark_ended(id, at, reason)?;
                 // Built after the end is stored, so the report is complete; sent once, as a

@@ -47,6 +47,18 @@ pub fn await_return(
     );
 }
 
+/// Timers of a session rebuilt with both sides away (taken over from another node, or kept
+/// across a restart): each side has `grace` to come back, and a session without an agent
+/// waits for one as a new one does.
+pub fn watch_restored(state: &AppState, session: &Arc<Session>, grace: std::time::Duration) {
+    for (side, epoch) in session.away_sides() {
+        await_return(state, session, side, epoch, grace);
+    }
+    if session.phase() == crate::sessions::Phase::Waiting {
+        spawn_inactivity_timer(state.clone(), session.clone());
+    }
+}
+
 /// Ends the session once it has waited `inactivity_timeout` for an agent. Each new waiting
 /// period (a session goes back to waiting after a failed verification) gets the full timeout.
 pub fn spawn_inactivity_timer(state: AppState, session: Arc<Session>) {

@@ -6,7 +6,6 @@ mod common;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use cobrowse_relay::store::{SessionStore, SqliteStore};
 use common::*;
 use serde_json::Value;
 use shared_protocol::*;
@@ -272,25 +271,6 @@ async fn reports_go_to_the_jsonl_file_and_the_webhook_with_retries() {
     let line: Value = serde_json::from_str(lines.lines().next().unwrap()).unwrap();
     assert_eq!(line, v, "the file and the webhook get the same report");
     assert_eq!(*calls.lock().unwrap(), 2);
-}
-
-#[tokio::test]
-async fn a_clean_shutdown_tells_both_sides_and_loses_nothing() {
-    let r = relay().await;
-    let (mut c, mut a, routing) = joined(&r).await;
-    let ended = RelayMsg::Ended {
-        reason: EndReason::Shutdown,
-    };
-    let stopping = tokio::spawn(r.shut_down());
-    assert_eq!(msg(&mut c).await, ended);
-    assert_eq!(msg(&mut a).await, ended);
-    let data = stopping.await.unwrap();
-    let store = SqliteStore::open(data.path()).unwrap();
-    let rec = store.recent(1).unwrap().pop().unwrap();
-    assert_eq!(
-        (rec.routing, rec.end_reason.as_deref()),
-        (routing, Some("shutdown"))
-    );
 }
 
 #[tokio::test]

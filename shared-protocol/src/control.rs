@@ -195,6 +195,11 @@ pub struct Resume {
 /// `heartbeat_timeout` (its configuration).
 pub const HEARTBEAT_INTERVAL_SECS: u32 = 10;
 
+/// The WebSocket close code (1012, "service restart") a relay sends when it stops: the client
+/// keeps its session, says the service is restarting and resumes, on another node or on the
+/// same relay once it is back.
+pub const CLOSE_RESTARTING: u16 = 1012;
+
 /// Failed key confirmations after which a session ends.
 pub const MAX_VERIFY_FAILURES: u8 = 3;
 

@@ -99,6 +99,7 @@ pub fn app(props: &AppProps) -> Html {
                 ephemeral_seq: Rc::new(Cell::new(0)),
                 sent: Rc::new(RefCell::new(SentFrames::default())),
                 reconnects: Rc::new(Cell::new(0)),
+                restarting: Rc::default(),
                 render_micros: Rc::new(RefCell::new(Vec::new())),
                 unshown: RefCell::default(),
                 settings: settings.clone(),

@@ -5,7 +5,7 @@
 
 use futures::channel::mpsc;
 use futures::{SinkExt, StreamExt};
-use gloo_net::websocket::{futures::WebSocket, Message};
+use gloo_net::websocket::{futures::WebSocket, Message, WebSocketError};
 use shared_protocol::{AgentMsg, Delivery, Envelope, RelayMsg};
 use yew::Callback;
 
@@ -17,7 +17,10 @@ pub enum ConnEvent {
         msg: RelayMsg,
     },
     BadFrame(String),
-    Closed,
+    /// The socket closed, with the relay's close code (1006 when it never opened or dropped).
+    Closed {
+        code: u16,
+    },
 }
 
 pub struct Connection {
@@ -59,6 +62,7 @@ impl Connection {
             let _ = write.close().await;
         });
         wasm_bindgen_futures::spawn_local(async move {
+            let mut code = 1006;
             while let Some(frame) = read.next().await {
                 let event = match frame {
                     Ok(Message::Bytes(bytes)) => match Envelope::<RelayMsg>::decode(&bytes) {
@@ -70,11 +74,15 @@ impl Connection {
                         Err(e) => ConnEvent::BadFrame(e.to_string()),
                     },
                     Ok(Message::Text(_)) => ConnEvent::BadFrame("a text frame".into()),
+                    Err(WebSocketError::ConnectionClose(close)) => {
+                        code = close.code;
+                        break;
+                    }
                     Err(_) => break,
                 };
                 on_event.emit(event);
             }
-            on_event.emit(ConnEvent::Closed);
+            on_event.emit(ConnEvent::Closed { code });
         });
         Ok(conn)
     }

@@ -58,6 +58,8 @@ pub(crate) struct Session {
     pub(crate) ephemeral_seq: Rc<Cell<u64>>,
     pub(crate) sent: Rc<RefCell<SentFrames>>,
     pub(crate) reconnects: Rc<Cell<usize>>,
+    /// The relay said it is restarting: the status says so while reconnecting.
+    pub(crate) restarting: Rc<Cell<bool>>,
     /// How long recent page frames took to apply (µs), reported with the next heartbeat.
     pub(crate) render_micros: Rc<RefCell<Vec<u32>>>,
     /// The fidelity report as last shown.
@@ -81,11 +83,15 @@ impl Session {
         match event {
             ConnEvent::Relay { seq, delivery, msg } => self.on_relay(delivery, seq, msg),
             ConnEvent::BadFrame(why) => self.fail(format!("The server sent a bad frame: {why}")),
-            ConnEvent::Closed => {
+            ConnEvent::Closed { code } => {
                 if self.ended.get() || self.conn.borrow().is_none() {
                     return;
                 }
                 self.conn.borrow_mut().take();
+                // Said once by a stopping relay; true until a resume succeeds.
+                if code == shared_protocol::CLOSE_RESTARTING {
+                    self.restarting.set(true);
+                }
                 if self.resume_token.get().is_some() {
                     self.reconnect();
                 } else {

@@ -84,8 +84,12 @@ impl Session {
             return self.fail("The connection to the co-browse server was lost.".into());
         };
         self.reconnects.set(attempt + 1);
+        let status = match self.restarting.get() {
+            true => "restarting",
+            false => "reconnecting",
+        };
         self.dispatch
-            .dispatch(Action::Interrupted(self.settings.text("reconnecting", &[])));
+            .dispatch(Action::Interrupted(self.settings.text(status, &[])));
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(*delay).await;
@@ -113,6 +117,7 @@ impl Session {
 
     pub(crate) fn on_resumed(&self, last_received: u64, lost: bool) {
         self.reconnects.set(0);
+        self.restarting.set(false);
         {
             let sent = self.sent.borrow();
             if let Some(conn) = self.conn.borrow().as_ref() {

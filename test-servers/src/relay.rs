@@ -13,7 +13,8 @@ pub struct RelayProcess {
     pub url: String,
     pub port: u16,
     child: Option<Child>,
-    _data: tempfile::TempDir,
+    /// Its `--data-dir`, kept for [`RelayProcess::start_again`].
+    data: Option<tempfile::TempDir>,
 }
 
 impl RelayProcess {
@@ -25,7 +26,22 @@ impl RelayProcess {
 
     /// [`RelayProcess::start`] on `port` (known before it starts, say to a load balancer).
     pub fn start_on(port: u16, binary: &Path, args: &[String]) -> Self {
-        let data = tempfile::tempdir().expect("a data directory");
+        Self::start_in(
+            port,
+            tempfile::tempdir().expect("a data directory"),
+            binary,
+            args,
+        )
+    }
+
+    /// The same relay started again after it stopped: its port, its data directory.
+    pub fn start_again(mut self, binary: &Path, args: &[String]) -> Self {
+        self.kill();
+        let data = self.data.take().expect("the data directory");
+        Self::start_in(self.port, data, binary, args)
+    }
+
+    fn start_in(port: u16, data: tempfile::TempDir, binary: &Path, args: &[String]) -> Self {
         let mut command = Command::new(binary);
         command
             .args(["--listen", &format!("127.0.0.1:{port}")])
@@ -58,7 +74,7 @@ impl RelayProcess {
             url,
             port,
             child: Some(child),
-            _data: data,
+            data: Some(data),
         }
     }
 

@@ -33,7 +33,7 @@ pub struct Cluster {
 
 /// The relay's binary, built now if it is not up to date (`cargo test -p cobrowse-e2e` alone
 /// builds only the tests).
-fn relay_binary() -> PathBuf {
+pub fn relay_binary() -> PathBuf {
     let root = workspace_root();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let status = Command::new(cargo)

@@ -6,6 +6,7 @@ pub mod cluster;
 pub mod console;
 pub mod fidelity;
 pub mod hostile;
+pub mod interrupted;
 pub mod pixels;
 pub mod tap;
 
@@ -31,7 +32,7 @@ pub struct Harness {
     _data: tempfile::TempDir,
 }
 
-fn workspace_root() -> PathBuf {
+pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .expect("tests/ sits in the workspace")

@@ -7,52 +7,11 @@
 use std::time::Duration;
 
 use cobrowse_e2e::cluster::Cluster;
+use cobrowse_e2e::interrupted::*;
 use cobrowse_e2e::*;
 use test_servers::nginx_sample::NODES;
 use test_servers::RedisCluster;
 use thirtyfour::prelude::*;
-
-/// Records every status line each side shows, so a test can ask what was said in between.
-const CUSTOMER_RECORDER: &str = "
-    const host = document.querySelector('[data-cobrowse-widget]');
-    window.__said = [];
-    const note = () => {
-        const s = host.shadowRoot.querySelector('[data-cobrowse-ui=status]');
-        if (s && window.__said[window.__said.length - 1] !== s.textContent) window.__said.push(s.textContent);
-    };
-    new MutationObserver(note).observe(host.shadowRoot, {subtree: true, childList: true, characterData: true});";
-const AGENT_RECORDER: &str = "
-    window.__said = [];
-    const note = () => {
-        const s = document.querySelector('[data-cobrowse-ui=status]');
-        if (s && window.__said[window.__said.length - 1] !== s.textContent) window.__said.push(s.textContent);
-    };
-    new MutationObserver(note).observe(document.body, {subtree: true, childList: true, characterData: true});";
-
-async fn said(driver: &WebDriver) -> Vec<String> {
-    serde_json::from_value(js(driver, "return window.__said || [];").await).unwrap_or_default()
-}
-
-/// The customer changes the page's heading to `marker`; the agent's view shows it.
-async fn still_co_browsing(customer: &WebDriver, agent: &WebDriver, marker: &str) -> TestResult {
-    js(
-        customer,
-        &format!("document.querySelector('h1').textContent = {marker:?};"),
-    )
-    .await;
-    let shown = view_is(
-        agent,
-        &format!("the agent to see {marker:?}"),
-        "doc.querySelector('h1') && doc.querySelector('h1').textContent",
-        serde_json::json!(marker),
-    )
-    .await;
-    if shown.is_err() {
-        eprintln!("the customer said {:?}", said(customer).await);
-        eprintln!("the agent said {:?}", said(agent).await);
-    }
-    shown
-}
 
 /// The node (index into `NODES`) that owns the session with routing code `routing` now.
 fn owner(redis: &RedisCluster, routing: &str) -> usize {

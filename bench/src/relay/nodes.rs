@@ -158,12 +158,13 @@ pub(super) async fn crossing(ctx: &Ctx, plan: &Plan) -> BenchResult<Vec<Measure>
     Ok(measures)
 }
 
+/// Which step of a [`Run`] a measure reads.
+type Pick = fn(&Run) -> &StepResult;
+
 /// R4 at R1's load and at [`LIGHT`] of it: the crossing p99 against the same-node p99.
 fn latency(crossed: &[Run], same: &[Run], load: &str, busy: bool) -> Vec<Measure> {
-    let p99 = |rs: &[Run], f: fn(&Run) -> &StepResult| -> Vec<f64> {
-        rs.iter().map(|r| f(r).latency.p99).collect()
-    };
-    let added = |f: fn(&Run) -> &StepResult| -> Vec<f64> {
+    let p99 = |rs: &[Run], f: Pick| -> Vec<f64> { rs.iter().map(|r| f(r).latency.p99).collect() };
+    let added = |f: Pick| -> Vec<f64> {
         p99(crossed, f)
             .iter()
             .zip(p99(same, f))
@@ -176,15 +177,15 @@ fn latency(crossed: &[Run], same: &[Run], load: &str, busy: bool) -> Vec<Measure
             .collect::<Vec<_>>()
             .join(", ")
     };
-    let lost = |rs: &[Run], f: fn(&Run) -> &StepResult| -> u64 {
+    let lost = |rs: &[Run], f: Pick| -> u64 {
         rs.iter()
             .map(|r| f(r).expected - f(r).received.min(f(r).expected))
             .sum()
     };
-    let cores = |rs: &[Run], f: fn(&Run) -> &StepResult| {
+    let cores = |rs: &[Run], f: Pick| {
         rs.iter().map(|r| f(r).relay_cores).sum::<f64>() / rs.len().max(1) as f64
     };
-    let steps: [(&str, fn(&Run) -> &StepResult, String); 2] = [
+    let steps: [(&str, Pick, String); 2] = [
         ("R4", |r| &r.r1, load.to_string()),
         (
             "R4l",

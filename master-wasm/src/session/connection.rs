@@ -33,8 +33,11 @@ impl Customer {
                 self.link.socket = None;
                 if self.resume_token.is_some() {
                     // Each drop before a successful resume waits longer, and gives up in the end.
-                    let attempt = self.reconnect.as_ref().map_or(0, |(a, _)| a + 1);
-                    return self.schedule_reconnect(attempt);
+                    // A relay that said it restarts is still restarting until a resume succeeds.
+                    let attempt = self.reconnect.as_ref().map_or(0, |r| r.attempt + 1);
+                    let restarting = code == shared_protocol::CLOSE_RESTARTING
+                        || self.reconnect.as_ref().is_some_and(|r| r.restarting);
+                    return self.schedule_reconnect(attempt, restarting);
                 }
                 let why = if reason.is_empty() {
                     format!("connection closed ({code})")
@@ -67,23 +70,33 @@ impl Customer {
         self.link.send_control(msg);
     }
 
-    pub(super) fn schedule_reconnect(&mut self, attempt: usize) {
+    pub(super) fn schedule_reconnect(&mut self, attempt: usize, restarting: bool) {
         let Some(delay) = RECONNECT_DELAYS_MS.get(attempt) else {
             return self.end("Co-browse stopped: the connection to the server was lost.".into());
         };
-        self.show_status_only(&self.text("reconnecting", &[]));
+        let status = if restarting {
+            "restarting"
+        } else {
+            "reconnecting"
+        };
+        self.show_status_only(&self.text(status, &[]));
         let weak = self.this.clone();
         let timer = Timeout::new(*delay, move || {
             if let Some(c) = weak.upgrade() {
                 c.borrow_mut().reconnect_now(attempt);
             }
         });
-        self.reconnect = Some((attempt, timer));
+        self.reconnect = Some(Reconnect {
+            attempt,
+            restarting,
+            _timer: timer,
+        });
     }
 
     pub(super) fn reconnect_now(&mut self, attempt: usize) {
         if self.open_socket().is_err() {
-            self.schedule_reconnect(attempt + 1);
+            let restarting = self.reconnect.as_ref().is_some_and(|r| r.restarting);
+            self.schedule_reconnect(attempt + 1, restarting);
         }
     }
 

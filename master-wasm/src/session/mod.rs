@@ -45,6 +45,14 @@ use keys::Keys;
 /// whether the last ones still find the session.
 const RECONNECT_DELAYS_MS: [i32; 8] = [250, 500, 1000, 2000, 4000, 8000, 8000, 8000];
 
+/// A reconnect under way: the how-manyth, whether the relay said it is restarting (the status
+/// says so until a resume succeeds), and its timer.
+struct Reconnect {
+    attempt: usize,
+    restarting: bool,
+    _timer: Timeout,
+}
+
 thread_local! {
     // The installed session lives as long as the page.
     static INSTALLED: RefCell<Option<Rc<RefCell<Customer>>>> = const { RefCell::new(None) };
@@ -105,7 +113,7 @@ struct Customer {
     /// The status line to go back to once a dropped connection is resumed.
     status: String,
     heartbeat: Option<Interval>,
-    reconnect: Option<(usize, Timeout)>,
+    reconnect: Option<Reconnect>,
     /// This page load continues a session: the next resume is a reload (new keys).
     reloaded: bool,
     /// Key exchanges that failed, for the whole session (each confirmation we sent that never

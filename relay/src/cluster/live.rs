@@ -20,8 +20,9 @@ use crate::store::Millis;
 /// Renewals in flight at once.
 const RENEW_AT_ONCE: usize = 64;
 
-/// What another node needs to know about a live session.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// What another node needs to know about a live session (and a lone relay keeps across its
+/// own restart, see `crate::restart`).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LiveRecord {
     pub id: Uuid,
     pub routing: u32,
@@ -42,7 +43,7 @@ pub struct LiveRecord {
 }
 
 /// The customer's browser and first page as the history keeps them (already cut and masked).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Origin {
     pub user_agent: String,
     pub first_url: String,

@@ -17,7 +17,7 @@ use crate::sessions::Outgoing;
 pub(super) const CLOSE_TRY_AGAIN: u16 = 1013;
 use crate::cluster::{Cluster, NodeState};
 use crate::metrics::bump;
-use crate::sessions::{Phase, Session};
+use crate::sessions::Session;
 use crate::state::AppState;
 use crate::timers;
 
@@ -166,10 +166,5 @@ fn adopt(state: &AppState, record: &crate::cluster::LiveRecord, from: &str) {
     }
     tracing::info!(parent: &session.span, from, "session taken over from a node that stopped");
     bump(&state.metrics.sessions_taken_over, 1);
-    for (side, epoch) in session.away_sides() {
-        timers::await_return(state, &session, side, epoch, state.config.disconnect_grace);
-    }
-    if session.phase() == Phase::Waiting {
-        timers::spawn_inactivity_timer(state.clone(), session);
-    }
+    timers::watch_restored(state, &session, state.config.disconnect_grace);
 }

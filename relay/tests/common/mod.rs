@@ -108,7 +108,16 @@ pub async fn joined(r: &Relay) -> (Ws, Ws, u32) {
 }
 
 pub async fn relay_configured(adjust: impl FnOnce(&mut Config)) -> Relay {
-    let data = tempfile::tempdir().unwrap();
+    relay_in(tempfile::tempdir().unwrap(), "127.0.0.1:0", adjust).await
+}
+
+/// A relay keeping its data in `data`, listening on `addr` (a relay started again where an
+/// earlier one stopped, say).
+pub async fn relay_in(
+    data: tempfile::TempDir,
+    addr: &str,
+    adjust: impl FnOnce(&mut Config),
+) -> Relay {
     let mut config = Config {
         data_dir: data.path().to_path_buf(),
         allowed_origins: Some(vec![ORIGIN.into()]),
@@ -118,7 +127,7 @@ pub async fn relay_configured(adjust: impl FnOnce(&mut Config)) -> Relay {
         ..Config::default()
     };
     adjust(&mut config);
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let listener = TcpListener::bind(addr).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
     let task = tokio::spawn(run(listener, None, config, |_| {}, async {

@@ -1,0 +1,121 @@
+//! A lone relay's sessions across its own restart. On a stop (`SIGTERM`, Ctrl-C) a relay
+//! without Redis writes the record of every live session to `data_dir` and tells both sides
+//! that the service is restarting (close code 1012); they keep their keys and resume tokens
+//! and retry. On the next start the relay takes the records back: each session waits for its
+//! sides for what is left of `disconnect_grace`, and a session whose grace ran out while the
+//! relay was down ends, recorded as ended when the relay stopped. With several nodes the
+//! others take the sessions over instead (see `membership::drain`).
+//!
+//! The file holds what the cluster's live records hold: codes, agent ids, SHA-256 hashes of the
+//! resume tokens and the history's first URL; no key, no resume token. It is read once and
+//! removed; one that cannot be read is kept aside under another name, and the relay starts.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+use shared_protocol::EndReason;
+
+use crate::cluster::LiveRecord;
+use crate::membership::CLOSE_MOVING;
+use crate::sessions::Session;
+use crate::state::AppState;
+use crate::store::{now_millis, Millis};
+
+const FILE: &str = "live-sessions.json";
+/// The close reason both sides get; they show that the service is restarting (code 1012).
+pub const RESTARTING: &str = "the co-browse server is restarting; reconnecting";
+
+#[derive(Serialize, Deserialize)]
+struct Saved {
+    saved_at: Millis,
+    records: Vec<LiveRecord>,
+}
+
+fn path(data_dir: &Path) -> PathBuf {
+    data_dir.join(FILE)
+}
+
+/// Stopping: saves every live session and tells its sides to come back. From here on the
+/// sessions never end on this run (no timer, no store write). Returns how many were saved.
+pub fn save(state: &AppState) -> std::io::Result<usize> {
+    let sessions: Vec<Arc<Session>> = state
+        .registry
+        .all()
+        .into_iter()
+        .filter(|s| !s.handed_over())
+        .collect();
+    let saved = Saved {
+        saved_at: now_millis(),
+        records: sessions
+            .iter()
+            .map(|s| s.live_record(&state.node_id))
+            .collect(),
+    };
+    if !saved.records.is_empty() {
+        write(&path(&state.config.data_dir), &saved)?;
+    }
+    for session in &sessions {
+        session.hand_over(CLOSE_MOVING, RESTARTING);
+    }
+    Ok(saved.records.len())
+}
+
+/// Written beside, then renamed: a crash mid-write leaves the old file or none, never half.
+fn write(path: &Path, saved: &Saved) -> std::io::Result<()> {
+    let tmp = path.with_extension("json.tmp");
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&tmp)?;
+    file.write_all(&serde_json::to_vec(saved).map_err(std::io::Error::other)?)?;
+    file.sync_all()?;
+    std::fs::rename(tmp, path)
+}
+
+/// Starting: takes back the sessions the last stop saved. Returns how many wait for their
+/// sides (the others ended).
+pub fn restore(state: &AppState) -> usize {
+    let file = path(&state.config.data_dir);
+    let bytes = match std::fs::read(&file) {
+        Ok(bytes) => bytes,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return 0,
+        Err(e) => {
+            tracing::error!(path = %file.display(), error = %e, "cannot read the sessions saved at the last stop");
+            return 0;
+        }
+    };
+    let saved: Saved = match serde_json::from_slice(&bytes) {
+        Ok(saved) => saved,
+        Err(e) => {
+            let aside = file.with_extension(format!("unreadable-{}", now_millis()));
+            let _ = std::fs::rename(&file, &aside);
+            tracing::error!(path = %aside.display(), error = %e, "the sessions saved at the last stop are unreadable; kept aside, not restored");
+            return 0;
+        }
+    };
+    if let Err(e) = std::fs::remove_file(&file) {
+        tracing::warn!(path = %file.display(), error = %e, "cannot remove the restored sessions' file");
+    }
+    let down = Duration::from_millis(now_millis().saturating_sub(saved.saved_at).max(0) as u64);
+    let grace = state.config.disconnect_grace.saturating_sub(down);
+    let mut waiting = 0;
+    for record in &saved.records {
+        let session = Arc::new(Session::restore(record));
+        if !state.registry.adopt(session.clone()) {
+            continue;
+        }
+        if grace.is_zero() {
+            tracing::info!(parent: &session.span, "the relay was down longer than the grace; session ended");
+            state.end_at(&session, EndReason::Shutdown, saved.saved_at);
+        } else {
+            tracing::info!(parent: &session.span, "session restored after a restart; waiting for both sides");
+            crate::timers::watch_restored(state, &session, grace);
+            waiting += 1;
+        }
+    }
+    waiting
+}
