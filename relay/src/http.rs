@@ -1,4 +1,4 @@
-//! The relay's HTTP routes: health, the loader script and wasm bundles (for the snippet, with
+//! The relay's HTTP routes: the loader script and wasm bundles (for the snippet, with
 //! CORS since customer sites are other origins), the agent console, and the WebSockets.
 
 use axum::extract::State;
@@ -79,7 +79,7 @@ pub fn app(state: AppState) -> Router {
         .unwrap_or(HeaderValue::from_static(CONSOLE_CSP));
     Router::new()
         .route("/", get(|| async { Redirect::to("/agent") }))
-        .route("/health", get(health))
+        .merge(crate::health::routes())
         .route("/cobrowse.js", get(loader).layer(CorsLayer::permissive()))
         .nest_service("/assets", assets)
         // `/agent` is the console's page; its own files are under `/console/`.
@@ -107,30 +107,6 @@ pub fn app(state: AppState) -> Router {
 /// The console's files, served with its Content-Security-Policy `csp`.
 fn console_page<S>(service: S, csp: HeaderValue) -> SetResponseHeader<S, HeaderValue> {
     SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp).layer(service)
-}
-
-/// Always 200 while the node serves: `"degraded"` with a reason while Redis cannot be reached
-/// (the node still serves the sessions it owns, see cluster/) or store writes fail (they wait
-/// and are retried), so a load balancer keeps the node in rotation.
-async fn health(State(state): State<AppState>) -> Json<serde_health::Health> {
-    let redis_down = state
-        .cluster
-        .as_ref()
-        .is_some_and(|c| c.redis_unreachable())
-        .then(|| "redis unreachable".to_string());
-    // Not the error itself (it names Redis's address; it is in the log): /health is public.
-    let store_failing = state
-        .writer
-        .status()
-        .failing()
-        .map(|_| "store unreachable: writes wait and are retried".to_string());
-    let reasons: Vec<String> = redis_down.into_iter().chain(store_failing).collect();
-    Json(serde_health::Health {
-        status: if reasons.is_empty() { "ok" } else { "degraded" },
-        reason: (!reasons.is_empty()).then(|| reasons.join("; ")),
-        node: state.node_id.clone(),
-        live_sessions: state.registry.len(),
-    })
 }
 
 async fn loader(State(state): State<AppState>) -> Response {
@@ -165,17 +141,6 @@ async fn console_settings(State(state): State<AppState>) -> Response {
         allowed_third_party_domains: &config.allowed_third_party_domains,
     };
     ([(header::CACHE_CONTROL, "no-cache")], Json(settings)).into_response()
-}
-
-mod serde_health {
-    #[derive(serde::Serialize)]
-    pub struct Health {
-        pub status: &'static str,
-        #[serde(skip_serializing_if = "Option::is_none")]
-        pub reason: Option<String>,
-        pub node: String,
-        pub live_sessions: usize,
-    }
 }
 
 #[cfg(test)]

@@ -13,6 +13,7 @@ pub mod cluster;
 pub mod config;
 pub mod demo;
 pub mod error;
+pub mod health;
 pub mod http;
 pub mod limits;
 pub mod live_sync;

@@ -282,6 +282,8 @@ async fn the_openapi_document_describes_every_api_route() {
     let paths = doc["paths"].as_object().unwrap();
     for route in [
         "/health",
+        "/health/live",
+        "/health/ready",
         "/metrics",
         "/api/v1/sessions",
         "/api/v1/history",
@@ -289,4 +291,28 @@ async fn the_openapi_document_describes_every_api_route() {
     ] {
         assert!(paths.contains_key(route), "{route} is not documented");
     }
+}
+
+#[tokio::test]
+async fn liveness_and_readiness_say_what_a_probe_needs() {
+    let assets = tempfile::tempdir().unwrap();
+    let dir = assets.path().to_path_buf();
+    let r = relay_configured(move |c| c.assets_dir = dir).await;
+    let (status, body) = get(&r, "/health/live", None).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"live"}"#));
+    // No browser bundles: the node cannot serve a session yet.
+    let (status, body) = get(&r, "/health/ready", None).await;
+    assert_eq!(status, 503, "{body}");
+    let v: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(v["status"], "not ready");
+    let reasons = v["reasons"].as_array().unwrap();
+    assert_eq!(reasons.len(), 2, "both bundles: {reasons:?}");
+    for bundle in ["master/master_wasm.js", "slave/slave_wasm.js"] {
+        let file = assets.path().join(bundle);
+        std::fs::create_dir_all(file.parent().unwrap()).unwrap();
+        std::fs::write(file, "export default 1;").unwrap();
+    }
+    let (status, body) = get(&r, "/health/ready", None).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ready"}"#));
+    assert_eq!(get(&r, "/health", None).await.0, 200, "/health stays");
 }

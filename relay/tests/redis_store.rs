@@ -190,6 +190,9 @@ async fn while_redis_is_down_the_node_is_degraded_and_its_writes_wait_then_land(
         !reason.contains(&server.port.to_string()),
         "no address: {reason}"
     );
+    let (status, body) = get(&r, "/health/ready", None).await;
+    assert_eq!(status, 503, "not ready for new traffic: {body}");
+    assert!(body.contains("store unreachable"), "{body}");
     // Reading the history needs Redis: 503, try again later.
     let (status, body) = get(&r, "/api/v1/history", Some(SUPERVISOR)).await;
     assert_eq!(status, 503, "{body}");
@@ -197,7 +200,8 @@ async fn while_redis_is_down_the_node_is_degraded_and_its_writes_wait_then_land(
     let restarted_at = unix_millis();
     server.restart();
     eventually("health to be ok again", || async {
-        health(&r).await["status"] == "ok"
+        let (_, ready) = get(&r, "/health/ready", None).await;
+        health(&r).await["status"] == "ok" && !ready.contains("store")
     })
     .await;
     assert!(health(&r).await.get("reason").is_none());
