@@ -178,7 +178,7 @@ async fn css_patch(State(state): State<AppState>) -> Result<Response, ProxyError
             .get(url)
             .send()
             .await
-            .map_err(|e| ProxyError::Upstream(e.to_string()))?;
+            .map_err(|e| ProxyError::Upstream(e.without_url().to_string()))?;
         let fetched = read_body(response, Wanted::Stylesheet).await?;
         let css = String::from_utf8_lossy(&fetched.body);
         // The view resolves URLs against the customer's page: make the patch's absolute.

@@ -116,6 +116,7 @@ impl Fetcher {
     async fn follow(&self, mut url: Url, wanted: Wanted) -> Result<Fetched, ProxyError> {
         for _ in 0..=MAX_HOPS {
             if !self.allows(&url) {
+                let url = crate::stored_text::url_for_log(url.as_str()).to_string();
                 return Err(ProxyError::Upstream(format!(
                     "redirected off-list to {url}"
                 )));
@@ -125,7 +126,8 @@ impl Fetcher {
                 .get(url.clone())
                 .send()
                 .await
-                .map_err(|e| ProxyError::Upstream(e.to_string()))?;
+                // Without the URL: its query is the customer's page's, and this goes to the log.
+                .map_err(|e| ProxyError::Upstream(e.without_url().to_string()))?;
             if response.status().is_redirection() {
                 let location = response
                     .headers()
@@ -204,7 +206,7 @@ pub async fn read_body(
     while let Some(chunk) = response
         .chunk()
         .await
-        .map_err(|e| ProxyError::Upstream(e.to_string()))?
+        .map_err(|e| ProxyError::Upstream(e.without_url().to_string()))?
     {
         if body.len() + chunk.len() > MAX_SHEET_BYTES {
             return Err(ProxyError::TooLarge);

@@ -121,12 +121,14 @@ async fn post_with_retries(client: &reqwest::Client, url: &str, body: String) {
         match result {
             Ok(r) if r.status().is_success() => return,
             Ok(r) => tracing::warn!(status = %r.status(), attempt, "report webhook refused"),
-            Err(e) => tracing::warn!(error = %e, attempt, "report webhook failed"),
+            Err(e) => tracing::warn!(error = %e.without_url(), attempt, "report webhook failed"),
         }
         if attempt < WEBHOOK_ATTEMPTS {
             tokio::time::sleep(wait).await;
             wait *= 2;
         }
     }
+    // A webhook's query may carry its secret.
+    let url = crate::stored_text::url_for_log(url);
     tracing::error!(%url, "report dropped after {WEBHOOK_ATTEMPTS} webhook attempts");
 }

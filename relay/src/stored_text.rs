@@ -10,6 +10,12 @@ pub const MAX_TITLE_BYTES: usize = 512;
 /// Longest user agent kept, in bytes.
 pub const MAX_USER_AGENT_BYTES: usize = 512;
 
+/// A URL as a log line shows it: never its query or fragment, whatever the store keeps
+/// (`keep_query_strings` is for the history, which has an access policy; logs go everywhere).
+pub fn url_for_log(url: &str) -> &str {
+    url.split(['?', '#']).next().unwrap_or_default()
+}
+
 /// A page URL as the relay keeps it: never the fragment; the query only if `keep_query`.
 pub fn url(raw: &str, keep_query: bool) -> String {
     let without_fragment = raw.split_once('#').map_or(raw, |(head, _)| head);
@@ -46,6 +52,19 @@ fn capped(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn logs_never_show_a_query_or_a_fragment() {
+        let cases = [
+            ("https://shop.test/a?card=4111#t=1", "https://shop.test/a"),
+            ("https://shop.test/a#x?y", "https://shop.test/a"),
+            ("https://shop.test/", "https://shop.test/"),
+            ("", ""),
+        ];
+        for (raw, logged) in cases {
+            assert_eq!(url_for_log(raw), logged, "{raw}");
+        }
+    }
 
     #[test]
     fn fragments_go_always_queries_unless_kept() {

@@ -71,7 +71,8 @@ pub(super) async fn customer_loop(
                         break refuse(&tx, 0, ErrorCode::CodesExhausted, msg, CLOSE_NORMAL).await;
                     }
                 };
-                tracing::info!(parent: &s.span, url = %origin.first_url, "session created");
+                let url = crate::stored_text::url_for_log(&origin.first_url);
+                tracing::info!(parent: &s.span, %url, "session created");
                 bump(&state.metrics.sessions_created, 1);
                 let record = SessionRecord {
                     id: s.id,
@@ -158,7 +159,8 @@ pub(super) async fn customer_loop(
             }
             (CustomerMsg::PageVisit(page), Some(s)) => {
                 let (url, title) = state.stored_page(&page);
-                tracing::info!(parent: &s.span, %url, "page visit");
+                let logged = crate::stored_text::url_for_log(&url);
+                tracing::info!(parent: &s.span, url = %logged, "page visit");
                 let (id, at) = (s.id, now_millis());
                 state.persist(&s.span, "page visit", move |store| {
                     store.add_page(id, &url, &title, at).map(|_| ())
