@@ -25,9 +25,23 @@ pub const OPENAPI: &str = include_str!("../openapi.json");
 const DAY_MS: Millis = 24 * 3600 * 1000;
 const MAX_LIMIT: usize = 1000;
 
+/// The REST API and `/metrics`, both behind a token with the right role.
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/metrics", get(metrics))
+        .merge(api_routes())
+}
+
+/// The same on the admin listener (`admin_listen`), a private network: `/metrics` needs no
+/// token there (scrapers rarely hold one); the REST API still does.
+pub fn admin_routes() -> Router<AppState> {
+    Router::new()
+        .route("/metrics", get(open_metrics))
+        .merge(api_routes())
+}
+
+fn api_routes() -> Router<AppState> {
+    Router::new()
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/sessions", get(live_sessions))
         .route("/api/v1/history", get(history))
@@ -69,10 +83,14 @@ async fn openapi() -> Response {
 
 async fn metrics(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, HttpError> {
     authorize(&state, &headers, Role::may_scrape)?;
+    Ok(open_metrics(State(state)).await)
+}
+
+async fn open_metrics(State(state): State<AppState>) -> Response {
     let all = state.registry.all();
     let waiting = all.iter().filter(|s| s.phase() == Phase::Waiting).count();
     let body = state.metrics.render(all.len(), waiting);
-    Ok(([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response())
+    ([(header::CONTENT_TYPE, "text/plain; version=0.0.4")], body).into_response()
 }
 
 #[derive(Debug, Serialize, Deserialize, PartialEq, Eq)]

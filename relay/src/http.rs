@@ -69,8 +69,11 @@ pub fn console_csp(allowed_frames: &[String]) -> String {
 /// The response header naming the node that answered (behind a load balancer, which one).
 pub const NODE_HEADER: &str = "x-cobrowse-node";
 
+/// The relay's own listener: what browsers need (the loader, assets, console, WebSockets, the
+/// view's proxy), and the REST API, metrics and health unless `admin_listen` takes them.
 pub fn app(state: AppState) -> Router {
     let config = &state.config;
+    let admin_apart = config.admin_listen.is_some();
     let assets = Router::new()
         .fallback_service(ServeDir::new(&config.assets_dir))
         .layer(CorsLayer::permissive());
@@ -79,7 +82,6 @@ pub fn app(state: AppState) -> Router {
         .unwrap_or(HeaderValue::from_static(CONSOLE_CSP));
     Router::new()
         .route("/", get(|| async { Redirect::to("/agent") }))
-        .merge(crate::health::routes())
         .route("/cobrowse.js", get(loader).layer(CorsLayer::permissive()))
         .nest_service("/assets", assets)
         // `/agent` is the console's page; its own files are under `/console/`.
@@ -91,12 +93,27 @@ pub fn app(state: AppState) -> Router {
         .nest_service("/console", console_page(ServeDir::new(agent_dir), csp))
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))
-        .merge(crate::api::routes())
+        .merge(match admin_apart {
+            true => Router::new(),
+            false => crate::health::routes().merge(crate::api::routes()),
+        })
         .merge(crate::proxy::routes())
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
         ))
+        .layer(SetResponseHeaderLayer::overriding(
+            HeaderName::from_static(NODE_HEADER),
+            HeaderValue::from_str(&state.node_id).unwrap_or(HeaderValue::from_static("relay")),
+        ))
+        .with_state(state)
+}
+
+/// The admin listener (`admin_listen`): metrics without a token, the REST API, health.
+pub fn admin_app(state: AppState) -> Router {
+    Router::new()
+        .merge(crate::health::routes())
+        .merge(crate::api::admin_routes())
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static(NODE_HEADER),
             HeaderValue::from_str(&state.node_id).unwrap_or(HeaderValue::from_static("relay")),

@@ -16,6 +16,7 @@ pub mod error;
 pub mod health;
 pub mod http;
 pub mod limits;
+pub mod listeners;
 pub mod live_sync;
 pub mod membership;
 pub mod metrics;
@@ -59,6 +60,13 @@ pub enum RunError {
     Store(#[from] store::StoreError),
     #[error(transparent)]
     Cluster(#[from] cluster::ConnectError),
+    #[error(transparent)]
+    Tls(#[from] listeners::TlsError),
+    #[error("cannot listen on {addr}: {source}")]
+    Listen {
+        addr: std::net::SocketAddr,
+        source: std::io::Error,
+    },
     #[error("server error: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -70,6 +78,8 @@ pub struct Started {
     pub demo_url: Option<String>,
     /// The agent console URL, with the development token when one was made.
     pub agent_url: String,
+    /// The admin listener's URL (`admin_listen`), when there is one.
+    pub admin_url: Option<String>,
     pub dev_token: Option<String>,
 }
 
@@ -81,10 +91,15 @@ pub fn build_state(
     store: Arc<dyn SessionStore>,
     cluster: Option<Arc<cluster::Cluster>>,
 ) -> (AppState, Started, Option<tokio::task::JoinHandle<()>>) {
+    let scheme = if config.tls_cert.is_some() {
+        "https"
+    } else {
+        "http"
+    };
     let public_url = config
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("http://{relay_addr}"))
+        .unwrap_or_else(|| format!("{scheme}://{relay_addr}"))
         .trim_end_matches('/')
         .to_string();
     let demo_url = demo_addr.map(|a| format!("http://{a}"));
@@ -131,6 +146,7 @@ pub fn build_state(
         demo_url,
         agent_url,
         dev_token,
+        admin_url: None,
     };
     let auth = auth::AgentAuth::new(static_tokens, config.agent_token_secret.as_deref());
     let stream = config
@@ -205,11 +221,35 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), RunError> {
     let store = store::open(&config)?;
+    let tls = match (&config.tls_cert, &config.tls_key) {
+        (Some(cert), Some(key)) => Some(listeners::TlsFiles::load(cert, key)?),
+        _ => None,
+    };
+    let admin = match config.admin_listen {
+        Some(addr) => Some(
+            TcpListener::bind(addr)
+                .await
+                .map_err(|source| RunError::Listen { addr, source })?,
+        ),
+        None => None,
+    };
     let demo_addr = demo.as_ref().map(|d| d.local_addr()).transpose()?;
     let relay_addr = listener.local_addr()?;
     let (cluster, opened) = membership::join(&config, relay_addr.port()).await?;
-    let (state, started, reporter_task) =
+    let (state, mut started, reporter_task) =
         build_state(config, relay_addr, demo_addr, store, cluster);
+    if let Some(admin) = &admin {
+        started.admin_url = Some(format!("http://{}", admin.local_addr()?));
+    }
+    // Listening for SIGHUP from here on (its default action would end the process).
+    let reloads = match &tls {
+        Some(tls) => {
+            use tokio::signal::unix::{signal, SignalKind};
+            let hangups = signal(SignalKind::hangup())?;
+            Some(tokio::spawn(reload_on_hangup(tls.clone(), hangups)))
+        }
+        None => None,
+    };
     if state.cluster.is_none() {
         restart::restore(&state);
     }
@@ -238,15 +278,24 @@ pub async fn run(
                 .await
         })
     });
+    let admin_task = admin.map(|listener| {
+        let app = http::admin_app(state.clone());
+        let mut stop = stop_rx.clone();
+        let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
+        tokio::spawn(async move {
+            axum::serve(listener, service)
+                .with_graceful_shutdown(async move {
+                    let _ = stop.wait_for(|s| *s).await;
+                })
+                .await
+        })
+    });
     let sessions = state.clone();
     let state_for_shutdown = state.clone();
     let router = app(state);
     on_started(&started);
-    // Frames are small and latency-bound: Nagle's algorithm with the peer's delayed ACKs held
-    // some back by up to ~40 ms (`make bench`, R1: p99 4.6 → 2.5 ms without it).
-    let listener = listener.tap_io(|tcp| {
-        let _ = tcp.set_nodelay(true);
-    });
+    // Plain or TLS; `tap_io` only so that axum hands the peer address to the handlers.
+    let listener = listeners::PublicListener::new(listener, tls).tap_io(|_| {});
     // The peer address is where the per-client limits start (see `client_ip`).
     let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let relay = axum::serve(listener, service).with_graceful_shutdown(async move {
@@ -279,15 +328,34 @@ pub async fn run(
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     sweeper.abort();
+    if let Some(task) = reloads {
+        task.abort();
+    }
     // Reports of the sessions just ended go out before we stop (a stuck webhook gets 10 s).
     state_for_shutdown.reporter.close();
     if let Some(task) = reporter_task {
         let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
     }
-    if let Some(task) = demo_task {
+    for task in [demo_task, admin_task].into_iter().flatten() {
         if let Ok(result) = task.await {
             result?;
         }
     }
     Ok(())
+}
+
+/// Reads the certificate and key again on every `SIGHUP` (a renewed certificate), keeping the
+/// one in use when the files cannot be read.
+async fn reload_on_hangup(
+    tls: std::sync::Arc<listeners::TlsFiles>,
+    mut hangups: tokio::signal::unix::Signal,
+) {
+    while hangups.recv().await.is_some() {
+        match tls.reload() {
+            Ok(()) => tracing::info!("TLS certificate and key read again"),
+            Err(e) => {
+                tracing::error!(error = %e, "TLS files unreadable; the certificate in use stays")
+            }
+        }
+    }
 }

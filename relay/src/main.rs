@@ -80,6 +80,9 @@ async fn serve(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
                 println!("  Demo website:      {demo}/   (the customer's side)");
             }
             println!("  Agent console:     {}", s.agent_url);
+            if let Some(admin) = &s.admin_url {
+                println!("  Admin (metrics, API, health): {admin}");
+            }
             if s.dev_token.is_some() {
                 println!("                     (development supervisor token; set agent_tokens for real use)");
             }

@@ -5,6 +5,7 @@
 //! - [`redis`]: [`RedisServer`] and [`RedisCluster`]; [`relay`]: the relay's own binary;
 //! - [`nginx`]: [`Nginx`], with TLS (a self-signed certificate); [`nginx_sample`]: the
 //!   shipped `deploy/nginx` files for it;
+//! - [`tls`]: self-signed certificates;
 //! - [`owned`]: spawning them so they die with the test binary;
 //! - this module: finding free ports and waiting for a server to answer.
 
@@ -13,6 +14,7 @@ pub mod nginx_sample;
 pub mod owned;
 pub mod redis;
 pub mod relay;
+pub mod tls;
 
 pub use nginx::Nginx;
 pub use redis::{RedisCluster, RedisServer};

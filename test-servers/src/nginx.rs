@@ -41,7 +41,7 @@ impl Nginx {
         // As root, nginx's worker runs as `nobody` and must reach its temporary files.
         std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o755))
             .expect("open the directory to nginx's worker");
-        let (certificate, key) = self_signed_certificate(dir.path());
+        let (certificate, key) = crate::tls::self_signed_certificate(dir.path(), "localhost");
         let layout = Site {
             dir: dir.path(),
             http_port: free_port_with(0),
@@ -76,7 +76,7 @@ impl Nginx {
 
     /// The self-signed certificate (PEM), for clients to trust.
     pub fn certificate_pem(&self) -> Vec<u8> {
-        std::fs::read(self.dir.path().join("cert.pem")).expect("read the certificate")
+        std::fs::read(self.dir.path().join("localhost.pem")).expect("read the certificate")
     }
 
     /// What nginx logged so far: errors and warnings, then one line per request (client,
@@ -175,45 +175,6 @@ fn spawn_nginx(dir: &Path, conf: &Path) -> Child {
         .expect("start nginx (the setup script installs Debian's nginx)")
 }
 
-/// A self-signed server certificate (ECDSA P-256, one day) for `127.0.0.1` and `localhost`;
-/// not a CA, so TLS clients accept it as both the trust anchor and the server's certificate.
-fn self_signed_certificate(dir: &Path) -> (PathBuf, PathBuf) {
-    let config = dir.join("openssl.cnf");
-    std::fs::write(
-        &config,
-        "[req]\n\
-         distinguished_name = dn\n\
-         x509_extensions = server\n\
-         prompt = no\n\
-         [dn]\n\
-         CN = localhost\n\
-         [server]\n\
-         basicConstraints = critical, CA:FALSE\n\
-         keyUsage = critical, digitalSignature\n\
-         extendedKeyUsage = serverAuth\n\
-         subjectAltName = IP:127.0.0.1, DNS:localhost\n",
-    )
-    .expect("write openssl.cnf");
-    let (certificate, key) = (dir.join("cert.pem"), dir.join("key.pem"));
-    let out = Command::new("openssl")
-        .args(["req", "-x509", "-newkey", "ec", "-pkeyopt"])
-        .args(["ec_paramgen_curve:prime256v1", "-nodes", "-days", "1"])
-        .arg("-config")
-        .arg(&config)
-        .arg("-keyout")
-        .arg(&key)
-        .arg("-out")
-        .arg(&certificate)
-        .output()
-        .expect("run openssl (Debian's openssl package)");
-    assert!(
-        out.status.success(),
-        "openssl req failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    (certificate, key)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -265,7 +226,7 @@ mod tests {
             plain.starts_with("HTTP/1.1 200") && plain.ends_with("plain\n"),
             "{plain}"
         );
-        let cert = nginx.dir.path().join("cert.pem");
+        let cert = nginx.dir.path().join("localhost.pem");
         let sealed = get_tls(nginx.https_port, &cert);
         assert!(sealed.ends_with("sealed\n"), "{sealed}\n{}", nginx.logs());
         assert!(nginx.logs().contains("\"GET / HTTP/1.0\" 200"));

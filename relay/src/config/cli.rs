@@ -176,6 +176,17 @@ pub struct Cli {
     /// [default: 30].
     #[arg(long, env = "COBROWSE_DRAIN_TIMEOUT")]
     pub drain_timeout: Option<u64>,
+    /// PEM certificate chain: the relay's listener serves HTTPS and WSS (with tls_key);
+    /// re-read on SIGHUP.
+    #[arg(long, env = "COBROWSE_TLS_CERT")]
+    pub tls_cert: Option<PathBuf>,
+    /// PEM private key of tls_cert.
+    #[arg(long, env = "COBROWSE_TLS_KEY")]
+    pub tls_key: Option<PathBuf>,
+    /// Address of the admin listener (metrics without a token, the REST API, health); when
+    /// set, the relay's listener serves only the loader, assets, console and WebSockets.
+    #[arg(long, env = "COBROWSE_ADMIN_LISTEN")]
+    pub admin_listen: Option<SocketAddr>,
 }
 
 #[derive(Debug, clap::Subcommand)]

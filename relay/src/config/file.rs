@@ -66,4 +66,7 @@ pub(super) struct FileConfig {
     pub(super) report_stream: Option<String>,
     pub(super) report_stream_max_len: Option<u64>,
     pub(super) drain_timeout: Option<u64>,
+    pub(super) tls_cert: Option<PathBuf>,
+    pub(super) tls_key: Option<PathBuf>,
+    pub(super) admin_listen: Option<SocketAddr>,
 }

@@ -188,6 +188,9 @@ impl Config {
                 .drain_timeout
                 .or(file.drain_timeout)
                 .map_or(d.drain_timeout, Duration::from_secs),
+            tls_cert: cli.tls_cert.or(file.tls_cert),
+            tls_key: cli.tls_key.or(file.tls_key),
+            admin_listen: cli.admin_listen.or(file.admin_listen),
         };
         config.validate()?;
         Ok(config)
@@ -210,6 +213,21 @@ impl Config {
                 key: "privacy_rules",
                 message: format!("entry {}: {message}", i + 1),
             })?;
+        }
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(_), None) => {
+                return Err(ConfigError::Invalid {
+                    key: "tls_key",
+                    message: "tls_cert is set: its private key is needed too".into(),
+                })
+            }
+            (None, Some(_)) => {
+                return Err(ConfigError::Invalid {
+                    key: "tls_cert",
+                    message: "tls_key is set: its certificate is needed too".into(),
+                })
+            }
+            _ => {}
         }
         if self.navigation_grace < self.disconnect_grace {
             return Err(ConfigError::Invalid {

@@ -104,6 +104,12 @@ pub struct Config {
     pub report_stream_max_len: u64,
     /// After `SIGTERM`: how long a node waits for its clients to move before it exits.
     pub drain_timeout: Duration,
+    /// PEM files: the relay's listener serves HTTPS and WSS; re-read on `SIGHUP`.
+    pub tls_cert: Option<PathBuf>,
+    pub tls_key: Option<PathBuf>,
+    /// The admin listener: `/metrics` (no token), `/api/v1/*`, `/health*`; the relay's own
+    /// listener then serves only what browsers need.
+    pub admin_listen: Option<SocketAddr>,
 }
 
 impl Default for Config {
@@ -161,6 +167,9 @@ impl Default for Config {
             report_stream: None,
             report_stream_max_len: 100_000,
             drain_timeout: Duration::from_secs(30),
+            tls_cert: None,
+            tls_key: None,
+            admin_listen: None,
         }
     }
 }
@@ -201,8 +210,25 @@ fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
     })?;
     toml::from_str(&text).map_err(|e| ConfigError::Parse {
         path: path.to_path_buf(),
-        message: e.message().to_string(),
+        message: parse_message(&text, &e),
     })
+}
+
+/// The parser's message, prefixed with the key and line it is about (its message alone may be
+/// as bare as "invalid socket address syntax").
+fn parse_message(text: &str, e: &toml::de::Error) -> String {
+    let Some(at) = e.span().map(|s| s.start.min(text.len())) else {
+        return e.message().to_string();
+    };
+    let line_no = text[..at].matches('\n').count() + 1;
+    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
+    let line = text[start..].lines().next().unwrap_or_default();
+    match line.split_once('=') {
+        Some((key, _)) if !key.trim().is_empty() => {
+            format!("{}: {} (line {line_no})", key.trim(), e.message())
+        }
+        _ => format!("{} (line {line_no})", e.message()),
+    }
 }
 
 /// `*` matches any run of characters; everything else matches itself, case-insensitively.

@@ -276,3 +276,31 @@ fn several_nodes_options_are_read_and_checked() {
         assert!(err.contains(key), "{bad}: {err}");
     }
 }
+
+#[test]
+fn tls_files_come_in_pairs_and_the_admin_listener_is_read() {
+    let c = Config::load(Cli::default()).unwrap();
+    assert!(c.tls_cert.is_none() && c.tls_key.is_none() && c.admin_listen.is_none());
+    let f = write(
+        "tls_cert = \"/etc/cobrowse/cert.pem\"\ntls_key = \"/etc/cobrowse/key.pem\"\n\
+         admin_listen = \"127.0.0.1:9090\"\n",
+    );
+    let c = from_file(&f).unwrap();
+    assert_eq!(
+        c.tls_cert.as_deref(),
+        Some(Path::new("/etc/cobrowse/cert.pem"))
+    );
+    assert_eq!(
+        c.tls_key.as_deref(),
+        Some(Path::new("/etc/cobrowse/key.pem"))
+    );
+    assert_eq!(c.admin_listen, Some("127.0.0.1:9090".parse().unwrap()));
+    for (bad, key) in [
+        ("tls_cert = \"/c.pem\"\n", "tls_key"),
+        ("tls_key = \"/k.pem\"\n", "tls_cert"),
+        ("admin_listen = \"nowhere\"\n", "admin_listen"),
+    ] {
+        let err = from_file(&write(bad)).unwrap_err().to_string();
+        assert!(err.contains(key), "{bad:?}: {err}");
+    }
+}

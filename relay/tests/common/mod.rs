@@ -25,6 +25,8 @@ pub struct Relay {
     pub addr: std::net::SocketAddr,
     pub data: tempfile::TempDir,
     pub stop: Option<tokio::sync::oneshot::Sender<()>>,
+    /// What `run` said once listening (`None` if it failed before).
+    pub started: Option<cobrowse_relay::Started>,
     pub task: tokio::task::JoinHandle<Result<(), cobrowse_relay::RunError>>,
 }
 
@@ -130,13 +132,22 @@ pub async fn relay_in(
     let listener = TcpListener::bind(addr).await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let task = tokio::spawn(run(listener, None, config, |_| {}, async {
+    let (started_tx, started) = tokio::sync::oneshot::channel();
+    let on_started = move |s: &cobrowse_relay::Started| {
+        let _ = started_tx.send(s.clone());
+    };
+    let task = tokio::spawn(run(listener, None, config, on_started, async {
         let _ = stopped.await;
     }));
+    let started = tokio::time::timeout(Duration::from_secs(20), started)
+        .await
+        .ok()
+        .and_then(Result::ok);
     Relay {
         addr,
         data,
         stop: Some(stop),
+        started,
         task,
     }
 }
