@@ -98,6 +98,7 @@ pub fn app(state: AppState) -> Router {
             false => crate::health::routes().merge(crate::api::routes()),
         })
         .merge(crate::proxy::routes())
+        .layer(axum::middleware::from_fn(crate::access_log::access_log))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
@@ -114,6 +115,7 @@ pub fn admin_app(state: AppState) -> Router {
     Router::new()
         .merge(crate::health::routes())
         .merge(crate::api::admin_routes())
+        .layer(axum::middleware::from_fn(crate::access_log::access_log))
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static(NODE_HEADER),
             HeaderValue::from_str(&state.node_id).unwrap_or(HeaderValue::from_static("relay")),

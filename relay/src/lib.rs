@@ -5,6 +5,7 @@
 //! Everything lives behind [`run`]; the binary only parses flags. Tests call [`run`] with
 //! listeners on port 0.
 
+pub mod access_log;
 pub mod api;
 pub mod auth;
 pub mod client_ip;

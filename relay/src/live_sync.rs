@@ -22,6 +22,11 @@ pub enum CreateError {
 
 impl Shared {
     /// A new waiting session whose routing code no other live session has, on any node.
+    /// Names this node in the session's log lines.
+    pub fn runs_here(&self, session: &Session) {
+        session.span.record("node", self.node_id.as_str());
+    }
+
     pub async fn create_session(
         &self,
         customer: Outbox,
@@ -33,6 +38,7 @@ impl Shared {
                 .create(customer)
                 .ok_or(CreateError::NoFreeCode)?;
             let _ = session.origin.set(origin);
+            self.runs_here(&session);
             return Ok(session);
         };
         for _ in 0..CLAIM_ATTEMPTS {
@@ -43,7 +49,10 @@ impl Shared {
             let _ = session.origin.set(origin.clone());
             let record = session.live_record(&cluster.node);
             match cluster.live.claim(&mut cluster.redis(), &record).await {
-                Ok(true) => return Ok(session),
+                Ok(true) => {
+                    self.runs_here(&session);
+                    return Ok(session);
+                }
                 // Live on another node: try another code.
                 Ok(false) => self.registry.forget(&session),
                 Err(e) => {

@@ -1,7 +1,7 @@
 //! `cobrowse-relay`: parses flags, binds the listeners, prints the URLs and runs the relay.
 
 use clap::Parser;
-use cobrowse_relay::config::Command;
+use cobrowse_relay::config::{Command, LogFormat};
 use cobrowse_relay::{auth, run, Cli, Config};
 use tokio::net::TcpListener;
 
@@ -12,21 +12,37 @@ const DEFAULT_LOG: &str = "info,redis=error";
 
 #[tokio::main]
 async fn main() {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("COBROWSE_LOG")
-                .unwrap_or_else(|_| DEFAULT_LOG.into()),
-        )
-        .init();
     if let Err(e) = serve(Cli::parse()).await {
         eprintln!("cobrowse-relay: {e}");
         std::process::exit(1);
     }
 }
 
+/// Logs to stderr, filtered by `COBROWSE_LOG`, as text or JSON lines (`log_format`).
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("COBROWSE_LOG")
+        .unwrap_or_else(|_| DEFAULT_LOG.into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match format {
+        LogFormat::Text => logs.init(),
+        // Each line carries its span's fields as `span`: the session's id, routing code and
+        // node. (The span list would miss them: it follows the entered span, and the relay
+        // names a session's span as the event's parent instead.)
+        LogFormat::Json => logs
+            .json()
+            .flatten_event(true)
+            .with_current_span(true)
+            .with_span_list(false)
+            .init(),
+    }
+}
+
 async fn serve(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let command = cli.command.take();
     let config = Config::load(cli)?;
+    init_logs(config.log_format);
     if let Some(Command::Token {
         agent,
         role,

@@ -108,6 +108,7 @@ pub fn restore(state: &AppState) -> usize {
         if !state.registry.adopt(session.clone()) {
             continue;
         }
+        state.runs_here(&session);
         if grace.is_zero() {
             tracing::info!(parent: &session.span, "the relay was down longer than the grace; session ended");
             state.end_at(&session, EndReason::Shutdown, saved.saved_at);

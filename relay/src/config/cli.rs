@@ -187,6 +187,10 @@ pub struct Cli {
     /// set, the relay's listener serves only the loader, assets, console and WebSockets.
     #[arg(long, env = "COBROWSE_ADMIN_LISTEN")]
     pub admin_listen: Option<SocketAddr>,
+    /// `text` (for people) or `json` (one JSON object per line, with the session's fields)
+    /// [default: text].
+    #[arg(long, env = "COBROWSE_LOG_FORMAT")]
+    pub log_format: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]

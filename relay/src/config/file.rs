@@ -69,4 +69,5 @@ pub(super) struct FileConfig {
     pub(super) tls_cert: Option<PathBuf>,
     pub(super) tls_key: Option<PathBuf>,
     pub(super) admin_listen: Option<SocketAddr>,
+    pub(super) log_format: Option<String>,
 }

@@ -191,6 +191,16 @@ impl Config {
             tls_cert: cli.tls_cert.or(file.tls_cert),
             tls_key: cli.tls_key.or(file.tls_key),
             admin_listen: cli.admin_listen.or(file.admin_listen),
+            log_format: match cli.log_format.or(file.log_format).as_deref() {
+                None | Some("text") => LogFormat::Text,
+                Some("json") => LogFormat::Json,
+                Some(other) => {
+                    return Err(ConfigError::Invalid {
+                        key: "log_format",
+                        message: format!("{other:?} is not one of text, json"),
+                    })
+                }
+            },
         };
         config.validate()?;
         Ok(config)

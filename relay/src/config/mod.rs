@@ -110,6 +110,17 @@ pub struct Config {
     /// The admin listener: `/metrics` (no token), `/api/v1/*`, `/health*`; the relay's own
     /// listener then serves only what browsers need.
     pub admin_listen: Option<SocketAddr>,
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    /// For people reading a terminal or journal.
+    Text,
+    /// One JSON object per line, with the fields of the spans it happened in (the session's
+    /// id, routing code and node), for log pipelines.
+    Json,
 }
 
 impl Default for Config {
@@ -170,6 +181,7 @@ impl Default for Config {
             tls_cert: None,
             tls_key: None,
             admin_listen: None,
+            log_format: LogFormat::Text,
         }
     }
 }

@@ -304,3 +304,17 @@ fn tls_files_come_in_pairs_and_the_admin_listener_is_read() {
         assert!(err.contains(key), "{bad:?}: {err}");
     }
 }
+
+#[test]
+fn log_format_is_text_or_json() {
+    assert_eq!(
+        Config::load(Cli::default()).unwrap().log_format,
+        LogFormat::Text
+    );
+    let c = from_file(&write("log_format = \"json\"\n")).unwrap();
+    assert_eq!(c.log_format, LogFormat::Json);
+    let err = from_file(&write("log_format = \"xml\"\n"))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("log_format"), "{err}");
+}

@@ -51,7 +51,12 @@ impl Session {
             id: record.id,
             routing: record.routing,
             created_at: record.created_at,
-            span: tracing::info_span!("session", id = %record.id, routing = record.routing),
+            span: tracing::info_span!(
+                "session",
+                id = %record.id,
+                routing = record.routing,
+                node = tracing::field::Empty
+            ),
             state: Mutex::new(State {
                 phase,
                 verify_failures: record.verify_failures,

@@ -102,7 +102,8 @@ impl Session {
             id,
             routing,
             created_at: crate::store::now_millis(),
-            span: tracing::info_span!("session", %id, routing),
+            // `node` is filled in by the node that runs it (see `Shared::runs_here`).
+            span: tracing::info_span!("session", %id, routing, node = tracing::field::Empty),
             state: Mutex::new(State {
                 phase: Phase::Waiting,
                 verify_failures: 0,

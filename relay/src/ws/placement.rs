@@ -164,6 +164,7 @@ fn adopt(state: &AppState, record: &crate::cluster::LiveRecord, from: &str) {
     if !state.registry.adopt(session.clone()) {
         return;
     }
+    state.runs_here(&session);
     tracing::info!(parent: &session.span, from, "session taken over from a node that stopped");
     bump(&state.metrics.sessions_taken_over, 1);
     timers::watch_restored(state, &session, state.config.disconnect_grace);

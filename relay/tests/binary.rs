@@ -1,0 +1,104 @@
+//! The relay's binary as an operator runs it: `--log-format json` writes one JSON object per
+//! line to stderr, with the session's fields on the session's lines, an access line per request
+//! and per WebSocket, and no customer URL query; `SIGTERM` stops it with exit code 0.
+
+mod common;
+
+use std::io::{BufRead, BufReader, Read};
+use std::process::{Command, Stdio};
+
+use common::{msg, send, Ws, ORIGIN};
+use shared_protocol::*;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+#[tokio::test]
+async fn json_logs_carry_sessions_and_access_lines_and_sigterm_exits_0() {
+    let data = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cobrowse-relay"))
+        .args(["--listen", "127.0.0.1:0", "--log-format", "json"])
+        .args(["--allowed-origins", ORIGIN, "--node-id", "relay-json"])
+        .arg("--data-dir")
+        .arg(data.path())
+        .env("COBROWSE_LOG", "info")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the relay's binary");
+    let mut stdout = BufReader::new(child.stdout.take().unwrap());
+    let url = loop {
+        let mut line = String::new();
+        assert!(
+            stdout.read_line(&mut line).unwrap() > 0,
+            "it prints its URL"
+        );
+        if let Some(url) = line.trim().strip_prefix("Co-browse relay:") {
+            break url.trim().to_string();
+        }
+    };
+    let live = reqwest::get(format!("{url}/health/live")).await.unwrap();
+    assert_eq!(live.status(), 200);
+    let mut req = format!("{}/ws/customer", url.replace("http", "ws"))
+        .into_client_request()
+        .unwrap();
+    req.headers_mut().insert("Origin", ORIGIN.parse().unwrap());
+    let mut c: Ws = tokio_tungstenite::connect_async(req).await.unwrap().0;
+    let page = PageInfo {
+        url: "http://shop.test/pay?card=4111111111111111#t=secret".into(),
+        title: "Pay".into(),
+    };
+    let create = CustomerMsg::Create {
+        page,
+        user_agent: String::new(),
+        first_session: true,
+    };
+    send(&mut c, 0, create).await;
+    let RelayMsg::Created { .. } = msg(&mut c).await else {
+        panic!("Created")
+    };
+    drop(c);
+
+    // SAFETY: signalling our own child by its pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGTERM) };
+    let status = tokio::task::spawn_blocking(move || {
+        let mut stderr = String::new();
+        child
+            .stderr
+            .take()
+            .unwrap()
+            .read_to_string(&mut stderr)
+            .unwrap();
+        (child.wait().unwrap(), stderr)
+    });
+    let (status, stderr) = status.await.unwrap();
+    assert_eq!(status.code(), Some(0), "a clean stop: {stderr}");
+    let lines: Vec<serde_json::Value> = stderr
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|_| panic!("not JSON: {l}")))
+        .collect();
+    let find = |what: &str| {
+        lines
+            .iter()
+            .find(|l| l["message"] == what)
+            .unwrap_or_else(|| panic!("no {what:?} line in {stderr}"))
+    };
+    let created = find("session created");
+    let session = &created["span"];
+    assert_eq!(session["name"], "session");
+    assert_eq!(session["node"], "relay-json");
+    assert!(session["id"].as_str().is_some_and(|id| id.len() == 36));
+    assert_eq!(created["url"], "http://shop.test/pay");
+    let access = lines
+        .iter()
+        .find(|l| l["target"] == "access" && l["path"] == "/health/live")
+        .unwrap_or_else(|| panic!("an access line for /health/live in {stderr}"));
+    assert_eq!(
+        (access["method"].as_str(), access["status"].as_u64()),
+        (Some("GET"), Some(200))
+    );
+    assert!(access["duration_ms"].is_number());
+    let socket = find("websocket closed");
+    assert_eq!(socket["role"], "customer");
+    for secret in ["4111111111111111", "t=secret"] {
+        assert!(!stderr.contains(secret), "{secret} logged: {stderr}");
+    }
+}
