@@ -30,24 +30,30 @@ fn millis(since: Instant) -> f64 {
     (since.elapsed().as_secs_f64() * 1e6).round() / 1e3
 }
 
-/// One WebSocket, logged when dropped (however its loop ended).
-#[must_use = "logged when dropped: keep it for the socket's life"]
+/// One WebSocket, counted in `cobrowse_connections{role}` while open and logged when dropped
+/// (however its loop ended).
+#[must_use = "counted until dropped: keep it for the socket's life"]
 pub struct SocketLog {
     role: &'static str,
     opened: Instant,
+    open_now: prometheus::IntGauge,
 }
 
 impl SocketLog {
-    pub fn open(role: &'static str) -> Self {
+    pub fn open(metrics: &crate::metrics::Metrics, role: &'static str) -> Self {
+        let open_now = metrics.connections.with_label_values(&[role]);
+        open_now.inc();
         Self {
             role,
             opened: Instant::now(),
+            open_now,
         }
     }
 }
 
 impl Drop for SocketLog {
     fn drop(&mut self) {
+        self.open_now.dec();
         tracing::info!(
             target: "access",
             role = self.role,

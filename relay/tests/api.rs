@@ -207,7 +207,7 @@ async fn metrics_count_sessions_frames_and_latencies() {
         "cobrowse_sessions_never_joined_total 1",
         "cobrowse_sessions_ended_total 2",
         "cobrowse_frames_routed_total 2",
-        "cobrowse_bytes_routed_total 4",
+        "cobrowse_routed_bytes_total 4",
         "cobrowse_routing_seconds_count 2",
         "cobrowse_agent_render_seconds_count 2",
         "cobrowse_agent_render_seconds_bucket{le=\"0.001\"} 1",

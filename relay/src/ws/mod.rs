@@ -69,7 +69,7 @@ pub async fn customer(
         .to_string();
     Ok(sized(ws)
         .on_upgrade(move |socket| async move {
-            let _log = crate::access_log::SocketLog::open("customer");
+            let _log = crate::access_log::SocketLog::open(&state.metrics, "customer");
             let mut conn = spawn_sender(socket);
             if let Some(cluster) = state.cluster.clone() {
                 let deadline = Instant::now() + state.config.handshake_timeout;
@@ -97,7 +97,7 @@ pub async fn agent(
     let slot = connection_slot(&state, client)?;
     Ok(sized(ws)
         .on_upgrade(move |socket| async move {
-            let _log = crate::access_log::SocketLog::open("agent");
+            let _log = crate::access_log::SocketLog::open(&state.metrics, "agent");
             let mut conn = spawn_sender(socket);
             if let Some(cluster) = state.cluster.clone() {
                 let deadline = Instant::now() + state.config.handshake_timeout;
