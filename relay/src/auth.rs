@@ -36,6 +36,7 @@ pub struct AgentAuth {
     /// (token, identity)
     static_tokens: Vec<(String, Identity)>,
     hmac_secret: Option<Vec<u8>>,
+    jwt: Option<std::sync::Arc<crate::jwt::JwtVerifier>>,
 }
 
 impl AgentAuth {
@@ -54,7 +55,14 @@ impl AgentAuth {
         Self {
             static_tokens,
             hmac_secret: hmac_secret.map(|s| s.as_bytes().to_vec()),
+            jwt: None,
         }
+    }
+
+    /// Also accepts the JSON Web Tokens `jwt` trusts.
+    pub fn with_jwt(mut self, jwt: Option<std::sync::Arc<crate::jwt::JwtVerifier>>) -> Self {
+        self.jwt = jwt;
+        self
     }
 
     /// Who a token stands for, at `now` (Unix seconds).
@@ -68,6 +76,11 @@ impl AgentAuth {
         }
         if let Some(identity) = found {
             return Ok(identity.clone());
+        }
+        // A JWT: three base64url parts, the first a JSON header (`{"` is `eyJ`).
+        if token.starts_with("eyJ") && token.matches('.').count() == 2 {
+            let jwt = self.jwt.as_ref().ok_or(AuthError::Invalid)?;
+            return jwt.verify(token, now);
         }
         let secret = self.hmac_secret.as_deref().ok_or(AuthError::Invalid)?;
         let (signed, signature) = token.rsplit_once('.').ok_or(AuthError::Invalid)?;

@@ -16,6 +16,7 @@ pub mod demo;
 pub mod error;
 pub mod health;
 pub mod http;
+pub mod jwt;
 pub mod limits;
 pub mod listeners;
 pub mod live_sync;
@@ -63,6 +64,8 @@ pub enum RunError {
     Cluster(#[from] cluster::ConnectError),
     #[error(transparent)]
     Tls(#[from] listeners::TlsError),
+    #[error(transparent)]
+    JwtKeys(#[from] jwt::JwtKeysError),
     #[error("cannot listen on {addr}: {source}")]
     Listen {
         addr: std::net::SocketAddr,
@@ -91,6 +94,7 @@ pub fn build_state(
     demo_addr: Option<std::net::SocketAddr>,
     store: Arc<dyn SessionStore>,
     cluster: Option<Arc<cluster::Cluster>>,
+    jwt: Option<Arc<jwt::JwtVerifier>>,
 ) -> (AppState, Started, Option<tokio::task::JoinHandle<()>>) {
     let scheme = if config.tls_cert.is_some() {
         "https"
@@ -117,7 +121,8 @@ pub fn build_state(
         .unwrap_or_else(|| proxy::hosts_of(&allowed_origins));
     let proxy = proxy_fetch::Fetcher::new(external_domains, config.proxy_concurrency);
     let no_tokens = config.static_tokens().all(|(_, _, t)| t.is_empty());
-    let (static_tokens, dev_token) = if no_tokens && config.agent_token_secret.is_none() {
+    let signed = config.agent_token_secret.is_some() || jwt.is_some();
+    let (static_tokens, dev_token) = if no_tokens && !signed {
         // A supervisor, so the demo's console can also read the history and metrics.
         let token = format!("dev-{}", uuid::Uuid::new_v4().simple());
         let dev = (
@@ -149,7 +154,8 @@ pub fn build_state(
         dev_token,
         admin_url: None,
     };
-    let auth = auth::AgentAuth::new(static_tokens, config.agent_token_secret.as_deref());
+    let auth =
+        auth::AgentAuth::new(static_tokens, config.agent_token_secret.as_deref()).with_jwt(jwt);
     let stream = config
         .report_stream
         .clone()
@@ -237,19 +243,25 @@ pub async fn run(
     let demo_addr = demo.as_ref().map(|d| d.local_addr()).transpose()?;
     let relay_addr = listener.local_addr()?;
     let (cluster, opened) = membership::join(&config, relay_addr.port()).await?;
+    let jwt = config.jwt_verifier()?.map(Arc::new);
     let (state, mut started, reporter_task) =
-        build_state(config, relay_addr, demo_addr, store, cluster);
+        build_state(config, relay_addr, demo_addr, store, cluster, jwt.clone());
     if let Some(admin) = &admin {
         started.admin_url = Some(format!("http://{}", admin.local_addr()?));
     }
     // Listening for SIGHUP from here on (its default action would end the process).
-    let reloads = match &tls {
-        Some(tls) => {
+    let jwt_file = jwt.filter(|j| j.watches_a_file());
+    let reloads = match (&tls, &jwt_file) {
+        (None, None) => None,
+        _ => {
             use tokio::signal::unix::{signal, SignalKind};
             let hangups = signal(SignalKind::hangup())?;
-            Some(tokio::spawn(reload_on_hangup(tls.clone(), hangups)))
+            Some(tokio::spawn(reload_on_hangup(
+                tls.clone(),
+                jwt_file,
+                hangups,
+            )))
         }
-        None => None,
     };
     if state.cluster.is_none() {
         restart::restore(&state);
@@ -345,17 +357,26 @@ pub async fn run(
     Ok(())
 }
 
-/// Reads the certificate and key again on every `SIGHUP` (a renewed certificate), keeping the
-/// one in use when the files cannot be read.
+/// Reads the TLS certificate and key and the JWT keys again on every `SIGHUP` (a renewed
+/// certificate, a rotated key), keeping those in use when the files cannot be read.
 async fn reload_on_hangup(
-    tls: std::sync::Arc<listeners::TlsFiles>,
+    tls: Option<Arc<listeners::TlsFiles>>,
+    jwt: Option<Arc<jwt::JwtVerifier>>,
     mut hangups: tokio::signal::unix::Signal,
 ) {
     while hangups.recv().await.is_some() {
-        match tls.reload() {
-            Ok(()) => tracing::info!("TLS certificate and key read again"),
-            Err(e) => {
-                tracing::error!(error = %e, "TLS files unreadable; the certificate in use stays")
+        if let Some(tls) = &tls {
+            match tls.reload() {
+                Ok(()) => tracing::info!("TLS certificate and key read again"),
+                Err(e) => {
+                    tracing::error!(error = %e, "TLS files unreadable; the certificate in use stays")
+                }
+            }
+        }
+        if let Some(jwt) = &jwt {
+            match jwt.reload() {
+                Ok(()) => tracing::info!("JWT keys read again"),
+                Err(e) => tracing::error!(error = %e, "JWT keys unreadable; the keys in use stay"),
             }
         }
     }

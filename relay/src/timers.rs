@@ -108,7 +108,15 @@ mod tests {
         let mut config = Config::default();
         adjust(&mut config);
         let store = Arc::new(SqliteStore::in_memory().unwrap());
-        crate::build_state(config, "127.0.0.1:1".parse().unwrap(), None, store, None).0
+        crate::build_state(
+            config,
+            "127.0.0.1:1".parse().unwrap(),
+            None,
+            store,
+            None,
+            None,
+        )
+        .0
     }
 
     fn outbox() -> (Outbox, mpsc::Receiver<Outgoing>) {

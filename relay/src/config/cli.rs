@@ -191,6 +191,18 @@ pub struct Cli {
     /// [default: text].
     #[arg(long, env = "COBROWSE_LOG_FORMAT")]
     pub log_format: Option<String>,
+    /// Secret of HS256-signed JWTs for agents (at least 32 bytes).
+    #[arg(long, env = "COBROWSE_JWT_SECRET")]
+    pub jwt_secret: Option<String>,
+    /// Public keys of RS256/ES256-signed JWTs: a PEM or JWKS file (read again on SIGHUP).
+    #[arg(long, env = "COBROWSE_JWT_KEYS")]
+    pub jwt_keys: Option<PathBuf>,
+    /// The `iss` a JWT must carry.
+    #[arg(long, env = "COBROWSE_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// The `aud` a JWT must carry.
+    #[arg(long, env = "COBROWSE_JWT_AUDIENCE")]
+    pub jwt_audience: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]

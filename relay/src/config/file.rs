@@ -70,4 +70,8 @@ pub(super) struct FileConfig {
     pub(super) tls_key: Option<PathBuf>,
     pub(super) admin_listen: Option<SocketAddr>,
     pub(super) log_format: Option<String>,
+    pub(super) jwt_secret: Option<String>,
+    pub(super) jwt_keys: Option<PathBuf>,
+    pub(super) jwt_issuer: Option<String>,
+    pub(super) jwt_audience: Option<String>,
 }

@@ -191,6 +191,10 @@ impl Config {
             tls_cert: cli.tls_cert.or(file.tls_cert),
             tls_key: cli.tls_key.or(file.tls_key),
             admin_listen: cli.admin_listen.or(file.admin_listen),
+            jwt_secret: cli.jwt_secret.or(file.jwt_secret),
+            jwt_keys: cli.jwt_keys.or(file.jwt_keys),
+            jwt_issuer: cli.jwt_issuer.or(file.jwt_issuer),
+            jwt_audience: cli.jwt_audience.or(file.jwt_audience),
             log_format: match cli.log_format.or(file.log_format).as_deref() {
                 None | Some("text") => LogFormat::Text,
                 Some("json") => LogFormat::Json,
@@ -204,6 +208,22 @@ impl Config {
         };
         config.validate()?;
         Ok(config)
+    }
+
+    /// The JWT verifier `jwt_secret` / `jwt_keys` ask for, if any (reading the keys file).
+    pub fn jwt_verifier(
+        &self,
+    ) -> Result<Option<crate::jwt::JwtVerifier>, crate::jwt::JwtKeysError> {
+        if self.jwt_secret.is_none() && self.jwt_keys.is_none() {
+            return Ok(None);
+        }
+        crate::jwt::JwtVerifier::new(
+            self.jwt_secret.as_deref(),
+            self.jwt_keys.as_deref(),
+            self.jwt_issuer.clone(),
+            self.jwt_audience.clone(),
+        )
+        .map(Some)
     }
 
     /// What the customer module gets at session start: the global rules, then the per-URL ones.
@@ -223,6 +243,21 @@ impl Config {
                 key: "privacy_rules",
                 message: format!("entry {}: {message}", i + 1),
             })?;
+        }
+        if self.jwt_secret.as_ref().is_some_and(|s| s.len() < 32) {
+            return Err(ConfigError::Invalid {
+                key: "jwt_secret",
+                message: "at least 32 bytes: a short HS256 secret can be guessed offline from \
+                          one token"
+                    .into(),
+            });
+        }
+        let jwt_claims = self.jwt_issuer.is_some() || self.jwt_audience.is_some();
+        if jwt_claims && self.jwt_secret.is_none() && self.jwt_keys.is_none() {
+            return Err(ConfigError::Invalid {
+                key: "jwt_issuer",
+                message: "jwt_issuer and jwt_audience need jwt_secret or jwt_keys".into(),
+            });
         }
         match (&self.tls_cert, &self.tls_key) {
             (Some(_), None) => {

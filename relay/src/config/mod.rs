@@ -111,6 +111,12 @@ pub struct Config {
     /// listener then serves only what browsers need.
     pub admin_listen: Option<SocketAddr>,
     pub log_format: LogFormat,
+    /// Agents' JWTs: an HS256 secret, RS256/ES256 public keys (PEM or JWKS file), and the
+    /// `iss` / `aud` they must carry.
+    pub jwt_secret: Option<String>,
+    pub jwt_keys: Option<PathBuf>,
+    pub jwt_issuer: Option<String>,
+    pub jwt_audience: Option<String>,
 }
 
 /// How log lines are written.
@@ -182,6 +188,10 @@ impl Default for Config {
             tls_key: None,
             admin_listen: None,
             log_format: LogFormat::Text,
+            jwt_secret: None,
+            jwt_keys: None,
+            jwt_issuer: None,
+            jwt_audience: None,
         }
     }
 }

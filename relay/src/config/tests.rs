@@ -318,3 +318,24 @@ fn log_format_is_text_or_json() {
         .to_string();
     assert!(err.contains("log_format"), "{err}");
 }
+
+#[test]
+fn jwt_options_are_checked() {
+    let c = from_file(&write(
+        "jwt_keys = \"/etc/cobrowse/idp.pem\"\njwt_issuer = \"https://idp\"\n\
+         jwt_audience = \"cobrowse\"\n",
+    ))
+    .unwrap();
+    assert_eq!(
+        c.jwt_keys.as_deref(),
+        Some(Path::new("/etc/cobrowse/idp.pem"))
+    );
+    assert_eq!(c.jwt_audience.as_deref(), Some("cobrowse"));
+    for (bad, key) in [
+        ("jwt_secret = \"short\"\n", "jwt_secret"),
+        ("jwt_issuer = \"https://idp\"\n", "jwt_issuer"),
+    ] {
+        let err = from_file(&write(bad)).unwrap_err().to_string();
+        assert!(err.contains(key), "{bad:?}: {err}");
+    }
+}

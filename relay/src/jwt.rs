@@ -1,0 +1,439 @@
+//! Agents signed in by an identity provider or the agent desktop: JSON Web Tokens, checked
+//! with `jsonwebtoken`. `HS256` with a shared secret (`jwt_secret`), or `RS256`/`ES256` with
+//! public keys (`jwt_keys`: a PEM file of one or more public keys, or a JWKS file), which are
+//! read again on `SIGHUP` (a key rotation). Claims: `sub` (the agent id), `exp` (required),
+//! `role` (`agent`, `supervisor` or `metrics`; absent means `agent`, the least), and `iss` /
+//! `aud` when `jwt_issuer` / `jwt_audience` are set.
+//!
+//! The algorithm comes from the configuration, never from the token: a token whose header
+//! names another (`none`, or `HS256` made with a public key as its secret) is refused.
+
+use std::path::{Path, PathBuf};
+use std::sync::RwLock;
+
+use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::Deserialize;
+
+use crate::auth::{AuthError, Identity};
+use crate::roles::Role;
+
+/// Clock difference tolerated on `exp`, in seconds.
+const LEEWAY_SECS: u64 = 30;
+
+#[derive(Debug, thiserror::Error)]
+pub enum JwtKeysError {
+    #[error("cannot read the JWT keys {path}: {message}")]
+    Read { path: PathBuf, message: String },
+    #[error("the JWT keys {path} hold no usable key: {message}")]
+    NoKey { path: PathBuf, message: String },
+}
+
+/// A public key with the algorithm it verifies and its `kid`, if it has one.
+struct PublicKey {
+    algorithm: Algorithm,
+    kid: Option<String>,
+    key: DecodingKey,
+}
+
+pub struct JwtVerifier {
+    secret: Option<DecodingKey>,
+    keys_file: Option<PathBuf>,
+    keys: RwLock<Vec<PublicKey>>,
+    issuer: Option<String>,
+    audience: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Claims {
+    sub: String,
+    exp: u64,
+    #[serde(default)]
+    role: Option<String>,
+}
+
+impl JwtVerifier {
+    pub fn new(
+        secret: Option<&str>,
+        keys_file: Option<&Path>,
+        issuer: Option<String>,
+        audience: Option<String>,
+    ) -> Result<Self, JwtKeysError> {
+        let keys = match keys_file {
+            Some(path) => read_keys(path)?,
+            None => Vec::new(),
+        };
+        Ok(Self {
+            secret: secret.map(|s| DecodingKey::from_secret(s.as_bytes())),
+            keys_file: keys_file.map(Path::to_path_buf),
+            keys: RwLock::new(keys),
+            issuer,
+            audience,
+        })
+    }
+
+    /// Reads `jwt_keys` again; on error the keys in use stay.
+    pub fn reload(&self) -> Result<(), JwtKeysError> {
+        if let Some(path) = &self.keys_file {
+            let fresh = read_keys(path)?;
+            *self.keys.write().unwrap_or_else(|p| p.into_inner()) = fresh;
+        }
+        Ok(())
+    }
+
+    pub fn watches_a_file(&self) -> bool {
+        self.keys_file.is_some()
+    }
+
+    /// Who `token` stands for, if it is a JWT this relay trusts (at `now`, Unix seconds).
+    pub fn verify(&self, token: &str, now: u64) -> Result<Identity, AuthError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| AuthError::Invalid)?;
+        let claims = match header.alg {
+            Algorithm::HS256 => {
+                let secret = self.secret.as_ref().ok_or(AuthError::Invalid)?;
+                self.decode(token, secret, Algorithm::HS256)?
+            }
+            Algorithm::RS256 | Algorithm::ES256 => {
+                let keys = self.keys.read().unwrap_or_else(|p| p.into_inner());
+                let candidates = keys.iter().filter(|k| {
+                    k.algorithm == header.alg
+                        && (header.kid.is_none() || k.kid.is_none() || k.kid == header.kid)
+                });
+                let mut outcome = Err(AuthError::Invalid);
+                for key in candidates {
+                    outcome = self.decode(token, &key.key, header.alg);
+                    if !matches!(outcome, Err(AuthError::Invalid)) {
+                        break;
+                    }
+                }
+                outcome?
+            }
+            _ => return Err(AuthError::Invalid),
+        };
+        // `exp` is checked by `decode` against the system clock; `now` is the caller's, which
+        // the tests set.
+        if claims.exp + LEEWAY_SECS <= now {
+            return Err(AuthError::Expired);
+        }
+        let role = match claims.role.as_deref() {
+            None => Role::Agent,
+            Some(role) => role.parse().map_err(|_| AuthError::Invalid)?,
+        };
+        if claims.sub.is_empty() {
+            return Err(AuthError::Invalid);
+        }
+        Ok(Identity {
+            agent: claims.sub,
+            role,
+            expires_at: Some(claims.exp),
+        })
+    }
+
+    fn decode(&self, token: &str, key: &DecodingKey, alg: Algorithm) -> Result<Claims, AuthError> {
+        let mut validation = Validation::new(alg);
+        validation.leeway = LEEWAY_SECS;
+        // A configured `iss` or `aud` must be there, not only right when present.
+        let mut required = vec!["exp", "sub"];
+        if let Some(iss) = &self.issuer {
+            validation.set_issuer(&[iss]);
+            required.push("iss");
+        }
+        match &self.audience {
+            Some(aud) => {
+                validation.set_audience(&[aud]);
+                required.push("aud");
+            }
+            None => validation.validate_aud = false,
+        }
+        validation.set_required_spec_claims(&required);
+        jsonwebtoken::decode::<Claims>(token, key, &validation)
+            .map(|data| data.claims)
+            .map_err(|e| match e.kind() {
+                jsonwebtoken::errors::ErrorKind::ExpiredSignature => AuthError::Expired,
+                _ => AuthError::Invalid,
+            })
+    }
+}
+
+/// The public keys of a PEM file (RSA for RS256, EC P-256 for ES256) or a JWKS file.
+fn read_keys(path: &Path) -> Result<Vec<PublicKey>, JwtKeysError> {
+    let text = std::fs::read_to_string(path).map_err(|e| JwtKeysError::Read {
+        path: path.into(),
+        message: e.to_string(),
+    })?;
+    let no_key = |message: String| JwtKeysError::NoKey {
+        path: path.into(),
+        message,
+    };
+    let keys = if text.trim_start().starts_with('{') {
+        let set: JwkSet = serde_json::from_str(&text).map_err(|e| no_key(e.to_string()))?;
+        set.keys
+            .iter()
+            .filter_map(|jwk| {
+                let key = DecodingKey::from_jwk(jwk).ok()?;
+                let algorithm = match &jwk.algorithm {
+                    jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => Algorithm::RS256,
+                    jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_) => Algorithm::ES256,
+                    _ => return None,
+                };
+                let kid = jwk.common.key_id.clone();
+                Some(PublicKey {
+                    algorithm,
+                    kid,
+                    key,
+                })
+            })
+            .collect()
+    } else {
+        pem_blocks(&text)
+            .filter_map(|block| {
+                let (algorithm, key) = match DecodingKey::from_rsa_pem(block.as_bytes()) {
+                    Ok(key) => (Algorithm::RS256, key),
+                    Err(_) => (
+                        Algorithm::ES256,
+                        DecodingKey::from_ec_pem(block.as_bytes()).ok()?,
+                    ),
+                };
+                Some(PublicKey {
+                    algorithm,
+                    kid: None,
+                    key,
+                })
+            })
+            .collect::<Vec<_>>()
+    };
+    if keys.is_empty() {
+        return Err(no_key("no RSA or EC P-256 public key in it".into()));
+    }
+    Ok(keys)
+}
+
+/// Each `-----BEGIN …-----` … `-----END …-----` block of a PEM file.
+fn pem_blocks(text: &str) -> impl Iterator<Item = String> + '_ {
+    text.split("-----BEGIN ").skip(1).filter_map(|rest| {
+        let end = rest.find("-----END ")?;
+        let tail = &rest[end..];
+        let close = tail[9..].find("-----")? + 9 + 5;
+        Some(format!("-----BEGIN {}{}", &rest[..end], &tail[..close]))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use jsonwebtoken::{EncodingKey, Header};
+    use std::process::Command;
+
+    const SECRET: &str = "a-shared-secret-of-at-least-32-bytes!";
+
+    fn openssl(args: &[&str], dir: &Path) -> String {
+        let out = Command::new("openssl")
+            .args(args)
+            .current_dir(dir)
+            .output()
+            .expect("Debian's openssl");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8(out.stdout).unwrap()
+    }
+
+    /// A key pair: the PKCS#8 private key (to sign) and the public key file.
+    fn pair(dir: &Path, name: &str, rsa: bool) -> (Vec<u8>, PathBuf) {
+        let key = format!("{name}.key");
+        let algorithm = if rsa {
+            vec![
+                "genpkey",
+                "-algorithm",
+                "RSA",
+                "-pkeyopt",
+                "rsa_keygen_bits:2048",
+            ]
+        } else {
+            vec![
+                "genpkey",
+                "-algorithm",
+                "EC",
+                "-pkeyopt",
+                "ec_paramgen_curve:P-256",
+            ]
+        };
+        let mut args = algorithm;
+        args.extend(["-out", &key]);
+        openssl(&args, dir);
+        let public = format!("{name}.pub.pem");
+        openssl(&["pkey", "-in", &key, "-pubout", "-out", &public], dir);
+        (std::fs::read(dir.join(&key)).unwrap(), dir.join(public))
+    }
+
+    fn now() -> u64 {
+        crate::store::now_millis() as u64 / 1000
+    }
+
+    fn token(
+        alg: Algorithm,
+        key: &EncodingKey,
+        claims: serde_json::Value,
+        kid: Option<&str>,
+    ) -> String {
+        let mut header = Header::new(alg);
+        header.kid = kid.map(str::to_string);
+        jsonwebtoken::encode(&header, &claims, key).unwrap()
+    }
+
+    fn claims(sub: &str, role: Option<&str>) -> serde_json::Value {
+        let mut c = serde_json::json!({ "sub": sub, "exp": now() + 600 });
+        if let Some(role) = role {
+            c["role"] = role.into();
+        }
+        c
+    }
+
+    #[test]
+    fn hs256_tokens_carry_agent_role_and_expiry() {
+        let v = JwtVerifier::new(Some(SECRET), None, None, None).unwrap();
+        let key = EncodingKey::from_secret(SECRET.as_bytes());
+        let id = v.verify(
+            &token(
+                Algorithm::HS256,
+                &key,
+                claims("ana", Some("supervisor")),
+                None,
+            ),
+            now(),
+        );
+        let id = id.unwrap();
+        assert_eq!((id.agent.as_str(), id.role), ("ana", Role::Supervisor));
+        let plain = v.verify(
+            &token(Algorithm::HS256, &key, claims("bo", None), None),
+            now(),
+        );
+        assert_eq!(plain.unwrap().role, Role::Agent, "no role claim: the least");
+        let odd = token(Algorithm::HS256, &key, claims("bo", Some("root")), None);
+        assert_eq!(v.verify(&odd, now()), Err(AuthError::Invalid));
+        let mut old = claims("bo", None);
+        old["exp"] = (now() - 3600).into();
+        let old = token(Algorithm::HS256, &key, old, None);
+        assert_eq!(v.verify(&old, now()), Err(AuthError::Expired));
+        let other = EncodingKey::from_secret(b"another-secret-of-at-least-32-bytes!!");
+        let forged = token(
+            Algorithm::HS256,
+            &other,
+            claims("eve", Some("supervisor")),
+            None,
+        );
+        assert_eq!(v.verify(&forged, now()), Err(AuthError::Invalid));
+        // `alg: none`, unsigned.
+        let header = r#"{"alg":"none","typ":"JWT"}"#;
+        let body = format!(
+            r#"{{"sub":"eve","exp":{},"role":"supervisor"}}"#,
+            now() + 600
+        );
+        let unsigned = format!("{}.{}.", b64(header.as_bytes()), b64(body.as_bytes()));
+        assert_eq!(v.verify(&unsigned, now()), Err(AuthError::Invalid));
+    }
+
+    #[test]
+    fn issuer_and_audience_are_checked_when_configured() {
+        let v = JwtVerifier::new(
+            Some(SECRET),
+            None,
+            Some("https://idp".into()),
+            Some("cobrowse".into()),
+        )
+        .unwrap();
+        let key = EncodingKey::from_secret(SECRET.as_bytes());
+        let mut good = claims("ana", None);
+        good["iss"] = "https://idp".into();
+        good["aud"] = "cobrowse".into();
+        assert!(v
+            .verify(&token(Algorithm::HS256, &key, good.clone(), None), now())
+            .is_ok());
+        for (claim, value) in [("iss", "https://evil"), ("aud", "another-app")] {
+            let mut bad = good.clone();
+            bad[claim] = value.into();
+            let t = token(Algorithm::HS256, &key, bad, None);
+            assert_eq!(v.verify(&t, now()), Err(AuthError::Invalid), "{claim}");
+        }
+        let mut missing = good;
+        missing.as_object_mut().unwrap().remove("aud");
+        let t = token(Algorithm::HS256, &key, missing, None);
+        assert_eq!(v.verify(&t, now()), Err(AuthError::Invalid), "aud required");
+    }
+
+    #[test]
+    fn public_keys_from_pem_and_jwks_and_no_algorithm_confusion() {
+        let dir = tempfile::tempdir().unwrap();
+        let (ec_private, ec_public) = pair(dir.path(), "ec", false);
+        let (rsa_private, rsa_public) = pair(dir.path(), "rsa", true);
+        let both = dir.path().join("keys.pem");
+        let pems = [&ec_public, &rsa_public].map(|p| std::fs::read_to_string(p).unwrap());
+        std::fs::write(&both, pems.join("")).unwrap();
+        let v = JwtVerifier::new(None, Some(&both), None, None).unwrap();
+        let ec = EncodingKey::from_ec_pem(&ec_private).unwrap();
+        let rsa = EncodingKey::from_rsa_pem(&rsa_private).unwrap();
+        let t = token(Algorithm::ES256, &ec, claims("ana", Some("metrics")), None);
+        assert_eq!(v.verify(&t, now()).unwrap().role, Role::Metrics);
+        let t = token(Algorithm::RS256, &rsa, claims("bo", None), None);
+        assert_eq!(v.verify(&t, now()).unwrap().agent, "bo");
+        // The public key used as an HMAC secret: refused, only RS256/ES256 go to the keys.
+        let confused = EncodingKey::from_secret(pems[1].as_bytes());
+        let t = token(
+            Algorithm::HS256,
+            &confused,
+            claims("eve", Some("supervisor")),
+            None,
+        );
+        assert_eq!(v.verify(&t, now()), Err(AuthError::Invalid));
+
+        // The RSA key as a JWKS with a `kid`.
+        let modulus = openssl(
+            &["rsa", "-pubin", "-in", "rsa.pub.pem", "-noout", "-modulus"],
+            dir.path(),
+        );
+        let hex = modulus.trim().trim_start_matches("Modulus=");
+        let n: Vec<u8> = (0..hex.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+            .collect();
+        let jwks = dir.path().join("keys.json");
+        let set = serde_json::json!({ "keys": [
+            { "kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": b64(&n), "e": "AQAB" }
+        ]});
+        std::fs::write(&jwks, set.to_string()).unwrap();
+        let v = JwtVerifier::new(None, Some(&jwks), None, None).unwrap();
+        let t = token(Algorithm::RS256, &rsa, claims("cy", None), Some("k1"));
+        assert_eq!(v.verify(&t, now()).unwrap().agent, "cy");
+        let t = token(Algorithm::RS256, &rsa, claims("cy", None), Some("k2"));
+        assert_eq!(v.verify(&t, now()), Err(AuthError::Invalid), "unknown kid");
+
+        // A rotation: the file now holds only the EC key; garbage keeps what is in use.
+        std::fs::write(&jwks, "{ not json").unwrap();
+        assert!(v.reload().is_err());
+        let t = token(Algorithm::RS256, &rsa, claims("cy", None), Some("k1"));
+        assert!(v.verify(&t, now()).is_ok(), "kept");
+        std::fs::copy(&ec_public, &jwks).unwrap();
+        v.reload().unwrap();
+        assert_eq!(v.verify(&t, now()), Err(AuthError::Invalid), "rotated out");
+        let t = token(Algorithm::ES256, &ec, claims("ana", None), None);
+        assert!(v.verify(&t, now()).is_ok(), "rotated in");
+        let missing = JwtVerifier::new(None, Some(&dir.path().join("none.pem")), None, None);
+        assert!(missing.is_err_and(|e| e.to_string().contains("none.pem")));
+    }
+
+    /// Base64url without padding.
+    fn b64(bytes: &[u8]) -> String {
+        const ABC: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut out = String::new();
+        for chunk in bytes.chunks(3) {
+            let n =
+                chunk.iter().fold(0u32, |n, b| n << 8 | u32::from(*b)) << (8 * (3 - chunk.len()));
+            for i in 0..=chunk.len() {
+                out.push(ABC[(n >> (18 - 6 * i) & 63) as usize] as char);
+            }
+        }
+        out
+    }
+}
