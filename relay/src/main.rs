@@ -42,6 +42,16 @@ fn init_logs(format: LogFormat) {
 async fn serve(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let command = cli.command.take();
     let config = Config::load(cli)?;
+    if let Some(Command::CheckConfig) = command {
+        // The files it names, read as a start would read them.
+        if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
+            cobrowse_relay::listeners::TlsFiles::load(cert, key)?;
+        }
+        config.jwt_verifier()?;
+        println!("{:#?}", config.redacted());
+        println!("configuration ok");
+        return Ok(());
+    }
     init_logs(config.log_format);
     if let Some(Command::Token {
         agent,
@@ -70,19 +80,16 @@ async fn serve(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
         Some(addr) => Some(bind(addr).await?),
         None => None,
     };
-    // Ctrl-C, or SIGTERM from a service manager or an orchestrator's rolling restart.
-    let shutdown = async {
-        let terminate = async {
-            match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-                Ok(mut term) => {
-                    term.recv().await;
-                }
-                Err(_) => std::future::pending().await,
-            }
-        };
+    // Ctrl-C, or SIGTERM from a service manager or an orchestrator's rolling restart. Both are
+    // taken over now, before the relay says it is listening: a stop sent right after would
+    // otherwise meet the default action and kill the process mid-start.
+    use tokio::signal::unix::{signal, SignalKind};
+    let mut terminate = signal(SignalKind::terminate())?;
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let shutdown = async move {
         tokio::select! {
-            _ = tokio::signal::ctrl_c() => {}
-            () = terminate => {}
+            _ = interrupt.recv() => {}
+            _ = terminate.recv() => {}
         }
     };
     run(

@@ -102,3 +102,52 @@ async fn json_logs_carry_sessions_and_access_lines_and_sigterm_exits_0() {
         assert!(!stderr.contains(secret), "{secret} logged: {stderr}");
     }
 }
+
+#[test]
+fn check_config_prints_the_configuration_without_secrets_or_names_the_bad_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let good = dir.path().join("good.toml");
+    std::fs::write(
+        &good,
+        "agent_tokens = [\"agent-secret-token-123456\"]\n\
+         redis_url = [\"redis://:redis-password@10.0.0.1:6379\"]\n\
+         jwt_secret = \"a-jwt-secret-of-at-least-32-bytes!!\"\n",
+    )
+    .unwrap();
+    let run = |config: &std::path::Path| {
+        Command::new(env!("CARGO_BIN_EXE_cobrowse-relay"))
+            .arg("check-config")
+            .arg("--config")
+            .arg(config)
+            .output()
+            .unwrap()
+    };
+    let out = run(&good);
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains("agent_sessions_limit: 1"),
+        "the effective values: {text}"
+    );
+    assert!(text.contains("10.0.0.1:6379"), "{text}");
+    for secret in [
+        "agent-secret-token-123456",
+        "redis-password",
+        "a-jwt-secret",
+    ] {
+        assert!(!text.contains(secret), "{secret} printed: {text}");
+    }
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(
+        &bad,
+        "tls_cert = \"/nowhere/cert.pem\"\ntls_key = \"/nowhere/key.pem\"\n",
+    )
+    .unwrap();
+    let out = run(&bad);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success());
+    assert!(err.contains("/nowhere/cert.pem"), "names the file: {err}");
+    std::fs::write(&bad, "inactivity_timeout = \"ten\"\n").unwrap();
+    let err = String::from_utf8_lossy(&run(&bad).stderr).into_owned();
+    assert!(err.contains("inactivity_timeout"), "names the key: {err}");
+}

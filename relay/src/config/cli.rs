@@ -14,7 +14,7 @@ pub struct Cli {
     #[command(subcommand)]
     pub command: Option<Command>,
     /// TOML configuration file.
-    #[arg(long, env = "COBROWSE_CONFIG")]
+    #[arg(long, env = "COBROWSE_CONFIG", global = true)]
     pub config: Option<PathBuf>,
     /// Address of the relay (agent console, loader, WebSockets) [default: 127.0.0.1:8080].
     #[arg(long, env = "COBROWSE_LISTEN")]
@@ -207,6 +207,10 @@ pub struct Cli {
 
 #[derive(Debug, clap::Subcommand)]
 pub enum Command {
+    /// Check the configuration (file, environment, flags; the TLS and JWT key files it names),
+    /// print it as the relay would run with it, secrets redacted, and exit: non-zero, naming
+    /// the key or file, when something is wrong.
+    CheckConfig,
     /// Print a signed agent token (needs `agent_token_secret`), then exit.
     Token {
         /// The agent id the token stands for.

@@ -6,6 +6,8 @@ use shared_protocol::privacy::check_rules;
 use super::*;
 use crate::ui_settings::THEMES;
 
+const REDACTED: &str = "<redacted>";
+
 impl Config {
     /// Each static token list under its key, with the role its tokens carry.
     pub fn static_tokens(&self) -> impl Iterator<Item = (&'static str, Role, &Vec<String>)> {
@@ -208,6 +210,32 @@ impl Config {
         };
         config.validate()?;
         Ok(config)
+    }
+
+    /// This configuration with its secrets replaced, for printing (`check-config`).
+    pub fn redacted(&self) -> Config {
+        let hide = |v: &mut Vec<String>| v.iter_mut().for_each(|t| *t = REDACTED.into());
+        let mut c = self.clone();
+        hide(&mut c.agent_tokens);
+        hide(&mut c.supervisor_tokens);
+        hide(&mut c.metrics_tokens);
+        for secret in [&mut c.agent_token_secret, &mut c.jwt_secret] {
+            if secret.is_some() {
+                *secret = Some(REDACTED.into());
+            }
+        }
+        // `redis://:password@host`: the password goes.
+        for url in &mut c.redis_url {
+            if let Some((scheme, rest)) = url.split_once("://") {
+                if let Some((_, host)) = rest.rsplit_once('@') {
+                    *url = format!("{scheme}://{REDACTED}@{host}");
+                }
+            }
+        }
+        if let Some(hook) = &mut c.report_webhook {
+            *hook = crate::stored_text::url_for_log(hook).to_string();
+        }
+        c
     }
 
     /// The JWT verifier `jwt_secret` / `jwt_keys` ask for, if any (reading the keys file).
