@@ -93,6 +93,8 @@ pub fn app(state: AppState) -> Router {
         .nest_service("/console", console_page(ServeDir::new(agent_dir), csp))
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))
+        // Customer pages call it from their own origin: CORS open, the origin checked at open.
+        .merge(ws::polling_routes().layer(CorsLayer::permissive()))
         .merge(match admin_apart {
             true => Router::new(),
             false => crate::health::routes().merge(crate::api::routes()),

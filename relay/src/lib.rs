@@ -196,6 +196,7 @@ pub fn build_state(
         writer,
         store,
         cluster,
+        polls: Default::default(),
     });
     (state, started, reporter_task)
 }

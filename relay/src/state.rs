@@ -43,6 +43,8 @@ pub struct Shared {
     pub writer: StoreWriter,
     /// With `redis_url`: this node's part in the cluster; `None` for a single node.
     pub cluster: Option<Arc<crate::cluster::Cluster>>,
+    /// Connections over HTTP long polling open on this node.
+    pub polls: crate::ws::Polls,
 }
 
 impl Shared {

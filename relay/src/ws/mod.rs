@@ -5,6 +5,8 @@
 //! - this module: upgrades, the send task, refusals, routing and resuming helpers;
 //! - [`read`]: the next frame for a receive loop, or why the loop stops;
 //! - [`customer`] and [`agent`]: each side's receive loop;
+//! - [`polling`]: the same connection over HTTP long polling, for clients behind a proxy that
+//!   refuses WebSockets;
 //! - [`placement`] and [`bridge`]: with several nodes, where a socket's session runs, and the
 //!   bridge to it through Redis when that is another node.
 
@@ -12,9 +14,11 @@ mod agent;
 mod bridge;
 mod customer;
 mod placement;
+mod polling;
 mod read;
 
 pub use bridge::accept_forever;
+pub use polling::{routes as polling_routes, Polls, POLL_HEADER};
 
 use agent::agent_loop;
 use customer::customer_loop;
@@ -68,23 +72,15 @@ pub async fn customer(
         .unwrap_or("")
         .to_string();
     Ok(sized(ws)
-        .on_upgrade(move |socket| async move {
-            let _log = crate::access_log::SocketLog::open(&state.metrics, "customer");
-            let mut conn = spawn_sender(socket);
-            if let Some(cluster) = state.cluster.clone() {
-                let deadline = Instant::now() + state.config.handshake_timeout;
-                match placement::place::<CustomerMsg>(&state, &cluster, &mut conn, deadline).await {
-                    placement::Route::Here => {}
-                    placement::Route::Closed => return drop(slot),
-                    placement::Route::Bridge { owner, first } => {
-                        let side = Side::Customer;
-                        bridge::pipe(state, conn, first, side, owner, client, user_agent).await;
-                        return drop(slot);
-                    }
-                }
-            }
-            customer_loop(conn, state, user_agent, client).await;
-            drop(slot);
+        .on_upgrade(move |socket| {
+            serve(
+                state,
+                spawn_sender(socket),
+                Side::Customer,
+                client,
+                user_agent,
+                slot,
+            )
         })
         .into_response())
 }
@@ -96,25 +92,58 @@ pub async fn agent(
 ) -> Result<Response, HttpError> {
     let slot = connection_slot(&state, client)?;
     Ok(sized(ws)
-        .on_upgrade(move |socket| async move {
-            let _log = crate::access_log::SocketLog::open(&state.metrics, "agent");
-            let mut conn = spawn_sender(socket);
-            if let Some(cluster) = state.cluster.clone() {
-                let deadline = Instant::now() + state.config.handshake_timeout;
-                match placement::place::<AgentMsg>(&state, &cluster, &mut conn, deadline).await {
-                    placement::Route::Here => {}
-                    placement::Route::Closed => return drop(slot),
-                    placement::Route::Bridge { owner, first } => {
-                        let side = Side::Agent;
-                        bridge::pipe(state, conn, first, side, owner, client, String::new()).await;
-                        return drop(slot);
-                    }
-                }
-            }
-            agent_loop(conn, state).await;
-            drop(slot);
+        .on_upgrade(move |socket| {
+            serve(
+                state,
+                spawn_sender(socket),
+                Side::Agent,
+                client,
+                String::new(),
+                slot,
+            )
         })
         .into_response())
+}
+
+/// Runs one connection (a WebSocket, or long polling's stand-in for one) to its end: here, or
+/// bridged to the node that runs its session.
+async fn serve(
+    state: AppState,
+    mut conn: Connection,
+    side: Side,
+    client: ClientIp,
+    user_agent: String,
+    slot: ConnectionSlot,
+) {
+    let role = match side {
+        Side::Customer => "customer",
+        Side::Agent => "agent",
+    };
+    let _log = crate::access_log::SocketLog::open(&state.metrics, role);
+    if let Some(cluster) = state.cluster.clone() {
+        let deadline = Instant::now() + state.config.handshake_timeout;
+        let placed = match side {
+            Side::Customer => {
+                placement::place::<CustomerMsg>(&state, &cluster, &mut conn, deadline).await
+            }
+            Side::Agent => {
+                placement::place::<AgentMsg>(&state, &cluster, &mut conn, deadline).await
+            }
+        };
+        match placed {
+            placement::Route::Here => {}
+            placement::Route::Closed => return drop(slot),
+            placement::Route::Bridge { owner, first } => {
+                bridge::pipe(state, conn, first, side, owner, client, user_agent).await;
+                return drop(slot);
+            }
+        }
+    }
+    match side {
+        Side::Customer => customer_loop(conn, state, user_agent, client).await,
+        Side::Agent => agent_loop(conn, state).await,
+    }
+    drop(slot);
 }
 
 /// A place for one more socket of `client`, or 429 when it has `connections_per_ip` open.

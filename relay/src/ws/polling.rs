@@ -1,0 +1,346 @@
+//! For clients whose WebSocket a proxy refuses: the same envelopes over HTTP long polling,
+//! run through the same loops as a WebSocket (the connection's stand-in is a [`Connection`]).
+//!
+//! - `POST /poll/customer` or `/poll/agent` opens a connection (the same checks as the
+//!   WebSocket: the customer's `Origin`, `connections_per_ip`) and answers its id, a 128-bit
+//!   random capability the next requests carry in the `x-cobrowse-poll` header (not in the
+//!   URL: URLs end up in logs).
+//! - `POST /poll` carries messages up; `GET /poll` waits up to [`LONG_POLL`] for messages down
+//!   and answers all that are queued (204 when none came); `DELETE /poll` closes.
+//! - Both bodies are records: a kind byte (`0` a message, `1` the close: a big-endian code and
+//!   its reason), a big-endian u32 length, the bytes.
+//!
+//! Messages down wait in a queue of [`QUEUE_LEN`]: a client that stops polling fills it, then
+//! the session's own back-pressure applies as for a slow socket. A connection nobody polls for
+//! `heartbeat_timeout` is closed (its loop sees the stream end, as for a dropped socket).
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::body::Bytes;
+use axum::extract::ws::{CloseFrame, Message};
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::Router;
+use futures_util::StreamExt;
+use shared_protocol::MAX_FRAME_LEN;
+use tokio::sync::{mpsc, Notify};
+use tokio::time::Instant;
+
+use super::{connection, connection_slot, serve};
+use crate::client_ip::ClientIp;
+use crate::error::HttpError;
+use crate::sessions::{Side, QUEUE_LEN};
+use crate::state::AppState;
+
+/// How long a poll waits for something to answer.
+pub const LONG_POLL: Duration = Duration::from_secs(25);
+/// The header naming the connection.
+pub const POLL_HEADER: &str = "x-cobrowse-poll";
+/// Bytes one poll answers at most (a snapshot frame alone may be more: it goes whole).
+const ANSWER_BYTES: usize = 1024 * 1024;
+const MESSAGE: u8 = 0;
+const CLOSE: u8 = 1;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/poll/customer", post(open_customer))
+        .route("/poll/agent", post(open_agent))
+        .route("/poll", post(push).get(poll).delete(close))
+        .layer(axum::extract::DefaultBodyLimit::max(
+            MAX_FRAME_LEN + 64 * 1024,
+        ))
+}
+
+/// The open connections of this node, by id.
+#[derive(Default)]
+pub struct Polls(Mutex<HashMap<String, Arc<Polled>>>);
+
+impl Polls {
+    fn get(&self, headers: &HeaderMap) -> Result<Arc<Polled>, HttpError> {
+        let id = headers
+            .get(POLL_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .ok_or_else(|| HttpError::BadRequest(format!("no {POLL_HEADER} header")))?;
+        let map = self.0.lock().unwrap_or_else(|p| p.into_inner());
+        map.get(id).cloned().ok_or_else(gone)
+    }
+
+    fn forget(&self, id: &str) {
+        self.0.lock().unwrap_or_else(|p| p.into_inner()).remove(id);
+    }
+}
+
+/// One connection: messages up go to its loop, messages down wait for a poll.
+struct Polled {
+    up: mpsc::Sender<Result<Message, axum::Error>>,
+    down: Mutex<Down>,
+    ready: Notify,
+    room: Notify,
+    /// One poll at a time answers, so answers cannot overtake each other.
+    polling: tokio::sync::Mutex<()>,
+    seen: Mutex<Instant>,
+}
+
+#[derive(Default)]
+struct Down {
+    records: VecDeque<(u8, Vec<u8>)>,
+    /// The loop ended (its close, if any, is the last record).
+    ended: bool,
+}
+
+impl Polled {
+    fn lock(&self) -> std::sync::MutexGuard<'_, Down> {
+        self.down.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    fn touch(&self) {
+        *self.seen.lock().unwrap_or_else(|p| p.into_inner()) = Instant::now();
+    }
+
+    /// Queues a record for the client, waiting while [`QUEUE_LEN`] already wait.
+    async fn queue(&self, record: (u8, Vec<u8>)) {
+        loop {
+            let room = self.room.notified();
+            {
+                let mut down = self.lock();
+                if down.records.len() < QUEUE_LEN {
+                    down.records.push_back(record);
+                    self.ready.notify_one();
+                    return;
+                }
+            }
+            room.await;
+        }
+    }
+}
+
+async fn open_customer(
+    client: ClientIp,
+    headers: HeaderMap,
+    State(state): State<AppState>,
+) -> Result<Response, HttpError> {
+    let origin = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    if !state.origin_allowed(origin) {
+        tracing::warn!(?origin, "customer refused: origin not allowed");
+        return Err(HttpError::OriginNotAllowed(origin.unwrap_or("").into()));
+    }
+    let user_agent = headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    open(state, Side::Customer, client, user_agent)
+}
+
+async fn open_agent(
+    client: ClientIp,
+    State(state): State<AppState>,
+) -> Result<Response, HttpError> {
+    open(state, Side::Agent, client, String::new())
+}
+
+fn open(
+    state: AppState,
+    side: Side,
+    client: ClientIp,
+    user_agent: String,
+) -> Result<Response, HttpError> {
+    let slot = connection_slot(&state, client)?;
+    let id: String = (0..16)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect();
+    let (up, up_rx) = mpsc::channel(QUEUE_LEN);
+    let polled = Arc::new(Polled {
+        up,
+        down: Mutex::default(),
+        ready: Notify::new(),
+        room: Notify::new(),
+        polling: tokio::sync::Mutex::new(()),
+        seen: Mutex::new(Instant::now()),
+    });
+    let sink = futures_util::sink::unfold(polled.clone(), |polled, msg: Message| async move {
+        match msg {
+            Message::Binary(bytes) => polled.queue((MESSAGE, bytes.to_vec())).await,
+            Message::Close(frame) => {
+                let (code, reason) = frame
+                    .map(|CloseFrame { code, reason }| (code, reason.to_string()))
+                    .unwrap_or((1000, String::new()));
+                let mut data = code.to_be_bytes().to_vec();
+                data.extend_from_slice(reason.as_bytes());
+                polled.queue((CLOSE, data)).await;
+            }
+            _ => {}
+        }
+        Ok::<_, axum::Error>(polled)
+    });
+    let stream = tokio_stream_of(up_rx);
+    let conn = connection(Box::pin(sink), stream);
+    state
+        .polls
+        .0
+        .lock()
+        .unwrap_or_else(|p| p.into_inner())
+        .insert(id.clone(), polled.clone());
+    let (key, watched) = (id.clone(), polled.clone());
+    let silent_after = state
+        .config
+        .heartbeat_timeout
+        .max(LONG_POLL + Duration::from_secs(5));
+    tokio::spawn(async move {
+        let polls = state.clone();
+        let served = serve(state, conn, side, client, user_agent, slot);
+        tokio::pin!(served);
+        // Ends when the loop does, or when the client stopped asking: dropping `served`
+        // ends the loop as a dropped socket would.
+        loop {
+            tokio::select! {
+                () = &mut served => break,
+                () = tokio::time::sleep(Duration::from_secs(1)) => {
+                    let seen = *watched.seen.lock().unwrap_or_else(|p| p.into_inner());
+                    if seen.elapsed() > silent_after {
+                        tracing::info!("a polling client went silent; closing its connection");
+                        break;
+                    }
+                }
+            }
+        }
+        watched.lock().ended = true;
+        watched.ready.notify_one();
+        // The client may still fetch the last records (a close); then it is gone.
+        tokio::time::sleep(LONG_POLL).await;
+        polls.polls.forget(&key);
+    });
+    Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], id).into_response())
+}
+
+fn tokio_stream_of(mut rx: mpsc::Receiver<Result<Message, axum::Error>>) -> super::Incoming {
+    futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)).boxed()
+}
+
+/// Messages up, in order.
+async fn push(
+    headers: HeaderMap,
+    State(state): State<AppState>,
+    body: Bytes,
+) -> Result<Response, HttpError> {
+    let polled = state.polls.get(&headers)?;
+    polled.touch();
+    let records = decode(&body).ok_or_else(|| HttpError::BadRequest("malformed records".into()))?;
+    for (kind, data) in records {
+        let msg = match kind {
+            MESSAGE => Message::Binary(data.to_vec().into()),
+            _ => return Err(HttpError::BadRequest("only messages go up".into())),
+        };
+        if polled.up.send(Ok(msg)).await.is_err() {
+            return Err(gone());
+        }
+    }
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+/// Waits for messages down and answers those queued.
+async fn poll(headers: HeaderMap, State(state): State<AppState>) -> Result<Response, HttpError> {
+    let polled = state.polls.get(&headers)?;
+    let _one = polled.polling.lock().await;
+    polled.touch();
+    let deadline = Instant::now() + LONG_POLL;
+    loop {
+        let ready = polled.ready.notified();
+        let (body, ended) = {
+            let mut down = polled.lock();
+            let mut body = Vec::new();
+            while let Some((kind, data)) = down.records.pop_front() {
+                encode(&mut body, kind, &data);
+                if body.len() >= ANSWER_BYTES {
+                    break;
+                }
+            }
+            (body, down.ended && down.records.is_empty())
+        };
+        if !body.is_empty() {
+            polled.room.notify_waiters();
+            polled.touch();
+            return Ok(body.into_response());
+        }
+        if ended {
+            return Err(gone());
+        }
+        if tokio::time::timeout_at(deadline, ready).await.is_err() {
+            polled.touch();
+            return Ok(StatusCode::NO_CONTENT.into_response());
+        }
+    }
+}
+
+/// The client leaves: its loop sees the stream end.
+async fn close(headers: HeaderMap, State(state): State<AppState>) -> Result<Response, HttpError> {
+    let id = headers
+        .get(POLL_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    state.polls.get(&headers)?;
+    state.polls.forget(&id);
+    Ok(StatusCode::NO_CONTENT.into_response())
+}
+
+fn gone() -> HttpError {
+    HttpError::NotFound("no such polling connection (closed, or never opened)".into())
+}
+
+fn encode(out: &mut Vec<u8>, kind: u8, data: &[u8]) {
+    out.push(kind);
+    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
+    out.extend_from_slice(data);
+}
+
+/// The records of a body, or `None` if any is cut short or too big.
+fn decode(mut body: &[u8]) -> Option<Vec<(u8, &[u8])>> {
+    let mut records = Vec::new();
+    while !body.is_empty() {
+        let kind = *body.first()?;
+        let len = u32::from_be_bytes(body.get(1..5)?.try_into().ok()?) as usize;
+        if len > MAX_FRAME_LEN {
+            return None;
+        }
+        records.push((kind, body.get(5..5 + len)?));
+        body = &body[5 + len..];
+    }
+    Some(records)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_survive_encoding_and_cut_ones_are_refused() {
+        let mut body = Vec::new();
+        encode(&mut body, MESSAGE, b"one");
+        encode(&mut body, CLOSE, &[3, 232, b'b', b'y', b'e']);
+        encode(&mut body, MESSAGE, b"");
+        let records = decode(&body).unwrap();
+        assert_eq!(
+            records,
+            vec![
+                (MESSAGE, &b"one"[..]),
+                (CLOSE, &[3, 232, b'b', b'y', b'e'][..]),
+                (MESSAGE, &b""[..])
+            ]
+        );
+        assert!(
+            decode(&body[..body.len() - 1]).is_none(),
+            "the last header cut"
+        );
+        assert!(decode(&body[..7]).is_none(), "cut short");
+        let mut huge = vec![MESSAGE];
+        huge.extend_from_slice(&(MAX_FRAME_LEN as u32 + 1).to_be_bytes());
+        assert!(decode(&huge).is_none(), "announces too much");
+    }
+}
