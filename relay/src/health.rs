@@ -2,7 +2,7 @@
 //! with a reason), for a load balancer that must keep a node serving its sessions in rotation
 //! through a Redis outage. `/health/live` only says the process answers (a liveness probe
 //! restarts a node that does not). `/health/ready` says whether the node should get new
-//! traffic: its store takes writes, its browser bundles are there, and it is not draining;
+//! traffic: its store takes writes, its browser bundles are there (embedded, or on disk), and it is not draining;
 //! 503 with the reasons otherwise (a readiness probe takes it out of rotation, nothing more).
 
 use axum::extract::State;
@@ -76,9 +76,10 @@ async fn health(State(state): State<AppState>) -> Json<Health> {
 
 async fn ready(State(state): State<AppState>) -> Response {
     let mut reasons = store_trouble(&state);
-    let assets = &state.config.assets_dir;
+    let assets = crate::assets::disk_dir(&state.config);
+    let embedded = crate::assets::embedded(&state.config);
     for bundle in BUNDLES {
-        if !assets.join(bundle).is_file() {
+        if !embedded && !assets.join(bundle).is_file() {
             reasons.push(format!("browser bundle missing: {bundle}"));
         }
     }

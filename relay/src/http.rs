@@ -1,5 +1,6 @@
 //! The relay's HTTP routes: the loader script and wasm bundles (for the snippet, with
 //! CORS since customer sites are other origins), the agent console, and the WebSockets.
+//! The bundles and the console's files come from the binary or from disk (`crate::assets`).
 
 use axum::extract::State;
 use axum::http::{header, HeaderName, HeaderValue};
@@ -11,20 +12,22 @@ use tower_http::cors::CorsLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 
+use crate::assets;
+use crate::config::Config;
 use crate::state::AppState;
 use crate::ui_settings::{ConsoleSettings, WidgetSettings};
 use crate::ws;
 
 /// The loader the snippet points at. It finds its own `data-cobrowse-url`, imports the customer
-/// module from there and starts it with the relay's widget settings (put in place of
-/// `__SETTINGS__` when served); a failure is reported and never breaks the host page.
+/// module from there (`__MASTER_BASE__`: hashed when embedded) and starts it with the relay's
+/// widget settings (in place of `__SETTINGS__`); a failure never breaks the host page.
 pub const LOADER_JS: &str = r#"(function () {
   "use strict";
   var me = document.currentScript;
   var relay = (me && me.getAttribute("data-cobrowse-url")) || (me && new URL(me.src).origin);
   if (!relay) { console.error("co-browse: the snippet needs a data-cobrowse-url attribute"); return; }
   relay = relay.replace(/\/+$/, "");
-  var base = relay + "/assets/master/";
+  var base = relay + "__MASTER_BASE__";
   import(base + "master_wasm.js")
     .then(function (m) {
       return m.default({ module_or_path: base + "master_wasm_bg.wasm" }).then(function () {
@@ -74,23 +77,17 @@ pub const NODE_HEADER: &str = "x-cobrowse-node";
 pub fn app(state: AppState) -> Router {
     let config = &state.config;
     let admin_apart = config.admin_listen.is_some();
-    let assets = Router::new()
-        .fallback_service(ServeDir::new(&config.assets_dir))
-        .layer(CorsLayer::permissive());
-    let agent_dir = config.www_dir.join("agent");
     let csp = HeaderValue::from_str(&console_csp(&config.allowed_third_party_domains))
         .unwrap_or(HeaderValue::from_static(CONSOLE_CSP));
+    let files = match assets::embedded(config) {
+        true => embedded_files(csp),
+        false => files_on_disk(config, csp),
+    };
     Router::new()
         .route("/", get(|| async { Redirect::to("/agent") }))
         .route("/cobrowse.js", get(loader).layer(CorsLayer::permissive()))
-        .nest_service("/assets", assets)
-        // `/agent` is the console's page; its own files are under `/console/`.
-        .route_service(
-            "/agent",
-            console_page(ServeFile::new(agent_dir.join("index.html")), csp.clone()),
-        )
         .route("/console/settings.json", get(console_settings))
-        .nest_service("/console", console_page(ServeDir::new(agent_dir), csp))
+        .merge(files)
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))
         // Customer pages call it from their own origin: CORS open, the origin checked at open.
@@ -125,6 +122,43 @@ pub fn admin_app(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// `/assets/` (with CORS), the console's page `/agent` and its files under `/console/`, from
+/// the binary.
+fn embedded_files(csp: HeaderValue) -> Router<AppState> {
+    Router::new()
+        .route(
+            "/assets/{*path}",
+            get(assets::bundle).layer(CorsLayer::permissive()),
+        )
+        .route(
+            "/agent",
+            get(assets::console_page).layer(console_csp_layer(csp.clone())),
+        )
+        .route(
+            "/console/{*path}",
+            get(assets::console_file).layer(console_csp_layer(csp)),
+        )
+}
+
+/// The same routes from `assets_dir` and `www_dir/agent`, read at each request.
+fn files_on_disk(config: &Config, csp: HeaderValue) -> Router<AppState> {
+    let bundles = Router::new()
+        .fallback_service(ServeDir::new(assets::disk_dir(config)))
+        .layer(CorsLayer::permissive());
+    let agent_dir = config.www_dir.join("agent");
+    Router::new()
+        .nest_service("/assets", bundles)
+        .route_service(
+            "/agent",
+            console_page(ServeFile::new(agent_dir.join("index.html")), csp.clone()),
+        )
+        .nest_service("/console", console_page(ServeDir::new(agent_dir), csp))
+}
+
+fn console_csp_layer(csp: HeaderValue) -> SetResponseHeaderLayer<HeaderValue> {
+    SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp)
+}
+
 /// The console's files, served with its Content-Security-Policy `csp`.
 fn console_page<S>(service: S, csp: HeaderValue) -> SetResponseHeader<S, HeaderValue> {
     SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp).layer(service)
@@ -147,7 +181,9 @@ async fn loader(State(state): State<AppState>) -> Response {
             (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
             (header::CACHE_CONTROL, "no-cache"),
         ],
-        LOADER_JS.replace("__SETTINGS__", &json),
+        LOADER_JS
+            .replace("__MASTER_BASE__", &assets::master_base(config))
+            .replace("__SETTINGS__", &json),
     )
         .into_response()
 }

@@ -7,6 +7,7 @@
 
 pub mod access_log;
 pub mod api;
+pub mod assets;
 pub mod auth;
 pub mod client_ip;
 pub mod client_limits;
@@ -272,8 +273,8 @@ pub async fn run(
         tokio::spawn(ws::accept_forever(state.clone(), opened));
         tokio::spawn(membership::renew_forever(state.clone()));
     }
-    let loader = state.config.assets_dir.join("master/master_wasm.js");
-    if !loader.exists() {
+    let loader = assets::disk_dir(&state.config).join("master/master_wasm.js");
+    if !assets::embedded(&state.config) && !loader.exists() {
         tracing::warn!(path = %loader.display(), "wasm bundles not found; build them with `make run`");
     }
     if state.allowed_origins.is_empty() {

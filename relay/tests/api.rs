@@ -297,7 +297,7 @@ async fn the_openapi_document_describes_every_api_route() {
 async fn liveness_and_readiness_say_what_a_probe_needs() {
     let assets = tempfile::tempdir().unwrap();
     let dir = assets.path().to_path_buf();
-    let r = relay_configured(move |c| c.assets_dir = dir).await;
+    let r = relay_configured(move |c| c.assets_dir = Some(dir)).await;
     let (status, body) = get(&r, "/health/live", None).await;
     assert_eq!((status, body.as_str()), (200, r#"{"status":"live"}"#));
     // No browser bundles: the node cannot serve a session yet.

@@ -85,7 +85,7 @@ impl Harness {
         );
         let data = tempfile::tempdir().expect("temp dir");
         let mut config = Config {
-            assets_dir: dist,
+            assets_dir: Some(dist),
             www_dir: root.join("www"),
             data_dir: data.path().to_path_buf(),
             ..Config::default()

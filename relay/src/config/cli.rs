@@ -104,7 +104,8 @@ pub struct Cli {
     /// Seconds between retention sweeps [default: 60].
     #[arg(long, env = "COBROWSE_SWEEP_INTERVAL")]
     pub sweep_interval: Option<u64>,
-    /// Directory of the built wasm bundles [default: dist].
+    /// Directory of the built wasm bundles, served instead of the embedded ones [default:
+    /// embedded, else dist].
     #[arg(long, env = "COBROWSE_ASSETS_DIR")]
     pub assets_dir: Option<PathBuf>,
     /// Directory of the static pages (demo site, console host page) [default: www].

@@ -109,7 +109,7 @@ impl Config {
                 .or(file.sweep_interval)
                 .map(Duration::from_secs)
                 .unwrap_or(d.sweep_interval),
-            assets_dir: cli.assets_dir.or(file.assets_dir).unwrap_or(d.assets_dir),
+            assets_dir: cli.assets_dir.or(file.assets_dir).or(d.assets_dir),
             www_dir: cli.www_dir.or(file.www_dir).unwrap_or(d.www_dir),
             privacy: file.privacy.unwrap_or_default(),
             privacy_rules: file.privacy_rules.unwrap_or_default(),

@@ -59,7 +59,9 @@ pub struct Config {
     pub report_webhook: Option<String>,
     pub retention: crate::store::Retention,
     pub sweep_interval: Duration,
-    pub assets_dir: PathBuf,
+    /// Set: the browser bundles come from this directory, not from the binary (development).
+    /// `None`: the embedded ones, or `dist` when the binary embeds none (see `crate::assets`).
+    pub assets_dir: Option<PathBuf>,
     pub www_dir: PathBuf,
     /// The `[privacy]` section: rules for every page.
     pub privacy: PrivacyRules,
@@ -158,7 +160,7 @@ impl Default for Config {
                 live_sessions: DAY_MS,
             },
             sweep_interval: Duration::from_secs(60),
-            assets_dir: PathBuf::from("dist"),
+            assets_dir: None,
             www_dir: PathBuf::from("www"),
             privacy: PrivacyRules::default(),
             privacy_rules: Vec::new(),
