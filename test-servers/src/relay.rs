@@ -26,23 +26,35 @@ impl RelayProcess {
 
     /// [`RelayProcess::start`] on `port` (known before it starts, say to a load balancer).
     pub fn start_on(port: u16, binary: &Path, args: &[String]) -> Self {
-        Self::start_in(
-            port,
-            tempfile::tempdir().expect("a data directory"),
-            binary,
-            args,
-        )
+        let data = tempfile::tempdir().expect("a data directory");
+        Self::start_in(port, data, binary, args, None)
+    }
+
+    /// [`RelayProcess::start_on`] with `cwd` as its working directory (a binary run from a
+    /// directory of its own, nothing else in it).
+    pub fn start_from(cwd: &Path, port: u16, binary: &Path, args: &[String]) -> Self {
+        let data = tempfile::tempdir().expect("a data directory");
+        Self::start_in(port, data, binary, args, Some(cwd))
     }
 
     /// The same relay started again after it stopped: its port, its data directory.
     pub fn start_again(mut self, binary: &Path, args: &[String]) -> Self {
         self.kill();
         let data = self.data.take().expect("the data directory");
-        Self::start_in(self.port, data, binary, args)
+        Self::start_in(self.port, data, binary, args, None)
     }
 
-    fn start_in(port: u16, data: tempfile::TempDir, binary: &Path, args: &[String]) -> Self {
+    fn start_in(
+        port: u16,
+        data: tempfile::TempDir,
+        binary: &Path,
+        args: &[String],
+        cwd: Option<&Path>,
+    ) -> Self {
         let mut command = Command::new(binary);
+        if let Some(cwd) = cwd {
+            command.current_dir(cwd);
+        }
         command
             .args(["--listen", &format!("127.0.0.1:{port}")])
             .arg("--data-dir")
