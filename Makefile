@@ -1,4 +1,5 @@
-# The two commands of the README: `make run` and `make test`. Both install what is missing first.
+# The commands of the README: `make run`, `make test` and `make release`. They install what is
+# missing first.
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
 
@@ -8,12 +9,20 @@ DATA_DIR ?= data
 WASM_PROFILE := wasm-release
 WASM_OUT := target/wasm32-unknown-unknown/$(WASM_PROFILE)
 
-.PHONY: run test setup setup-test wasm lint test-native test-browser fuzz bench bench-wasm
+.PHONY: run release test setup setup-test wasm lint test-native test-browser fuzz bench bench-wasm
 
 ## run: build everything and start the relay with the demo site and the agent console
-run: setup wasm
+# --assets-dir: the bundles and the console are read from dist/ and www/ at each request, so a
+# `make wasm` or an edit in www/agent/ shows without restarting the relay.
+run: release
+	./target/release/cobrowse-relay --listen $(RELAY_LISTEN) --demo-listen $(DEMO_LISTEN) --data-dir $(DATA_DIR) \
+	  --assets-dir dist --www-dir www
+
+## release: target/release/cobrowse-relay, one file with every browser asset embedded
+# (precompressed); it runs from any directory, without dist/ or www/ beside it.
+release: setup wasm
 	cargo build --release -p cobrowse-relay
-	./target/release/cobrowse-relay --listen $(RELAY_LISTEN) --demo-listen $(DEMO_LISTEN) --data-dir $(DATA_DIR)
+	@ls -l target/release/cobrowse-relay | awk '{print "built " $$9 " (" $$5 " bytes, assets embedded)"}'
 
 TEST_LOG := target/test-output.log
 
