@@ -67,6 +67,7 @@ fn embed(workspace: &Path, out: &Path) -> String {
     let blobs = out.join("blobs");
     fs::create_dir_all(&blobs).expect("create the blob cache");
 
+    let mut kept = Vec::new();
     let mut table = format!("pub static BUNDLE_HASH: &str = {hash:?};\n");
     table.push_str("pub static FILES: &[EmbeddedFile] = &[\n");
     for source in &sources {
@@ -78,10 +79,11 @@ fn embed(workspace: &Path, out: &Path) -> String {
         }
         let brotli = cached(&blobs, &digest, "br", &bytes, compress_brotli);
         let gzip = cached(&blobs, &digest, "gz", &bytes, compress_gzip);
-        let _ = write!(
+        kept.push(digest.clone());
+        let _ = writeln!(
             table,
             "    EmbeddedFile {{ path: {key:?}, content_type: {ct:?}, etag: {etag:?}, \
-             identity: include_bytes!({identity:?}), brotli: {brotli}, gzip: {gzip} }},\n",
+             identity: include_bytes!({identity:?}), brotli: {brotli}, gzip: {gzip} }},",
             key = source.key,
             ct = content_type(&source.key),
             etag = &digest[..16],
@@ -91,7 +93,19 @@ fn embed(workspace: &Path, out: &Path) -> String {
         );
     }
     table.push_str("];\n");
+    prune(&blobs, &kept);
     table
+}
+
+/// Removes the blobs of files no longer embedded (each `make wasm` would otherwise leave ~2 MB).
+fn prune(blobs: &Path, kept: &[String]) {
+    for entry in fs::read_dir(blobs).into_iter().flatten().flatten() {
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let digest = name.split('.').next().unwrap_or("");
+        if !kept.iter().any(|k| k == digest) {
+            let _ = fs::remove_file(entry.path());
+        }
+    }
 }
 
 /// Every file under `dir`, keyed `prefix/relative/path`.
