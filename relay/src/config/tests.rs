@@ -114,6 +114,22 @@ fn flags_win_over_the_file() {
 }
 
 #[test]
+fn assets_dir_set_anywhere_overrides_the_embedded_assets() {
+    assert_eq!(Config::load(Cli::default()).unwrap().assets_dir, None);
+    let f = write("assets_dir = \"/srv/dist\"\n");
+    assert_eq!(from_file(&f).unwrap().assets_dir, Some("/srv/dist".into()));
+    let cli = Cli {
+        config: Some(f.path().into()),
+        assets_dir: Some("dev/dist".into()),
+        ..Default::default()
+    };
+    assert_eq!(
+        Config::load(cli).unwrap().assets_dir,
+        Some("dev/dist".into())
+    );
+}
+
+#[test]
 fn unknown_keys_and_bad_values_are_named() {
     let f = write("lisen = \"127.0.0.1:9000\"\n");
     let err = from_file(&f).unwrap_err().to_string();
