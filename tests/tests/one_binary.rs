@@ -41,7 +41,9 @@ async fn flow(customer: &WebDriver, agent: &WebDriver) -> TestResult {
     let hash = base
         .strip_prefix("/assets/")
         .and_then(|b| b.strip_suffix("/master/"))
-        .ok_or(format!("not a hashed path: {base}"))?;
+        .ok_or(format!(
+            "not a hashed path: {base} (a binary built before `make wasm` embeds no assets)"
+        ))?;
     assert_eq!(hash.len(), 16, "{base}");
 
     let demo_args = [
