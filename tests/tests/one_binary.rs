@@ -1,7 +1,9 @@
-//! The relay's binary alone: copied into an empty directory and run from there (no `dist/`,
-//! no `www/`, no `--assets-dir`), it serves the customer module and the agent console it
-//! embeds, and a headless Chromium co-browse session works. The demo site comes from a
-//! second relay run from the repository, its snippet pointing at the lone binary.
+//! The relay's binary alone, as an operator deploys it: copied into an empty directory and run
+//! from there (no `dist/`, no `www/`, no `--assets-dir`) with TLS and an admin listener, it
+//! serves the customer module and the agent console it embeds (the wasm brotli-encoded) over
+//! HTTPS and WSS, and a headless Chromium co-browse session works; its certificate is trusted
+//! through Chromium's flags. The demo site comes from a second relay run from the repository,
+//! its snippet pointing at the lone binary.
 
 use cobrowse_e2e::cluster::relay_binary;
 use cobrowse_e2e::interrupted::*;
@@ -11,9 +13,35 @@ use thirtyfour::prelude::*;
 
 const TOKEN: &str = "one-binary-supervisor-token-0123456789";
 
+/// An HTTP client trusting the lone relay's certificate (and only it).
+fn client(certificate: &std::path::Path) -> TestResult<reqwest::Client> {
+    let pem = std::fs::read(certificate)?;
+    Ok(reqwest::Client::builder()
+        .tls_built_in_root_certs(false)
+        .add_root_certificate(reqwest::Certificate::from_pem(&pem)?)
+        .build()?)
+}
+
+/// The base64 SHA-256 of the certificate's public key: what Chromium's
+/// `--ignore-certificate-errors-spki-list` trusts.
+fn spki_hash(certificate: &std::path::Path) -> String {
+    let script = format!(
+        "openssl x509 -pubkey -noout -in {} | openssl pkey -pubin -outform der \
+         | openssl dgst -sha256 -binary | base64",
+        certificate.display()
+    );
+    let out = std::process::Command::new("sh")
+        .args(["-c", &script])
+        .output()
+        .expect("openssl");
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
 /// The hashed directory the loader at `relay` imports the customer module from.
-async fn loader_base(relay: &str) -> TestResult<String> {
-    let loader = reqwest::get(format!("{relay}/cobrowse.js"))
+async fn loader_base(http: &reqwest::Client, relay: &str) -> TestResult<String> {
+    let loader = http
+        .get(format!("{relay}/cobrowse.js"))
+        .send()
         .await?
         .text()
         .await?;
@@ -25,19 +53,53 @@ async fn loader_base(relay: &str) -> TestResult<String> {
     Ok(loader[start..end].to_string())
 }
 
-async fn flow(customer: &WebDriver, agent: &WebDriver) -> TestResult {
-    let (root, demo_port, port) = (workspace_root(), free_port_with(0), free_port_with(0));
+async fn flow(site: &Site, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    let (root, demo_port, port) = (workspace_root(), site.demo_port, free_port_with(0));
     let alone = tempfile::tempdir()?;
     let binary = alone.path().join("cobrowse-relay");
     std::fs::copy(relay_binary(), &binary)?;
     let origin = format!("http://127.0.0.1:{demo_port}");
-    let lone_args = ["--allowed-origins", &origin, "--supervisor-tokens", TOKEN].map(String::from);
+    let admin = format!("127.0.0.1:{}", free_port_with(0));
+    let lone_args = [
+        "--allowed-origins",
+        &origin,
+        "--supervisor-tokens",
+        TOKEN,
+        "--tls-cert",
+        &site.certificate.display().to_string(),
+        "--tls-key",
+        &site.key.display().to_string(),
+        "--admin-listen",
+        &admin,
+    ]
+    .map(String::from);
     let relay = RelayProcess::start_from(alone.path(), port, &binary, &lone_args);
     let entries: Vec<_> = std::fs::read_dir(alone.path())?.collect();
     assert_eq!(entries.len(), 1, "the directory holds the binary only");
+    assert!(relay.url.starts_with("https://"), "{}", relay.url);
+    let http = client(&site.certificate)?;
+
+    // Metrics on the admin listener without a token; not on the public one.
+    let status = |url: String| {
+        let http = http.clone();
+        async move { http.get(url).send().await.map(|r| r.status().as_u16()) }
+    };
+    assert_eq!(status(format!("http://{admin}/metrics")).await?, 200);
+    assert_eq!(status(format!("{}/metrics", relay.url)).await?, 404);
+    // The customer's wasm goes out brotli-encoded to a browser that accepts it.
+    let loader = loader_base(&http, &relay.url).await?;
+    let wasm = http
+        .get(format!("{}{loader}master_wasm_bg.wasm", relay.url))
+        .header("accept-encoding", "gzip, deflate, br, zstd")
+        .send()
+        .await?;
+    assert_eq!(
+        wasm.headers().get("content-encoding").map(|v| v.as_bytes()),
+        Some(&b"br"[..])
+    );
 
     // The loader points at the embedded bundle's hashed path (from disk it would not).
-    let base = loader_base(&relay.url).await?;
+    let base = loader_base(&http, &relay.url).await?;
     let hash = base
         .strip_prefix("/assets/")
         .and_then(|b| b.strip_suffix("/master/"))
@@ -71,6 +133,16 @@ async fn flow(customer: &WebDriver, agent: &WebDriver) -> TestResult {
     js(agent, AGENT_RECORDER).await;
     still_co_browsing(customer, agent, "from the lone binary").await?;
 
+    // The console's own wasm (same origin, so its sizes are visible) came compressed.
+    let sizes = "const e = performance.getEntriesByType('resource')
+        .find(e => e.name.endsWith('slave_wasm_bg.wasm'));
+        return e ? [e.encodedBodySize, e.decodedBodySize] : null;";
+    let sizes: Vec<u64> = serde_json::from_value(js(agent, sizes).await)?;
+    assert!(
+        sizes[0] > 0 && sizes[0] * 2 < sizes[1],
+        "the console's wasm over the wire vs decoded: {sizes:?}"
+    );
+
     // Both browsers loaded the wasm from the lone relay's hashed paths.
     let loaded = "return performance.getEntriesByType('resource').map(e => e.name);";
     for (side, driver, wasm) in [
@@ -91,13 +163,34 @@ async fn flow(customer: &WebDriver, agent: &WebDriver) -> TestResult {
     Ok(())
 }
 
+/// The demo site's port and the lone relay's certificate, known before the browsers start.
+struct Site {
+    demo_port: u16,
+    certificate: std::path::PathBuf,
+    key: std::path::PathBuf,
+    _dir: tempfile::TempDir,
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_binary_alone_serves_a_co_browse_session() {
+async fn the_binary_alone_serves_a_co_browse_session_over_https() {
+    let dir = tempfile::tempdir().unwrap();
+    let (certificate, key) = test_servers::tls::self_signed_certificate(dir.path(), "lone");
+    let site = Site {
+        demo_port: free_port_with(0),
+        certificate,
+        key,
+        _dir: dir,
+    };
+    let trust = format!(
+        "--ignore-certificate-errors-spki-list={}",
+        spki_hash(&site.certificate)
+    );
     let (mut driver, driver_url) = start_chromedriver().await;
     let profiles = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-    let customer = chromium(&driver_url, (1280, 900), &[], profiles[0].path()).await;
-    let agent = chromium(&driver_url, (1280, 900), &[], profiles[1].path()).await;
-    let result = flow(&customer, &agent).await;
+    let extra = [trust.as_str()];
+    let customer = chromium(&driver_url, (1280, 900), &extra, profiles[0].path()).await;
+    let agent = chromium(&driver_url, (1280, 900), &extra, profiles[1].path()).await;
+    let result = flow(&site, &customer, &agent).await;
     for b in [customer, agent] {
         let _ = b.quit().await;
     }
