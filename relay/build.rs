@@ -138,15 +138,25 @@ fn bundle_hash(sources: &[Source]) -> String {
 
 /// The console's page and script name the bundle's files by their hashed (immutable) paths;
 /// the rewrite is a function of the hashed sources, so the hash still names the result.
+/// Their paths are relative (the relay may serve under a prefix): the page's to itself
+/// (`<prefix>/agent`), the script's import to the script, one directory deeper when hashed.
 fn point_at_hashed_paths(key: &str, bytes: &[u8], hash: &str) -> Vec<u8> {
-    let (from, to) = match key {
-        "agent/index.html" => ("\"/console/", format!("\"/console/{hash}/")),
-        "agent/boot.js" => ("\"/assets/slave/", format!("\"/assets/{hash}/slave/")),
+    let swaps = match key {
+        "agent/index.html" => vec![("\"console/", format!("\"console/{hash}/"))],
+        "agent/boot.js" => vec![
+            (
+                "\"../assets/slave/",
+                format!("\"../../assets/{hash}/slave/"),
+            ),
+            ("\"assets/slave/", format!("\"assets/{hash}/slave/")),
+        ],
         _ => return bytes.to_vec(),
     };
-    String::from_utf8_lossy(bytes)
-        .replace(from, &to)
-        .into_bytes()
+    let mut text = String::from_utf8_lossy(bytes).into_owned();
+    for (from, to) in swaps {
+        text = text.replace(from, &to);
+    }
+    text.into_bytes()
 }
 
 /// The blob `digest.ext`, compressed now unless an earlier build left it; `None` when the

@@ -24,7 +24,8 @@ use crate::ws;
 pub const LOADER_JS: &str = r#"(function () {
   "use strict";
   var me = document.currentScript;
-  var relay = (me && me.getAttribute("data-cobrowse-url")) || (me && new URL(me.src).origin);
+  // The relay is where this script came from, prefix included (it may serve under one).
+  var relay = (me && me.getAttribute("data-cobrowse-url")) || (me && me.src.replace(/\/cobrowse\.js([?#].*)?$/, ""));
   if (!relay) { console.error("co-browse: the snippet needs a data-cobrowse-url attribute"); return; }
   relay = relay.replace(/\/+$/, "");
   var base = relay + "__MASTER_BASE__";
@@ -77,6 +78,7 @@ pub const NODE_HEADER: &str = "x-cobrowse-node";
 pub fn app(state: AppState) -> Router {
     let config = &state.config;
     let admin_apart = config.admin_listen.is_some();
+    let console = format!("{}/agent", config.base_path);
     let csp = HeaderValue::from_str(&console_csp(&config.allowed_third_party_domains))
         .unwrap_or(HeaderValue::from_static(CONSOLE_CSP));
     let files = match assets::embedded(config) {
@@ -84,7 +86,7 @@ pub fn app(state: AppState) -> Router {
         false => files_on_disk(config, csp),
     };
     Router::new()
-        .route("/", get(|| async { Redirect::to("/agent") }))
+        .route("/", get(move || async move { Redirect::to(&console) }))
         .route("/cobrowse.js", get(loader).layer(CorsLayer::permissive()))
         .route("/console/settings.json", get(console_settings))
         .merge(files)

@@ -105,7 +105,7 @@ pub fn build_state(
     let public_url = config
         .public_url
         .clone()
-        .unwrap_or_else(|| format!("{scheme}://{relay_addr}"))
+        .unwrap_or_else(|| format!("{scheme}://{relay_addr}{}", config.base_path))
         .trim_end_matches('/')
         .to_string();
     let demo_url = demo_addr.map(|a| format!("http://{a}"));
@@ -307,7 +307,18 @@ pub async fn run(
     });
     let sessions = state.clone();
     let state_for_shutdown = state.clone();
-    let router = app(state);
+    let base_path = state.config.base_path.clone();
+    let router = match base_path.as_str() {
+        "" => app(state),
+        prefix => {
+            // `<prefix>/` as well as `<prefix>`: the address a reverse proxy usually forwards.
+            let console = format!("{prefix}/agent");
+            let to_console = move || async move { axum::response::Redirect::to(&console) };
+            axum::Router::new()
+                .route(&format!("{prefix}/"), axum::routing::get(to_console))
+                .nest(prefix, app(state))
+        }
+    };
     on_started(&started);
     // Plain or TLS; `tap_io` only so that axum hands the peer address to the handlers.
     let listener = listeners::PublicListener::new(listener, tls).tap_io(|_| {});

@@ -316,3 +316,45 @@ async fn liveness_and_readiness_say_what_a_probe_needs() {
     assert_eq!((status, body.as_str()), (200, r#"{"status":"ready"}"#));
     assert_eq!(get(&r, "/health", None).await.0, 200, "/health stays");
 }
+
+#[tokio::test]
+async fn everything_is_served_under_base_path() {
+    let r = relay_configured(|c| c.base_path = "/cobrowse".into()).await;
+    let started = r.started.clone().unwrap();
+    assert!(started.relay_url.ends_with("/cobrowse"), "{started:?}");
+    assert!(started.agent_url.contains("/cobrowse/agent"), "{started:?}");
+    assert_eq!(get(&r, "/cobrowse/cobrowse.js", None).await.0, 200);
+    assert_eq!(
+        get(&r, "/cobrowse.js", None).await.0,
+        404,
+        "nothing outside it"
+    );
+    assert_eq!(get(&r, "/cobrowse/health/live", None).await.0, 200);
+    let console = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+        .get(r.url("/cobrowse/"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        console.headers()["location"].to_str().unwrap(),
+        "/cobrowse/agent"
+    );
+    assert_eq!(get(&r, "/cobrowse/agent", None).await.0, 200);
+    // A session over the prefixed WebSockets.
+    let mut req = tokio_tungstenite::tungstenite::client::IntoClientRequest::into_client_request(
+        format!("ws://{}/cobrowse/ws/customer", r.addr),
+    )
+    .unwrap();
+    req.headers_mut().insert("Origin", ORIGIN.parse().unwrap());
+    let c = tokio_tungstenite::connect_async(req).await.unwrap().0;
+    let a = tokio_tungstenite::connect_async(format!("ws://{}/cobrowse/ws/agent", r.addr))
+        .await
+        .unwrap()
+        .0;
+    let (mut c, _, mut a, _, _) = create_and_join(c, a, None).await;
+    send(&mut c, 1, CustomerMsg::Sealed(vec![1])).await;
+    assert_eq!(msg(&mut a).await, RelayMsg::Sealed(vec![1]));
+}

@@ -28,13 +28,23 @@ pub struct Connection {
     tx: mpsc::UnboundedSender<Vec<u8>>,
 }
 
-/// The relay's agent endpoint on the console's own origin.
+/// The relay's agent endpoint, beside the console's page.
 fn agent_ws_url() -> Result<String, String> {
-    let location = web_sys::window().ok_or("no window")?.location();
-    let protocol = location.protocol().map_err(|_| "no location")?;
-    let host = location.host().map_err(|_| "no location")?;
-    let scheme = if protocol == "https:" { "wss" } else { "ws" };
-    Ok(format!("{scheme}://{host}/ws/agent"))
+    let base = relay_base().ok_or("no location")?;
+    let (scheme, rest) = base.split_once("://").ok_or("no location")?;
+    let scheme = if scheme == "https" { "wss" } else { "ws" };
+    Ok(format!("{scheme}://{rest}ws/agent"))
+}
+
+/// Where the relay serves the console (`<origin><base_path>/`, ending in `/`): the page is
+/// `<that>agent`, and the relay's other paths are beside it. A relay under a prefix (its
+/// `base_path`, behind the site's own proxy) works as one at the root.
+pub(crate) fn relay_base() -> Option<String> {
+    let location = web_sys::window()?.location();
+    let origin = location.origin().ok()?;
+    let path = location.pathname().ok()?;
+    let dir = path.rsplit_once('/').map_or("", |(dir, _)| dir);
+    Some(format!("{origin}{dir}/"))
 }
 
 impl Connection {

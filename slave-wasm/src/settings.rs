@@ -62,7 +62,8 @@ impl ConsoleSettings {
 
     /// Fetches the settings from the relay that served the console.
     pub async fn load() -> Self {
-        match fetch_json("/console/settings.json").await {
+        // Relative: beside the console's page, under the relay's base_path.
+        match fetch_json("console/settings.json").await {
             Ok(v) => Self::read(&v),
             Err(e) => {
                 crate::debug::log(&format!("the console settings could not be loaded: {e}"));

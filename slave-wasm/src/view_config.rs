@@ -11,10 +11,9 @@ thread_local! {
     static PATCH: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-/// The absolute prefix of the relay's CSS and font proxy (the console's own origin serves it).
+/// The absolute prefix of the relay's CSS and font proxy (the relay that serves the console).
 pub fn proxy_prefix() -> Option<String> {
-    let origin = web_sys::window()?.location().origin().ok()?;
-    Some(format!("{origin}/proxy/"))
+    Some(format!("{}proxy/", crate::connection::relay_base()?))
 }
 
 /// The patch stylesheet, once loaded; `None` before that or when the relay has none.
@@ -25,7 +24,8 @@ pub fn css_patch() -> Option<String> {
 /// Fetches the patch from the relay (`/css-patch`; 204 when none is configured).
 pub fn load_css_patch() {
     wasm_bindgen_futures::spawn_local(async {
-        match fetch_text("/css-patch").await {
+        // Relative: beside the console's page, under the relay's base_path.
+        match fetch_text("css-patch").await {
             Ok(Some(css)) => PATCH.with(|p| *p.borrow_mut() = Some(css)),
             Ok(None) => {}
             Err(e) => crate::debug::log(&format!("the CSS patch could not be loaded: {e}")),

@@ -71,12 +71,16 @@ async fn flow(site: &Site, customer: &WebDriver, agent: &WebDriver) -> TestResul
         &site.key.display().to_string(),
         "--admin-listen",
         &admin,
+        // Under a prefix, as behind a bank's own reverse proxy.
+        "--base-path",
+        "/cobrowse",
     ]
     .map(String::from);
     let relay = RelayProcess::start_from(alone.path(), port, &binary, &lone_args);
     let entries: Vec<_> = std::fs::read_dir(alone.path())?.collect();
     assert_eq!(entries.len(), 1, "the directory holds the binary only");
     assert!(relay.url.starts_with("https://"), "{}", relay.url);
+    assert!(relay.url.ends_with("/cobrowse"), "{}", relay.url);
     let http = client(&site.certificate)?;
 
     // Metrics on the admin listener without a token; not on the public one.

@@ -204,6 +204,10 @@ pub struct Cli {
     /// The `aud` a JWT must carry.
     #[arg(long, env = "COBROWSE_JWT_AUDIENCE")]
     pub jwt_audience: Option<String>,
+    /// The path prefix the relay serves everything under, e.g. /cobrowse (behind the site's
+    /// own reverse proxy) [default: /].
+    #[arg(long, env = "COBROWSE_BASE_PATH")]
+    pub base_path: Option<String>,
 }
 
 #[derive(Debug, clap::Subcommand)]

@@ -74,4 +74,5 @@ pub(super) struct FileConfig {
     pub(super) jwt_keys: Option<PathBuf>,
     pub(super) jwt_issuer: Option<String>,
     pub(super) jwt_audience: Option<String>,
+    pub(super) base_path: Option<String>,
 }

@@ -197,6 +197,7 @@ impl Config {
             jwt_keys: cli.jwt_keys.or(file.jwt_keys),
             jwt_issuer: cli.jwt_issuer.or(file.jwt_issuer),
             jwt_audience: cli.jwt_audience.or(file.jwt_audience),
+            base_path: base_path(cli.base_path.or(file.base_path))?,
             log_format: match cli.log_format.or(file.log_format).as_deref() {
                 None | Some("text") => LogFormat::Text,
                 Some("json") => LogFormat::Json,
@@ -444,4 +445,25 @@ impl Config {
         }
         Ok(())
     }
+}
+
+/// `base_path` as the router nests it: `""` for the root, else `/a/b` (no trailing slash).
+fn base_path(given: Option<String>) -> Result<String, ConfigError> {
+    let Some(path) = given else {
+        return Ok(String::new());
+    };
+    let bad = |message: &str| ConfigError::Invalid {
+        key: "base_path",
+        message: format!("{path:?}: {message}"),
+    };
+    if !path.starts_with('/') {
+        return Err(bad("must start with /"));
+    }
+    let ok = |c: char| c.is_ascii_alphanumeric() || "/-_.~".contains(c);
+    if !path.chars().all(ok) || path.contains("//") || path.split('/').any(|s| s == "..") {
+        return Err(bad(
+            "only letters, digits, -, _, . and ~ between single slashes",
+        ));
+    }
+    Ok(path.trim_end_matches('/').to_string())
 }

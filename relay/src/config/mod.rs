@@ -119,6 +119,9 @@ pub struct Config {
     pub jwt_keys: Option<PathBuf>,
     pub jwt_issuer: Option<String>,
     pub jwt_audience: Option<String>,
+    /// The prefix everything is served under: `""` (the root) or `/cobrowse` (no trailing
+    /// slash).
+    pub base_path: String,
 }
 
 /// How log lines are written.
@@ -194,6 +197,7 @@ impl Default for Config {
             jwt_keys: None,
             jwt_issuer: None,
             jwt_audience: None,
+            base_path: String::new(),
         }
     }
 }

@@ -355,3 +355,18 @@ fn jwt_options_are_checked() {
         assert!(err.contains(key), "{bad:?}: {err}");
     }
 }
+
+#[test]
+fn base_path_is_a_clean_prefix() {
+    assert_eq!(Config::load(Cli::default()).unwrap().base_path, "");
+    for (given, kept) in [("/", ""), ("/cobrowse", "/cobrowse"), ("/a/b-c/", "/a/b-c")] {
+        let c = from_file(&write(&format!("base_path = \"{given}\"\n"))).unwrap();
+        assert_eq!(c.base_path, kept, "{given}");
+    }
+    for bad in ["cobrowse", "/a//b", "/a/../b", "/a?b", "/a b"] {
+        let err = from_file(&write(&format!("base_path = \"{bad}\"\n")))
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("base_path"), "{bad}: {err}");
+    }
+}
