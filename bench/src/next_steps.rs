@@ -52,6 +52,14 @@ pub fn next_step(id: &str) -> &'static str {
              on one core is beyond what either relay does on this machine."
         }
         "R3" => "smaller per-connection read buffers until the first frame arrives.",
+        "R4" | "R4l" => {
+            "two nodes and redis-server share one core here, so the same-node baseline's own p99 \
+             swings by more than 10× the target between repetitions; at a quarter of the load \
+             crossing still costs ~0.55 more cores, each lone frame one XADD and one XREAD round \
+             trip: let a node's writer linger ~100 µs to batch more per XADD, run the bridged \
+             socket's frames without the owner's virtual send task, and measure with each node \
+             and Redis on cores of their own (a machine with 6 or more cores)."
+        }
         "E1" => "capture on the mutation's own task instead of the next animation frame.",
         _ => "not yet analysed.",
     }
@@ -64,7 +72,8 @@ mod tests {
     #[test]
     fn every_measure_of_the_issue_has_a_next_step() {
         for id in [
-            "C1", "C2", "C3", "C4", "C5", "B1", "B2", "V1", "V2", "R1", "R2", "R3", "E1",
+            "C1", "C2", "C3", "C4", "C5", "B1", "B2", "V1", "V2", "R1", "R2", "R3", "E1", "R4",
+            "R4l",
         ] {
             assert_ne!(next_step(id), next_step("?"), "{id}");
         }
