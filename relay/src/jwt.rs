@@ -132,6 +132,8 @@ impl JwtVerifier {
     fn decode(&self, token: &str, key: &DecodingKey, alg: Algorithm) -> Result<Claims, AuthError> {
         let mut validation = Validation::new(alg);
         validation.leeway = LEEWAY_SECS;
+        // A token not valid yet (`nbf`) is refused too.
+        validation.validate_nbf = true;
         // A configured `iss` or `aud` must be there, not only right when present.
         let mut required = vec!["exp", "sub"];
         if let Some(iss) = &self.issuer {
@@ -317,6 +319,14 @@ mod tests {
         old["exp"] = (now() - 3600).into();
         let old = token(Algorithm::HS256, &key, old, None);
         assert_eq!(v.verify(&old, now()), Err(AuthError::Expired));
+        let mut early = claims("bo", None);
+        early["nbf"] = (now() + 3600).into();
+        let early = token(Algorithm::HS256, &key, early, None);
+        assert_eq!(
+            v.verify(&early, now()),
+            Err(AuthError::Invalid),
+            "not valid yet"
+        );
         let other = EncodingKey::from_secret(b"another-secret-of-at-least-32-bytes!!");
         let forged = token(
             Algorithm::HS256,

@@ -21,6 +21,9 @@ use tokio_rustls::TlsAcceptor;
 
 /// A client taking longer than this to finish its handshake is dropped.
 const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
+/// Handshakes under way at most; more connections wait in the kernel's backlog, so a flood of
+/// silent connects costs bounded memory.
+const HANDSHAKES_AT_ONCE: usize = 1024;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -142,8 +145,9 @@ impl axum::serve::Listener for PublicListener {
             return (Box::new(stream), peer);
         };
         loop {
+            let room = self.handshakes.len() < HANDSHAKES_AT_ONCE;
             tokio::select! {
-                (stream, peer) = accept_tcp(&self.tcp) => {
+                (stream, peer) = accept_tcp(&self.tcp), if room => {
                     let acceptor = tls.current();
                     self.handshakes.spawn(async move {
                         let shake = tokio::time::timeout(HANDSHAKE_LIMIT, acceptor.accept(stream));

@@ -66,8 +66,13 @@ pub fn save(state: &AppState) -> std::io::Result<usize> {
 /// Written beside, then renamed: a crash mid-write leaves the old file or none, never half.
 fn write(path: &Path, saved: &Saved) -> std::io::Result<()> {
     let tmp = path.with_extension("json.tmp");
+    // A fresh file, never through a link left where the temporary one goes.
+    match std::fs::remove_file(&tmp) {
+        Err(e) if e.kind() != std::io::ErrorKind::NotFound => return Err(e),
+        _ => {}
+    }
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create(true).truncate(true);
+    options.write(true).create_new(true);
     #[cfg(unix)]
     std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
     let mut file = options.open(&tmp)?;
