@@ -433,9 +433,15 @@ pub async fn history_now(h: &Harness) -> Option<Vec<serde_json::Value>> {
         .dev_token
         .clone()
         .expect("the harness uses the dev token");
+    history_at(&h.started.relay_url, &token).await
+}
+
+/// The reports in the history of the relay at `relay` (its URL), read with `token`; `None`
+/// when they cannot be read.
+pub async fn history_at(relay: &str, token: &str) -> Option<Vec<serde_json::Value>> {
     let body = reqwest::Client::new()
-        .get(format!("{}/api/v1/history", h.started.relay_url))
-        .bearer_auth(&token)
+        .get(format!("{relay}/api/v1/history"))
+        .bearer_auth(token)
         .send()
         .await
         .ok()?

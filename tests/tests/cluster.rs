@@ -117,18 +117,9 @@ async fn flow(
         .await?;
     let token = format!("{routing:0>5}");
     for (i, name) in NODES.iter().enumerate() {
-        let url = format!("{}/api/v1/history", cluster.node_url(i));
+        let url = cluster.node_url(i);
         let reports = eventually("the ended session in the history", START, || async {
-            let body = reqwest::Client::new()
-                .get(&url)
-                .bearer_auth(cobrowse_e2e::cluster::TOKEN)
-                .send()
-                .await
-                .ok()?
-                .text()
-                .await
-                .ok()?;
-            let all: Vec<serde_json::Value> = serde_json::from_str(&body).ok()?;
+            let all = history_at(&url, cobrowse_e2e::cluster::TOKEN).await?;
             let ours: Vec<serde_json::Value> = all
                 .into_iter()
                 .filter(|r| r["token"] == token.as_str())
@@ -138,7 +129,7 @@ async fn flow(
         .await;
         if reports.is_err() {
             let body = reqwest::Client::new()
-                .get(&url)
+                .get(format!("{url}/api/v1/history"))
                 .bearer_auth(cobrowse_e2e::cluster::TOKEN)
                 .send()
                 .await?

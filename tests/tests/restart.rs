@@ -55,16 +55,7 @@ impl Site {
 }
 
 async fn history(relay: &RelayProcess) -> Option<Vec<serde_json::Value>> {
-    let body = reqwest::Client::new()
-        .get(format!("{}/api/v1/history", relay.url))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .ok()?
-        .text()
-        .await
-        .ok()?;
-    serde_json::from_str(&body).ok()
+    history_at(&relay.url, TOKEN).await
 }
 
 /// `SIGTERM`, and the exit code within `limit`.

@@ -58,19 +58,8 @@ pub async fn customer(
     client: ClientIp,
     State(state): State<AppState>,
 ) -> Result<Response, HttpError> {
-    let origin = headers
-        .get(axum::http::header::ORIGIN)
-        .and_then(|v| v.to_str().ok());
-    if !state.origin_allowed(origin) {
-        tracing::warn!(?origin, "customer refused: origin not allowed");
-        return Err(HttpError::OriginNotAllowed(origin.unwrap_or("").into()));
-    }
+    let user_agent = admit_customer(&state, &headers)?;
     let slot = connection_slot(&state, client)?;
-    let user_agent = headers
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
     Ok(sized(ws)
         .on_upgrade(move |socket| {
             serve(
@@ -144,6 +133,23 @@ async fn serve(
         Side::Agent => agent_loop(conn, state).await,
     }
     drop(slot);
+}
+
+/// A customer's connection (a WebSocket or polling) comes from a page of an allowed origin;
+/// its browser's user agent, for the history.
+fn admit_customer(state: &AppState, headers: &HeaderMap) -> Result<String, HttpError> {
+    let origin = headers
+        .get(axum::http::header::ORIGIN)
+        .and_then(|v| v.to_str().ok());
+    if !state.origin_allowed(origin) {
+        tracing::warn!(?origin, "customer refused: origin not allowed");
+        return Err(HttpError::OriginNotAllowed(origin.unwrap_or("").into()));
+    }
+    Ok(headers
+        .get(axum::http::header::USER_AGENT)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string())
 }
 
 /// A place for one more socket of `client`, or 429 when it has `connections_per_ip` open.

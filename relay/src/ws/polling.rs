@@ -30,7 +30,7 @@ use shared_protocol::MAX_FRAME_LEN;
 use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
 
-use super::{connection, connection_slot, serve};
+use super::{admit_customer, connection, connection_slot, serve};
 use crate::client_ip::ClientIp;
 use crate::error::HttpError;
 use crate::sessions::{Side, QUEUE_LEN};
@@ -123,18 +123,7 @@ async fn open_customer(
     headers: HeaderMap,
     State(state): State<AppState>,
 ) -> Result<Response, HttpError> {
-    let origin = headers
-        .get(axum::http::header::ORIGIN)
-        .and_then(|v| v.to_str().ok());
-    if !state.origin_allowed(origin) {
-        tracing::warn!(?origin, "customer refused: origin not allowed");
-        return Err(HttpError::OriginNotAllowed(origin.unwrap_or("").into()));
-    }
-    let user_agent = headers
-        .get(axum::http::header::USER_AGENT)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
+    let user_agent = admit_customer(&state, &headers)?;
     open(state, Side::Customer, client, user_agent)
 }
 
