@@ -1,9 +1,9 @@
 //! Agents signed in by an identity provider or the agent desktop: JSON Web Tokens, checked
 //! with `jsonwebtoken`. `HS256` with a shared secret (`jwt_secret`), or `RS256`/`ES256` with
 //! public keys (`jwt_keys`: a PEM file of one or more public keys, or a JWKS file), which are
-//! read again on `SIGHUP` (a key rotation). Claims: `sub` (the agent id), `exp` (required),
-//! `role` (`agent`, `supervisor` or `metrics`; absent means `agent`, the least), and `iss` /
-//! `aud` when `jwt_issuer` / `jwt_audience` are set.
+//! read again on `SIGHUP` (a key rotation). Claims: `sub` (the agent id is `jwt:<sub>`), `exp`
+//! (required), `role` (`agent`, `supervisor` or `metrics`; absent means `agent`, the least),
+//! and `iss` / `aud` when `jwt_issuer` / `jwt_audience` are set (required with `jwt_keys`).
 //!
 //! The algorithm comes from the configuration, never from the token: a token whose header
 //! names another (`none`, or `HS256` made with a public key as its secret) is refused.
@@ -17,6 +17,10 @@ use serde::Deserialize;
 
 use crate::auth::{AuthError, Identity};
 use crate::roles::Role;
+
+/// What JWT agent ids start with: an identity provider's `sub` names its own user, and must
+/// not take over the sessions, history or reports of a static or `cbt2` agent of that name.
+pub const JWT_AGENT_PREFIX: &str = "jwt:";
 
 /// Clock difference tolerated on `exp`, in seconds.
 const LEEWAY_SECS: u64 = 30;
@@ -112,7 +116,7 @@ impl JwtVerifier {
         };
         // `exp` is checked by `decode` against the system clock; `now` is the caller's, which
         // the tests set.
-        if claims.exp + LEEWAY_SECS <= now {
+        if claims.exp.saturating_add(LEEWAY_SECS) <= now {
             return Err(AuthError::Expired);
         }
         let role = match claims.role.as_deref() {
@@ -123,7 +127,7 @@ impl JwtVerifier {
             return Err(AuthError::Invalid);
         }
         Ok(Identity {
-            agent: claims.sub,
+            agent: format!("{JWT_AGENT_PREFIX}{}", claims.sub),
             role,
             expires_at: Some(claims.exp),
         })
@@ -307,7 +311,7 @@ mod tests {
             now(),
         );
         let id = id.unwrap();
-        assert_eq!((id.agent.as_str(), id.role), ("ana", Role::Supervisor));
+        assert_eq!((id.agent.as_str(), id.role), ("jwt:ana", Role::Supervisor));
         let plain = v.verify(
             &token(Algorithm::HS256, &key, claims("bo", None), None),
             now(),
@@ -387,7 +391,7 @@ mod tests {
         let t = token(Algorithm::ES256, &ec, claims("ana", Some("metrics")), None);
         assert_eq!(v.verify(&t, now()).unwrap().role, Role::Metrics);
         let t = token(Algorithm::RS256, &rsa, claims("bo", None), None);
-        assert_eq!(v.verify(&t, now()).unwrap().agent, "bo");
+        assert_eq!(v.verify(&t, now()).unwrap().agent, "jwt:bo");
         // The public key used as an HMAC secret: refused, only RS256/ES256 go to the keys.
         let confused = EncodingKey::from_secret(pems[1].as_bytes());
         let t = token(
@@ -415,7 +419,7 @@ mod tests {
         std::fs::write(&jwks, set.to_string()).unwrap();
         let v = JwtVerifier::new(None, Some(&jwks), None, None).unwrap();
         let t = token(Algorithm::RS256, &rsa, claims("cy", None), Some("k1"));
-        assert_eq!(v.verify(&t, now()).unwrap().agent, "cy");
+        assert_eq!(v.verify(&t, now()).unwrap().agent, "jwt:cy");
         let t = token(Algorithm::RS256, &rsa, claims("cy", None), Some("k2"));
         assert_eq!(v.verify(&t, now()), Err(AuthError::Invalid), "unknown kid");
 

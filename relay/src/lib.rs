@@ -251,20 +251,14 @@ pub async fn run(
     if let Some(admin) = &admin {
         started.admin_url = Some(format!("http://{}", admin.local_addr()?));
     }
-    // Listening for SIGHUP from here on (its default action would end the process).
+    // Listening for SIGHUP from here on, whatever is configured: its default action would end
+    // the process, and `systemctl reload` sends it to every relay.
     let jwt_file = jwt.filter(|j| j.watches_a_file());
-    let reloads = match (&tls, &jwt_file) {
-        (None, None) => None,
-        _ => {
-            use tokio::signal::unix::{signal, SignalKind};
-            let hangups = signal(SignalKind::hangup())?;
-            Some(tokio::spawn(reload_on_hangup(
-                tls.clone(),
-                jwt_file,
-                hangups,
-            )))
-        }
+    let hangups = {
+        use tokio::signal::unix::{signal, SignalKind};
+        signal(SignalKind::hangup())?
     };
+    let reloads = tokio::spawn(reload_on_hangup(tls.clone(), jwt_file, hangups));
     if state.cluster.is_none() {
         restart::restore(&state);
     }
@@ -354,9 +348,7 @@ pub async fn run(
         .await
         .map_err(|e| std::io::Error::other(e.to_string()))?;
     sweeper.abort();
-    if let Some(task) = reloads {
-        task.abort();
-    }
+    reloads.abort();
     // Reports of the sessions just ended go out before we stop (a stuck webhook gets 10 s).
     state_for_shutdown.reporter.close();
     if let Some(task) = reporter_task {
@@ -378,6 +370,9 @@ async fn reload_on_hangup(
     mut hangups: tokio::signal::unix::Signal,
 ) {
     while hangups.recv().await.is_some() {
+        if tls.is_none() && jwt.is_none() {
+            tracing::info!("SIGHUP: no TLS files or JWT keys configured, nothing to read again");
+        }
         if let Some(tls) = &tls {
             match tls.reload() {
                 Ok(()) => tracing::info!("TLS certificate and key read again"),

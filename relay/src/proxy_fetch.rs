@@ -116,9 +116,9 @@ impl Fetcher {
     async fn follow(&self, mut url: Url, wanted: Wanted) -> Result<Fetched, ProxyError> {
         for _ in 0..=MAX_HOPS {
             if !self.allows(&url) {
-                let url = crate::stored_text::url_for_log(url.as_str()).to_string();
                 return Err(ProxyError::Upstream(format!(
-                    "redirected off-list to {url}"
+                    "redirected off-list to {}",
+                    shown(&url)
                 )));
             }
             let addrs = self.checked_addresses(&url).await?;
@@ -157,13 +157,22 @@ impl Fetcher {
             None => return Err(ProxyError::BadUrl),
         };
         if addrs.is_empty() {
-            return Err(ProxyError::Upstream(format!("{url}: no address")));
+            return Err(ProxyError::Upstream(format!("{}: no address", shown(url))));
         }
         if !self.names_explicitly(url) && addrs.iter().any(|a| !is_public(a.ip())) {
-            return Err(ProxyError::NotPublic(format!("{url} is at {addrs:?}")));
+            return Err(ProxyError::NotPublic(format!(
+                "{} is at {addrs:?}",
+                shown(url)
+            )));
         }
         Ok(addrs)
     }
+}
+
+/// `url` as errors (which are logged) show it: a page's stylesheet address may carry a
+/// customer's query string.
+fn shown(url: &Url) -> std::borrow::Cow<'_, str> {
+    crate::stored_text::url_for_log(url.as_str())
 }
 
 /// A client that connects `url`'s host to `addrs` only, follows no redirect and ignores any
@@ -189,7 +198,8 @@ pub async fn read_body(
     let url = response.url().clone();
     if !response.status().is_success() {
         return Err(ProxyError::Upstream(format!(
-            "{url}: HTTP {}",
+            "{}: HTTP {}",
+            shown(&url),
             response.status()
         )));
     }

@@ -3,6 +3,8 @@
 //! `keep_query_strings`, and every text capped in length. The caps live here and nowhere else;
 //! a customer's module (or a script posing as one) may send anything up to a frame's size.
 
+use std::borrow::Cow;
+
 /// Longest URL kept, in bytes.
 pub const MAX_URL_BYTES: usize = 2048;
 /// Longest page title kept, in bytes.
@@ -10,10 +12,19 @@ pub const MAX_TITLE_BYTES: usize = 512;
 /// Longest user agent kept, in bytes.
 pub const MAX_USER_AGENT_BYTES: usize = 512;
 
-/// A URL as a log line shows it: never its query or fragment, whatever the store keeps
-/// (`keep_query_strings` is for the history, which has an access policy; logs go everywhere).
-pub fn url_for_log(url: &str) -> &str {
-    url.split(['?', '#']).next().unwrap_or_default()
+/// A URL as a log line shows it: never its query, fragment or `user:password@`, whatever the
+/// store keeps (`keep_query_strings` is for the history, which has an access policy; logs go
+/// everywhere).
+pub fn url_for_log(url: &str) -> Cow<'_, str> {
+    let head = url.split(['?', '#']).next().unwrap_or_default();
+    let Some((scheme, rest)) = head.split_once("://") else {
+        return Cow::Borrowed(head);
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => Cow::Owned(format!("{scheme}://{}", &rest[at + 1..])),
+        None => Cow::Borrowed(head),
+    }
 }
 
 /// A page URL as the relay keeps it: never the fragment; the query only if `keep_query`.
@@ -59,6 +70,10 @@ mod tests {
             ("https://shop.test/a?card=4111#t=1", "https://shop.test/a"),
             ("https://shop.test/a#x?y", "https://shop.test/a"),
             ("https://shop.test/", "https://shop.test/"),
+            ("https://ana:pw@hooks.test/in?k=1", "https://hooks.test/in"),
+            ("https://a@b:pw@hooks.test", "https://hooks.test"),
+            ("https://hooks.test/a@b", "https://hooks.test/a@b"),
+            ("mailto:ana@bank.test", "mailto:ana@bank.test"),
             ("", ""),
         ];
         for (raw, logged) in cases {

@@ -1,6 +1,7 @@
 //! The relay's binary as an operator runs it: `--log-format json` writes one JSON object per
 //! line to stderr, with the session's fields on the session's lines, an access line per request
-//! and per WebSocket, and no customer URL query; `SIGTERM` stops it with exit code 0.
+//! and per WebSocket, and no customer URL query; `SIGHUP` leaves it running; `SIGTERM` stops it
+//! with exit code 0.
 
 mod common;
 
@@ -35,6 +36,10 @@ async fn json_logs_carry_sessions_and_access_lines_and_sigterm_exits_0() {
             break url.trim().to_string();
         }
     };
+    // `systemctl reload` sends SIGHUP to a relay with neither TLS nor JWT keys: it must not
+    // end it (the default action of SIGHUP). It is logged, and the exit code below is 0.
+    // SAFETY: signalling our own child by its pid.
+    unsafe { libc::kill(child.id() as i32, libc::SIGHUP) };
     let live = reqwest::get(format!("{url}/health/live")).await.unwrap();
     assert_eq!(live.status(), 200);
     let mut req = format!("{}/ws/customer", url.replace("http", "ws"))
@@ -81,6 +86,7 @@ async fn json_logs_carry_sessions_and_access_lines_and_sigterm_exits_0() {
             .find(|l| l["message"] == what)
             .unwrap_or_else(|| panic!("no {what:?} line in {stderr}"))
     };
+    find("SIGHUP: no TLS files or JWT keys configured, nothing to read again");
     let created = find("session created");
     let session = &created["span"];
     assert_eq!(session["name"], "session");

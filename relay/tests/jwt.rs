@@ -48,6 +48,23 @@ fn jwt(key: &EncodingKey, sub: &str, role: &str) -> String {
     jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims, key).unwrap()
 }
 
+/// The agent ids of the live sessions `token` may see.
+async fn live_agents(r: &Relay, token: &str) -> Vec<String> {
+    let live: Vec<serde_json::Value> = reqwest::Client::new()
+        .get(r.url("/api/v1/sessions"))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .map(|body| serde_json::from_str(&body).unwrap())
+        .unwrap();
+    live.iter()
+        .filter_map(|s| s["agentId"].as_str().map(str::to_string))
+        .collect()
+}
+
 async fn sessions_status(r: &Relay, token: &str) -> u16 {
     reqwest::Client::new()
         .get(r.url("/api/v1/sessions"))
@@ -90,6 +107,25 @@ async fn jwt_agents_join_by_their_claims_and_keys_rotate_on_sighup() {
         403,
         "a metrics role reads no sessions"
     );
+    // A provider's `sub` is its own namespace: "agent-1" from the provider is not the static
+    // agent "agent-1", whose session it must not see. The static agent sees it (the check
+    // would have seen a leak).
+    let (_c2, routing2) = waiting_session(&r).await;
+    let mut static_agent = agent(&r).await;
+    join_request(&mut static_agent, TOKEN, routing2).await;
+    let RelayMsg::Joined { .. } = msg(&mut static_agent).await else {
+        panic!("the static agent joined")
+    };
+    assert_eq!(live_agents(&r, TOKEN).await, ["agent-1"]);
+    assert_eq!(
+        live_agents(&r, &jwt(&first, "agent-1", "agent")).await,
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        live_agents(&r, &jwt(&first, "ana@bank", "agent")).await,
+        ["jwt:ana@bank"]
+    );
+
     // Another issuer's key: refused.
     assert_eq!(
         sessions_status(&r, &jwt(&second, "sam", "supervisor")).await,

@@ -1,5 +1,6 @@
-//! What the relay's log says about customers' pages: the URL without its query or fragment,
-//! even when the history keeps query strings (`keep_query_strings`).
+//! What the relay's log says about customers' pages and their stylesheets: the URL without its
+//! query, fragment or password, even when the history keeps query strings
+//! (`keep_query_strings`).
 
 mod common;
 
@@ -36,7 +37,16 @@ async fn no_log_line_shows_a_customers_query_or_fragment() {
         .with_writer(move || writer.clone())
         .with_ansi(false)
         .init();
-    let r = relay_configured(|c| c.keep_query_strings = true).await;
+    // A web server that has no stylesheet at all: the proxy's error names the address.
+    let site = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let site_url = format!("http://{}", site.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(site, axum::Router::new()).await.unwrap() });
+    let origins = vec![ORIGIN.to_string(), site_url.clone()];
+    let r = relay_configured(|c| {
+        c.keep_query_strings = true;
+        c.allowed_origins = Some(origins);
+    })
+    .await;
     let mut c = customer(&r).await;
     let first = PageInfo {
         url: "http://shop.test/checkout?card=4111111111111111#access_token=first-secret".into(),
@@ -69,7 +79,26 @@ async fn no_log_line_shows_a_customers_query_or_fragment() {
         seen.contains("http://shop.test/checkout") && seen.contains("http://shop.test/account"),
         "both pages are logged, by path: {seen}"
     );
+    // A stylesheet of the page the proxy could not fetch: logged by path too.
+    for sheet in [
+        format!("{site_url}/gone.css?session=sheet-secret#frag-secret"),
+        site_url.replace("http://", "http://ana:password-secret@") + "/gone-too.css",
+    ] {
+        let encoded: String = url::form_urlencoded::byte_serialize(sheet.as_bytes()).collect();
+        let res = reqwest::get(r.url(&format!("/proxy/css?url={encoded}")))
+            .await
+            .unwrap();
+        assert_eq!(res.status(), 502);
+    }
+    let seen = log.text();
+    assert!(
+        seen.contains("/gone.css: HTTP 404") && seen.contains("/gone-too.css: HTTP 404"),
+        "the proxy's errors are logged: {seen}"
+    );
     for secret in [
+        "sheet-secret",
+        "frag-secret",
+        "password-secret",
         "4111111111111111",
         "first-secret",
         "DE0012345678",

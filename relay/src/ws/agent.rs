@@ -184,10 +184,15 @@ fn authenticate(state: &AppState, token: &str) -> Result<Identity, String> {
     Ok(who)
 }
 
-/// The moment of a Unix time in seconds (now, if it has passed).
+/// The moment of a Unix time in seconds (now, if it has passed). A token's expiry is the
+/// signer's number: one too far ahead for the clocks (`u64::MAX`) means "not for a year".
 fn instant_of(unix_secs: u64) -> Instant {
-    let at = UNIX_EPOCH + Duration::from_secs(unix_secs);
-    let left = at.duration_since(SystemTime::now()).unwrap_or_default();
+    const FAR: Duration = Duration::from_secs(365 * 24 * 3600);
+    let left = UNIX_EPOCH
+        .checked_add(Duration::from_secs(unix_secs))
+        .map(|at| at.duration_since(SystemTime::now()).unwrap_or_default())
+        .unwrap_or(FAR)
+        .min(FAR);
     Instant::now() + left
 }
 
