@@ -11,7 +11,7 @@
 use std::path::{Path, PathBuf};
 use std::sync::RwLock;
 
-use jsonwebtoken::jwk::JwkSet;
+use jsonwebtoken::jwk::{Jwk, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde::Deserialize;
 
@@ -172,11 +172,19 @@ fn read_keys(path: &Path) -> Result<Vec<PublicKey>, JwtKeysError> {
         message,
     };
     let keys = if text.trim_start().starts_with('{') {
-        let set: JwkSet = serde_json::from_str(&text).map_err(|e| no_key(e.to_string()))?;
+        // Entry by entry: a provider's set may hold keys of kinds this relay does not use
+        // (`oct`, `OKP`, encryption keys), which must not hide the ones it does.
+        #[derive(Deserialize)]
+        struct Entries {
+            keys: Vec<serde_json::Value>,
+        }
+        let set: Entries = serde_json::from_str(&text).map_err(|e| no_key(e.to_string()))?;
         set.keys
-            .iter()
+            .into_iter()
+            .filter_map(|entry| serde_json::from_value::<Jwk>(entry).ok())
+            .filter(|jwk| jwk.common.public_key_use != Some(PublicKeyUse::Encryption))
             .filter_map(|jwk| {
-                let key = DecodingKey::from_jwk(jwk).ok()?;
+                let key = DecodingKey::from_jwk(&jwk).ok()?;
                 let algorithm = match &jwk.algorithm {
                     jsonwebtoken::jwk::AlgorithmParameters::RSA(_) => Algorithm::RS256,
                     jsonwebtoken::jwk::AlgorithmParameters::EllipticCurve(_) => Algorithm::ES256,
@@ -413,7 +421,11 @@ mod tests {
             .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
             .collect();
         let jwks = dir.path().join("keys.json");
+        // Beside it, entries of kinds the relay does not use: they are skipped, not fatal.
         let set = serde_json::json!({ "keys": [
+            { "kty": "XYZ", "kid": "future" },
+            { "kty": "oct", "kid": "sym", "k": "c2VjcmV0" },
+            { "kty": "RSA", "kid": "enc", "use": "enc", "n": b64(&n), "e": "AQAB" },
             { "kty": "RSA", "kid": "k1", "use": "sig", "alg": "RS256", "n": b64(&n), "e": "AQAB" }
         ]});
         std::fs::write(&jwks, set.to_string()).unwrap();
@@ -422,6 +434,12 @@ mod tests {
         assert_eq!(v.verify(&t, now()).unwrap().agent, "jwt:cy");
         let t = token(Algorithm::RS256, &rsa, claims("cy", None), Some("k2"));
         assert_eq!(v.verify(&t, now()), Err(AuthError::Invalid), "unknown kid");
+        let t = token(Algorithm::RS256, &rsa, claims("cy", None), Some("enc"));
+        assert_eq!(
+            v.verify(&t, now()),
+            Err(AuthError::Invalid),
+            "an encryption key"
+        );
 
         // A rotation: the file now holds only the EC key; garbage keeps what is in use.
         std::fs::write(&jwks, "{ not json").unwrap();

@@ -31,6 +31,7 @@ pub mod report_stream;
 pub mod reporting;
 pub mod restart;
 pub mod roles;
+pub mod serve;
 pub mod sessions;
 pub mod state;
 pub mod store;
@@ -40,7 +41,6 @@ pub mod ui_settings;
 pub mod user_agent;
 pub mod ws;
 
-use axum::serve::ListenerExt;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -280,22 +280,25 @@ pub async fn run(
         let app = demo::app(state.config.www_dir.clone(), state.public_url.clone());
         let mut stop = stop_rx.clone();
         tokio::spawn(async move {
-            axum::serve(listener, app)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                })
+            let stopped = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            serve::serve_until(listener, app, stopped)
+                .await
+                .close()
                 .await
         })
     });
     let admin_task = admin.map(|listener| {
         let app = http::admin_app(state.clone());
         let mut stop = stop_rx.clone();
-        let service = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
         tokio::spawn(async move {
-            axum::serve(listener, service)
-                .with_graceful_shutdown(async move {
-                    let _ = stop.wait_for(|s| *s).await;
-                })
+            let stopped = async move {
+                let _ = stop.wait_for(|s| *s).await;
+            };
+            serve::serve_until(listener, app, stopped)
+                .await
+                .close()
                 .await
         })
     });
@@ -314,33 +317,31 @@ pub async fn run(
         }
     };
     on_started(&started);
-    // Plain or TLS; `tap_io` only so that axum hands the peer address to the handlers.
-    let listener = listeners::PublicListener::new(listener, tls).tap_io(|_| {});
+    // Plain or TLS.
+    let listener = listeners::PublicListener::new(listener, tls);
     // The peer address is where the per-client limits start (see `client_ip`).
-    let service = router.into_make_service_with_connect_info::<std::net::SocketAddr>();
-    let relay = axum::serve(listener, service).with_graceful_shutdown(async move {
-        shutdown.await;
-        tracing::info!("shutting down");
-        let _ = stop_tx.send(true);
-        // With several nodes the sessions move to the others (below, once this node takes no
-        // more connections); alone, they are saved for the next start and both sides retry.
-        if sessions.cluster.is_none() {
-            match restart::save(&sessions) {
-                Ok(n) => tracing::info!(sessions = n, "sessions saved for the next start"),
-                Err(e) => {
-                    tracing::error!(error = %e, "cannot save the live sessions; ending them");
-                    for s in sessions.registry.all() {
-                        sessions.end(&s, EndReason::Shutdown);
-                    }
+    let open = serve::serve_until(listener, router, shutdown).await;
+    // No connection is accepted from here on, so none can join or resume a session being saved.
+    tracing::info!("shutting down");
+    let _ = stop_tx.send(true);
+    // With several nodes the sessions move to the others (below, once this node takes no
+    // more connections); alone, they are saved for the next start and both sides retry.
+    if sessions.cluster.is_none() {
+        match restart::save(&sessions) {
+            Ok(n) => tracing::info!(sessions = n, "sessions saved for the next start"),
+            Err(e) => {
+                tracing::error!(error = %e, "cannot save the live sessions; ending them");
+                for s in sessions.registry.all() {
+                    sessions.end(&s, EndReason::Shutdown);
                 }
             }
-            // Let the send tasks deliver the close frames.
-            tokio::time::sleep(Duration::from_millis(200)).await;
         }
-    });
-    // Upgraded WebSockets are not tracked by graceful shutdown; sessions were ended above, or
-    // are handed over now.
-    relay.await?;
+        // Let the send tasks deliver the close frames.
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Upgraded WebSockets are not connections any more; sessions were ended above, or are
+    // handed over now.
+    open.close().await;
     membership::drain(&state_for_shutdown).await;
     // Every queued write (the shutdown ends included) reaches the database before we return.
     let writer_state = state_for_shutdown.clone();
@@ -355,9 +356,7 @@ pub async fn run(
         let _ = tokio::time::timeout(Duration::from_secs(10), task).await;
     }
     for task in [demo_task, admin_task].into_iter().flatten() {
-        if let Ok(result) = task.await {
-            result?;
-        }
+        let _ = task.await;
     }
     Ok(())
 }

@@ -4,9 +4,11 @@
 //! certificate drops no session. A file that cannot be read keeps the certificate in use.
 //!
 //! TLS handshakes run beside the accept loop (a slow or silent client cannot hold others up)
-//! and are bounded in time.
+//! and are bounded in time, in number, and in number per client address (one address cannot
+//! take every handshake slot).
 
-use std::net::SocketAddr;
+use std::collections::HashMap;
+use std::net::{IpAddr, SocketAddr};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
@@ -20,10 +22,13 @@ use tokio::task::JoinSet;
 use tokio_rustls::TlsAcceptor;
 
 /// A client taking longer than this to finish its handshake is dropped.
-const HANDSHAKE_LIMIT: Duration = Duration::from_secs(10);
+const HANDSHAKE_LIMIT: Duration = Duration::from_secs(5);
 /// Handshakes under way at most; more connections wait in the kernel's backlog, so a flood of
 /// silent connects costs bounded memory.
 const HANDSHAKES_AT_ONCE: usize = 1024;
+/// Handshakes under way from one address at most (a whole office behind one NAT finishes its
+/// handshakes in milliseconds); a connection over it is closed at once.
+const HANDSHAKES_PER_ADDRESS: usize = 32;
 
 #[derive(Debug, thiserror::Error)]
 pub enum TlsError {
@@ -100,11 +105,16 @@ fn acceptor(cert: &Path, key: &Path) -> Result<TlsAcceptor, TlsError> {
 pub trait Connection: AsyncRead + AsyncWrite + Unpin + Send {}
 impl<T: AsyncRead + AsyncWrite + Unpin + Send> Connection for T {}
 
-/// The public listener, for `axum::serve`.
+/// A connection ready for HTTP, and its peer.
+type Accepted = (Box<dyn Connection>, SocketAddr);
+
+/// The public listener, for [`crate::serve::serve_until`].
 pub struct PublicListener {
     tcp: TcpListener,
     tls: Option<Arc<TlsFiles>>,
-    handshakes: JoinSet<Option<(Box<dyn Connection>, SocketAddr)>>,
+    handshakes: JoinSet<(IpAddr, Option<Accepted>)>,
+    /// Handshakes under way per client address.
+    shaking: HashMap<IpAddr, usize>,
 }
 
 impl PublicListener {
@@ -113,6 +123,7 @@ impl PublicListener {
             tcp,
             tls,
             handshakes: JoinSet::new(),
+            shaking: HashMap::new(),
         }
     }
 }
@@ -148,21 +159,36 @@ impl axum::serve::Listener for PublicListener {
             let room = self.handshakes.len() < HANDSHAKES_AT_ONCE;
             tokio::select! {
                 (stream, peer) = accept_tcp(&self.tcp), if room => {
+                    let from = self.shaking.entry(peer.ip()).or_default();
+                    if *from >= HANDSHAKES_PER_ADDRESS {
+                        tracing::debug!(%peer, "too many TLS handshakes from this address");
+                        continue;
+                    }
+                    *from += 1;
                     let acceptor = tls.current();
                     self.handshakes.spawn(async move {
                         let shake = tokio::time::timeout(HANDSHAKE_LIMIT, acceptor.accept(stream));
-                        match shake.await {
+                        let done = match shake.await {
                             Ok(Ok(stream)) => Some((Box::new(stream) as Box<dyn Connection>, peer)),
                             Ok(Err(e)) => {
                                 tracing::debug!(%peer, error = %e, "TLS handshake failed");
                                 None
                             }
                             Err(_) => None,
-                        }
+                        };
+                        (peer.ip(), done)
                     });
                 }
                 Some(done) = self.handshakes.join_next(), if !self.handshakes.is_empty() => {
-                    if let Ok(Some(ready)) = done {
+                    // A handshake task never panics; were one to, its address keeps a slot.
+                    let Ok((ip, done)) = done else { continue };
+                    if let Some(from) = self.shaking.get_mut(&ip) {
+                        *from -= 1;
+                        if *from == 0 {
+                            self.shaking.remove(&ip);
+                        }
+                    }
+                    if let Some(ready) = done {
                         return ready;
                     }
                 }

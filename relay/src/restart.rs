@@ -1,9 +1,11 @@
 //! A lone relay's sessions across its own restart. On a stop (`SIGTERM`, Ctrl-C) a relay
 //! without Redis writes the record of every live session to `data_dir` and tells both sides
 //! that the service is restarting (close code 1012); they keep their keys and resume tokens
-//! and retry. On the next start the relay takes the records back: each session waits for its
-//! sides for what is left of `disconnect_grace`, and a session whose grace ran out while the
-//! relay was down ends, recorded as ended when the relay stopped. With several nodes the
+//! and retry. On the next start the relay takes the records back: each side has what is left
+//! of its grace (from the stop if it was connected then, from when it left if it was away
+//! already), and a session with a side whose grace ran out while the relay was down ends,
+//! recorded as ended when the relay stopped (or, for a side that was away, when its grace ran
+//! out). With several nodes the
 //! others take the sessions over instead (see `membership::drain`).
 //!
 //! The file holds what the cluster's live records hold: codes, agent ids, SHA-256 hashes of the
@@ -20,7 +22,7 @@ use shared_protocol::EndReason;
 
 use crate::cluster::LiveRecord;
 use crate::membership::CLOSE_MOVING;
-use crate::sessions::Session;
+use crate::sessions::{Session, SidesDue};
 use crate::state::AppState;
 use crate::store::{now_millis, Millis};
 
@@ -31,7 +33,14 @@ pub const RESTARTING: &str = "the co-browse server is restarting; reconnecting";
 #[derive(Serialize, Deserialize)]
 struct Saved {
     saved_at: Millis,
-    records: Vec<LiveRecord>,
+    records: Vec<SavedSession>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct SavedSession {
+    #[serde(flatten)]
+    record: LiveRecord,
+    due: SidesDue,
 }
 
 fn path(data_dir: &Path) -> PathBuf {
@@ -47,11 +56,16 @@ pub fn save(state: &AppState) -> std::io::Result<usize> {
         .into_iter()
         .filter(|s| !s.handed_over())
         .collect();
+    let now = now_millis();
+    let (disconnect, navigation) = (state.config.disconnect_grace, state.config.navigation_grace);
     let saved = Saved {
-        saved_at: now_millis(),
+        saved_at: now,
         records: sessions
             .iter()
-            .map(|s| s.live_record(&state.node_id))
+            .map(|s| SavedSession {
+                record: s.live_record(&state.node_id),
+                due: s.sides_due(now, disconnect, navigation),
+            })
             .collect(),
     };
     if !saved.records.is_empty() {
@@ -81,15 +95,40 @@ fn write(path: &Path, saved: &Saved) -> std::io::Result<()> {
     std::fs::rename(tmp, path)
 }
 
+/// The most a saved file may hold: far more than any relay's live sessions.
+const MAX_SAVED_BYTES: u64 = 64 << 20;
+
+/// The saved file's bytes: a regular file (never through a link someone put in its place),
+/// of at most [`MAX_SAVED_BYTES`].
+fn read_saved(file: &Path) -> std::io::Result<Vec<u8>> {
+    use std::io::Read;
+    let meta = std::fs::symlink_metadata(file)?;
+    if !meta.file_type().is_file() {
+        return Err(std::io::Error::other("not a regular file"));
+    }
+    if meta.len() > MAX_SAVED_BYTES {
+        return Err(std::io::Error::other(format!(
+            "larger than {MAX_SAVED_BYTES} bytes"
+        )));
+    }
+    let mut bytes = Vec::new();
+    std::fs::File::open(file)?
+        .take(MAX_SAVED_BYTES)
+        .read_to_end(&mut bytes)?;
+    Ok(bytes)
+}
+
 /// Starting: takes back the sessions the last stop saved. Returns how many wait for their
 /// sides (the others ended).
 pub fn restore(state: &AppState) -> usize {
     let file = path(&state.config.data_dir);
-    let bytes = match std::fs::read(&file) {
+    let bytes = match read_saved(&file) {
         Ok(bytes) => bytes,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return 0,
         Err(e) => {
-            tracing::error!(path = %file.display(), error = %e, "cannot read the sessions saved at the last stop");
+            let aside = file.with_extension(format!("unreadable-{}", now_millis()));
+            let _ = std::fs::rename(&file, &aside);
+            tracing::error!(path = %aside.display(), error = %e, "cannot read the sessions saved at the last stop; kept aside, not restored");
             return 0;
         }
     };
@@ -105,21 +144,30 @@ pub fn restore(state: &AppState) -> usize {
     if let Err(e) = std::fs::remove_file(&file) {
         tracing::warn!(path = %file.display(), error = %e, "cannot remove the restored sessions' file");
     }
-    let down = Duration::from_millis(now_millis().saturating_sub(saved.saved_at).max(0) as u64);
-    let grace = state.config.disconnect_grace.saturating_sub(down);
+    let now = now_millis();
     let mut waiting = 0;
-    for record in &saved.records {
+    for SavedSession { record, due } in &saved.records {
         let session = Arc::new(Session::restore(record));
         if !state.registry.adopt(session.clone()) {
             continue;
         }
         state.runs_here(&session);
-        if grace.is_zero() {
-            tracing::info!(parent: &session.span, "the relay was down longer than the grace; session ended");
-            state.end_at(&session, EndReason::Shutdown, saved.saved_at);
+        let sides = [Some(due.customer), due.agent];
+        let passed = sides.into_iter().flatten().filter(|d| d.at <= now);
+        if let Some(first) = passed.min_by_key(|d| d.at) {
+            tracing::info!(parent: &session.span, "a side's grace ran out while the relay was down; session ended");
+            let (reason, at) = match first.away {
+                true => (EndReason::Disconnect, first.at),
+                false => (EndReason::Shutdown, saved.saved_at),
+            };
+            state.end_at(&session, reason, at);
         } else {
             tracing::info!(parent: &session.span, "session restored after a restart; waiting for both sides");
-            crate::timers::watch_restored(state, &session, grace);
+            let left = |side| {
+                let at = due.of(side).map_or(now, |d| d.at);
+                Duration::from_millis(at.saturating_sub(now).max(0) as u64)
+            };
+            crate::timers::watch_restored(state, &session, left);
             waiting += 1;
         }
     }

@@ -48,11 +48,15 @@ pub fn await_return(
 }
 
 /// Timers of a session rebuilt with both sides away (taken over from another node, or kept
-/// across a restart): each side has `grace` to come back, and a session without an agent
-/// waits for one as a new one does.
-pub fn watch_restored(state: &AppState, session: &Arc<Session>, grace: std::time::Duration) {
+/// across a restart): each side has `grace(side)` to come back, and a session without an
+/// agent waits for one as a new one does.
+pub fn watch_restored(
+    state: &AppState,
+    session: &Arc<Session>,
+    grace: impl Fn(Side) -> std::time::Duration,
+) {
     for (side, epoch) in session.away_sides() {
-        await_return(state, session, side, epoch, grace);
+        await_return(state, session, side, epoch, grace(side));
     }
     if session.phase() == crate::sessions::Phase::Waiting {
         spawn_inactivity_timer(state.clone(), session.clone());

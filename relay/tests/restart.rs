@@ -1,7 +1,8 @@
 //! A lone relay stopped (`SIGTERM`, Ctrl-C) and started again: both sides are told the service
 //! is restarting, come back with their resume tokens and the session goes on, one session in
 //! the history; a session whose grace ran out while the relay was down ends as `shutdown`,
-//! recorded when the relay stopped, and its report goes out.
+//! recorded when the relay stopped, and its report goes out; a side already away at the stop
+//! keeps only the grace it had left.
 
 mod common;
 
@@ -134,22 +135,74 @@ async fn a_session_whose_grace_ran_out_while_the_relay_was_down_ends_when_it_sto
 }
 
 #[tokio::test]
-async fn an_unreadable_saved_file_is_kept_aside_and_the_relay_starts() {
-    let data = tempfile::tempdir().unwrap();
-    std::fs::write(data.path().join(SAVED), b"{not json").unwrap();
-    let r = relay_in(data, "127.0.0.1:0", |_| {}).await;
-    // Serving: a new session works.
-    let (_c, routing) = waiting_session(&r).await;
-    assert!(routing > 0);
-    let names: Vec<String> = std::fs::read_dir(r.data.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    assert!(!names.contains(&SAVED.to_string()));
+async fn a_side_away_before_the_stop_keeps_the_grace_it_had_left() {
+    let grace = move |c: &mut cobrowse_relay::Config| {
+        c.disconnect_grace = Duration::from_secs(2);
+        c.navigation_grace = Duration::from_secs(2);
+    };
+    let r = relay_configured(grace).await;
+    let addr = r.addr.to_string();
+    let (mut c, ct, a, _at, routing) = joined_with_tokens(&r).await;
+    // The agent's connection drops: its grace starts now...
+    let agent_left = cobrowse_relay::store::now_millis();
+    drop(a);
+    assert_eq!(msg(&mut c).await, RelayMsg::PeerAway);
+    // ... and half of it has gone when the relay stops, the rest while it is down.
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    let stopping = tokio::spawn(r.shut_down());
+    assert_eq!(closed(&mut c).await.0, 1012);
+    let data = stopping.await.unwrap();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let r = relay_in(data, &addr, grace).await;
+    let restarted = cobrowse_relay::store::now_millis();
+    // The customer, connected at the stop, would still have time; the agent has none left,
+    // so the session ended (a relay counting the grace from its stop would resume it).
+    let mut c = customer(&r).await;
+    send(&mut c, 0, CustomerMsg::Resume(resume_of(routing, ct, 0))).await;
+    privacy_rules(&mut c).await;
+    let RelayMsg::Error { code, .. } = msg(&mut c).await else {
+        panic!("an error")
+    };
+    assert_eq!(code, ErrorCode::CannotResume);
+    let data = r.shut_down().await;
+    let store = SqliteStore::open(data.path()).unwrap();
+    let rec = store.recent(1).unwrap().pop().unwrap();
+    assert_eq!(rec.end_reason.as_deref(), Some("disconnect"));
+    let ended = rec.ended_at.unwrap();
     assert!(
-        names
-            .iter()
-            .any(|n| n.starts_with("live-sessions.unreadable-")),
-        "kept for the operator: {names:?}"
+        ended >= agent_left + 2000 && ended < restarted,
+        "ended when the agent's grace ran out: left {agent_left}, ended {ended}"
     );
+}
+
+#[tokio::test]
+async fn an_unreadable_saved_file_is_kept_aside_and_the_relay_starts() {
+    let elsewhere = tempfile::tempdir().unwrap();
+    let target = elsewhere.path().join("live-sessions.json");
+    std::fs::write(&target, br#"{"saved_at":0,"records":[]}"#).unwrap();
+    let not_json = |dir: &std::path::Path| std::fs::write(dir.join(SAVED), b"{not json").unwrap();
+    // A link where the file goes is not followed, even to a readable file.
+    let a_link =
+        |dir: &std::path::Path| std::os::unix::fs::symlink(&target, dir.join(SAVED)).unwrap();
+    for put in [&not_json as &dyn Fn(&std::path::Path), &a_link] {
+        let data = tempfile::tempdir().unwrap();
+        put(data.path());
+        let r = relay_in(data, "127.0.0.1:0", |_| {}).await;
+        // Serving: a new session works.
+        let (_c, routing) = waiting_session(&r).await;
+        assert!(routing > 0);
+        let names: Vec<String> = std::fs::read_dir(r.data.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        assert!(!names.contains(&SAVED.to_string()));
+        assert!(
+            names
+                .iter()
+                .any(|n| n.starts_with("live-sessions.unreadable-")),
+            "kept for the operator: {names:?}"
+        );
+        r.shut_down().await;
+    }
+    assert!(target.exists(), "the link's target is left alone");
 }

@@ -1,6 +1,7 @@
 //! The relay's listener over TLS (`tls_cert`, `tls_key`): HTTPS and WSS with the configured
 //! certificate, a new certificate read on `SIGHUP` without dropping a session; and the admin
-//! listener (`admin_listen`) taking metrics, the REST API and health off the public one.
+//! listener (`admin_listen`) taking metrics, the REST API and health off the public one; the
+//! listener's limits (handshakes per address, a deadline for a request's headers).
 
 mod common;
 
@@ -133,5 +134,69 @@ async fn the_admin_listener_takes_metrics_the_api_and_health() {
     );
     assert_eq!(get(format!("{admin}/health/live"), None).await, 200);
     assert_eq!(get(format!("{admin}/health"), None).await, 200);
+    r.shut_down().await;
+}
+
+#[tokio::test]
+async fn one_address_cannot_take_every_handshake_slot() {
+    let dir = tempfile::tempdir().unwrap();
+    let (cert, key) = self_signed_certificate(dir.path(), "relay");
+    let c = cert.clone();
+    let r = relay_configured(move |config| {
+        config.tls_cert = Some(c);
+        config.tls_key = Some(key);
+    })
+    .await;
+    assert!(serves(&r, &cert).await);
+    // 32 connections that never say hello hold this address's handshake slots (the listener
+    // takes connections in the order they came)...
+    let mut silent = Vec::new();
+    for _ in 0..32 {
+        silent.push(tokio::net::TcpStream::connect(r.addr).await.unwrap());
+    }
+    assert!(
+        !serves(&r, &cert).await,
+        "a 33rd handshake from the same address is refused"
+    );
+    // ... until they go: then the address is served again.
+    drop(silent);
+    let mut served = false;
+    for _ in 0..250 {
+        if serves(&r, &cert).await {
+            served = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(served, "the slots are free again");
+    r.shut_down().await;
+}
+
+#[tokio::test]
+async fn a_client_that_sends_no_request_is_dropped() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let r = relay().await;
+    // One sends nothing at all, one half a request; both are closed by the header deadline
+    // (`serve::HEADER_LIMIT`), where before they held their descriptors for ever.
+    let mut nothing = tokio::net::TcpStream::connect(r.addr).await.unwrap();
+    let mut half = tokio::net::TcpStream::connect(r.addr).await.unwrap();
+    half.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    let wait = cobrowse_relay::serve::HEADER_LIMIT * 3;
+    for stream in [&mut nothing, &mut half] {
+        let mut rest = Vec::new();
+        let read = tokio::time::timeout(wait, stream.read_to_end(&mut rest)).await;
+        assert!(matches!(read, Ok(Ok(_))), "closed by the relay: {read:?}");
+    }
+    // A client that does send its request is answered on a connection opened alike.
+    let mut whole = tokio::net::TcpStream::connect(r.addr).await.unwrap();
+    whole
+        .write_all(b"GET /health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    whole.read_to_string(&mut answer).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
     r.shut_down().await;
 }

@@ -10,6 +10,7 @@ mod restore;
 mod session;
 
 pub use peer::{RING_BYTES, RING_FRAMES};
+pub use restore::{Due, SidesDue};
 pub use session::{control_frame, Forwarded, ResumeError, Resumed, Session, VerifyOutcome};
 
 use std::collections::HashMap;

@@ -32,6 +32,8 @@ pub struct Peer {
     pub away_epoch: u64,
     /// Said it is leaving its page (`CustomerMsg::Leaving`): its next absence may be long.
     pub leaving: bool,
+    /// When it went away last (Unix ms; meaningful while `outbox` is `None`; 0 if restored).
+    pub away_since: crate::store::Millis,
     /// The queue was full: reliable frames wait in the ring until it drains.
     overflowed: bool,
     /// The last reliable frame put in the queue.
@@ -72,6 +74,7 @@ impl Peer {
             last_from: 0,
             away_epoch: 0,
             leaving: false,
+            away_since: 0,
             overflowed: false,
             last_queued: 0,
             pending_ephemeral: None,
@@ -89,6 +92,7 @@ impl Peer {
             last_from: 0,
             away_epoch: 1,
             leaving: false,
+            away_since: 0,
             overflowed: false,
             last_queued: 0,
             pending_ephemeral: None,

@@ -4,6 +4,7 @@
 //! node) and come back with the resume tokens they already hold.
 
 use std::sync::Mutex;
+use std::time::Duration;
 
 use tokio::sync::watch;
 
@@ -11,6 +12,30 @@ use super::peer::Peer;
 use super::session::{Session, State};
 use super::Phase;
 use crate::cluster::LiveRecord;
+use crate::store::Millis;
+
+/// By when a side must be back (Unix ms), and whether it was away already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Due {
+    pub at: Millis,
+    pub away: bool,
+}
+
+/// [`Due`] for each side of a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SidesDue {
+    pub customer: Due,
+    pub agent: Option<Due>,
+}
+
+impl SidesDue {
+    pub fn of(&self, side: super::Side) -> Option<Due> {
+        match side {
+            super::Side::Customer => Some(self.customer),
+            super::Side::Agent => self.agent,
+        }
+    }
+}
 
 impl Session {
     /// The record for other nodes, with a version newer than the last one made.
@@ -69,6 +94,30 @@ impl Session {
             }),
             origin: record.origin.clone().into(),
             phase_tx,
+        }
+    }
+
+    /// By when each side must be back, were this node to stop `now`: a side away since `t` has
+    /// its grace from `t` (`navigation` if it said it was leaving its page, else
+    /// `disconnect`), a connected one from `now`.
+    pub fn sides_due(&self, now: Millis, disconnect: Duration, navigation: Duration) -> SidesDue {
+        let due = |p: &Peer| match p.outbox {
+            Some(_) => Due {
+                at: now.saturating_add(disconnect.as_millis() as Millis),
+                away: false,
+            },
+            None => {
+                let grace = if p.leaving { navigation } else { disconnect };
+                Due {
+                    at: p.away_since.saturating_add(grace.as_millis() as Millis),
+                    away: true,
+                }
+            }
+        };
+        let state = self.lock();
+        SidesDue {
+            customer: due(&state.customer),
+            agent: state.agent.as_ref().map(|(_, p)| due(p)),
         }
     }
 

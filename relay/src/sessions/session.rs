@@ -267,6 +267,7 @@ impl Session {
         let peer = Self::peer(&mut state, side).filter(|p| p.is(outbox))?;
         peer.outbox = None;
         peer.away_epoch += 1;
+        peer.away_since = crate::store::now_millis();
         let (epoch, navigating) = (peer.away_epoch, peer.leaving);
         if let (false, Some(other)) = (
             navigating,

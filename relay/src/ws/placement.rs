@@ -167,5 +167,6 @@ fn adopt(state: &AppState, record: &crate::cluster::LiveRecord, from: &str) {
     state.runs_here(&session);
     tracing::info!(parent: &session.span, from, "session taken over from a node that stopped");
     bump(&state.metrics.sessions_taken_over, 1);
-    timers::watch_restored(state, &session, state.config.disconnect_grace);
+    // When each side left the old node is unknown here: each gets the whole grace.
+    timers::watch_restored(state, &session, |_| state.config.disconnect_grace);
 }

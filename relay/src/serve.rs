@@ -1,0 +1,99 @@
+//! Serving HTTP/1.1 on the relay's listeners (public, admin, demo), with two things
+//! `axum::serve` does not do:
+//!
+//! - a deadline for a request's headers ([`HEADER_LIMIT`]): a client that connects (or finishes
+//!   its TLS handshake) and then sends nothing, or sends its headers a byte at a time, does not
+//!   hold a descriptor for ever;
+//! - a stop in two steps: [`serve_until`] stops accepting when its signal fires and hands back
+//!   the [`Open`] connections, which [`Open::close`] then ends gracefully (requests under way
+//!   finish). Whatever the caller does in between (the relay saves its sessions there) cannot
+//!   be raced by a client that connects meanwhile.
+//!
+//! Upgraded connections (WebSockets) leave hyper when they upgrade; their sessions close them.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use axum::extract::ConnectInfo;
+use axum::serve::Listener;
+use axum::Router;
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::watch;
+use tower::ServiceExt;
+
+/// A client has this long to send a request's headers once it is connected (or idle between
+/// two requests on a kept-alive connection).
+pub const HEADER_LIMIT: Duration = Duration::from_secs(10);
+
+/// The connections a stopped [`serve_until`] leaves open.
+#[must_use = "the connections stay open until `close` is awaited"]
+pub struct Open {
+    stop: watch::Sender<bool>,
+    /// Held by every connection task: when all are gone, `stop.closed()` resolves.
+    held: watch::Receiver<bool>,
+}
+
+impl Open {
+    /// Asks every connection to finish its request under way and close, and waits for them.
+    pub async fn close(self) {
+        let Self { stop, held } = self;
+        drop(held);
+        let _ = stop.send(true);
+        stop.closed().await;
+    }
+}
+
+/// Serves `router` on `listener` until `until` resolves, then stops accepting (the listener is
+/// dropped) and returns the connections still open. The handlers see the peer as
+/// `ConnectInfo<SocketAddr>`, as with `into_make_service_with_connect_info`.
+pub async fn serve_until<L>(
+    mut listener: L,
+    router: Router,
+    until: impl Future<Output = ()>,
+) -> Open
+where
+    L: Listener<Addr = SocketAddr>,
+{
+    let (stop, held) = watch::channel(false);
+    tokio::pin!(until);
+    loop {
+        let (io, peer) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut until => break,
+        };
+        let service =
+            router
+                .clone()
+                .map_request(move |mut request: axum::http::Request<Incoming>| {
+                    request.extensions_mut().insert(ConnectInfo(peer));
+                    request
+                });
+        let mut stopping = held.clone();
+        tokio::spawn(async move {
+            let mut http = hyper::server::conn::http1::Builder::new();
+            http.timer(TokioTimer::new())
+                .header_read_timeout(HEADER_LIMIT);
+            let connection = http
+                .serve_connection(TokioIo::new(io), TowerToHyperService::new(service))
+                .with_upgrades();
+            tokio::pin!(connection);
+            tokio::select! {
+                result = connection.as_mut() => {
+                    if let Err(e) = result {
+                        tracing::trace!(%peer, error = %e, "connection ended");
+                    }
+                    return;
+                }
+                _ = stopping.wait_for(|stop| *stop) => connection.as_mut().graceful_shutdown(),
+            }
+            if let Err(e) = connection.await {
+                tracing::trace!(%peer, error = %e, "connection ended while stopping");
+            }
+            // `stopping` drops here: one fewer connection to wait for.
+        });
+    }
+    Open { stop, held }
+}
