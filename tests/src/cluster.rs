@@ -13,7 +13,7 @@ use test_servers::nginx_sample::{site_conf, NODES};
 use test_servers::{free_port_with, RelayProcess};
 use thirtyfour::WebDriver;
 
-use crate::{chromium, start_chromedriver, workspace_root};
+use crate::{workspace_root, Browsers};
 
 /// The supervisor token of every node (the console's `#token=`, and the REST API).
 pub const TOKEN: &str = "cluster-supervisor-token-0123456789";
@@ -26,9 +26,8 @@ pub struct Cluster {
     pub nginx: Nginx,
     demo: RelayProcess,
     demo_port: u16,
-    driver: tokio::process::Child,
-    driver_url: String,
-    profiles: std::sync::Mutex<Vec<tempfile::TempDir>>,
+    /// Each accepts nginx's self-signed certificate.
+    browsers: Browsers,
 }
 
 /// The relay's binary, built now if it is not up to date (`cargo test -p cobrowse-e2e` alone
@@ -79,7 +78,7 @@ impl Cluster {
         let mut demo_args = common(&public);
         demo_args.extend(["--demo-listen".into(), format!("127.0.0.1:{demo_port}")]);
         let demo = RelayProcess::start(&binary, &demo_args);
-        let (driver, driver_url) = start_chromedriver().await;
+        let browsers = Browsers::start(&["--ignore-certificate-errors"]).await;
         let mut cluster = Self {
             redis_urls,
             nodes: NODES.iter().map(|_| None).collect(),
@@ -87,9 +86,7 @@ impl Cluster {
             nginx,
             demo,
             demo_port,
-            driver,
-            driver_url,
-            profiles: Default::default(),
+            browsers,
         };
         for i in 0..NODES.len() {
             cluster.start_node(i);
@@ -164,19 +161,12 @@ impl Cluster {
 
     /// A headless Chromium that accepts nginx's self-signed certificate.
     pub async fn browser(&self) -> WebDriver {
-        let profile = tempfile::tempdir().expect("profile dir");
-        let extra = ["--ignore-certificate-errors"];
-        let driver = chromium(&self.driver_url, (1280, 900), &extra, profile.path()).await;
-        self.profiles.lock().unwrap().push(profile);
-        driver
+        self.browsers.open().await
     }
 
     /// Closes the browsers; the servers stop when the cluster is dropped.
-    pub async fn finish(mut self, browsers: Vec<WebDriver>) {
-        for b in browsers {
-            let _ = b.quit().await;
-        }
-        let _ = self.driver.kill().await;
+    pub async fn finish(self, browsers: Vec<WebDriver>) {
+        self.browsers.finish(browsers).await;
     }
 
     /// The demo site's process (kept running for the whole test).

@@ -2,6 +2,7 @@
 //! port, and headless Chromium sessions with fresh profiles. Helpers read what each side shows
 //! through the automation contract (`data-cobrowse-ui` attributes).
 
+pub mod browsers;
 pub mod cluster;
 pub mod console;
 pub mod fidelity;
@@ -17,8 +18,9 @@ use std::time::{Duration, Instant};
 use cobrowse_relay::{run, Config, Started};
 use thirtyfour::prelude::*;
 use tokio::net::TcpListener;
-use tokio::process::{Child, Command};
 use tokio::sync::oneshot;
+
+pub use browsers::{chromium, start_chromedriver, with_two_browsers, Browsers};
 
 pub type TestResult<T = ()> = Result<T, Box<dyn std::error::Error + Send + Sync>>;
 
@@ -26,9 +28,7 @@ pub struct Harness {
     pub started: Started,
     shutdown: Option<oneshot::Sender<()>>,
     relay: tokio::task::JoinHandle<()>,
-    driver: Child,
-    driver_url: String,
-    profiles: std::sync::Mutex<Vec<tempfile::TempDir>>,
+    browsers: Browsers,
     _data: tempfile::TempDir,
 }
 
@@ -39,37 +39,9 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
-async fn free_port() -> u16 {
+pub(crate) async fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     l.local_addr().expect("local addr").port()
-}
-
-/// True once chromedriver answers its status endpoint with `"ready": true`.
-async fn driver_ready(port: u16) -> bool {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
-    let Ok(mut s) = tokio::net::TcpStream::connect(("127.0.0.1", port)).await else {
-        return false;
-    };
-    let request =
-        format!("GET /status HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n");
-    if s.write_all(request.as_bytes()).await.is_err() {
-        return false;
-    }
-    // Read until the answer is complete; chromedriver may keep the connection open.
-    let mut body = Vec::new();
-    let mut buf = [0u8; 1024];
-    let deadline = Instant::now() + Duration::from_secs(1);
-    while Instant::now() < deadline {
-        match tokio::time::timeout(Duration::from_millis(200), s.read(&mut buf)).await {
-            Ok(Ok(0)) | Ok(Err(_)) => break,
-            Ok(Ok(n)) => body.extend_from_slice(&buf[..n]),
-            Err(_) => {}
-        }
-        if String::from_utf8_lossy(&body).contains("\"ready\":true") {
-            return true;
-        }
-    }
-    false
 }
 
 impl Harness {
@@ -114,14 +86,11 @@ impl Harness {
         });
         let started = started_rx.await.expect("relay started");
 
-        let (driver, driver_url) = start_chromedriver().await;
         Self {
             started,
             shutdown: Some(stop_tx),
             relay,
-            driver,
-            driver_url,
-            profiles: Default::default(),
+            browsers: Browsers::start(&[]).await,
             _data: data,
         }
     }
@@ -141,78 +110,17 @@ impl Harness {
 
     /// A new headless Chromium whose window is `width` × `height`.
     pub async fn browser_sized(&self, width: u32, height: u32) -> WebDriver {
-        let profile = tempfile::tempdir().expect("profile dir");
-        let driver = chromium(&self.driver_url, (width, height), &[], profile.path()).await;
-        self.profiles.lock().unwrap().push(profile);
-        driver
+        self.browsers.open_sized(width, height).await
     }
 
     /// Closes the browsers and stops the relay; call it whether the test passed or not.
     pub async fn finish(mut self, browsers: Vec<WebDriver>) {
-        for b in browsers {
-            let _ = b.quit().await;
-        }
+        self.browsers.quit(browsers).await;
         if let Some(stop) = self.shutdown.take() {
             let _ = stop.send(());
         }
         let _ = tokio::time::timeout(Duration::from_secs(5), &mut self.relay).await;
-        let _ = self.driver.kill().await;
     }
-}
-
-/// A chromedriver on a free port, and its URL; killed when the child is dropped.
-pub async fn start_chromedriver() -> (Child, String) {
-    let port = free_port().await;
-    let driver = Command::new("chromedriver")
-        .arg(format!("--port={port}"))
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("chromedriver on PATH (`make test` installs it)");
-    let deadline = Instant::now() + Duration::from_secs(10);
-    while !driver_ready(port).await {
-        assert!(Instant::now() < deadline, "chromedriver did not start");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-    (driver, format!("http://127.0.0.1:{port}"))
-}
-
-/// A new headless Chromium of `size` with the profile in `profile` (which the caller removes),
-/// and `extra` flags.
-pub async fn chromium(
-    driver_url: &str,
-    (width, height): (u32, u32),
-    extra: &[&str],
-    profile: &std::path::Path,
-) -> WebDriver {
-    let mut caps = DesiredCapabilities::chrome();
-    caps.set_binary("/usr/bin/chromium").expect("binary");
-    for arg in [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-dev-shm-usage",
-        "--hide-scrollbars",
-        "--force-device-scale-factor=1",
-    ]
-    .iter()
-    .chain(extra)
-    {
-        caps.add_arg(arg).expect("arg");
-    }
-    caps.add_arg(&format!("--user-data-dir={}", profile.display()))
-        .expect("arg");
-    caps.add_arg(&format!("--window-size={width},{height}"))
-        .expect("arg");
-    WebDriver::new(driver_url, caps)
-        .await
-        .expect("a Chromium session")
 }
 
 tokio::task_local! {

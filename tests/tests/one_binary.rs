@@ -189,17 +189,8 @@ async fn the_binary_alone_serves_a_co_browse_session_over_https() {
         "--ignore-certificate-errors-spki-list={}",
         spki_hash(&site.certificate)
     );
-    let (mut driver, driver_url) = start_chromedriver().await;
-    let profiles = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-    let extra = [trust.as_str()];
-    let customer = chromium(&driver_url, (1280, 900), &extra, profiles[0].path()).await;
-    let agent = chromium(&driver_url, (1280, 900), &extra, profiles[1].path()).await;
-    let result = flow(&site, &customer, &agent).await;
-    for b in [customer, agent] {
-        let _ = b.quit().await;
-    }
-    let _ = driver.kill().await;
-    if let Err(e) = result {
-        panic!("{e}");
-    }
+    with_two_browsers(&[&trust], async |customer, agent| {
+        flow(&site, customer, agent).await
+    })
+    .await;
 }

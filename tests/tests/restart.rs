@@ -134,16 +134,8 @@ async fn flow(site: &Site, customer: &WebDriver, agent: &WebDriver) -> TestResul
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restarted_relay_keeps_its_live_session() {
     let site = Site::new();
-    let (mut driver, driver_url) = start_chromedriver().await;
-    let profiles = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
-    let customer = chromium(&driver_url, (1280, 900), &[], profiles[0].path()).await;
-    let agent = chromium(&driver_url, (1280, 900), &[], profiles[1].path()).await;
-    let result = flow(&site, &customer, &agent).await;
-    for b in [customer, agent] {
-        let _ = b.quit().await;
-    }
-    let _ = driver.kill().await;
-    if let Err(e) = result {
-        panic!("{e}");
-    }
+    with_two_browsers(&[], async |customer, agent| {
+        flow(&site, customer, agent).await
+    })
+    .await;
 }
