@@ -12,6 +12,8 @@
 //!   [`node_hint`]: the relay node a session runs on, carried on the next connections' URLs.
 //! - [`crypto`]: the key exchange on the secret part and the sealing of page content, so the
 //!   relay routes what it cannot read; [`key_guard`]: the guesses each browser gives away.
+//! - [`link`]: a browser's end of its session link (numbering, frames kept for a resume, the
+//!   reconnect schedule), the same for both browsers.
 //!
 //! Decoding never panics: every malformed input is a [`DecodeError`].
 
@@ -22,6 +24,7 @@ pub mod crypto;
 pub mod envelope;
 pub mod error;
 pub mod key_guard;
+pub mod link;
 pub mod masking;
 pub mod node_hint;
 pub mod page;
