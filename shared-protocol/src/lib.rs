@@ -11,7 +11,8 @@
 //! - [`code`]: the 9-digit join code, split into a routing part and a secret part;
 //!   [`node_hint`]: the relay node a session runs on, carried on the next connections' URLs.
 //! - [`crypto`]: the key exchange on the secret part and the sealing of page content, so the
-//!   relay routes what it cannot read; [`key_guard`]: the guesses each browser gives away.
+//!   relay routes what it cannot read; [`key_guard`]: the guesses each browser gives away;
+//!   [`exchange`]: the key exchange as a state machine per role.
 //! - [`link`]: a browser's end of its session link (numbering, frames kept for a resume, the
 //!   reconnect schedule), the same for both browsers.
 //!
@@ -23,6 +24,7 @@ pub mod control;
 pub mod crypto;
 pub mod envelope;
 pub mod error;
+pub mod exchange;
 pub mod key_guard;
 pub mod link;
 pub mod masking;

@@ -100,7 +100,11 @@ impl<M: Direction> Link<M> {
         if last < self.reliable_seq && next_kept != Some(last + 1) {
             return Err(TooFarBehind);
         }
-        Ok(self.kept.iter().map(|(_, frame)| frame.as_slice()).collect())
+        Ok(self
+            .kept
+            .iter()
+            .map(|(_, frame)| frame.as_slice())
+            .collect())
     }
 }
 

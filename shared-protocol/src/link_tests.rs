@@ -48,7 +48,10 @@ fn each_class_is_numbered_from_one_and_the_peer_opens_it() {
     ] {
         let frame = link.seal(&sealer, delivery, b"page", CustomerMsg::Sealed);
         let env = Envelope::<CustomerMsg>::decode(&frame).unwrap();
-        assert_eq!((env.session, env.delivery, env.seq), (ROUTING, delivery, expected));
+        assert_eq!(
+            (env.session, env.delivery, env.seq),
+            (ROUTING, delivery, expected)
+        );
         let CustomerMsg::Sealed(sealed) = env.msg else {
             panic!("sealed")
         };
@@ -58,7 +61,11 @@ fn each_class_is_numbered_from_one_and_the_peer_opens_it() {
     assert_eq!(link.last_reliable(), 2);
     link.restart_sequences();
     let frame = link.seal(&sealer, Delivery::Reliable, b"x", CustomerMsg::Sealed);
-    assert_eq!(seqs(&[&frame]), [1], "a new key exchange numbers from 1 again");
+    assert_eq!(
+        seqs(&[&frame]),
+        [1],
+        "a new key exchange numbers from 1 again"
+    );
     assert_eq!(link.resend_after(0).map(|f| seqs(&f)), Ok(vec![1]));
 }
 

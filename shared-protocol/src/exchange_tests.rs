@@ -1,0 +1,225 @@
+//! Both sides' exchanges against each other, natively: matching and mismatching codes, stale
+//! and hostile messages, page loads that re-key, and any order of delivery.
+
+use proptest::prelude::*;
+
+use super::*;
+use crate::{Delivery, MAX_VERIFY_FAILURES};
+
+const SESSION: [u8; 16] = [5; 16];
+
+struct Pair {
+    customer: Keys,
+    agent: Keys,
+    customer_secret: u16,
+    agent_secret: u16,
+}
+
+impl Pair {
+    fn new(customer_secret: u16, agent_secret: u16) -> Self {
+        Self {
+            customer: Keys::new(Role::Customer, KeyGuard::default()),
+            agent: Keys::new(Role::Agent, KeyGuard::default()),
+            customer_secret,
+            agent_secret,
+        }
+    }
+
+    fn to_agent(&mut self, key: KeyExchange) -> Step {
+        self.agent.on_key(self.agent_secret, SESSION, key)
+    }
+
+    fn to_customer(&mut self, key: KeyExchange) -> Step {
+        self.customer.on_key(self.customer_secret, SESSION, key)
+    }
+
+    /// A whole exchange, every message delivered once in order: both sides' last outcomes.
+    fn run(&mut self, exchange: u64) -> (Outcome, Outcome) {
+        let start = self.customer.start(self.customer_secret, SESSION, exchange);
+        if start.outcome != Outcome::Pending {
+            return (start.outcome, Outcome::Ignored);
+        }
+        let answer = self.to_agent(start.send[0].clone());
+        let [spake, agent_confirm] = <[KeyExchange; 2]>::try_from(answer.send).unwrap();
+        let customer_confirm = self.to_customer(spake);
+        assert_eq!(customer_confirm.outcome, Outcome::Pending);
+        let agent_done = self.to_agent(customer_confirm.send[0].clone());
+        let customer_done = self.to_customer(agent_confirm);
+        (customer_done.outcome, agent_done.outcome)
+    }
+}
+
+fn channels_work(a: &mut Keys, b: &mut Keys) {
+    let sealed = a
+        .channel()
+        .unwrap()
+        .sealer
+        .seal(1, Delivery::Reliable, 1, b"page");
+    let opened = b
+        .channel_mut()
+        .unwrap()
+        .opener
+        .open(1, Delivery::Reliable, 1, &sealed);
+    assert_eq!(opened.unwrap(), b"page");
+}
+
+#[test]
+fn the_same_code_verifies_both_sides_and_their_channel_works() {
+    let mut p = Pair::new(1234, 1234);
+    assert_eq!(p.run(1), (Outcome::Verified, Outcome::Verified));
+    channels_work(&mut p.customer, &mut p.agent);
+    channels_work(&mut p.agent, &mut p.customer);
+    assert_eq!(p.customer.guard().failures(), 0);
+    // A page load: a new exchange, proven by the first one's rekey key, verifies again.
+    assert_eq!(p.run(2), (Outcome::Verified, Outcome::Verified));
+    channels_work(&mut p.customer, &mut p.agent);
+}
+
+#[test]
+fn another_code_fails_counts_and_ends_the_session_at_the_limit() {
+    let mut p = Pair::new(1234, 4321);
+    for round in 1..=MAX_VERIFY_FAILURES {
+        let expected = if round == MAX_VERIFY_FAILURES {
+            Outcome::Exhausted
+        } else {
+            Outcome::Failed
+        };
+        assert_eq!(p.run(round as u64), (expected, expected), "round {round}");
+        assert!(p.customer.is_idle() && p.agent.is_idle());
+    }
+    let after = p.customer.start(1234, SESSION, 99);
+    assert_eq!(after, Step::just(Outcome::Exhausted), "no guess more");
+}
+
+#[test]
+fn stale_and_hostile_messages_change_nothing() {
+    let mut p = Pair::new(1234, 1234);
+    // Nothing under way: the customer never answers an exchange it did not start.
+    let forged = KeyExchange::Spake {
+        exchange: 7,
+        message: vec![1; 33],
+        proof: vec![],
+    };
+    assert_eq!(p.to_customer(forged.clone()).outcome, Outcome::Ignored);
+    let start = p.customer.start(1234, SESSION, 1);
+    let answer = p.to_agent(start.send[0].clone());
+    // A confirmation of another exchange, and the agent's message again under another id.
+    let stale = KeyExchange::Confirm {
+        exchange: 9,
+        mac: vec![0; 32],
+    };
+    assert_eq!(p.to_customer(stale).outcome, Outcome::Ignored);
+    assert_eq!(p.to_customer(forged).outcome, Outcome::Ignored);
+    // The real exchange still completes.
+    let [spake, agent_confirm] = <[KeyExchange; 2]>::try_from(answer.send).unwrap();
+    let confirm = p.to_customer(spake).send.remove(0);
+    assert_eq!(p.to_agent(confirm).outcome, Outcome::Verified);
+    assert_eq!(p.to_customer(agent_confirm).outcome, Outcome::Verified);
+    // Once verified, an exchange without the rekey proof (the relay posing as a reloaded
+    // page) is refused before the agent gives a guess away; its channel stays.
+    let mut impostor = Keys::new(Role::Customer, KeyGuard::default());
+    let fake = impostor.start(1234, SESSION, 3).send.remove(0);
+    assert_eq!(p.to_agent(fake), Step::just(Outcome::Failed));
+    channels_work(&mut p.customer, &mut p.agent);
+}
+
+/// One delivery of a message between the two sides.
+#[derive(Debug, Clone)]
+enum Event {
+    /// The customer starts a new exchange (a page load).
+    Start,
+    /// The `n`-th message in flight is delivered (and stays in flight if `again`).
+    Deliver { n: usize, again: bool },
+}
+
+fn events() -> impl Strategy<Value = Vec<Event>> {
+    let event = prop_oneof![
+        1 => Just(Event::Start),
+        4 => (0usize..6, any::<bool>()).prop_map(|(n, again)| Event::Deliver { n, again }),
+    ];
+    proptest::collection::vec(event, 1..40)
+}
+
+/// A clean exchange after whatever came before: both sides verified with a working channel,
+/// or one side refused the other's message (each verified a different exchange before: a page
+/// load between the customer's confirmation and the agent's) and nobody verified.
+fn clean_exchange(p: &mut Pair, exchange: u64) -> Result<(), TestCaseError> {
+    let refused = |step: &Step| {
+        step.send.is_empty() && matches!(step.outcome, Outcome::Failed | Outcome::Exhausted)
+    };
+    let start = p.customer.start(1234, SESSION, exchange);
+    let answer = p.to_agent(start.send[0].clone());
+    if refused(&answer) {
+        return Ok(());
+    }
+    let [spake, agent_confirm] = <[KeyExchange; 2]>::try_from(answer.send).unwrap();
+    let mut confirm = p.to_customer(spake);
+    if refused(&confirm) {
+        prop_assert!(p.customer.channel().is_none());
+        return Ok(());
+    }
+    let agent = p.to_agent(confirm.send.remove(0)).outcome;
+    let customer = p.to_customer(agent_confirm).outcome;
+    prop_assert_eq!((customer, agent), (Outcome::Verified, Outcome::Verified));
+    channels_work(&mut p.customer, &mut p.agent);
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(48))]
+    /// Page loads and messages delivered in any order, dropped or twice (a relay may do all
+    /// of it): nothing panics, a side gives away at most one guess per exchange it confirmed
+    /// in or refused, and a clean exchange afterwards either verifies both sides, whose channel then
+    /// works, or fails on both (never one side verified alone).
+    #[test]
+    fn any_order_of_rekeys_and_deliveries_is_safe(events in events()) {
+        let mut p = Pair::new(1234, 1234);
+        let mut exchange = 0;
+        let (mut customer_confirms, mut agent_confirms) = (0u8, 0u8);
+        // (to the agent?, message)
+        let mut in_flight: Vec<(bool, KeyExchange)> = Vec::new();
+        for event in events {
+            let (to_agent, step) = match event {
+                Event::Start => {
+                    exchange += 1;
+                    (false, p.customer.start(1234, SESSION, exchange))
+                }
+                Event::Deliver { n, again } => {
+                    if in_flight.is_empty() {
+                        continue;
+                    }
+                    let n = n % in_flight.len();
+                    let (to_agent, key) = match again {
+                        true => in_flight[n].clone(),
+                        false => in_flight.remove(n),
+                    };
+                    let step = match to_agent {
+                        true => p.to_agent(key),
+                        false => p.to_customer(key),
+                    };
+                    (to_agent, step)
+                }
+            };
+            // Each confirmation sent gives a guess away; so does a refused exchange.
+            let refused = step.send.is_empty()
+                && matches!(step.outcome, Outcome::Failed | Outcome::Exhausted);
+            let confirms = step
+                .send
+                .iter()
+                .filter(|k| matches!(k, KeyExchange::Confirm { .. }))
+                .count();
+            let guesses = (confirms + usize::from(refused)) as u8;
+            match to_agent {
+                true => agent_confirms += guesses,
+                false => customer_confirms += guesses,
+            }
+            // What the agent sends goes to the customer and back.
+            in_flight.extend(step.send.into_iter().map(|k| (!to_agent, k)));
+        }
+        prop_assert!(p.customer.guard().failures() <= customer_confirms);
+        prop_assert!(p.agent.guard().failures() <= agent_confirms);
+        if !p.customer.guard().exhausted() && !p.agent.guard().exhausted() {
+            prop_assert!(clean_exchange(&mut p, exchange + 1).is_ok());
+        }
+    }
+}
