@@ -25,11 +25,11 @@ impl Pair {
         }
     }
 
-    fn to_agent(&mut self, key: KeyExchange) -> Step {
+    fn deliver_to_agent(&mut self, key: KeyExchange) -> Step {
         self.agent.on_key(self.agent_secret, SESSION, key)
     }
 
-    fn to_customer(&mut self, key: KeyExchange) -> Step {
+    fn deliver_to_customer(&mut self, key: KeyExchange) -> Step {
         self.customer.on_key(self.customer_secret, SESSION, key)
     }
 
@@ -39,12 +39,12 @@ impl Pair {
         if start.outcome != Outcome::Pending {
             return (start.outcome, Outcome::Ignored);
         }
-        let answer = self.to_agent(start.send[0].clone());
+        let answer = self.deliver_to_agent(start.send[0].clone());
         let [spake, agent_confirm] = <[KeyExchange; 2]>::try_from(answer.send).unwrap();
-        let customer_confirm = self.to_customer(spake);
+        let customer_confirm = self.deliver_to_customer(spake);
         assert_eq!(customer_confirm.outcome, Outcome::Pending);
-        let agent_done = self.to_agent(customer_confirm.send[0].clone());
-        let customer_done = self.to_customer(agent_confirm);
+        let agent_done = self.deliver_to_agent(customer_confirm.send[0].clone());
+        let customer_done = self.deliver_to_customer(agent_confirm);
         (customer_done.outcome, agent_done.outcome)
     }
 }
@@ -100,26 +100,32 @@ fn stale_and_hostile_messages_change_nothing() {
         message: vec![1; 33],
         proof: vec![],
     };
-    assert_eq!(p.to_customer(forged.clone()).outcome, Outcome::Ignored);
+    assert_eq!(
+        p.deliver_to_customer(forged.clone()).outcome,
+        Outcome::Ignored
+    );
     let start = p.customer.start(1234, SESSION, 1);
-    let answer = p.to_agent(start.send[0].clone());
+    let answer = p.deliver_to_agent(start.send[0].clone());
     // A confirmation of another exchange, and the agent's message again under another id.
     let stale = KeyExchange::Confirm {
         exchange: 9,
         mac: vec![0; 32],
     };
-    assert_eq!(p.to_customer(stale).outcome, Outcome::Ignored);
-    assert_eq!(p.to_customer(forged).outcome, Outcome::Ignored);
+    assert_eq!(p.deliver_to_customer(stale).outcome, Outcome::Ignored);
+    assert_eq!(p.deliver_to_customer(forged).outcome, Outcome::Ignored);
     // The real exchange still completes.
     let [spake, agent_confirm] = <[KeyExchange; 2]>::try_from(answer.send).unwrap();
-    let confirm = p.to_customer(spake).send.remove(0);
-    assert_eq!(p.to_agent(confirm).outcome, Outcome::Verified);
-    assert_eq!(p.to_customer(agent_confirm).outcome, Outcome::Verified);
+    let confirm = p.deliver_to_customer(spake).send.remove(0);
+    assert_eq!(p.deliver_to_agent(confirm).outcome, Outcome::Verified);
+    assert_eq!(
+        p.deliver_to_customer(agent_confirm).outcome,
+        Outcome::Verified
+    );
     // Once verified, an exchange without the rekey proof (the relay posing as a reloaded
     // page) is refused before the agent gives a guess away; its channel stays.
     let mut impostor = Keys::new(Role::Customer, KeyGuard::default());
     let fake = impostor.start(1234, SESSION, 3).send.remove(0);
-    assert_eq!(p.to_agent(fake), Step::just(Outcome::Failed));
+    assert_eq!(p.deliver_to_agent(fake), Step::just(Outcome::Failed));
     channels_work(&mut p.customer, &mut p.agent);
 }
 
@@ -148,18 +154,18 @@ fn clean_exchange(p: &mut Pair, exchange: u64) -> Result<(), TestCaseError> {
         step.send.is_empty() && matches!(step.outcome, Outcome::Failed | Outcome::Exhausted)
     };
     let start = p.customer.start(1234, SESSION, exchange);
-    let answer = p.to_agent(start.send[0].clone());
+    let answer = p.deliver_to_agent(start.send[0].clone());
     if refused(&answer) {
         return Ok(());
     }
     let [spake, agent_confirm] = <[KeyExchange; 2]>::try_from(answer.send).unwrap();
-    let mut confirm = p.to_customer(spake);
+    let mut confirm = p.deliver_to_customer(spake);
     if refused(&confirm) {
         prop_assert!(p.customer.channel().is_none());
         return Ok(());
     }
-    let agent = p.to_agent(confirm.send.remove(0)).outcome;
-    let customer = p.to_customer(agent_confirm).outcome;
+    let agent = p.deliver_to_agent(confirm.send.remove(0)).outcome;
+    let customer = p.deliver_to_customer(agent_confirm).outcome;
     prop_assert_eq!((customer, agent), (Outcome::Verified, Outcome::Verified));
     channels_work(&mut p.customer, &mut p.agent);
     Ok(())
@@ -194,8 +200,8 @@ proptest! {
                         false => in_flight.remove(n),
                     };
                     let step = match to_agent {
-                        true => p.to_agent(key),
-                        false => p.to_customer(key),
+                        true => p.deliver_to_agent(key),
+                        false => p.deliver_to_customer(key),
                     };
                     (to_agent, step)
                 }
