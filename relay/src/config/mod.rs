@@ -1,28 +1,33 @@
-//! Relay configuration: one TOML file (`--config`), every key overridable by an environment
-//! variable and a flag (flag > env > file > default). Unknown keys and bad values are errors
-//! that name the key, never silently ignored.
+//! Relay configuration: every option declared once ([`options`]), given by a TOML file
+//! (`--config`), an environment variable or a flag, each over the one before, merged by figment
+//! (`sources`), then resolved over the defaults and checked (`load`, `validate`). Unknown keys
+//! and bad values are errors that name the key, never silently ignored.
 //!
-//! - this module: the resolved [`Config`] with its defaults, and the errors;
-//! - [`cli`]: the flags (and their environment variables); `file`: the TOML file's keys;
-//! - `load`: merging flags, environment, file and defaults, and checking every value.
+//! - this module: the resolved [`Config`] the relay runs with, its defaults, and the errors;
+//! - [`cli`]: the command line; [`options`]: the options as given, one field each;
+//! - `sources`: the file, the environment and the flags merged; `load`: resolving and
+//!   printing; `validate`: the rules between values.
 
 mod cli;
-mod file;
 mod load;
+pub mod options;
+mod sources;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sources;
+mod validate;
 
 pub use cli::{Cli, Command};
+pub use options::Options;
 
 use crate::roles::Role;
 use crate::ui_settings::{Localization, WidgetLook};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use shared_protocol::privacy::PrivacyRules;
-
-use file::FileConfig;
 
 /// The resolved configuration.
 #[derive(Debug, Clone)]
@@ -213,6 +218,11 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("invalid value for {key}: {message}")]
     Invalid { key: &'static str, message: String },
+    #[error("environment variable {variable}: {message}")]
+    Environment { variable: String, message: String },
+    /// The sources could not be merged (not expected once each was read).
+    #[error("invalid configuration: {0}")]
+    Sources(String),
 }
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -228,34 +238,6 @@ fn unit_millis(unit: &str) -> Result<i64, ConfigError> {
             key: "retention_unit",
             message: format!("{other:?} is not one of seconds, minutes, hours, days"),
         }),
-    }
-}
-
-fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Parse {
-        path: path.to_path_buf(),
-        message: parse_message(&text, &e),
-    })
-}
-
-/// The parser's message, prefixed with the key and line it is about (its message alone may be
-/// as bare as "invalid socket address syntax").
-fn parse_message(text: &str, e: &toml::de::Error) -> String {
-    let Some(at) = e.span().map(|s| s.start.min(text.len())) else {
-        return e.message().to_string();
-    };
-    let line_no = text[..at].matches('\n').count() + 1;
-    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let line = text[start..].lines().next().unwrap_or_default();
-    match line.split_once('=') {
-        Some((key, _)) if !key.trim().is_empty() => {
-            format!("{}: {} (line {line_no})", key.trim(), e.message())
-        }
-        _ => format!("{} (line {line_no})", e.message()),
     }
 }
 
