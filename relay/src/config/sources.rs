@@ -46,18 +46,19 @@ pub(super) fn merge(
         .extract_lossy()
         .map_err(|e| {
             let from_env = e.metadata.as_ref().is_some_and(|m| m.name == ENVIRONMENT);
-            match from_env && !e.path.is_empty() {
-                true => ConfigError::Environment {
-                    variable: variable_name(&e.path),
-                    message: match &e.kind {
-                        // Its list of every option would bury the name.
-                        figment::error::Kind::UnknownField(..) => {
-                            "names no option (`cobrowse-relay --help` lists them)".into()
-                        }
-                        kind => kind.to_string(),
-                    },
-                },
-                false => ConfigError::Sources(e.to_string()),
+            if !from_env || e.path.is_empty() {
+                return ConfigError::Sources(e.to_string());
+            }
+            let message = match &e.kind {
+                // Its list of every option would bury the name.
+                figment::error::Kind::UnknownField(..) => {
+                    "names no option (`cobrowse-relay --help` lists them)".into()
+                }
+                kind => kind.to_string(),
+            };
+            ConfigError::Environment {
+                variable: variable_name(&e.path),
+                message,
             }
         })
 }
@@ -94,8 +95,9 @@ fn parse_message(text: &str, e: &toml::de::Error) -> String {
 }
 
 /// `["privacy", "mask"]` → `COBROWSE_PRIVACY__MASK`.
-fn variable_name(path: &[String]) -> String {
-    format!("{PREFIX}{}", path.join(NESTING).to_ascii_uppercase())
+fn variable_name<S: AsRef<str>>(path: &[S]) -> String {
+    let keys: Vec<&str> = path.iter().map(AsRef::as_ref).collect();
+    format!("{PREFIX}{}", keys.join(NESTING).to_ascii_uppercase())
 }
 
 /// The `COBROWSE_*` variables, nested by their `__`.
@@ -124,39 +126,51 @@ impl Environment {
             let path: Vec<String> = key.split(NESTING).map(str::to_ascii_lowercase).collect();
             // Top-level values stay text, as written (a token of digits is still a token);
             // in a section, a list is parsed (`["a", "b"]`).
-            let value = match path.len() > 1 && value.trim_start().starts_with('[') {
-                true => value.parse().unwrap_or_else(|never| match never {}),
-                false => Value::from(value),
+            let value = if path.len() > 1 && value.trim_start().starts_with('[') {
+                value.parse().unwrap_or_else(|never| match never {})
+            } else {
+                Value::from(value)
             };
-            insert(&mut options, &path, value);
+            if !insert(&mut options, &path, value) {
+                return Err(ConfigError::Environment {
+                    variable: name.to_string(),
+                    message: format!(
+                        "{0} is set both as one value and by its keys ({0}__<KEY>)",
+                        variable_name(&path[..1])
+                    ),
+                });
+            }
         }
         Ok(Self(options))
     }
 }
 
-/// `value` at `path` in `dict`, making the sections on the way.
-fn insert(dict: &mut Dict, path: &[String], value: Value) {
+/// `value` at `path` in `dict`, making the sections on the way; false when a value and a
+/// section would take the same place (`COBROWSE_WIDGET` and `COBROWSE_WIDGET__POSITION`): one
+/// of them would be lost.
+fn insert(dict: &mut Dict, path: &[String], value: Value) -> bool {
     match path {
-        [] => {}
-        [key] => {
-            dict.insert(key.clone(), value);
-        }
-        [section, rest @ ..] => {
-            let entry = dict
-                .entry(section.clone())
-                .or_insert_with(|| Value::from(Dict::new()));
-            if let Value::Dict(_, inner) = entry {
-                insert(inner, rest, value);
+        [] => true,
+        [key] => match dict.get(key) {
+            Some(Value::Dict(..)) => false,
+            _ => {
+                dict.insert(key.clone(), value);
+                true
             }
-        }
+        },
+        [section, rest @ ..] => match dict
+            .entry(section.clone())
+            .or_insert_with(|| Value::from(Dict::new()))
+        {
+            Value::Dict(_, inner) => insert(inner, rest, value),
+            _ => false,
+        },
     }
 }
 
 impl Provider for Environment {
     fn metadata(&self) -> Metadata {
-        Metadata::named(ENVIRONMENT).interpolater(|_: &Profile, keys: &[&str]| {
-            variable_name(&keys.iter().map(|k| k.to_string()).collect::<Vec<_>>())
-        })
+        Metadata::named(ENVIRONMENT).interpolater(|_: &Profile, keys: &[&str]| variable_name(keys))
     }
 
     fn data(&self) -> Result<Map<Profile, Dict>, figment::Error> {

@@ -117,6 +117,17 @@ fn the_environment_sets_nested_sections() {
         .unwrap_err()
         .to_string();
     assert!(err.contains("widget") && err.contains("middle"), "{err}");
+    // A whole section and one of its keys: neither is dropped unsaid.
+    let err = load(
+        &[],
+        &[
+            ("COBROWSE_WIDGET", "top-left"),
+            ("COBROWSE_WIDGET__ACCENT", "#123456"),
+        ],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(err.contains("COBROWSE_WIDGET"), "{err}");
 }
 
 #[test]
