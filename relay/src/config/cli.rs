@@ -1,5 +1,5 @@
 //! The relay's command line: the subcommands, `--config`, and every option as a flag (declared
-//! in [`super::options`]).
+//! in `options`).
 
 use std::path::PathBuf;
 

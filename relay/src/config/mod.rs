@@ -1,16 +1,16 @@
-//! Relay configuration: every option declared once ([`options`]), given by a TOML file
+//! Relay configuration: every option declared once ([`Options`]), given by a TOML file
 //! (`--config`), an environment variable or a flag, each over the one before, merged by figment
 //! (`sources`), then resolved over the defaults and checked (`load`, `validate`). Unknown keys
 //! and bad values are errors that name the key, never silently ignored.
 //!
 //! - this module: the resolved [`Config`] the relay runs with, its defaults, and the errors;
-//! - [`cli`]: the command line; [`options`]: the options as given, one field each;
+//! - `cli`: the command line; `options`: the options as given, one field each;
 //! - `sources`: the file, the environment and the flags merged; `load`: resolving and
 //!   printing; `validate`: the rules between values.
 
 mod cli;
 mod load;
-pub mod options;
+mod options;
 mod sources;
 #[cfg(test)]
 mod tests;
