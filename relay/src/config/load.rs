@@ -40,17 +40,18 @@ impl Config {
         Ok(config)
     }
 
-    /// The options given, over the defaults, in the types the relay runs with.
-    fn resolve(o: Options) -> Result<Self, ConfigError> {
-        let d = Config::default();
-        let seconds = |given: Option<u64>, default| given.map_or(default, Duration::from_secs);
+    /// The options given, over their defaults (here, the one place they are written), in the
+    /// types the relay runs with.
+    pub(super) fn resolve(o: Options) -> Result<Self, ConfigError> {
+        let seconds = |given: Option<u64>, default| Duration::from_secs(given.unwrap_or(default));
         let unit = unit_millis(o.retention_unit.as_deref().unwrap_or("days"))?;
-        let period =
-            |given: Option<u64>, default: i64| given.map_or(default * unit, |n| n as i64 * unit);
+        // The default periods are counted in the unit too: `retention_unit = "hours"` alone
+        // keeps history 90 hours.
+        let period = |given: Option<u64>, default: u64| given.unwrap_or(default) as i64 * unit;
         Ok(Config {
-            listen: o.listen.unwrap_or(d.listen),
+            listen: o.listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))),
             demo_listen: o.demo_listen,
-            data_dir: o.data_dir.unwrap_or(d.data_dir),
+            data_dir: o.data_dir.unwrap_or_else(|| "data".into()),
             public_url: o.public_url,
             allowed_origins: o.allowed_origins,
             allowed_external_domains: o.allowed_external_domains,
@@ -60,45 +61,39 @@ impl Config {
             supervisor_tokens: o.supervisor_tokens.unwrap_or_default(),
             metrics_tokens: o.metrics_tokens.unwrap_or_default(),
             agent_token_secret: o.agent_token_secret,
-            agent_sessions_limit: o.agent_sessions_limit.unwrap_or(d.agent_sessions_limit),
-            join_attempts_per_minute: o
-                .join_attempts_per_minute
-                .unwrap_or(d.join_attempts_per_minute),
-            inactivity_timeout: seconds(o.inactivity_timeout, d.inactivity_timeout),
-            disconnect_grace: seconds(o.disconnect_grace, d.disconnect_grace),
-            heartbeat_timeout: seconds(o.heartbeat_timeout, d.heartbeat_timeout),
-            keep_query_strings: o.keep_query_strings.unwrap_or(d.keep_query_strings),
+            agent_sessions_limit: o.agent_sessions_limit.unwrap_or(1),
+            join_attempts_per_minute: o.join_attempts_per_minute.unwrap_or(10),
+            inactivity_timeout: seconds(o.inactivity_timeout, 600),
+            disconnect_grace: seconds(o.disconnect_grace, 30),
+            heartbeat_timeout: seconds(o.heartbeat_timeout, 30),
+            keep_query_strings: o.keep_query_strings.unwrap_or(false),
             report_file: o.report_file,
             report_webhook: o.report_webhook,
-            // The defaults are counted in the unit too: `retention_unit = "hours"` alone keeps
-            // history 90 hours.
             retention: crate::store::Retention {
                 history: period(o.history_retention, 90),
                 page_visits: period(o.page_visit_retention, 30),
                 live_sessions: period(o.live_session_retention, 1),
             },
-            sweep_interval: seconds(o.sweep_interval, d.sweep_interval),
-            assets_dir: o.assets_dir.or(d.assets_dir),
-            www_dir: o.www_dir.unwrap_or(d.www_dir),
+            sweep_interval: seconds(o.sweep_interval, 60),
+            assets_dir: o.assets_dir,
+            www_dir: o.www_dir.unwrap_or_else(|| "www".into()),
             privacy: o.privacy.unwrap_or_default(),
             privacy_rules: o.privacy_rules.unwrap_or_default(),
-            navigation_grace: seconds(o.navigation_grace, d.navigation_grace),
-            write_mode_allowed: o.write_mode_allowed.unwrap_or(d.write_mode_allowed),
-            agent_can_submit: o.agent_can_submit.unwrap_or(d.agent_can_submit),
-            write_request_interval: seconds(o.write_request_interval, d.write_request_interval),
+            navigation_grace: seconds(o.navigation_grace, 300),
+            write_mode_allowed: o.write_mode_allowed.unwrap_or(true),
+            agent_can_submit: o.agent_can_submit.unwrap_or(false),
+            write_request_interval: seconds(o.write_request_interval, 30),
             texts: match &o.localization {
                 Some(path) => Localization::load(path)?,
                 None => Localization::default(),
             },
             localization: o.localization,
-            theme: o.theme.unwrap_or(d.theme),
+            theme: o.theme.unwrap_or_else(|| "auto".into()),
             widget: o.widget.unwrap_or_default(),
-            sessions_per_ip_per_minute: o
-                .sessions_per_ip_per_minute
-                .unwrap_or(d.sessions_per_ip_per_minute),
-            sessions_per_second: o.sessions_per_second.unwrap_or(d.sessions_per_second),
-            connections_per_ip: o.connections_per_ip.unwrap_or(d.connections_per_ip),
-            handshake_timeout: seconds(o.handshake_timeout, d.handshake_timeout),
+            sessions_per_ip_per_minute: o.sessions_per_ip_per_minute.unwrap_or(20),
+            sessions_per_second: o.sessions_per_second.unwrap_or(50),
+            connections_per_ip: o.connections_per_ip.unwrap_or(50),
+            handshake_timeout: seconds(o.handshake_timeout, 10),
             trusted_proxies: crate::client_ip::parse_trusted_proxies(
                 &o.trusted_proxies.unwrap_or_default(),
             )
@@ -106,17 +101,15 @@ impl Config {
                 key: "trusted_proxies",
                 message,
             })?,
-            page_visits_per_minute: o.page_visits_per_minute.unwrap_or(d.page_visits_per_minute),
-            mode_changes_per_minute: o
-                .mode_changes_per_minute
-                .unwrap_or(d.mode_changes_per_minute),
-            store_queue: o.store_queue.unwrap_or(d.store_queue),
-            proxy_concurrency: o.proxy_concurrency.unwrap_or(d.proxy_concurrency),
+            page_visits_per_minute: o.page_visits_per_minute.unwrap_or(60),
+            mode_changes_per_minute: o.mode_changes_per_minute.unwrap_or(30),
+            store_queue: o.store_queue.unwrap_or(10_000),
+            proxy_concurrency: o.proxy_concurrency.unwrap_or(32),
             redis_url: o.redis_url.unwrap_or_default(),
             node_id: o.node_id,
             report_stream: o.report_stream,
-            report_stream_max_len: o.report_stream_max_len.unwrap_or(d.report_stream_max_len),
-            drain_timeout: seconds(o.drain_timeout, d.drain_timeout),
+            report_stream_max_len: o.report_stream_max_len.unwrap_or(100_000),
+            drain_timeout: seconds(o.drain_timeout, 30),
             tls_cert: o.tls_cert,
             tls_key: o.tls_key,
             admin_listen: o.admin_listen,

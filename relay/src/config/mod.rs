@@ -3,10 +3,10 @@
 //! (`sources`), then resolved over the defaults and checked (`load`, `validate`). Unknown keys
 //! and bad values are errors that name the key, never silently ignored.
 //!
-//! - this module: the resolved [`Config`] the relay runs with, its defaults, and the errors;
+//! - this module: the resolved [`Config`] the relay runs with, and the errors;
 //! - `cli`: the command line; `options`: the options as given, one field each;
-//! - `sources`: the file, the environment and the flags merged; `load`: resolving and
-//!   printing; `validate`: the rules between values.
+//! - `sources`: the file, the environment and the flags merged; `load`: resolving over the
+//!   defaults (written there, once) and printing; `validate`: the rules between values.
 
 mod cli;
 mod load;
@@ -29,7 +29,8 @@ use std::time::Duration;
 
 use shared_protocol::privacy::PrivacyRules;
 
-/// The resolved configuration.
+/// The resolved configuration: the options given over their defaults, in the types the relay
+/// runs with (`load` makes it from [`Options`]).
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
@@ -140,70 +141,9 @@ pub enum LogFormat {
 }
 
 impl Default for Config {
+    /// Every option at its default: no option given (the defaults are written in `load`).
     fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            demo_listen: None,
-            data_dir: PathBuf::from("data"),
-            public_url: None,
-            allowed_origins: None,
-            allowed_external_domains: None,
-            allowed_third_party_domains: Vec::new(),
-            css_patch_url: None,
-            agent_tokens: Vec::new(),
-            supervisor_tokens: Vec::new(),
-            metrics_tokens: Vec::new(),
-            agent_token_secret: None,
-            agent_sessions_limit: 1,
-            join_attempts_per_minute: 10,
-            inactivity_timeout: Duration::from_secs(600),
-            disconnect_grace: Duration::from_secs(30),
-            heartbeat_timeout: Duration::from_secs(30),
-            keep_query_strings: false,
-            report_file: None,
-            report_webhook: None,
-            retention: crate::store::Retention {
-                history: 90 * DAY_MS,
-                page_visits: 30 * DAY_MS,
-                live_sessions: DAY_MS,
-            },
-            sweep_interval: Duration::from_secs(60),
-            assets_dir: None,
-            www_dir: PathBuf::from("www"),
-            privacy: PrivacyRules::default(),
-            privacy_rules: Vec::new(),
-            navigation_grace: Duration::from_secs(300),
-            write_mode_allowed: true,
-            agent_can_submit: false,
-            write_request_interval: Duration::from_secs(30),
-            localization: None,
-            texts: Localization::default(),
-            theme: "auto".into(),
-            widget: WidgetLook::default(),
-            sessions_per_ip_per_minute: 20,
-            sessions_per_second: 50,
-            connections_per_ip: 50,
-            handshake_timeout: Duration::from_secs(10),
-            trusted_proxies: Vec::new(),
-            page_visits_per_minute: 60,
-            mode_changes_per_minute: 30,
-            store_queue: 10_000,
-            proxy_concurrency: 32,
-            redis_url: Vec::new(),
-            node_id: None,
-            report_stream: None,
-            report_stream_max_len: 100_000,
-            drain_timeout: Duration::from_secs(30),
-            tls_cert: None,
-            tls_key: None,
-            admin_listen: None,
-            log_format: LogFormat::Text,
-            jwt_secret: None,
-            jwt_keys: None,
-            jwt_issuer: None,
-            jwt_audience: None,
-            base_path: String::new(),
-        }
+        Self::resolve(Options::default()).expect("with no option given nothing can be wrong")
     }
 }
 
