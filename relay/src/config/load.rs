@@ -47,7 +47,15 @@ impl Config {
         let unit = unit_millis(o.retention_unit.as_deref().unwrap_or("days"))?;
         // The default periods are counted in the unit too: `retention_unit = "hours"` alone
         // keeps history 90 hours.
-        let period = |given: Option<u64>, default: u64| given.unwrap_or(default) as i64 * unit;
+        let period = |key: &'static str, given: Option<u64>, default: u64| {
+            i64::try_from(given.unwrap_or(default))
+                .ok()
+                .and_then(|n| n.checked_mul(unit))
+                .ok_or_else(|| ConfigError::Invalid {
+                    key,
+                    message: "too long to count in milliseconds".into(),
+                })
+        };
         Ok(Config {
             listen: o.listen.unwrap_or(SocketAddr::from(([127, 0, 0, 1], 8080))),
             demo_listen: o.demo_listen,
@@ -70,9 +78,9 @@ impl Config {
             report_file: o.report_file,
             report_webhook: o.report_webhook,
             retention: crate::store::Retention {
-                history: period(o.history_retention, 90),
-                page_visits: period(o.page_visit_retention, 30),
-                live_sessions: period(o.live_session_retention, 1),
+                history: period("history_retention", o.history_retention, 90)?,
+                page_visits: period("page_visit_retention", o.page_visit_retention, 30)?,
+                live_sessions: period("live_session_retention", o.live_session_retention, 1)?,
             },
             sweep_interval: seconds(o.sweep_interval, 60),
             assets_dir: o.assets_dir,

@@ -214,6 +214,9 @@ fn retention_is_counted_in_the_configured_unit() {
     let c = from_file(&f).unwrap();
     assert_eq!(c.retention.history, 2 * 3600 * 1000);
     assert_eq!(c.retention.page_visits, 30 * 3600 * 1000);
+    let f = write("retention_unit = \"days\"\nhistory_retention = 9223372036854775807\n");
+    let err = from_file(&f).unwrap_err().to_string();
+    assert!(err.contains("history_retention"), "{err}");
     let f = write("retention_unit = \"fortnights\"\n");
     let err = from_file(&f).unwrap_err().to_string();
     assert!(err.contains("retention_unit"), "{err}");
