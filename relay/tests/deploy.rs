@@ -1,6 +1,7 @@
 //! The shipped deployment files: `deploy/relay.toml` holds every option of the README's
-//! configuration table at its default (so the sample and the code cannot drift apart), and the
-//! systemd unit's `ExecStart` starts the relay, which stops cleanly on `SIGTERM`.
+//! configuration table at its default (so the sample and the code cannot drift apart), the
+//! table's flags and variables are those of its keys, and the systemd unit's `ExecStart` starts
+//! the relay, which stops cleanly on `SIGTERM`.
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
@@ -37,6 +38,38 @@ fn the_sample_configuration_is_every_option_at_its_default() {
             .map(|l| l.trim_start_matches('#').trim_start())
             .any(|l| l.starts_with(&format!("{key} =")));
         assert!(set, "{key} is in the README but not in deploy/relay.toml");
+    }
+}
+
+/// The configuration table's flag and variable of each key are the ones its single declaration
+/// gives: `--` and the key with dashes, `COBROWSE_` and the key in capitals.
+#[test]
+fn the_readmes_flags_and_variables_follow_from_the_keys() {
+    use clap::CommandFactory;
+    let readme = std::fs::read_to_string(repo("README.md")).unwrap();
+    let command = Cli::command();
+    let rows: Vec<Vec<&str>> = readme
+        .lines()
+        .filter(|l| l.starts_with("| `"))
+        .map(|l| l.split(" | ").map(|cell| cell.trim_matches('`')).collect())
+        .filter(|cells: &Vec<&str>| cells.len() > 3 && cells[1].starts_with("--"))
+        .collect();
+    assert!(rows.len() > 50, "the README's table");
+    for cells in rows {
+        let key = cells[0].trim_start_matches("| `");
+        assert_eq!(cells[1], format!("--{}", key.replace('_', "-")), "{key}");
+        assert_eq!(
+            cells[2],
+            format!("COBROWSE_{}", key.to_uppercase()),
+            "{key}"
+        );
+        assert!(
+            command
+                .get_arguments()
+                .any(|a| a.get_long() == Some(&cells[1][2..])),
+            "{key}: the relay has no {}",
+            cells[1]
+        );
     }
 }
 

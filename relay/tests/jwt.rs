@@ -1,6 +1,7 @@
-//! Agents signed in with JSON Web Tokens from an identity provider (`jwt_keys`, `jwt_issuer`):
-//! an ES256 token joins a session and reads the API by its role claim; a rotated key file is
-//! read again on `SIGHUP`, after which the old key's tokens are refused.
+//! Agents signed in with JSON Web Tokens from an identity provider (`jwt_keys`, `jwt_issuer`,
+//! `jwt_audience`): an ES256 token joins a session and reads the API by its role claim, one
+//! signed for another application is refused; a rotated key file is read again on `SIGHUP`,
+//! after which the old key's tokens are refused.
 
 mod common;
 
@@ -12,6 +13,9 @@ use jsonwebtoken::{Algorithm, EncodingKey, Header};
 use shared_protocol::*;
 
 const ISSUER: &str = "https://idp.bank.test";
+/// The relay's name at the identity provider: a key file needs it (the provider signs tokens
+/// for other applications too).
+const AUDIENCE: &str = "cobrowse";
 
 /// An EC P-256 key pair made by `openssl`: the private key (PKCS#8 PEM) and the public key file.
 fn key_pair(dir: &Path, name: &str) -> (EncodingKey, std::path::PathBuf) {
@@ -43,8 +47,14 @@ fn key_pair(dir: &Path, name: &str) -> (EncodingKey, std::path::PathBuf) {
 }
 
 fn jwt(key: &EncodingKey, sub: &str, role: &str) -> String {
+    jwt_for(AUDIENCE, key, sub, role)
+}
+
+/// A token the identity provider signed for the application `audience`.
+fn jwt_for(audience: &str, key: &EncodingKey, sub: &str, role: &str) -> String {
     let exp = cobrowse_relay::store::now_millis() / 1000 + 600;
-    let claims = serde_json::json!({ "sub": sub, "role": role, "exp": exp, "iss": ISSUER });
+    let claims =
+        serde_json::json!({ "sub": sub, "role": role, "exp": exp, "iss": ISSUER, "aud": audience });
     jsonwebtoken::encode(&Header::new(Algorithm::ES256), &claims, key).unwrap()
 }
 
@@ -87,6 +97,7 @@ async fn jwt_agents_join_by_their_claims_and_keys_rotate_on_sighup() {
     let r = relay_configured(move |c| {
         c.jwt_keys = Some(file);
         c.jwt_issuer = Some(ISSUER.into());
+        c.jwt_audience = Some(AUDIENCE.into());
     })
     .await;
 
@@ -126,6 +137,11 @@ async fn jwt_agents_join_by_their_claims_and_keys_rotate_on_sighup() {
         ["jwt:ana@bank"]
     );
 
+    // The same provider's token for another application: refused.
+    assert_eq!(
+        sessions_status(&r, &jwt_for("payroll", &first, "sam", "supervisor")).await,
+        401
+    );
     // Another issuer's key: refused.
     assert_eq!(
         sessions_status(&r, &jwt(&second, "sam", "supervisor")).await,

@@ -1,30 +1,36 @@
-//! Relay configuration: one TOML file (`--config`), every key overridable by an environment
-//! variable and a flag (flag > env > file > default). Unknown keys and bad values are errors
-//! that name the key, never silently ignored.
+//! Relay configuration: every option declared once ([`Options`]), given by a TOML file
+//! (`--config`), an environment variable or a flag, each over the one before, merged by figment
+//! (`sources`), then resolved over the defaults and checked (`load`, `validate`). Unknown keys
+//! and bad values are errors that name the key, never silently ignored.
 //!
-//! - this module: the resolved [`Config`] with its defaults, and the errors;
-//! - [`cli`]: the flags (and their environment variables); `file`: the TOML file's keys;
-//! - `load`: merging flags, environment, file and defaults, and checking every value.
+//! - this module: the resolved [`Config`] the relay runs with, and the errors;
+//! - `cli`: the command line; `options`: the options as given, one field each;
+//! - `sources`: the file, the environment and the flags merged; `load`: resolving over the
+//!   defaults (written there, once) and printing; `validate`: the rules between values.
 
 mod cli;
-mod file;
 mod load;
+mod options;
+mod sources;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_sources;
+mod validate;
 
 pub use cli::{Cli, Command};
+pub use options::Options;
 
 use crate::roles::Role;
 use crate::ui_settings::{Localization, WidgetLook};
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::time::Duration;
 
 use shared_protocol::privacy::PrivacyRules;
 
-use file::FileConfig;
-
-/// The resolved configuration.
+/// The resolved configuration: the options given over their defaults, in the types the relay
+/// runs with (`load` makes it from [`Options`]).
 #[derive(Debug, Clone)]
 pub struct Config {
     pub listen: SocketAddr,
@@ -135,70 +141,9 @@ pub enum LogFormat {
 }
 
 impl Default for Config {
+    /// Every option at its default: no option given (the defaults are written in `load`).
     fn default() -> Self {
-        Self {
-            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
-            demo_listen: None,
-            data_dir: PathBuf::from("data"),
-            public_url: None,
-            allowed_origins: None,
-            allowed_external_domains: None,
-            allowed_third_party_domains: Vec::new(),
-            css_patch_url: None,
-            agent_tokens: Vec::new(),
-            supervisor_tokens: Vec::new(),
-            metrics_tokens: Vec::new(),
-            agent_token_secret: None,
-            agent_sessions_limit: 1,
-            join_attempts_per_minute: 10,
-            inactivity_timeout: Duration::from_secs(600),
-            disconnect_grace: Duration::from_secs(30),
-            heartbeat_timeout: Duration::from_secs(30),
-            keep_query_strings: false,
-            report_file: None,
-            report_webhook: None,
-            retention: crate::store::Retention {
-                history: 90 * DAY_MS,
-                page_visits: 30 * DAY_MS,
-                live_sessions: DAY_MS,
-            },
-            sweep_interval: Duration::from_secs(60),
-            assets_dir: None,
-            www_dir: PathBuf::from("www"),
-            privacy: PrivacyRules::default(),
-            privacy_rules: Vec::new(),
-            navigation_grace: Duration::from_secs(300),
-            write_mode_allowed: true,
-            agent_can_submit: false,
-            write_request_interval: Duration::from_secs(30),
-            localization: None,
-            texts: Localization::default(),
-            theme: "auto".into(),
-            widget: WidgetLook::default(),
-            sessions_per_ip_per_minute: 20,
-            sessions_per_second: 50,
-            connections_per_ip: 50,
-            handshake_timeout: Duration::from_secs(10),
-            trusted_proxies: Vec::new(),
-            page_visits_per_minute: 60,
-            mode_changes_per_minute: 30,
-            store_queue: 10_000,
-            proxy_concurrency: 32,
-            redis_url: Vec::new(),
-            node_id: None,
-            report_stream: None,
-            report_stream_max_len: 100_000,
-            drain_timeout: Duration::from_secs(30),
-            tls_cert: None,
-            tls_key: None,
-            admin_listen: None,
-            log_format: LogFormat::Text,
-            jwt_secret: None,
-            jwt_keys: None,
-            jwt_issuer: None,
-            jwt_audience: None,
-            base_path: String::new(),
-        }
+        Self::resolve(Options::default()).expect("with no option given nothing can be wrong")
     }
 }
 
@@ -213,6 +158,11 @@ pub enum ConfigError {
     Parse { path: PathBuf, message: String },
     #[error("invalid value for {key}: {message}")]
     Invalid { key: &'static str, message: String },
+    #[error("environment variable {variable}: {message}")]
+    Environment { variable: String, message: String },
+    /// The sources could not be merged (not expected once each was read).
+    #[error("invalid configuration: {0}")]
+    Sources(String),
 }
 
 const DAY_MS: i64 = 24 * 3600 * 1000;
@@ -228,34 +178,6 @@ fn unit_millis(unit: &str) -> Result<i64, ConfigError> {
             key: "retention_unit",
             message: format!("{other:?} is not one of seconds, minutes, hours, days"),
         }),
-    }
-}
-
-fn read_file(path: &Path) -> Result<FileConfig, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Read {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    toml::from_str(&text).map_err(|e| ConfigError::Parse {
-        path: path.to_path_buf(),
-        message: parse_message(&text, &e),
-    })
-}
-
-/// The parser's message, prefixed with the key and line it is about (its message alone may be
-/// as bare as "invalid socket address syntax").
-fn parse_message(text: &str, e: &toml::de::Error) -> String {
-    let Some(at) = e.span().map(|s| s.start.min(text.len())) else {
-        return e.message().to_string();
-    };
-    let line_no = text[..at].matches('\n').count() + 1;
-    let start = text[..at].rfind('\n').map_or(0, |i| i + 1);
-    let line = text[start..].lines().next().unwrap_or_default();
-    match line.split_once('=') {
-        Some((key, _)) if !key.trim().is_empty() => {
-            format!("{}: {} (line {line_no})", key.trim(), e.message())
-        }
-        _ => format!("{} (line {line_no})", e.message()),
     }
 }
 

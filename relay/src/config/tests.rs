@@ -1,7 +1,15 @@
 //! The configuration from flags, environment and file: defaults, precedence, and a clear error
 //! naming the key for every bad value.
 
+use std::path::Path;
+
 use super::*;
+
+/// The configuration from `cli` alone: no environment variables (the tests' process may have
+/// some, and tests run side by side).
+fn load(cli: Cli) -> Result<Config, ConfigError> {
+    Config::load_with_env(cli, [])
+}
 
 fn write(text: &str) -> tempfile::NamedTempFile {
     let f = tempfile::NamedTempFile::new().unwrap();
@@ -11,7 +19,7 @@ fn write(text: &str) -> tempfile::NamedTempFile {
 
 /// The configuration from file `f` alone (no flags, no environment).
 fn from_file(f: &tempfile::NamedTempFile) -> Result<Config, ConfigError> {
-    Config::load(Cli {
+    load(Cli {
         config: Some(f.path().into()),
         ..Cli::default()
     })
@@ -19,7 +27,7 @@ fn from_file(f: &tempfile::NamedTempFile) -> Result<Config, ConfigError> {
 
 #[test]
 fn defaults_apply_without_file_or_flags() {
-    let c = Config::load(Cli::default()).unwrap();
+    let c = load(Cli::default()).unwrap();
     assert_eq!(c.listen.to_string(), "127.0.0.1:8080");
     assert_eq!(c.inactivity_timeout, Duration::from_secs(600));
     assert!(c.demo_listen.is_none());
@@ -27,7 +35,7 @@ fn defaults_apply_without_file_or_flags() {
 
 #[test]
 fn write_mode_widget_theme_and_localization_options() {
-    let c = Config::load(Cli::default()).unwrap();
+    let c = load(Cli::default()).unwrap();
     assert!(c.write_mode_allowed && !c.agent_can_submit);
     assert_eq!(c.write_request_interval, Duration::from_secs(30));
     assert_eq!(c.theme, "auto");
@@ -105,28 +113,31 @@ fn flags_win_over_the_file() {
     let f = write("listen = \"127.0.0.1:9000\"\ninactivity_timeout = 30\n");
     let cli = Cli {
         config: Some(f.path().into()),
-        listen: Some("127.0.0.1:9001".parse().unwrap()),
+        options: Options {
+            listen: Some("127.0.0.1:9001".parse().unwrap()),
+            ..Default::default()
+        },
         ..Default::default()
     };
-    let c = Config::load(cli).unwrap();
+    let c = load(cli).unwrap();
     assert_eq!(c.listen.port(), 9001);
     assert_eq!(c.inactivity_timeout, Duration::from_secs(30));
 }
 
 #[test]
 fn assets_dir_set_anywhere_overrides_the_embedded_assets() {
-    assert_eq!(Config::load(Cli::default()).unwrap().assets_dir, None);
+    assert_eq!(load(Cli::default()).unwrap().assets_dir, None);
     let f = write("assets_dir = \"/srv/dist\"\n");
     assert_eq!(from_file(&f).unwrap().assets_dir, Some("/srv/dist".into()));
     let cli = Cli {
         config: Some(f.path().into()),
-        assets_dir: Some("dev/dist".into()),
+        options: Options {
+            assets_dir: Some("dev/dist".into()),
+            ..Default::default()
+        },
         ..Default::default()
     };
-    assert_eq!(
-        Config::load(cli).unwrap().assets_dir,
-        Some("dev/dist".into())
-    );
+    assert_eq!(load(cli).unwrap().assets_dir, Some("dev/dist".into()));
 }
 
 #[test]
@@ -137,7 +148,7 @@ fn unknown_keys_and_bad_values_are_named() {
     let f = write("inactivity_timeout = 0\n");
     let err = from_file(&f).unwrap_err().to_string();
     assert!(err.contains("inactivity_timeout"), "{err}");
-    let err = Config::load(Cli {
+    let err = load(Cli {
         config: Some("/nonexistent/relay.toml".into()),
         ..Default::default()
     })
@@ -148,7 +159,7 @@ fn unknown_keys_and_bad_values_are_named() {
 
 #[test]
 fn client_limits_are_read_and_checked() {
-    let c = Config::load(Cli::default()).unwrap();
+    let c = load(Cli::default()).unwrap();
     assert_eq!(
         (c.sessions_per_ip_per_minute, c.sessions_per_second),
         (20, 50)
@@ -166,9 +177,12 @@ fn client_limits_are_read_and_checked() {
         "sessions_per_ip_per_minute = 0\nconnections_per_ip = 5\nhandshake_timeout = 3\n\
          trusted_proxies = [\"10.0.0.0/8\", \"192.0.2.7\"]\nstore_queue = 7\n",
     );
-    let c = Config::load(Cli {
+    let c = load(Cli {
         config: Some(f.path().into()),
-        sessions_per_second: Some(9),
+        options: Options {
+            sessions_per_second: Some(9),
+            ..Default::default()
+        },
         ..Default::default()
     })
     .unwrap();
@@ -200,6 +214,9 @@ fn retention_is_counted_in_the_configured_unit() {
     let c = from_file(&f).unwrap();
     assert_eq!(c.retention.history, 2 * 3600 * 1000);
     assert_eq!(c.retention.page_visits, 30 * 3600 * 1000);
+    let f = write("retention_unit = \"days\"\nhistory_retention = 9223372036854775807\n");
+    let err = from_file(&f).unwrap_err().to_string();
+    assert!(err.contains("history_retention"), "{err}");
     let f = write("retention_unit = \"fortnights\"\n");
     let err = from_file(&f).unwrap_err().to_string();
     assert!(err.contains("retention_unit"), "{err}");
@@ -264,7 +281,7 @@ fn origin_patterns() {
 
 #[test]
 fn several_nodes_options_are_read_and_checked() {
-    let c = Config::load(Cli::default()).unwrap();
+    let c = load(Cli::default()).unwrap();
     assert!(c.redis_url.is_empty(), "one node with SQLite by default");
     assert_eq!(c.drain_timeout, Duration::from_secs(30));
     assert_eq!(c.report_stream_max_len, 100_000);
@@ -295,7 +312,7 @@ fn several_nodes_options_are_read_and_checked() {
 
 #[test]
 fn tls_files_come_in_pairs_and_the_admin_listener_is_read() {
-    let c = Config::load(Cli::default()).unwrap();
+    let c = load(Cli::default()).unwrap();
     assert!(c.tls_cert.is_none() && c.tls_key.is_none() && c.admin_listen.is_none());
     let f = write(
         "tls_cert = \"/etc/cobrowse/cert.pem\"\ntls_key = \"/etc/cobrowse/key.pem\"\n\
@@ -323,10 +340,7 @@ fn tls_files_come_in_pairs_and_the_admin_listener_is_read() {
 
 #[test]
 fn log_format_is_text_or_json() {
-    assert_eq!(
-        Config::load(Cli::default()).unwrap().log_format,
-        LogFormat::Text
-    );
+    assert_eq!(load(Cli::default()).unwrap().log_format, LogFormat::Text);
     let c = from_file(&write("log_format = \"json\"\n")).unwrap();
     assert_eq!(c.log_format, LogFormat::Json);
     let err = from_file(&write("log_format = \"xml\"\n"))
@@ -358,7 +372,7 @@ fn jwt_options_are_checked() {
 
 #[test]
 fn base_path_is_a_clean_prefix() {
-    assert_eq!(Config::load(Cli::default()).unwrap().base_path, "");
+    assert_eq!(load(Cli::default()).unwrap().base_path, "");
     for (given, kept) in [("/", ""), ("/cobrowse", "/cobrowse"), ("/a/b-c/", "/a/b-c")] {
         let c = from_file(&write(&format!("base_path = \"{given}\"\n"))).unwrap();
         assert_eq!(c.base_path, kept, "{given}");
