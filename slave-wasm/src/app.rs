@@ -18,13 +18,15 @@ use crate::mode_toggle::ModeToggle;
 use crate::nav_bar::NavBar;
 use crate::rebuild::Rebuilder;
 use crate::session::Session;
-use crate::session_keys::Keys;
 use crate::session_link::SentFrames;
 use crate::settings::ConsoleSettings;
 use crate::state::{Action, Console, Status};
 use crate::theme_picker::{self, ThemePicker};
 use crate::view_input::ViewInput;
 use crate::viewer::Viewer;
+use shared_protocol::exchange::Keys;
+use shared_protocol::key_guard::KeyGuard;
+use shared_protocol::Role;
 
 /// `name=` in the console URL's fragment (`#token=...&code=...`).
 fn from_fragment(name: &str) -> Option<String> {
@@ -86,12 +88,11 @@ pub fn app(props: &AppProps) -> Html {
                 frame: frame.clone(),
                 code,
                 token: token.clone(),
-                keys: Rc::new(RefCell::new(Keys::None)),
+                keys: Rc::new(RefCell::new(Keys::new(Role::Agent, KeyGuard::default()))),
                 ended: Rc::new(Cell::new(false)),
                 resume_token: Rc::new(Cell::new(None)),
                 node: Rc::default(),
                 session_id: Rc::new(Cell::new([0; 16])),
-                guard: Rc::default(),
                 write_consent: Rc::default(),
                 typing: Rc::default(),
                 awaiting_snapshot: Rc::new(Cell::new(false)),

@@ -5,7 +5,6 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use shared_protocol::key_guard::KeyGuard;
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, MutationBatch, Pointer};
 use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::{AgentMsg, Delivery, Envelope, ErrorCode, JoinCode, RelayMsg};
@@ -15,13 +14,13 @@ use yew::prelude::*;
 use crate::connection::{ConnEvent, Connection};
 use crate::debug;
 use crate::rebuild::{AllowedFrames, Rebuilder};
-use crate::session_keys::Keys;
 use crate::session_link::SentFrames;
 use crate::settings::ConsoleSettings;
 use crate::state::{Action, Console};
 use crate::typing_hold::TypingHold;
 use crate::view_config;
 use crate::view_sheets::ViewSheets;
+use shared_protocol::exchange::{Channel, Keys};
 
 /// Everything a connection's event handler needs.
 #[derive(Clone)]
@@ -33,6 +32,8 @@ pub(crate) struct Session {
     /// The code as the agent typed it; its secret part keys the exchange.
     pub(crate) code: JoinCode,
     pub(crate) token: String,
+    /// The key exchanges with the customer's browser, and their guard (the exchanges that
+    /// failed for the whole session, and the proof a later one must carry once one verified).
     pub(crate) keys: Rc<RefCell<Keys>>,
     pub(crate) ended: Rc<Cell<bool>>,
     /// From `Joined`: lets a new connection take this agent's place after a drop.
@@ -41,10 +42,6 @@ pub(crate) struct Session {
     pub(crate) node: Rc<RefCell<Option<String>>>,
     /// From `Joined`: binds every key exchange to this session.
     pub(crate) session_id: Rc<Cell<[u8; 16]>>,
-    /// Key exchanges that failed, for the whole session (each confirmation sent that never
-    /// confirmed back gave whoever answered one offline guess at the code), and the proof that
-    /// a later exchange must carry once one was verified.
-    pub(crate) guard: Rc<RefCell<KeyGuard>>,
     /// The customer's write-mode consent while it lasts: shown back when the customer's next
     /// page starts in pointer mode, so write mode continues there.
     pub(crate) write_consent: Rc<Cell<Option<[u8; 16]>>>,
@@ -117,7 +114,7 @@ impl Session {
             }
             // The customer opened another page: its keys for it come with a new exchange.
             RelayMsg::PeerReloaded => {
-                *self.keys.borrow_mut() = Keys::None;
+                self.keys.borrow_mut().reset();
                 self.dispatch.dispatch(Action::Interrupted(
                     self.settings.text("customer_navigating", &[]),
                 ));
@@ -132,8 +129,8 @@ impl Session {
             // This console fell too far behind: it does not wait for the relay to ask the
             // customer; it asks itself, and applies nothing until the fresh snapshot.
             RelayMsg::Gap => {
-                if let Keys::Ready { opener, .. } = &mut *self.keys.borrow_mut() {
-                    opener.accept_gap();
+                if let Some(channel) = self.keys.borrow_mut().channel_mut() {
+                    channel.opener.accept_gap();
                 }
                 self.awaiting_snapshot.set(true);
                 self.resync("page frames were dropped while this console was behind".into());
@@ -181,7 +178,7 @@ impl Session {
     pub(crate) fn on_sealed(&self, delivery: Delivery, seq: u64, bytes: &[u8]) {
         let plain = {
             let mut keys = self.keys.borrow_mut();
-            let Keys::Ready { opener, .. } = &mut *keys else {
+            let Some(Channel { opener, .. }) = keys.channel_mut() else {
                 return;
             };
             opener.open(self.code.routing, delivery, seq, bytes)
@@ -341,7 +338,7 @@ impl Session {
     /// Sends the agent's pointer to the customer (ephemeral: only the latest matters).
     pub(crate) fn send_pointer(&self, p: Pointer) {
         let keys = self.keys.borrow();
-        let Keys::Ready { sealer, .. } = &*keys else {
+        let Some(Channel { sealer, .. }) = keys.channel() else {
             return;
         };
         let seq = self.ephemeral_seq.get() + 1;

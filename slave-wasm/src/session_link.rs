@@ -9,8 +9,8 @@ use yew::Callback;
 
 use crate::connection::Connection;
 use crate::session::Session;
-use crate::session_keys::Keys;
 use crate::state::Action;
+use shared_protocol::exchange::Channel;
 
 /// Sealed reliable frames sent (numbered from 1 per key exchange), kept for a resend.
 #[derive(Default)]
@@ -28,7 +28,7 @@ impl Session {
     /// Seals a page message for the customer and keeps it until a resume confirms delivery.
     pub(crate) fn send_sealed(&self, plaintext: &[u8]) {
         let keys = self.keys.borrow();
-        let Keys::Ready { sealer, .. } = &*keys else {
+        let Some(Channel { sealer, .. }) = keys.channel() else {
             return;
         };
         let mut sent = self.sent.borrow_mut();
@@ -52,10 +52,10 @@ impl Session {
     }
 
     pub(crate) fn last_received(&self) -> u64 {
-        match &*self.keys.borrow() {
-            Keys::Ready { opener, .. } => opener.last_reliable(),
-            _ => 0,
-        }
+        self.keys
+            .borrow()
+            .channel()
+            .map_or(0, |channel| channel.opener.last_reliable())
     }
 
     pub(crate) fn start_heartbeat(&self) {
@@ -128,8 +128,8 @@ impl Session {
         }
         self.dispatch.dispatch(Action::Restored);
         if lost {
-            if let Keys::Ready { opener, .. } = &mut *self.keys.borrow_mut() {
-                opener.accept_gap();
+            if let Some(channel) = self.keys.borrow_mut().channel_mut() {
+                channel.opener.accept_gap();
             }
             self.resync("frames were lost while the connection was down".into());
         }

@@ -252,6 +252,11 @@ pub async fn customer_starts_at(
     path: &str,
 ) -> TestResult<String> {
     customer.goto(&format!("{demo_url}{path}")).await?;
+    customer_starts_here(customer).await
+}
+
+/// The customer starts co-browse on the page it is on, confirms, and reads the code.
+pub async fn customer_starts_here(customer: &WebDriver) -> TestResult<String> {
     let start = eventually("the co-browse button", Duration::from_secs(15), || async {
         widget(customer, "start").await.ok()
     })

@@ -1,6 +1,7 @@
 //! The walking skeleton's end-to-end flow: a customer on the demo site starts co-browse, the
 //! agent joins with the code and sees the page; changes on the customer's page appear in the
-//! agent's view; exit on either side ends the session on both, and each side says so.
+//! agent's view; exit on either side ends the session on both, and each side says so; the
+//! customer can start another session on the same page.
 
 use std::time::{Duration, Instant};
 
@@ -162,6 +163,16 @@ async fn mirrors_then_customer_exits(
         widget(customer, "start").await?.is_displayed().await?,
         "the customer can start again"
     );
+    // And does, on the same page: a new session whose agent is keyed with as the first was
+    // (what the first session verified must not make this page ignore the next agent).
+    let code = customer_starts_here(customer).await?;
+    agent_joins(h, agent, &code).await?;
+    eventually(
+        "the agent to see the page in a second session",
+        START,
+        || async { agent_status(agent).await.contains("viewing").then_some(()) },
+    )
+    .await?;
     Ok(())
 }
 

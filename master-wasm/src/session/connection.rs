@@ -101,10 +101,9 @@ impl Customer {
     }
 
     pub(super) fn last_received(&self) -> u64 {
-        match &self.keys {
-            Keys::Ready { opener, .. } => opener.last_reliable(),
-            _ => 0,
-        }
+        self.keys
+            .channel()
+            .map_or(0, |channel| channel.opener.last_reliable())
     }
 
     pub(super) fn start_heartbeat(&mut self) {

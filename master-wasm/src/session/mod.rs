@@ -8,7 +8,7 @@ use std::rc::{Rc, Weak};
 
 use shared_protocol::agent_control::ModeCause;
 use shared_protocol::code::SECRET_SPACE;
-use shared_protocol::crypto::{Agreed, Handshake, Opener, Sealer};
+use shared_protocol::exchange::Keys;
 use shared_protocol::key_guard::KeyGuard;
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
 use shared_protocol::payload::{decode_payload, encode_payload};
@@ -38,8 +38,6 @@ mod connection;
 mod control;
 mod keys;
 mod page;
-
-use keys::Keys;
 
 /// Reconnect attempts after a drop, with these delays (ms); the relay's grace period decides
 /// whether the last ones still find the session.
@@ -109,6 +107,10 @@ struct Customer {
     resume_token: Option<[u8; 16]>,
     /// The relay node that runs the session (`RelayMsg::Node`): next connections ask for it.
     node: Option<String>,
+    /// The key exchanges with the agent, and their guard: the exchanges that failed for the
+    /// whole session (each confirmation we sent that never confirmed back gave whoever
+    /// answered one offline guess), and the proof a later exchange must carry once one was
+    /// verified. The guard survives page loads; a new session starts a new one.
     keys: Keys,
     /// The status line to go back to once a dropped connection is resumed.
     status: String,
@@ -116,10 +118,6 @@ struct Customer {
     reconnect: Option<Reconnect>,
     /// This page load continues a session: the next resume is a reload (new keys).
     reloaded: bool,
-    /// Key exchanges that failed, for the whole session (each confirmation we sent that never
-    /// confirmed back gave whoever answered one offline guess), and the proof a later exchange
-    /// must carry once one was verified. Survives page loads.
-    guard: KeyGuard,
     navigation: Option<NavigationWatch>,
     /// The relay's privacy rules (global, then per URL); nothing is captured before they come.
     relay_rules: Option<Vec<PrivacyRules>>,
@@ -144,13 +142,12 @@ impl Customer {
             code: None,
             session_id: [0; 16],
             resume_token: None,
-            keys: Keys::None,
+            keys: Keys::new(Role::Customer, KeyGuard::default()),
             status: String::new(),
             heartbeat: None,
             reconnect: None,
             node: None,
             reloaded: false,
-            guard: KeyGuard::default(),
             navigation: None,
             relay_rules: None,
             privacy: None,
@@ -204,7 +201,7 @@ impl Customer {
         self.session_id = saved.session_id;
         self.resume_token = Some(saved.resume_token);
         self.node = saved.node;
-        self.guard = saved.guard;
+        self.keys = Keys::new(Role::Customer, saved.guard);
         self.reloaded = true;
         // Pointer mode until the agent's console shows the consent this tab kept.
         self.control = Control::new(saved.write_consent);
@@ -254,15 +251,15 @@ impl Customer {
                 if self.link.resend_after(last_received).is_err() {
                     return self.end("Co-browse stopped: the connection was lost too long.".into());
                 }
-                if let (true, Keys::Ready { opener, .. }) = (lost, &mut self.keys) {
-                    opener.accept_gap();
+                if let (true, Some(channel)) = (lost, self.keys.channel_mut()) {
+                    channel.opener.accept_gap();
                 }
                 let status = self.status.clone();
                 self.show_session(&status);
             }
             // Once an agent was verified, the session is that agent's: a join by anyone else
             // (only a relay would announce one) is not answered with a guess at the code.
-            RelayMsg::AgentJoined if self.guard.verified_before() => {
+            RelayMsg::AgentJoined if self.keys.guard().verified_before() => {
                 debug::log("an agent join after verification is ignored");
             }
             RelayMsg::AgentJoined => {
@@ -271,15 +268,15 @@ impl Customer {
             }
             RelayMsg::Key(key) => self.on_key(key),
             RelayMsg::VerificationFailed { attempts_left } => {
-                self.keys = Keys::None;
+                self.keys.reset();
                 self.stream = None;
                 let attempts = attempts_left.to_string();
                 self.show_session(&self.text("code_retry", &[("attempts", &attempts)]));
             }
             // Frames from the agent were dropped (it sends only resync requests): go on.
             RelayMsg::Gap => {
-                if let Keys::Ready { opener, .. } = &mut self.keys {
-                    opener.accept_gap();
+                if let Some(channel) = self.keys.channel_mut() {
+                    channel.opener.accept_gap();
                 }
             }
             // The agent fell too far behind: start it again from a fresh snapshot.
@@ -334,7 +331,7 @@ impl Customer {
                 code,
                 session_id: self.session_id,
                 resume_token,
-                guard: self.guard.clone(),
+                guard: self.keys.guard().clone(),
                 write_consent: self.control.consent(),
                 node: self.node.clone(),
             }
@@ -370,7 +367,8 @@ impl Customer {
         self.link = Link::default();
         self.code = None;
         self.resume_token = None;
-        self.keys = Keys::None;
+        // The next session on this page keys with its own agent from scratch.
+        self.keys = Keys::new(Role::Customer, KeyGuard::default());
         self.heartbeat = None;
         self.reconnect = None;
         self.navigation = None;

@@ -4,6 +4,7 @@
 
 use super::*;
 use crate::privacy::{self, Policy};
+use shared_protocol::exchange::Channel;
 
 impl Customer {
     /// Back in the session after a page load: report the visit, and key again with the agent.
@@ -97,7 +98,7 @@ impl Customer {
     }
 
     pub(super) fn on_sealed(&mut self, delivery: Delivery, seq: u64, bytes: &[u8]) {
-        let Keys::Ready { opener, .. } = &mut self.keys else {
+        let Some(Channel { opener, .. }) = self.keys.channel_mut() else {
             return;
         };
         let routing = self.code.map_or(0, |c| c.routing);
@@ -185,17 +186,17 @@ impl Customer {
     }
 
     pub(super) fn send_ephemeral(&mut self, msg: &CustomerPageMsg) {
-        if let Keys::Ready { sealer, .. } = &self.keys {
+        if let Some(channel) = self.keys.channel() {
             self.link
-                .send_sealed(sealer, Delivery::Ephemeral, &encode_payload(msg));
+                .send_sealed(&channel.sealer, Delivery::Ephemeral, &encode_payload(msg));
         }
     }
 
     /// Page content goes out only sealed, and only once the agent's code is verified.
     pub(super) fn send_page(&mut self, msg: &CustomerPageMsg) {
-        if let Keys::Ready { sealer, .. } = &self.keys {
+        if let Some(channel) = self.keys.channel() {
             self.link
-                .send_sealed(sealer, Delivery::Reliable, &encode_payload(msg));
+                .send_sealed(&channel.sealer, Delivery::Reliable, &encode_payload(msg));
         }
     }
 }
