@@ -9,7 +9,8 @@ use std::collections::VecDeque;
 use crate::crypto::Sealer;
 use crate::{Delivery, Direction, Envelope};
 
-/// Delays between reconnect attempts after a drop (ms); after the last, the link is lost.
+/// Delays between reconnect attempts after a drop (ms); after the last, the link is lost. The
+/// relay's grace period decides whether the last ones still find the session.
 pub const RECONNECT_DELAYS_MS: [u32; 8] = [250, 500, 1000, 2000, 4000, 8000, 8000, 8000];
 
 /// The relay asked for frames this side no longer keeps: the peer needs a fresh start.
@@ -108,24 +109,10 @@ impl<M: Direction> Link<M> {
     }
 }
 
-/// Reconnect attempts after a drop, along [`RECONNECT_DELAYS_MS`].
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Reconnects {
-    attempts: usize,
-}
-
-impl Reconnects {
-    /// The delay before the next attempt (ms), or `None` when every attempt was made.
-    pub fn next_delay(&mut self) -> Option<u32> {
-        let delay = RECONNECT_DELAYS_MS.get(self.attempts).copied()?;
-        self.attempts += 1;
-        Some(delay)
-    }
-
-    /// Back on a socket: the next drop starts the schedule over.
-    pub fn reset(&mut self) {
-        self.attempts = 0;
-    }
+/// The delay before reconnect attempt `attempt` (from 0), in ms; `None` once every attempt
+/// of [`RECONNECT_DELAYS_MS`] was made.
+pub fn reconnect_delay_ms(attempt: usize) -> Option<u32> {
+    RECONNECT_DELAYS_MS.get(attempt).copied()
 }
 
 #[cfg(test)]

@@ -18,7 +18,7 @@ use crate::mode_toggle::ModeToggle;
 use crate::nav_bar::NavBar;
 use crate::rebuild::Rebuilder;
 use crate::session::Session;
-use crate::session_link::SentFrames;
+use crate::session_link::KEEP_FRAMES;
 use crate::settings::ConsoleSettings;
 use crate::state::{Action, Console, Status};
 use crate::theme_picker::{self, ThemePicker};
@@ -26,6 +26,7 @@ use crate::view_input::ViewInput;
 use crate::viewer::Viewer;
 use shared_protocol::exchange::Keys;
 use shared_protocol::key_guard::KeyGuard;
+use shared_protocol::link::Link;
 use shared_protocol::Role;
 
 /// `name=` in the console URL's fragment (`#token=...&code=...`).
@@ -81,6 +82,8 @@ pub fn app(props: &AppProps) -> Html {
             }) else {
                 return dispatch.dispatch(Action::Failed(settings.text("need_token", &[])));
             };
+            let mut sent = Link::new(KEEP_FRAMES);
+            sent.set_routing(code.routing);
             let session = Session {
                 dispatch: dispatch.clone(),
                 conn: conn.clone(),
@@ -97,8 +100,7 @@ pub fn app(props: &AppProps) -> Html {
                 typing: Rc::default(),
                 awaiting_snapshot: Rc::new(Cell::new(false)),
                 cursor: cursor.clone(),
-                ephemeral_seq: Rc::new(Cell::new(0)),
-                sent: Rc::new(RefCell::new(SentFrames::default())),
+                sent: Rc::new(RefCell::new(sent)),
                 reconnects: Rc::new(Cell::new(0)),
                 restarting: Rc::default(),
                 render_micros: Rc::new(RefCell::new(Vec::new())),

@@ -7,20 +7,20 @@ use std::rc::Rc;
 
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, MutationBatch, Pointer};
 use shared_protocol::payload::{decode_payload, encode_payload};
-use shared_protocol::{AgentMsg, Delivery, Envelope, ErrorCode, JoinCode, RelayMsg};
+use shared_protocol::{AgentMsg, Delivery, ErrorCode, JoinCode, RelayMsg};
 use web_sys::{HtmlElement, HtmlIFrameElement};
 use yew::prelude::*;
 
 use crate::connection::{ConnEvent, Connection};
 use crate::debug;
 use crate::rebuild::{AllowedFrames, Rebuilder};
-use crate::session_link::SentFrames;
 use crate::settings::ConsoleSettings;
 use crate::state::{Action, Console};
 use crate::typing_hold::TypingHold;
 use crate::view_config;
 use crate::view_sheets::ViewSheets;
 use shared_protocol::exchange::{Channel, Keys};
+use shared_protocol::link::Link;
 
 /// Everything a connection's event handler needs.
 #[derive(Clone)]
@@ -51,9 +51,8 @@ pub(crate) struct Session {
     pub(crate) awaiting_snapshot: Rc<Cell<bool>>,
     /// The customer's pointer marker over the view.
     pub(crate) cursor: NodeRef,
-    /// Ephemeral frames sent under the current keys.
-    pub(crate) ephemeral_seq: Rc<Cell<u64>>,
-    pub(crate) sent: Rc<RefCell<SentFrames>>,
+    /// Numbering under the current keys, and the reliable frames kept for a resume.
+    pub(crate) sent: Rc<RefCell<Link<AgentMsg>>>,
     pub(crate) reconnects: Rc<Cell<usize>>,
     /// The relay said it is restarting: the status says so while reconnecting.
     pub(crate) restarting: Rc<Cell<bool>>,
@@ -337,20 +336,10 @@ impl Session {
 
     /// Sends the agent's pointer to the customer (ephemeral: only the latest matters).
     pub(crate) fn send_pointer(&self, p: Pointer) {
-        let keys = self.keys.borrow();
-        let Some(Channel { sealer, .. }) = keys.channel() else {
-            return;
-        };
-        let seq = self.ephemeral_seq.get() + 1;
-        self.ephemeral_seq.set(seq);
-        let plain = encode_payload(&AgentPageMsg::Pointer(p));
-        let sealed = sealer.seal(self.code.routing, Delivery::Ephemeral, seq, &plain);
-        let msg = AgentMsg::Sealed(sealed);
-        if let Some(conn) = self.conn.borrow().as_ref() {
-            conn.send_frame(
-                Envelope::new(self.code.routing, Delivery::Ephemeral, seq, msg).encode(),
-            );
-        }
+        self.send_sealed_as(
+            Delivery::Ephemeral,
+            &encode_payload(&AgentPageMsg::Pointer(p)),
+        );
     }
 
     /// Asks the customer's browser for a fresh snapshot instead of drifting.

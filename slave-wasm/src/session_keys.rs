@@ -8,7 +8,6 @@ use shared_protocol::exchange::Outcome;
 use shared_protocol::{AgentMsg, KeyExchange};
 
 use crate::session::Session;
-use crate::session_link::SentFrames;
 use crate::state::Action;
 
 impl Session {
@@ -23,9 +22,8 @@ impl Session {
         match step.outcome {
             Outcome::Ignored | Outcome::Pending => {}
             Outcome::Verified => {
-                *self.sent.borrow_mut() = SentFrames::default();
+                self.sent.borrow_mut().restart_sequences();
                 self.awaiting_snapshot.set(false);
-                self.ephemeral_seq.set(0);
                 self.dispatch.dispatch(Action::Verified);
             }
             // The customer's browser reports a failure to the relay, which removes this agent;

@@ -1,53 +1,39 @@
 //! The console's link to the relay: sealed frames numbered per key exchange and kept for a
-//! resend, heartbeats that carry render latency, and reconnect-and-resume after a drop.
+//! resend (the shared `shared_protocol::link`), heartbeats that carry render latency, and
+//! reconnect-and-resume after a drop.
 
-use std::collections::VecDeque;
-
-use shared_protocol::{AgentMsg, Delivery, Envelope, Resume, HEARTBEAT_INTERVAL_SECS};
+use shared_protocol::exchange::Channel;
+use shared_protocol::link::{reconnect_delay_ms, TooFarBehind};
+use shared_protocol::{AgentMsg, Delivery, Resume, HEARTBEAT_INTERVAL_SECS};
 
 use yew::Callback;
 
 use crate::connection::Connection;
 use crate::session::Session;
 use crate::state::Action;
-use shared_protocol::exchange::Channel;
 
-/// Sealed reliable frames sent (numbered from 1 per key exchange), kept for a resend.
-#[derive(Default)]
-pub(crate) struct SentFrames {
-    pub(crate) last_seq: u64,
-    pub(crate) frames: VecDeque<(u64, Vec<u8>)>,
-}
-
-/// Sent frames kept for a resume (the agent sends few: resync requests).
-const KEEP_FRAMES: usize = 64;
-/// Reconnect attempts after a drop, with these delays (ms).
-const RECONNECT_DELAYS_MS: [u32; 8] = [250, 500, 1000, 2000, 4000, 8000, 8000, 8000];
+/// Sent frames kept for a resume (the agent sends few: resync requests and actions).
+pub(crate) const KEEP_FRAMES: usize = 64;
 
 impl Session {
     /// Seals a page message for the customer and keeps it until a resume confirms delivery.
     pub(crate) fn send_sealed(&self, plaintext: &[u8]) {
+        self.send_sealed_as(Delivery::Reliable, plaintext);
+    }
+
+    /// Seals `plaintext` under the next sequence number of `delivery` (the shared link keeps a
+    /// reliable one for a resume) and sends it if connected.
+    pub(crate) fn send_sealed_as(&self, delivery: Delivery, plaintext: &[u8]) {
         let keys = self.keys.borrow();
         let Some(Channel { sealer, .. }) = keys.channel() else {
             return;
         };
-        let mut sent = self.sent.borrow_mut();
-        sent.last_seq += 1;
-        let seq = sent.last_seq;
-        let sealed = sealer.seal(self.code.routing, Delivery::Reliable, seq, plaintext);
-        let frame = Envelope::new(
-            self.code.routing,
-            Delivery::Reliable,
-            seq,
-            AgentMsg::Sealed(sealed),
-        )
-        .encode();
+        let frame = self
+            .sent
+            .borrow_mut()
+            .seal(sealer, delivery, plaintext, AgentMsg::Sealed);
         if let Some(conn) = self.conn.borrow().as_ref() {
-            conn.send_frame(frame.clone());
-        }
-        sent.frames.push_back((seq, frame));
-        if sent.frames.len() > KEEP_FRAMES {
-            sent.frames.pop_front();
+            conn.send_frame(frame);
         }
     }
 
@@ -80,7 +66,7 @@ impl Session {
     /// Opens a new connection that takes this agent's place back.
     pub(crate) fn reconnect(&self) {
         let attempt = self.reconnects.get();
-        let Some(delay) = RECONNECT_DELAYS_MS.get(attempt) else {
+        let Some(delay) = reconnect_delay_ms(attempt) else {
             return self.fail("The connection to the co-browse server was lost.".into());
         };
         self.reconnects.set(attempt + 1);
@@ -92,7 +78,7 @@ impl Session {
             .dispatch(Action::Interrupted(self.settings.text(status, &[])));
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
-            gloo_timers::future::TimeoutFuture::new(*delay).await;
+            gloo_timers::future::TimeoutFuture::new(delay).await;
             let Some(resume_token) = me.resume_token.get() else {
                 return;
             };
@@ -118,15 +104,23 @@ impl Session {
     pub(crate) fn on_resumed(&self, last_received: u64, lost: bool) {
         self.reconnects.set(0);
         self.restarting.set(false);
-        {
-            let sent = self.sent.borrow();
-            if let Some(conn) = self.conn.borrow().as_ref() {
-                for (_, frame) in sent.frames.iter().filter(|(seq, _)| *seq > last_received) {
-                    conn.send_frame(frame.clone());
+        let resent = match self.sent.borrow_mut().resend_after(last_received) {
+            Ok(frames) => {
+                if let Some(conn) = self.conn.borrow().as_ref() {
+                    for frame in frames {
+                        conn.send_frame(frame.to_vec());
+                    }
                 }
+                true
             }
-        }
+            Err(TooFarBehind) => false,
+        };
         self.dispatch.dispatch(Action::Restored);
+        if !resent {
+            // Some of the agent's frames (actions, requests) never reached the customer: the
+            // view starts over from a fresh snapshot rather than assume they did.
+            self.resync("frames to the customer were lost while the connection was down".into());
+        }
         if lost {
             if let Some(channel) = self.keys.borrow_mut().channel_mut() {
                 channel.opener.accept_gap();

@@ -71,7 +71,7 @@ impl Customer {
     }
 
     pub(super) fn schedule_reconnect(&mut self, attempt: usize, restarting: bool) {
-        let Some(delay) = RECONNECT_DELAYS_MS.get(attempt) else {
+        let Some(delay) = shared_protocol::link::reconnect_delay_ms(attempt) else {
             return self.end("Co-browse stopped: the connection to the server was lost.".into());
         };
         let status = if restarting {
@@ -81,7 +81,7 @@ impl Customer {
         };
         self.show_status_only(&self.text(status, &[]));
         let weak = self.this.clone();
-        let timer = Timeout::new(*delay, move || {
+        let timer = Timeout::new(delay as i32, move || {
             if let Some(c) = weak.upgrade() {
                 c.borrow_mut().reconnect_now(attempt);
             }

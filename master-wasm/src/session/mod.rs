@@ -39,10 +39,6 @@ mod control;
 mod keys;
 mod page;
 
-/// Reconnect attempts after a drop, with these delays (ms); the relay's grace period decides
-/// whether the last ones still find the session.
-const RECONNECT_DELAYS_MS: [i32; 8] = [250, 500, 1000, 2000, 4000, 8000, 8000, 8000];
-
 /// A reconnect under way: the how-manyth, whether the relay said it is restarting (the status
 /// says so until a resume succeeds), and its timer.
 struct Reconnect {
