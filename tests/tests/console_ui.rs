@@ -1,6 +1,7 @@
 //! The agent console and the customer widget as configured by the relay: texts from a
 //! localization file on both sides, the widget's corner and colour, the high-contrast theme,
-//! a session link (`#code=`) and keyboard use. Screenshots of both sides are written to
+//! a session link (`#code=`) and keyboard use; a normal end, localized, is no error for the
+//! site. Screenshots of both sides are written to
 //! `target/screenshots/` for a person to look at.
 
 use std::path::PathBuf;
@@ -21,7 +22,8 @@ const FRENCH: &str = r#"{
     "exit": "Quitter la co-navigation",
     "write_request": "Le conseiller demande à remplir des champs et cliquer pour vous.",
     "write_allow": "Autoriser",
-    "write_deny": "Refuser"
+    "write_deny": "Refuser",
+    "ended": "Co-navigation terminée : {reason}."
   },
   "console": {
     "title": "Console de co-navigation",
@@ -127,6 +129,35 @@ async fn localized_high_contrast(
     customer
         .screenshot(&dir.join("widget-fr-bottom-left.png"))
         .await?;
+
+    // The agent ends the session: a normal end, in French, is no error for the site. The
+    // site's listener counts what it gets (a test event shows it would).
+    js(
+        customer,
+        "window.cbErrors = 0;
+         addEventListener('cobrowse:error', () => window.cbErrors++);
+         dispatchEvent(new CustomEvent('cobrowse:error'));
+         return 1;",
+    )
+    .await;
+    assert_eq!(js(customer, "return window.cbErrors;").await, 1);
+    agent
+        .find(By::Css("[data-cobrowse-ui=exit]"))
+        .await?
+        .click()
+        .await?;
+    eventually("the customer's end notice, in French", START, || async {
+        widget_text(customer, "status")
+            .await
+            .contains("Co-navigation terminée")
+            .then_some(())
+    })
+    .await?;
+    assert_eq!(
+        js(customer, "return window.cbErrors;").await,
+        1,
+        "a normal end fires no cobrowse:error"
+    );
     Ok(())
 }
 e2e!(

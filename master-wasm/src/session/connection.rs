@@ -23,9 +23,10 @@ impl Customer {
         match event {
             SocketEvent::Open => self.on_open(),
             SocketEvent::Message(env) => self.on_relay(env),
-            SocketEvent::BadFrame(why) => self.end(format!(
-                "Co-browse stopped: the server sent a bad frame ({why})."
-            )),
+            SocketEvent::BadFrame(why) => self.end(
+                Ending::Failure,
+                format!("Co-browse stopped: the server sent a bad frame ({why})."),
+            ),
             SocketEvent::Closed { code, reason } => {
                 if self.link.socket.is_none() {
                     return;
@@ -44,7 +45,7 @@ impl Customer {
                 } else {
                     reason
                 };
-                self.end(format!("Co-browse stopped: {why}."));
+                self.end(Ending::Failure, format!("Co-browse stopped: {why}."));
             }
         }
     }
@@ -72,7 +73,10 @@ impl Customer {
 
     pub(super) fn schedule_reconnect(&mut self, attempt: usize, restarting: bool) {
         let Some(delay) = shared_protocol::link::reconnect_delay_ms(attempt) else {
-            return self.end("Co-browse stopped: the connection to the server was lost.".into());
+            return self.end(
+                Ending::Failure,
+                "Co-browse stopped: the connection to the server was lost.".into(),
+            );
         };
         let status = if restarting {
             "restarting"

@@ -24,7 +24,12 @@ impl Customer {
     pub(super) fn answer_write_request(&mut self, approve: bool) {
         let consent = match random_token() {
             Ok(token) => token,
-            Err(e) => return self.end(format!("No secure randomness: {}", describe_js(&e))),
+            Err(e) => {
+                return self.end(
+                    Ending::Failure,
+                    format!("No secure randomness: {}", describe_js(&e)),
+                )
+            }
         };
         let step = self.control.answer(approve, consent, now_ms());
         self.apply(step);

@@ -17,7 +17,12 @@ impl Customer {
         let Some(code) = self.code else { return };
         let exchange = match random_u64() {
             Ok(id) => id,
-            Err(e) => return self.end(format!("No secure randomness: {}", describe_js(&e))),
+            Err(e) => {
+                return self.end(
+                    Ending::Failure,
+                    format!("No secure randomness: {}", describe_js(&e)),
+                )
+            }
         };
         let step = self.keys.start(code.secret, self.session_id, exchange);
         self.take_step(step);
@@ -50,7 +55,10 @@ impl Customer {
         self.link.restart_sequences();
         if let Err(e) = self.start_stream() {
             let why = describe_js(&e);
-            return self.end(format!("Co-browse could not capture this page: {why}"));
+            return self.end(
+                Ending::Failure,
+                format!("Co-browse could not capture this page: {why}"),
+            );
         }
         self.show_session(&self.text("viewing", &[]));
         // The agent learns the mode this page is in (write mode survives page loads).
@@ -64,7 +72,10 @@ impl Customer {
         self.save();
         self.link.send_control(CustomerMsg::VerificationFailed);
         if self.keys.guard().exhausted() {
-            return self.end("Co-browse ended: the code could not be verified.".into());
+            return self.end(
+                Ending::Normal,
+                "Co-browse ended: the code could not be verified.".into(),
+            );
         }
         let attempts = self.keys.guard().attempts_left().to_string();
         self.show_session(&self.text("code_retry", &[("attempts", &attempts)]));

@@ -41,6 +41,14 @@ mod page;
 
 /// A reconnect under way: the how-manyth, whether the relay said it is restarting (the status
 /// says so until a resume succeeds), and its timer.
+/// How a session ends: as someone asked (the customer, the agent, the verification limit),
+/// or because something failed, which the site hears of.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Ending {
+    Normal,
+    Failure,
+}
+
 struct Reconnect {
     attempt: usize,
     restarting: bool,
@@ -172,7 +180,10 @@ impl Customer {
             WidgetAction::Confirm => {
                 self.show(View::Connecting);
                 if let Err(e) = self.open_socket() {
-                    self.end(format!("Co-browse could not start: {}", describe_js(&e)));
+                    self.end(
+                        Ending::Failure,
+                        format!("Co-browse could not start: {}", describe_js(&e)),
+                    );
                 }
             }
             WidgetAction::Exit => {
@@ -182,7 +193,7 @@ impl Customer {
                     self.link.send_control(CustomerMsg::PageVisit(visit));
                 }
                 self.link.send_control(CustomerMsg::Exit);
-                self.end(self.text("ended_by_you", &[]));
+                self.end(Ending::Normal, self.text("ended_by_you", &[]));
             }
             WidgetAction::AllowWrite => self.answer_write_request(true),
             WidgetAction::DenyWrite => self.answer_write_request(false),
@@ -203,7 +214,10 @@ impl Customer {
         self.control = Control::new(saved.write_consent);
         self.show_session(&self.text("continuing", &[]));
         if let Err(e) = self.open_socket() {
-            self.end(format!("Co-browse could not continue: {}", describe_js(&e)));
+            self.end(
+                Ending::Failure,
+                format!("Co-browse could not continue: {}", describe_js(&e)),
+            );
         }
     }
 
@@ -220,11 +234,17 @@ impl Customer {
                 let secret = match random_below(SECRET_SPACE as u32) {
                     Ok(s) => s as u16,
                     Err(e) => {
-                        return self.end(format!("No secure randomness: {}", describe_js(&e)))
+                        return self.end(
+                            Ending::Failure,
+                            format!("No secure randomness: {}", describe_js(&e)),
+                        )
                     }
                 };
                 let Some(code) = JoinCode::new(routing, secret) else {
-                    return self.end("The server sent an invalid session code.".into());
+                    return self.end(
+                        Ending::Failure,
+                        "The server sent an invalid session code.".into(),
+                    );
                 };
                 self.link.set_routing(routing);
                 self.code = Some(code);
@@ -245,7 +265,10 @@ impl Customer {
                     return self.continued(peer_present);
                 }
                 if self.link.resend_after(last_received).is_err() {
-                    return self.end("Co-browse stopped: the connection was lost too long.".into());
+                    return self.end(
+                        Ending::Failure,
+                        "Co-browse stopped: the connection was lost too long.".into(),
+                    );
                 }
                 if let (true, Some(channel)) = (lost, self.keys.channel_mut()) {
                     channel.opener.accept_gap();
@@ -294,13 +317,18 @@ impl Customer {
             }
             RelayMsg::Sealed(bytes) => self.on_sealed(env.delivery, env.seq, &bytes),
             RelayMsg::Ended { reason } => {
-                self.end(self.text("ended", &[("reason", reason.describe())]));
+                self.end(
+                    Ending::Normal,
+                    self.text("ended", &[("reason", reason.describe())]),
+                );
             }
             RelayMsg::Error {
                 code: ErrorCode::NotInSession,
                 ..
             } => {}
-            RelayMsg::Error { message, .. } => self.end(format!("Co-browse stopped: {message}.")),
+            RelayMsg::Error { message, .. } => {
+                self.end(Ending::Failure, format!("Co-browse stopped: {message}."))
+            }
             RelayMsg::Privacy(rules) => self.relay_rules = Some(rules),
             RelayMsg::Node(node) => {
                 if shared_protocol::node_hint::is_node_name(&node) {
@@ -350,10 +378,11 @@ impl Customer {
         }
     }
 
-    /// Stops everything and tells the customer why.
-    fn end(&mut self, message: String) {
+    /// Stops everything and tells the customer why; a failure is reported to the site too
+    /// (`cobrowse:error`), a normal end is not.
+    fn end(&mut self, ending: Ending, message: String) {
         debug::log(&format!("session over: {message}"));
-        if !message.starts_with("Co-browse ended") && message != self.text("ended_by_you", &[]) {
+        if ending == Ending::Failure {
             crate::errors::report("session", &message);
         }
         self.stream = None;

@@ -87,7 +87,12 @@ impl Customer {
         let before = self.privacy.clone();
         let policy = match self.page_policy() {
             Ok(p) => p,
-            Err(e) => return self.end(format!("Co-browse stopped: {}", describe_js(&e))),
+            Err(e) => {
+                return self.end(
+                    Ending::Failure,
+                    format!("Co-browse stopped: {}", describe_js(&e)),
+                )
+            }
         };
         if self.privacy != before {
             if let Some(stream) = &self.stream {
