@@ -2,7 +2,8 @@
 # Binds the two wasm modules built in CARGO_OUT with wasm-bindgen into BOUND (names kept, for
 # `make bench`'s size by crate) and copies them into DIST with the wasm shrunk by wasm-opt
 # (binaryen from npm, installed by setup.sh: Debian's is too old for wasm-bindgen's output).
-# Used by `make wasm` (dist/) and `make bench-wasm` (the bench bundles, built the same way).
+# Used by `make wasm` and `make wasm-test` (dist/) and `make bench-wasm` (the bench bundles,
+# built the same way).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo_out=$1 bound=$2 dist=$3
