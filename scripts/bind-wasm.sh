@@ -10,6 +10,8 @@ cargo_out=$1 bound=$2 dist=$3
 wasm_opt=.tools/node_modules/.bin/wasm-opt
 [ -x "$wasm_opt" ] || { echo "bind-wasm: $wasm_opt is missing: run ./scripts/setup.sh" >&2; exit 1; }
 for m in master slave; do
+  # wasm-bindgen adds to its output directory: snippets of an earlier build would stay.
+  rm -rf "$bound/$m/snippets"
   wasm-bindgen --target web --no-typescript --out-dir "$bound/$m" "$cargo_out/${m}_wasm.wasm"
   mkdir -p "$dist/$m"
   rm -rf "$dist/$m/snippets"

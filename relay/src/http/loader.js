@@ -1,8 +1,7 @@
-// co-browse loader: settings come as JSON from cobrowse.json (see relay/src/http/loader.rs).
 (function () {
   "use strict";
   var me = document.currentScript;
-  // The relay is where this script came from, prefix included (it may serve under one).
+  // The relay, prefix included (it may serve under one); cobrowse.json says the rest.
   var relay = (me && me.getAttribute("data-cobrowse-url")) || (me && me.src.replace(/\/cobrowse\.js([?#].*)?$/, ""));
   if (!relay) { console.error("co-browse: the snippet needs a data-cobrowse-url attribute"); return; }
   relay = relay.replace(/\/+$/, "");
@@ -12,7 +11,6 @@
       return response.json();
     })
     .then(function (boot) {
-      // `module`: a path on the relay, hashed (immutable) when the relay embeds its bundles.
       var base = relay + boot.module;
       return import(base + "master_wasm.js").then(function (m) {
         return m.default({ module_or_path: base + "master_wasm_bg.wasm" }).then(function () {

@@ -25,7 +25,8 @@ pub const LOADER_JS: &str = include_str!("loader.js");
 /// `/cobrowse.json`: what the loader needs to start the customer module.
 #[derive(Serialize)]
 struct LoaderBoot<'a> {
-    /// The path (under the relay's URL) of the module's directory, ending in `/`.
+    /// The path (under the relay's URL) of the module's directory, ending in `/`: hashed
+    /// (immutable) when the relay embeds its bundles.
     module: String,
     /// Handed to the module's `start` as they are.
     settings: WidgetSettings<'a>,
