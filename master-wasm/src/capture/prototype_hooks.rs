@@ -1,7 +1,7 @@
-//! The page's prototypes as capture wraps them, in one JS module: form property setters
-//! ([`super::setters`]), `attachShadow` ([`super::shadow_hooks`]) and a canvas's `getContext`
-//! ([`super::live_state::WebGlHook`]). One module, not one per
-//! hook: every inline snippet is another module the page must fetch before the wasm starts.
+//! The page's prototypes as capture wraps them, in one JS module (`prototype_hooks.js`): form
+//! property setters ([`super::setters`]), `attachShadow` ([`super::shadow_hooks`]) and a
+//! canvas's `getContext` ([`super::live_state::WebGlHook`]). One module, not one per hook:
+//! every snippet is another module the page must fetch before the wasm starts.
 
 use wasm_bindgen::prelude::*;
 use web_sys::Element;
