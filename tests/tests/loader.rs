@@ -27,7 +27,7 @@ async fn a_loader_that_cannot_start_never_breaks_the_page() {
         .await;
         let errors = eventually("the page to see its own rejection", START, || async {
             let errors = js(&customer, "return window.pageErrors;").await;
-            (errors.as_array()?.len() > 0).then_some(errors)
+            (!errors.as_array()?.is_empty()).then_some(errors)
         })
         .await?;
         assert_eq!(
