@@ -72,14 +72,6 @@ async fn driver_ready(port: u16) -> bool {
     false
 }
 
-/// Whether the bundles in `dist` were built with the feature `test-hooks` (the console's
-/// `window.cobrowseCraft`, which the tests drive).
-fn has_test_hooks(dist: &std::path::Path) -> bool {
-    let wasm = std::fs::read(dist.join("slave/slave_wasm_bg.wasm")).unwrap_or_default();
-    wasm.windows(b"cobrowseCraft".len())
-        .any(|w| w == b"cobrowseCraft")
-}
-
 impl Harness {
     /// Starts the relay with `adjust` applied to its configuration.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
@@ -91,8 +83,10 @@ impl Harness {
             "the wasm bundles are missing in {}: run `make wasm-test` (`make test` does it first)",
             dist.display()
         );
+        // Built with the feature `test-hooks`: the console's `window.cobrowseCraft` is in it.
+        let console = std::fs::read(dist.join("slave/slave_wasm_bg.wasm")).unwrap_or_default();
         assert!(
-            has_test_hooks(&dist),
+            console.windows(13).any(|w| w == b"cobrowseCraft"),
             "the bundles in {} have no test hooks (built by `make wasm` or `make release`): \
              run `make wasm-test` (`make test` does it first)",
             dist.display()
