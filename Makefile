@@ -9,7 +9,7 @@ DATA_DIR ?= data
 WASM_PROFILE := wasm-release
 WASM_OUT := target/wasm32-unknown-unknown/$(WASM_PROFILE)
 
-.PHONY: run release test setup setup-test wasm lint test-native test-browser fuzz bench bench-wasm
+.PHONY: run release test setup setup-test wasm wasm-test lint test-native test-browser fuzz bench bench-wasm
 
 ## run: build everything and start the relay with the demo site and the agent console
 # --assets-dir: the bundles and the console are read from dist/ and www/ at each request, so a
@@ -19,15 +19,19 @@ run: release
 	  --assets-dir dist --www-dir www
 
 ## release: target/release/cobrowse-relay, one file with every browser asset embedded
-# (precompressed); it runs from any directory, without dist/ or www/ beside it.
+# (precompressed); it runs from any directory, without dist/ or www/ beside it. It embeds the
+# bundles `make wasm` builds, never the test hooks (checked: a test build in dist/ fails here).
 release: setup wasm
+	@! grep -q -a -e cobrowseCraft -e cobrowsePassive dist/master/master_wasm_bg.wasm dist/slave/slave_wasm_bg.wasm \
+	  || { echo "release: dist/ holds test hooks (make wasm-test): not embedding them" >&2; exit 1; }
 	cargo build --release -p cobrowse-relay
 	@ls -l target/release/cobrowse-relay | awk '{print "built " $$9 " (" $$5 " bytes, assets embedded)"}'
 
 TEST_LOG := target/test-output.log
 
 ## test: every test: formatting, lints, native, browser (wasm-bindgen-test) and end-to-end
-test: setup-test wasm lint
+# The end-to-end tests load dist/ as `make wasm-test` builds it (with the test hooks).
+test: setup-test wasm-test lint
 	@mkdir -p target && : > $(TEST_LOG)
 	$(MAKE) --no-print-directory test-native test-browser 2>&1 | tee -a $(TEST_LOG)
 	@awk '/test result:/ { p += $$4; f += $$6 } END { print "total: " p " passed, " f " failed" }' $(TEST_LOG)
@@ -38,17 +42,27 @@ setup:
 setup-test:
 	./scripts/setup.sh test
 
-## wasm: the customer module and the agent console, built and bound into dist/
+## wasm: the customer module and the agent console as shipped, built and bound into dist/
 # wasm-bindgen's output, kept in target/bound, shrunk by wasm-opt into dist/ (-23 % brotli).
 wasm:
 	cargo build --profile $(WASM_PROFILE) --target wasm32-unknown-unknown -p master-wasm -p slave-wasm
 	./scripts/bind-wasm.sh $(WASM_OUT) target/bound dist
 	@ls -l dist/master/*.wasm dist/slave/*.wasm | awk '{print "built " $$9 " (" $$5 " bytes)"}'
 
+## wasm-test: the same into dist/, with the feature `test-hooks` (what the end-to-end tests
+# drive: the console's window.cobrowseCraft and cobrowseRecorded, the module's cobrowsePassive).
+# `make wasm` (or `make release`) afterwards puts the shipped bundles back.
+TEST_HOOKS := --features master-wasm/test-hooks,slave-wasm/test-hooks
+wasm-test:
+	cargo build --profile $(WASM_PROFILE) --target wasm32-unknown-unknown -p master-wasm -p slave-wasm $(TEST_HOOKS)
+	./scripts/bind-wasm.sh $(WASM_OUT) target/bound dist
+	@ls -l dist/master/*.wasm dist/slave/*.wasm | awk '{print "built " $$9 " (" $$5 " bytes, with test hooks)"}'
+
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm --all-targets $(TEST_HOOKS) -- -D warnings
 	# The bench entry points (`make bench`) are linted too, though never shipped.
 	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm --features master-wasm/bench,slave-wasm/bench -- -D warnings
 	# The protocol's native-only dev-dependencies (proptest) do not build for wasm32: lint its library.

@@ -2,13 +2,16 @@
 # Binds the two wasm modules built in CARGO_OUT with wasm-bindgen into BOUND (names kept, for
 # `make bench`'s size by crate) and copies them into DIST with the wasm shrunk by wasm-opt
 # (binaryen from npm, installed by setup.sh: Debian's is too old for wasm-bindgen's output).
-# Used by `make wasm` (dist/) and `make bench-wasm` (the bench bundles, built the same way).
+# Used by `make wasm` and `make wasm-test` (dist/) and `make bench-wasm` (the bench bundles,
+# built the same way).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo_out=$1 bound=$2 dist=$3
 wasm_opt=.tools/node_modules/.bin/wasm-opt
 [ -x "$wasm_opt" ] || { echo "bind-wasm: $wasm_opt is missing: run ./scripts/setup.sh" >&2; exit 1; }
 for m in master slave; do
+  # wasm-bindgen adds to its output directory: snippets of an earlier build would stay.
+  rm -rf "$bound/$m/snippets"
   wasm-bindgen --target web --no-typescript --out-dir "$bound/$m" "$cargo_out/${m}_wasm.wasm"
   mkdir -p "$dist/$m"
   rm -rf "$dist/$m/snippets"

@@ -252,8 +252,10 @@ pub fn random_below(bound: u32) -> Result<u32, JsValue> {
     }
 }
 
-/// Says (to the page's scripts and tests) that the module runs here but stays passive: this
-/// page is in a frame, and co-browsing is the top page's.
+/// Says (to the end-to-end tests: `window.cobrowsePassive`) that the module runs here but
+/// stays passive: this page is in a frame, and co-browsing is the top page's. Test builds only
+/// (feature `test-hooks`, `make wasm-test`).
+#[cfg(feature = "test-hooks")]
 pub fn mark_passive() {
     let _ = js_sys::Reflect::set(&window(), &"cobrowsePassive".into(), &true.into());
 }

@@ -11,7 +11,9 @@
 //! - [`session`]: ties them together: create a session, show the code, stream the page.
 //! - [`errors`]: failures reported to the integrator (an event, a callback), never thrown.
 //!
-//! The loader (`cobrowse.js`, served by the relay) imports this module and calls [`start`].
+//! The loader (`cobrowse.js`, served by the relay) imports this module and calls [`start`]
+//! with the settings it fetched (`cobrowse.json`). The feature `test-hooks` (test builds only,
+//! `make wasm-test`) adds what the end-to-end tests read from the page.
 
 pub mod agent_control;
 #[cfg(feature = "bench")]
@@ -53,6 +55,7 @@ pub fn start(relay_url: &str, settings: JsValue) -> Result<(), JsValue> {
     errors::install_panic_hook();
     if in_frame() {
         debug::log("in a frame: co-browsing is the top page's");
+        #[cfg(feature = "test-hooks")]
         browser::mark_passive();
         return Ok(());
     }

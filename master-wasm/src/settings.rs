@@ -1,5 +1,5 @@
 //! What the relay's configuration says about the widget and the agent's control, handed to
-//! [`crate::start`] by the loader the relay serves (`cobrowse.js` carries them as a JSON
+//! [`crate::start`] by the loader the relay serves (`cobrowse.json` carries them as a JSON
 //! object): write mode allowed, submit buttons for agents, the site's origins, the widget's
 //! place, colours and texts. Anything missing or malformed keeps its default; without settings
 //! at all, write mode is off (the safe side).

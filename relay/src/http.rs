@@ -1,5 +1,6 @@
-//! The relay's HTTP routes: the loader script and wasm bundles (for the snippet, with
-//! CORS since customer sites are other origins), the agent console, and the WebSockets.
+//! The relay's HTTP routes: the loader script, its settings (`loader`) and the wasm bundles
+//! (for the snippet, with CORS since customer sites are other origins), the agent console,
+//! and the WebSockets.
 //! The bundles and the console's files come from the binary or from disk (`crate::assets`).
 
 use axum::extract::State;
@@ -15,30 +16,12 @@ use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
 use crate::assets;
 use crate::config::Config;
 use crate::state::AppState;
-use crate::ui_settings::{ConsoleSettings, WidgetSettings};
+use crate::ui_settings::ConsoleSettings;
 use crate::ws;
 
-/// The loader the snippet points at. It finds its own `data-cobrowse-url`, imports the customer
-/// module from there (`__MASTER_BASE__`: hashed when embedded) and starts it with the relay's
-/// widget settings (in place of `__SETTINGS__`); a failure never breaks the host page.
-pub const LOADER_JS: &str = r#"(function () {
-  "use strict";
-  var me = document.currentScript;
-  // The relay is where this script came from, prefix included (it may serve under one).
-  var relay = (me && me.getAttribute("data-cobrowse-url")) || (me && me.src.replace(/\/cobrowse\.js([?#].*)?$/, ""));
-  if (!relay) { console.error("co-browse: the snippet needs a data-cobrowse-url attribute"); return; }
-  relay = relay.replace(/\/+$/, "");
-  var base = relay + "__MASTER_BASE__";
-  import(base + "master_wasm.js")
-    .then(function (m) {
-      return m.default({ module_or_path: base + "master_wasm_bg.wasm" }).then(function () {
-        var go = function () { m.start(relay, __SETTINGS__); };
-        if (document.body) { go(); } else { document.addEventListener("DOMContentLoaded", go); }
-      });
-    })
-    .catch(function (e) { console.error("co-browse could not start:", e); });
-})();
-"#;
+mod loader;
+
+pub use loader::LOADER_JS;
 
 /// The agent console's Content-Security-Policy. The view is an `about:blank` iframe that
 /// inherits it, so on top of the sandbox (no `allow-scripts`) no script of the customer's page
@@ -87,7 +70,14 @@ pub fn app(state: AppState) -> Router {
     };
     Router::new()
         .route("/", get(move || async move { Redirect::to(&console) }))
-        .route("/cobrowse.js", get(loader).layer(CorsLayer::permissive()))
+        .route(
+            "/cobrowse.js",
+            get(loader::script).layer(CorsLayer::permissive()),
+        )
+        .route(
+            "/cobrowse.json",
+            get(loader::boot).layer(CorsLayer::permissive()),
+        )
         .route("/console/settings.json", get(console_settings))
         .merge(files)
         .route("/ws/customer", get(ws::customer))
@@ -164,30 +154,6 @@ fn console_csp_layer(csp: HeaderValue) -> SetResponseHeaderLayer<HeaderValue> {
 /// The console's files, served with its Content-Security-Policy `csp`.
 fn console_page<S>(service: S, csp: HeaderValue) -> SetResponseHeader<S, HeaderValue> {
     SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp).layer(service)
-}
-
-async fn loader(State(state): State<AppState>) -> Response {
-    let config = &state.config;
-    let settings = WidgetSettings {
-        write_mode_allowed: config.write_mode_allowed,
-        agent_can_submit: config.agent_can_submit,
-        write_request_interval: config.write_request_interval.as_secs(),
-        site_origins: &state.allowed_origins,
-        widget: &config.widget,
-        texts: &config.texts.widget,
-    };
-    // JSON is a JavaScript expression; serde_json escapes what could end the string early.
-    let json = serde_json::to_string(&settings).unwrap_or_else(|_| "{}".into());
-    (
-        [
-            (header::CONTENT_TYPE, "text/javascript; charset=utf-8"),
-            (header::CACHE_CONTROL, "no-cache"),
-        ],
-        LOADER_JS
-            .replace("__MASTER_BASE__", &assets::master_base(config))
-            .replace("__SETTINGS__", &json),
-    )
-        .into_response()
 }
 
 /// The console's settings: write mode, theme and texts.

@@ -1,5 +1,5 @@
 //! What the relay tells the two user interfaces about themselves: the customer widget's
-//! settings (handed to the customer module by the loader, `cobrowse.js`) and the agent
+//! settings (handed to the customer module by the loader, from `cobrowse.json`) and the agent
 //! console's (`/console/settings.json`): whether write mode may be requested, what agents may
 //! click, the site's origins, the widget's corner and colours, the console's theme, and the
 //! texts of the `localization` file over the built-in English.

@@ -324,6 +324,15 @@ async fn everything_is_served_under_base_path() {
     assert!(started.relay_url.ends_with("/cobrowse"), "{started:?}");
     assert!(started.agent_url.contains("/cobrowse/agent"), "{started:?}");
     assert_eq!(get(&r, "/cobrowse/cobrowse.js", None).await.0, 200);
+    // The loader's JSON too, and the module it names is found under the prefix.
+    let (status, boot) = get(&r, "/cobrowse/cobrowse.json", None).await;
+    assert_eq!(status, 200, "{boot}");
+    let boot: Value = serde_json::from_str(&boot).unwrap();
+    let module = format!(
+        "/cobrowse{}master_wasm.js",
+        boot["module"].as_str().unwrap()
+    );
+    assert_eq!(get(&r, &module, None).await.0, 200, "{module}");
     assert_eq!(
         get(&r, "/cobrowse.js", None).await.0,
         404,

@@ -55,18 +55,16 @@ fn decode(encoding: &str, body: &[u8]) -> Vec<u8> {
     out
 }
 
-/// The directory the loader imports the customer module from.
+/// The directory the loader imports the customer module from (named in `/cobrowse.json`).
 async fn loader_base(r: &Relay) -> String {
-    let (status, headers, body) = fetch(r, "/cobrowse.js", None).await;
+    let (status, headers, body) = fetch(r, "/cobrowse.json", None).await;
     assert_eq!(status, 200);
     assert_eq!(header(&headers, "cache-control"), "no-cache");
-    let loader = String::from_utf8(body).unwrap();
-    let start = loader
-        .find("relay + \"")
+    let boot: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    boot["module"]
+        .as_str()
         .expect("the loader names its base")
-        + 9;
-    let end = start + loader[start..].find('"').unwrap();
-    loader[start..end].to_string()
+        .to_string()
 }
 
 #[tokio::test]

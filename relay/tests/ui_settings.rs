@@ -21,14 +21,10 @@ async fn text(r: &Relay, path: &str) -> String {
     res.text().await.unwrap()
 }
 
-/// The settings object the loader hands to the customer module.
-fn loader_settings(loader: &str) -> Value {
-    let start = loader
-        .find("m.start(relay, ")
-        .expect("the loader starts the module")
-        + 15;
-    let end = start + loader[start..].find("); };").expect("the call ends");
-    serde_json::from_str(&loader[start..end]).expect("the settings are JSON")
+/// The settings object the loader hands to the customer module (from `/cobrowse.json`).
+fn loader_settings(boot: &str) -> Value {
+    let boot: Value = serde_json::from_str(boot).expect("the loader's settings are JSON");
+    boot["settings"].clone()
 }
 
 #[tokio::test]
@@ -43,13 +39,40 @@ async fn the_loader_carries_the_widget_settings() {
             .insert("start".into(), "Co-navigation</script>".into());
     })
     .await;
-    let s = loader_settings(&text(&r, "/cobrowse.js").await);
+    let s = loader_settings(&text(&r, "/cobrowse.json").await);
     assert_eq!(s["writeModeAllowed"], false);
     assert_eq!(s["agentCanSubmit"], true);
     assert_eq!(s["siteOrigins"], serde_json::json!([ORIGIN]));
     assert_eq!(s["widget"]["position"], "top-left");
     assert_eq!(s["widget"]["accent"], "#b45309");
     assert_eq!(s["texts"]["start"], "Co-navigation</script>");
+}
+
+#[tokio::test]
+async fn the_loader_is_the_same_file_whatever_the_configuration() {
+    let r = relay_configured(|c| {
+        c.texts
+            .widget
+            .insert("start".into(), "Co-navigation".into());
+    })
+    .await;
+    let client = reqwest::Client::new();
+    let first = client.get(r.url("/cobrowse.js")).send().await.unwrap();
+    assert_eq!(first.status(), 200);
+    assert_eq!(first.headers()["cache-control"], "no-cache");
+    let etag = first.headers()["etag"].clone();
+    let script = first.text().await.unwrap();
+    assert_eq!(script, cobrowse_relay::http::LOADER_JS);
+    // It would show in the settings: the loader names the configuration nowhere.
+    assert!(text(&r, "/cobrowse.json").await.contains("Co-navigation"));
+    assert!(!script.contains("Co-navigation"));
+    let again = client
+        .get(r.url("/cobrowse.js"))
+        .header("if-none-match", etag)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 304, "a cached loader costs no body");
 }
 
 #[tokio::test]

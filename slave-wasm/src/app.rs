@@ -59,6 +59,12 @@ pub fn app(props: &AppProps) -> Html {
     // The current session, for the callbacks below.
     let current = use_mut_ref(|| None::<Session>);
     let input = use_mut_ref(|| None::<ViewInput>);
+    // Test builds only: one hook for the console's life, acting on the current session.
+    #[cfg(feature = "test-hooks")]
+    let _craft = use_mut_ref({
+        let current = current.clone();
+        move || crate::test_hooks::CraftHook::install(current)
+    });
 
     let on_join = {
         let (console, conn, rebuilder, frame, cursor, current, settings) = (
@@ -108,7 +114,6 @@ pub fn app(props: &AppProps) -> Html {
                 settings: settings.clone(),
             };
             rebuilder.borrow_mut().take();
-            session.install_craft_hook();
             *current.borrow_mut() = Some(session.clone());
             let on_event = Callback::from(move |e| session.on_event(e));
             dispatch.dispatch(Action::Joining);

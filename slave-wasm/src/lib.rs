@@ -12,6 +12,8 @@
 //!   [`view_sheets`] (stylesheets by hash, the CSS proxy, the patch) and [`view_states`]
 //!   (hover, focus, active).
 //! - [`view_config`]: what the relay tells the console about the view (proxy, patch).
+//! - [`debug`]: the console's log (`debug=1`); `test_hooks` (feature `test-hooks`, test
+//!   builds only): what the end-to-end tests reach into the console with.
 
 pub mod app;
 #[cfg(feature = "bench")]
@@ -29,6 +31,8 @@ pub mod session_keys;
 pub mod session_link;
 pub mod settings;
 pub mod state;
+#[cfg(feature = "test-hooks")]
+pub mod test_hooks;
 pub mod theme_picker;
 pub mod typing_hold;
 pub mod view_config;

@@ -182,8 +182,9 @@ impl Session {
             };
             opener.open(self.code.routing, delivery, seq, bytes)
         };
+        #[cfg(feature = "test-hooks")]
         if let Ok(plain) = &plain {
-            debug::record(plain);
+            crate::test_hooks::record(plain);
         }
         match plain {
             Ok(plain) => match decode_payload::<CustomerPageMsg>(&plain) {

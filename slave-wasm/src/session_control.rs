@@ -15,7 +15,7 @@ use crate::typing_hold::HOLD_MS;
 use crate::view_input::{ViewEvent, ViewInput};
 
 impl Session {
-    fn send_page(&self, msg: &AgentPageMsg) {
+    pub(crate) fn send_page(&self, msg: &AgentPageMsg) {
         self.send_sealed(&encode_payload(msg));
     }
 
@@ -137,56 +137,5 @@ impl Session {
         let reason = self.settings.text(reason, &[]);
         let text = self.settings.text("refused", &[("why", &reason)]);
         self.dispatch.dispatch(Action::Notice(text));
-    }
-}
-
-impl Session {
-    /// With `debug=1`: `window.cobrowseCraft(kind, selector)` sends, whatever the mode, a click
-    /// (`"click"`) on the view's element matching `selector`, or a write-mode request
-    /// (`"request"`). The customer's browser must refuse what the mode does not allow; this is
-    /// how the tests play a modified console.
-    pub(crate) fn install_craft_hook(&self) {
-        use wasm_bindgen::prelude::*;
-        if !crate::debug::enabled() {
-            return;
-        }
-        let session = self.clone();
-        let hook = Closure::<dyn Fn(String, String) -> bool>::new(
-            move |kind: String, selector: String| {
-                if kind == "request" {
-                    session.send_page(&AgentPageMsg::RequestWrite);
-                    return true;
-                }
-                let Some(doc) = session
-                    .frame
-                    .cast::<HtmlIFrameElement>()
-                    .and_then(|f| f.content_document())
-                else {
-                    return false;
-                };
-                let Some(el) = doc.query_selector(&selector).ok().flatten() else {
-                    return false;
-                };
-                let target = session
-                    .rebuilder
-                    .try_borrow()
-                    .ok()
-                    .and_then(|r| r.as_ref().and_then(|r| r.id_of(&el)));
-                let r = el.get_bounding_client_rect();
-                session.on_view_event(ViewEvent::Act {
-                    target,
-                    kind: shared_protocol::agent_control::ActionKind::Click {
-                        x: (r.left() + r.width() / 2.0) as i32,
-                        y: (r.top() + r.height() / 2.0) as i32,
-                    },
-                });
-                target.is_some()
-            },
-        );
-        if let Some(w) = web_sys::window() {
-            let _ = js_sys::Reflect::set(&w, &"cobrowseCraft".into(), hook.as_ref());
-        }
-        // Debug only, for the life of the page.
-        hook.forget();
     }
 }

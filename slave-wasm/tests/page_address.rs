@@ -36,7 +36,7 @@ fn capture_signed_in_page(rules: PrivacyRules) -> Captured {
         .unwrap();
     doc.set_title("PAGE-TITLE");
     let effective = Effective::merge(&[], &rules, &doc.url().unwrap());
-    let policy = Rc::new(Policy::new(&doc, effective).0);
+    let policy = Rc::new(Policy::new(&doc, effective, Default::default()).0);
     let (_stream, parts) = PageStream::start(doc.clone(), 1, policy, Rc::new(|| {})).unwrap();
     let mut got = Captured::new();
     for part in parts {

@@ -24,7 +24,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 fn policy(doc: &Document, relay: &[PrivacyRules], page: PrivacyRules) -> Rc<Policy> {
     let effective = Effective::merge(relay, &page, "https://bank.example/account?id=7");
-    let (policy, broken) = Policy::new(doc, effective);
+    let (policy, broken) = Policy::new(doc, effective, Default::default());
     assert!(broken.is_empty(), "{broken:?}");
     Rc::new(policy)
 }
@@ -250,7 +250,7 @@ fn a_broken_selector_fails_closed() {
         &PrivacyRules::default(),
         "",
     );
-    let (policy, broken) = Policy::new(&doc, effective);
+    let (policy, broken) = Policy::new(&doc, effective, Default::default());
     assert_eq!(broken, ["p["]);
     assert!(policy.rules().private_by_default);
     let (_stream, parts) =

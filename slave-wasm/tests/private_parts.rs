@@ -26,7 +26,7 @@ wasm_bindgen_test_configure!(run_in_browser);
 
 fn policy(doc: &Document, page: PrivacyRules) -> Rc<Policy> {
     let effective = Effective::merge(&[], &page, "https://bank.example/account");
-    let (policy, broken) = Policy::new(doc, effective);
+    let (policy, broken) = Policy::new(doc, effective, Default::default());
     assert!(broken.is_empty(), "{broken:?}");
     Rc::new(policy)
 }

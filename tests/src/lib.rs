@@ -52,7 +52,15 @@ impl Harness {
         assert!(
             dist.join("master/master_wasm.js").exists()
                 && dist.join("slave/slave_wasm.js").exists(),
-            "the wasm bundles are missing in {}: run `make wasm` (`make test` does it first)",
+            "the wasm bundles are missing in {}: run `make wasm-test` (`make test` does it first)",
+            dist.display()
+        );
+        // Built with the feature `test-hooks`: the console's `window.cobrowseCraft` is in it.
+        let console = std::fs::read(dist.join("slave/slave_wasm_bg.wasm")).unwrap_or_default();
+        assert!(
+            console.windows(13).any(|w| w == b"cobrowseCraft"),
+            "the bundles in {} have no test hooks (built by `make wasm` or `make release`): \
+             run `make wasm-test` (`make test` does it first)",
             dist.display()
         );
         let data = tempfile::tempdir().expect("temp dir");

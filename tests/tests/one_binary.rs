@@ -39,18 +39,15 @@ fn spki_hash(certificate: &std::path::Path) -> String {
 
 /// The hashed directory the loader at `relay` imports the customer module from.
 async fn loader_base(http: &reqwest::Client, relay: &str) -> TestResult<String> {
-    let loader = http
-        .get(format!("{relay}/cobrowse.js"))
+    let boot = http
+        .get(format!("{relay}/cobrowse.json"))
         .send()
         .await?
         .text()
         .await?;
-    let start = loader
-        .find("relay + \"")
-        .ok_or("the loader names its base")?
-        + 9;
-    let end = start + loader[start..].find('"').ok_or("a closing quote")?;
-    Ok(loader[start..end].to_string())
+    let boot: serde_json::Value = serde_json::from_str(&boot)?;
+    let base = boot["module"].as_str().ok_or("the loader names its base")?;
+    Ok(base.to_string())
 }
 
 async fn flow(site: &Site, customer: &WebDriver, agent: &WebDriver) -> TestResult {

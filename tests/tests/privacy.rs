@@ -158,11 +158,40 @@ async fn no_secret_reaches_the_agent_from_any_place_in_the_page() -> TestResult 
         assert_eq!(outlined, serde_json::json!([]), "fields not outlined");
         let legend = widget_text(&customer, "hidden-legend").await;
         assert!(legend.contains("Hidden from the agent"), "{legend}");
+        // What the last line of defence masked (the unmarked card, SSN and token) is counted
+        // for the session and reaches the relay's metrics.
+        eventually("the relay to count what was masked", START, || async {
+            let counted = [
+                auto_masked_count(&h, "card_number").await.ok()?,
+                auto_masked_count(&h, "ssn").await.ok()?,
+                auto_masked_count(&h, "bearer_token").await.ok()?,
+            ];
+            counted.iter().all(|n| *n >= 1).then_some(())
+        })
+        .await?;
         Ok(())
     }
     .await;
     h.finish(vec![customer, agent]).await;
     result
+}
+
+/// The relay's count of text the customers' last line of defence masked, of `kind`.
+async fn auto_masked_count(h: &Harness, kind: &str) -> TestResult<u64> {
+    let token = h.started.dev_token.clone().expect("dev token");
+    let body = reqwest::Client::new()
+        .get(format!("{}/metrics", h.started.relay_url))
+        .bearer_auth(token)
+        .send()
+        .await?
+        .text()
+        .await?;
+    let line = format!("cobrowse_auto_masked_total{{kind=\"{kind}\"}} ");
+    Ok(body
+        .lines()
+        .find_map(|l| l.strip_prefix(&line))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or(0))
 }
 
 /// A TCP listener that keeps the head of every request made to it (and answers each with an

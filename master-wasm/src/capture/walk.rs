@@ -30,23 +30,7 @@ const CLOCK_EVERY: usize = 256;
 // Scrolled elements are found in JS: asking each element from wasm costs three calls, and
 // reading `scrollTop` on 100k elements alone takes ~70 ms, so this walk is sliced too. A
 // TreeWalker follows the DOM as it changes between slices.
-#[wasm_bindgen(inline_js = r#"
-export function scroll_search(doc) {
-  return { walk: doc.createTreeWalker(doc, NodeFilter.SHOW_ELEMENT), found: [] };
-}
-export function scroll_search_step(search, deadline) {
-  const walk = search.walk;
-  let n = 0;
-  for (let el = walk.nextNode(); el; el = walk.nextNode()) {
-    if (el.scrollTop !== 0 || el.scrollLeft !== 0) search.found.push(el);
-    if (++n % 512 === 0 && Date.now() >= deadline) return false;
-  }
-  return true;
-}
-export function scroll_search_found(search) {
-  return search.found;
-}
-"#)]
+#[wasm_bindgen(module = "/src/capture/walk.js")]
 extern "C" {
     /// A search of `doc` for elements scrolled away from their origin.
     fn scroll_search(doc: &Document) -> JsValue;

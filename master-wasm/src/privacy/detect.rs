@@ -5,9 +5,33 @@
 //! Hand-written scanners rather than a regex engine: this runs on every text and attribute
 //! that leaves the page, and a regex crate would double the customer bundle.
 
+use std::cell::Cell;
+use std::rc::Rc;
+
 use shared_protocol::AutoMaskedCounts;
 
 use super::masking::BULLET;
+
+/// What the last line of defence masked in one session, for the relay's metrics: the session
+/// owns it, every [`super::Policy`] built for the session counts into a clone of it, and the
+/// session takes the counts after each flush.
+#[derive(Debug, Clone, Default)]
+pub struct AutoMaskedTally(Rc<Cell<AutoMaskedCounts>>);
+
+impl AutoMaskedTally {
+    pub fn add(&self, found: AutoMaskedCounts) {
+        let mut all = self.0.get();
+        all.card_numbers += found.card_numbers;
+        all.ssns += found.ssns;
+        all.bearer_tokens += found.bearer_tokens;
+        self.0.set(all);
+    }
+
+    /// What was counted since the last call.
+    pub fn take(&self) -> AutoMaskedCounts {
+        self.0.replace(AutoMaskedCounts::default())
+    }
+}
 
 /// Card numbers have 13 to 19 digits.
 const CARD_DIGITS: std::ops::RangeInclusive<usize> = 13..=19;

@@ -5,7 +5,7 @@
 //!   CSS selectors checked once; decides each element's [`Scope`] from its parent's scope, its
 //!   own `data-cobrowse-*` attributes and the selectors.
 //! - [`masking`]: what masked text, values and URLs look like; [`detect`]: the last line of
-//!   defence (card numbers, SSNs, bearer tokens) with its counters.
+//!   defence (card numbers, SSNs, bearer tokens) and the session's tally of what it masked.
 //! - [`page_rules`]: the page's `window._cobrowse.privacy` object; `page_meta`: the page's
 //!   own address and title as the agent and the relay get them.
 //! - [`indicator`]: what the customer sees of it (fields outlined, a legend in the widget).
@@ -20,11 +20,10 @@ pub mod page_rules;
 
 pub use shared_protocol::masking;
 
-use std::cell::Cell;
-
 use shared_protocol::privacy::Effective;
-use shared_protocol::AutoMaskedCounts;
 use web_sys::{Document, Element};
+
+pub use detect::AutoMaskedTally;
 
 /// In-page markers, set by the site on any element.
 pub const MASK_ATTR: &str = "data-cobrowse-mask";
@@ -127,6 +126,8 @@ impl Marks {
 pub struct Policy {
     rules: Effective,
     selectors: Selectors,
+    /// Where what the last line of defence masks is counted (the session's).
+    auto_masked: AutoMaskedTally,
 }
 
 #[derive(Debug, Default)]
@@ -144,7 +145,12 @@ impl Policy {
     /// Compiles `rules` for `doc`. A selector the browser rejects is left out and returned
     /// (for the integrator's error event); a broken mask or block selector makes the whole
     /// page private, a broken read-only one the whole page read-only: rules fail closed.
-    pub fn new(doc: &Document, mut rules: Effective) -> (Self, Vec<String>) {
+    /// What the last line of defence masks under it is counted in `auto_masked`.
+    pub fn new(
+        doc: &Document,
+        mut rules: Effective,
+        auto_masked: AutoMaskedTally,
+    ) -> (Self, Vec<String>) {
         let mut broken = Vec::new();
         let mut keep = |list: &mut Vec<String>| -> bool {
             let before = list.len();
@@ -179,7 +185,12 @@ impl Policy {
             unmask: join(&rules.unmask),
             readonly: join(&rules.readonly),
         };
-        (Self { rules, selectors }, broken)
+        let policy = Self {
+            rules,
+            selectors,
+            auto_masked,
+        };
+        (policy, broken)
     }
 
     pub fn rules(&self) -> &Effective {
@@ -258,7 +269,7 @@ impl Policy {
             || starts_with_ignore_case(name, "data-")
             || starts_with_ignore_case(name, "aria-")
         {
-            scrubbed(value)
+            self.scrubbed(value)
         } else {
             value
         }
@@ -276,7 +287,7 @@ impl Policy {
         if scope.masked() {
             masking::mask_text(&text)
         } else {
-            scrubbed(text)
+            self.scrubbed(text)
         }
     }
 
@@ -285,7 +296,18 @@ impl Policy {
         if value_masked {
             masking::mask_value(&value)
         } else {
-            scrubbed(value)
+            self.scrubbed(value)
+        }
+    }
+
+    /// `text` through the last line of defence, counting what it masked.
+    fn scrubbed(&self, text: String) -> String {
+        match detect::scrub(&text) {
+            None => text,
+            Some((masked, found)) => {
+                self.auto_masked.add(found);
+                masked
+            }
         }
     }
 }
@@ -304,7 +326,6 @@ thread_local! {
     /// Fields that were password fields at any time while this page was captured: a "show
     /// password" toggle turning one into a text field does not unmask it.
     static PASSWORD_FIELDS: js_sys::WeakSet = js_sys::WeakSet::new();
-    static FOUND: Cell<AutoMaskedCounts> = Cell::new(AutoMaskedCounts::default());
 }
 
 fn remember_password_field(el: &Element) {
@@ -319,26 +340,4 @@ fn remember_password_field(el: &Element) {
 /// its batch is built), which is where password fields are remembered.
 pub fn was_password_field(el: &Element) -> bool {
     PASSWORD_FIELDS.with(|set| set.has(el))
-}
-
-/// `text` through the last line of defence, counting what it masked.
-pub fn scrubbed(text: String) -> String {
-    match detect::scrub(&text) {
-        None => text,
-        Some((masked, found)) => {
-            FOUND.with(|f| {
-                let mut all = f.get();
-                all.card_numbers += found.card_numbers;
-                all.ssns += found.ssns;
-                all.bearer_tokens += found.bearer_tokens;
-                f.set(all);
-            });
-            masked
-        }
-    }
-}
-
-/// What the last line of defence masked since the last call.
-pub fn take_auto_masked() -> AutoMaskedCounts {
-    FOUND.with(|f| f.replace(AutoMaskedCounts::default()))
 }

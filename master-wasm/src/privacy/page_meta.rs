@@ -6,26 +6,26 @@ use shared_protocol::page_address;
 use shared_protocol::PageInfo;
 use web_sys::{Document, Element};
 
-use super::{scrubbed, Marks, Policy};
+use super::{Marks, Policy};
 
 impl Policy {
     /// A document's URL as the agent gets it (the view resolves relative URLs against it).
     pub fn page_url(&self, url: &str) -> String {
-        scrubbed(page_address::url_for_agent(url, self.rules()))
+        self.scrubbed(page_address::url_for_agent(url, self.rules()))
     }
 
     /// `doc`'s title as the agent gets it: masked where its `<title>` is.
     pub fn page_title(&self, doc: &Document) -> String {
         let title = page_address::title(&doc.title(), self.title_masked(doc));
-        scrubbed(title)
+        self.scrubbed(title)
     }
 
     /// A visit of the page at `url` titled `title` (read now or when a route settled) as the
     /// relay records it: no fragment, query values and title masked as on the page.
     pub fn visit(&self, doc: &Document, url: &str, title: &str) -> PageInfo {
         PageInfo {
-            url: scrubbed(page_address::url_for_relay(url, self.rules())),
-            title: scrubbed(page_address::title(title, self.title_masked(doc))),
+            url: self.scrubbed(page_address::url_for_relay(url, self.rules())),
+            title: self.scrubbed(page_address::title(title, self.title_masked(doc))),
         }
     }
 

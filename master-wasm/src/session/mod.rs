@@ -29,6 +29,7 @@ use crate::debug;
 use crate::link::Link;
 use crate::navigation::NavigationWatch;
 use crate::persist::Saved;
+use crate::privacy::AutoMaskedTally;
 use crate::settings::Settings;
 use crate::socket::{websocket_url, RelaySocket, SocketEvent};
 use crate::stream::PageStream;
@@ -127,6 +128,8 @@ struct Customer {
     relay_rules: Option<Vec<PrivacyRules>>,
     /// The rules the stream captures under now (they change with the page's URL).
     privacy: Option<Effective>,
+    /// What the last line of defence masked, counted by every policy built for this session.
+    auto_masked: AutoMaskedTally,
     /// What the relay allows the agent, and the widget's texts.
     settings: Settings,
     /// Tells the relay when the page is unloaded.
@@ -155,6 +158,7 @@ impl Customer {
             navigation: None,
             relay_rules: None,
             privacy: None,
+            auto_masked: AutoMaskedTally::default(),
             settings,
             leaving: None,
             control: Control::default(),

@@ -49,7 +49,9 @@ impl Customer {
         let mut effective = Effective::merge(relay, &page, url);
         effective.private_by_default |= !page_ok;
         let doc = document();
-        Policy::new(&doc, effective).0.visit(&doc, url, title)
+        Policy::new(&doc, effective, self.auto_masked.clone())
+            .0
+            .visit(&doc, url, title)
     }
 
     /// The rules for this page: the relay's that match its URL, merged with the page's own
@@ -68,7 +70,7 @@ impl Customer {
         let doc = document();
         let mut effective = Effective::merge(relay, &page, &doc.url().unwrap_or_default());
         effective.private_by_default |= !page_ok;
-        let (policy, broken) = Policy::new(&doc, effective.clone());
+        let (policy, broken) = Policy::new(&doc, effective.clone(), self.auto_masked.clone());
         for selector in broken {
             crate::errors::report(
                 "privacy",
@@ -178,7 +180,7 @@ impl Customer {
         if let Some(w) = &self.widget {
             w.show_hidden_fields(&rules.indicator_text, stream.hidden_count());
         }
-        let found = privacy::take_auto_masked();
+        let found = self.auto_masked.take();
         if !found.is_zero() {
             self.link.send_control(CustomerMsg::AutoMasked(found));
         }

@@ -7,16 +7,7 @@
 use wasm_bindgen::prelude::*;
 use web_sys::Document;
 
-#[wasm_bindgen(inline_js = r#"
-export function define_plain(win, name) {
-  try {
-    const registry = win.customElements;
-    if (!registry || registry.get(name)) return;
-    const Base = win.HTMLElement;
-    registry.define(name, class extends Base {});
-  } catch (e) { /* not a valid custom element name */ }
-}
-"#)]
+#[wasm_bindgen(module = "/src/rebuild/custom_elements.js")]
 extern "C" {
     fn define_plain(window: &web_sys::Window, name: &str);
 }

@@ -1,0 +1,84 @@
+//! The snippet's two requests: the loader script (`/cobrowse.js`, the file `loader.js` as is)
+//! and what it fetches before it imports the customer module (`/cobrowse.json`: where the
+//! module is and the widget's settings from the relay's configuration). Both are open to
+//! every origin (customer sites are other origins) and revalidated by ETag, so a page view
+//! that finds them cached costs two `304`s.
+//!
+//! The loader finds its relay (`data-cobrowse-url`, or its own URL), fetches the JSON, imports
+//! the module from the directory named there and starts it with the settings as they came.
+//! Nothing of the configuration is spliced into the script; a failure is logged to the
+//! browser's console and the host page goes on without co-browse.
+
+use axum::extract::State;
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use crate::assets;
+use crate::state::AppState;
+use crate::ui_settings::WidgetSettings;
+
+/// The loader script, served byte for byte: the same file for every configuration.
+pub const LOADER_JS: &str = include_str!("loader.js");
+
+/// `/cobrowse.json`: what the loader needs to start the customer module.
+#[derive(Serialize)]
+struct LoaderBoot<'a> {
+    /// The path (under the relay's URL) of the module's directory, ending in `/`: hashed
+    /// (immutable) when the relay embeds its bundles.
+    module: String,
+    /// Handed to the module's `start` as they are.
+    settings: WidgetSettings<'a>,
+}
+
+/// `/cobrowse.js`.
+pub async fn script(headers: HeaderMap) -> Response {
+    revalidated(
+        LOADER_JS.as_bytes().to_vec(),
+        "text/javascript; charset=utf-8",
+        &headers,
+    )
+}
+
+/// `/cobrowse.json`.
+pub async fn boot(State(state): State<AppState>, headers: HeaderMap) -> Response {
+    let config = &state.config;
+    let boot = LoaderBoot {
+        module: assets::master_base(config),
+        settings: WidgetSettings {
+            write_mode_allowed: config.write_mode_allowed,
+            agent_can_submit: config.agent_can_submit,
+            write_request_interval: config.write_request_interval.as_secs(),
+            site_origins: &state.allowed_origins,
+            widget: &config.widget,
+            texts: &config.texts.widget,
+        },
+    };
+    match serde_json::to_vec(&boot) {
+        Ok(body) => revalidated(body, "application/json", &headers),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// `body` with `Cache-Control: no-cache` and an ETag of its content; `304` when the request
+/// already has it.
+fn revalidated(body: Vec<u8>, content_type: &'static str, headers: &HeaderMap) -> Response {
+    let digest = Sha256::digest(&body);
+    let etag = format!("\"{}\"", hex_prefix(&digest[..8]));
+    let mut response = match headers.get(header::IF_NONE_MATCH) {
+        Some(tag) if tag.as_bytes() == etag.as_bytes() => StatusCode::NOT_MODIFIED.into_response(),
+        _ => body.into_response(),
+    };
+    let out = response.headers_mut();
+    out.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    out.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+    if let Ok(tag) = HeaderValue::from_str(&etag) {
+        out.insert(header::ETAG, tag);
+    }
+    response
+}
+
+fn hex_prefix(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
