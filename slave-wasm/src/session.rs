@@ -351,6 +351,11 @@ impl Session {
 
     pub(crate) fn fail(&self, why: String) {
         debug::log(&format!("failed: {why}"));
+        // Over for this console: its heartbeat and any pending reconnect stop here, before the
+        // agent joins again on the console's one connection slot (a stale heartbeat there
+        // would acknowledge the next session's frames with this one's numbers).
+        self.ended.set(true);
+        self.resume_token.set(None);
         self.conn.borrow_mut().take();
         self.dispatch.dispatch(Action::Failed(why));
     }
