@@ -12,6 +12,7 @@ use tower::Layer;
 use tower_http::cors::CorsLayer;
 use tower_http::services::{ServeDir, ServeFile};
 use tower_http::set_header::{SetResponseHeader, SetResponseHeaderLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use crate::assets;
 use crate::config::Config;
@@ -89,6 +90,7 @@ pub fn app(state: AppState) -> Router {
             false => crate::health::routes().merge(crate::api::routes()),
         })
         .merge(crate::proxy::routes())
+        .layer(RequestBodyTimeoutLayer::new(crate::serve::BODY_LIMIT))
         .layer(axum::middleware::from_fn(crate::access_log::access_log))
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
@@ -106,6 +108,7 @@ pub fn admin_app(state: AppState) -> Router {
     Router::new()
         .merge(crate::health::routes())
         .merge(crate::api::admin_routes())
+        .layer(RequestBodyTimeoutLayer::new(crate::serve::BODY_LIMIT))
         .layer(axum::middleware::from_fn(crate::access_log::access_log))
         .layer(SetResponseHeaderLayer::overriding(
             HeaderName::from_static(NODE_HEADER),

@@ -159,7 +159,9 @@ impl axum::serve::Listener for PublicListener {
             let room = self.handshakes.len() < HANDSHAKES_AT_ONCE;
             tokio::select! {
                 (stream, peer) = accept_tcp(&self.tcp), if room => {
-                    let from = self.shaking.entry(peer.ip()).or_default();
+                    // By the address the limits count (an IPv6 /64, not each of its addresses).
+                    let key = crate::client_ip::ClientIp(peer.ip()).limit_key();
+                    let from = self.shaking.entry(key).or_default();
                     if *from >= HANDSHAKES_PER_ADDRESS {
                         tracing::debug!(%peer, "too many TLS handshakes from this address");
                         continue;
@@ -176,7 +178,7 @@ impl axum::serve::Listener for PublicListener {
                             }
                             Err(_) => None,
                         };
-                        (peer.ip(), done)
+                        (key, done)
                     });
                 }
                 Some(done) = self.handshakes.join_next(), if !self.handshakes.is_empty() => {

@@ -12,6 +12,9 @@ const DEFAULT_LOG: &str = "info,redis=error";
 
 #[tokio::main]
 async fn main() {
+    // `systemctl reload` may come while the relay is still starting: SIGHUP's default action
+    // would end it. Held for the whole run (`run` reads its own for the reloads).
+    let _early_hangups = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::hangup());
     if let Err(e) = serve(Cli::parse()).await {
         eprintln!("cobrowse-relay: {e}");
         std::process::exit(1);

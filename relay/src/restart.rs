@@ -22,7 +22,7 @@ use shared_protocol::EndReason;
 
 use crate::cluster::LiveRecord;
 use crate::membership::CLOSE_MOVING;
-use crate::sessions::{Session, SidesDue};
+use crate::sessions::{Due, Session, SidesDue};
 use crate::state::AppState;
 use crate::store::{now_millis, Millis};
 
@@ -40,7 +40,9 @@ struct Saved {
 struct SavedSession {
     #[serde(flatten)]
     record: LiveRecord,
-    due: SidesDue,
+    /// Absent in files saved before it was kept: then both sides get the grace from the stop.
+    #[serde(default)]
+    due: Option<SidesDue>,
 }
 
 fn path(data_dir: &Path) -> PathBuf {
@@ -64,7 +66,7 @@ pub fn save(state: &AppState) -> std::io::Result<usize> {
             .iter()
             .map(|s| SavedSession {
                 record: s.live_record(&state.node_id),
-                due: s.sides_due(now, disconnect, navigation),
+                due: Some(s.sides_due(now, disconnect, navigation)),
             })
             .collect(),
     };
@@ -146,7 +148,16 @@ pub fn restore(state: &AppState) -> usize {
     }
     let now = now_millis();
     let mut waiting = 0;
+    let grace = state.config.disconnect_grace;
+    let from_the_stop = Due {
+        at: saved.saved_at.saturating_add(grace.as_millis() as Millis),
+        away: false,
+    };
     for SavedSession { record, due } in &saved.records {
+        let due = due.unwrap_or(SidesDue {
+            customer: from_the_stop,
+            agent: record.agent_token.map(|_| from_the_stop),
+        });
         let session = Arc::new(Session::restore(record));
         if !state.registry.adopt(session.clone()) {
             continue;
@@ -167,6 +178,8 @@ pub fn restore(state: &AppState) -> usize {
                 let at = due.of(side).map_or(now, |d| d.at);
                 Duration::from_millis(at.saturating_sub(now).max(0) as u64)
             };
+            // A stop before they are back saves the same due times again.
+            session.keep_due(&due, grace);
             crate::timers::watch_restored(state, &session, left);
             waiting += 1;
         }

@@ -3,7 +3,8 @@
 //!
 //! - a deadline for a request's headers ([`HEADER_LIMIT`]): a client that connects (or finishes
 //!   its TLS handshake) and then sends nothing, or sends its headers a byte at a time, does not
-//!   hold a descriptor for ever;
+//!   hold a descriptor for ever ([`BODY_LIMIT`], a layer of the apps, does the same for
+//!   bodies);
 //! - a stop in two steps: [`serve_until`] stops accepting when its signal fires and hands back
 //!   the [`Open`] connections, which [`Open::close`] then ends gracefully (requests under way
 //!   finish). Whatever the caller does in between (the relay saves its sessions there) cannot
@@ -27,6 +28,12 @@ use tower::ServiceExt;
 /// A client has this long to send a request's headers once it is connected (or idle between
 /// two requests on a kept-alive connection).
 pub const HEADER_LIMIT: Duration = Duration::from_secs(10);
+/// ... and this long to send a request's body (a layer of the apps: hyper bounds only the
+/// headers). A body sent a byte now and then would hold the connection for ever.
+pub const BODY_LIMIT: Duration = Duration::from_secs(10);
+/// How long a stop waits for requests under way (a long poll answers within 25 s); a client
+/// that reads its answer slowly cannot hold the stop, and what follows it, any longer.
+pub const CLOSE_LIMIT: Duration = Duration::from_secs(30);
 
 /// The connections a stopped [`serve_until`] leaves open.
 #[must_use = "the connections stay open until `close` is awaited"]
@@ -37,12 +44,18 @@ pub struct Open {
 }
 
 impl Open {
-    /// Asks every connection to finish its request under way and close, and waits for them.
+    /// Asks every connection to finish its request under way and close, and waits for them,
+    /// at most [`CLOSE_LIMIT`] (the rest are dropped with the process).
     pub async fn close(self) {
         let Self { stop, held } = self;
         drop(held);
         let _ = stop.send(true);
-        stop.closed().await;
+        if tokio::time::timeout(CLOSE_LIMIT, stop.closed())
+            .await
+            .is_err()
+        {
+            tracing::warn!("connections still open after {CLOSE_LIMIT:?}; stopping without them");
+        }
     }
 }
 

@@ -135,6 +135,31 @@ async fn a_session_whose_grace_ran_out_while_the_relay_was_down_ends_when_it_sto
 }
 
 #[tokio::test]
+async fn a_session_survives_two_restarts_in_a_row() {
+    let r = relay().await;
+    let addr = r.addr.to_string();
+    let (mut c, ct, mut a, _at, routing) = joined_with_tokens(&r).await;
+    let stopping = tokio::spawn(r.shut_down());
+    assert_eq!(closed(&mut c).await.0, 1012);
+    assert_eq!(closed(&mut a).await.0, 1012);
+    let data = stopping.await.unwrap();
+    // Started and stopped again before either side came back (a deploy rolled back, say).
+    let r = relay_in(data, &addr, |_| {}).await;
+    let data = r.shut_down().await;
+    assert!(data.path().join(SAVED).exists(), "saved again");
+    let r = relay_in(data, &addr, |_| {}).await;
+    let mut c = customer(&r).await;
+    send(&mut c, 0, CustomerMsg::Resume(resume_of(routing, ct, 0))).await;
+    privacy_rules(&mut c).await;
+    let (_, lost, _) = resumed(msg(&mut c).await);
+    assert!(lost, "resumed, after two restarts");
+    let data = r.shut_down().await;
+    let store = SqliteStore::open(data.path()).unwrap();
+    let rec = store.recent(1).unwrap().pop().unwrap();
+    assert_eq!(rec.end_reason, None, "never ended");
+}
+
+#[tokio::test]
 async fn a_side_away_before_the_stop_keeps_the_grace_it_had_left() {
     let grace = move |c: &mut cobrowse_relay::Config| {
         c.disconnect_grace = Duration::from_secs(2);

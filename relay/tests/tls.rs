@@ -177,14 +177,21 @@ async fn a_client_that_sends_no_request_is_dropped() {
     use tokio::io::{AsyncReadExt, AsyncWriteExt};
     let r = relay().await;
     // One sends nothing at all, one half a request; both are closed by the header deadline
-    // (`serve::HEADER_LIMIT`), where before they held their descriptors for ever.
+    // (`serve::HEADER_LIMIT`, and `BODY_LIMIT` for a body), where before they held their
+    // descriptors for ever.
     let mut nothing = tokio::net::TcpStream::connect(r.addr).await.unwrap();
     let mut half = tokio::net::TcpStream::connect(r.addr).await.unwrap();
     half.write_all(b"GET /health HTTP/1.1\r\nHost: x\r\n")
         .await
         .unwrap();
+    // A third sends its headers and then its body a byte now and then.
+    let mut slow_body = tokio::net::TcpStream::connect(r.addr).await.unwrap();
+    slow_body
+        .write_all(b"POST /poll HTTP/1.1\r\nHost: x\r\nx-cobrowse-poll: 00\r\nContent-Length: 100000\r\n\r\nab")
+        .await
+        .unwrap();
     let wait = cobrowse_relay::serve::HEADER_LIMIT * 3;
-    for stream in [&mut nothing, &mut half] {
+    for stream in [&mut nothing, &mut half, &mut slow_body] {
         let mut rest = Vec::new();
         let read = tokio::time::timeout(wait, stream.read_to_end(&mut rest)).await;
         assert!(matches!(read, Ok(Ok(_))), "closed by the relay: {read:?}");

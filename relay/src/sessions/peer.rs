@@ -32,7 +32,7 @@ pub struct Peer {
     pub away_epoch: u64,
     /// Said it is leaving its page (`CustomerMsg::Leaving`): its next absence may be long.
     pub leaving: bool,
-    /// When it went away last (Unix ms; meaningful while `outbox` is `None`; 0 if restored).
+    /// When it went away last (Unix ms; meaningful while `outbox` is `None`).
     pub away_since: crate::store::Millis,
     /// The queue was full: reliable frames wait in the ring until it drains.
     overflowed: bool,
@@ -92,7 +92,8 @@ impl Peer {
             last_from: 0,
             away_epoch: 1,
             leaving: false,
-            away_since: 0,
+            // Away since it was taken over, as far as this node knows.
+            away_since: crate::store::now_millis(),
             overflowed: false,
             last_queued: 0,
             pending_ephemeral: None,

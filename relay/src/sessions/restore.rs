@@ -121,6 +121,17 @@ impl Session {
         }
     }
 
+    /// A session restored from a saved file keeps its sides' due times (under `disconnect`
+    /// grace) for the next stop, as if each side had left at `due - disconnect`.
+    pub fn keep_due(&self, due: &SidesDue, disconnect: Duration) {
+        let grace = disconnect.as_millis() as Millis;
+        let mut state = self.lock();
+        state.customer.away_since = due.customer.at.saturating_sub(grace);
+        if let (Some((_, agent)), Some(d)) = (state.agent.as_mut(), due.agent) {
+            agent.away_since = d.at.saturating_sub(grace);
+        }
+    }
+
     /// The away epochs of both sides of a restored session, for their grace timers.
     pub fn away_sides(&self) -> Vec<(super::Side, u64)> {
         let state = self.lock();
