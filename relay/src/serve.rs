@@ -5,10 +5,11 @@
 //!   its TLS handshake) and then sends nothing, or sends its headers a byte at a time, does not
 //!   hold a descriptor for ever ([`BODY_LIMIT`], a layer of the apps, does the same for
 //!   bodies);
-//! - a stop in two steps: [`serve_until`] stops accepting when its signal fires and hands back
-//!   the [`Open`] connections, which [`Open::close`] then ends gracefully (requests under way
-//!   finish). Whatever the caller does in between (the relay saves its sessions there) cannot
-//!   be raced by a client that connects meanwhile.
+//! - a stop in two steps: when its signal fires, [`serve_until`] stops accepting and tells
+//!   every connection to take no further request, and hands back the [`Open`] ones, which
+//!   [`Open::close`] then waits for (requests under way finish). Whatever the caller does in
+//!   between (the relay saves its sessions there) cannot be raced by a client that connects,
+//!   or sends another request, meanwhile.
 //!
 //! Upgraded connections (WebSockets) leave hyper when they upgrade; their sessions close them.
 
@@ -44,12 +45,11 @@ pub struct Open {
 }
 
 impl Open {
-    /// Asks every connection to finish its request under way and close, and waits for them,
-    /// at most [`CLOSE_LIMIT`] (the rest are dropped with the process).
+    /// Waits for every connection to finish its request under way and close, at most
+    /// [`CLOSE_LIMIT`] (the rest are dropped with the process).
     pub async fn close(self) {
         let Self { stop, held } = self;
         drop(held);
-        let _ = stop.send(true);
         if tokio::time::timeout(CLOSE_LIMIT, stop.closed())
             .await
             .is_err()
@@ -108,5 +108,8 @@ where
             // `stopping` drops here: one fewer connection to wait for.
         });
     }
+    // Connections kept alive take no new request from here on either (each finishes the one
+    // under way), so nothing reaches the relay while the caller saves its sessions.
+    let _ = stop.send(true);
     Open { stop, held }
 }
