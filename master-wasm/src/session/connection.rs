@@ -1,14 +1,18 @@
 //! The customer's connection to the relay: the socket and its events, resume after a drop
-//! (with increasing delays), and heartbeats that carry what was received.
+//! (with increasing delays), and heartbeats that carry what was received. The transport of each
+//! new connection is [`TransportChoice`]'s: a WebSocket refused before it opened is followed at
+//! once by HTTP long polling.
 
 use super::*;
 
 impl Customer {
     pub(super) fn open_socket(&mut self) -> Result<(), JsValue> {
         let weak = self.this.clone();
-        let url = websocket_url(&self.relay_url, "/ws/customer");
+        let transport = self.transport.start(now_ms());
         let socket = RelaySocket::open(
-            &shared_protocol::node_hint::url_with_node(&url, self.node.as_deref()),
+            transport,
+            &self.relay_url,
+            &shared_protocol::node_hint::url_with_node("/ws/customer", self.node.as_deref()),
             move |event| {
                 if let Some(c) = weak.upgrade() {
                     c.borrow_mut().on_socket(event);
@@ -21,7 +25,10 @@ impl Customer {
 
     pub(super) fn on_socket(&mut self, event: SocketEvent) {
         match event {
-            SocketEvent::Open => self.on_open(),
+            SocketEvent::Open => {
+                self.transport.opened();
+                self.on_open();
+            }
             SocketEvent::Message(env) => self.on_relay(env),
             SocketEvent::BadFrame(why) => self.end(format!(
                 "Co-browse stopped: the server sent a bad frame ({why})."
@@ -31,6 +38,13 @@ impl Customer {
                     return;
                 }
                 self.link.socket = None;
+                if self.transport.closed(now_ms()) {
+                    // A proxy refused the WebSocket: the same connection over polling.
+                    if let Err(e) = self.open_socket() {
+                        self.end(format!("Co-browse stopped: {}.", describe_js(&e)));
+                    }
+                    return;
+                }
                 if self.resume_token.is_some() {
                     // Each drop before a successful resume waits longer, and gives up in the end.
                     // A relay that said it restarts is still restarting until a resume succeeds.

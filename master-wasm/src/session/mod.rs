@@ -13,6 +13,7 @@ use shared_protocol::key_guard::KeyGuard;
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
 use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::privacy::{Effective, PrivacyRules};
+use shared_protocol::transport::TransportChoice;
 use shared_protocol::{
     CustomerMsg, Delivery, Envelope, ErrorCode, JoinCode, KeyExchange, PageInfo, RelayMsg, Resume,
     Role, HEARTBEAT_INTERVAL_SECS,
@@ -30,7 +31,7 @@ use crate::link::Link;
 use crate::navigation::NavigationWatch;
 use crate::persist::Saved;
 use crate::settings::Settings;
-use crate::socket::{websocket_url, RelaySocket, SocketEvent};
+use crate::socket::{RelaySocket, SocketEvent};
 use crate::stream::PageStream;
 use crate::widget::{View, Widget, WidgetAction};
 
@@ -114,6 +115,8 @@ struct Customer {
     status: String,
     heartbeat: Option<Interval>,
     reconnect: Option<Reconnect>,
+    /// WebSocket or long polling, for each new connection.
+    transport: TransportChoice,
     /// This page load continues a session: the next resume is a reload (new keys).
     reloaded: bool,
     /// Key exchanges that failed, for the whole session (each confirmation we sent that never
@@ -148,6 +151,7 @@ impl Customer {
             status: String::new(),
             heartbeat: None,
             reconnect: None,
+            transport: TransportChoice::default(),
             node: None,
             reloaded: false,
             guard: KeyGuard::default(),
