@@ -8,9 +8,9 @@ use super::*;
 impl Customer {
     pub(super) fn open_socket(&mut self) -> Result<(), JsValue> {
         let weak = self.this.clone();
-        let transport = self.transport.start(now_ms());
+        let attempt = self.transport.start(now_ms());
         let socket = RelaySocket::open(
-            transport,
+            attempt.transport,
             &self.relay_url,
             &shared_protocol::node_hint::url_with_node("/ws/customer", self.node.as_deref()),
             move |event| {
@@ -20,13 +20,16 @@ impl Customer {
             },
         )?;
         self.link.socket = Some(socket);
+        self.attempt = Some(attempt);
         Ok(())
     }
 
     pub(super) fn on_socket(&mut self, event: SocketEvent) {
         match event {
             SocketEvent::Open => {
-                self.transport.opened();
+                if let Some(attempt) = &mut self.attempt {
+                    self.transport.opened(attempt);
+                }
                 self.on_open();
             }
             SocketEvent::Message(env) => self.on_relay(env),
@@ -38,7 +41,11 @@ impl Customer {
                     return;
                 }
                 self.link.socket = None;
-                if self.transport.closed(now_ms()) {
+                let refused = self
+                    .attempt
+                    .take()
+                    .is_some_and(|a| self.transport.closed(a, now_ms()));
+                if refused {
                     // A proxy refused the WebSocket: the same connection over polling.
                     if let Err(e) = self.open_socket() {
                         self.end(format!("Co-browse stopped: {}.", describe_js(&e)));

@@ -13,7 +13,7 @@ use shared_protocol::key_guard::KeyGuard;
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
 use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::privacy::{Effective, PrivacyRules};
-use shared_protocol::transport::TransportChoice;
+use shared_protocol::transport::{Attempt, TransportChoice};
 use shared_protocol::{
     CustomerMsg, Delivery, Envelope, ErrorCode, JoinCode, KeyExchange, PageInfo, RelayMsg, Resume,
     Role, HEARTBEAT_INTERVAL_SECS,
@@ -115,8 +115,9 @@ struct Customer {
     status: String,
     heartbeat: Option<Interval>,
     reconnect: Option<Reconnect>,
-    /// WebSocket or long polling, for each new connection.
+    /// WebSocket or long polling, for each new connection; the current connection's.
     transport: TransportChoice,
+    attempt: Option<Attempt>,
     /// This page load continues a session: the next resume is a reload (new keys).
     reloaded: bool,
     /// Key exchanges that failed, for the whole session (each confirmation we sent that never
@@ -152,6 +153,7 @@ impl Customer {
             heartbeat: None,
             reconnect: None,
             transport: TransportChoice::default(),
+            attempt: None,
             node: None,
             reloaded: false,
             guard: KeyGuard::default(),
@@ -260,6 +262,9 @@ impl Customer {
                 }
                 if let (true, Keys::Ready { opener, .. }) = (lost, &mut self.keys) {
                     opener.accept_gap();
+                }
+                if self.stream.is_some() {
+                    self.tell_transport();
                 }
                 let status = self.status.clone();
                 self.show_session(&status);
