@@ -3,11 +3,14 @@
 //! (the relay answers an id, sent back in the `x-cobrowse-poll` header), one `GET /poll` at a
 //! time waits for records down, one `POST /poll` at a time carries the queued records up (so
 //! they arrive in order), and dropping it stops the poll and sends `DELETE /poll` once the last
-//! records went up. Records are [`shared_protocol::poll_records`].
+//! records went up. Records are [`shared_protocol::poll_records`]. The connection lives on the
+//! relay node that opened it: the later requests carry that node's name (its `x-cobrowse-node`
+//! answer) as the `?node=` hint a load balancer routes on.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use shared_protocol::node_hint;
 use shared_protocol::poll_records::{decode_records, Record};
 use shared_protocol::{Envelope, RelayMsg};
 use wasm_bindgen::prelude::*;
@@ -19,6 +22,8 @@ use crate::browser::window;
 use crate::socket::{Handler, SocketEvent};
 
 const POLL_HEADER: &str = "x-cobrowse-poll";
+/// The relay's answers name the node that answered.
+const NODE_HEADER: &str = "x-cobrowse-node";
 /// Browsers refuse `keepalive` bodies over 64 KiB; smaller ones still go up while the page
 /// unloads (the `Leaving` and `Exit` messages).
 const KEEPALIVE_MAX: usize = 60 * 1024;
@@ -31,8 +36,8 @@ pub struct PollSocket {
 }
 
 struct Shared {
-    /// `<relay>/poll`.
-    base: String,
+    /// `<relay>/poll`, with the hint for the node that opened the connection.
+    url: RefCell<String>,
     id: RefCell<Option<String>>,
     /// Encoded records waiting to go up.
     outbox: RefCell<Vec<u8>>,
@@ -49,7 +54,7 @@ impl PollSocket {
     /// Opens a connection through `open_url` (`<relay>/poll/customer` with the WebSocket's query).
     pub fn open(relay_url: &str, open_url: String, handler: Handler) -> Result<Self, JsValue> {
         let shared = Rc::new(Shared {
-            base: format!("{}/poll", relay_url.trim_end_matches('/')),
+            url: RefCell::new(format!("{}/poll", relay_url.trim_end_matches('/'))),
             id: RefCell::new(None),
             outbox: RefCell::new(Vec::new()),
             pushing: Cell::new(false),
@@ -107,18 +112,29 @@ impl Shared {
 /// Opens, then polls until the connection ends.
 async fn run(s: Rc<Shared>, open_url: String) {
     let id = match request("POST", &open_url, None, None, Some(&s.abort.signal())).await {
-        Ok((200, body)) => String::from_utf8_lossy(&body).trim().to_string(),
+        Ok(Answer {
+            status: 200,
+            body,
+            node,
+        }) => {
+            let url = node_hint::url_with_node(&s.url.borrow(), node.as_deref());
+            *s.url.borrow_mut() = url;
+            String::from_utf8_lossy(&body).trim().to_string()
+        }
         _ => return s.close(ABNORMAL, String::new()),
     };
     *s.id.borrow_mut() = Some(id.clone());
+    let url = s.url.borrow().clone();
     if s.closing.get() {
         return push(&s);
     }
     s.emit(SocketEvent::Open);
     while !s.ended.get() {
-        let body = match request("GET", &s.base, Some(&id), None, Some(&s.abort.signal())).await {
-            Ok((200, body)) => body,
-            Ok((204, _)) => continue,
+        let body = match request("GET", &url, Some(&id), None, Some(&s.abort.signal())).await {
+            Ok(Answer {
+                status: 200, body, ..
+            }) => body,
+            Ok(Answer { status: 204, .. }) => continue,
             _ => return s.close(ABNORMAL, String::new()),
         };
         let records = match decode_records(&body) {
@@ -147,33 +163,48 @@ fn push(s: &Rc<Shared>) {
     };
     s.pushing.set(true);
     let s = s.clone();
+    let url = s.url.borrow().clone();
     spawn_local(async move {
         loop {
             let body = std::mem::take(&mut *s.outbox.borrow_mut());
             if body.is_empty() {
                 break;
             }
-            let sent = request("POST", &s.base, Some(&id), Some(&body), None).await;
-            if !matches!(sent, Ok((200..=299, _))) {
+            let sent = request("POST", &url, Some(&id), Some(&body), None).await;
+            if !matches!(
+                sent,
+                Ok(Answer {
+                    status: 200..=299,
+                    ..
+                })
+            ) {
                 s.close(ABNORMAL, String::new());
                 break;
             }
         }
         s.pushing.set(false);
         if s.closing.get() {
-            let _ = request("DELETE", &s.base, Some(&id), None, None).await;
+            let _ = request("DELETE", &url, Some(&id), None, None).await;
         }
     });
 }
 
-/// One request: its status and body.
+/// What the relay answered to one request.
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+    /// The node that answered.
+    node: Option<String>,
+}
+
+/// One request and its answer.
 async fn request(
     method: &str,
     url: &str,
     id: Option<&str>,
     body: Option<&[u8]>,
     signal: Option<&AbortSignal>,
-) -> Result<(u16, Vec<u8>), JsValue> {
+) -> Result<Answer, JsValue> {
     let init = RequestInit::new();
     init.set_method(method);
     let headers = Headers::new()?;
@@ -195,5 +226,9 @@ async fn request(
         .await?
         .dyn_into()?;
     let bytes = JsFuture::from(response.array_buffer()?).await?;
-    Ok((response.status(), js_sys::Uint8Array::new(&bytes).to_vec()))
+    Ok(Answer {
+        status: response.status(),
+        body: js_sys::Uint8Array::new(&bytes).to_vec(),
+        node: response.headers().get(NODE_HEADER)?,
+    })
 }

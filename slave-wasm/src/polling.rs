@@ -3,11 +3,14 @@
 //! `x-cobrowse-poll` header), `GET /poll` waits for records down while `POST /poll` carries the
 //! frames queued meanwhile up, one request each way at a time (so both stay in order), and
 //! `DELETE /poll` closes once the session let the connection go. Records are
-//! [`shared_protocol::poll_records`].
+//! [`shared_protocol::poll_records`]. The connection lives on the relay node that opened it:
+//! the later requests carry that node's name (its `x-cobrowse-node` answer) as the `?node=`
+//! hint a load balancer routes on.
 
 use futures::channel::mpsc;
 use futures::future::{select, Either};
 use futures::StreamExt;
+use shared_protocol::node_hint;
 use shared_protocol::poll_records::{decode_records, encode_records, Record};
 use shared_protocol::transport::Attempt;
 use wasm_bindgen::{JsCast, JsValue};
@@ -18,6 +21,8 @@ use yew::Callback;
 use crate::connection::{opened, relay_event, ConnEvent, Urls, ABNORMAL};
 
 const POLL_HEADER: &str = "x-cobrowse-poll";
+/// The relay's answers name the node that answered.
+const NODE_HEADER: &str = "x-cobrowse-node";
 
 /// Serves one polling connection until it closes; its close code.
 pub(crate) async fn run(
@@ -30,18 +35,30 @@ pub(crate) async fn run(
     let Ok(abort) = AbortController::new() else {
         return ABNORMAL;
     };
-    let id = match request("POST", &urls.poll_open, None, None, Some(&abort.signal())).await {
-        Ok((200, body)) => String::from_utf8_lossy(&body).trim().to_string(),
+    let opening = request("POST", &urls.poll_open, None, None, Some(&abort.signal())).await;
+    let (id, url) = match opening {
+        Ok(Answer {
+            status: 200,
+            body,
+            node,
+        }) => (
+            String::from_utf8_lossy(&body).trim().to_string(),
+            node_hint::url_with_node(&urls.poll, node.as_deref()),
+        ),
         _ => return ABNORMAL,
     };
+    let url = &url;
     opened(attempt, on_event);
     let up = async {
         let mut frames = vec![first.to_vec()];
         loop {
             let body = encode_records(&frames.drain(..).map(Record::Message).collect::<Vec<_>>());
             if !matches!(
-                request("POST", &urls.poll, Some(&id), Some(&body), None).await,
-                Ok((200..=299, _))
+                request("POST", url, Some(&id), Some(&body), None).await,
+                Ok(Answer {
+                    status: 200..=299,
+                    ..
+                })
             ) {
                 return ABNORMAL;
             }
@@ -55,17 +72,18 @@ pub(crate) async fn run(
             }
         }
         // The session let the connection go.
-        let _ = request("DELETE", &urls.poll, Some(&id), None, None).await;
+        let _ = request("DELETE", url, Some(&id), None, None).await;
         1000
     };
     let down = async {
         loop {
-            let body =
-                match request("GET", &urls.poll, Some(&id), None, Some(&abort.signal())).await {
-                    Ok((200, body)) => body,
-                    Ok((204, _)) => continue,
-                    _ => return ABNORMAL,
-                };
+            let body = match request("GET", url, Some(&id), None, Some(&abort.signal())).await {
+                Ok(Answer {
+                    status: 200, body, ..
+                }) => body,
+                Ok(Answer { status: 204, .. }) => continue,
+                _ => return ABNORMAL,
+            };
             let records = match decode_records(&body) {
                 Ok(records) => records,
                 Err(e) => {
@@ -88,14 +106,22 @@ pub(crate) async fn run(
     code
 }
 
-/// One request: its status and body.
+/// What the relay answered to one request.
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+    /// The node that answered.
+    node: Option<String>,
+}
+
+/// One request and its answer.
 async fn request(
     method: &str,
     url: &str,
     id: Option<&str>,
     body: Option<&[u8]>,
     signal: Option<&AbortSignal>,
-) -> Result<(u16, Vec<u8>), JsValue> {
+) -> Result<Answer, JsValue> {
     let init = RequestInit::new();
     init.set_method(method);
     let headers = Headers::new()?;
@@ -112,5 +138,9 @@ async fn request(
         .await?
         .dyn_into()?;
     let bytes = JsFuture::from(response.array_buffer()?).await?;
-    Ok((response.status(), js_sys::Uint8Array::new(&bytes).to_vec()))
+    Ok(Answer {
+        status: response.status(),
+        body: js_sys::Uint8Array::new(&bytes).to_vec(),
+        node: response.headers().get(NODE_HEADER)?,
+    })
 }

@@ -190,10 +190,15 @@ async fn flow(
             "\"POST /poll/customer HTTP/1.1\" 200",
         ),
         ("the agent's poll", "\"POST /poll/agent HTTP/1.1\" 200"),
-        ("a long poll answered", "\"GET /poll HTTP/1.1\" 200"),
     ] {
         assert!(logs.contains(line), "{what} ({line}) in:\n{logs}");
     }
+    // The later requests name the node that opened the connection (for a load balancer).
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("\"GET /poll?node=") && l.contains("\" 200 ")),
+        "a long poll answered, with the node hint, in:\n{logs}"
+    );
 
     // Upgrades let through: fresh pages of both sides connect by WebSocket, and say so.
     std::fs::remove_file(refuse)?;
