@@ -3,7 +3,9 @@
 //! make the same choice through [`TransportChoice`]: a WebSocket that closes before it ever
 //! opened (a proxy answering the upgrade with an error) is followed at once by polling, and
 //! later connections keep polling for [`RETRY_WEBSOCKET_AFTER_MS`] before trying the WebSocket
-//! again, so a proxy that stops refusing brings the WebSocket back at the next reconnect.
+//! again, so a proxy that stops refusing brings the WebSocket back at the next reconnect. When
+//! polling fails to open as well, nothing refused the WebSocket in particular (the relay is
+//! down or restarting): the next connection tries the WebSocket first again.
 
 use serde::{Deserialize, Serialize};
 
@@ -66,11 +68,18 @@ impl TransportChoice {
     /// opened: the caller connects again at once, and [`TransportChoice::start`] then picks
     /// polling.
     pub fn closed(&mut self, attempt: Attempt, now_ms: f64) -> bool {
-        let refused = attempt.transport == Transport::WebSocket && !attempt.opened;
-        if refused {
-            self.websocket_refused_at = Some(now_ms);
+        match (attempt.transport, attempt.opened) {
+            (Transport::WebSocket, false) => {
+                self.websocket_refused_at = Some(now_ms);
+                true
+            }
+            // Neither way reaches the relay: no reason left to prefer polling.
+            (Transport::Polling, false) => {
+                self.websocket_refused_at = None;
+                false
+            }
+            (_, true) => false,
         }
-        refused
     }
 }
 
@@ -96,16 +105,25 @@ mod tests {
             !choice.closed(polling, 20_000.0),
             "a polling drop is an ordinary drop"
         );
-        let again = choice.start(20_000.0);
+        let mut again = choice.start(20_000.0);
         assert_eq!(again.transport, Transport::Polling, "within the minute");
-        assert!(
-            !choice.closed(again, 70_000.0),
-            "polling that never opened: the relay is down"
-        );
+        choice.opened(&mut again);
+        assert!(!choice.closed(again, 30_000.0));
         let mut later = choice.start(70_010.0);
         assert_eq!(later.transport, Transport::WebSocket, "a minute later");
         choice.opened(&mut later);
         assert_eq!(later.open_transport(), Some(Transport::WebSocket));
+    }
+
+    #[test]
+    fn when_polling_fails_too_the_next_connection_tries_the_websocket_first() {
+        // A relay restarting: its WebSocket and its polling both fail.
+        let mut choice = TransportChoice::default();
+        assert!(choice.closed(choice.start(0.0), 1.0));
+        let polling = choice.start(2.0);
+        assert_eq!(polling.transport, Transport::Polling);
+        assert!(!choice.closed(polling, 3.0), "an ordinary drop");
+        assert_eq!(choice.start(500.0).transport, Transport::WebSocket);
     }
 
     #[test]
