@@ -6,8 +6,8 @@
 //!   enforced here: nothing the mode or the page's restrictions forbid happens.
 //! - [`privacy`]: the masking, blocking and read-only rules and what masked content becomes.
 //! - [`widget`]: the co-browse button, consent, code and status, in an open shadow root.
-//! - [`socket`]: the WebSocket to the relay; [`link`]: numbering, resends and heartbeats
-//!   across reconnects.
+//! - [`socket`]: the connection to the relay, a WebSocket or HTTP long polling ([`polling`])
+//!   when a proxy refuses it; [`link`]: numbering, resends and heartbeats across reconnects.
 //! - [`session`]: ties them together: create a session, show the code, stream the page.
 //! - [`errors`]: failures reported to the integrator (an event, a callback), never thrown.
 //!
@@ -25,6 +25,7 @@ pub mod errors;
 pub mod link;
 pub mod navigation;
 pub mod persist;
+pub mod polling;
 pub mod privacy;
 pub mod session;
 pub mod settings;

@@ -1,10 +1,12 @@
-//! The customer's WebSocket to the relay: encoded envelopes out, [`SocketEvent`]s in. Framing
-//! and numbering live in [`crate::link`], which outlives any one socket. Dropping it closes the
-//! socket and detaches its handlers.
+//! The customer's connection to the relay: encoded envelopes out, [`SocketEvent`]s in, over a
+//! WebSocket or, when a proxy refuses that, HTTP long polling ([`crate::polling`]); the session
+//! above does not see which. Framing and numbering live in [`crate::link`], which outlives any
+//! one connection. Dropping it closes the connection and detaches its handlers.
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
+use shared_protocol::transport::Transport;
 use shared_protocol::{Envelope, RelayMsg};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -22,10 +24,50 @@ pub enum SocketEvent {
     },
 }
 
-type Handler = Rc<RefCell<dyn FnMut(SocketEvent)>>;
+pub(crate) type Handler = Rc<RefCell<dyn FnMut(SocketEvent)>>;
+
+/// One connection to the relay, by either transport.
+#[must_use = "the connection closes when this is dropped"]
+pub enum RelaySocket {
+    WebSocket(WebSocketConn),
+    Polling(crate::polling::PollSocket),
+}
+
+impl RelaySocket {
+    /// Opens `path` (with its query) on the relay at `relay_url` by `transport`.
+    pub fn open(
+        transport: Transport,
+        relay_url: &str,
+        path: &str,
+        on_event: impl FnMut(SocketEvent) + 'static,
+    ) -> Result<Self, JsValue> {
+        let handler: Handler = Rc::new(RefCell::new(on_event));
+        Ok(match transport {
+            Transport::WebSocket => Self::WebSocket(WebSocketConn::open(
+                &websocket_url(relay_url, path),
+                handler,
+            )?),
+            Transport::Polling => {
+                let base = relay_url.trim_end_matches('/');
+                let open_url = format!("{base}/poll{}", path.strip_prefix("/ws").unwrap_or(path));
+                Self::Polling(crate::polling::PollSocket::open(
+                    relay_url, open_url, handler,
+                )?)
+            }
+        })
+    }
+
+    /// Sends one encoded frame; false when the connection is not open.
+    pub fn send(&self, frame: &[u8]) -> bool {
+        match self {
+            Self::WebSocket(ws) => ws.send(frame),
+            Self::Polling(polling) => polling.send(frame),
+        }
+    }
+}
 
 #[must_use = "the socket closes when this is dropped"]
-pub struct RelaySocket {
+pub struct WebSocketConn {
     ws: WebSocket,
     _on_open: Closure<dyn FnMut(Event)>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
@@ -45,11 +87,10 @@ pub fn websocket_url(relay_url: &str, path: &str) -> String {
     format!("{base}{path}")
 }
 
-impl RelaySocket {
-    pub fn open(url: &str, on_event: impl FnMut(SocketEvent) + 'static) -> Result<Self, JsValue> {
+impl WebSocketConn {
+    fn open(url: &str, handler: Handler) -> Result<Self, JsValue> {
         let ws = WebSocket::new(url)?;
         ws.set_binary_type(BinaryType::Arraybuffer);
-        let handler: Handler = Rc::new(RefCell::new(on_event));
         let emit = move |h: &Handler, e: SocketEvent| (h.borrow_mut())(e);
 
         let h = handler.clone();
@@ -88,12 +129,12 @@ impl RelaySocket {
     }
 
     /// Sends one encoded frame; false when the socket is not open.
-    pub fn send(&self, frame: &[u8]) -> bool {
+    fn send(&self, frame: &[u8]) -> bool {
         self.ws.ready_state() == WebSocket::OPEN && self.ws.send_with_u8_array(frame).is_ok()
     }
 }
 
-impl Drop for RelaySocket {
+impl Drop for WebSocketConn {
     fn drop(&mut self) {
         self.ws.set_onopen(None);
         self.ws.set_onmessage(None);

@@ -9,7 +9,9 @@
 //!   [`masking`]: what masked text, values, attributes and URLs look like; [`page_address`]:
 //!   the page's own URL and title as the agent and the relay get them.
 //! - [`code`]: the 9-digit join code, split into a routing part and a secret part;
-//!   [`node_hint`]: the relay node a session runs on, carried on the next connections' URLs.
+//!   [`node_hint`]: the relay node a session runs on, carried on the next connections' URLs;
+//!   [`poll_records`]: the bodies of the HTTP long-polling fallback when WebSockets are blocked;
+//!   [`transport`]: when a browser uses that fallback.
 //! - [`crypto`]: the key exchange on the secret part and the sealing of page content, so the
 //!   relay routes what it cannot read; [`key_guard`]: the guesses each browser gives away;
 //!   [`exchange`]: the key exchange as a state machine per role.
@@ -33,9 +35,11 @@ pub mod page;
 pub mod page_address;
 pub mod page_state;
 pub mod payload;
+pub mod poll_records;
 pub mod privacy;
 pub mod safety;
 pub mod texts;
+pub mod transport;
 
 pub use code::JoinCode;
 pub use control::{

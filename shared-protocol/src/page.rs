@@ -42,6 +42,9 @@ pub enum CustomerPageMsg {
     /// back ([`AgentPageMsg::ResumeWrite`]) when the customer's next page starts in pointer
     /// mode. Only the console has it besides the customer's tab.
     WriteConsent([u8; 16]),
+    /// How the customer's browser reaches the relay now (after streaming starts and after each
+    /// resume), for the console to show.
+    Transport(crate::transport::Transport),
 }
 
 /// Nodes of the snapshot of `epoch`, in pre-order, ahead of the [`Snapshot`] that completes it:

@@ -20,7 +20,7 @@ use crate::rebuild::Rebuilder;
 use crate::session::Session;
 use crate::session_link::KEEP_FRAMES;
 use crate::settings::ConsoleSettings;
-use crate::state::{Action, Console, Status};
+use crate::state::{transport_attr, Action, Console, Status};
 use crate::theme_picker::{self, ThemePicker};
 use crate::view_input::ViewInput;
 use crate::viewer::Viewer;
@@ -224,6 +224,11 @@ pub fn app(props: &AppProps) -> Html {
                         write={writing} {on_pointer} />
             </section>
             if in_session {
+                <p class="transport" data-cobrowse-ui="transport"
+                   data-own={transport_attr(console.own_transport)}
+                   data-customer={transport_attr(console.customer_transport)}>
+                    {console.transport_text(&settings)}
+                </p>
                 <FidelityReport unshown={console.unshown.clone()} />
             }
         </main>

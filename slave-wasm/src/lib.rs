@@ -7,7 +7,8 @@
 //! - [`session_control`]: the mode and write-mode actions ([`view_input`]: the agent's input
 //!   on the view; [`typing_hold`]: the page's echo held back while the agent types).
 //! - [`session`]: one session's events ([`session_keys`]: the key exchange; [`session_link`]:
-//!   numbering, heartbeats, reconnects); [`connection`]: the WebSocket to the relay.
+//!   numbering, heartbeats, reconnects); [`connection`]: the WebSocket to the relay, or
+//!   HTTP long polling ([`polling`]) when a proxy refuses it.
 //! - [`rebuild`]: applies snapshots and mutation batches to the iframe's document, with
 //!   [`view_sheets`] (stylesheets by hash, the CSS proxy, the patch) and [`view_states`]
 //!   (hover, focus, active).
@@ -24,6 +25,7 @@ pub mod fidelity_report;
 pub mod join_form;
 pub mod mode_toggle;
 pub mod nav_bar;
+pub mod polling;
 pub mod rebuild;
 pub mod session;
 pub mod session_control;

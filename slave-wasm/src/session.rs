@@ -77,6 +77,7 @@ pub(crate) fn now_ms() -> f64 {
 impl Session {
     pub(crate) fn on_event(&self, event: ConnEvent) {
         match event {
+            ConnEvent::Opened(transport) => self.dispatch.dispatch(Action::OwnTransport(transport)),
             ConnEvent::Relay { seq, delivery, msg } => self.on_relay(delivery, seq, msg),
             ConnEvent::BadFrame(why) => self.fail(format!("The server sent a bad frame: {why}")),
             ConnEvent::Closed { code } => {
@@ -256,6 +257,12 @@ impl Session {
                 self.write_consent.set(Some(*token));
                 return;
             }
+            CustomerPageMsg::Transport(transport) => {
+                drop(slot);
+                return self
+                    .dispatch
+                    .dispatch(Action::CustomerTransport(*transport));
+            }
             _ => {}
         }
         let snapshot_part = matches!(
@@ -295,7 +302,8 @@ impl Session {
             | CustomerPageMsg::Scroll(_)
             | CustomerPageMsg::Mode { .. }
             | CustomerPageMsg::Refused(_)
-            | CustomerPageMsg::WriteConsent(_) => Ok(()),
+            | CustomerPageMsg::WriteConsent(_)
+            | CustomerPageMsg::Transport(_) => Ok(()),
         };
         let unshown = rebuilder.unshown();
         drop(slot);

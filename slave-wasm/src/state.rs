@@ -6,6 +6,7 @@ use std::rc::Rc;
 use shared_protocol::agent_control::Mode;
 use shared_protocol::page::Viewport;
 use shared_protocol::page_state::Unshown;
+use shared_protocol::transport::Transport;
 use yew::prelude::*;
 
 use crate::settings::ConsoleSettings;
@@ -42,6 +43,9 @@ pub struct Console {
     pub snapshots: u32,
     /// What the view cannot show of the page, and why (the fidelity report).
     pub unshown: Vec<Unshown>,
+    /// How this console and the customer's browser reach the relay (WebSockets or polling).
+    pub own_transport: Option<Transport>,
+    pub customer_transport: Option<Transport>,
 }
 
 pub enum Action {
@@ -67,6 +71,10 @@ pub enum Action {
     Theme(String),
     /// The fidelity report changed.
     Unshown(Vec<Unshown>),
+    /// This console's connection opened by this transport.
+    OwnTransport(Transport),
+    /// The customer's browser says how it reaches the relay.
+    CustomerTransport(Transport),
 }
 
 impl Console {
@@ -83,6 +91,8 @@ impl Console {
             theme,
             snapshots: 0,
             unshown: Vec::new(),
+            own_transport: None,
+            customer_transport: None,
         }
     }
 }
@@ -114,6 +124,8 @@ impl Reducible for Console {
             Action::Resized(vp) => next.viewport = Some(vp),
             Action::Interrupted(why) => next.note = Some(why),
             Action::Restored => next.note = None,
+            Action::OwnTransport(t) => next.own_transport = Some(t),
+            Action::CustomerTransport(t) => next.customer_transport = Some(t),
             Action::Asking => next.asking = true,
             Action::Mode { mode, notice } => {
                 next.mode = mode;
@@ -138,12 +150,25 @@ impl Console {
         self.asking = false;
         self.notice = None;
         self.unshown.clear();
+        self.customer_transport = None;
     }
 
     pub fn in_session(&self) -> bool {
         matches!(
             self.status,
             Status::Joining | Status::Verifying | Status::WaitingForPage | Status::Viewing
+        )
+    }
+
+    /// Which way each side reaches the relay, in words.
+    pub fn transport_text(&self, s: &ConsoleSettings) -> String {
+        let word = |t: Option<Transport>| s.text(transport_key(t), &[]);
+        s.text(
+            "transport",
+            &[
+                ("own", &word(self.own_transport)),
+                ("customer", &word(self.customer_transport)),
+            ],
         )
     }
 
@@ -160,5 +185,22 @@ impl Console {
             Status::Ended(why) => s.text("ended", &[("reason", why)]),
             Status::Failed(why) => why.clone(),
         }
+    }
+}
+
+fn transport_key(t: Option<Transport>) -> &'static str {
+    match t {
+        Some(Transport::WebSocket) => "transport_websocket",
+        Some(Transport::Polling) => "transport_polling",
+        None => "transport_unknown",
+    }
+}
+
+/// The transport as the page's `data-` attributes name it (for tests and styles, never shown).
+pub fn transport_attr(t: Option<Transport>) -> &'static str {
+    match t {
+        Some(Transport::WebSocket) => "websocket",
+        Some(Transport::Polling) => "polling",
+        None => "",
     }
 }

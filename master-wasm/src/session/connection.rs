@@ -1,14 +1,18 @@
 //! The customer's connection to the relay: the socket and its events, resume after a drop
-//! (with increasing delays), and heartbeats that carry what was received.
+//! (with increasing delays), and heartbeats that carry what was received. The transport of each
+//! new connection is [`TransportChoice`]'s: a WebSocket refused before it opened is followed at
+//! once by HTTP long polling.
 
 use super::*;
 
 impl Customer {
     pub(super) fn open_socket(&mut self) -> Result<(), JsValue> {
         let weak = self.this.clone();
-        let url = websocket_url(&self.relay_url, "/ws/customer");
+        let attempt = self.transport.start(now_ms());
         let socket = RelaySocket::open(
-            &shared_protocol::node_hint::url_with_node(&url, self.node.as_deref()),
+            attempt.transport,
+            &self.relay_url,
+            &shared_protocol::node_hint::url_with_node("/ws/customer", self.node.as_deref()),
             move |event| {
                 if let Some(c) = weak.upgrade() {
                     c.borrow_mut().on_socket(event);
@@ -16,12 +20,18 @@ impl Customer {
             },
         )?;
         self.link.socket = Some(socket);
+        self.attempt = Some(attempt);
         Ok(())
     }
 
     pub(super) fn on_socket(&mut self, event: SocketEvent) {
         match event {
-            SocketEvent::Open => self.on_open(),
+            SocketEvent::Open => {
+                if let Some(attempt) = &mut self.attempt {
+                    self.transport.opened(attempt);
+                }
+                self.on_open();
+            }
             SocketEvent::Message(env) => self.on_relay(env),
             SocketEvent::BadFrame(why) => self.end(
                 Ending::Failure,
@@ -32,6 +42,17 @@ impl Customer {
                     return;
                 }
                 self.link.socket = None;
+                let refused = self
+                    .attempt
+                    .take()
+                    .is_some_and(|a| self.transport.closed(a, now_ms()));
+                if refused {
+                    // A proxy refused the WebSocket: the same connection over polling.
+                    if let Err(e) = self.open_socket() {
+                        self.end(format!("Co-browse stopped: {}.", describe_js(&e)));
+                    }
+                    return;
+                }
                 if self.resume_token.is_some() {
                     // Each drop before a successful resume waits longer, and gives up in the end.
                     // A relay that said it restarts is still restarting until a resume succeeds.

@@ -13,6 +13,7 @@ use shared_protocol::key_guard::KeyGuard;
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
 use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::privacy::{Effective, PrivacyRules};
+use shared_protocol::transport::{Attempt, TransportChoice};
 use shared_protocol::{
     CustomerMsg, Delivery, Envelope, ErrorCode, JoinCode, KeyExchange, PageInfo, RelayMsg, Resume,
     Role, HEARTBEAT_INTERVAL_SECS,
@@ -31,7 +32,7 @@ use crate::navigation::NavigationWatch;
 use crate::persist::Saved;
 use crate::privacy::AutoMaskedTally;
 use crate::settings::Settings;
-use crate::socket::{websocket_url, RelaySocket, SocketEvent};
+use crate::socket::{RelaySocket, SocketEvent};
 use crate::stream::PageStream;
 use crate::widget::{View, Widget, WidgetAction};
 
@@ -121,6 +122,9 @@ struct Customer {
     status: String,
     heartbeat: Option<Interval>,
     reconnect: Option<Reconnect>,
+    /// WebSocket or long polling, for each new connection; the current connection's.
+    transport: TransportChoice,
+    attempt: Option<Attempt>,
     /// This page load continues a session: the next resume is a reload (new keys).
     reloaded: bool,
     navigation: Option<NavigationWatch>,
@@ -153,6 +157,8 @@ impl Customer {
             status: String::new(),
             heartbeat: None,
             reconnect: None,
+            transport: TransportChoice::default(),
+            attempt: None,
             node: None,
             reloaded: false,
             navigation: None,
@@ -276,6 +282,9 @@ impl Customer {
                 }
                 if let (true, Some(channel)) = (lost, self.keys.channel_mut()) {
                     channel.opener.accept_gap();
+                }
+                if self.stream.is_some() {
+                    self.tell_transport();
                 }
                 let status = self.status.clone();
                 self.show_session(&status);

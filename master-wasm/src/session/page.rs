@@ -148,7 +148,15 @@ impl Customer {
         let (stream, parts) = PageStream::start(document(), 1, policy, flush)?;
         self.stream = Some(stream);
         self.send_pages(parts);
+        self.tell_transport();
         Ok(())
+    }
+
+    /// Tells the console how this browser reaches the relay (WebSocket or polling).
+    pub(super) fn tell_transport(&mut self) {
+        if let Some(transport) = self.attempt.and_then(|a| a.open_transport()) {
+            self.send_page(&CustomerPageMsg::Transport(transport));
+        }
     }
 
     /// One animation frame's worth: where the pointer and scrolling are (ephemeral: only the

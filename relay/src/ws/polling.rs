@@ -7,8 +7,8 @@
 //!   URL: URLs end up in logs).
 //! - `POST /poll` carries messages up; `GET /poll` waits up to [`LONG_POLL`] for messages down
 //!   and answers all that are queued (204 when none came); `DELETE /poll` closes.
-//! - Both bodies are records: a kind byte (`0` a message, `1` the close: a big-endian code and
-//!   its reason), a big-endian u32 length, the bytes.
+//! - Both bodies are records ([`shared_protocol::poll_records`]: a message, or the close with
+//!   its code and reason).
 //!
 //! Messages down wait in a queue of [`QUEUE_LEN`]: a client that stops polling fills it, then
 //! the session's own back-pressure applies as for a slow socket. A connection nobody polls for
@@ -26,6 +26,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::Router;
 use futures_util::StreamExt;
+use shared_protocol::poll_records::{decode_records, Record};
 use shared_protocol::MAX_FRAME_LEN;
 use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
@@ -42,8 +43,6 @@ pub const LONG_POLL: Duration = Duration::from_secs(25);
 pub const POLL_HEADER: &str = "x-cobrowse-poll";
 /// Bytes one poll answers at most (a snapshot frame alone may be more: it goes whole).
 const ANSWER_BYTES: usize = 1024 * 1024;
-const MESSAGE: u8 = 0;
-const CLOSE: u8 = 1;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -87,7 +86,7 @@ struct Polled {
 
 #[derive(Default)]
 struct Down {
-    records: VecDeque<(u8, Vec<u8>)>,
+    records: VecDeque<Record>,
     /// The loop ended (its close, if any, is the last record).
     ended: bool,
 }
@@ -102,7 +101,7 @@ impl Polled {
     }
 
     /// Queues a record for the client, waiting while [`QUEUE_LEN`] already wait.
-    async fn queue(&self, record: (u8, Vec<u8>)) {
+    async fn queue(&self, record: Record) {
         loop {
             let room = self.room.notified();
             {
@@ -155,14 +154,12 @@ fn open(
     });
     let sink = futures_util::sink::unfold(polled.clone(), |polled, msg: Message| async move {
         match msg {
-            Message::Binary(bytes) => polled.queue((MESSAGE, bytes.to_vec())).await,
+            Message::Binary(bytes) => polled.queue(Record::Message(bytes.to_vec())).await,
             Message::Close(frame) => {
                 let (code, reason) = frame
                     .map(|CloseFrame { code, reason }| (code, reason.to_string()))
                     .unwrap_or((1000, String::new()));
-                let mut data = code.to_be_bytes().to_vec();
-                data.extend_from_slice(reason.as_bytes());
-                polled.queue((CLOSE, data)).await;
+                polled.queue(Record::Close { code, reason }).await;
             }
             _ => {}
         }
@@ -220,11 +217,14 @@ async fn push(
 ) -> Result<Response, HttpError> {
     let polled = state.polls.get(&headers)?;
     polled.touch();
-    let records = decode(&body).ok_or_else(|| HttpError::BadRequest("malformed records".into()))?;
-    for (kind, data) in records {
-        let msg = match kind {
-            MESSAGE => Message::Binary(data.to_vec().into()),
-            _ => return Err(HttpError::BadRequest("only messages go up".into())),
+    let records = decode_records(&body)
+        .map_err(|e| HttpError::BadRequest(format!("malformed records: {e}")))?;
+    for record in records {
+        let msg = match record {
+            Record::Message(data) => Message::Binary(data.into()),
+            Record::Close { .. } => {
+                return Err(HttpError::BadRequest("only messages go up".into()))
+            }
         };
         if polled.up.send(Ok(msg)).await.is_err() {
             return Err(gone());
@@ -244,8 +244,8 @@ async fn poll(headers: HeaderMap, State(state): State<AppState>) -> Result<Respo
         let (body, ended) = {
             let mut down = polled.lock();
             let mut body = Vec::new();
-            while let Some((kind, data)) = down.records.pop_front() {
-                encode(&mut body, kind, &data);
+            while let Some(record) = down.records.pop_front() {
+                record.encode_into(&mut body);
                 if body.len() >= ANSWER_BYTES {
                     break;
                 }
@@ -281,55 +281,4 @@ async fn close(headers: HeaderMap, State(state): State<AppState>) -> Result<Resp
 
 fn gone() -> HttpError {
     HttpError::NotFound("no such polling connection (closed, or never opened)".into())
-}
-
-fn encode(out: &mut Vec<u8>, kind: u8, data: &[u8]) {
-    out.push(kind);
-    out.extend_from_slice(&(data.len() as u32).to_be_bytes());
-    out.extend_from_slice(data);
-}
-
-/// The records of a body, or `None` if any is cut short or too big.
-fn decode(mut body: &[u8]) -> Option<Vec<(u8, &[u8])>> {
-    let mut records = Vec::new();
-    while !body.is_empty() {
-        let kind = *body.first()?;
-        let len = u32::from_be_bytes(body.get(1..5)?.try_into().ok()?) as usize;
-        if len > MAX_FRAME_LEN {
-            return None;
-        }
-        records.push((kind, body.get(5..5 + len)?));
-        body = &body[5 + len..];
-    }
-    Some(records)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn records_survive_encoding_and_cut_ones_are_refused() {
-        let mut body = Vec::new();
-        encode(&mut body, MESSAGE, b"one");
-        encode(&mut body, CLOSE, &[3, 232, b'b', b'y', b'e']);
-        encode(&mut body, MESSAGE, b"");
-        let records = decode(&body).unwrap();
-        assert_eq!(
-            records,
-            vec![
-                (MESSAGE, &b"one"[..]),
-                (CLOSE, &[3, 232, b'b', b'y', b'e'][..]),
-                (MESSAGE, &b""[..])
-            ]
-        );
-        assert!(
-            decode(&body[..body.len() - 1]).is_none(),
-            "the last header cut"
-        );
-        assert!(decode(&body[..7]).is_none(), "cut short");
-        let mut huge = vec![MESSAGE];
-        huge.extend_from_slice(&(MAX_FRAME_LEN as u32 + 1).to_be_bytes());
-        assert!(decode(&huge).is_none(), "announces too much");
-    }
 }

@@ -1,0 +1,234 @@
+//! The customer's HTTP long-polling connection to the relay, for when a proxy refuses the
+//! WebSocket: the same [`SocketEvent`]s as the WebSocket. `POST <relay>/poll/customer` opens it
+//! (the relay answers an id, sent back in the `x-cobrowse-poll` header), one `GET /poll` at a
+//! time waits for records down, one `POST /poll` at a time carries the queued records up (so
+//! they arrive in order), and dropping it stops the poll and sends `DELETE /poll` once the last
+//! records went up. Records are [`shared_protocol::poll_records`]. The connection lives on the
+//! relay node that opened it: the later requests carry that node's name (its `x-cobrowse-node`
+//! answer) as the `?node=` hint a load balancer routes on.
+
+use std::cell::{Cell, RefCell};
+use std::rc::Rc;
+
+use shared_protocol::node_hint;
+use shared_protocol::poll_records::{decode_records, Record};
+use shared_protocol::{Envelope, RelayMsg};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::{spawn_local, JsFuture};
+use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
+
+use crate::browser::window;
+use crate::socket::{Handler, SocketEvent};
+
+const POLL_HEADER: &str = "x-cobrowse-poll";
+/// The relay's answers name the node that answered.
+const NODE_HEADER: &str = "x-cobrowse-node";
+/// Browsers refuse `keepalive` bodies over 64 KiB; smaller ones still go up while the page
+/// unloads (the `Leaving` and `Exit` messages).
+const KEEPALIVE_MAX: usize = 60 * 1024;
+/// What a dropped or refused connection reports, as a WebSocket's abnormal close does.
+const ABNORMAL: u16 = 1006;
+
+#[must_use = "the connection closes when this is dropped"]
+pub struct PollSocket {
+    shared: Rc<Shared>,
+}
+
+struct Shared {
+    /// `<relay>/poll`, with the hint for the node that opened the connection.
+    url: RefCell<String>,
+    id: RefCell<Option<String>>,
+    /// Encoded records waiting to go up.
+    outbox: RefCell<Vec<u8>>,
+    pushing: Cell<bool>,
+    /// Dropped: close once the outbox is empty.
+    closing: Cell<bool>,
+    /// No more events (dropped, or closed already).
+    ended: Cell<bool>,
+    abort: AbortController,
+    handler: RefCell<Option<Handler>>,
+}
+
+impl PollSocket {
+    /// Opens a connection through `open_url` (`<relay>/poll/customer` with the WebSocket's query).
+    pub fn open(relay_url: &str, open_url: String, handler: Handler) -> Result<Self, JsValue> {
+        let shared = Rc::new(Shared {
+            url: RefCell::new(format!("{}/poll", relay_url.trim_end_matches('/'))),
+            id: RefCell::new(None),
+            outbox: RefCell::new(Vec::new()),
+            pushing: Cell::new(false),
+            closing: Cell::new(false),
+            ended: Cell::new(false),
+            abort: AbortController::new()?,
+            handler: RefCell::new(Some(handler)),
+        });
+        spawn_local(run(shared.clone(), open_url));
+        Ok(Self { shared })
+    }
+
+    /// Queues one encoded frame; false when the connection is not open.
+    pub fn send(&self, frame: &[u8]) -> bool {
+        let s = &self.shared;
+        if s.ended.get() || s.id.borrow().is_none() {
+            return false;
+        }
+        Record::Message(frame.to_vec()).encode_into(&mut s.outbox.borrow_mut());
+        push(s);
+        true
+    }
+}
+
+impl Drop for PollSocket {
+    fn drop(&mut self) {
+        let s = &self.shared;
+        s.ended.set(true);
+        s.handler.borrow_mut().take();
+        s.closing.set(true);
+        s.abort.abort();
+        push(s);
+    }
+}
+
+impl Shared {
+    fn emit(&self, event: SocketEvent) {
+        if self.ended.get() {
+            return;
+        }
+        let handler = self.handler.borrow().clone();
+        if let Some(h) = handler {
+            (h.borrow_mut())(event);
+        }
+    }
+
+    /// The connection is over: say so once, and stop.
+    fn close(&self, code: u16, reason: String) {
+        self.emit(SocketEvent::Closed { code, reason });
+        self.ended.set(true);
+        self.abort.abort();
+    }
+}
+
+/// Opens, then polls until the connection ends.
+async fn run(s: Rc<Shared>, open_url: String) {
+    let id = match request("POST", &open_url, None, None, Some(&s.abort.signal())).await {
+        Ok(Answer {
+            status: 200,
+            body,
+            node,
+        }) => {
+            let url = node_hint::url_with_node(&s.url.borrow(), node.as_deref());
+            *s.url.borrow_mut() = url;
+            String::from_utf8_lossy(&body).trim().to_string()
+        }
+        _ => return s.close(ABNORMAL, String::new()),
+    };
+    *s.id.borrow_mut() = Some(id.clone());
+    let url = s.url.borrow().clone();
+    if s.closing.get() {
+        return push(&s);
+    }
+    s.emit(SocketEvent::Open);
+    while !s.ended.get() {
+        let body = match request("GET", &url, Some(&id), None, Some(&s.abort.signal())).await {
+            Ok(Answer {
+                status: 200, body, ..
+            }) => body,
+            Ok(Answer { status: 204, .. }) => continue,
+            _ => return s.close(ABNORMAL, String::new()),
+        };
+        let records = match decode_records(&body) {
+            Ok(records) => records,
+            Err(e) => return s.emit(SocketEvent::BadFrame(e.to_string())),
+        };
+        for record in records {
+            match record {
+                Record::Message(bytes) => s.emit(match Envelope::<RelayMsg>::decode(&bytes) {
+                    Ok(env) => SocketEvent::Message(env),
+                    Err(err) => SocketEvent::BadFrame(err.to_string()),
+                }),
+                Record::Close { code, reason } => return s.close(code, reason),
+            }
+        }
+    }
+}
+
+/// Sends what waits in the outbox, one request at a time; then the close, when dropped.
+fn push(s: &Rc<Shared>) {
+    if s.pushing.get() {
+        return;
+    }
+    let Some(id) = s.id.borrow().clone() else {
+        return;
+    };
+    s.pushing.set(true);
+    let s = s.clone();
+    let url = s.url.borrow().clone();
+    spawn_local(async move {
+        loop {
+            let body = std::mem::take(&mut *s.outbox.borrow_mut());
+            if body.is_empty() {
+                break;
+            }
+            let sent = request("POST", &url, Some(&id), Some(&body), None).await;
+            if !matches!(
+                sent,
+                Ok(Answer {
+                    status: 200..=299,
+                    ..
+                })
+            ) {
+                s.close(ABNORMAL, String::new());
+                break;
+            }
+        }
+        s.pushing.set(false);
+        if s.closing.get() {
+            let _ = request("DELETE", &url, Some(&id), None, None).await;
+        }
+    });
+}
+
+/// What the relay answered to one request.
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+    /// The node that answered.
+    node: Option<String>,
+}
+
+/// One request and its answer.
+async fn request(
+    method: &str,
+    url: &str,
+    id: Option<&str>,
+    body: Option<&[u8]>,
+    signal: Option<&AbortSignal>,
+) -> Result<Answer, JsValue> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    let headers = Headers::new()?;
+    if let Some(id) = id {
+        headers.set(POLL_HEADER, id)?;
+    }
+    init.set_headers(&headers);
+    let keepalive = match body {
+        Some(body) => {
+            init.set_body(&js_sys::Uint8Array::from(body));
+            body.len() <= KEEPALIVE_MAX
+        }
+        None => signal.is_none(),
+    };
+    // web-sys has no setter for `keepalive` (a standard RequestInit member).
+    js_sys::Reflect::set(&init, &"keepalive".into(), &keepalive.into())?;
+    init.set_signal(signal);
+    let response: Response = JsFuture::from(window().fetch_with_str_and_init(url, &init))
+        .await?
+        .dyn_into()?;
+    let bytes = JsFuture::from(response.array_buffer()?).await?;
+    Ok(Answer {
+        status: response.status(),
+        body: js_sys::Uint8Array::new(&bytes).to_vec(),
+        node: response.headers().get(NODE_HEADER)?,
+    })
+}

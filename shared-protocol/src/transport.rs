@@ -1,0 +1,151 @@
+//! Which way a browser reaches the relay: a WebSocket, or HTTP long polling
+//! ([`crate::poll_records`]) when something between them refuses the WebSocket. Both browsers
+//! make the same choice through [`TransportChoice`]: a WebSocket that closes before it ever
+//! opened (a proxy answering the upgrade with an error) is followed at once by polling, and
+//! later connections keep polling for [`RETRY_WEBSOCKET_AFTER_MS`] before trying the WebSocket
+//! again, so a proxy that stops refusing brings the WebSocket back at the next reconnect. When
+//! polling fails to open as well, nothing refused the WebSocket in particular (the relay is
+//! down or restarting): the next connection tries the WebSocket first again.
+
+use serde::{Deserialize, Serialize};
+
+/// How long polling is used after a refused WebSocket before a new connection tries it again.
+pub const RETRY_WEBSOCKET_AFTER_MS: f64 = 60_000.0;
+
+/// The way one connection to the relay travels. The customer tells the console its own
+/// (`CustomerPageMsg::Transport`), so the agent sees both.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Transport {
+    WebSocket,
+    Polling,
+}
+
+/// The choice of transport across a session's connections (times are milliseconds of any
+/// monotonic-enough clock, e.g. `Date.now()`).
+#[derive(Debug, Default)]
+pub struct TransportChoice {
+    websocket_refused_at: Option<f64>,
+}
+
+/// One connection's transport, and whether it opened. Each connection keeps its own: an old
+/// one may close after its replacement started.
+#[derive(Debug, Clone, Copy)]
+#[must_use]
+pub struct Attempt {
+    pub transport: Transport,
+    opened: bool,
+}
+
+impl Attempt {
+    /// The transport, once the connection opened.
+    pub fn open_transport(&self) -> Option<Transport> {
+        self.opened.then_some(self.transport)
+    }
+}
+
+impl TransportChoice {
+    /// The transport for a new connection.
+    pub fn start(&self, now_ms: f64) -> Attempt {
+        let transport = match self.websocket_refused_at {
+            Some(at) if now_ms - at < RETRY_WEBSOCKET_AFTER_MS => Transport::Polling,
+            _ => Transport::WebSocket,
+        };
+        Attempt {
+            transport,
+            opened: false,
+        }
+    }
+
+    /// The connection of `attempt` opened.
+    pub fn opened(&mut self, attempt: &mut Attempt) {
+        attempt.opened = true;
+        if attempt.transport == Transport::WebSocket {
+            self.websocket_refused_at = None;
+        }
+    }
+
+    /// The connection of `attempt` closed. True when it was a WebSocket refused before it
+    /// opened: the caller connects again at once, and [`TransportChoice::start`] then picks
+    /// polling.
+    pub fn closed(&mut self, attempt: Attempt, now_ms: f64) -> bool {
+        match (attempt.transport, attempt.opened) {
+            (Transport::WebSocket, false) => {
+                self.websocket_refused_at = Some(now_ms);
+                true
+            }
+            // Neither way reaches the relay: no reason left to prefer polling.
+            (Transport::Polling, false) => {
+                self.websocket_refused_at = None;
+                false
+            }
+            (_, true) => false,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_refused_websocket_falls_back_to_polling_and_is_tried_again_later() {
+        let mut choice = TransportChoice::default();
+        let first = choice.start(0.0);
+        assert_eq!(first.transport, Transport::WebSocket);
+        assert_eq!(first.open_transport(), None, "not open yet");
+        assert!(
+            choice.closed(first, 10.0),
+            "refused before it opened: fall back"
+        );
+        let mut polling = choice.start(10.0);
+        assert_eq!(polling.transport, Transport::Polling);
+        choice.opened(&mut polling);
+        assert_eq!(polling.open_transport(), Some(Transport::Polling));
+        assert!(
+            !choice.closed(polling, 20_000.0),
+            "a polling drop is an ordinary drop"
+        );
+        let mut again = choice.start(20_000.0);
+        assert_eq!(again.transport, Transport::Polling, "within the minute");
+        choice.opened(&mut again);
+        assert!(!choice.closed(again, 30_000.0));
+        let mut later = choice.start(70_010.0);
+        assert_eq!(later.transport, Transport::WebSocket, "a minute later");
+        choice.opened(&mut later);
+        assert_eq!(later.open_transport(), Some(Transport::WebSocket));
+    }
+
+    #[test]
+    fn when_polling_fails_too_the_next_connection_tries_the_websocket_first() {
+        // A relay restarting: its WebSocket and its polling both fail.
+        let mut choice = TransportChoice::default();
+        assert!(choice.closed(choice.start(0.0), 1.0));
+        let polling = choice.start(2.0);
+        assert_eq!(polling.transport, Transport::Polling);
+        assert!(!choice.closed(polling, 3.0), "an ordinary drop");
+        assert_eq!(choice.start(500.0).transport, Transport::WebSocket);
+    }
+
+    #[test]
+    fn the_customer_tells_the_console_its_transport() {
+        use crate::page::CustomerPageMsg;
+        use crate::payload::{decode_payload, encode_payload};
+        for transport in [Transport::WebSocket, Transport::Polling] {
+            let msg = CustomerPageMsg::Transport(transport);
+            let back: CustomerPageMsg = decode_payload(&encode_payload(&msg)).unwrap();
+            assert_eq!(back, msg);
+        }
+    }
+
+    #[test]
+    fn a_websocket_that_opened_and_dropped_is_no_refusal() {
+        let mut choice = TransportChoice::default();
+        let mut ws = choice.start(0.0);
+        choice.opened(&mut ws);
+        // Its replacement started before the old one's close arrived.
+        let next = choice.start(4.0);
+        assert!(!choice.closed(ws, 5.0));
+        assert_eq!(next.transport, Transport::WebSocket);
+        assert_eq!(choice.start(6.0).transport, Transport::WebSocket);
+    }
+}

@@ -1,0 +1,146 @@
+//! The agent's HTTP long-polling connection to the relay, for when a proxy refuses the
+//! WebSocket: `POST <relay>/poll/agent` opens it (the relay answers an id, sent back in the
+//! `x-cobrowse-poll` header), `GET /poll` waits for records down while `POST /poll` carries the
+//! frames queued meanwhile up, one request each way at a time (so both stay in order), and
+//! `DELETE /poll` closes once the session let the connection go. Records are
+//! [`shared_protocol::poll_records`]. The connection lives on the relay node that opened it:
+//! the later requests carry that node's name (its `x-cobrowse-node` answer) as the `?node=`
+//! hint a load balancer routes on.
+
+use futures::channel::mpsc;
+use futures::future::{select, Either};
+use futures::StreamExt;
+use shared_protocol::node_hint;
+use shared_protocol::poll_records::{decode_records, encode_records, Record};
+use shared_protocol::transport::Attempt;
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
+use yew::Callback;
+
+use crate::connection::{opened, relay_event, ConnEvent, Urls, ABNORMAL};
+
+const POLL_HEADER: &str = "x-cobrowse-poll";
+/// The relay's answers name the node that answered.
+const NODE_HEADER: &str = "x-cobrowse-node";
+
+/// Serves one polling connection until it closes; its close code.
+pub(crate) async fn run(
+    urls: &Urls,
+    first: &[u8],
+    rx: &mut mpsc::UnboundedReceiver<Vec<u8>>,
+    on_event: &Callback<ConnEvent>,
+    attempt: &mut Attempt,
+) -> u16 {
+    let Ok(abort) = AbortController::new() else {
+        return ABNORMAL;
+    };
+    let opening = request("POST", &urls.poll_open, None, None, Some(&abort.signal())).await;
+    let (id, url) = match opening {
+        Ok(Answer {
+            status: 200,
+            body,
+            node,
+        }) => (
+            String::from_utf8_lossy(&body).trim().to_string(),
+            node_hint::url_with_node(&urls.poll, node.as_deref()),
+        ),
+        _ => return ABNORMAL,
+    };
+    let url = &url;
+    opened(attempt, on_event);
+    let up = async {
+        let mut frames = vec![first.to_vec()];
+        loop {
+            let body = encode_records(&frames.drain(..).map(Record::Message).collect::<Vec<_>>());
+            if !matches!(
+                request("POST", url, Some(&id), Some(&body), None).await,
+                Ok(Answer {
+                    status: 200..=299,
+                    ..
+                })
+            ) {
+                return ABNORMAL;
+            }
+            // What came meanwhile goes in one body.
+            match rx.next().await {
+                Some(frame) => frames.push(frame),
+                None => break,
+            }
+            while let Ok(frame) = rx.try_recv() {
+                frames.push(frame);
+            }
+        }
+        // The session let the connection go.
+        let _ = request("DELETE", url, Some(&id), None, None).await;
+        1000
+    };
+    let down = async {
+        loop {
+            let body = match request("GET", url, Some(&id), None, Some(&abort.signal())).await {
+                Ok(Answer {
+                    status: 200, body, ..
+                }) => body,
+                Ok(Answer { status: 204, .. }) => continue,
+                _ => return ABNORMAL,
+            };
+            let records = match decode_records(&body) {
+                Ok(records) => records,
+                Err(e) => {
+                    on_event.emit(ConnEvent::BadFrame(e.to_string()));
+                    return ABNORMAL;
+                }
+            };
+            for record in records {
+                match record {
+                    Record::Message(bytes) => on_event.emit(relay_event(&bytes)),
+                    Record::Close { code, .. } => return code,
+                }
+            }
+        }
+    };
+    let code = match select(Box::pin(up), Box::pin(down)).await {
+        Either::Left((code, _)) | Either::Right((code, _)) => code,
+    };
+    abort.abort();
+    code
+}
+
+/// What the relay answered to one request.
+struct Answer {
+    status: u16,
+    body: Vec<u8>,
+    /// The node that answered.
+    node: Option<String>,
+}
+
+/// One request and its answer.
+async fn request(
+    method: &str,
+    url: &str,
+    id: Option<&str>,
+    body: Option<&[u8]>,
+    signal: Option<&AbortSignal>,
+) -> Result<Answer, JsValue> {
+    let init = RequestInit::new();
+    init.set_method(method);
+    let headers = Headers::new()?;
+    if let Some(id) = id {
+        headers.set(POLL_HEADER, id)?;
+    }
+    init.set_headers(&headers);
+    if let Some(body) = body {
+        init.set_body(&js_sys::Uint8Array::from(body));
+    }
+    init.set_signal(signal);
+    let window = web_sys::window().ok_or("no window")?;
+    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
+        .await?
+        .dyn_into()?;
+    let bytes = JsFuture::from(response.array_buffer()?).await?;
+    Ok(Answer {
+        status: response.status(),
+        body: js_sys::Uint8Array::new(&bytes).to_vec(),
+        node: response.headers().get(NODE_HEADER)?,
+    })
+}

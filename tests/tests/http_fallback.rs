@@ -1,0 +1,260 @@
+//! When WebSockets are blocked: an nginx in front of the relay refuses every `Upgrade` (as some
+//! corporate proxies do) and proxies the rest. The customer's page and the agent's console,
+//! both loaded through it, fall back to HTTP long polling, and a whole session works: snapshot,
+//! changes, pointer, write mode, exit. The console shows both sides on polling, and nginx's log
+//! has the refused upgrades and the polls. Then, with upgrades let through, a second session on
+//! the same browsers shows both sides on WebSockets: the indication tells them apart.
+
+use cobrowse_e2e::cluster::relay_binary;
+use cobrowse_e2e::console::*;
+use cobrowse_e2e::*;
+use test_servers::nginx::{Nginx, Site};
+use test_servers::{free_port_with, RelayProcess};
+use thirtyfour::prelude::*;
+
+use std::os::unix::fs::PermissionsExt;
+use std::path::Path;
+
+const TOKEN: &str = "http-fallback-supervisor-token-0123456789";
+/// While this file exists (in a directory of the test's), nginx refuses upgrades.
+const REFUSE: &str = "refuse-upgrades";
+
+/// Ports known before anything starts: nginx's front for the relay and for the demo site, and
+/// the relay's own and its demo site's behind it.
+#[derive(Clone, Copy)]
+struct Ports {
+    front: u16,
+    demo_front: u16,
+    relay: u16,
+    demo: u16,
+}
+
+/// Proxies `front` to the relay and `demo_front` to the demo site; refuses any request with an
+/// `Upgrade` header with 403 while `refuse` exists.
+fn site_conf(s: &Site, p: &Ports, refuse: &Path) -> String {
+    let proxy = |port: u16| {
+        format!(
+            "set $refuse \"\";\n\
+             if (-f {refuse}) {{ set $refuse \"${{http_upgrade}}\"; }}\n\
+             if ($refuse) {{ return 403; }}\n\
+             location / {{\n\
+                 proxy_pass http://127.0.0.1:{port};\n\
+                 proxy_http_version 1.1;\n\
+                 proxy_set_header Upgrade $http_upgrade;\n\
+                 proxy_set_header Connection $http_connection;\n\
+                 proxy_set_header Host $http_host;\n\
+                 proxy_read_timeout 120s;\n\
+                 proxy_buffering off;\n\
+             }}\n",
+            refuse = refuse.display()
+        )
+    };
+    format!(
+        "client_max_body_size 32m;\n\
+         server {{ listen 127.0.0.1:{}; listen 127.0.0.1:{}; {} }}\n\
+         server {{ listen 127.0.0.1:{}; listen 127.0.0.1:{} ssl; ssl_certificate {}; \
+         ssl_certificate_key {}; {} }}\n",
+        p.front,
+        s.http_port,
+        proxy(p.relay),
+        p.demo_front,
+        s.https_port,
+        s.certificate.display(),
+        s.key.display(),
+        proxy(p.demo)
+    )
+}
+
+/// The console's transport indication: (its own, the customer's), as its data attributes
+/// name them.
+async fn transports(agent: &WebDriver) -> (String, String) {
+    (
+        console_ui(agent, "transport", "dataset.own").await,
+        console_ui(agent, "transport", "dataset.customer").await,
+    )
+}
+
+async fn both_on(agent: &WebDriver, transport: &str) -> TestResult {
+    eventually(&format!("both sides on {transport}"), START, || async {
+        let now = transports(agent).await;
+        (now.0 == transport && now.1 == transport).then_some(())
+    })
+    .await
+}
+
+/// The customer starts co-browse on `page`, the agent joins through the front, and the agent
+/// sees the page.
+async fn session(p: &Ports, customer: &WebDriver, agent: &WebDriver, page: &str) -> TestResult {
+    let demo = format!("http://127.0.0.1:{}", p.demo_front);
+    let code = customer_starts_at(&demo, customer, page).await?;
+    let console = format!("http://127.0.0.1:{}/agent#token={TOKEN}", p.front);
+    agent_joins_at(&console, agent, &code).await?;
+    eventually("the agent to see the page", START, || async {
+        let shown = in_view(agent, "!!doc.getElementById('full-name')").await;
+        (shown == true).then_some(())
+    })
+    .await
+}
+
+async fn flow(
+    p: &Ports,
+    nginx: &Nginx,
+    refuse: &Path,
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult {
+    session(p, customer, agent, "/react-form.html").await?;
+    both_on(agent, "polling").await?;
+
+    // Changes: the customer's page changes, the view follows.
+    js(
+        customer,
+        "document.querySelector('h1').textContent = 'Over polling';",
+    )
+    .await;
+    view_is(
+        agent,
+        "the changed heading",
+        "doc.querySelector('h1') && doc.querySelector('h1').textContent",
+        serde_json::json!("Over polling"),
+    )
+    .await?;
+
+    // The customer's pointer shows in the agent's view.
+    let field = customer.find(By::Id("full-name")).await?;
+    customer
+        .action_chain()
+        .move_to_element_center(&field)
+        .perform()
+        .await?;
+    eventually("the customer's pointer in the view", START, || async {
+        let shown = js(
+            agent,
+            "const c = document.querySelector('[data-cobrowse-ui=customer-pointer]');
+             return !!c && !c.hidden;",
+        )
+        .await;
+        (shown == true).then_some(())
+    })
+    .await?;
+
+    // Write mode: the agent types into the view's field, the customer's page has it.
+    write_mode_granted(customer, agent).await?;
+    let view = agent.find(By::Css("[data-cobrowse-ui=view]")).await?;
+    view.clone().enter_frame().await?;
+    let name = agent.find(By::Id("full-name")).await?;
+    name.click().await?;
+    name.send_keys("Ada Lovelace").await?;
+    agent.enter_parent_frame().await?;
+    eventually(
+        "the agent's typing on the customer's page",
+        START,
+        || async {
+            let value = js(
+                customer,
+                "return document.getElementById('full-name').value;",
+            )
+            .await;
+            (value == "Ada Lovelace").then_some(())
+        },
+    )
+    .await?;
+    assert_eq!(
+        transports(agent).await,
+        ("polling".into(), "polling".into())
+    );
+
+    // Exit: the customer leaves, the console is back at its join form.
+    widget(customer, "exit").await?.click().await?;
+    eventually("the console to leave the session", START, || async {
+        agent
+            .find(By::Css("[data-cobrowse-ui=join-code]"))
+            .await
+            .ok()
+    })
+    .await?;
+
+    // nginx refused the upgrades and carried the polls.
+    let logs = nginx.logs();
+    for (what, line) in [
+        (
+            "the customer's refused upgrade",
+            "\"GET /ws/customer HTTP/1.1\" 403",
+        ),
+        (
+            "the agent's refused upgrade",
+            "\"GET /ws/agent HTTP/1.1\" 403",
+        ),
+        (
+            "the customer's poll",
+            "\"POST /poll/customer HTTP/1.1\" 200",
+        ),
+        ("the agent's poll", "\"POST /poll/agent HTTP/1.1\" 200"),
+    ] {
+        assert!(logs.contains(line), "{what} ({line}) in:\n{logs}");
+    }
+    // The later requests name the node that opened the connection (for a load balancer).
+    assert!(
+        logs.lines()
+            .any(|l| l.contains("\"GET /poll?node=") && l.contains("\" 200 ")),
+        "a long poll answered, with the node hint, in:\n{logs}"
+    );
+
+    // Upgrades let through: fresh pages of both sides connect by WebSocket, and say so.
+    std::fs::remove_file(refuse)?;
+    agent.goto("about:blank").await?;
+    session(p, customer, agent, "/react-form.html").await?;
+    // (nginx logs a WebSocket when it closes: the console's indication is the proof here.)
+    both_on(agent, "websocket").await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_session_falls_back_to_polling_when_a_proxy_refuses_websockets() {
+    let root = workspace_root();
+    let ports = Ports {
+        front: free_port_with(0),
+        demo_front: free_port_with(0),
+        relay: free_port_with(0),
+        demo: free_port_with(0),
+    };
+    let args = [
+        "--public-url",
+        &format!("http://127.0.0.1:{}", ports.front),
+        "--assets-dir",
+        &root.join("dist").display().to_string(),
+        "--www-dir",
+        &root.join("www").display().to_string(),
+        "--demo-listen",
+        &format!("127.0.0.1:{}", ports.demo),
+        "--allowed-origins",
+        &format!("http://127.0.0.1:{}", ports.demo_front),
+        "--supervisor-tokens",
+        TOKEN,
+    ]
+    .map(String::from);
+    let _relay = RelayProcess::start_on(ports.relay, &relay_binary(), &args);
+    // nginx's worker (`nobody` when run as root) must see the file.
+    let switch = tempfile::tempdir().unwrap();
+    std::fs::set_permissions(switch.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let refuse = switch.path().join(REFUSE);
+    std::fs::write(&refuse, "").unwrap();
+    let nginx = {
+        let refuse = refuse.clone();
+        tokio::task::spawn_blocking(move || Nginx::start(|s| site_conf(s, &ports, &refuse)))
+            .await
+            .expect("nginx started")
+    };
+    let (mut driver, driver_url) = start_chromedriver().await;
+    let profiles = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
+    let customer = chromium(&driver_url, (1280, 900), &[], profiles[0].path()).await;
+    let agent = chromium(&driver_url, (1280, 900), &[], profiles[1].path()).await;
+    let result = flow(&ports, &nginx, &refuse, &customer, &agent).await;
+    for b in [customer, agent] {
+        let _ = b.quit().await;
+    }
+    let _ = driver.kill().await;
+    if let Err(e) = result {
+        panic!("{e}\n{}", nginx.logs());
+    }
+}
