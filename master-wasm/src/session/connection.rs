@@ -49,7 +49,10 @@ impl Customer {
                 if refused {
                     // A proxy refused the WebSocket: the same connection over polling.
                     if let Err(e) = self.open_socket() {
-                        self.end(format!("Co-browse stopped: {}.", describe_js(&e)));
+                        self.end(
+                            Ending::Failure,
+                            format!("Co-browse stopped: {}.", describe_js(&e)),
+                        );
                     }
                     return;
                 }
