@@ -97,7 +97,10 @@ impl AgentAuth {
                 .ok_or(AuthError::Invalid)?;
             (role.parse().map_err(|_| AuthError::Invalid)?, Some(agent))
         };
-        let agent = agent.filter(|a| !a.is_empty()).ok_or(AuthError::Invalid)?;
+        // `:` is the mark of another namespace (`jwt:<sub>`): no signed token names one.
+        let agent = agent
+            .filter(|a| !a.is_empty() && !a.contains(':'))
+            .ok_or(AuthError::Invalid)?;
         let expiry: u64 = expiry.parse().map_err(|_| AuthError::Invalid)?;
         if expiry <= now {
             return Err(AuthError::Expired);
@@ -206,6 +209,9 @@ mod tests {
         assert_eq!((id.agent.as_str(), id.role), ("alice.smith", Role::Metrics));
         assert_eq!(id.expires_at, Some(1_000));
         assert_eq!(auth().authenticate(&token, 1_000), Err(AuthError::Expired));
+        // No signed token speaks for another namespace's agent (a JWT's `jwt:<sub>`).
+        let posing = mint(SECRET, Role::Agent, "jwt:ana", 1_000);
+        assert_eq!(auth().authenticate(&posing, 999), Err(AuthError::Invalid));
     }
 
     #[test]

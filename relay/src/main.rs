@@ -66,6 +66,10 @@ async fn serve(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             .agent_token_secret
             .as_deref()
             .ok_or("`token` needs agent_token_secret in the configuration")?;
+        // `:` marks another namespace (`jwt:<sub>`): the relay would refuse such a token.
+        if agent.is_empty() || agent.contains(':') {
+            return Err("`token --agent`: an agent id is not empty and has no `:`".into());
+        }
         let now = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
         println!(
             "{}",

@@ -17,18 +17,26 @@ pub const MAX_USER_AGENT_BYTES: usize = 512;
 /// everywhere).
 pub fn url_for_log(url: &str) -> Cow<'_, str> {
     let head = url.split(['?', '#']).next().unwrap_or_default();
-    let Some((scheme, rest)) = head.split_once("://") else {
-        return Cow::Borrowed(head);
+    without_userinfo(head)
+}
+
+/// `url` without the `user:password@` of its authority, if it has one.
+fn without_userinfo(url: &str) -> Cow<'_, str> {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return Cow::Borrowed(url);
     };
-    let authority_end = rest.find('/').unwrap_or(rest.len());
+    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
     match rest[..authority_end].rfind('@') {
         Some(at) => Cow::Owned(format!("{scheme}://{}", &rest[at + 1..])),
-        None => Cow::Borrowed(head),
+        None => Cow::Borrowed(url),
     }
 }
 
-/// A page URL as the relay keeps it: never the fragment; the query only if `keep_query`.
+/// A page URL as the relay keeps it: never the fragment or a `user:password@`; the query only
+/// if `keep_query`.
 pub fn url(raw: &str, keep_query: bool) -> String {
+    let raw = without_userinfo(raw);
+    let raw = raw.as_ref();
     let without_fragment = raw.split_once('#').map_or(raw, |(head, _)| head);
     let kept = if keep_query {
         without_fragment
@@ -87,6 +95,14 @@ mod tests {
         assert_eq!(url(raw, false), "https://bank.example/cb");
         assert_eq!(url(raw, true), "https://bank.example/cb?code=1");
         assert_eq!(url("https://a.example/#/route", true), "https://a.example/");
+        assert_eq!(
+            url("https://ana:pw@bank.example/cb?x=1#y", true),
+            "https://bank.example/cb?x=1"
+        );
+        assert_eq!(
+            url("https://bank.example/?to=a@b", true),
+            "https://bank.example/?to=a@b"
+        );
     }
 
     #[test]

@@ -156,4 +156,22 @@ fn check_config_prints_the_configuration_without_secrets_or_names_the_bad_key() 
     std::fs::write(&bad, "inactivity_timeout = \"ten\"\n").unwrap();
     let err = String::from_utf8_lossy(&run(&bad).stderr).into_owned();
     assert!(err.contains("inactivity_timeout"), "names the key: {err}");
+
+    // `token` mints for an agent id, never for another namespace's (`jwt:<sub>`).
+    let token = |agent: &str| {
+        Command::new(env!("CARGO_BIN_EXE_cobrowse-relay"))
+            .args(["token", "--agent", agent])
+            .env(
+                "COBROWSE_AGENT_TOKEN_SECRET",
+                "a-token-secret-of-32-bytes-or-more!",
+            )
+            .output()
+            .unwrap()
+    };
+    let minted = token("ana.smith");
+    assert!(minted.status.success(), "{minted:?}");
+    assert!(String::from_utf8_lossy(&minted.stdout).starts_with("cbt2.agent.ana.smith."));
+    let refused = token("jwt:ana");
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("no `:`"));
 }
