@@ -24,6 +24,24 @@ async fn closed(ws: &mut Ws) -> (u16, String) {
     }
 }
 
+/// What the relay answers a customer resuming `routing` with `token`: the error it expects.
+async fn resume_error(r: &Relay, routing: u32, token: [u8; 16]) -> ErrorCode {
+    let mut c = customer(r).await;
+    send(&mut c, 0, CustomerMsg::Resume(resume_of(routing, token, 0))).await;
+    privacy_rules(&mut c).await;
+    let RelayMsg::Error { code, .. } = msg(&mut c).await else {
+        panic!("an error")
+    };
+    code
+}
+
+/// Stops `r` and reads the history's newest session.
+async fn last_record(r: Relay) -> cobrowse_relay::store::SessionRecord {
+    let data = r.shut_down().await;
+    let store = SqliteStore::open(data.path()).unwrap();
+    store.recent(1).unwrap().pop().unwrap()
+}
+
 #[tokio::test]
 async fn a_restarted_relay_takes_its_sessions_back() {
     let r = relay().await;
@@ -113,16 +131,8 @@ async fn a_session_whose_grace_ran_out_while_the_relay_was_down_ends_when_it_sto
     // Down for longer than the grace: that is the case under test.
     tokio::time::sleep(Duration::from_millis(600)).await;
     let r = relay_in(data, &addr, short_grace).await;
-    let mut c = customer(&r).await;
-    send(&mut c, 0, CustomerMsg::Resume(resume_of(routing, ct, 0))).await;
-    privacy_rules(&mut c).await;
-    let RelayMsg::Error { code, .. } = msg(&mut c).await else {
-        panic!("an error")
-    };
-    assert_eq!(code, ErrorCode::CannotResume);
-    let data = r.shut_down().await;
-    let store = SqliteStore::open(data.path()).unwrap();
-    let rec = store.recent(1).unwrap().pop().unwrap();
+    assert_eq!(resume_error(&r, routing, ct).await, ErrorCode::CannotResume);
+    let rec = last_record(r).await;
     assert_eq!(rec.end_reason.as_deref(), Some("shutdown"));
     assert!(
         rec.ended_at.unwrap() <= stopped_by,
@@ -182,16 +192,8 @@ async fn a_side_away_before_the_stop_keeps_the_grace_it_had_left() {
     let restarted = cobrowse_relay::store::now_millis();
     // The customer, connected at the stop, would still have time; the agent has none left,
     // so the session ended (a relay counting the grace from its stop would resume it).
-    let mut c = customer(&r).await;
-    send(&mut c, 0, CustomerMsg::Resume(resume_of(routing, ct, 0))).await;
-    privacy_rules(&mut c).await;
-    let RelayMsg::Error { code, .. } = msg(&mut c).await else {
-        panic!("an error")
-    };
-    assert_eq!(code, ErrorCode::CannotResume);
-    let data = r.shut_down().await;
-    let store = SqliteStore::open(data.path()).unwrap();
-    let rec = store.recent(1).unwrap().pop().unwrap();
+    assert_eq!(resume_error(&r, routing, ct).await, ErrorCode::CannotResume);
+    let rec = last_record(r).await;
     assert_eq!(rec.end_reason.as_deref(), Some("disconnect"));
     let ended = rec.ended_at.unwrap();
     assert!(

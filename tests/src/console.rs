@@ -65,6 +65,16 @@ pub async fn write_mode_granted(customer: &WebDriver, agent: &WebDriver) -> Test
 
 /// The relay's count of refused agent messages for `reason` (its `/metrics`).
 pub async fn refused_count(h: &Harness, reason: &str) -> TestResult<u64> {
+    metric(
+        h,
+        &format!("cobrowse_agent_actions_refused_total{{reason=\"{reason}\"}}"),
+    )
+    .await
+}
+
+/// The value of the relay's metric `series` (name and labels, as `/metrics` writes them), 0
+/// when it has none yet.
+pub async fn metric(h: &Harness, series: &str) -> TestResult<u64> {
     let token = h.started.dev_token.clone().expect("dev token");
     let body = reqwest::Client::new()
         .get(format!("{}/metrics", h.started.relay_url))
@@ -73,7 +83,7 @@ pub async fn refused_count(h: &Harness, reason: &str) -> TestResult<u64> {
         .await?
         .text()
         .await?;
-    let line = format!("cobrowse_agent_actions_refused_total{{reason=\"{reason}\"}} ");
+    let line = format!("{series} ");
     Ok(body
         .lines()
         .find_map(|l| l.strip_prefix(&line))

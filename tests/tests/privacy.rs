@@ -5,6 +5,7 @@
 
 use std::sync::{Arc, Mutex};
 
+use cobrowse_e2e::console::metric;
 use cobrowse_e2e::*;
 use shared_protocol::privacy::PrivacyRules;
 use thirtyfour::prelude::*;
@@ -178,20 +179,7 @@ async fn no_secret_reaches_the_agent_from_any_place_in_the_page() -> TestResult 
 
 /// The relay's count of text the customers' last line of defence masked, of `kind`.
 async fn auto_masked_count(h: &Harness, kind: &str) -> TestResult<u64> {
-    let token = h.started.dev_token.clone().expect("dev token");
-    let body = reqwest::Client::new()
-        .get(format!("{}/metrics", h.started.relay_url))
-        .bearer_auth(token)
-        .send()
-        .await?
-        .text()
-        .await?;
-    let line = format!("cobrowse_auto_masked_total{{kind=\"{kind}\"}} ");
-    Ok(body
-        .lines()
-        .find_map(|l| l.strip_prefix(&line))
-        .and_then(|n| n.trim().parse().ok())
-        .unwrap_or(0))
+    metric(h, &format!("cobrowse_auto_masked_total{{kind=\"{kind}\"}}")).await
 }
 
 /// A TCP listener that keeps the head of every request made to it (and answers each with an
