@@ -5,13 +5,16 @@
 //! they arrive in order), and dropping it stops the poll and sends `DELETE /poll` once the last
 //! records went up. Records are [`shared_protocol::poll_records`]. The connection lives on the
 //! relay node that opened it: the later requests carry that node's name (its `x-cobrowse-node`
-//! answer) as the `?node=` hint a load balancer routes on.
+//! answer) as the `?node=` hint a load balancer routes on. While it is open, a
+//! [`WebSocketProbe`] checks whether the WebSocket works again; when it does, the connection
+//! closes itself with [`CLOSE_WEBSOCKET_AVAILABLE`] and the session resumes over a WebSocket.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use shared_protocol::node_hint;
 use shared_protocol::poll_records::{decode_records, Record};
+use shared_protocol::transport::CLOSE_WEBSOCKET_AVAILABLE;
 use shared_protocol::{Envelope, RelayMsg};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -20,6 +23,7 @@ use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
 
 use crate::browser::window;
 use crate::socket::{Handler, SocketEvent};
+use crate::websocket_probe::WebSocketProbe;
 
 const POLL_HEADER: &str = "x-cobrowse-poll";
 /// The relay's answers name the node that answered.
@@ -29,6 +33,16 @@ const NODE_HEADER: &str = "x-cobrowse-node";
 const KEEPALIVE_MAX: usize = 60 * 1024;
 /// What a dropped or refused connection reports, as a WebSocket's abnormal close does.
 const ABNORMAL: u16 = 1006;
+
+/// Where a polling connection goes.
+pub struct PollUrls {
+    /// The relay's base URL.
+    pub relay: String,
+    /// `<relay>/poll/customer` with the WebSocket's query.
+    pub open: String,
+    /// The WebSocket this connection stands in for (what the probe tries).
+    pub websocket: String,
+}
 
 #[must_use = "the connection closes when this is dropped"]
 pub struct PollSocket {
@@ -44,26 +58,34 @@ struct Shared {
     pushing: Cell<bool>,
     /// Dropped: close once the outbox is empty.
     closing: Cell<bool>,
+    /// Closed for a WebSocket that works again: the session's resume over it takes this
+    /// connection's place, and the relay closes it then (a `DELETE` first would show the agent
+    /// the customer gone for a moment).
+    switching: Cell<bool>,
     /// No more events (dropped, or closed already).
     ended: Cell<bool>,
     abort: AbortController,
     handler: RefCell<Option<Handler>>,
+    /// Tries the WebSocket again while the connection is open.
+    probe: RefCell<Option<WebSocketProbe>>,
 }
 
 impl PollSocket {
-    /// Opens a connection through `open_url` (`<relay>/poll/customer` with the WebSocket's query).
-    pub fn open(relay_url: &str, open_url: String, handler: Handler) -> Result<Self, JsValue> {
+    /// Opens a connection through `urls.open`.
+    pub fn open(urls: PollUrls, handler: Handler) -> Result<Self, JsValue> {
         let shared = Rc::new(Shared {
-            url: RefCell::new(format!("{}/poll", relay_url.trim_end_matches('/'))),
+            url: RefCell::new(format!("{}/poll", urls.relay.trim_end_matches('/'))),
             id: RefCell::new(None),
             outbox: RefCell::new(Vec::new()),
             pushing: Cell::new(false),
             closing: Cell::new(false),
+            switching: Cell::new(false),
             ended: Cell::new(false),
             abort: AbortController::new()?,
             handler: RefCell::new(Some(handler)),
+            probe: RefCell::new(None),
         });
-        spawn_local(run(shared.clone(), open_url));
+        spawn_local(run(shared.clone(), urls));
         Ok(Self { shared })
     }
 
@@ -84,6 +106,7 @@ impl Drop for PollSocket {
         let s = &self.shared;
         s.ended.set(true);
         s.handler.borrow_mut().take();
+        s.probe.borrow_mut().take();
         s.closing.set(true);
         s.abort.abort();
         push(s);
@@ -105,13 +128,14 @@ impl Shared {
     fn close(&self, code: u16, reason: String) {
         self.emit(SocketEvent::Closed { code, reason });
         self.ended.set(true);
+        self.probe.borrow_mut().take();
         self.abort.abort();
     }
 }
 
 /// Opens, then polls until the connection ends.
-async fn run(s: Rc<Shared>, open_url: String) {
-    let id = match request("POST", &open_url, None, None, Some(&s.abort.signal())).await {
+async fn run(s: Rc<Shared>, urls: PollUrls) {
+    let id = match request("POST", &urls.open, None, None, Some(&s.abort.signal())).await {
         Ok(Answer {
             status: 200,
             body,
@@ -129,6 +153,16 @@ async fn run(s: Rc<Shared>, open_url: String) {
         return push(&s);
     }
     s.emit(SocketEvent::Open);
+    if !s.ended.get() {
+        let weak = Rc::downgrade(&s);
+        let probe = WebSocketProbe::start(urls.websocket, move || {
+            if let Some(s) = weak.upgrade() {
+                s.switching.set(true);
+                s.close(CLOSE_WEBSOCKET_AVAILABLE, String::new());
+            }
+        });
+        *s.probe.borrow_mut() = Some(probe);
+    }
     while !s.ended.get() {
         let body = match request("GET", &url, Some(&id), None, Some(&s.abort.signal())).await {
             Ok(Answer {
@@ -183,7 +217,7 @@ fn push(s: &Rc<Shared>) {
             }
         }
         s.pushing.set(false);
-        if s.closing.get() {
+        if s.closing.get() && !s.switching.get() {
             let _ = request("DELETE", &url, Some(&id), None, None).await;
         }
     });

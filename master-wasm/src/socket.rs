@@ -49,10 +49,12 @@ impl RelaySocket {
             )?),
             Transport::Polling => {
                 let base = relay_url.trim_end_matches('/');
-                let open_url = format!("{base}/poll{}", path.strip_prefix("/ws").unwrap_or(path));
-                Self::Polling(crate::polling::PollSocket::open(
-                    relay_url, open_url, handler,
-                )?)
+                let urls = crate::polling::PollUrls {
+                    relay: relay_url.to_string(),
+                    open: format!("{base}/poll{}", path.strip_prefix("/ws").unwrap_or(path)),
+                    websocket: websocket_url(relay_url, path),
+                };
+                Self::Polling(crate::polling::PollSocket::open(urls, handler)?)
             }
         })
     }
@@ -88,7 +90,7 @@ pub fn websocket_url(relay_url: &str, path: &str) -> String {
 }
 
 impl WebSocketConn {
-    fn open(url: &str, handler: Handler) -> Result<Self, JsValue> {
+    pub(crate) fn open(url: &str, handler: Handler) -> Result<Self, JsValue> {
         let ws = WebSocket::new(url)?;
         ws.set_binary_type(BinaryType::Arraybuffer);
         let emit = move |h: &Handler, e: SocketEvent| (h.borrow_mut())(e);

@@ -3,14 +3,36 @@
 //! make the same choice through [`TransportChoice`]: a WebSocket that closes before it ever
 //! opened (a proxy answering the upgrade with an error) is followed at once by polling, and
 //! later connections keep polling for [`RETRY_WEBSOCKET_AFTER_MS`] before trying the WebSocket
-//! again, so a proxy that stops refusing brings the WebSocket back at the next reconnect. When
-//! polling fails to open as well, nothing refused the WebSocket in particular (the relay is
-//! down or restarting): the next connection tries the WebSocket first again.
+//! again. While a connection polls, its browser tries a WebSocket every
+//! [`PROBE_WEBSOCKET_EVERY_MS`] (opened and closed at once, nothing sent): when one opens, the
+//! polling connection closes itself with [`CLOSE_WEBSOCKET_AVAILABLE`] and the session resumes
+//! at once over a WebSocket, so a proxy that stops refusing brings the WebSocket back within a
+//! minute, mid-session. When polling fails to open as well, nothing refused the WebSocket in
+//! particular (the relay is down or restarting): the next connection tries the WebSocket first
+//! again.
 
 use serde::{Deserialize, Serialize};
 
 /// How long polling is used after a refused WebSocket before a new connection tries it again.
 pub const RETRY_WEBSOCKET_AFTER_MS: f64 = 60_000.0;
+
+/// How often a polling connection checks whether a WebSocket opens again.
+pub const PROBE_WEBSOCKET_EVERY_MS: u32 = 60_000;
+
+/// The code a polling connection closes itself with when a WebSocket probe opened (a browser's
+/// own code: the relay never sends it).
+pub const CLOSE_WEBSOCKET_AVAILABLE: u16 = 4100;
+
+/// What a browser does after a connection closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AfterClose {
+    /// A WebSocket refused before it opened: the same opening again at once, over polling.
+    FallBack,
+    /// A polling connection saw a WebSocket open: resume at once, over a WebSocket.
+    Switch,
+    /// An ordinary drop: resume after the usual delay (or end, when there is no session).
+    Dropped,
+}
 
 /// The way one connection to the relay travels. The customer tells the console its own
 /// (`CustomerPageMsg::Transport`), so the agent sees both.
@@ -64,21 +86,25 @@ impl TransportChoice {
         }
     }
 
-    /// The connection of `attempt` closed. True when it was a WebSocket refused before it
-    /// opened: the caller connects again at once, and [`TransportChoice::start`] then picks
-    /// polling.
-    pub fn closed(&mut self, attempt: Attempt, now_ms: f64) -> bool {
+    /// The connection of `attempt` closed with `code`; what the caller does next. After
+    /// [`AfterClose::FallBack`], [`TransportChoice::start`] picks polling; after
+    /// [`AfterClose::Switch`], a WebSocket.
+    pub fn closed(&mut self, attempt: Attempt, code: u16, now_ms: f64) -> AfterClose {
         match (attempt.transport, attempt.opened) {
             (Transport::WebSocket, false) => {
                 self.websocket_refused_at = Some(now_ms);
-                true
+                AfterClose::FallBack
+            }
+            (Transport::Polling, true) if code == CLOSE_WEBSOCKET_AVAILABLE => {
+                self.websocket_refused_at = None;
+                AfterClose::Switch
             }
             // Neither way reaches the relay: no reason left to prefer polling.
             (Transport::Polling, false) => {
                 self.websocket_refused_at = None;
-                false
+                AfterClose::Dropped
             }
-            (_, true) => false,
+            (_, true) => AfterClose::Dropped,
         }
     }
 }
@@ -87,28 +113,36 @@ impl TransportChoice {
 mod tests {
     use super::*;
 
+    /// A dropped connection's code.
+    const ABNORMAL: u16 = 1006;
+
     #[test]
     fn a_refused_websocket_falls_back_to_polling_and_is_tried_again_later() {
         let mut choice = TransportChoice::default();
         let first = choice.start(0.0);
         assert_eq!(first.transport, Transport::WebSocket);
         assert_eq!(first.open_transport(), None, "not open yet");
-        assert!(
-            choice.closed(first, 10.0),
-            "refused before it opened: fall back"
+        assert_eq!(
+            choice.closed(first, ABNORMAL, 10.0),
+            AfterClose::FallBack,
+            "refused before it opened"
         );
         let mut polling = choice.start(10.0);
         assert_eq!(polling.transport, Transport::Polling);
         choice.opened(&mut polling);
         assert_eq!(polling.open_transport(), Some(Transport::Polling));
-        assert!(
-            !choice.closed(polling, 20_000.0),
+        assert_eq!(
+            choice.closed(polling, ABNORMAL, 20_000.0),
+            AfterClose::Dropped,
             "a polling drop is an ordinary drop"
         );
         let mut again = choice.start(20_000.0);
         assert_eq!(again.transport, Transport::Polling, "within the minute");
         choice.opened(&mut again);
-        assert!(!choice.closed(again, 30_000.0));
+        assert_eq!(
+            choice.closed(again, ABNORMAL, 30_000.0),
+            AfterClose::Dropped
+        );
         let mut later = choice.start(70_010.0);
         assert_eq!(later.transport, Transport::WebSocket, "a minute later");
         choice.opened(&mut later);
@@ -119,11 +153,57 @@ mod tests {
     fn when_polling_fails_too_the_next_connection_tries_the_websocket_first() {
         // A relay restarting: its WebSocket and its polling both fail.
         let mut choice = TransportChoice::default();
-        assert!(choice.closed(choice.start(0.0), 1.0));
+        assert_eq!(
+            choice.closed(choice.start(0.0), ABNORMAL, 1.0),
+            AfterClose::FallBack
+        );
         let polling = choice.start(2.0);
         assert_eq!(polling.transport, Transport::Polling);
-        assert!(!choice.closed(polling, 3.0), "an ordinary drop");
+        assert_eq!(
+            choice.closed(polling, ABNORMAL, 3.0),
+            AfterClose::Dropped,
+            "an ordinary drop"
+        );
         assert_eq!(choice.start(500.0).transport, Transport::WebSocket);
+    }
+
+    #[test]
+    fn a_websocket_that_opens_while_polling_switches_the_session_back_at_once() {
+        let mut choice = TransportChoice::default();
+        assert_eq!(
+            choice.closed(choice.start(0.0), ABNORMAL, 1.0),
+            AfterClose::FallBack
+        );
+        let mut polling = choice.start(2.0);
+        choice.opened(&mut polling);
+        // The probe a minute later opened: the polling connection closed itself.
+        assert_eq!(
+            choice.closed(polling, CLOSE_WEBSOCKET_AVAILABLE, 60_002.0),
+            AfterClose::Switch
+        );
+        // Even within the minute of the refusal, the next connection is a WebSocket.
+        assert_eq!(choice.start(30_000.0).transport, Transport::WebSocket);
+    }
+
+    #[test]
+    fn only_an_open_polling_connection_switches() {
+        // The code means something only from a polling connection that opened; from a
+        // WebSocket (the relay never sends it) it is an ordinary drop.
+        let mut choice = TransportChoice::default();
+        let mut ws = choice.start(0.0);
+        choice.opened(&mut ws);
+        assert_eq!(
+            choice.closed(ws, CLOSE_WEBSOCKET_AVAILABLE, 1.0),
+            AfterClose::Dropped
+        );
+        let unopened = Attempt {
+            transport: Transport::Polling,
+            opened: false,
+        };
+        assert_eq!(
+            choice.closed(unopened, CLOSE_WEBSOCKET_AVAILABLE, 2.0),
+            AfterClose::Dropped
+        );
     }
 
     #[test]
@@ -144,7 +224,7 @@ mod tests {
         choice.opened(&mut ws);
         // Its replacement started before the old one's close arrived.
         let next = choice.start(4.0);
-        assert!(!choice.closed(ws, 5.0));
+        assert_eq!(choice.closed(ws, ABNORMAL, 5.0), AfterClose::Dropped);
         assert_eq!(next.transport, Transport::WebSocket);
         assert_eq!(choice.start(6.0).transport, Transport::WebSocket);
     }

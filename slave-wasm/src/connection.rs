@@ -11,7 +11,7 @@ use futures::channel::mpsc;
 use futures::future::{select, Either};
 use futures::{SinkExt, StreamExt};
 use gloo_net::websocket::{futures::WebSocket, Message, State, WebSocketError};
-use shared_protocol::transport::{Attempt, Transport, TransportChoice};
+use shared_protocol::transport::{AfterClose, Attempt, Transport, TransportChoice};
 use shared_protocol::{AgentMsg, Delivery, Envelope, RelayMsg};
 use yew::Callback;
 
@@ -92,14 +92,17 @@ impl Connection {
 }
 
 pub(crate) struct Urls {
-    websocket: String,
+    /// The WebSocket (what a polling connection's probe tries too).
+    pub(crate) websocket: String,
     /// `<relay>/poll/agent` with the WebSocket's query.
     pub(crate) poll_open: String,
     /// `<relay>/poll`.
     pub(crate) poll: String,
 }
 
-/// Connects by the chosen transport; a refused WebSocket is followed at once by polling.
+/// Connects by the chosen transport; a refused WebSocket is followed at once by polling. Any
+/// other close goes to the session, which resumes on a new connection (at once when polling
+/// found the WebSocket working again: its opening here would be stale).
 async fn run(
     urls: Urls,
     first: Vec<u8>,
@@ -116,7 +119,11 @@ async fn run(
                 crate::polling::run(&urls, &first, &mut rx, &on_event, &mut attempt).await
             }
         };
-        if !CHOICE.with(|c| c.borrow_mut().closed(attempt, crate::session::now_ms())) {
+        let after = CHOICE.with(|c| {
+            c.borrow_mut()
+                .closed(attempt, code, crate::session::now_ms())
+        });
+        if after != AfterClose::FallBack {
             return on_event.emit(ConnEvent::Closed { code });
         }
     }
@@ -138,6 +145,19 @@ pub(crate) fn relay_event(bytes: &[u8]) -> ConnEvent {
         },
         Err(e) => ConnEvent::BadFrame(e.to_string()),
     }
+}
+
+/// Opens a WebSocket to `url` and closes it again at once, nothing sent: whether it opened.
+pub(crate) async fn websocket_opens(url: &str) -> bool {
+    let Ok(mut ws) = WebSocket::open(url) else {
+        return false;
+    };
+    let opened = futures::future::poll_fn(|cx| ws.poll_ready_unpin(cx))
+        .await
+        .is_ok()
+        && matches!(ws.state(), State::Open);
+    let _ = ws.close(Some(1000), None);
+    opened
 }
 
 /// Serves one WebSocket until it closes; its close code.

@@ -5,20 +5,22 @@
 //! `DELETE /poll` closes once the session let the connection go. Records are
 //! [`shared_protocol::poll_records`]. The connection lives on the relay node that opened it:
 //! the later requests carry that node's name (its `x-cobrowse-node` answer) as the `?node=`
-//! hint a load balancer routes on.
+//! hint a load balancer routes on. While it is open, a WebSocket is tried every
+//! [`PROBE_WEBSOCKET_EVERY_MS`]; when one opens, the connection closes itself with
+//! [`CLOSE_WEBSOCKET_AVAILABLE`] and the session resumes over a WebSocket.
 
 use futures::channel::mpsc;
 use futures::future::{select, Either};
 use futures::StreamExt;
 use shared_protocol::node_hint;
 use shared_protocol::poll_records::{decode_records, encode_records, Record};
-use shared_protocol::transport::Attempt;
+use shared_protocol::transport::{Attempt, CLOSE_WEBSOCKET_AVAILABLE, PROBE_WEBSOCKET_EVERY_MS};
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
 use yew::Callback;
 
-use crate::connection::{opened, relay_event, ConnEvent, Urls, ABNORMAL};
+use crate::connection::{opened, relay_event, websocket_opens, ConnEvent, Urls, ABNORMAL};
 
 const POLL_HEADER: &str = "x-cobrowse-poll";
 /// The relay's answers name the node that answered.
@@ -99,9 +101,25 @@ pub(crate) async fn run(
             }
         }
     };
-    let code = match select(Box::pin(up), Box::pin(down)).await {
+    let probe = async {
+        loop {
+            gloo_timers::future::TimeoutFuture::new(PROBE_WEBSOCKET_EVERY_MS).await;
+            if websocket_opens(&urls.websocket).await {
+                return CLOSE_WEBSOCKET_AVAILABLE;
+            }
+        }
+    };
+    let down_or_probe = async {
+        match select(Box::pin(down), Box::pin(probe)).await {
+            Either::Left((code, _)) | Either::Right((code, _)) => code,
+        }
+    };
+    let code = match select(Box::pin(up), Box::pin(down_or_probe)).await {
         Either::Left((code, _)) | Either::Right((code, _)) => code,
     };
+    // After a switch no `DELETE`: the resume over the WebSocket takes this connection's place
+    // and the relay closes it then (a `DELETE` first would show the customer the agent gone
+    // for a moment). Frames still queued here are resent after that resume.
     abort.abort();
     code
 }

@@ -21,6 +21,7 @@ use crate::view_config;
 use crate::view_sheets::ViewSheets;
 use shared_protocol::exchange::{Channel, Keys};
 use shared_protocol::link::Link;
+use shared_protocol::transport::CLOSE_WEBSOCKET_AVAILABLE;
 
 /// Everything a connection's event handler needs.
 #[derive(Clone)]
@@ -89,7 +90,10 @@ impl Session {
                 if code == shared_protocol::CLOSE_RESTARTING {
                     self.restarting.set(true);
                 }
-                if self.resume_token.get().is_some() {
+                if code == CLOSE_WEBSOCKET_AVAILABLE && self.resume_token.get().is_some() {
+                    // Polling found the WebSocket working again: resume over it at once.
+                    self.reopen();
+                } else if self.resume_token.get().is_some() {
                     self.reconnect();
                 } else {
                     self.fail("The connection to the co-browse server was lost.".into());

@@ -79,26 +79,31 @@ impl Session {
         let me = self.clone();
         wasm_bindgen_futures::spawn_local(async move {
             gloo_timers::future::TimeoutFuture::new(delay).await;
-            let Some(resume_token) = me.resume_token.get() else {
-                return;
-            };
-            let resume = AgentMsg::Resume {
-                token: me.token.clone(),
-                resume: Resume {
-                    routing: me.code.routing,
-                    resume_token,
-                    last_received: me.last_received(),
-                    reloaded: false,
-                },
-            };
-            let handler = me.clone();
-            let on_event = Callback::from(move |e| handler.on_event(e));
-            let node = me.node.borrow().clone();
-            match Connection::open(me.code.routing, resume, node.as_deref(), on_event) {
-                Ok(c) => *me.conn.borrow_mut() = Some(c),
-                Err(_) => me.reconnect(),
-            }
+            me.reopen();
         });
+    }
+
+    /// Opens the new connection now, resuming with what was received so far.
+    pub(crate) fn reopen(&self) {
+        let Some(resume_token) = self.resume_token.get() else {
+            return;
+        };
+        let resume = AgentMsg::Resume {
+            token: self.token.clone(),
+            resume: Resume {
+                routing: self.code.routing,
+                resume_token,
+                last_received: self.last_received(),
+                reloaded: false,
+            },
+        };
+        let handler = self.clone();
+        let on_event = Callback::from(move |e| handler.on_event(e));
+        let node = self.node.borrow().clone();
+        match Connection::open(self.code.routing, resume, node.as_deref(), on_event) {
+            Ok(c) => *self.conn.borrow_mut() = Some(c),
+            Err(_) => self.reconnect(),
+        }
     }
 
     pub(crate) fn on_resumed(&self, last_received: u64, lost: bool) {

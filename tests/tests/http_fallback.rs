@@ -2,8 +2,9 @@
 //! corporate proxies do) and proxies the rest. The customer's page and the agent's console,
 //! both loaded through it, fall back to HTTP long polling, and a whole session works: snapshot,
 //! changes, pointer, write mode, exit. The console shows both sides on polling, and nginx's log
-//! has the refused upgrades and the polls. Then, with upgrades let through, a second session on
-//! the same browsers shows both sides on WebSockets: the indication tells them apart.
+//! has the refused upgrades and the polls. Then nginx lets upgrades through mid-session: within
+//! a probe's interval both sides move back to WebSockets without the session noticing (the view
+//! keeps following the page). A second session on the same browsers starts on WebSockets.
 
 use cobrowse_e2e::cluster::relay_binary;
 use cobrowse_e2e::console::*;
@@ -14,6 +15,9 @@ use thirtyfour::prelude::*;
 
 use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
+use std::time::Duration;
+
+use shared_protocol::transport::PROBE_WEBSOCKET_EVERY_MS;
 
 const TOKEN: &str = "http-fallback-supervisor-token-0123456789";
 /// While this file exists (in a directory of the test's), nginx refuses upgrades.
@@ -74,8 +78,8 @@ async fn transports(agent: &WebDriver) -> (String, String) {
     )
 }
 
-async fn both_on(agent: &WebDriver, transport: &str) -> TestResult {
-    eventually(&format!("both sides on {transport}"), START, || async {
+async fn both_on(agent: &WebDriver, transport: &str, within: Duration) -> TestResult {
+    eventually(&format!("both sides on {transport}"), within, || async {
         let now = transports(agent).await;
         (now.0 == transport && now.1 == transport).then_some(())
     })
@@ -104,7 +108,7 @@ async fn flow(
     agent: &WebDriver,
 ) -> TestResult {
     session(p, customer, agent, "/react-form.html").await?;
-    both_on(agent, "polling").await?;
+    both_on(agent, "polling", START).await?;
 
     // Changes: the customer's page changes, the view follows.
     js(
@@ -164,6 +168,24 @@ async fn flow(
         ("polling".into(), "polling".into())
     );
 
+    // Upgrades let through mid-session: each side's probe finds the WebSocket working within
+    // its interval, and the session resumes over it; the view keeps following the page.
+    std::fs::remove_file(refuse)?;
+    let probe_interval = Duration::from_millis(PROBE_WEBSOCKET_EVERY_MS.into());
+    both_on(agent, "websocket", probe_interval + START).await?;
+    js(
+        customer,
+        "document.querySelector('h1').textContent = 'Back on WebSockets';",
+    )
+    .await;
+    view_is(
+        agent,
+        "the heading changed after the switch",
+        "doc.querySelector('h1') && doc.querySelector('h1').textContent",
+        serde_json::json!("Back on WebSockets"),
+    )
+    .await?;
+
     // Exit: the customer leaves, the console is back at its join form.
     widget(customer, "exit").await?.click().await?;
     eventually("the console to leave the session", START, || async {
@@ -190,6 +212,13 @@ async fn flow(
             "\"POST /poll/customer HTTP/1.1\" 200",
         ),
         ("the agent's poll", "\"POST /poll/agent HTTP/1.1\" 200"),
+        // The probes that found the WebSocket working (nginx logs one when it closes; a
+        // probe's closes at once).
+        (
+            "the customer's WebSocket",
+            "\"GET /ws/customer HTTP/1.1\" 101",
+        ),
+        ("the agent's WebSocket", "\"GET /ws/agent HTTP/1.1\" 101"),
     ] {
         assert!(logs.contains(line), "{what} ({line}) in:\n{logs}");
     }
@@ -200,12 +229,10 @@ async fn flow(
         "a long poll answered, with the node hint, in:\n{logs}"
     );
 
-    // Upgrades let through: fresh pages of both sides connect by WebSocket, and say so.
-    std::fs::remove_file(refuse)?;
+    // Fresh pages of both sides connect by WebSocket from the start, and say so.
     agent.goto("about:blank").await?;
     session(p, customer, agent, "/react-form.html").await?;
-    // (nginx logs a WebSocket when it closes: the console's indication is the proof here.)
-    both_on(agent, "websocket").await?;
+    both_on(agent, "websocket", START).await?;
     Ok(())
 }
 

@@ -1,9 +1,11 @@
 //! The customer's connection to the relay: the socket and its events, resume after a drop
 //! (with increasing delays), and heartbeats that carry what was received. The transport of each
 //! new connection is [`TransportChoice`]'s: a WebSocket refused before it opened is followed at
-//! once by HTTP long polling.
+//! once by HTTP long polling, and a polling connection that found the WebSocket working again
+//! is followed at once by a WebSocket that resumes the session.
 
 use super::*;
+use shared_protocol::transport::AfterClose;
 
 impl Customer {
     pub(super) fn open_socket(&mut self) -> Result<(), JsValue> {
@@ -42,12 +44,12 @@ impl Customer {
                     return;
                 }
                 self.link.socket = None;
-                let refused = self
-                    .attempt
-                    .take()
-                    .is_some_and(|a| self.transport.closed(a, now_ms()));
-                if refused {
-                    // A proxy refused the WebSocket: the same connection over polling.
+                let after = self.attempt.take().map_or(AfterClose::Dropped, |a| {
+                    self.transport.closed(a, code, now_ms())
+                });
+                if after != AfterClose::Dropped {
+                    // A proxy refused the WebSocket: the same connection over polling. Or the
+                    // WebSocket works again: resume over it (`on_open` sends the resume).
                     if let Err(e) = self.open_socket() {
                         self.end(
                             Ending::Failure,
