@@ -19,6 +19,7 @@ use crate::nav_bar::NavBar;
 use crate::rebuild::Rebuilder;
 use crate::session::Session;
 use crate::session_link::KEEP_FRAMES;
+use crate::session_tasks::CurrentSession;
 use crate::settings::ConsoleSettings;
 use crate::state::{transport_attr, Action, Console, Status};
 use crate::theme_picker::{self, ThemePicker};
@@ -52,12 +53,11 @@ pub fn app(props: &AppProps) -> Html {
         let theme = theme_picker::initial(&settings.theme);
         move || Console::new(from_fragment("token"), theme)
     });
-    let conn = use_mut_ref(|| None::<Connection>);
     let rebuilder = use_mut_ref(|| None::<Rebuilder>);
     let frame = use_node_ref();
     let cursor = use_node_ref();
     // The current session, for the callbacks below.
-    let current = use_mut_ref(|| None::<Session>);
+    let current = use_mut_ref(|| None::<CurrentSession>);
     let input = use_mut_ref(|| None::<ViewInput>);
     // Test builds only: one hook for the console's life, acting on the current session.
     #[cfg(feature = "test-hooks")]
@@ -67,9 +67,8 @@ pub fn app(props: &AppProps) -> Html {
     });
 
     let on_join = {
-        let (console, conn, rebuilder, frame, cursor, current, settings) = (
+        let (console, rebuilder, frame, cursor, current, settings) = (
             console.clone(),
-            conn.clone(),
             rebuilder.clone(),
             frame.clone(),
             cursor.clone(),
@@ -92,7 +91,8 @@ pub fn app(props: &AppProps) -> Html {
             sent.set_routing(code.routing);
             let session = Session {
                 dispatch: dispatch.clone(),
-                conn: conn.clone(),
+                conn: Rc::default(),
+                tasks: Rc::default(),
                 rebuilder: rebuilder.clone(),
                 frame: frame.clone(),
                 code,
@@ -114,7 +114,9 @@ pub fn app(props: &AppProps) -> Html {
                 settings: settings.clone(),
             };
             rebuilder.borrow_mut().take();
-            *current.borrow_mut() = Some(session.clone());
+            // The previous session (if any) stops here.
+            *current.borrow_mut() = Some(CurrentSession::new(session.clone()));
+            let conn = session.conn.clone();
             let on_event = Callback::from(move |e| session.on_event(e));
             dispatch.dispatch(Action::Joining);
             // Only the routing part goes to the relay; the secret part keys the exchange.
@@ -160,10 +162,10 @@ pub fn app(props: &AppProps) -> Html {
         })
     };
     let on_exit: Callback<MouseEvent> = {
-        let conn = conn.clone();
+        let current = current.clone();
         Callback::from(move |_| {
-            if let Some(c) = conn.borrow().as_ref() {
-                c.send_control(AgentMsg::Exit);
+            if let Some(s) = current.borrow().as_ref() {
+                s.send(AgentMsg::Exit);
             }
         })
     };

@@ -31,6 +31,7 @@ pub mod session;
 pub mod session_control;
 pub mod session_keys;
 pub mod session_link;
+pub mod session_tasks;
 pub mod settings;
 pub mod state;
 #[cfg(feature = "test-hooks")]

@@ -14,6 +14,7 @@ use yew::prelude::*;
 use crate::connection::{ConnEvent, Connection};
 use crate::debug;
 use crate::rebuild::{AllowedFrames, Rebuilder};
+use crate::session_tasks::SessionTasks;
 use crate::settings::ConsoleSettings;
 use crate::state::{Action, Console};
 use crate::typing_hold::TypingHold;
@@ -27,7 +28,10 @@ use shared_protocol::transport::CLOSE_WEBSOCKET_AVAILABLE;
 #[derive(Clone)]
 pub(crate) struct Session {
     pub(crate) dispatch: UseReducerDispatcher<Console>,
+    /// This session's connection to the relay (each session has its own).
     pub(crate) conn: Rc<RefCell<Option<Connection>>>,
+    /// Its heartbeat and reconnect timers.
+    pub(crate) tasks: Rc<RefCell<SessionTasks>>,
     pub(crate) rebuilder: Rc<RefCell<Option<Rebuilder>>>,
     pub(crate) frame: NodeRef,
     /// The code as the agent typed it; its secret part keys the exchange.
@@ -152,9 +156,7 @@ impl Session {
                 &[("attempts", &attempts_left.to_string())],
             )),
             RelayMsg::Ended { reason } => {
-                self.ended.set(true);
-                self.resume_token.set(None);
-                self.conn.borrow_mut().take();
+                self.stop();
                 self.dispatch
                     .dispatch(Action::Ended(reason.describe().to_string()));
             }
@@ -363,12 +365,16 @@ impl Session {
 
     pub(crate) fn fail(&self, why: String) {
         debug::log(&format!("failed: {why}"));
-        // Over for this console: its heartbeat and any pending reconnect stop here, before the
-        // agent joins again on the console's one connection slot (a stale heartbeat there
-        // would acknowledge the next session's frames with this one's numbers).
+        self.stop();
+        self.dispatch.dispatch(Action::Failed(why));
+    }
+
+    /// Over for this console: its connection closes and its timers stop (a pending reconnect
+    /// too), so nothing of it acts on a later session.
+    pub(crate) fn stop(&self) {
         self.ended.set(true);
         self.resume_token.set(None);
+        self.tasks.borrow_mut().stop();
         self.conn.borrow_mut().take();
-        self.dispatch.dispatch(Action::Failed(why));
     }
 }

@@ -1,6 +1,7 @@
 //! The console's link to the relay: sealed frames numbered per key exchange and kept for a
 //! resend (the shared `shared_protocol::link`), heartbeats that carry render latency, and
-//! reconnect-and-resume after a drop.
+//! reconnect-and-resume after a drop. Their timers are the session's own
+//! ([`crate::session_tasks`]).
 
 use shared_protocol::exchange::Channel;
 use shared_protocol::link::{reconnect_delay_ms, TooFarBehind};
@@ -44,14 +45,13 @@ impl Session {
             .map_or(0, |channel| channel.opener.last_reliable())
     }
 
+    /// Heartbeats every [`HEARTBEAT_INTERVAL_SECS`] with what was received and how fast
+    /// frames applied, until the session stops.
     pub(crate) fn start_heartbeat(&self) {
         let me = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            loop {
-                gloo_timers::future::TimeoutFuture::new(HEARTBEAT_INTERVAL_SECS * 1000).await;
-                if me.ended.get() || me.resume_token.get().is_none() {
-                    break;
-                }
+        self.tasks
+            .borrow_mut()
+            .heartbeat(HEARTBEAT_INTERVAL_SECS * 1000, move || {
                 me.send(AgentMsg::Heartbeat {
                     last_received: me.last_received(),
                 });
@@ -59,8 +59,7 @@ impl Session {
                 if !micros.is_empty() {
                     me.send(AgentMsg::RenderLatency { micros });
                 }
-            }
-        });
+            });
     }
 
     /// Opens a new connection that takes this agent's place back.
@@ -77,10 +76,9 @@ impl Session {
         self.dispatch
             .dispatch(Action::Interrupted(self.settings.text(status, &[])));
         let me = self.clone();
-        wasm_bindgen_futures::spawn_local(async move {
-            gloo_timers::future::TimeoutFuture::new(delay).await;
-            me.reopen();
-        });
+        self.tasks
+            .borrow_mut()
+            .reconnect_after(delay, move || me.reopen());
     }
 
     /// Opens the new connection now, resuming with what was received so far.
@@ -109,6 +107,7 @@ impl Session {
     pub(crate) fn on_resumed(&self, last_received: u64, lost: bool) {
         self.reconnects.set(0);
         self.restarting.set(false);
+        self.tasks.borrow_mut().reconnected();
         let resent = match self.sent.borrow_mut().resend_after(last_received) {
             Ok(frames) => {
                 if let Some(conn) = self.conn.borrow().as_ref() {

@@ -8,6 +8,8 @@
 //! - `debug=1`: `window.cobrowseCraft(kind, selector)` sends what the console's UI would not
 //!   (see [`CraftHook`]): how the tests play a modified console against the customer's checks.
 //!   `window.cobrowseLastLog` holds the console's last log line.
+//! - always: `window.cobrowseLiveTimers` counts the session timers alive (heartbeats,
+//!   reconnect delays), so a test can see that none outlives its session.
 
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
@@ -20,11 +22,25 @@ use web_sys::HtmlIFrameElement;
 
 use crate::debug;
 use crate::session::Session;
+use crate::session_tasks::CurrentSession;
 use crate::view_input::ViewEvent;
 
 thread_local! {
     /// Whether the URL asks for recording, read once (a cache, not state).
     static RECORDING: Cell<Option<bool>> = const { Cell::new(None) };
+    /// Session timers alive now (mirrored in `window.cobrowseLiveTimers`).
+    static LIVE_TIMERS: Cell<i32> = const { Cell::new(0) };
+}
+
+/// A session timer started (`1`) or stopped (`-1`).
+pub(crate) fn count_timer(change: i32) {
+    let live = LIVE_TIMERS.with(|n| {
+        n.set(n.get() + change);
+        n.get()
+    });
+    if let Some(w) = web_sys::window() {
+        let _ = js_sys::Reflect::set(&w, &"cobrowseLiveTimers".into(), &live.into());
+    }
 }
 
 fn recording() -> bool {
@@ -77,7 +93,7 @@ pub struct CraftHook {
 
 impl CraftHook {
     /// Installs the hook when the URL has `debug=1`; it acts on the session in `current`.
-    pub(crate) fn install(current: Rc<RefCell<Option<Session>>>) -> Option<Self> {
+    pub(crate) fn install(current: Rc<RefCell<Option<CurrentSession>>>) -> Option<Self> {
         if !debug::enabled() {
             return None;
         }

@@ -61,6 +61,14 @@ async fn wrong_secret_then_right(
         in_view(agent, "doc.querySelector('h1').textContent").await,
         "Banking that keeps you afloat"
     );
+    // The failed join's timers ended with it: only the new session's heartbeat runs (one
+    // that outlived it would acknowledge this session's frames with the old one's numbers).
+    // The count includes the live heartbeat, so a leaked one would show as a second.
+    eventually("one session timer alive", START, || async {
+        let live = js(agent, "return window.cobrowseLiveTimers;").await;
+        (live == 1).then_some(())
+    })
+    .await?;
     Ok(())
 }
 
