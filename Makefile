@@ -66,7 +66,7 @@ lint:
 	# The bench entry points (`make bench`) are linted too, though never shipped.
 	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm --features master-wasm/bench,slave-wasm/bench -- -D warnings
 	# The protocol's native-only dev-dependencies (proptest) do not build for wasm32: lint its library.
-	cargo clippy --target wasm32-unknown-unknown -p shared-protocol -p shared-css -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown -p shared-protocol -p shared-css -p shared-web -- -D warnings
 
 # The end-to-end tests in tests/ drive headless Chromium against the bundles in dist/.
 test-native:

@@ -16,21 +16,14 @@ use shared_protocol::node_hint;
 use shared_protocol::poll_records::{decode_records, Record};
 use shared_protocol::transport::CLOSE_WEBSOCKET_AVAILABLE;
 use shared_protocol::{Envelope, RelayMsg};
+use shared_web::fetch::{poll_request, Answer};
 use wasm_bindgen::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::{spawn_local, JsFuture};
-use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
+use wasm_bindgen_futures::spawn_local;
+use web_sys::{AbortController, AbortSignal};
 
-use crate::browser::window;
 use crate::socket::{Handler, SocketEvent};
 use crate::websocket_probe::WebSocketProbe;
 
-const POLL_HEADER: &str = "x-cobrowse-poll";
-/// The relay's answers name the node that answered.
-const NODE_HEADER: &str = "x-cobrowse-node";
-/// Browsers refuse `keepalive` bodies over 64 KiB; smaller ones still go up while the page
-/// unloads (the `Leaving` and `Exit` messages).
-const KEEPALIVE_MAX: usize = 60 * 1024;
 /// What a dropped or refused connection reports, as a WebSocket's abnormal close does.
 const ABNORMAL: u16 = 1006;
 
@@ -139,7 +132,7 @@ async fn run(s: Rc<Shared>, urls: PollUrls) {
         Ok(Answer {
             status: 200,
             body,
-            node,
+            header: node,
         }) => {
             let url = node_hint::url_with_node(&s.url.borrow(), node.as_deref());
             *s.url.borrow_mut() = url;
@@ -223,15 +216,8 @@ fn push(s: &Rc<Shared>) {
     });
 }
 
-/// What the relay answered to one request.
-struct Answer {
-    status: u16,
-    body: Vec<u8>,
-    /// The node that answered.
-    node: Option<String>,
-}
-
-/// One request and its answer.
+/// One request and its answer. Those without an abort signal (the pushes and the close) may
+/// outlive the page, so that the `Leaving` and `Exit` messages still go up while it unloads.
 async fn request(
     method: &str,
     url: &str,
@@ -239,30 +225,5 @@ async fn request(
     body: Option<&[u8]>,
     signal: Option<&AbortSignal>,
 ) -> Result<Answer, JsValue> {
-    let init = RequestInit::new();
-    init.set_method(method);
-    let headers = Headers::new()?;
-    if let Some(id) = id {
-        headers.set(POLL_HEADER, id)?;
-    }
-    init.set_headers(&headers);
-    let keepalive = match body {
-        Some(body) => {
-            init.set_body(&js_sys::Uint8Array::from(body));
-            body.len() <= KEEPALIVE_MAX
-        }
-        None => signal.is_none(),
-    };
-    // web-sys has no setter for `keepalive` (a standard RequestInit member).
-    js_sys::Reflect::set(&init, &"keepalive".into(), &keepalive.into())?;
-    init.set_signal(signal);
-    let response: Response = JsFuture::from(window().fetch_with_str_and_init(url, &init))
-        .await?
-        .dyn_into()?;
-    let bytes = JsFuture::from(response.array_buffer()?).await?;
-    Ok(Answer {
-        status: response.status(),
-        body: js_sys::Uint8Array::new(&bytes).to_vec(),
-        node: response.headers().get(NODE_HEADER)?,
-    })
+    poll_request(method, url, id, body, signal, signal.is_none()).await
 }

@@ -55,7 +55,7 @@ pub fn console_csp(allowed_frames: &[String]) -> String {
 }
 
 /// The response header naming the node that answered (behind a load balancer, which one).
-pub const NODE_HEADER: &str = "x-cobrowse-node";
+pub use shared_protocol::node_hint::NODE_HEADER;
 
 /// The relay's own listener: what browsers need (the loader, assets, console, WebSockets, the
 /// view's proxy), and the REST API, metrics and health unless `admin_listen` takes them.

@@ -6,6 +6,10 @@
 /// Longest node name, as the relay's `node_id` allows.
 pub const MAX_NODE_NAME: usize = 64;
 
+/// The response header in which a relay node names itself (the polling connection's later
+/// requests carry it back as `?node=`).
+pub const NODE_HEADER: &str = "x-cobrowse-node";
+
 /// Letters, digits and `. - _ :`, 1 to [`MAX_NODE_NAME`] of them (safe in a query string as is).
 pub fn is_node_name(name: &str) -> bool {
     !name.is_empty()

@@ -6,6 +6,10 @@
 
 use crate::MAX_FRAME_LEN;
 
+/// The request header that carries a polling connection's id (a capability: never in the URL,
+/// since URLs end up in logs).
+pub const POLL_HEADER: &str = "x-cobrowse-poll";
+
 const MESSAGE: u8 = 0;
 const CLOSE: u8 = 1;
 /// Kind byte and length.

@@ -15,16 +15,12 @@ use futures::StreamExt;
 use shared_protocol::node_hint;
 use shared_protocol::poll_records::{decode_records, encode_records, Record};
 use shared_protocol::transport::{Attempt, CLOSE_WEBSOCKET_AVAILABLE, PROBE_WEBSOCKET_EVERY_MS};
-use wasm_bindgen::{JsCast, JsValue};
-use wasm_bindgen_futures::JsFuture;
-use web_sys::{AbortController, AbortSignal, Headers, RequestInit, Response};
+use shared_web::fetch::{poll_request, Answer};
+use wasm_bindgen::JsValue;
+use web_sys::{AbortController, AbortSignal};
 use yew::Callback;
 
 use crate::connection::{opened, relay_event, websocket_opens, ConnEvent, Urls, ABNORMAL};
-
-const POLL_HEADER: &str = "x-cobrowse-poll";
-/// The relay's answers name the node that answered.
-const NODE_HEADER: &str = "x-cobrowse-node";
 
 /// Serves one polling connection until it closes; its close code.
 pub(crate) async fn run(
@@ -42,7 +38,7 @@ pub(crate) async fn run(
         Ok(Answer {
             status: 200,
             body,
-            node,
+            header: node,
         }) => (
             String::from_utf8_lossy(&body).trim().to_string(),
             node_hint::url_with_node(&urls.poll, node.as_deref()),
@@ -124,14 +120,6 @@ pub(crate) async fn run(
     code
 }
 
-/// What the relay answered to one request.
-struct Answer {
-    status: u16,
-    body: Vec<u8>,
-    /// The node that answered.
-    node: Option<String>,
-}
-
 /// One request and its answer.
 async fn request(
     method: &str,
@@ -140,25 +128,5 @@ async fn request(
     body: Option<&[u8]>,
     signal: Option<&AbortSignal>,
 ) -> Result<Answer, JsValue> {
-    let init = RequestInit::new();
-    init.set_method(method);
-    let headers = Headers::new()?;
-    if let Some(id) = id {
-        headers.set(POLL_HEADER, id)?;
-    }
-    init.set_headers(&headers);
-    if let Some(body) = body {
-        init.set_body(&js_sys::Uint8Array::from(body));
-    }
-    init.set_signal(signal);
-    let window = web_sys::window().ok_or("no window")?;
-    let response: Response = JsFuture::from(window.fetch_with_str_and_init(url, &init))
-        .await?
-        .dyn_into()?;
-    let bytes = JsFuture::from(response.array_buffer()?).await?;
-    Ok(Answer {
-        status: response.status(),
-        body: js_sys::Uint8Array::new(&bytes).to_vec(),
-        node: response.headers().get(NODE_HEADER)?,
-    })
+    poll_request(method, url, id, body, signal, false).await
 }

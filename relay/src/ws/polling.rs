@@ -40,7 +40,7 @@ use crate::state::AppState;
 /// How long a poll waits for something to answer.
 pub const LONG_POLL: Duration = Duration::from_secs(25);
 /// The header naming the connection.
-pub const POLL_HEADER: &str = "x-cobrowse-poll";
+pub use shared_protocol::poll_records::POLL_HEADER;
 /// Bytes one poll answers at most (a snapshot frame alone may be more: it goes whole).
 const ANSWER_BYTES: usize = 1024 * 1024;
 

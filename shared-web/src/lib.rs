@@ -1,0 +1,7 @@
+//! The browser-side code the customer's module (`master-wasm`) and the agent console
+//! (`slave-wasm`) share: thin wrappers over browser APIs that both use the same way. What they
+//! decide lives in `shared-protocol`, without I/O; what lives here only talks to the browser.
+//!
+//! - [`fetch`]: one HTTP request and its whole answer (the long-polling transports).
+
+pub mod fetch;
