@@ -19,11 +19,14 @@ use shared_protocol::{Envelope, RelayMsg};
 use shared_web::fetch::{poll_request, Answer};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::spawn_local;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::AbortController;
 
 use crate::socket::{Handler, SocketEvent};
 use crate::websocket_probe::WebSocketProbe;
 
+/// The pushes and the close may outlive the page (`keepalive`), so that the `Leaving` and
+/// `Exit` messages still go up while it unloads.
+const OUTLIVES_PAGE: bool = true;
 /// What a dropped or refused connection reports, as a WebSocket's abnormal close does.
 const ABNORMAL: u16 = 1006;
 
@@ -128,7 +131,16 @@ impl Shared {
 
 /// Opens, then polls until the connection ends.
 async fn run(s: Rc<Shared>, urls: PollUrls) {
-    let id = match request("POST", &urls.open, None, None, Some(&s.abort.signal())).await {
+    let id = match poll_request(
+        "POST",
+        &urls.open,
+        None,
+        None,
+        Some(&s.abort.signal()),
+        false,
+    )
+    .await
+    {
         Ok(Answer {
             status: 200,
             body,
@@ -157,7 +169,9 @@ async fn run(s: Rc<Shared>, urls: PollUrls) {
         *s.probe.borrow_mut() = Some(probe);
     }
     while !s.ended.get() {
-        let body = match request("GET", &url, Some(&id), None, Some(&s.abort.signal())).await {
+        let body = match poll_request("GET", &url, Some(&id), None, Some(&s.abort.signal()), false)
+            .await
+        {
             Ok(Answer {
                 status: 200, body, ..
             }) => body,
@@ -197,7 +211,8 @@ fn push(s: &Rc<Shared>) {
             if body.is_empty() {
                 break;
             }
-            let sent = request("POST", &url, Some(&id), Some(&body), None).await;
+            let sent =
+                poll_request("POST", &url, Some(&id), Some(&body), None, OUTLIVES_PAGE).await;
             if !matches!(
                 sent,
                 Ok(Answer {
@@ -211,19 +226,7 @@ fn push(s: &Rc<Shared>) {
         }
         s.pushing.set(false);
         if s.closing.get() && !s.switching.get() {
-            let _ = request("DELETE", &url, Some(&id), None, None).await;
+            let _ = poll_request("DELETE", &url, Some(&id), None, None, OUTLIVES_PAGE).await;
         }
     });
-}
-
-/// One request and its answer. Those without an abort signal (the pushes and the close) may
-/// outlive the page, so that the `Leaving` and `Exit` messages still go up while it unloads.
-async fn request(
-    method: &str,
-    url: &str,
-    id: Option<&str>,
-    body: Option<&[u8]>,
-    signal: Option<&AbortSignal>,
-) -> Result<Answer, JsValue> {
-    poll_request(method, url, id, body, signal, signal.is_none()).await
 }

@@ -16,8 +16,7 @@ use shared_protocol::node_hint;
 use shared_protocol::poll_records::{decode_records, encode_records, Record};
 use shared_protocol::transport::{Attempt, CLOSE_WEBSOCKET_AVAILABLE, PROBE_WEBSOCKET_EVERY_MS};
 use shared_web::fetch::{poll_request, Answer};
-use wasm_bindgen::JsValue;
-use web_sys::{AbortController, AbortSignal};
+use web_sys::AbortController;
 use yew::Callback;
 
 use crate::connection::{opened, relay_event, websocket_opens, ConnEvent, Urls, ABNORMAL};
@@ -33,7 +32,15 @@ pub(crate) async fn run(
     let Ok(abort) = AbortController::new() else {
         return ABNORMAL;
     };
-    let opening = request("POST", &urls.poll_open, None, None, Some(&abort.signal())).await;
+    let opening = poll_request(
+        "POST",
+        &urls.poll_open,
+        None,
+        None,
+        Some(&abort.signal()),
+        false,
+    )
+    .await;
     let (id, url) = match opening {
         Ok(Answer {
             status: 200,
@@ -52,7 +59,7 @@ pub(crate) async fn run(
         loop {
             let body = encode_records(&frames.drain(..).map(Record::Message).collect::<Vec<_>>());
             if !matches!(
-                request("POST", url, Some(&id), Some(&body), None).await,
+                poll_request("POST", url, Some(&id), Some(&body), None, false).await,
                 Ok(Answer {
                     status: 200..=299,
                     ..
@@ -70,12 +77,14 @@ pub(crate) async fn run(
             }
         }
         // The session let the connection go.
-        let _ = request("DELETE", url, Some(&id), None, None).await;
+        let _ = poll_request("DELETE", url, Some(&id), None, None, false).await;
         1000
     };
     let down = async {
         loop {
-            let body = match request("GET", url, Some(&id), None, Some(&abort.signal())).await {
+            let body = match poll_request("GET", url, Some(&id), None, Some(&abort.signal()), false)
+                .await
+            {
                 Ok(Answer {
                     status: 200, body, ..
                 }) => body,
@@ -118,15 +127,4 @@ pub(crate) async fn run(
     // for a moment). Frames still queued here are resent after that resume.
     abort.abort();
     code
-}
-
-/// One request and its answer.
-async fn request(
-    method: &str,
-    url: &str,
-    id: Option<&str>,
-    body: Option<&[u8]>,
-    signal: Option<&AbortSignal>,
-) -> Result<Answer, JsValue> {
-    poll_request(method, url, id, body, signal, false).await
 }
