@@ -108,7 +108,8 @@ pub enum AgentMsg {
     Key(KeyExchange),
     /// A message for the customer's browser, sealed end to end; forwarded as it is.
     Sealed(Vec<u8>),
-    /// How long the console took to apply recent page frames, in microseconds (metrics).
+    /// How long the console took to apply recent page frames, in microseconds (metrics): at
+    /// most [`MAX_RENDER_SAMPLES`] per report (the relay takes no more).
     RenderLatency { micros: Vec<u32> },
     /// The agent ends the session.
     Exit,
@@ -199,6 +200,10 @@ pub const HEARTBEAT_INTERVAL_SECS: u32 = 10;
 /// keeps its session, says the service is restarting and resumes, on another node or on the
 /// same relay once it is back.
 pub const CLOSE_RESTARTING: u16 = 1012;
+
+/// Render samples in one [`AgentMsg::RenderLatency`]: the console keeps no more between two
+/// heartbeats, and the relay counts no more from one report.
+pub const MAX_RENDER_SAMPLES: usize = 200;
 
 /// Failed key confirmations after which a session ends.
 pub const MAX_VERIFY_FAILURES: u8 = 3;

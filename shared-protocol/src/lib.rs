@@ -44,7 +44,7 @@ pub mod transport;
 pub use code::JoinCode;
 pub use control::{
     AgentMsg, AutoMaskedCounts, CustomerMsg, EndReason, ErrorCode, KeyExchange, PageInfo, RelayMsg,
-    Resume, CLOSE_RESTARTING, HEARTBEAT_INTERVAL_SECS, MAX_VERIFY_FAILURES,
+    Resume, CLOSE_RESTARTING, HEARTBEAT_INTERVAL_SECS, MAX_RENDER_SAMPLES, MAX_VERIFY_FAILURES,
 };
 pub use envelope::{Delivery, Direction, Envelope, Role, MAX_FRAME_LEN, PROTOCOL_VERSION};
 pub use error::DecodeError;

@@ -7,7 +7,7 @@ use std::rc::Rc;
 
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, MutationBatch, Pointer};
 use shared_protocol::payload::{decode_payload, encode_payload};
-use shared_protocol::{AgentMsg, Delivery, ErrorCode, JoinCode, RelayMsg};
+use shared_protocol::{AgentMsg, Delivery, ErrorCode, JoinCode, RelayMsg, MAX_RENDER_SAMPLES};
 use web_sys::{HtmlElement, HtmlIFrameElement};
 use yew::prelude::*;
 
@@ -68,9 +68,6 @@ pub(crate) struct Session {
     /// Texts and what the relay allows.
     pub(crate) settings: Rc<ConsoleSettings>,
 }
-
-/// Render samples kept between heartbeats.
-const MAX_RENDER_SAMPLES: usize = 200;
 
 pub(crate) fn now_ms() -> f64 {
     web_sys::window()

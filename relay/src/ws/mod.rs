@@ -284,8 +284,8 @@ pub(super) async fn bad_frame(tx: &Outbox, session: u32, why: String) {
     refuse(tx, session, ErrorCode::BadFrame, why, CLOSE_PROTOCOL).await
 }
 
-/// Render samples taken from one report; the console sends a few per heartbeat.
-pub(super) const MAX_RENDER_SAMPLES: usize = 256;
+/// Render samples taken from one report.
+pub(super) use shared_protocol::MAX_RENDER_SAMPLES;
 
 /// Forwards a sealed frame and counts it.
 pub(super) fn route(
