@@ -100,11 +100,26 @@ fn write(path: &Path, saved: &Saved) -> std::io::Result<()> {
 /// The most a saved file may hold: far more than any relay's live sessions.
 const MAX_SAVED_BYTES: u64 = 64 << 20;
 
-/// The saved file's bytes: a regular file (never through a link someone put in its place),
-/// of at most [`MAX_SAVED_BYTES`].
+/// The saved file's bytes: a regular file (never through a link someone put in its place:
+/// opened without following one, then checked on what was opened, so nothing can be swapped
+/// in between), of at most [`MAX_SAVED_BYTES`].
 fn read_saved(file: &Path) -> std::io::Result<Vec<u8>> {
     use std::io::Read;
-    let meta = std::fs::symlink_metadata(file)?;
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::custom_flags(
+        &mut options,
+        libc::O_NOFOLLOW | libc::O_NONBLOCK,
+    );
+    let opened = options.open(file).map_err(|e| {
+        if e.raw_os_error() == Some(libc::ELOOP) {
+            std::io::Error::other("a symbolic link, not a regular file")
+        } else {
+            e
+        }
+    })?;
+    let meta = opened.metadata()?;
     if !meta.file_type().is_file() {
         return Err(std::io::Error::other("not a regular file"));
     }
@@ -114,9 +129,7 @@ fn read_saved(file: &Path) -> std::io::Result<Vec<u8>> {
         )));
     }
     let mut bytes = Vec::new();
-    std::fs::File::open(file)?
-        .take(MAX_SAVED_BYTES)
-        .read_to_end(&mut bytes)?;
+    opened.take(MAX_SAVED_BYTES).read_to_end(&mut bytes)?;
     Ok(bytes)
 }
 
