@@ -37,6 +37,7 @@ pub mod state;
 pub mod store;
 pub mod stored_text;
 pub mod timers;
+pub mod try_site;
 pub mod ui_settings;
 pub mod user_agent;
 pub mod ws;

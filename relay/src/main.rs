@@ -2,6 +2,7 @@
 
 use clap::Parser;
 use cobrowse_relay::config::{Command, LogFormat};
+use cobrowse_relay::try_site::{self, TrySite};
 use cobrowse_relay::{auth, run, Cli, Config};
 use tokio::net::TcpListener;
 
@@ -44,7 +45,7 @@ fn init_logs(format: LogFormat) {
 
 async fn serve(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
     let command = cli.command.take();
-    let config = Config::load(cli)?;
+    let mut config = Config::load(cli)?;
     if let Some(Command::CheckConfig) = command {
         // The files it names, read as a start would read them.
         if let (Some(cert), Some(key)) = (&config.tls_cert, &config.tls_key) {
@@ -82,6 +83,22 @@ async fn serve(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             .await
             .map_err(|e| format!("cannot listen on {addr}: {e}"))
     };
+    // `try`: the proxy's listener first, so that its origin can be allowed.
+    let try_site = match command {
+        Some(Command::Try { url, proxy_listen }) => {
+            let (site, first_path) = try_site::parse_site(&url)?;
+            try_site::check_loopback(config.listen)?;
+            try_site::check_loopback(proxy_listen)?;
+            let proxy = bind(proxy_listen).await?;
+            let origin = format!("http://{}", proxy.local_addr()?);
+            config
+                .allowed_origins
+                .get_or_insert_with(Vec::new)
+                .push(origin.clone());
+            Some((proxy, site, origin, first_path))
+        }
+        _ => None,
+    };
     let listener = bind(config.listen).await?;
     let demo = match config.demo_listen {
         Some(addr) => Some(bind(addr).await?),
@@ -112,6 +129,15 @@ async fn serve(mut cli: Cli) -> Result<(), Box<dyn std::error::Error>> {
             println!("  Agent console:     {}", s.agent_url);
             if let Some(admin) = &s.admin_url {
                 println!("  Admin (metrics, API, health): {admin}");
+            }
+            if let Some((proxy, site, origin, first_path)) = try_site {
+                match TrySite::new(&site, &origin, &s.relay_url) {
+                    Ok(t) => {
+                        tokio::spawn(async move { axum::serve(proxy, t.router()).await });
+                        println!("  Your site, with co-browse: {origin}{first_path}   (proxying {site})");
+                    }
+                    Err(e) => eprintln!("cobrowse-relay try: {e}"),
+                }
             }
             if s.dev_token.is_some() {
                 println!("                     (development supervisor token; set agent_tokens for real use)");

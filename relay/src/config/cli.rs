@@ -55,4 +55,14 @@ pub enum Command {
         #[arg(long, default_value_t = 8 * 3600)]
         valid_for: u64,
     },
+    /// Development only: run the relay and a local proxy that serves the site at URL with the
+    /// co-browse snippet put into its pages, to try co-browsing on it without changing it.
+    /// Prints the proxied URL and the console's. Both listen on loopback addresses only.
+    Try {
+        /// The site's page to open first (http:// or https://).
+        url: String,
+        /// Where the proxy listens (a loopback address).
+        #[arg(long, default_value = "127.0.0.1:8090")]
+        proxy_listen: std::net::SocketAddr,
+    },
 }
