@@ -1,12 +1,12 @@
-//! The REST API, token-authenticated (`Authorization: Bearer <token>`): live sessions, the
-//! session history with reports, Prometheus metrics, and the OpenAPI document describing these
-//! routes. What a token sees depends on its role ([`Role`]): an agent only its own sessions
+//! The REST API, token-authenticated (`Authorization: Bearer <token>`): live sessions (and
+//! ending one), the session history with reports, Prometheus metrics, and the OpenAPI document
+//! describing these routes. What a token sees depends on its role ([`Role`]): an agent only its own sessions
 //! (and no live routing codes), a supervisor everything, a metrics token only `/metrics`.
 
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -44,12 +44,16 @@ fn api_routes() -> Router<AppState> {
     Router::new()
         .route("/api/v1/openapi.json", get(openapi))
         .route("/api/v1/sessions", get(live_sessions))
+        .route(
+            "/api/v1/sessions/{id}/end",
+            post(crate::api_end::end_session),
+        )
         .route("/api/v1/history", get(history))
         .route("/api/v1/history/{id}", get(history_one))
 }
 
 /// Who is behind the request's bearer token, if its role may do what `allowed` says.
-fn authorize(
+pub(crate) fn authorize(
     state: &AppState,
     headers: &HeaderMap,
     allowed: fn(Role) -> bool,

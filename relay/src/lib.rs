@@ -7,6 +7,7 @@
 
 pub mod access_log;
 pub mod api;
+pub mod api_end;
 pub mod assets;
 pub mod auth;
 pub mod client_ip;

@@ -7,6 +7,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use shared_protocol::EndReason;
 use tokio::time::Instant;
 
 use crate::cluster::{Cluster, Opened};
@@ -86,6 +87,13 @@ pub async fn renew_forever(state: AppState) {
                 "the session moved to another server; reconnect",
             );
             state.registry.forget(session);
+        }
+        for session in owned
+            .iter()
+            .filter(|s| renewed.end_requested.contains(&s.routing))
+        {
+            tracing::info!(parent: &session.span, "ended through the REST API on another node");
+            state.end(session, EndReason::ApiEnd);
         }
         for session in owned
             .iter()

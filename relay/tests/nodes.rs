@@ -313,3 +313,54 @@ async fn a_bridged_agent_too_slow_to_read_is_dropped_and_resumes() {
     let (_, lost, _) = resumed(msg(&mut ag).await);
     assert!(lost, "the frames it missed were more than the ring holds");
 }
+
+#[tokio::test]
+async fn the_rest_api_ends_a_session_another_node_runs() {
+    let redis = RedisServer::start();
+    let (a, b) = (
+        node(vec![redis.url()], "node-a").await,
+        node(vec![redis.url()], "node-b").await,
+    );
+    // The customer on node a (its owner), the agent through node b.
+    let (mut c, _, mut ag, _, routing) = session_across(&a, &b, "node-a").await;
+    let live: serde_json::Value = serde_json::from_str(
+        &reqwest::Client::new()
+            .get(b.url("/api/v1/sessions"))
+            .bearer_auth(SUPERVISOR)
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    let id = live
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["token"] == format!("{routing:05}"))
+        .map(|s| s["sessionId"].as_str().unwrap().to_string())
+        .unwrap();
+    // Asked of node b: node a ends it at its next renewal (every 5 s).
+    let status = reqwest::Client::new()
+        .post(b.url(&format!("/api/v1/sessions/{id}/end")))
+        .bearer_auth(TOKEN)
+        .send()
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 202);
+    let ended = RelayMsg::Ended {
+        reason: EndReason::ApiEnd,
+    };
+    for ws in [&mut c, &mut ag] {
+        loop {
+            let m = msg(ws).await;
+            if matches!(m, RelayMsg::Ended { .. }) {
+                assert_eq!(m, ended);
+                break;
+            }
+        }
+    }
+}

@@ -217,3 +217,86 @@ async fn a_live_agent_socket_closes_when_its_signed_token_expires() {
     assert_eq!(u16::from(closed.0), 1008, "{closed:?}");
     assert!(closed.1.contains("expired"), "{closed:?}");
 }
+
+/// Skips what comes before the session's end; its reason.
+async fn end_reason(ws: &mut Ws) -> EndReason {
+    loop {
+        if let RelayMsg::Ended { reason } = msg(ws).await {
+            return reason;
+        }
+    }
+}
+
+async fn post_end(r: &Relay, id: &str, token: &str) -> u16 {
+    reqwest::Client::new()
+        .post(r.url(&format!("/api/v1/sessions/{id}/end")))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn the_rest_api_ends_a_session_for_its_agent_or_a_supervisor() {
+    let r = relay_configured(|c| c.agent_tokens = vec![TOKEN.into(), OTHER_AGENT.into()]).await;
+    let (mut c1, routing1) = waiting_session(&r).await;
+    let mut a1 = join_as(&r, TOKEN, routing1).await;
+    let (_c2, routing2) = waiting_session(&r).await;
+    let _a2 = join_as(&r, OTHER_AGENT, routing2).await;
+    let (mut c3, routing3) = waiting_session(&r).await;
+    // The supervisor's live list names each session's code: the ids by code.
+    let live = get_json(&r, "/api/v1/sessions", SUPERVISOR).await;
+    let id_of = |routing: u32| {
+        live.as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["token"] == format!("{routing:05}"))
+            .map(|s| s["sessionId"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let (id1, id2, id3) = (id_of(routing1), id_of(routing2), id_of(routing3));
+
+    assert_eq!(post_end(&r, &id1, METRICS).await, 403);
+    assert_eq!(
+        post_end(&r, &id1, OTHER_AGENT).await,
+        404,
+        "another agent's"
+    );
+    assert_eq!(post_end(&r, "not-a-session", TOKEN).await, 400);
+    let unknown = uuid::Uuid::new_v4().to_string();
+    assert_eq!(post_end(&r, &unknown, SUPERVISOR).await, 404);
+
+    // The agent's desktop ends its session: both sides are told why.
+    assert_eq!(post_end(&r, &id1, TOKEN).await, 204);
+    assert_eq!(end_reason(&mut c1).await, EndReason::ApiEnd);
+    assert_eq!(end_reason(&mut a1).await, EndReason::ApiEnd);
+    assert_eq!(post_end(&r, &id1, TOKEN).await, 404, "ended already");
+
+    // A waiting session has no agent: only a supervisor may end it.
+    assert_eq!(post_end(&r, &id3, TOKEN).await, 404);
+    assert_eq!(post_end(&r, &id3, SUPERVISOR).await, 204);
+    assert_eq!(end_reason(&mut c3).await, EndReason::ApiEnd);
+
+    // The other agent's session goes on; the history has the reason.
+    assert_eq!(
+        ids(&get_json(&r, "/api/v1/sessions", SUPERVISOR).await),
+        vec![id2]
+    );
+    // (Writes are queued: the end lands a moment after the session's record.)
+    for _ in 0..250 {
+        let history = get_json(&r, "/api/v1/history", SUPERVISOR).await;
+        let reason = history
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|s| s["sessionId"] == id1.as_str())
+            .map(|s| s["endReason"].clone());
+        if reason == Some(Value::from("api_end")) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    panic!("the history never recorded the end reason api_end");
+}

@@ -228,6 +228,9 @@ pub enum EndReason {
     AgentBusy,
     VerificationFailed,
     Shutdown,
+    /// Ended through the REST API (`POST /api/v1/sessions/{id}/end`): the agent's desktop when
+    /// the call or chat ends, or a supervisor.
+    ApiEnd,
 }
 
 impl EndReason {
@@ -241,6 +244,7 @@ impl EndReason {
             EndReason::AgentBusy => "agent_busy",
             EndReason::VerificationFailed => "verification_failed",
             EndReason::Shutdown => "shutdown",
+            EndReason::ApiEnd => "api_end",
         }
     }
 
@@ -254,6 +258,7 @@ impl EndReason {
             EndReason::AgentBusy => "the agent is busy with another session",
             EndReason::VerificationFailed => "the code could not be verified",
             EndReason::Shutdown => "the co-browse server is shutting down",
+            EndReason::ApiEnd => "the session was ended from the agent's desktop",
         }
     }
 }

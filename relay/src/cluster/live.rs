@@ -129,6 +129,8 @@ fn unhex(text: &str) -> Option<[u8; 32]> {
 pub struct Renewed {
     pub missing: Vec<u32>,
     pub lost: Vec<u32>,
+    /// Codes whose session the REST API asked to end (from another node).
+    pub end_requested: Vec<u32>,
 }
 
 /// The records of live sessions, kept for `ttl` after the owner's last renewal.
@@ -264,6 +266,7 @@ impl LiveRecords {
             match kept {
                 0 => renewed.missing.push(routing),
                 -1 => renewed.lost.push(routing),
+                2 => renewed.end_requested.push(routing),
                 _ => {}
             }
         }

@@ -12,6 +12,7 @@ pub mod bus;
 mod bus_entry;
 pub mod conn;
 mod counts;
+mod end_requests;
 pub mod keys;
 pub mod live;
 pub mod liveness;

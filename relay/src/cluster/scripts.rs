@@ -49,8 +49,8 @@ return 1",
     )
 });
 
-/// Extends the record's life if ARGV[1] owns it (ttl ARGV[2]). 1: kept; 0: gone; -1: owned by
-/// another node.
+/// Extends the record's life if ARGV[1] owns it (ttl ARGV[2]). 1: kept; 2: kept, and the REST
+/// API asked for the session's end (`end_requests`); 0: gone; -1: owned by another node.
 pub(super) static RENEW: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r"
@@ -58,6 +58,7 @@ local owner = redis.call('HGET', KEYS[1], 'owner')
 if not owner then return 0 end
 if owner ~= ARGV[1] then return -1 end
 redis.call('PEXPIRE', KEYS[1], ARGV[2])
+if redis.call('HEXISTS', KEYS[1], 'end') == 1 then return 2 end
 return 1",
     )
 });
