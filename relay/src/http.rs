@@ -34,9 +34,10 @@ pub const CONSOLE_CSP: &str = "default-src 'self'; script-src 'self' 'wasm-unsaf
      media-src * data: blob:; connect-src 'self'; frame-src 'self' about: blob:; \
      object-src 'none'; base-uri 'self' http: https:; form-action 'none'; frame-ancestors 'self'";
 
-/// [`CONSOLE_CSP`] with the third-party frames the view may load (`*`: any http(s) one).
-/// The origins are checked when the configuration loads: no spaces, no `;`.
-pub fn console_csp(allowed_frames: &[String]) -> String {
+/// [`CONSOLE_CSP`] with the third-party frames the view may load (`*`: any http(s) one) and
+/// the agent desktops that may frame the console (`console_frame_ancestors`). The origins are
+/// checked when the configuration loads: no spaces, no `;`.
+pub fn console_csp(allowed_frames: &[String], frame_ancestors: &[String]) -> String {
     let extra: Vec<&str> = if allowed_frames.iter().any(|o| o == "*") {
         vec!["http:", "https:"]
     } else {
@@ -45,13 +46,18 @@ pub fn console_csp(allowed_frames: &[String]) -> String {
             .map(|o| o.trim_end_matches('/'))
             .collect()
     };
-    if extra.is_empty() {
-        return CONSOLE_CSP.to_string();
+    let mut csp = CONSOLE_CSP.to_string();
+    if !extra.is_empty() {
+        csp = csp.replace(
+            "frame-src 'self' about: blob:",
+            &format!("frame-src 'self' about: blob: {}", extra.join(" ")),
+        );
     }
-    CONSOLE_CSP.replace(
-        "frame-src 'self' about: blob:",
-        &format!("frame-src 'self' about: blob: {}", extra.join(" ")),
-    )
+    for origin in frame_ancestors {
+        csp.push(' ');
+        csp.push_str(origin.trim_end_matches('/'));
+    }
+    csp
 }
 
 /// The response header naming the node that answered (behind a load balancer, which one).
@@ -63,7 +69,10 @@ pub fn app(state: AppState) -> Router {
     let config = &state.config;
     let admin_apart = config.admin_listen.is_some();
     let console = format!("{}/agent", config.base_path);
-    let csp = HeaderValue::from_str(&console_csp(&config.allowed_third_party_domains))
+    let csp = HeaderValue::from_str(&console_csp(
+        &config.allowed_third_party_domains,
+        &config.console_frame_ancestors,
+    ))
         .unwrap_or(HeaderValue::from_static(CONSOLE_CSP));
     let files = match assets::embedded(config) {
         true => embedded_files(csp),
@@ -167,6 +176,7 @@ async fn console_settings(State(state): State<AppState>) -> Response {
         theme: &config.theme,
         texts: &config.texts.console,
         allowed_third_party_domains: &config.allowed_third_party_domains,
+        host_origins: &config.console_frame_ancestors,
     };
     ([(header::CACHE_CONTROL, "no-cache")], Json(settings)).into_response()
 }
@@ -177,14 +187,25 @@ mod tests {
 
     #[test]
     fn the_view_may_frame_only_allowed_third_parties() {
-        assert_eq!(console_csp(&[]), CONSOLE_CSP);
-        let some = console_csp(&["https://maps.example:8443/".into()]);
+        assert_eq!(console_csp(&[], &[]), CONSOLE_CSP);
+        let some = console_csp(&["https://maps.example:8443/".into()], &[]);
         assert!(some.contains("frame-src 'self' about: blob: https://maps.example:8443;"));
-        let any = console_csp(&["*".into()]);
+        let any = console_csp(&["*".into()], &[]);
         assert!(any.contains("frame-src 'self' about: blob: http: https:;"));
         assert!(
             any.contains("script-src 'self' 'wasm-unsafe-eval';"),
             "scripts stay ours"
         );
+    }
+
+    #[test]
+    fn agent_desktops_may_frame_the_console() {
+        assert!(CONSOLE_CSP.ends_with("frame-ancestors 'self'"));
+        let framed = console_csp(
+            &[],
+            &["https://desk.example".into(), "https://crm.example:8443/".into()],
+        );
+        assert!(framed
+            .ends_with("frame-ancestors 'self' https://desk.example https://crm.example:8443"));
     }
 }

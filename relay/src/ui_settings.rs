@@ -131,6 +131,9 @@ pub struct ConsoleSettings<'a> {
     pub texts: &'a BTreeMap<String, String>,
     /// Origins of frames the view loads (`*`: any).
     pub allowed_third_party_domains: &'a [String],
+    /// Agent desktops that may frame the console and drive it by `postMessage`
+    /// (`console_frame_ancestors`): the console takes messages from these origins only.
+    pub host_origins: &'a [String],
 }
 
 #[cfg(test)]

@@ -64,6 +64,7 @@ impl Config {
             allowed_origins: o.allowed_origins,
             allowed_external_domains: o.allowed_external_domains,
             allowed_third_party_domains: o.allowed_third_party_domains.unwrap_or_default(),
+            console_frame_ancestors: o.console_frame_ancestors.unwrap_or_default(),
             css_patch_url: o.css_patch_url,
             agent_tokens: o.agent_tokens.unwrap_or_default(),
             supervisor_tokens: o.supervisor_tokens.unwrap_or_default(),

@@ -44,6 +44,8 @@ pub struct Config {
     pub allowed_external_domains: Option<Vec<String>>,
     /// Origins of frames the agent's view loads (`*`: any); empty: none.
     pub allowed_third_party_domains: Vec<String>,
+    /// Origins that may frame the console and drive it by `postMessage`; empty: none.
+    pub console_frame_ancestors: Vec<String>,
     pub css_patch_url: Option<String>,
     /// Static tokens of role `agent` (ids `agent-1`, ...). All three lists empty (and no
     /// `agent_token_secret`): a development supervisor token is made at start.

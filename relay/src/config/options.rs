@@ -46,6 +46,11 @@ pub struct Options {
     #[arg(long, value_delimiter = ',')]
     #[serde(deserialize_with = "comma_list")]
     pub allowed_third_party_domains: Option<Vec<String>>,
+    /// Origins of agent desktops allowed to frame the console (`/agent`) and drive it by
+    /// `postMessage`, comma-separated [default: none: same origin only].
+    #[arg(long, value_delimiter = ',')]
+    #[serde(deserialize_with = "comma_list")]
+    pub console_frame_ancestors: Option<Vec<String>>,
     /// A stylesheet (URL or file) applied to the agent's view only, for sites whose CSS does not
     /// mirror well [default: none].
     #[arg(long)]

@@ -88,6 +88,16 @@ impl Config {
                 });
             }
         }
+        for origin in &self.console_frame_ancestors {
+            if origin == "*" || !is_frame_origin(origin) {
+                return Err(ConfigError::Invalid {
+                    key: "console_frame_ancestors",
+                    message: format!(
+                        "{origin:?} is not an origin (scheme://host[:port]; no `*`: each agent desktop by name)"
+                    ),
+                });
+            }
+        }
         if self.inactivity_timeout.is_zero() {
             return Err(ConfigError::Invalid {
                 key: "inactivity_timeout",
