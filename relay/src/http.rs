@@ -73,7 +73,7 @@ pub fn app(state: AppState) -> Router {
         &config.allowed_third_party_domains,
         &config.console_frame_ancestors,
     ))
-        .unwrap_or(HeaderValue::from_static(CONSOLE_CSP));
+    .unwrap_or(HeaderValue::from_static(CONSOLE_CSP));
     let files = match assets::embedded(config) {
         true => embedded_files(csp),
         false => files_on_disk(config, csp),
@@ -203,7 +203,10 @@ mod tests {
         assert!(CONSOLE_CSP.ends_with("frame-ancestors 'self'"));
         let framed = console_csp(
             &[],
-            &["https://desk.example".into(), "https://crm.example:8443/".into()],
+            &[
+                "https://desk.example".into(),
+                "https://crm.example:8443/".into(),
+            ],
         );
         assert!(framed
             .ends_with("frame-ancestors 'self' https://desk.example https://crm.example:8443"));

@@ -24,6 +24,7 @@ pub mod agent_control;
 pub mod code;
 pub mod control;
 pub mod crypto;
+pub mod desktop;
 pub mod envelope;
 pub mod error;
 pub mod exchange;

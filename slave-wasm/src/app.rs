@@ -130,6 +130,13 @@ pub fn app(props: &AppProps) -> Html {
             }
         })
     };
+    // Framed by an agent desktop: its commands, and the events it is told.
+    crate::host_bridge::use_desktop(
+        settings.host_origins.clone(),
+        console.clone(),
+        current.clone(),
+        on_join.clone(),
+    );
     // A session link (`#code=...`) with a known token joins as soon as the console is up.
     {
         let (on_join, token_known) = (on_join.clone(), console.token.is_some());

@@ -22,6 +22,7 @@ pub mod bench;
 pub mod connection;
 pub mod debug;
 pub mod fidelity_report;
+pub mod host_bridge;
 pub mod join_form;
 pub mod mode_toggle;
 pub mod nav_bar;

@@ -154,8 +154,7 @@ impl Session {
             )),
             RelayMsg::Ended { reason } => {
                 self.stop();
-                self.dispatch
-                    .dispatch(Action::Ended(reason.describe().to_string()));
+                self.dispatch.dispatch(Action::Ended(reason));
             }
             RelayMsg::Error { code, message } => {
                 let t = &self.settings;

@@ -16,6 +16,8 @@ pub struct ConsoleSettings {
     pub texts: Texts,
     /// Origins whose frames the view loads (`*`: any).
     pub allowed_frames: Vec<String>,
+    /// Agent desktops that may frame the console and drive it (`crate::host_bridge`).
+    pub host_origins: Vec<String>,
 }
 
 impl Default for ConsoleSettings {
@@ -25,6 +27,7 @@ impl Default for ConsoleSettings {
             theme: "auto".into(),
             texts: Texts::new(CONSOLE, Vec::new()),
             allowed_frames: Vec::new(),
+            host_origins: Vec::new(),
         }
     }
 }
@@ -53,10 +56,8 @@ impl ConsoleSettings {
             write_mode_allowed: field("writeModeAllowed").as_bool().unwrap_or(false),
             theme: field("theme").as_string().unwrap_or_else(|| "auto".into()),
             texts: Texts::new(CONSOLE, replaced),
-            allowed_frames: field("allowedThirdPartyDomains")
-                .dyn_into::<Array>()
-                .map(|list| list.iter().filter_map(|v| v.as_string()).collect())
-                .unwrap_or_default(),
+            allowed_frames: strings(field("allowedThirdPartyDomains")),
+            host_origins: strings(field("hostOrigins")),
         }
     }
 
@@ -71,6 +72,14 @@ impl ConsoleSettings {
             }
         }
     }
+}
+
+/// A list of strings (its other items, or anything else, ignored).
+fn strings(value: JsValue) -> Vec<String> {
+    value
+        .dyn_into::<Array>()
+        .map(|list| list.iter().filter_map(|v| v.as_string()).collect())
+        .unwrap_or_default()
 }
 
 async fn fetch_json(url: &str) -> Result<JsValue, String> {

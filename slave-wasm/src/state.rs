@@ -7,12 +7,14 @@ use shared_protocol::agent_control::Mode;
 use shared_protocol::page::Viewport;
 use shared_protocol::page_state::Unshown;
 use shared_protocol::transport::Transport;
+use shared_protocol::EndReason;
 use yew::prelude::*;
 
 use crate::settings::ConsoleSettings;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub enum Status {
+    #[default]
     Idle,
     Joining,
     /// In the session; the two browsers are checking the code.
@@ -46,6 +48,8 @@ pub struct Console {
     /// How this console and the customer's browser reach the relay (WebSockets or polling).
     pub own_transport: Option<Transport>,
     pub customer_transport: Option<Transport>,
+    /// Why the last session ended, when the relay ended it.
+    pub end_reason: Option<EndReason>,
 }
 
 pub enum Action {
@@ -57,7 +61,8 @@ pub enum Action {
         url: String,
     },
     Resized(Viewport),
-    Ended(String),
+    /// The relay ended the session, for this reason.
+    Ended(EndReason),
     Failed(String),
     Interrupted(String),
     Restored,
@@ -71,6 +76,8 @@ pub enum Action {
     Theme(String),
     /// The fidelity report changed.
     Unshown(Vec<Unshown>),
+    /// The agent's token, from an agent desktop (`crate::host_bridge`).
+    Token(String),
     /// This console's connection opened by this transport.
     OwnTransport(Transport),
     /// The customer's browser says how it reaches the relay.
@@ -93,6 +100,7 @@ impl Console {
             unshown: Vec::new(),
             own_transport: None,
             customer_transport: None,
+            end_reason: None,
         }
     }
 }
@@ -103,7 +111,10 @@ impl Reducible for Console {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut next = (*self).clone();
         match action {
-            Action::Joining => next.status = Status::Joining,
+            Action::Joining => {
+                next.status = Status::Joining;
+                next.end_reason = None;
+            }
             Action::Joined => next.status = Status::Verifying,
             Action::Verified => next.status = Status::WaitingForPage,
             Action::PageShown { viewport, url } => {
@@ -113,8 +124,9 @@ impl Reducible for Console {
                 next.note = None;
                 next.snapshots += 1;
             }
-            Action::Ended(why) => {
-                next.status = Status::Ended(why);
+            Action::Ended(reason) => {
+                next.status = Status::Ended(reason.describe().to_string());
+                next.end_reason = Some(reason);
                 next.leave();
             }
             Action::Failed(why) => {
@@ -137,6 +149,7 @@ impl Reducible for Console {
             Action::Notice(text) => next.notice = Some(text),
             Action::Theme(theme) => next.theme = theme,
             Action::Unshown(list) => next.unshown = list,
+            Action::Token(token) => next.token = Some(token),
         }
         Rc::new(next)
     }
