@@ -1,0 +1,107 @@
+//! Co-browsing across engines: the customer in Firefox (Debian's `firefox-esr`, headless,
+//! through geckodriver) with the agent in Chromium, and the agent in Firefox with the customer
+//! in Chromium. The core of a session in each: start, code, join, the page in the view, live
+//! changes, the customer's pointer, write mode with consent (typing into a field a framework
+//! keeps), and the customer's exit.
+
+use cobrowse_e2e::console::*;
+use cobrowse_e2e::firefox::Firefox;
+use cobrowse_e2e::*;
+use thirtyfour::prelude::*;
+
+async fn core_flow(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    let code = customer_starts(h, customer, "/react-form.html").await?;
+    agent_joins(h, agent, &code).await?;
+    eventually("the agent to see the page", START, || async {
+        let shown = in_view(agent, "!!doc.getElementById('full-name')").await;
+        (shown == true).then_some(())
+    })
+    .await?;
+
+    js(
+        customer,
+        "document.querySelector('h1').textContent = 'Changed live';",
+    )
+    .await;
+    view_is(
+        agent,
+        "the changed heading",
+        "doc.querySelector('h1') && doc.querySelector('h1').textContent",
+        serde_json::json!("Changed live"),
+    )
+    .await?;
+
+    let field = customer.find(By::Id("full-name")).await?;
+    customer
+        .action_chain()
+        .move_to_element_center(&field)
+        .perform()
+        .await?;
+    eventually("the customer's pointer in the view", START, || async {
+        let shown = js(
+            agent,
+            "const c = document.querySelector('[data-cobrowse-ui=customer-pointer]');
+             return !!c && !c.hidden;",
+        )
+        .await;
+        (shown == true).then_some(())
+    })
+    .await?;
+
+    write_mode_granted(customer, agent).await?;
+    let view = agent.find(By::Css("[data-cobrowse-ui=view]")).await?;
+    view.clone().enter_frame().await?;
+    let name = agent.find(By::Id("full-name")).await?;
+    name.click().await?;
+    name.send_keys("Ada Lovelace").await?;
+    agent.enter_parent_frame().await?;
+    eventually(
+        "the agent's typing on the customer's page",
+        START,
+        || async {
+            let value = js(
+                customer,
+                "return document.getElementById('full-name').value;",
+            )
+            .await;
+            (value == "Ada Lovelace").then_some(())
+        },
+    )
+    .await?;
+
+    widget(customer, "exit").await?.click().await?;
+    eventually("the console to leave the session", START, || async {
+        agent
+            .find(By::Css("[data-cobrowse-ui=join-code]"))
+            .await
+            .ok()
+    })
+    .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_in_firefox_with_an_agent_in_chromium() {
+    let h = Harness::start().await;
+    let customer = Firefox::open(1280, 900).await;
+    let agent = h.browser().await;
+    let result = core_flow(&h, &customer.driver, &agent).await;
+    customer.quit().await;
+    h.finish(vec![agent]).await;
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_agent_in_firefox_with_a_customer_in_chromium() {
+    let h = Harness::start().await;
+    let customer = h.browser().await;
+    let agent = Firefox::open(1280, 900).await;
+    let result = core_flow(&h, &customer, &agent.driver).await;
+    agent.quit().await;
+    h.finish(vec![customer]).await;
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
