@@ -48,6 +48,29 @@ if [ "$need_browser" = test ]; then
   fi
 fi
 
+# The engines tests run a side of the session in Firefox (Debian's firefox-esr, driven by
+# geckodriver from crates.io: pinned, built in a target dir of its own) and in WebKit.
+want_gecko=0.37.1
+if [ "$need_browser" = test ]; then
+  if ! command -v firefox-esr >/dev/null; then
+    echo "setup: installing firefox-esr from Debian"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq firefox-esr >/dev/null
+  fi
+  # WebKit: WebKitGTK's MiniBrowser and WebKitWebDriver, on a virtual X server (Xvfb).
+  if ! command -v WebKitWebDriver >/dev/null || ! command -v Xvfb >/dev/null; then
+    echo "setup: installing webkit2gtk-driver and xvfb from Debian"
+    as_root apt-get update -qq
+    as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq webkit2gtk-driver xvfb >/dev/null
+  fi
+  if [ "$(geckodriver --version 2>/dev/null | awk 'NR==1 {print $2}')" != "$want_gecko" ]; then
+    echo "setup: installing geckodriver $want_gecko from crates.io"
+    CARGO_TARGET_DIR="${TMPDIR:-/tmp}/geckodriver-build" \
+      cargo install --locked geckodriver --version "$want_gecko"
+    rm -rf "${TMPDIR:-/tmp}/geckodriver-build"
+  fi
+fi
+
 # The several-nodes tests run real Redis servers (alone and as a cluster) and a real nginx,
 # with a certificate made by openssl.
 if [ "$need_browser" = test ]; then

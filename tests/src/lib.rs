@@ -11,6 +11,7 @@ pub mod hostile;
 pub mod interrupted;
 pub mod pixels;
 pub mod tap;
+pub mod webkit;
 
 use std::future::Future;
 use std::path::{Path, PathBuf};

@@ -105,3 +105,16 @@ async fn an_agent_in_firefox_with_a_customer_in_chromium() {
         panic!("{e}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_customer_in_webkit_with_an_agent_in_chromium() {
+    let h = Harness::start().await;
+    let customer = cobrowse_e2e::webkit::WebKit::open(1280, 900).await;
+    let agent = h.browser().await;
+    let result = core_flow(&h, &customer.driver, &agent).await;
+    customer.quit().await;
+    h.finish(vec![agent]).await;
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
