@@ -74,10 +74,16 @@ test-native:
 
 # chromedriver leaves each session's profile (~30 MB) in TMPDIR: keep them in target/ and remove them.
 BROWSER_TMP := target/browser-tmp
+# The browser tests, in headless Chromium then in headless Firefox (the runner picks its
+# engine from the driver it is given).
 test-browser:
 	rm -rf $(BROWSER_TMP) && mkdir -p $(BROWSER_TMP)
-	TMPDIR=$(abspath $(BROWSER_TMP)) cargo test --no-fail-fast --target wasm32-unknown-unknown -p master-wasm -p slave-wasm; \
-	  status=$$?; rm -rf $(BROWSER_TMP); exit $$status
+	TMPDIR=$(abspath $(BROWSER_TMP)) CHROMEDRIVER=$$(command -v chromedriver) \
+	  cargo test --no-fail-fast --target wasm32-unknown-unknown -p master-wasm -p slave-wasm; \
+	  chromium=$$?; \
+	TMPDIR=$(abspath $(BROWSER_TMP)) GECKODRIVER=$$(command -v geckodriver) \
+	  cargo test --no-fail-fast --target wasm32-unknown-unknown -p master-wasm -p slave-wasm; \
+	  firefox=$$?; rm -rf $(BROWSER_TMP); [ $$chromium = 0 ] && [ $$firefox = 0 ]
 
 BENCH_ARGS ?=
 BENCH_OUT := target/wasm32-unknown-unknown/bench-wasm
