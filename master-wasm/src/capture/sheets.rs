@@ -91,8 +91,10 @@ fn storage() -> Option<web_sys::Storage> {
 }
 
 /// The rules a `<style>` or `<link>` element shows that its text or `href` would not give the
-/// agent's view: CSSOM-only rules of a `<style>` (`only_beyond_text`: only when its text is
-/// empty, as at a snapshot), or the rules of a readable `<link>` stylesheet.
+/// agent's view: a `<style>`'s rules as the CSSOM has them (`only_beyond_text`, as at a
+/// snapshot: only when they differ from what its text gives, as when CSS-in-JS filled an empty
+/// one or a script inserted, deleted or edited rules before the capture started), or the
+/// rules of a readable `<link>` stylesheet.
 pub fn element_sheet(node: &Node, only_beyond_text: bool) -> Option<Vec<String>> {
     if node.node_type() != Node::ELEMENT_NODE {
         return None;
@@ -105,13 +107,28 @@ pub fn element_sheet(node: &Node, only_beyond_text: bool) -> Option<Vec<String>>
     let sheet: CssStyleSheet = sheet.unchecked_into();
     match el.local_name().as_str() {
         "style" => {
-            let text_is_empty = node.text_content().is_none_or(|t| t.trim().is_empty());
             let rules = sheet_rules(&sheet, None)?;
-            (!only_beyond_text || (text_is_empty && !rules.is_empty())).then_some(rules)
+            if !only_beyond_text {
+                return Some(rules);
+            }
+            let text = node.text_content().unwrap_or_default();
+            if text.trim().is_empty() {
+                return (!rules.is_empty()).then_some(rules);
+            }
+            (rules_of_text(&text).as_ref() != Some(&rules)).then_some(rules)
         }
         "link" => sheet_rules(&sheet, sheet.href().ok().flatten().as_deref()),
         _ => None,
     }
+}
+
+/// The rules `text` gives when parsed on its own (as the view will parse the `<style>`'s
+/// text), from a constructed sheet of the browser's own parser. `None` when it cannot be
+/// parsed so (an `@import`, which constructed sheets refuse: the CSSOM's rules go then).
+fn rules_of_text(text: &str) -> Option<Vec<String>> {
+    let sheet = CssStyleSheet::new().ok()?;
+    sheet.replace_sync(text).ok()?;
+    sheet_rules(&sheet, None)
 }
 
 /// Notes captured element `id` (`node`) as something the view may not show as the page does
