@@ -6,6 +6,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use thirtyfour::prelude::*;
+use thirtyfour::ChromeCapabilities;
 use tokio::process::{Child, Command};
 
 use crate::TestResult;
@@ -41,6 +42,14 @@ impl Browsers {
         let profile = tempfile::tempdir().expect("profile dir");
         let extra: Vec<&str> = self.extra.iter().map(String::as_str).collect();
         let browser = chromium(&self.url, (width, height), &extra, profile.path()).await;
+        self.profiles.lock().unwrap().push(profile);
+        browser
+    }
+
+    /// A new headless Chromium emulating a phone ([`chromium_phone`]), with a fresh profile.
+    pub async fn open_phone(&self) -> WebDriver {
+        let profile = tempfile::tempdir().expect("profile dir");
+        let browser = chromium_phone(&self.url, profile.path()).await;
         self.profiles.lock().unwrap().push(profile);
         browser
     }
@@ -97,10 +106,22 @@ pub async fn start_chromedriver() -> (Child, String) {
 /// and `extra` flags.
 pub async fn chromium(
     driver_url: &str,
-    (width, height): (u32, u32),
+    size: (u32, u32),
     extra: &[&str],
     profile: &std::path::Path,
 ) -> WebDriver {
+    WebDriver::new(driver_url, chromium_caps(size, extra, profile))
+        .await
+        .expect("a Chromium session")
+}
+
+/// What a Chromium of `size` is started with: the flags this machine needs, `extra`, and its
+/// profile directory.
+fn chromium_caps(
+    (width, height): (u32, u32),
+    extra: &[&str],
+    profile: &std::path::Path,
+) -> ChromeCapabilities {
     let mut caps = DesiredCapabilities::chrome();
     caps.set_binary("/usr/bin/chromium").expect("binary");
     for arg in [
@@ -125,9 +146,25 @@ pub async fn chromium(
         .expect("arg");
     caps.add_arg(&format!("--window-size={width},{height}"))
         .expect("arg");
+    caps
+}
+
+/// A phone, as Chromium's mobile emulation makes one: a 390 × 844 screen at 3 device pixels
+/// per CSS pixel, touch input and a phone's user agent.
+pub async fn chromium_phone(driver_url: &str, profile: &std::path::Path) -> WebDriver {
+    let mut caps = chromium_caps((390, 844), &[], profile);
+    caps.add_experimental_option(
+        "mobileEmulation",
+        serde_json::json!({
+            "deviceMetrics": { "width": 390, "height": 844, "pixelRatio": 3.0, "touch": true },
+            "userAgent": "Mozilla/5.0 (Linux; Android 14; Pixel 8) AppleWebKit/537.36 \
+                          (KHTML, like Gecko) Chrome/156.0.0.0 Mobile Safari/537.36",
+        }),
+    )
+    .expect("mobile emulation");
     WebDriver::new(driver_url, caps)
         .await
-        .expect("a Chromium session")
+        .expect("a phone-sized Chromium session")
 }
 
 /// True once chromedriver answers its status endpoint with `"ready": true`.

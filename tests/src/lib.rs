@@ -118,6 +118,12 @@ impl Harness {
         self.browser_sized(1280, 900).await
     }
 
+    /// A new headless Chromium emulating a phone (390 × 844, 3 device pixels per CSS pixel,
+    /// touch).
+    pub async fn phone(&self) -> WebDriver {
+        self.browsers.open_phone().await
+    }
+
     /// A new headless Chromium whose window is `width` × `height`.
     pub async fn browser_sized(&self, width: u32, height: u32) -> WebDriver {
         self.browsers.open_sized(width, height).await

@@ -140,13 +140,38 @@ pub fn focused(mirror: &Mirror) -> Option<NodeId> {
     mirror.id_of(el.as_ref())
 }
 
-/// The customer's window size in CSS pixels.
+/// The most a classic scrollbar takes from the window's inner size.
+const MAX_SCROLLBAR: u32 = 40;
+
+/// The size of the customer's layout viewport in CSS pixels: what the agent's view is sized
+/// to, so that the page lays out (media queries, `%` and `vw`) as on the customer's screen.
+/// That is the window's inner size, scrollbars included, on a desktop; on a phone whose page
+/// overflows it, the inner size grows with the overflow while the page is still laid out at
+/// the screen's width (the document element's client size), which is then the one.
 pub fn viewport() -> Viewport {
     let window = web_sys::window();
     let dimension = |v: Option<wasm_bindgen::JsValue>| v.and_then(|v| v.as_f64()).unwrap_or(0.0);
+    let inner_width = dimension(window.as_ref().and_then(|w| w.inner_width().ok())) as u32;
+    let inner_height = dimension(window.as_ref().and_then(|w| w.inner_height().ok())) as u32;
+    // (In quirks mode the root's client size is its content's, not the viewport's.)
+    let root = window
+        .and_then(|w| w.document())
+        .filter(|d| d.compat_mode() == "CSS1Compat")
+        .and_then(|d| d.document_element());
+    let (client_width, client_height) = root.map_or((0, 0), |r| {
+        (
+            r.client_width().max(0) as u32,
+            r.client_height().max(0) as u32,
+        )
+    });
+    let layout = |inner: u32, client: u32| match client {
+        0 => inner,
+        c if inner > c + MAX_SCROLLBAR => c,
+        _ => inner,
+    };
     Viewport {
-        width: dimension(window.as_ref().and_then(|w| w.inner_width().ok())) as u32,
-        height: dimension(window.as_ref().and_then(|w| w.inner_height().ok())) as u32,
+        width: layout(inner_width, client_width),
+        height: layout(inner_height, client_height),
     }
 }
 

@@ -138,9 +138,11 @@ pub(super) fn install(
         listeners.push(Listener::new(doc, kind, true, move |event| {
             let Some(inner) = weak.upgrade() else { return };
             let e: &web_sys::PointerEvent = event.unchecked_ref();
-            // `pointerout` to nowhere: the pointer left the page.
+            // `pointerout` to nowhere: the pointer left the page. A finger "leaves" after every
+            // tap: the agent keeps seeing where it last touched.
             let gone = kind == "pointerout" && e.related_target().is_none();
-            if kind == "pointerout" && (!gone || frame_doc.is_some()) {
+            if kind == "pointerout" && (!gone || frame_doc.is_some() || e.pointer_type() == "touch")
+            {
                 return;
             }
             let (dx, dy) = frame_doc.as_ref().map_or((0.0, 0.0), frame_offset);
