@@ -68,113 +68,131 @@ fn secrets_in(text: &str) -> Vec<String> {
     found
 }
 
-#[tokio::test]
-async fn no_secret_reaches_the_agent_from_any_place_in_the_page() -> TestResult {
-    let h = Harness::start_with(|c| {
+/// The relay every leak check runs against: a masked attribute and URL rules of its own.
+async fn leak_relay() -> Harness {
+    Harness::start_with(|c| {
         c.privacy.masked_attributes = vec!["data-account".into()];
         c.privacy_rules = vec![PrivacyRules {
             mask_url_queries: Some(true),
             ..rules(Some("*/privacy/leaks.html*"), &[".relay-masked"])
         }];
     })
-    .await;
+    .await
+}
+
+#[tokio::test]
+async fn no_secret_reaches_the_agent_from_any_place_in_the_page() -> TestResult {
+    let h = leak_relay().await;
     let (customer, agent) = (h.browser().await, h.browser().await);
-    let result = async {
-        in_session_at(
-            &h,
-            &customer,
-            &agent,
-            "/fixtures/privacy/leaks.html",
-            &recording(&h),
-        )
-        .await?;
-        view_has_text(&agent, "PUBLIC-HEADING").await?;
-        // Typed after the start, into open, masked and password fields; then the page adds
-        // masked content and turns a password field into a text field.
-        customer
-            .find(By::Id("typed"))
-            .await?
-            .send_keys("PUBLIC-TYPED")
-            .await?;
-        customer
-            .find(By::Id("typed-masked"))
-            .await?
-            .send_keys("TYPEDMASKED-SECRET")
-            .await?;
-        let password = customer.find(By::Id("password")).await?;
-        password.clear().await?;
-        password.send_keys("TYPEDPW-SECRET").await?;
-        js(&customer, "window.later(); return null;").await;
-        eventually("the later changes in the view", START, || async {
-            let later = in_view(&agent, "doc.body.textContent.includes('PUBLIC-LATER')").await;
-            let typed = in_view(&agent, "doc.querySelector('#typed').value").await;
-            let flip = in_view(&agent, "doc.querySelector('#flip').value").await;
-            (later == true
-                && typed == "PUBLIC-TYPED"
-                && flip.as_str().is_some_and(|v| !v.is_empty()))
-            .then_some(())
-        })
-        .await?;
-        let (frames, count, view) = agent_saw(&agent).await;
-        let href = js(
-            &agent,
-            "return location.href + ' ' + typeof window.cobrowseRecorded;",
-        )
-        .await;
-        assert!(count > 1, "frames were recorded ({count}) at {href}");
-        // The search works: what is public is there.
-        for public in [
-            "PUBLIC-HEADING",
-            "PUBLIC-LATER",
-            "PUBLIC-TYPED",
-            "PUBLIC-LINK",
-        ] {
-            assert!(frames.contains(public), "{public} in the frames");
-        }
-        assert_eq!(
-            secrets_in(&frames),
-            Vec::<String>::new(),
-            "secrets in the frames"
-        );
-        assert_eq!(
-            secrets_in(&view),
-            Vec::<String>::new(),
-            "secrets in the view"
-        );
-        // The blocked element is an empty, hatched placeholder of its size.
-        let blocked = in_view(
-            &agent,
-            "[doc.querySelector('#blocked').childNodes.length,
-              doc.querySelector('#blocked').hasAttribute('data-cobrowse-blocked')]",
-        )
-        .await;
-        assert_eq!(blocked, serde_json::json!([0, true]));
-        // The customer sees what is hidden: outlined fields and the legend.
-        let outlined = js(
-            &customer,
-            "return ['masked-input', 'password', 'card', 'typed-masked', 'flip', 'blocked']
-               .filter((id) => !document.getElementById(id).hasAttribute('data-cobrowse-hidden'));",
-        )
-        .await;
-        assert_eq!(outlined, serde_json::json!([]), "fields not outlined");
-        let legend = widget_text(&customer, "hidden-legend").await;
-        assert!(legend.contains("Hidden from the agent"), "{legend}");
-        // What the last line of defence masked (the unmarked card, SSN and token) is counted
-        // for the session and reaches the relay's metrics.
-        eventually("the relay to count what was masked", START, || async {
-            let counted = [
-                auto_masked_count(&h, "card_number").await.ok()?,
-                auto_masked_count(&h, "ssn").await.ok()?,
-                auto_masked_count(&h, "bearer_token").await.ok()?,
-            ];
-            counted.iter().all(|n| *n >= 1).then_some(())
-        })
-        .await?;
-        Ok(())
-    }
-    .await;
+    let result = no_secret_reaches(&h, &customer, &agent).await;
     h.finish(vec![customer, agent]).await;
     result
+}
+
+/// The same with the customer in Firefox: its DOM, CSSOM and events are Firefox's.
+#[tokio::test]
+async fn no_secret_reaches_the_agent_from_a_customer_in_firefox() -> TestResult {
+    let h = leak_relay().await;
+    let customer = cobrowse_e2e::firefox::Firefox::open(1280, 900).await;
+    let agent = h.browser().await;
+    let result = no_secret_reaches(&h, &customer.driver, &agent).await;
+    customer.quit().await;
+    h.finish(vec![agent]).await;
+    result
+}
+
+/// Every place a secret can be in, typed, added or changed later: none reaches the frames the
+/// agent opens or its view, and the customer sees what is hidden.
+async fn no_secret_reaches(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    in_session_at(
+        h,
+        customer,
+        agent,
+        "/fixtures/privacy/leaks.html",
+        &recording(h),
+    )
+    .await?;
+    view_has_text(agent, "PUBLIC-HEADING").await?;
+    // Typed after the start, into open, masked and password fields; then the page adds
+    // masked content and turns a password field into a text field.
+    customer
+        .find(By::Id("typed"))
+        .await?
+        .send_keys("PUBLIC-TYPED")
+        .await?;
+    customer
+        .find(By::Id("typed-masked"))
+        .await?
+        .send_keys("TYPEDMASKED-SECRET")
+        .await?;
+    let password = customer.find(By::Id("password")).await?;
+    password.clear().await?;
+    password.send_keys("TYPEDPW-SECRET").await?;
+    js(customer, "window.later(); return null;").await;
+    eventually("the later changes in the view", START, || async {
+        let later = in_view(agent, "doc.body.textContent.includes('PUBLIC-LATER')").await;
+        let typed = in_view(agent, "doc.querySelector('#typed').value").await;
+        let flip = in_view(agent, "doc.querySelector('#flip').value").await;
+        (later == true && typed == "PUBLIC-TYPED" && flip.as_str().is_some_and(|v| !v.is_empty()))
+            .then_some(())
+    })
+    .await?;
+    let (frames, count, view) = agent_saw(agent).await;
+    let href = js(
+        agent,
+        "return location.href + ' ' + typeof window.cobrowseRecorded;",
+    )
+    .await;
+    assert!(count > 1, "frames were recorded ({count}) at {href}");
+    // The search works: what is public is there.
+    for public in [
+        "PUBLIC-HEADING",
+        "PUBLIC-LATER",
+        "PUBLIC-TYPED",
+        "PUBLIC-LINK",
+    ] {
+        assert!(frames.contains(public), "{public} in the frames");
+    }
+    assert_eq!(
+        secrets_in(&frames),
+        Vec::<String>::new(),
+        "secrets in the frames"
+    );
+    assert_eq!(
+        secrets_in(&view),
+        Vec::<String>::new(),
+        "secrets in the view"
+    );
+    // The blocked element is an empty, hatched placeholder of its size.
+    let blocked = in_view(
+        agent,
+        "[doc.querySelector('#blocked').childNodes.length,
+          doc.querySelector('#blocked').hasAttribute('data-cobrowse-blocked')]",
+    )
+    .await;
+    assert_eq!(blocked, serde_json::json!([0, true]));
+    // The customer sees what is hidden: outlined fields and the legend.
+    let outlined = js(
+        customer,
+        "return ['masked-input', 'password', 'card', 'typed-masked', 'flip', 'blocked']
+           .filter((id) => !document.getElementById(id).hasAttribute('data-cobrowse-hidden'));",
+    )
+    .await;
+    assert_eq!(outlined, serde_json::json!([]), "fields not outlined");
+    let legend = widget_text(customer, "hidden-legend").await;
+    assert!(legend.contains("Hidden from the agent"), "{legend}");
+    // What the last line of defence masked (the unmarked card, SSN and token) is counted
+    // for the session and reaches the relay's metrics.
+    eventually("the relay to count what was masked", START, || async {
+        let counted = [
+            auto_masked_count(h, "card_number").await.ok()?,
+            auto_masked_count(h, "ssn").await.ok()?,
+            auto_masked_count(h, "bearer_token").await.ok()?,
+        ];
+        counted.iter().all(|n| *n >= 1).then_some(())
+    })
+    .await?;
+    Ok(())
 }
 
 /// The relay's count of text the customers' last line of defence masked, of `kind`.
