@@ -7,7 +7,6 @@
 use cobrowse_e2e::console::*;
 use cobrowse_e2e::firefox::Firefox;
 use cobrowse_e2e::*;
-use thirtyfour::extensions::cdp::ChromeDevTools;
 use thirtyfour::prelude::*;
 
 async fn core_flow(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
@@ -145,13 +144,13 @@ async fn phone_flow(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Tes
     let field = customer.find(By::Id("full-name")).await?;
     let rect = field.rect().await?;
     let (x, y) = (rect.x + rect.width / 2.0, rect.y + rect.height / 2.0);
-    let devtools = ChromeDevTools::new(customer.handle().clone());
+    let devtools = customer.cdp();
     for (kind, points) in [
         ("touchStart", serde_json::json!([{ "x": x, "y": y }])),
         ("touchEnd", serde_json::json!([])),
     ] {
         devtools
-            .execute_cdp_with_params(
+            .send_raw(
                 "Input.dispatchTouchEvent",
                 serde_json::json!({ "type": kind, "touchPoints": points }),
             )
