@@ -228,91 +228,121 @@ async fn trap() -> (String, Arc<Mutex<Vec<String>>>) {
 #[tokio::test]
 async fn a_hostile_page_runs_nothing_in_the_agent_console() -> TestResult {
     let h = Harness::start().await;
-    let (trap_url, hits) = trap().await;
     let (customer, agent) = (h.browser().await, h.browser().await);
-    let result = async {
-        let path = format!("/fixtures/privacy/hostile.html?trap={trap_url}");
-        in_session(&h, &customer, &agent, &path).await?;
-        view_has_text(&agent, "HOSTILE-PAGE-SHOWN").await?;
-        // The vectors are on the customer's page (quiet there under its own CSP).
-        let armed = js(&customer, "return document.querySelectorAll('#vectors [onerror], #vectors iframe, meta[http-equiv=refresh], base').length;").await;
-        assert!(armed.as_u64().unwrap_or(0) >= 6, "vectors in place: {armed}");
-        eventually("the vectors mirrored", START, || async {
-            (in_view(&agent, "!!doc.querySelector('#svg-a') && !!doc.querySelector('#css-attr')").await == true)
-                .then_some(())
-        })
-        .await?;
-        // Anything that would fire late (failed loads, the <base> added after 300 ms) has had
-        // its chance once an image that fails to load, added after all of it, has failed in
-        // the view too.
-        eventually("the late <base> on the customer's page", START, || async {
-            (js(&customer, "return !!document.querySelector('base')").await == true).then_some(())
-        })
-        .await?;
-        js(
-            &customer,
-            "const i = document.createElement('img');
-             i.id = 'late-marker'; i.src = location.origin + '/fixtures/privacy/also-nowhere.png';
-             document.body.append(i); return 1",
-        )
-        .await;
-        eventually("the marker's load to fail in the view", START, || async {
-            let done = in_view(
-                &agent,
-                "(() => { const i = doc.getElementById('late-marker'); \
-                  return !!i && i.complete && i.naturalWidth === 0; })()",
-            )
-            .await;
-            (done == true).then_some(())
-        })
-        .await?;
-        assert!(
-            agent.get_alert_text().await.is_err(),
-            "no dialog opened in the console"
-        );
-        let pwned = js(&agent, "return window.__pwned || null;").await;
-        assert_eq!(pwned, serde_json::Value::Null, "script ran in the console");
-        let requests = hits.lock().unwrap().clone();
-        assert!(requests.is_empty(), "requests made to the trap: {requests:#?}");
-        // And what would have run is not in the view at all.
-        let left = in_view(
-            &agent,
-            "(() => {
-               const bad = [];
-               for (const el of doc.querySelectorAll('*')) {
-                 for (const a of el.attributes) {
-                   const v = a.value.replace(/[\\s\\x00-\\x1f]/g, '').toLowerCase();
-                   if (a.name.startsWith('on') || a.name === 'srcdoc' || v.startsWith('javascript:')
-                       || v.startsWith('data:text/html') || v.includes('expression(')
-                       || (a.name === 'style' && v.includes('javascript:')))
-                     bad.push(el.localName + '[' + a.name + ']');
-                 }
-               }
-               for (const s of doc.querySelectorAll('script, noscript, meta[http-equiv], animate, set'))
-                 bad.push(s.localName);
-               for (const s of doc.querySelectorAll('style'))
-                 if (s.textContent.includes('javascript:')) bad.push('style text');
-               if (!doc.baseURI.includes('/fixtures/privacy/hostile.html')) bad.push('base ' + doc.baseURI);
-               return bad;
-             })()",
-        )
-        .await;
-        assert_eq!(left, serde_json::json!([]), "unsafe markup in the view");
-        // The console's own page carries its Content-Security-Policy.
-        let page = reqwest::get(&h.started.agent_url).await?;
-        let csp = page
-            .headers()
-            .get("content-security-policy")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default()
-            .to_string();
-        assert!(csp.contains("script-src 'self'"), "{csp}");
-        assert!(csp.contains("object-src 'none'"), "{csp}");
-        Ok(())
-    }
-    .await;
+    let result = hostile_page_runs_nothing(&h, &customer, &agent).await;
     h.finish(vec![customer, agent]).await;
     result
+}
+
+/// The same with the agent in Firefox: its view is Firefox's, and must run nothing either.
+#[tokio::test]
+async fn a_hostile_page_runs_nothing_in_a_console_in_firefox() -> TestResult {
+    let h = Harness::start().await;
+    let customer = h.browser().await;
+    let agent = cobrowse_e2e::firefox::Firefox::open(1280, 900).await;
+    let result = hostile_page_runs_nothing(&h, &customer, &agent.driver).await;
+    agent.quit().await;
+    h.finish(vec![customer]).await;
+    result
+}
+
+/// Every vector of the hostile fixture mirrored into the view: no script runs, no dialog
+/// opens, no request leaves for the trap, and nothing executable is left in the view.
+async fn hostile_page_runs_nothing(
+    h: &Harness,
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult {
+    let (trap_url, hits) = trap().await;
+    let path = format!("/fixtures/privacy/hostile.html?trap={trap_url}");
+    in_session(h, customer, agent, &path).await?;
+    view_has_text(agent, "HOSTILE-PAGE-SHOWN").await?;
+    // The vectors are on the customer's page (quiet there under its own CSP).
+    let armed = js(customer, "return document.querySelectorAll('#vectors [onerror], #vectors iframe, meta[http-equiv=refresh], base').length;").await;
+    assert!(
+        armed.as_u64().unwrap_or(0) >= 6,
+        "vectors in place: {armed}"
+    );
+    eventually("the vectors mirrored", START, || async {
+        (in_view(
+            agent,
+            "!!doc.querySelector('#svg-a') && !!doc.querySelector('#css-attr')",
+        )
+        .await
+            == true)
+            .then_some(())
+    })
+    .await?;
+    // Anything that would fire late (failed loads, the <base> added after 300 ms) has had
+    // its chance once an image that fails to load, added after all of it, has failed in
+    // the view too.
+    eventually("the late <base> on the customer's page", START, || async {
+        (js(customer, "return !!document.querySelector('base')").await == true).then_some(())
+    })
+    .await?;
+    js(
+        customer,
+        "const i = document.createElement('img');
+         i.id = 'late-marker'; i.src = location.origin + '/fixtures/privacy/also-nowhere.png';
+         document.body.append(i); return 1",
+    )
+    .await;
+    eventually("the marker's load to fail in the view", START, || async {
+        let done = in_view(
+            agent,
+            "(() => { const i = doc.getElementById('late-marker'); \
+              return !!i && i.complete && i.naturalWidth === 0; })()",
+        )
+        .await;
+        (done == true).then_some(())
+    })
+    .await?;
+    assert!(
+        agent.get_alert_text().await.is_err(),
+        "no dialog opened in the console"
+    );
+    let pwned = js(agent, "return window.__pwned || null;").await;
+    assert_eq!(pwned, serde_json::Value::Null, "script ran in the console");
+    let requests = hits.lock().unwrap().clone();
+    assert!(
+        requests.is_empty(),
+        "requests made to the trap: {requests:#?}"
+    );
+    // And what would have run is not in the view at all.
+    let left = in_view(
+        agent,
+        "(() => {
+           const bad = [];
+           for (const el of doc.querySelectorAll('*')) {
+             for (const a of el.attributes) {
+               const v = a.value.replace(/[\\s\\x00-\\x1f]/g, '').toLowerCase();
+               if (a.name.startsWith('on') || a.name === 'srcdoc' || v.startsWith('javascript:')
+                   || v.startsWith('data:text/html') || v.includes('expression(')
+                   || (a.name === 'style' && v.includes('javascript:')))
+                 bad.push(el.localName + '[' + a.name + ']');
+             }
+           }
+           for (const s of doc.querySelectorAll('script, noscript, meta[http-equiv], animate, set'))
+             bad.push(s.localName);
+           for (const s of doc.querySelectorAll('style'))
+             if (s.textContent.includes('javascript:')) bad.push('style text');
+           if (!doc.baseURI.includes('/fixtures/privacy/hostile.html')) bad.push('base ' + doc.baseURI);
+           return bad;
+         })()",
+    )
+    .await;
+    assert_eq!(left, serde_json::json!([]), "unsafe markup in the view");
+    // The console's own page carries its Content-Security-Policy.
+    let page = reqwest::get(&h.started.agent_url).await?;
+    let csp = page
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_string();
+    assert!(csp.contains("script-src 'self'"), "{csp}");
+    assert!(csp.contains("object-src 'none'"), "{csp}");
+    Ok(())
 }
 
 #[tokio::test]
