@@ -470,6 +470,40 @@ pub async fn agent_mouse_at(agent: &WebDriver, (x, y): (i64, i64), events: &[&st
 /// An end-to-end test: a harness (its relay configured by `$configure`, if given), a customer
 /// and an agent browser, `$flow(&h, &customer, &agent)`, and the browsers closed and the relay
 /// stopped whether it passed or not.
+/// An end-to-end test of `$flow` with the customer in Firefox (headless `firefox-esr`) and
+/// the agent in Chromium; `agent_in_firefox` the other way round.
+#[macro_export]
+macro_rules! e2e_firefox {
+    ($name:ident, $flow:ident, customer_in_firefox) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let h = $crate::Harness::start().await;
+            let customer = $crate::firefox::Firefox::open(1280, 900).await;
+            let agent = h.browser().await;
+            let result = $flow(&h, &customer.driver, &agent).await;
+            customer.quit().await;
+            h.finish(vec![agent]).await;
+            if let Err(e) = result {
+                panic!("{e}");
+            }
+        }
+    };
+    ($name:ident, $flow:ident, agent_in_firefox) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let h = $crate::Harness::start().await;
+            let customer = h.browser().await;
+            let agent = $crate::firefox::Firefox::open(1280, 900).await;
+            let result = $flow(&h, &customer, &agent.driver).await;
+            agent.quit().await;
+            h.finish(vec![customer]).await;
+            if let Err(e) = result {
+                panic!("{e}");
+            }
+        }
+    };
+}
+
 #[macro_export]
 macro_rules! e2e {
     ($name:ident, $flow:ident) => {
