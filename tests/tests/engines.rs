@@ -123,7 +123,40 @@ async fn a_customer_in_webkit_with_an_agent_in_chromium() {
 /// fit the console, never laid out again at the agent's width), and the customer's taps as
 /// pointer positions.
 async fn phone_flow(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
-    let code = customer_starts(h, customer, "/react-form.html").await?;
+    customer
+        .goto(&format!("{}/react-form.html", h.demo_url()))
+        .await?;
+    // The widget is made for a thumb: each of its buttons at least 44 × 44 CSS pixels.
+    let start = eventually("the co-browse button", START, || async {
+        widget(customer, "start").await.ok()
+    })
+    .await?;
+    let small_buttons = |shown: &'static str| async move {
+        js(
+            customer,
+            &format!(
+                "const root = document.querySelector('[data-cobrowse-widget]').shadowRoot;
+                 return [...root.querySelectorAll('button')]
+                   .filter((b) => b.getClientRects().length > 0)
+                   .map((b) => [b.dataset.cobrowseUi, b.getBoundingClientRect()])
+                   .filter(([, r]) => r.width < 44 || r.height < 44)
+                   .map(([ui, r]) => ui + ' ' + r.width + 'x' + r.height + ' ({shown})');"
+            ),
+        )
+        .await
+    };
+    assert_eq!(small_buttons("start").await, serde_json::json!([]));
+    start.click().await?;
+    let confirm = widget(customer, "confirm").await?;
+    assert_eq!(small_buttons("consent").await, serde_json::json!([]));
+    confirm.click().await?;
+    let code = eventually("a 9-digit code", START, || async {
+        let text = widget_text(customer, "code").await;
+        let digits: String = text.chars().filter(char::is_ascii_digit).collect();
+        (digits.len() == 9).then_some(text)
+    })
+    .await?;
+    assert_eq!(small_buttons("code").await, serde_json::json!([]));
     agent_joins(h, agent, &code).await?;
     eventually("the agent to see the page", START, || async {
         let shown = in_view(agent, "!!doc.getElementById('full-name')").await;
