@@ -193,18 +193,7 @@ async fn the_live_list_session_limits_and_join_limits_span_the_cluster() {
     let (_c2, second) = create(&b, "node-b").await;
     // Asked on either node, the list has both sessions.
     for node in [&a, &b] {
-        let list: serde_json::Value = serde_json::from_str(
-            &reqwest::Client::new()
-                .get(node.url("/api/v1/sessions"))
-                .bearer_auth(SUPERVISOR)
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap(),
-        )
-        .unwrap();
+        let list = api_json(node, "/api/v1/sessions", SUPERVISOR).await;
         let mut codes: Vec<String> = list
             .as_array()
             .unwrap()
@@ -323,18 +312,7 @@ async fn the_rest_api_ends_a_session_another_node_runs() {
     );
     // The customer on node a (its owner), the agent through node b.
     let (mut c, _, mut ag, _, routing) = session_across(&a, &b, "node-a").await;
-    let live: serde_json::Value = serde_json::from_str(
-        &reqwest::Client::new()
-            .get(b.url("/api/v1/sessions"))
-            .bearer_auth(SUPERVISOR)
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap(),
-    )
-    .unwrap();
+    let live = api_json(&b, "/api/v1/sessions", SUPERVISOR).await;
     let id = live
         .as_array()
         .unwrap()
@@ -343,13 +321,8 @@ async fn the_rest_api_ends_a_session_another_node_runs() {
         .map(|s| s["sessionId"].as_str().unwrap().to_string())
         .unwrap();
     // Asked of node b: node a ends it at its next renewal (every 5 s).
-    let status = reqwest::Client::new()
-        .post(b.url(&format!("/api/v1/sessions/{id}/end")))
-        .bearer_auth(TOKEN)
-        .send()
-        .await
-        .unwrap()
-        .status();
+    let path = format!("/api/v1/sessions/{id}/end");
+    let (status, _) = api(&b, reqwest::Method::POST, &path, TOKEN).await;
     assert_eq!(status, 202);
     let ended = RelayMsg::Ended {
         reason: EndReason::ApiEnd,

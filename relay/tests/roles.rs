@@ -228,14 +228,8 @@ async fn end_reason(ws: &mut Ws) -> EndReason {
 }
 
 async fn post_end(r: &Relay, id: &str, token: &str) -> u16 {
-    reqwest::Client::new()
-        .post(r.url(&format!("/api/v1/sessions/{id}/end")))
-        .bearer_auth(token)
-        .send()
-        .await
-        .unwrap()
-        .status()
-        .as_u16()
+    let path = format!("/api/v1/sessions/{id}/end");
+    api(r, reqwest::Method::POST, &path, token).await.0
 }
 
 #[tokio::test]

@@ -10,6 +10,7 @@ pub mod firefox;
 pub mod hostile;
 pub mod interrupted;
 pub mod pixels;
+pub mod session_core;
 pub mod tap;
 pub mod webkit;
 

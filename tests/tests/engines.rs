@@ -4,8 +4,6 @@
 //! changes, the customer's pointer, write mode with consent (typing into a field a framework
 //! keeps), and the customer's exit.
 
-use cobrowse_e2e::console::*;
-use cobrowse_e2e::firefox::Firefox;
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
 
@@ -18,56 +16,7 @@ async fn core_flow(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Test
     })
     .await?;
 
-    js(
-        customer,
-        "document.querySelector('h1').textContent = 'Changed live';",
-    )
-    .await;
-    view_is(
-        agent,
-        "the changed heading",
-        "doc.querySelector('h1') && doc.querySelector('h1').textContent",
-        serde_json::json!("Changed live"),
-    )
-    .await?;
-
-    let field = customer.find(By::Id("full-name")).await?;
-    customer
-        .action_chain()
-        .move_to_element_center(&field)
-        .perform()
-        .await?;
-    eventually("the customer's pointer in the view", START, || async {
-        let shown = js(
-            agent,
-            "const c = document.querySelector('[data-cobrowse-ui=customer-pointer]');
-             return !!c && !c.hidden;",
-        )
-        .await;
-        (shown == true).then_some(())
-    })
-    .await?;
-
-    write_mode_granted(customer, agent).await?;
-    let view = agent.find(By::Css("[data-cobrowse-ui=view]")).await?;
-    view.clone().enter_frame().await?;
-    let name = agent.find(By::Id("full-name")).await?;
-    name.click().await?;
-    name.send_keys("Ada Lovelace").await?;
-    agent.enter_parent_frame().await?;
-    eventually(
-        "the agent's typing on the customer's page",
-        START,
-        || async {
-            let value = js(
-                customer,
-                "return document.getElementById('full-name').value;",
-            )
-            .await;
-            (value == "Ada Lovelace").then_some(())
-        },
-    )
-    .await?;
+    cobrowse_e2e::session_core::change_point_and_type(customer, agent, "Changed live").await?;
 
     widget(customer, "exit").await?.click().await?;
     eventually("the console to leave the session", START, || async {
@@ -80,31 +29,17 @@ async fn core_flow(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Test
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_customer_in_firefox_with_an_agent_in_chromium() {
-    let h = Harness::start().await;
-    let customer = Firefox::open(1280, 900).await;
-    let agent = h.browser().await;
-    let result = core_flow(&h, &customer.driver, &agent).await;
-    customer.quit().await;
-    h.finish(vec![agent]).await;
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-}
+e2e_firefox!(
+    a_customer_in_firefox_with_an_agent_in_chromium,
+    core_flow,
+    customer_in_firefox
+);
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_agent_in_firefox_with_a_customer_in_chromium() {
-    let h = Harness::start().await;
-    let customer = h.browser().await;
-    let agent = Firefox::open(1280, 900).await;
-    let result = core_flow(&h, &customer, &agent.driver).await;
-    agent.quit().await;
-    h.finish(vec![customer]).await;
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-}
+e2e_firefox!(
+    an_agent_in_firefox_with_a_customer_in_chromium,
+    core_flow,
+    agent_in_firefox
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_customer_in_webkit_with_an_agent_in_chromium() {

@@ -110,59 +110,8 @@ async fn flow(
     session(p, customer, agent, "/react-form.html").await?;
     both_on(agent, "polling", START).await?;
 
-    // Changes: the customer's page changes, the view follows.
-    js(
-        customer,
-        "document.querySelector('h1').textContent = 'Over polling';",
-    )
-    .await;
-    view_is(
-        agent,
-        "the changed heading",
-        "doc.querySelector('h1') && doc.querySelector('h1').textContent",
-        serde_json::json!("Over polling"),
-    )
-    .await?;
-
-    // The customer's pointer shows in the agent's view.
-    let field = customer.find(By::Id("full-name")).await?;
-    customer
-        .action_chain()
-        .move_to_element_center(&field)
-        .perform()
-        .await?;
-    eventually("the customer's pointer in the view", START, || async {
-        let shown = js(
-            agent,
-            "const c = document.querySelector('[data-cobrowse-ui=customer-pointer]');
-             return !!c && !c.hidden;",
-        )
-        .await;
-        (shown == true).then_some(())
-    })
-    .await?;
-
-    // Write mode: the agent types into the view's field, the customer's page has it.
-    write_mode_granted(customer, agent).await?;
-    let view = agent.find(By::Css("[data-cobrowse-ui=view]")).await?;
-    view.clone().enter_frame().await?;
-    let name = agent.find(By::Id("full-name")).await?;
-    name.click().await?;
-    name.send_keys("Ada Lovelace").await?;
-    agent.enter_parent_frame().await?;
-    eventually(
-        "the agent's typing on the customer's page",
-        START,
-        || async {
-            let value = js(
-                customer,
-                "return document.getElementById('full-name').value;",
-            )
-            .await;
-            (value == "Ada Lovelace").then_some(())
-        },
-    )
-    .await?;
+    // A change, the customer's pointer, write mode and the agent's typing, all over polling.
+    cobrowse_e2e::session_core::change_point_and_type(customer, agent, "Over polling").await?;
     assert_eq!(
         transports(agent).await,
         ("polling".into(), "polling".into())

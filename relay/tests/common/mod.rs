@@ -268,3 +268,21 @@ pub fn resumed(answer: RelayMsg) -> (u64, bool, bool) {
         other => panic!("expected Resumed, got {other:?}"),
     }
 }
+
+/// A REST API request to `r` with `token`: its status and its body.
+pub async fn api(r: &Relay, method: reqwest::Method, path: &str, token: &str) -> (u16, String) {
+    let res = reqwest::Client::new()
+        .request(method, r.url(path))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    (res.status().as_u16(), res.text().await.unwrap())
+}
+
+/// `GET path` on the REST API: its JSON (panics on any status but 200).
+pub async fn api_json(r: &Relay, path: &str, token: &str) -> serde_json::Value {
+    let (status, body) = api(r, reqwest::Method::GET, path, token).await;
+    assert_eq!(status, 200, "{path}: {body}");
+    serde_json::from_str(&body).unwrap()
+}
