@@ -222,39 +222,40 @@ impl BatchBuilder {
             };
             if seen_form.insert(id) {
                 batch
+                    .state
                     .form
                     .extend(form_value(id, &node, mirror.scope(id), mirror.policy()));
             }
         }
         if std::mem::take(&mut self.refocused) {
-            batch.focus = Some(super::focused(mirror));
+            batch.state.focus = Some(super::focused(mirror));
         }
         if std::mem::take(&mut self.resized) {
             batch.viewport = Some(super::viewport());
         }
         if let Some(pressed) = self.pressed.take() {
-            batch.active = Some(pressed.and_then(|node| mirror.id_of(&node)));
+            batch.state.active = Some(pressed.and_then(|node| mirror.id_of(&node)));
         }
         if std::mem::take(&mut self.layers_moved) {
-            batch.layers = self.layers.update(doc, mirror);
+            batch.state.layers = self.layers.update(doc, mirror);
         }
         let mut seen_media = HashSet::new();
         for node in self.media.drain(..) {
             if let Some(id) = mirror.id_of(&node).filter(|id| seen_media.insert(*id)) {
-                batch.media.push(media_state(id, &node));
+                batch.state.media.push(media_state(id, &node));
             }
         }
-        batch.canvases = std::mem::take(&mut self.canvases);
-        batch.canvases.retain(|c| mirror.node(c.id).is_some());
-        let state_css = self.sheets.build(doc, mirror, sheets, &mut batch);
-        batch.unshown = mirror.take_unshown();
+        batch.state.canvases = std::mem::take(&mut self.canvases);
+        batch.state.canvases.retain(|c| mirror.node(c.id).is_some());
+        let state_css = self.sheets.build(doc, mirror, sheets, &mut batch.state);
+        batch.state.unshown = mirror.take_unshown();
         let mut seen_scrolls = HashSet::new();
         for node in self.scrolled.drain(..) {
             let Some(id) = mirror.id_of(&node) else {
                 continue;
             };
             if seen_scrolls.insert(id) {
-                batch.scrolls.extend(scroll_position(id, &node));
+                batch.state.scrolls.extend(scroll_position(id, &node));
             }
         }
         (batch, state_css)
@@ -334,7 +335,7 @@ impl BatchBuilder {
                 continue;
             };
             let mut nodes = Vec::new();
-            push_subtree(root.as_ref(), mirror, &mut nodes, &mut batch.form);
+            push_subtree(root.as_ref(), mirror, &mut nodes, &mut batch.state.form);
             if !nodes.is_empty() {
                 batch.adds.push(SubtreeAdd {
                     before: None,
@@ -358,7 +359,7 @@ impl BatchBuilder {
             }
             let before = next_captured_sibling(&node, mirror);
             let mut nodes = Vec::new();
-            push_subtree(&node, mirror, &mut nodes, &mut batch.form);
+            push_subtree(&node, mirror, &mut nodes, &mut batch.state.form);
             // A frame's document comes with stylesheets loaded before this stream listened
             // to it: their rules go with it, as a snapshot's do.
             for add in &nodes {
