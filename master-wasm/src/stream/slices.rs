@@ -78,10 +78,12 @@ fn finish(inner: &mut Inner) {
     };
     inner.next_slice = None;
     let mut snapshot = finish_snapshot(walk, &inner.doc, &inner.mirror, &mut inner.sheets);
-    snapshot.state.layers = Some(inner.builder.layers.restart(&inner.doc, &inner.mirror));
     inner.sheets.store();
     let state_css = snapshot.state.state_css.clone().unwrap_or_default();
-    inner.builder.snapshot_taken(&inner.mirror, &state_css);
+    let layers = inner
+        .builder
+        .snapshot_taken(&inner.doc, &inner.mirror, &state_css);
+    snapshot.state.layers = Some(layers);
     match &inner.hover_sheet {
         Some(sheet) => sheet.set_text_content(Some(&state_css)),
         None => inner.hover_sheet = install_hover_sheet(&inner.doc, &state_css),
