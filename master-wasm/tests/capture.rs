@@ -42,7 +42,7 @@ fn all_text(snap: &Snapshot) -> String {
             _ => {}
         }
     }
-    for f in &snap.form {
+    for f in &snap.state.form {
         out.push_str(&f.value);
     }
     out
@@ -79,9 +79,9 @@ fn password_values_are_masked_in_attributes_and_properties() {
     let snap = snapshot(&doc);
     let text = all_text(&snap);
     assert!(!text.contains("SECRET"), "{text}");
-    assert_eq!(snap.form.len(), 1);
+    assert_eq!(snap.state.form.len(), 1);
     // Bullets of its length class (12 characters stay 12).
-    assert_eq!(snap.form[0].value, "•".repeat(12));
+    assert_eq!(snap.state.form[0].value, "•".repeat(12));
 }
 
 #[wasm_bindgen_test]

@@ -58,8 +58,8 @@ fn a_page_whose_getters_throw_is_still_captured() {
         std::rc::Rc::new(master_wasm::privacy::Policy::default()),
     );
     let snap = take_snapshot(&doc, &mut mirror, 1, &mut SheetsSent::default());
-    assert!(snap.adopted.is_empty());
-    assert!(snap.styles.is_empty());
+    assert!(snap.state.adopted.is_empty());
+    assert!(snap.state.styles.is_empty());
     assert!(snap.nodes.iter().any(|n| matches!(&n.data,
         shared_protocol::page::NodeData::Text(t) if t == "text")));
 }

@@ -7,6 +7,8 @@
 //! numeric ids that are stable within an epoch; id 0 is the document itself. A same-origin
 //! frame's document ([`NodeData::Document`]) is the child of its `<iframe>` element, and an open
 //! shadow root ([`NodeData::ShadowRoot`]) the child of its host, so one tree holds them all.
+//! Both carry the rest of what the page shows as one [`PageState`]: all of it in a snapshot,
+//! what changed in a batch, so the viewer applies both the same way.
 //!
 //! Trees are sent flat (pre-order lists with parent ids), so neither encoding nor decoding
 //! recurses: a deeply nested page cannot overflow the small wasm stack.
@@ -14,7 +16,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::agent_control::{AgentAction, Mode, ModeCause, Navigate, Refusal};
-use crate::page_state::{CanvasFrame, Layer, MediaState, Unshown};
+use crate::page_state::PageState;
 
 /// A node id within one epoch. [`DOCUMENT`] is the document node.
 pub type NodeId = u32;
@@ -109,30 +111,9 @@ pub struct Snapshot {
     /// Pre-order: each node is appended as the last child of its parent. The last of the
     /// snapshot's nodes: those of its [`SnapshotNodes`] parts come first.
     pub nodes: Vec<NodeAdd>,
-    /// Form state that is not in the DOM (values typed, boxes checked).
-    pub form: Vec<FormValue>,
-    /// The window's and every scrolled element's position.
-    pub scrolls: Vec<ScrollPos>,
-    /// The page's `:hover`, `:focus`, `:focus-within` and `:active` rules rewritten to match
-    /// marker attributes, so each side can show the other's states.
-    pub state_css: String,
-    /// The customer's focused element.
-    pub focus: Option<NodeId>,
-    /// Stylesheet contents the agent has not been sent yet in this session.
-    pub sheets: Vec<SheetBody>,
-    /// `<style>` elements whose rules differ from their text (CSS-in-JS `insertRule`) and
-    /// `<link>` stylesheets the customer's browser could read.
-    pub styles: Vec<SheetUse>,
-    /// Constructed sheets adopted by the document, frames' documents and shadow roots.
-    pub adopted: Vec<Adopted>,
-    /// The top layer, bottom first.
-    pub layers: Vec<Layer>,
-    /// Every media element's playback.
-    pub media: Vec<MediaState>,
-    /// What visible canvases show.
-    pub canvases: Vec<CanvasFrame>,
-    /// What the view cannot show, and why.
-    pub unshown: Vec<Unshown>,
+    /// Everything else the page shows at that moment; what it leaves out is as on a page
+    /// just loaded (no focus, an empty top layer).
+    pub state: PageState,
 }
 
 /// Identifies a stylesheet's content: the first 8 bytes of the SHA-256 of its rules.
@@ -244,7 +225,7 @@ impl Namespace {
 }
 
 /// Changes since the previous batch (or the snapshot) of the same epoch, applied in field order:
-/// removes, adds, attributes, texts, form values, scroll positions, stylesheets, states.
+/// removes, adds, attributes, texts, then the page's other state.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MutationBatch {
     pub epoch: u32,
@@ -252,31 +233,10 @@ pub struct MutationBatch {
     pub adds: Vec<SubtreeAdd>,
     pub attrs: Vec<AttrChange>,
     pub texts: Vec<TextChange>,
-    pub form: Vec<FormValue>,
-    /// Settled scroll positions (after the nodes they name exist).
-    pub scrolls: Vec<ScrollPos>,
-    /// Stylesheet contents not sent before, for the uses below.
-    pub sheets: Vec<SheetBody>,
-    /// `<style>` and `<link>` elements whose sheets changed (through the CSSOM, or loaded).
-    pub styles: Vec<SheetUse>,
-    /// Adopted sheets that changed.
-    pub adopted: Vec<Adopted>,
-    /// The state twins again, when the page's rules changed.
-    pub state_css: Option<String>,
     /// The customer's window changed size.
     pub viewport: Option<Viewport>,
-    /// Focus moved: to this element, or (`Some(None)`) to nothing.
-    pub focus: Option<Option<NodeId>>,
-    /// The customer pressed on this element (`:active`), or (`Some(None)`) released.
-    pub active: Option<Option<NodeId>>,
-    /// The whole top layer, when it changed.
-    pub layers: Option<Vec<Layer>>,
-    /// Media elements whose playback changed.
-    pub media: Vec<MediaState>,
-    /// Canvases that show something new.
-    pub canvases: Vec<CanvasFrame>,
-    /// Newly found parts the view cannot show.
-    pub unshown: Vec<Unshown>,
+    /// What changed besides the tree (after the nodes it names exist).
+    pub state: PageState,
 }
 
 impl MutationBatch {
@@ -285,19 +245,8 @@ impl MutationBatch {
             && self.adds.is_empty()
             && self.attrs.is_empty()
             && self.texts.is_empty()
-            && self.form.is_empty()
-            && self.scrolls.is_empty()
-            && self.sheets.is_empty()
-            && self.styles.is_empty()
-            && self.adopted.is_empty()
-            && self.state_css.is_none()
             && self.viewport.is_none()
-            && self.focus.is_none()
-            && self.active.is_none()
-            && self.layers.is_none()
-            && self.media.is_empty()
-            && self.canvases.is_empty()
-            && self.unshown.is_empty()
+            && self.state.is_empty()
     }
 }
 

@@ -2,12 +2,64 @@
 //! (modal dialogs, open popovers, the fullscreen element), how each media element plays, what
 //! each canvas shows, and what the view cannot show at all, with why (the fidelity report).
 //!
-//! Carried by [`Snapshot`](crate::page::Snapshot)s (the state at that moment) and
+//! All of it, with form values, scroll positions, stylesheets and interaction states, is one
+//! [`PageState`], carried by [`Snapshot`](crate::page::Snapshot)s (the state at that moment) and
 //! [`MutationBatch`](crate::page::MutationBatch)es (what changed).
 
 use serde::{Deserialize, Serialize};
 
-use crate::page::NodeId;
+use crate::page::{Adopted, FormValue, NodeId, ScrollPos, SheetBody, SheetUse};
+
+/// What the page shows besides its tree of nodes, applied in field order after the nodes it
+/// names exist. In a snapshot it is the whole state (a field left out is as on a page just
+/// loaded); in a batch, what changed since the one before.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageState {
+    /// Stylesheet contents the agent has not been sent yet in this session, for the uses below.
+    pub sheets: Vec<SheetBody>,
+    /// `<style>` elements whose rules differ from their text (CSS-in-JS `insertRule`) and
+    /// `<link>` stylesheets the customer's browser could read (or whose sheets changed).
+    pub styles: Vec<SheetUse>,
+    /// Constructed sheets adopted by documents and shadow roots (or that changed).
+    pub adopted: Vec<Adopted>,
+    /// Form state that is not in the DOM (values typed, boxes checked).
+    pub form: Vec<FormValue>,
+    /// The page's `:hover`, `:focus`, `:focus-within` and `:active` rules rewritten to match
+    /// marker attributes, so each side can show the other's states (again when they changed).
+    pub state_css: Option<String>,
+    /// Settled positions of the window ([`DOCUMENT`](crate::page::DOCUMENT)) and scrolled
+    /// elements; after the styles, which give the page its extent.
+    pub scrolls: Vec<ScrollPos>,
+    /// Focus is on this element, or (`Some(None)`) on nothing.
+    pub focus: Option<Option<NodeId>>,
+    /// The customer presses on this element (`:active`), or (`Some(None)`) released.
+    pub active: Option<Option<NodeId>>,
+    /// The whole top layer, bottom first.
+    pub layers: Option<Vec<Layer>>,
+    /// Media elements' playback.
+    pub media: Vec<MediaState>,
+    /// What canvases show.
+    pub canvases: Vec<CanvasFrame>,
+    /// Parts the view cannot show (in a batch, newly found ones).
+    pub unshown: Vec<Unshown>,
+}
+
+impl PageState {
+    pub fn is_empty(&self) -> bool {
+        self.sheets.is_empty()
+            && self.styles.is_empty()
+            && self.adopted.is_empty()
+            && self.form.is_empty()
+            && self.state_css.is_none()
+            && self.scrolls.is_empty()
+            && self.focus.is_none()
+            && self.active.is_none()
+            && self.layers.is_none()
+            && self.media.is_empty()
+            && self.canvases.is_empty()
+            && self.unshown.is_empty()
+    }
+}
 
 /// One element in the top layer, in the order they were opened (the last one is on top).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

@@ -145,49 +145,52 @@ fn page_snapshot_round_trips() {
                 },
             },
         ],
-        form: vec![FormValue {
-            id: 2,
-            value: "x".into(),
-            checked: false,
-        }],
-        scrolls: vec![ScrollPos {
-            id: DOCUMENT,
-            x: 0,
-            y: 120,
-        }],
-        state_css: "a[data-cobrowse-hover] { color: red; }".into(),
-        focus: Some(2),
-        sheets: vec![SheetBody::new(vec![".a { color: red; }".into()])],
-        styles: vec![SheetUse {
-            id: 2,
-            sheet: sheet_hash(&[".a { color: red; }".into()]),
-        }],
-        adopted: vec![Adopted {
-            id: DOCUMENT,
-            sheets: vec![7],
-        }],
-        layers: vec![Layer {
-            id: 2,
-            kind: LayerKind::Modal,
-        }],
-        media: vec![MediaState {
-            id: 2,
-            paused: false,
-            time_ms: 1500,
-            rate_milli: 1250,
-            muted: true,
-            volume: 40,
-        }],
-        canvases: vec![CanvasFrame {
-            id: 2,
-            image: "data:image/webp;base64,AAAA".into(),
-        }],
-        unshown: vec![Unshown {
-            id: 2,
-            what: Unshowable::CrossOriginFrame {
-                origin: "https://pay.example".into(),
-            },
-        }],
+        state: PageState {
+            form: vec![FormValue {
+                id: 2,
+                value: "x".into(),
+                checked: false,
+            }],
+            scrolls: vec![ScrollPos {
+                id: DOCUMENT,
+                x: 0,
+                y: 120,
+            }],
+            state_css: Some("a[data-cobrowse-hover] { color: red; }".into()),
+            focus: Some(Some(2)),
+            sheets: vec![SheetBody::new(vec![".a { color: red; }".into()])],
+            styles: vec![SheetUse {
+                id: 2,
+                sheet: sheet_hash(&[".a { color: red; }".into()]),
+            }],
+            adopted: vec![Adopted {
+                id: DOCUMENT,
+                sheets: vec![7],
+            }],
+            layers: Some(vec![Layer {
+                id: 2,
+                kind: LayerKind::Modal,
+            }]),
+            media: vec![MediaState {
+                id: 2,
+                paused: false,
+                time_ms: 1500,
+                rate_milli: 1250,
+                muted: true,
+                volume: 40,
+            }],
+            canvases: vec![CanvasFrame {
+                id: 2,
+                image: "data:image/webp;base64,AAAA".into(),
+            }],
+            unshown: vec![Unshown {
+                id: 2,
+                what: Unshowable::CrossOriginFrame {
+                    origin: "https://pay.example".into(),
+                },
+            }],
+            active: None,
+        },
     });
     let bytes = encode_payload(&snap);
     assert_eq!(decode_payload::<CustomerPageMsg>(&bytes).unwrap(), snap);
@@ -237,19 +240,21 @@ proptest! {
             adds: vec![SubtreeAdd { before, nodes: vec![NodeAdd { id, parent: 1, data: NodeData::Text(text.clone()) }] }],
             attrs: vec![AttrChange { id, name: "class".into(), value: None }],
             texts: vec![TextChange { id, text: text.clone() }],
-            form: vec![],
-            scrolls: vec![ScrollPos { id, x: 1, y: -1 }],
-            sheets: vec![SheetBody::new(vec![text.clone()])],
-            styles: vec![SheetUse { id, sheet: sheet_hash(std::slice::from_ref(&text)) }],
-            adopted: vec![],
-            state_css: Some("a[data-cobrowse-hover] { color: red }".into()),
             viewport: Some(Viewport { width: 390, height: 844 }),
-            focus: Some(None),
-            active: Some(Some(id)),
-            layers: Some(vec![Layer { id, kind: LayerKind::Popover }]),
-            media: vec![],
-            canvases: vec![],
-            unshown: vec![Unshown { id, what: Unshowable::ClosedShadowRoot }],
+            state: PageState {
+                form: vec![],
+                scrolls: vec![ScrollPos { id, x: 1, y: -1 }],
+                sheets: vec![SheetBody::new(vec![text.clone()])],
+                styles: vec![SheetUse { id, sheet: sheet_hash(std::slice::from_ref(&text)) }],
+                adopted: vec![],
+                state_css: Some("a[data-cobrowse-hover] { color: red }".into()),
+                focus: Some(None),
+                active: Some(Some(id)),
+                layers: Some(vec![Layer { id, kind: LayerKind::Popover }]),
+                media: vec![],
+                canvases: vec![],
+                unshown: vec![Unshown { id, what: Unshowable::ClosedShadowRoot }],
+            },
         });
         prop_assert_eq!(decode_payload::<CustomerPageMsg>(&encode_payload(&batch)).unwrap(), batch);
     }

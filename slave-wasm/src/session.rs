@@ -5,7 +5,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
-use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, MutationBatch, Pointer};
+use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, Pointer};
 use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::{AgentMsg, Delivery, ErrorCode, JoinCode, RelayMsg, MAX_RENDER_SAMPLES};
 use web_sys::{HtmlElement, HtmlIFrameElement};
@@ -286,12 +286,13 @@ impl Session {
                 });
             }),
             CustomerPageMsg::Mutations(batch) => {
-                let held = self.typing.borrow_mut().pass(&batch.form, now_ms());
+                let held = self.typing.borrow_mut().pass(&batch.state.form, now_ms());
                 let result = match held {
-                    Some(form) => rebuilder.apply_batch(&MutationBatch {
-                        form,
-                        ..batch.clone()
-                    }),
+                    Some(form) => {
+                        let mut batch = batch.clone();
+                        batch.state.form = form;
+                        rebuilder.apply_batch(&batch)
+                    }
                     None => rebuilder.apply_batch(&batch),
                 };
                 result.map(|_| {

@@ -203,7 +203,7 @@ async fn private_canvas_sends_pixels(body: &str, rules: PrivacyRules) -> (bool, 
     for _ in 0..100 {
         sleep(50).await;
         if let Some(batch) = stream.take_batch() {
-            framed.extend(batch.canvases.iter().map(|c| c.id));
+            framed.extend(batch.state.canvases.iter().map(|c| c.id));
             got.take(CustomerPageMsg::Mutations(batch));
         }
         if framed.contains(&open) {

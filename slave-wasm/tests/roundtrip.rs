@@ -401,9 +401,9 @@ fn sheets_are_sent_once_then_named_by_hash() {
     let (stream, first) =
         PageStream::start(source.clone(), 1, open_policy(), Rc::new(|| {})).unwrap();
     let first = whole(first);
-    assert_eq!(first.sheets.len(), 1, "the rules go once");
-    assert_eq!(first.styles.len(), 1);
-    let hash = first.styles[0].sheet;
+    assert_eq!(first.state.sheets.len(), 1, "the rules go once");
+    assert_eq!(first.state.styles.len(), 1);
+    let hash = first.state.styles[0].sheet;
     let mut view = Rebuilder::new(new_document(), ViewSheets::default());
     view.apply_snapshot(&first).unwrap();
 
@@ -412,8 +412,8 @@ fn sheets_are_sent_once_then_named_by_hash() {
     let (stream, again) =
         PageStream::start(source.clone(), 2, open_policy(), Rc::new(|| {})).unwrap();
     let again = whole(again);
-    assert!(again.sheets.is_empty(), "not sent twice");
-    assert_eq!(again.styles[0].sheet, hash);
+    assert!(again.state.sheets.is_empty(), "not sent twice");
+    assert_eq!(again.state.styles[0].sheet, hash);
     view.apply_snapshot(&again).unwrap();
     let view_style = view.doc().query_selector("style").unwrap().unwrap();
     let view_sheet: web_sys::CssStyleSheet = js_sys::Reflect::get(&view_style, &"sheet".into())
@@ -428,7 +428,7 @@ fn sheets_are_sent_once_then_named_by_hash() {
         Err(RebuildError::UnknownSheet(hash))
     );
     let resync = whole(stream.resnapshot());
-    assert_eq!(resync.sheets.len(), 1);
+    assert_eq!(resync.state.sheets.len(), 1);
     fresh.apply_snapshot(&resync).unwrap();
     drop(stream);
     SheetsSent::clear_stored();

@@ -112,13 +112,13 @@ impl Drop for WebGlHook {
 /// browser does not list it): each update keeps the order of those still open and puts the
 /// newly opened ones on top.
 #[derive(Default)]
-pub struct TopLayer {
+struct TopLayer {
     open: Vec<Layer>,
 }
 
 impl TopLayer {
     /// The top layer now; `Some` when it differs from the last call.
-    pub fn update(&mut self, doc: &Document, mirror: &Mirror) -> Option<Vec<Layer>> {
+    fn update(&mut self, doc: &Document, mirror: &Mirror) -> Option<Vec<Layer>> {
         let now = current_layers(doc, mirror);
         let mut next: Vec<Layer> = self
             .open
@@ -134,10 +134,39 @@ impl TopLayer {
         Some(next)
     }
 
-    /// Starts again (a new snapshot): returns the layers open now.
-    pub fn restart(&mut self, doc: &Document, mirror: &Mirror) -> Vec<Layer> {
+    fn restart(&mut self, doc: &Document, mirror: &Mirror) -> Vec<Layer> {
         self.open.clear();
         self.update(doc, mirror).unwrap_or_default()
+    }
+}
+
+/// The top layer between batches: whether something may have opened or closed (`toggle`,
+/// `close`, `fullscreenchange`, an `open` or `popover` attribute), and what was last sent.
+#[derive(Default)]
+pub struct LayerChanges {
+    moved: bool,
+    sent: TopLayer,
+}
+
+impl LayerChanges {
+    pub fn moved(&mut self) {
+        self.moved = true;
+    }
+
+    pub fn is_empty(&self) -> bool {
+        !self.moved
+    }
+
+    /// Starts again (a new snapshot): returns the layers open now.
+    pub fn restart(&mut self, doc: &Document, mirror: &Mirror) -> Vec<Layer> {
+        self.sent.restart(doc, mirror)
+    }
+
+    /// The whole top layer, when it changed.
+    pub(super) fn build(&mut self, doc: &Document, mirror: &Mirror) -> Option<Vec<Layer>> {
+        std::mem::take(&mut self.moved)
+            .then(|| self.sent.update(doc, mirror))
+            .flatten()
     }
 }
 

@@ -1,10 +1,14 @@
 //! DOM capture: a [`Mirror`] gives every captured node a stable id; [`describe`] decides what of
 //! a node may leave the page (masking, sanitizing); [`SnapshotWalk`] walks a whole document (in
-//! slices) and [`BatchBuilder`] turns MutationObserver records into ordered batches. Frames'
+//! slices) and [`BatchBuilder`] turns what changed since (MutationObserver records for the tree,
+//! one collector per other concern) into ordered batches. Frames'
 //! documents and shadow roots are part of the one captured tree ([`tree`]); the top layer,
 //! media and canvases are read apart ([`live_state`]).
 
+mod batch;
+mod changes;
 mod cssom;
+mod form_values;
 mod hover;
 mod live_state;
 mod mirror;
@@ -19,12 +23,13 @@ mod snapshot;
 pub mod tree;
 mod walk;
 
+pub use batch::BatchBuilder;
 pub use cssom::CssomHooks;
+pub use form_values::form_value;
 pub use hover::{state_stylesheet, HoverMarks};
 pub use live_state::{canvas_pixels, is_visible, Tainted, WebGlHook};
 pub use mirror::{Live, Mirror};
-pub use mutations::BatchBuilder;
-pub use serialize::{describe, form_value, Described, OWN_ATTR, WIDGET_ATTR};
+pub use serialize::{describe, Described, OWN_ATTR, WIDGET_ATTR};
 pub use setters::SetterHooks;
 pub use shadow_hooks::ShadowHooks;
 pub use shared_css::{

@@ -1,4 +1,4 @@
-//! Turns MutationObserver records into one [`MutationBatch`].
+//! Turns MutationObserver records into a batch's tree changes ([`DomChanges`]).
 //!
 //! Records are read at flush time, when the DOM may have moved on, so the batch describes the
 //! DOM as it is now: removals first (a removed node's id is dropped, and a moved node is a
@@ -6,61 +6,40 @@
 //! captured parent, inserted before its next captured sibling, then attribute and text changes
 //! of nodes that existed before this batch. The viewer applies them in the same order.
 //!
-//! Shadow roots attached since, frames that loaded another document, the top layer, media
-//! playback and canvas frames come from hooks, events and timers, not from records.
+//! Shadow roots attached since and frames that loaded another document come from hooks and
+//! events, not from records, and are captured here too.
 
 use std::collections::HashSet;
 
 use shared_protocol::page::{AttrChange, MutationBatch, NodeData, NodeId, SubtreeAdd, TextChange};
-use shared_protocol::page_state::CanvasFrame;
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, MutationRecord, Node};
-
-use super::sheet_changes::SheetChanges;
-use super::sheets::SheetsSent;
+use web_sys::{Element, MutationRecord, Node};
 
 use crate::privacy::Marks;
 
-use super::live_state::{media_state, TopLayer};
-use super::serialize::{element_scope, is_ours, safe_attribute, value_is_masked};
+use super::form_values::value_is_masked;
+use super::serialize::{element_scope, is_ours, safe_attribute};
+use super::sheet_changes::SheetChanges;
 use super::tree::capture_parent;
 use super::walk::push_subtree;
-use super::{form_value, scroll_position, Mirror};
+use super::Mirror;
 
+/// Changes to the captured tree since the last batch.
 #[derive(Default)]
-pub struct BatchBuilder {
+pub struct DomChanges {
     removed: Vec<Node>,
     added: Vec<Node>,
     attrs: Vec<(Node, String)>,
     texts: Vec<Node>,
-    /// Form controls whose value changed (from input and change events).
-    form: Vec<Node>,
-    /// Scrolled nodes whose position has settled (the document for the window).
-    scrolled: Vec<Node>,
-    /// Stylesheets changed, loaded or adopted.
-    pub sheets: SheetChanges,
-    /// The window was resized.
-    resized: bool,
-    /// Focus moved.
-    refocused: bool,
-    /// The customer pressed on an element (`Some(None)`: released).
-    pressed: Option<Option<Node>>,
     /// Elements that attached a shadow root.
     hosts: Vec<Node>,
-    /// A dialog, popover or fullscreen element may have opened or closed.
-    layers_moved: bool,
-    /// The top layer as last sent.
-    pub layers: TopLayer,
-    /// Media elements that played, paused, seeked or changed rate or volume.
-    media: Vec<Node>,
-    /// Canvas frames ready to go.
-    canvases: Vec<CanvasFrame>,
 }
 
-impl BatchBuilder {
-    pub fn record(&mut self, record: &MutationRecord) {
+impl DomChanges {
+    /// Notes a record; true when it may have opened or closed something in the top layer.
+    pub fn record(&mut self, record: &MutationRecord) -> bool {
         let Some(target) = record.target() else {
-            return;
+            return false;
         };
         match record.type_().as_str() {
             "childList" => {
@@ -76,15 +55,15 @@ impl BatchBuilder {
             "attributes" => {
                 // Our own hover marks and outlines are not page changes.
                 if let Some(name) = record.attribute_name().filter(|n| !is_ours(n)) {
-                    if name == "open" || name == "popover" {
-                        self.layers_moved = true;
-                    }
+                    let layer = name == "open" || name == "popover";
                     self.attrs.push((target, name));
+                    return layer;
                 }
             }
             "characterData" => self.texts.push(target),
             _ => {}
         }
+        false
     }
 
     /// `host` attached a shadow root (open ones are captured with the next batch).
@@ -98,47 +77,6 @@ impl BatchBuilder {
         self.added.push(frame);
     }
 
-    /// Something opened or closed in the top layer (`toggle`, `close`, `fullscreenchange`).
-    pub fn layers_moved(&mut self) {
-        self.layers_moved = true;
-    }
-
-    pub fn media_changed(&mut self, node: Node) {
-        self.media.push(node);
-    }
-
-    pub fn canvas_frame(&mut self, frame: CanvasFrame) {
-        self.canvases.retain(|c| c.id != frame.id);
-        self.canvases.push(frame);
-    }
-
-    pub fn form_changed(&mut self, node: Node) {
-        self.form.push(node);
-    }
-
-    pub fn scroll_settled(&mut self, node: Node) {
-        self.scrolled.push(node);
-    }
-
-    /// The snapshot whose state twins are `state_css` is complete: sheet changes count from
-    /// here. Records taken while it was walked stay: they change nodes it had captured.
-    pub fn snapshot_taken(&mut self, mirror: &Mirror, state_css: &str) {
-        self.sheets = SheetChanges::after_snapshot(mirror, state_css);
-    }
-
-    /// A pointer press on `target` (`:active`), or `None` for the release.
-    pub fn pressed(&mut self, target: Option<Node>) {
-        self.pressed = Some(target);
-    }
-
-    pub fn resized(&mut self) {
-        self.resized = true;
-    }
-
-    pub fn refocused(&mut self) {
-        self.refocused = true;
-    }
-
     /// Nodes were inserted since the last batch (some may have been captured elsewhere).
     pub fn has_insertions(&self) -> bool {
         !self.added.is_empty()
@@ -149,36 +87,23 @@ impl BatchBuilder {
             && self.added.is_empty()
             && self.attrs.is_empty()
             && self.texts.is_empty()
-            && self.form.is_empty()
-            && self.scrolled.is_empty()
-            && self.sheets.is_empty()
-            && !self.resized
-            && !self.refocused
-            && self.pressed.is_none()
             && self.hosts.is_empty()
-            && !self.layers_moved
-            && self.media.is_empty()
-            && self.canvases.is_empty()
     }
 
-    /// Builds the batch against the DOM as it is now, updating `mirror`; sheet contents the
-    /// agent lacks (per `sheets`) go with it. Returns new state twins too when they changed.
-    pub fn build(
+    /// Adds the tree changes to `batch` against the DOM as it is now, updating `mirror`
+    /// (captured `<link>`s are noted in `sheets`, for their rules). Returns the first id given
+    /// in this batch: nodes from there on were described as they are now.
+    pub(super) fn build(
         &mut self,
-        doc: &Document,
         mirror: &mut Mirror,
-        epoch: u32,
-        sheets: &mut SheetsSent,
-    ) -> (MutationBatch, Option<String>) {
-        let mut batch = MutationBatch {
-            epoch,
-            ..Default::default()
-        };
+        batch: &mut MutationBatch,
+        sheets: &mut SheetChanges,
+    ) -> NodeId {
         self.rescope(mirror);
-        self.build_removes(mirror, &mut batch);
+        self.build_removes(mirror, batch);
         let first_new = mirror.next_id();
-        self.build_adds(mirror, &mut batch);
-        self.build_shadow_roots(mirror, &mut batch);
+        self.build_adds(mirror, batch, sheets);
+        self.build_shadow_roots(mirror, batch);
         // Nodes captured in this batch were described as they are now: skip their changes.
         let known = |mirror: &Mirror, node: &Node| mirror.id_of(node).filter(|id| *id < first_new);
         let mut seen_attrs = HashSet::new();
@@ -215,49 +140,7 @@ impl BatchBuilder {
                 });
             }
         }
-        let mut seen_form = HashSet::new();
-        for node in self.form.drain(..) {
-            let Some(id) = known(mirror, &node) else {
-                continue;
-            };
-            if seen_form.insert(id) {
-                batch
-                    .form
-                    .extend(form_value(id, &node, mirror.scope(id), mirror.policy()));
-            }
-        }
-        if std::mem::take(&mut self.refocused) {
-            batch.focus = Some(super::focused(mirror));
-        }
-        if std::mem::take(&mut self.resized) {
-            batch.viewport = Some(super::viewport());
-        }
-        if let Some(pressed) = self.pressed.take() {
-            batch.active = Some(pressed.and_then(|node| mirror.id_of(&node)));
-        }
-        if std::mem::take(&mut self.layers_moved) {
-            batch.layers = self.layers.update(doc, mirror);
-        }
-        let mut seen_media = HashSet::new();
-        for node in self.media.drain(..) {
-            if let Some(id) = mirror.id_of(&node).filter(|id| seen_media.insert(*id)) {
-                batch.media.push(media_state(id, &node));
-            }
-        }
-        batch.canvases = std::mem::take(&mut self.canvases);
-        batch.canvases.retain(|c| mirror.node(c.id).is_some());
-        let state_css = self.sheets.build(doc, mirror, sheets, &mut batch);
-        batch.unshown = mirror.take_unshown();
-        let mut seen_scrolls = HashSet::new();
-        for node in self.scrolled.drain(..) {
-            let Some(id) = mirror.id_of(&node) else {
-                continue;
-            };
-            if seen_scrolls.insert(id) {
-                batch.scrolls.extend(scroll_position(id, &node));
-            }
-        }
-        (batch, state_css)
+        first_new
     }
 
     /// Attribute changes that change what is masked, blocked or read-only (a marker added, a
@@ -334,7 +217,7 @@ impl BatchBuilder {
                 continue;
             };
             let mut nodes = Vec::new();
-            push_subtree(root.as_ref(), mirror, &mut nodes, &mut batch.form);
+            push_subtree(root.as_ref(), mirror, &mut nodes, &mut batch.state.form);
             if !nodes.is_empty() {
                 batch.adds.push(SubtreeAdd {
                     before: None,
@@ -344,7 +227,12 @@ impl BatchBuilder {
         }
     }
 
-    fn build_adds(&mut self, mirror: &mut Mirror, batch: &mut MutationBatch) {
+    fn build_adds(
+        &mut self,
+        mirror: &mut Mirror,
+        batch: &mut MutationBatch,
+        sheets: &mut SheetChanges,
+    ) {
         for node in self.added.drain(..) {
             if !node.is_connected() || mirror.id_of(&node).is_some() {
                 continue;
@@ -358,13 +246,13 @@ impl BatchBuilder {
             }
             let before = next_captured_sibling(&node, mirror);
             let mut nodes = Vec::new();
-            push_subtree(&node, mirror, &mut nodes, &mut batch.form);
+            push_subtree(&node, mirror, &mut nodes, &mut batch.state.form);
             // A frame's document comes with stylesheets loaded before this stream listened
             // to it: their rules go with it, as a snapshot's do.
             for add in &nodes {
                 let is_link = matches!(&add.data, NodeData::Element { tag, .. } if tag == "link");
                 if let Some(link) = mirror.node(add.id).filter(|_| is_link) {
-                    self.sheets.owner_changed(link.clone());
+                    sheets.owner_changed(link.clone());
                 }
             }
             if !nodes.is_empty() {

@@ -6,17 +6,18 @@
 //! nodes of their own; a frame this page may not read keeps only its address (absolute), and
 //! is noted as something the view cannot show.
 
-use shared_protocol::page::{FormValue, Namespace, NodeData, NodeId};
+use shared_protocol::page::{Namespace, NodeData};
 use shared_protocol::page_state::Unshowable;
 use shared_protocol::safety::{is_unsafe_attribute, is_unsafe_element};
 use wasm_bindgen::JsCast;
-use web_sys::{Document, Element, HtmlInputElement, HtmlSelectElement, HtmlTextAreaElement, Node};
+use web_sys::{Document, Element, Node};
 
 use crate::privacy::indicator::INDICATOR_ATTR;
-use crate::privacy::{was_password_field, Marks, Policy, Scope, PLACEHOLDER_ATTR};
+use crate::privacy::{Marks, Policy, Scope, PLACEHOLDER_ATTR};
 
+use super::form_values::value_is_masked;
 use super::shadow_hooks::shadow;
-use super::tree::{frame_document, is_frame, shadow_host};
+use super::tree::{frame_document, frame_source, is_frame, shadow_host};
 use super::Mirror;
 
 /// Marks the widget's host element (and only it); it and everything in it is never captured.
@@ -166,41 +167,6 @@ pub fn describe(node: &Node, parent: Scope, mirror: &Mirror) -> Option<Described
     }
 }
 
-/// A frame's `src` as the agent gets it. A frame whose document is captured has none (the
-/// view must not load the page itself: it would show the agent's own session there). Another
-/// origin's frame keeps its absolute address, which the console loads only for the domains it
-/// allows; a frame of this origin that cannot be read (sandboxed) keeps none.
-/// `readable`: this page may read the frame's document (it is captured).
-fn frame_source(el: &Element, readable: bool, attrs: &mut Vec<(String, String)>, mirror: &Mirror) {
-    let src = attrs
-        .iter()
-        .position(|(n, _)| n.eq_ignore_ascii_case("src"))
-        .map(|i| attrs.remove(i).1);
-    if readable {
-        return;
-    }
-    let page = el
-        .owner_document()
-        .and_then(|d| d.url().ok())
-        .unwrap_or_default();
-    let resolved = src
-        .as_deref()
-        .and_then(|s| web_sys::Url::new_with_base(s, &page).ok());
-    let page_origin = web_sys::Url::new(&page).map(|u| u.origin()).ok();
-    match resolved {
-        Some(url) if url.protocol().starts_with("http") && Some(url.origin()) != page_origin => {
-            mirror.note_unshown(
-                mirror.next_id(),
-                Unshowable::CrossOriginFrame {
-                    origin: url.origin(),
-                },
-            );
-            attrs.push(("src".into(), url.href()));
-        }
-        _ => mirror.note_unshown(mirror.next_id(), Unshowable::SandboxedFrame),
-    }
-}
-
 /// The scope of element `el` (local name `tag`): the policy's; a `<style>`'s text and a
 /// `<link>`'s address are code (a stylesheet, an icon), not content.
 pub(crate) fn element_scope(
@@ -283,12 +249,6 @@ fn is_form_control(tag: &str) -> bool {
     matches!(tag, "input" | "textarea" | "select" | "option")
 }
 
-/// Whether a form control's value is hidden from the agent: in a masked part of the page, or a
-/// password field (now or ever).
-pub(crate) fn value_is_masked(el: &Element, scope: Scope) -> bool {
-    scope.masked() || was_password_field(el)
-}
-
 /// One attribute as it may be sent, or `None` when it is dropped.
 pub(crate) fn safe_attribute(
     policy: &Policy,
@@ -307,37 +267,4 @@ pub(crate) fn safe_attribute(
 /// Attributes the customer module puts on page elements (hover states, outlines).
 pub(crate) fn is_ours(name: &str) -> bool {
     super::is_marker(name) || name.eq_ignore_ascii_case(INDICATOR_ATTR)
-}
-
-/// Whether a node with this description has a live value to capture (a form control).
-pub fn has_form_value(data: &NodeData) -> bool {
-    matches!(data, NodeData::Element { tag, .. } if matches!(tag.as_str(), "input" | "textarea" | "select"))
-}
-
-/// The live value of a form control (properties, not attributes), as it may leave the page.
-pub fn form_value(id: NodeId, node: &Node, scope: Scope, policy: &Policy) -> Option<FormValue> {
-    if scope.blocked() {
-        return None;
-    }
-    if node.node_type() != Node::ELEMENT_NODE {
-        return None;
-    }
-    // By name, not `instanceof`: a frame's elements come from another realm.
-    let el: &Element = node.unchecked_ref();
-    let (value, checked) = match el.local_name().as_str() {
-        "input" => {
-            let input: &HtmlInputElement = node.unchecked_ref();
-            (input.value(), input.checked())
-        }
-        "textarea" => (node.unchecked_ref::<HtmlTextAreaElement>().value(), false),
-        "select" => (node.unchecked_ref::<HtmlSelectElement>().value(), false),
-        _ => return None,
-    };
-    let masked = value_is_masked(el, scope);
-    Some(FormValue {
-        id,
-        value: policy.form_value(value, masked),
-        // Which box is ticked in a masked part is private too.
-        checked: checked && !masked,
-    })
 }

@@ -4,7 +4,8 @@
 
 use std::collections::{HashMap, HashSet};
 
-use shared_protocol::page::{Adopted, MutationBatch, NodeId, SheetUse};
+use shared_protocol::page::{Adopted, NodeId, SheetUse};
+use shared_protocol::page_state::PageState;
 use web_sys::{CssStyleSheet, Document, Node};
 
 use super::sheets::{adopted_sheets, element_sheet, note_if_unreadable, same_sheets, SheetsSent};
@@ -81,7 +82,7 @@ impl SheetChanges {
         doc: &Document,
         mirror: &Mirror,
         sheets: &mut SheetsSent,
-        batch: &mut MutationBatch,
+        state: &mut PageState,
     ) -> Option<String> {
         let mut adopted_moved = self.adopted_moved(mirror);
         self.adopted_pending = false;
@@ -97,8 +98,8 @@ impl SheetChanges {
             if seen.insert(id) {
                 note_if_unreadable(mirror, id, &node);
                 if let Some(rules) = element_sheet(&node, false) {
-                    let sheet = sheets.share(rules, &mut batch.sheets);
-                    batch.styles.push(SheetUse { id, sheet });
+                    let sheet = sheets.share(rules, &mut state.sheets);
+                    state.styles.push(SheetUse { id, sheet });
                 }
             }
         }
@@ -112,8 +113,8 @@ impl SheetChanges {
             let Some(root) = mirror.node(id) else {
                 continue;
             };
-            batch.adopted.push(
-                adopted(id, root, sheets, &mut batch.sheets).unwrap_or(Adopted {
+            state.adopted.push(
+                adopted(id, root, sheets, &mut state.sheets).unwrap_or(Adopted {
                     id,
                     sheets: Vec::new(),
                 }),
@@ -125,7 +126,7 @@ impl SheetChanges {
             return None;
         }
         self.state_css = state_css.clone();
-        batch.state_css = Some(state_css.clone());
+        state.state_css = Some(state_css.clone());
         Some(state_css)
     }
 }

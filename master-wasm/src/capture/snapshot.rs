@@ -4,6 +4,7 @@
 use shared_protocol::page::{
     Adopted, NodeId, ScrollPos, SheetBody, SheetUse, Snapshot, Viewport, DOCUMENT,
 };
+use shared_protocol::page_state::PageState;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Node};
 
@@ -64,18 +65,21 @@ pub fn finish_snapshot(
         title: mirror.policy().page_title(doc),
         viewport,
         nodes,
-        form,
-        scrolls,
-        state_css: super::state_stylesheet(doc),
-        focus: focused(mirror),
-        sheets: bodies,
-        styles,
-        adopted,
-        // The stream adds the top layer it tracks; canvases follow at their own pace.
-        layers: Vec::new(),
-        media: all_media(mirror),
-        canvases: Vec::new(),
-        unshown: mirror.take_unshown(),
+        state: PageState {
+            form,
+            scrolls,
+            state_css: Some(super::state_stylesheet(doc)),
+            focus: Some(focused(mirror)),
+            sheets: bodies,
+            styles,
+            adopted,
+            // The stream adds the top layer it tracks; canvases follow at their own pace.
+            layers: None,
+            active: None,
+            media: all_media(mirror),
+            canvases: Vec::new(),
+            unshown: mirror.take_unshown(),
+        },
     }
 }
 

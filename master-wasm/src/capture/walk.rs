@@ -19,8 +19,9 @@ use web_sys::{Document, Node};
 
 use crate::privacy::Scope;
 
+use super::form_values::has_form_value;
 use super::mirror::Live;
-use super::serialize::{has_form_value, Described};
+use super::serialize::Described;
 use super::tree::{capture_parent, is_frame};
 use super::{describe, form_value, Mirror};
 

@@ -59,7 +59,7 @@ fn read(inner: &Rc<RefCell<Inner>>) {
                 image.hash(&mut hasher);
                 let hash = hasher.finish();
                 if inner.canvases_sent.insert(id, hash) != Some(hash) {
-                    inner.builder.canvas_frame(CanvasFrame { id, image });
+                    inner.builder.canvases().frame(CanvasFrame { id, image });
                     queued = true;
                 }
             }

@@ -50,7 +50,7 @@ impl PageStream {
             ..
         } = &mut *inner;
         let (batch, state_css) = builder.build(doc, mirror, *epoch, sheets);
-        if !batch.sheets.is_empty() {
+        if !batch.state.sheets.is_empty() {
             sheets.store();
         }
         let size = batch.removes.len() + batch.adds.iter().map(|a| a.nodes.len()).sum::<usize>();

@@ -45,7 +45,10 @@ pub(super) fn install(
                 let Some(inner) = weak.upgrade() else { return };
                 let Some(target) = event.target() else { return };
                 let mut inner = inner.borrow_mut();
-                inner.builder.form_changed(target.unchecked_into::<Node>());
+                inner
+                    .builder
+                    .form()
+                    .changed(target.unchecked_into::<Node>());
                 inner.schedule();
             })
         })
@@ -56,7 +59,7 @@ pub(super) fn install(
             let Some(inner) = weak.upgrade() else { return };
             let Some(target) = event.target() else { return };
             let mut inner = inner.borrow_mut();
-            inner.builder.media_changed(target.unchecked_into());
+            inner.builder.media().changed(target.unchecked_into());
             inner.schedule();
         }));
     }
@@ -65,7 +68,7 @@ pub(super) fn install(
         listeners.push(Listener::new(doc, kind, true, move |_| {
             let Some(inner) = weak.upgrade() else { return };
             let mut inner = inner.borrow_mut();
-            inner.builder.layers_moved();
+            inner.builder.layers().moved();
             inner.schedule();
         }));
     }
@@ -79,9 +82,9 @@ pub(super) fn install(
         let name = node.node_name();
         let mut inner = inner.borrow_mut();
         if name.eq_ignore_ascii_case("link") {
-            inner.builder.sheets.owner_changed(node);
+            inner.builder.sheets().owner_changed(node);
         } else if name.eq_ignore_ascii_case("iframe") || name.eq_ignore_ascii_case("frame") {
-            inner.builder.frame_loaded(node);
+            inner.builder.dom().frame_loaded(node);
         } else {
             return;
         }
@@ -102,7 +105,7 @@ pub(super) fn install(
         listeners.push(Listener::new(doc, kind, true, move |_| {
             let Some(inner) = weak.upgrade() else { return };
             let mut inner = inner.borrow_mut();
-            inner.builder.refocused();
+            inner.builder.focus().moved();
             inner.schedule();
         }));
     }
@@ -115,7 +118,7 @@ pub(super) fn install(
                 .flatten()
                 .map(|t| t.unchecked_into::<Node>());
             let mut inner = inner.borrow_mut();
-            inner.builder.pressed(target);
+            inner.builder.focus().pressed(target);
             inner.schedule();
         }));
     }
@@ -125,7 +128,7 @@ pub(super) fn install(
         listeners.push(Listener::new(window.as_ref(), "resize", false, move |_| {
             let Some(inner) = weak.upgrade() else { return };
             let mut inner = inner.borrow_mut();
-            inner.builder.resized();
+            inner.builder.viewport().resized();
             inner.schedule();
         }));
     }
@@ -189,7 +192,7 @@ fn on_scroll(inner: &Rc<RefCell<Inner>>, target: Node) {
         i.settle = None;
         let nodes = std::mem::take(&mut i.unsettled);
         for node in nodes {
-            i.builder.scroll_settled(node);
+            i.builder.scroll().settled(node);
         }
         i.schedule();
     }));

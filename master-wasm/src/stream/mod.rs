@@ -183,8 +183,8 @@ impl PageStream {
                 return;
             };
             match owner {
-                Some(node) => inner.builder.sheets.owner_changed(node),
-                None => inner.builder.sheets.constructed_changed(),
+                Some(node) => inner.builder.sheets().owner_changed(node),
+                None => inner.builder.sheets().constructed_changed(),
             }
             inner.schedule();
         });
@@ -197,7 +197,7 @@ impl PageStream {
             let Inner {
                 builder, mirror, ..
             } = &mut *inner;
-            if builder.sheets.check_adopted(mirror) {
+            if builder.sheets().check_adopted(mirror) {
                 inner.schedule();
             }
         });
@@ -207,7 +207,7 @@ impl PageStream {
             let Ok(mut inner) = inner.try_borrow_mut() else {
                 return;
             };
-            inner.builder.shadow_attached(host);
+            inner.builder.dom().shadow_attached(host);
             inner.schedule();
         });
         let canvas_timer = canvases::start(&inner);
@@ -218,7 +218,7 @@ impl PageStream {
             let Ok(mut inner) = inner.try_borrow_mut() else {
                 return;
             };
-            inner.builder.form_changed(node);
+            inner.builder.form().changed(node);
             inner.schedule();
         });
         // The observer runs before the walk starts, so nothing changed during it is missed.

@@ -78,14 +78,15 @@ fn finish(inner: &mut Inner) {
     };
     inner.next_slice = None;
     let mut snapshot = finish_snapshot(walk, &inner.doc, &inner.mirror, &mut inner.sheets);
-    snapshot.layers = inner.builder.layers.restart(&inner.doc, &inner.mirror);
     inner.sheets.store();
-    inner
+    let state_css = snapshot.state.state_css.clone().unwrap_or_default();
+    let layers = inner
         .builder
-        .snapshot_taken(&inner.mirror, &snapshot.state_css);
+        .snapshot_taken(&inner.doc, &inner.mirror, &state_css);
+    snapshot.state.layers = Some(layers);
     match &inner.hover_sheet {
-        Some(sheet) => sheet.set_text_content(Some(&snapshot.state_css)),
-        None => inner.hover_sheet = install_hover_sheet(&inner.doc, &snapshot.state_css),
+        Some(sheet) => sheet.set_text_content(Some(&state_css)),
+        None => inner.hover_sheet = install_hover_sheet(&inner.doc, &state_css),
     }
     inner.parts.push(CustomerPageMsg::Snapshot(snapshot));
     // What changed while the walk ran goes out in the next batch.

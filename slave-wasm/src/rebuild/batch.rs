@@ -1,13 +1,13 @@
 //! Applying a mutation batch to the view: removals (a frame's document or a shadow root is
 //! emptied in place, ids below a removed node forgotten), subtree adds, attribute and text
-//! changes, form values, scrolls, stylesheets, states and the page's live state, in the order
-//! the customer built them.
+//! changes, then the rest of the page's state ([`super::state`]), in the order the customer
+//! built them.
 
 use shared_protocol::page::{MutationBatch, SubtreeAdd};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Node};
 
-use super::{dom, view_own_css, RebuildError, Rebuilder};
+use super::{dom, RebuildError, Rebuilder};
 
 impl Rebuilder {
     pub fn apply_batch(&mut self, batch: &MutationBatch) -> Result<(), RebuildError> {
@@ -18,8 +18,7 @@ impl Rebuilder {
                 showing,
             });
         }
-        self.sheets.learn(&batch.sheets, &self.page_url);
-        self.incoming = batch.styles.iter().map(|u| (u.id, u.sheet)).collect();
+        self.expect_sheets(&batch.state);
         let mut removed = Vec::new();
         for id in &batch.removes {
             let node = self
@@ -60,32 +59,7 @@ impl Rebuilder {
             let text = self.text_in(node.parent_node().as_ref(), &change.text);
             node.set_node_value(Some(&text));
         }
-        batch.form.iter().try_for_each(|f| self.apply_form(f))?;
-        self.apply_scrolls(&batch.scrolls);
-        let sheets = self.apply_styles(&batch.styles);
-        let adopted = if batch.adopted.is_empty() {
-            Ok(())
-        } else {
-            let nodes = &self.nodes;
-            self.sheets
-                .apply_adopted(&self.doc, &batch.adopted, |id| nodes.get(&id).cloned())
-        };
-        if let (Some(css), Some(style)) = (&batch.state_css, &self.state_style) {
-            style.set_text_content(Some(&view_own_css(css)));
-        }
-        if let Some(focus) = batch.focus {
-            self.apply_focus(focus);
-        }
-        if let Some(active) = batch.active {
-            self.marks.press(active.and_then(|id| self.nodes.get(&id)));
-        }
-        if let Some(layers) = &batch.layers {
-            self.apply_layers(layers);
-        }
-        self.apply_media(&batch.media);
-        self.apply_canvases(&batch.canvases);
-        self.note_unshown(&batch.unshown);
-        sheets.and(adopted)
+        self.apply_state(&batch.state)
     }
 
     fn apply_add(&mut self, add: &SubtreeAdd) -> Result<(), RebuildError> {

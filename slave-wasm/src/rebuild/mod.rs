@@ -21,6 +21,7 @@ mod custom_elements;
 mod live;
 mod nodes;
 mod roots;
+mod state;
 mod styles;
 mod values;
 
@@ -170,8 +171,7 @@ impl Rebuilder {
         self.marks.forget();
         self.sheets.reset_adopted();
         self.page_url = snap.url.clone();
-        self.sheets.learn(&snap.sheets, &self.page_url);
-        self.incoming = snap.styles.iter().map(|u| (u.id, u.sheet)).collect();
+        self.expect_sheets(&snap.state);
         self.remember(DOCUMENT, root);
         self.epoch = Some(snap.epoch);
         for add in leading.iter().chain(&snap.nodes) {
@@ -179,29 +179,17 @@ impl Rebuilder {
             self.place(add, &node, None)?;
         }
         self.label_frames();
-        snap.form.iter().try_for_each(|f| self.apply_form(f))?;
-        // Everything else is shown even when a sheet is missing; the error then asks for it.
-        let sheets = self.apply_styles(&snap.styles);
-        let nodes = &self.nodes;
-        let adopted = self
-            .sheets
-            .apply_adopted(&self.doc, &snap.adopted, |id| nodes.get(&id).cloned());
         self.state_style = None;
         if let Some(head) = self.doc.head() {
             let style = self.doc.create_element("style").map_err(dom)?;
-            // The view's own, as the customer's page marks its twin sheet.
+            // The view's own, as the customer's page marks its twin sheet; the state fills in
+            // the page's twins.
             let _ = style.set_attribute("data-cobrowse-own", "");
-            style.set_text_content(Some(&view_own_css(&snap.state_css)));
+            style.set_text_content(Some(&view_own_css("")));
             head.append_child(&style).map_err(dom)?;
             self.state_style = Some(style);
         }
-        self.apply_scrolls(&snap.scrolls);
-        self.apply_focus(snap.focus);
-        self.apply_layers(&snap.layers);
-        self.apply_media(&snap.media);
-        self.apply_canvases(&snap.canvases);
-        self.note_unshown(&snap.unshown);
-        sheets.and(adopted)
+        self.apply_state(&snap.state)
     }
 
     /// Shows the customer's focus, as `:focus` and `:focus-within` apply.
