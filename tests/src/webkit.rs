@@ -5,9 +5,9 @@
 
 use std::time::{Duration, Instant};
 
+use std::process::{Child, Command, Stdio};
 use thirtyfour::prelude::*;
 use thirtyfour::Capabilities;
-use std::process::{Child, Command, Stdio};
 
 const MINI_BROWSER: &str = "/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser";
 
@@ -28,8 +28,8 @@ impl WebKit {
         xvfb.args([&display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
             .stdout(Stdio::null())
             .stderr(Stdio::null());
-        let xvfb = test_servers::owned::spawn(xvfb)
-            .expect("Xvfb on PATH (`make test` installs it)");
+        let xvfb =
+            test_servers::owned::spawn(xvfb).expect("Xvfb on PATH (`make test` installs it)");
         let socket = format!("/tmp/.X11-unix/X{port}");
         let deadline = Instant::now() + Duration::from_secs(10);
         while !std::path::Path::new(&socket).exists() {
