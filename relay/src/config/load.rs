@@ -3,8 +3,15 @@
 
 use std::ffi::OsString;
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use shared_protocol::privacy::PrivacyRules;
+
 use super::validate::base_path;
-use super::*;
+use super::{sources, unit_millis, Cli, Config, ConfigError, LogFormat, Options};
+use crate::roles::Role;
+use crate::ui_settings::Localization;
 use crate::ui_settings::{load_localization, parse_theme};
 
 const REDACTED: &str = "<redacted>";

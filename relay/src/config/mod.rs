@@ -21,7 +21,6 @@ mod validate;
 pub use cli::{Cli, Command};
 pub use options::Options;
 
-use crate::roles::Role;
 use crate::ui_settings::{Localization, Theme, WidgetLook};
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -4,6 +4,7 @@
 use std::path::Path;
 
 use super::*;
+use crate::roles::Role;
 use crate::ui_settings::{Corner, Theme};
 use shared_protocol::texts::WidgetText;
 

@@ -3,7 +3,9 @@
 
 use shared_protocol::privacy::check_rules;
 
-use super::*;
+use std::time::Duration;
+
+use super::{is_frame_origin, Config, ConfigError};
 use crate::ui_settings::check_widget;
 
 impl Config {
