@@ -6,12 +6,14 @@
 //! - `restore`: the session as other nodes see it (its Redis record), and rebuilt from it.
 
 mod peer;
+mod presence;
 mod restore;
 mod session;
 
 pub use peer::{RING_BYTES, RING_FRAMES};
+pub use presence::{ResumeError, Resumed};
 pub use restore::{Due, SidesDue};
-pub use session::{control_frame, Forwarded, ResumeError, Resumed, Session, VerifyOutcome};
+pub use session::{control_frame, Forwarded, Session, VerifyOutcome};
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
