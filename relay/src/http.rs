@@ -173,10 +173,10 @@ async fn console_settings(State(state): State<AppState>) -> Response {
     let config = &state.config;
     let settings = ConsoleSettings {
         write_mode_allowed: config.write_mode_allowed,
-        theme: &config.theme,
-        texts: &config.texts.console,
-        allowed_third_party_domains: &config.allowed_third_party_domains,
-        host_origins: &config.console_frame_ancestors,
+        theme: config.theme,
+        texts: config.texts.console.clone(),
+        allowed_third_party_domains: config.allowed_third_party_domains.clone(),
+        host_origins: config.console_frame_ancestors.clone(),
     };
     ([(header::CACHE_CONTROL, "no-cache")], Json(settings)).into_response()
 }

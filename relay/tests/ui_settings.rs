@@ -8,6 +8,8 @@ use std::time::Duration;
 use common::*;
 use serde_json::Value;
 use shared_protocol::agent_control::{Mode, Refusal, RefusedCounts};
+use shared_protocol::texts::{ConsoleText, WidgetText};
+use shared_protocol::ui_settings::{Corner, Theme};
 use shared_protocol::*;
 
 async fn text(r: &Relay, path: &str) -> String {
@@ -32,11 +34,11 @@ async fn the_loader_carries_the_widget_settings() {
     let r = relay_configured(|c| {
         c.write_mode_allowed = false;
         c.agent_can_submit = true;
-        c.widget.position = Some("top-left".into());
+        c.widget.position = Corner::TopLeft;
         c.widget.accent = Some("#b45309".into());
         c.texts
             .widget
-            .insert("start".into(), "Co-navigation</script>".into());
+            .replace(WidgetText::Start, "Co-navigation</script>");
     })
     .await;
     let s = loader_settings(&text(&r, "/cobrowse.json").await);
@@ -51,9 +53,7 @@ async fn the_loader_carries_the_widget_settings() {
 #[tokio::test]
 async fn the_loader_is_the_same_file_whatever_the_configuration() {
     let r = relay_configured(|c| {
-        c.texts
-            .widget
-            .insert("start".into(), "Co-navigation".into());
+        c.texts.widget.replace(WidgetText::Start, "Co-navigation");
     })
     .await;
     let client = reqwest::Client::new();
@@ -78,8 +78,8 @@ async fn the_loader_is_the_same_file_whatever_the_configuration() {
 #[tokio::test]
 async fn the_console_gets_its_settings() {
     let r = relay_configured(|c| {
-        c.theme = "high-contrast".into();
-        c.texts.console.insert("join".into(), "Rejoindre".into());
+        c.theme = Theme::HighContrast;
+        c.texts.console.replace(ConsoleText::Join, "Rejoindre");
     })
     .await;
     let s: Value = serde_json::from_str(&text(&r, "/console/settings.json").await).unwrap();

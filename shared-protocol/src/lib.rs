@@ -15,6 +15,8 @@
 //! - [`crypto`]: the key exchange on the secret part and the sealing of page content, so the
 //!   relay routes what it cannot read; [`key_guard`]: the guesses each browser gives away;
 //!   [`exchange`]: the key exchange as a state machine per role.
+//! - [`ui_settings`]: the settings the relay serves the widget and the console; [`texts`]:
+//!   every text they show, by key.
 //! - [`link`]: a browser's end of its session link (numbering, frames kept for a resume, the
 //!   reconnect schedule), the same for both browsers.
 //!
@@ -41,6 +43,7 @@ pub mod privacy;
 pub mod safety;
 pub mod texts;
 pub mod transport;
+pub mod ui_settings;
 
 pub use code::JoinCode;
 pub use control::{

@@ -3,11 +3,13 @@
 //! state (they are not view state). A `#code=` in the URL (how agent desktops link a session)
 //! joins at once when the token is known too.
 
+use shared_protocol::texts::ConsoleText;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use shared_protocol::agent_control::{Mode, Navigate};
 use shared_protocol::page::Pointer;
+use shared_protocol::ui_settings::Theme;
 use shared_protocol::{AgentMsg, JoinCode};
 use yew::prelude::*;
 
@@ -50,7 +52,7 @@ pub struct AppProps {
 pub fn app(props: &AppProps) -> Html {
     let settings = props.settings.clone();
     let console = use_reducer({
-        let theme = theme_picker::initial(&settings.theme);
+        let theme = theme_picker::initial(settings.theme);
         move || Console::new(from_fragment("token"), theme)
     });
     let rebuilder = use_mut_ref(|| None::<Rebuilder>);
@@ -85,7 +87,8 @@ pub fn app(props: &AppProps) -> Html {
                 let t = typed_token.trim().to_string();
                 (!t.is_empty()).then_some(t)
             }) else {
-                return dispatch.dispatch(Action::Failed(settings.text("need_token", &[])));
+                return dispatch
+                    .dispatch(Action::Failed(settings.text(ConsoleText::NeedToken, &[])));
             };
             let mut sent = Link::new(KEEP_FRAMES);
             sent.set_routing(code.routing);
@@ -158,7 +161,7 @@ pub fn app(props: &AppProps) -> Html {
             };
         });
     }
-    use_effect_with(console.theme.clone(), |theme| theme_picker::apply(theme));
+    use_effect_with(console.theme, |theme| theme_picker::apply(*theme));
 
     let with_session = |f: fn(&Session)| {
         let current = current.clone();
@@ -194,17 +197,17 @@ pub fn app(props: &AppProps) -> Html {
     };
     let on_theme = {
         let dispatch = console.dispatcher();
-        Callback::from(move |t: String| dispatch.dispatch(Action::Theme(t)))
+        Callback::from(move |t: Theme| dispatch.dispatch(Action::Theme(t)))
     };
     let in_session = console.in_session();
     let viewing = console.status == Status::Viewing;
     let writing = viewing && console.mode == Mode::Write;
-    let t = |key: &str| settings.text(key, &[]);
+    let t = |key: ConsoleText| settings.text(key, &[]);
     html! {
         <ContextProvider<Rc<ConsoleSettings>> context={settings.clone()}>
         <main class="console">
             <header>
-                <h1>{t("title")}</h1>
+                <h1>{t(ConsoleText::Title)}</h1>
                 <p class="status" role="status" aria-live="polite" data-cobrowse-ui="status">
                     {console.status_text(&settings)}
                 </p>
@@ -213,9 +216,9 @@ pub fn app(props: &AppProps) -> Html {
                                 on_request={with_session(Session::request_write)}
                                 on_pointer={with_session(Session::back_to_pointer)} />
                 }
-                <ThemePicker theme={console.theme.clone()} on_change={on_theme} />
+                <ThemePicker theme={console.theme} on_change={on_theme} />
                 if in_session {
-                    <button class="exit" onclick={on_exit} data-cobrowse-ui="exit">{t("exit")}</button>
+                    <button class="exit" onclick={on_exit} data-cobrowse-ui="exit">{t(ConsoleText::Exit)}</button>
                 }
             </header>
             if let Some(notice) = &console.notice {

@@ -2,6 +2,7 @@
 //! from another website, a closed component, a stylesheet the customer's browser could not
 //! read, a canvas with other websites' images). Hidden while there is nothing to report.
 
+use shared_protocol::texts::ConsoleText;
 use std::rc::Rc;
 
 use shared_protocol::page_state::Unshown;
@@ -21,17 +22,23 @@ pub fn fidelity_report(props: &FidelityReportProps) -> Html {
         return html! {};
     }
     // One line per kind and detail: ten tainted canvases are one finding.
-    let mut lines: Vec<(String, usize)> = Vec::new();
+    let mut findings: Vec<(ConsoleText, &str, usize)> = Vec::new();
     for u in &props.unshown {
-        let text = settings.text(u.what.text_key(), &[("detail", u.what.detail())]);
-        match lines.iter_mut().find(|(t, _)| *t == text) {
-            Some((_, n)) => *n += 1,
-            None => lines.push((text, 1)),
+        let (key, detail) = (ConsoleText::unshown(&u.what), u.what.detail());
+        match findings
+            .iter_mut()
+            .find(|(k, d, _)| *k == key && *d == detail)
+        {
+            Some((_, _, n)) => *n += 1,
+            None => findings.push((key, detail, 1)),
         }
     }
+    let lines = findings
+        .into_iter()
+        .map(|(key, detail, n)| (settings.text(key, &[("detail", detail)]), n));
     html! {
         <section class="fidelity" data-cobrowse-ui="fidelity" aria-live="polite">
-            <h2>{settings.text("fidelity_title", &[])}</h2>
+            <h2>{settings.text(ConsoleText::FidelityTitle, &[])}</h2>
             <ul>
                 { for lines.into_iter().map(|(text, n)| html! {
                     <li data-cobrowse-ui="unshown">

@@ -144,6 +144,7 @@ pub fn use_desktop(
         status: console.status.clone(),
         mode: console.mode,
         notice: console.notice.clone(),
+        notices: console.notices,
         end_reason: console.end_reason,
     };
     use_effect_with(now, move |now| {
@@ -165,6 +166,8 @@ struct Seen {
     status: Status,
     mode: Mode,
     notice: Option<String>,
+    /// [`crate::state::Console::notices`]: a new notice, even with the last one's text.
+    notices: u32,
     end_reason: Option<EndReason>,
 }
 
@@ -199,7 +202,7 @@ fn events(before: &Seen, now: &Seen, code: Option<String>) -> Vec<ConsoleEvent> 
             _ => {}
         }
     }
-    if let (Some(text), true) = (&now.notice, now.notice != before.notice) {
+    if let (Some(text), true) = (&now.notice, now.notices != before.notices) {
         out.push(ConsoleEvent::Notice(text.clone()));
     }
     out

@@ -1,6 +1,7 @@
 //! The join form: the customer's 9-digit code (and the agent token when the console URL did
 //! not carry one).
 
+use shared_protocol::texts::ConsoleText;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -19,7 +20,7 @@ pub struct JoinFormProps {
 #[function_component(JoinForm)]
 pub fn join_form(props: &JoinFormProps) -> Html {
     let settings = use_context::<std::rc::Rc<ConsoleSettings>>().unwrap_or_default();
-    let t = |key: &str| settings.text(key, &[]);
+    let t = |key: ConsoleText| settings.text(key, &[]);
     let code = use_node_ref();
     let token = use_node_ref();
     let onsubmit = {
@@ -37,15 +38,15 @@ pub fn join_form(props: &JoinFormProps) -> Html {
     html! {
         <form class="join" {onsubmit}>
             if props.need_token {
-                <label>{t("token_label")}
+                <label>{t(ConsoleText::TokenLabel)}
                     <input ref={token} type="password" autocomplete="off" data-cobrowse-ui="agent-token" />
                 </label>
             }
-            <label>{t("code_label")}
+            <label>{t(ConsoleText::CodeLabel)}
                 <input ref={code} inputmode="numeric" autocomplete="off" placeholder="123 456 789"
                        maxlength="15" data-cobrowse-ui="join-code" value={props.code.clone()} />
             </label>
-            <button type="submit" disabled={props.busy} data-cobrowse-ui="join">{t("join")}</button>
+            <button type="submit" disabled={props.busy} data-cobrowse-ui="join">{t(ConsoleText::Join)}</button>
         </form>
     }
 }

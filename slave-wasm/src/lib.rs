@@ -57,7 +57,7 @@ pub fn mount_console() {
     if let Some(root) = root {
         view_config::load_css_patch();
         wasm_bindgen_futures::spawn_local(async move {
-            let settings = std::rc::Rc::new(settings::ConsoleSettings::load().await);
+            let settings = std::rc::Rc::new(settings::load().await);
             yew::Renderer::<app::App>::with_root_and_props(root, app::AppProps { settings })
                 .render();
         });

@@ -3,6 +3,7 @@
 //! off), in write mode a "back to pointer mode" one.
 
 use shared_protocol::agent_control::Mode;
+use shared_protocol::texts::ConsoleText;
 use yew::prelude::*;
 
 use crate::settings::ConsoleSettings;
@@ -18,10 +19,10 @@ pub struct ModeToggleProps {
 #[function_component(ModeToggle)]
 pub fn mode_toggle(props: &ModeToggleProps) -> Html {
     let settings = use_context::<std::rc::Rc<ConsoleSettings>>().unwrap_or_default();
-    let t = |key: &str| settings.text(key, &[]);
+    let t = |key: ConsoleText| settings.text(key, &[]);
     let (label, class) = match props.mode {
-        Mode::Pointer => (t("mode_pointer"), "mode pointer"),
-        Mode::Write => (t("mode_write"), "mode write"),
+        Mode::Pointer => (t(ConsoleText::ModePointer), "mode pointer"),
+        Mode::Write => (t(ConsoleText::ModeWrite), "mode write"),
     };
     let button = match props.mode {
         Mode::Pointer if settings.write_mode_allowed => {
@@ -29,7 +30,7 @@ pub fn mode_toggle(props: &ModeToggleProps) -> Html {
             html! {
                 <button class="mode-switch" disabled={props.asking} data-cobrowse-ui="request-write"
                         onclick={Callback::from(move |_| on_request.emit(()))}>
-                    {if props.asking { t("write_asking") } else { t("request_write") }}
+                    {if props.asking { t(ConsoleText::WriteAsking) } else { t(ConsoleText::RequestWrite) }}
                 </button>
             }
         }
@@ -39,7 +40,7 @@ pub fn mode_toggle(props: &ModeToggleProps) -> Html {
             html! {
                 <button class="mode-switch" data-cobrowse-ui="back-to-pointer"
                         onclick={Callback::from(move |_| on_pointer.emit(()))}>
-                    {t("back_to_pointer")}
+                    {t(ConsoleText::BackToPointer)}
                 </button>
             }
         }

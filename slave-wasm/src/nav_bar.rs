@@ -2,6 +2,7 @@
 //! browser decides: it refuses addresses outside the instrumented site.
 
 use shared_protocol::agent_control::Navigate;
+use shared_protocol::texts::ConsoleText;
 use web_sys::HtmlInputElement;
 use yew::prelude::*;
 
@@ -17,7 +18,7 @@ pub struct NavBarProps {
 #[function_component(NavBar)]
 pub fn nav_bar(props: &NavBarProps) -> Html {
     let settings = use_context::<std::rc::Rc<ConsoleSettings>>().unwrap_or_default();
-    let t = |key: &str| settings.text(key, &[]);
+    let t = |key: ConsoleText| settings.text(key, &[]);
     let address = use_node_ref();
     {
         // The field follows the customer's page.
@@ -46,18 +47,18 @@ pub fn nav_bar(props: &NavBarProps) -> Html {
     };
     html! {
         <form class="nav-bar" {onsubmit} data-cobrowse-ui="nav-bar">
-            <button type="button" onclick={nav(Navigate::Back)} aria-label={t("back")} title={t("back")}
+            <button type="button" onclick={nav(Navigate::Back)} aria-label={t(ConsoleText::Back)} title={t(ConsoleText::Back)}
                     data-cobrowse-ui="nav-back">{"←"}</button>
-            <button type="button" onclick={nav(Navigate::Forward)} aria-label={t("forward")}
-                    title={t("forward")} data-cobrowse-ui="nav-forward">{"→"}</button>
-            <button type="button" onclick={nav(Navigate::Reload)} aria-label={t("reload")}
-                    title={t("reload")} data-cobrowse-ui="nav-reload">{"⟳"}</button>
+            <button type="button" onclick={nav(Navigate::Forward)} aria-label={t(ConsoleText::Forward)}
+                    title={t(ConsoleText::Forward)} data-cobrowse-ui="nav-forward">{"→"}</button>
+            <button type="button" onclick={nav(Navigate::Reload)} aria-label={t(ConsoleText::Reload)}
+                    title={t(ConsoleText::Reload)} data-cobrowse-ui="nav-reload">{"⟳"}</button>
             <label class="address">
-                <span class="visually-hidden">{t("address")}</span>
+                <span class="visually-hidden">{t(ConsoleText::Address)}</span>
                 <input ref={address} type="text" inputmode="url" spellcheck="false"
                        data-cobrowse-ui="nav-address" />
             </label>
-            <button type="submit" data-cobrowse-ui="nav-go">{t("go")}</button>
+            <button type="submit" data-cobrowse-ui="nav-go">{t(ConsoleText::Go)}</button>
         </form>
     }
 }

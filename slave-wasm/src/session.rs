@@ -2,6 +2,7 @@
 //! the rebuilder, the pointers both ways. Key exchange in [`crate::session_keys`], numbering,
 //! heartbeats and reconnects in [`crate::session_link`].
 
+use shared_protocol::texts::ConsoleText;
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
@@ -121,7 +122,7 @@ impl Session {
             RelayMsg::PeerReloaded => {
                 self.keys.borrow_mut().reset();
                 self.dispatch.dispatch(Action::Interrupted(
-                    self.settings.text("customer_navigating", &[]),
+                    self.settings.text(ConsoleText::CustomerNavigating, &[]),
                 ));
             }
             RelayMsg::Key(key) => self.on_key(key),
@@ -142,14 +143,14 @@ impl Session {
             }
             RelayMsg::SnapshotNeeded => {}
             RelayMsg::PeerNavigating => self.dispatch.dispatch(Action::Interrupted(
-                self.settings.text("customer_navigating", &[]),
+                self.settings.text(ConsoleText::CustomerNavigating, &[]),
             )),
             RelayMsg::PeerAway => self.dispatch.dispatch(Action::Interrupted(
-                self.settings.text("customer_left", &[]),
+                self.settings.text(ConsoleText::CustomerLeft, &[]),
             )),
             RelayMsg::PeerBack => self.dispatch.dispatch(Action::Restored),
             RelayMsg::VerificationFailed { attempts_left } => self.fail(self.settings.text(
-                "verification_failed",
+                ConsoleText::VerificationFailed,
                 &[("attempts", &attempts_left.to_string())],
             )),
             RelayMsg::Ended { reason } => {
@@ -159,10 +160,12 @@ impl Session {
             RelayMsg::Error { code, message } => {
                 let t = &self.settings;
                 let text = match code {
-                    ErrorCode::UnknownCode => t.text("unknown_code", &[]),
-                    ErrorCode::Unauthorized => t.text("token_refused", &[("why", &message)]),
-                    ErrorCode::AgentBusy => t.text("agent_busy", &[("limit", &message)]),
-                    ErrorCode::RateLimited => t.text("rate_limited", &[]),
+                    ErrorCode::UnknownCode => t.text(ConsoleText::UnknownCode, &[]),
+                    ErrorCode::Unauthorized => {
+                        t.text(ConsoleText::TokenRefused, &[("why", &message)])
+                    }
+                    ErrorCode::AgentBusy => t.text(ConsoleText::AgentBusy, &[("limit", &message)]),
+                    ErrorCode::RateLimited => t.text(ConsoleText::RateLimited, &[]),
                     _ => format!("The server refused: {message}"),
                 };
                 self.fail(text);
@@ -212,14 +215,20 @@ impl Session {
                     let sheets = ViewSheets::new(view_config::proxy_prefix(), None);
                     let mut rebuilder = Rebuilder::new(doc, sheets);
                     rebuilder.set_labels(
-                        AllowedFrames::new(&self.settings.allowed_frames),
-                        self.settings.texts.get("frame_not_shown").to_string(),
-                        self.settings.texts.get("canvas_not_shown").to_string(),
+                        AllowedFrames::new(&self.settings.allowed_third_party_domains),
+                        self.settings
+                            .texts
+                            .get(ConsoleText::FrameNotShown)
+                            .to_string(),
+                        self.settings
+                            .texts
+                            .get(ConsoleText::CanvasNotShown)
+                            .to_string(),
                     );
                     rebuilder.set_private_canvas_label(
                         self.settings
                             .texts
-                            .get("private_canvas_not_shown")
+                            .get(ConsoleText::PrivateCanvasNotShown)
                             .to_string(),
                     );
                     *slot = Some(rebuilder);

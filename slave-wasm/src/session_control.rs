@@ -6,6 +6,7 @@
 use shared_protocol::agent_control::{ActionKind, AgentAction, Mode, ModeCause, Navigate, Refusal};
 use shared_protocol::page::AgentPageMsg;
 use shared_protocol::payload::encode_payload;
+use shared_protocol::texts::ConsoleText;
 use std::rc::Rc;
 use web_sys::HtmlIFrameElement;
 
@@ -100,11 +101,11 @@ impl Session {
     pub(crate) fn on_mode(&self, mode: Mode, cause: ModeCause) {
         let key = match cause {
             ModeCause::Current | ModeCause::Asking | ModeCause::AgentStopped => None,
-            ModeCause::Approved => Some("write_approved"),
-            ModeCause::Denied => Some("write_denied"),
-            ModeCause::NotAllowed => Some("write_not_allowed"),
-            ModeCause::TooSoon => Some("write_too_soon"),
-            ModeCause::CustomerStopped => Some("customer_stopped"),
+            ModeCause::Approved => Some(ConsoleText::WriteApproved),
+            ModeCause::Denied => Some(ConsoleText::WriteDenied),
+            ModeCause::NotAllowed => Some(ConsoleText::WriteNotAllowed),
+            ModeCause::TooSoon => Some(ConsoleText::WriteTooSoon),
+            ModeCause::CustomerStopped => Some(ConsoleText::CustomerStopped),
         };
         match (mode, cause) {
             // Either side ended write mode: its consent is spent.
@@ -128,14 +129,18 @@ impl Session {
 
     pub(crate) fn on_refused(&self, why: Refusal) {
         let reason = match why {
-            Refusal::ReadOnly => "refused_read_only",
-            Refusal::Private => "refused_private",
-            Refusal::OutsideSite => "refused_outside_site",
-            Refusal::CustomerTyping => "refused_customer_typing",
-            Refusal::PointerMode | Refusal::NoTarget | Refusal::Mismatch => "refused_other",
+            Refusal::ReadOnly => ConsoleText::RefusedReadOnly,
+            Refusal::Private => ConsoleText::RefusedPrivate,
+            Refusal::OutsideSite => ConsoleText::RefusedOutsideSite,
+            Refusal::CustomerTyping => ConsoleText::RefusedCustomerTyping,
+            Refusal::PointerMode | Refusal::NoTarget | Refusal::Mismatch => {
+                ConsoleText::RefusedOther
+            }
         };
         let reason = self.settings.text(reason, &[]);
-        let text = self.settings.text("refused", &[("why", &reason)]);
+        let text = self
+            .settings
+            .text(ConsoleText::Refused, &[("why", &reason)]);
         self.dispatch.dispatch(Action::Notice(text));
     }
 }

@@ -5,6 +5,7 @@
 //! customer browser. This sends what it says and shows the outcome.
 
 use shared_protocol::exchange::Outcome;
+use shared_protocol::texts::ConsoleText;
 use shared_protocol::{AgentMsg, KeyExchange};
 
 use crate::session::Session;
@@ -36,7 +37,8 @@ impl Session {
     }
 
     pub(crate) fn verification_failed(&self) {
-        self.dispatch
-            .dispatch(Action::Failed(self.settings.text("code_mismatch", &[])));
+        self.dispatch.dispatch(Action::Failed(
+            self.settings.text(ConsoleText::CodeMismatch, &[]),
+        ));
     }
 }

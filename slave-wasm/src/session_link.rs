@@ -5,6 +5,7 @@
 
 use shared_protocol::exchange::Channel;
 use shared_protocol::link::{reconnect_delay_ms, TooFarBehind};
+use shared_protocol::texts::ConsoleText;
 use shared_protocol::{AgentMsg, Delivery, Resume, HEARTBEAT_INTERVAL_SECS};
 
 use yew::Callback;
@@ -70,8 +71,8 @@ impl Session {
         };
         self.reconnects.set(attempt + 1);
         let status = match self.restarting.get() {
-            true => "restarting",
-            false => "reconnecting",
+            true => ConsoleText::Restarting,
+            false => ConsoleText::Reconnecting,
         };
         self.dispatch
             .dispatch(Action::Interrupted(self.settings.text(status, &[])));

@@ -1,12 +1,14 @@
 //! What the agent sees, as one state changed only through [`Action`]s: the session's status,
 //! the customer's viewport and page, the mode, and passing notices.
 
+use shared_protocol::texts::ConsoleText;
 use std::rc::Rc;
 
 use shared_protocol::agent_control::Mode;
 use shared_protocol::page::Viewport;
 use shared_protocol::page_state::Unshown;
 use shared_protocol::transport::Transport;
+use shared_protocol::ui_settings::Theme;
 use shared_protocol::EndReason;
 use yew::prelude::*;
 
@@ -39,8 +41,9 @@ pub struct Console {
     pub asking: bool,
     /// The last answer or refusal from the customer's browser.
     pub notice: Option<String>,
-    /// `auto`, `light`, `dark` or `high-contrast`.
-    pub theme: String,
+    /// Notices given so far: the same refusal twice is two notices (never told apart by text).
+    pub notices: u32,
+    pub theme: Theme,
     /// Snapshots shown so far (the view's document may be re-opened by one).
     pub snapshots: u32,
     /// What the view cannot show of the page, and why (the fidelity report).
@@ -73,7 +76,7 @@ pub enum Action {
         notice: Option<String>,
     },
     Notice(String),
-    Theme(String),
+    Theme(Theme),
     /// The fidelity report changed.
     Unshown(Vec<Unshown>),
     /// The agent's token, from an agent desktop (`crate::host_bridge`).
@@ -85,7 +88,7 @@ pub enum Action {
 }
 
 impl Console {
-    pub fn new(token: Option<String>, theme: String) -> Self {
+    pub fn new(token: Option<String>, theme: Theme) -> Self {
         Self {
             token,
             status: Status::Idle,
@@ -95,6 +98,7 @@ impl Console {
             mode: Mode::Pointer,
             asking: false,
             notice: None,
+            notices: 0,
             theme,
             snapshots: 0,
             unshown: Vec::new(),
@@ -144,9 +148,13 @@ impl Reducible for Console {
                 next.asking = false;
                 if notice.is_some() {
                     next.notice = notice;
+                    next.notices += 1;
                 }
             }
-            Action::Notice(text) => next.notice = Some(text),
+            Action::Notice(text) => {
+                next.notice = Some(text);
+                next.notices += 1;
+            }
             Action::Theme(theme) => next.theme = theme,
             Action::Unshown(list) => next.unshown = list,
             Action::Token(token) => next.token = Some(token),
@@ -177,7 +185,7 @@ impl Console {
     pub fn transport_text(&self, s: &ConsoleSettings) -> String {
         let word = |t: Option<Transport>| s.text(transport_key(t), &[]);
         s.text(
-            "transport",
+            ConsoleText::Transport,
             &[
                 ("own", &word(self.own_transport)),
                 ("customer", &word(self.customer_transport)),
@@ -190,22 +198,22 @@ impl Console {
             return note.clone();
         }
         match &self.status {
-            Status::Idle => s.text("idle", &[]),
-            Status::Joining => s.text("joining", &[]),
-            Status::Verifying => s.text("verifying", &[]),
-            Status::WaitingForPage => s.text("waiting_page", &[]),
-            Status::Viewing => s.text("connected", &[]),
-            Status::Ended(why) => s.text("ended", &[("reason", why)]),
+            Status::Idle => s.text(ConsoleText::Idle, &[]),
+            Status::Joining => s.text(ConsoleText::Joining, &[]),
+            Status::Verifying => s.text(ConsoleText::Verifying, &[]),
+            Status::WaitingForPage => s.text(ConsoleText::WaitingPage, &[]),
+            Status::Viewing => s.text(ConsoleText::Connected, &[]),
+            Status::Ended(why) => s.text(ConsoleText::Ended, &[("reason", why)]),
             Status::Failed(why) => why.clone(),
         }
     }
 }
 
-fn transport_key(t: Option<Transport>) -> &'static str {
+fn transport_key(t: Option<Transport>) -> ConsoleText {
     match t {
-        Some(Transport::WebSocket) => "transport_websocket",
-        Some(Transport::Polling) => "transport_polling",
-        None => "transport_unknown",
+        Some(Transport::WebSocket) => ConsoleText::TransportWebsocket,
+        Some(Transport::Polling) => ConsoleText::TransportPolling,
+        None => ConsoleText::TransportUnknown,
     }
 }
 

@@ -1,6 +1,8 @@
 //! The console's theme: the relay's default (`theme`), or the agent's own choice, kept in this
 //! browser. `auto` follows the system (dark, and high contrast or forced colours).
 
+use shared_protocol::texts::ConsoleText;
+use shared_protocol::ui_settings::Theme;
 use web_sys::HtmlSelectElement;
 use yew::prelude::*;
 
@@ -9,28 +11,28 @@ use crate::settings::ConsoleSettings;
 const KEY: &str = "cobrowse.console.theme";
 
 /// The agent's saved choice, else the relay's default.
-pub fn initial(default: &str) -> String {
+pub fn initial(default: Theme) -> Theme {
     web_sys::window()
         .and_then(|w| w.local_storage().ok().flatten())
         .and_then(|s| s.get_item(KEY).ok().flatten())
-        .filter(|t| ["auto", "light", "dark", "high-contrast"].contains(&t.as_str()))
-        .unwrap_or_else(|| default.to_string())
+        .and_then(|t| Theme::from_name(&t))
+        .unwrap_or(default)
 }
 
 /// Puts `theme` on the console's root element (the stylesheet keys on `data-theme`).
-pub fn apply(theme: &str) {
+pub fn apply(theme: Theme) {
     if let Some(root) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.document_element())
     {
-        let _ = root.set_attribute("data-theme", theme);
+        let _ = root.set_attribute("data-theme", theme.name());
     }
 }
 
 #[derive(Properties, PartialEq)]
 pub struct ThemePickerProps {
-    pub theme: String,
-    pub on_change: Callback<String>,
+    pub theme: Theme,
+    pub on_change: Callback<Theme>,
 }
 
 #[function_component(ThemePicker)]
@@ -42,24 +44,28 @@ pub fn theme_picker(props: &ThemePickerProps) -> Html {
             let Some(select) = e.target_dyn_into::<HtmlSelectElement>() else {
                 return;
             };
-            let theme = select.value();
+            // The options' values are the themes' names: nothing else can come back.
+            let Some(theme) = Theme::from_name(&select.value()) else {
+                return;
+            };
             if let Some(s) = web_sys::window().and_then(|w| w.local_storage().ok().flatten()) {
-                let _ = s.set_item(KEY, &theme);
+                let _ = s.set_item(KEY, theme.name());
             }
             on_change.emit(theme);
         })
     };
-    let option = |value: &'static str, key: &str| {
-        html! { <option {value} selected={props.theme == value}>{settings.text(key, &[])}</option> }
+    let option = |theme: Theme| {
+        html! {
+            <option value={theme.name()} selected={props.theme == theme}>
+                {settings.text(theme.label(), &[])}
+            </option>
+        }
     };
     html! {
         <label class="theme">
-            <span>{settings.text("theme", &[])}</span>
+            <span>{settings.text(ConsoleText::Theme, &[])}</span>
             <select {onchange} data-cobrowse-ui="theme">
-                {option("auto", "theme_auto")}
-                {option("light", "theme_light")}
-                {option("dark", "theme_dark")}
-                {option("high-contrast", "theme_contrast")}
+                { for Theme::ALL.into_iter().map(option) }
             </select>
         </label>
     }

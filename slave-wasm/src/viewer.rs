@@ -5,6 +5,7 @@
 //! steps aside and the view's own events become actions, see [`crate::view_input`]).
 
 use shared_protocol::page::{Pointer, Viewport};
+use shared_protocol::texts::ConsoleText;
 use web_sys::{Element, HtmlElement, MouseEvent};
 use yew::prelude::*;
 
@@ -60,7 +61,7 @@ pub fn viewer(props: &ViewerProps) -> Html {
     }
     let settings =
         use_context::<std::rc::Rc<crate::settings::ConsoleSettings>>().unwrap_or_default();
-    let title = settings.text("view_label", &[]);
+    let title = settings.text(ConsoleText::ViewLabel, &[]);
     let wrap_ref = wrap.clone();
     let pointer = |click: bool, gone: bool| {
         let (wrap, viewport, on_pointer) =

@@ -7,7 +7,7 @@
 use std::path::PathBuf;
 
 use cobrowse_e2e::*;
-use cobrowse_relay::ui_settings::{Localization, WidgetLook};
+use cobrowse_relay::ui_settings::{load_localization, Corner, Theme, WidgetLook};
 use thirtyfour::prelude::*;
 
 const FRENCH: &str = r#"{
@@ -168,11 +168,11 @@ e2e!(
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("fr.json");
         std::fs::write(&path, FRENCH).expect("write localization");
-        c.texts = Localization::load(&path).expect("a valid localization file");
+        c.texts = load_localization(&path).expect("a valid localization file");
         c.localization = Some(path);
-        c.theme = "high-contrast".into();
+        c.theme = Theme::HighContrast;
         c.widget = WidgetLook {
-            position: Some("bottom-left".into()),
+            position: Corner::BottomLeft,
             accent: Some("#b45309".into()),
             ..WidgetLook::default()
         };

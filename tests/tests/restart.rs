@@ -8,14 +8,11 @@ use std::time::Duration;
 use cobrowse_e2e::cluster::relay_binary;
 use cobrowse_e2e::interrupted::*;
 use cobrowse_e2e::*;
+use shared_protocol::texts::{ConsoleText, TextKey, WidgetText};
 use test_servers::{free_port_with, RelayProcess};
 use thirtyfour::prelude::*;
 
 const TOKEN: &str = "restart-supervisor-token-0123456789";
-
-fn text(list: &[(&str, &'static str)], key: &str) -> &'static str {
-    list.iter().find(|(k, _)| *k == key).expect("a text").1
-}
 
 struct Site {
     args: Vec<String>,
@@ -80,16 +77,8 @@ async fn flow(site: &Site, customer: &WebDriver, agent: &WebDriver) -> TestResul
 
     assert_eq!(terminate(&mut relay).await, Some(0), "a clean stop exits 0");
     let restarting = [
-        (
-            "customer",
-            customer,
-            text(shared_protocol::texts::WIDGET, "restarting"),
-        ),
-        (
-            "agent",
-            agent,
-            text(shared_protocol::texts::CONSOLE, "restarting"),
-        ),
+        ("customer", customer, WidgetText::Restarting.english()),
+        ("agent", agent, ConsoleText::Restarting.english()),
     ];
     for (side, driver, says) in restarting {
         eventually(

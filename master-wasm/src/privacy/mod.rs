@@ -1,6 +1,8 @@
 //! Privacy at capture: which parts of the page are masked, blocked or read-only for the agent,
 //! and what their content becomes before it leaves the page.
 //!
+//! - `scope`: what a part of the page is for the agent ([`Scope`]) and what an element's
+//!   own attributes say ([`Marks`]).
 //! - [`Policy`]: the merged rules of one page (relay, page object, built-in defaults) with its
 //!   CSS selectors checked once; decides each element's [`Scope`] from its parent's scope, its
 //!   own `data-cobrowse-*` attributes and the selectors.
@@ -17,6 +19,7 @@ pub mod detect;
 pub mod indicator;
 mod page_meta;
 pub mod page_rules;
+mod scope;
 
 pub use shared_protocol::masking;
 
@@ -24,102 +27,9 @@ use shared_protocol::privacy::Effective;
 use web_sys::{Document, Element};
 
 pub use detect::AutoMaskedTally;
-
-/// In-page markers, set by the site on any element.
-pub const MASK_ATTR: &str = "data-cobrowse-mask";
-pub const BLOCK_ATTR: &str = "data-cobrowse-block";
-pub const UNMASK_ATTR: &str = "data-cobrowse-unmask";
-pub const READONLY_ATTR: &str = "data-cobrowse-readonly";
-/// Marks a blocked element's placeholder in the agent's view (styled by the console).
-pub const PLACEHOLDER_ATTR: &str = "data-cobrowse-blocked";
-
-/// What a part of the page is for the agent; children inherit it.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct Scope(u8);
-
-impl Scope {
-    const MASKED: u8 = 1;
-    const READONLY: u8 = 2;
-    const BLOCKED: u8 = 4;
-    /// The element itself matched a configured selector (so a change elsewhere may unmatch it).
-    const RULED: u8 = 8;
-    /// A `<style>` or `<link>`: its text is CSS, never masked, but checked for script; its
-    /// address keeps its path in a masked part.
-    const STYLE_TEXT: u8 = 16;
-
-    pub fn masked(self) -> bool {
-        self.0 & Self::MASKED != 0
-    }
-    pub fn readonly(self) -> bool {
-        self.0 & Self::READONLY != 0
-    }
-    pub fn blocked(self) -> bool {
-        self.0 & Self::BLOCKED != 0
-    }
-    pub fn ruled(self) -> bool {
-        self.0 & Self::RULED != 0
-    }
-    pub fn style_text(self) -> bool {
-        self.0 & Self::STYLE_TEXT != 0
-    }
-    /// The scope of a `<style>` element's text (not inherited by elements).
-    pub fn for_style_text(self) -> Self {
-        self.with(Self::STYLE_TEXT, true)
-    }
-    /// Whether `self` and `other` treat content the same (the `ruled` bookkeeping aside).
-    pub fn same_treatment(self, other: Scope) -> bool {
-        (self.0 ^ other.0) & !Self::RULED == 0
-    }
-    fn with(self, bit: u8, on: bool) -> Self {
-        Scope(if on { self.0 | bit } else { self.0 & !bit })
-    }
-}
-
-/// What an element's own attributes say about its privacy, gathered while they are read (so
-/// no extra call out of wasm is needed for them).
-#[derive(Debug, Default)]
-pub struct Marks {
-    mask: bool,
-    block: bool,
-    unmask: bool,
-    readonly: bool,
-    card_field: bool,
-    password: bool,
-}
-
-impl Marks {
-    pub fn note(&mut self, name: &str, value: &str) {
-        let is = |n: &str| name.eq_ignore_ascii_case(n);
-        if is(MASK_ATTR) {
-            self.mask = true;
-        } else if is(BLOCK_ATTR) {
-            self.block = true;
-        } else if is(UNMASK_ATTR) {
-            self.unmask = true;
-        } else if is(READONLY_ATTR) {
-            self.readonly = true;
-        } else if is("autocomplete") {
-            let v = value.trim().to_ascii_lowercase();
-            let last = v.split_ascii_whitespace().last().unwrap_or_default();
-            self.card_field = last.starts_with("cc-");
-            self.password |= last == "current-password" || last == "new-password";
-        } else if is("type") {
-            self.password |= value.trim().eq_ignore_ascii_case("password");
-        }
-    }
-
-    /// Reads `el`'s attributes (for an element whose scope is checked again after a change).
-    pub fn of(el: &Element) -> Self {
-        let mut marks = Marks::default();
-        let map = el.attributes();
-        for i in 0..map.length() {
-            if let Some(a) = map.item(i) {
-                marks.note(&a.name(), &a.value());
-            }
-        }
-        marks
-    }
-}
+pub use scope::{
+    Marks, Scope, BLOCK_ATTR, MASK_ATTR, PLACEHOLDER_ATTR, READONLY_ATTR, UNMASK_ATTR,
+};
 
 /// The rules in force on one page, ready to apply.
 #[derive(Debug, Default)]

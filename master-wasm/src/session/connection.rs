@@ -105,9 +105,9 @@ impl Customer {
             );
         };
         let status = if restarting {
-            "restarting"
+            WidgetText::Restarting
         } else {
-            "reconnecting"
+            WidgetText::Reconnecting
         };
         self.show_status_only(&self.text(status, &[]));
         let weak = self.this.clone();

@@ -60,7 +60,7 @@ impl Customer {
                 format!("Co-browse could not capture this page: {why}"),
             );
         }
-        self.show_session(&self.text("viewing", &[]));
+        self.show_session(&self.text(WidgetText::Viewing, &[]));
         // The agent learns the mode this page is in (write mode survives page loads).
         self.tell_mode(ModeCause::Current);
     }
@@ -78,6 +78,6 @@ impl Customer {
             );
         }
         let attempts = self.keys.guard().attempts_left().to_string();
-        self.show_session(&self.text("code_retry", &[("attempts", &attempts)]));
+        self.show_session(&self.text(WidgetText::CodeRetry, &[("attempts", &attempts)]));
     }
 }

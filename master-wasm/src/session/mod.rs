@@ -13,6 +13,7 @@ use shared_protocol::key_guard::KeyGuard;
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
 use shared_protocol::payload::{decode_payload, encode_payload};
 use shared_protocol::privacy::{Effective, PrivacyRules};
+use shared_protocol::texts::WidgetText;
 use shared_protocol::transport::{Attempt, TransportChoice};
 use shared_protocol::{
     CustomerMsg, Delivery, Envelope, ErrorCode, JoinCode, KeyExchange, PageInfo, RelayMsg, Resume,
@@ -173,7 +174,7 @@ impl Customer {
     }
 
     /// The configured text for `key`, with `{name}`s filled in.
-    fn text(&self, key: &str, values: &[(&str, &str)]) -> String {
+    fn text(&self, key: WidgetText, values: &[(&str, &str)]) -> String {
         self.settings.texts.fill(key, values)
     }
 
@@ -203,7 +204,7 @@ impl Customer {
                     self.link.send_control(CustomerMsg::PageVisit(visit));
                 }
                 self.link.send_control(CustomerMsg::Exit);
-                self.end(Ending::Normal, self.text("ended_by_you", &[]));
+                self.end(Ending::Normal, self.text(WidgetText::EndedByYou, &[]));
             }
             WidgetAction::AllowWrite => self.answer_write_request(true),
             WidgetAction::DenyWrite => self.answer_write_request(false),
@@ -222,7 +223,7 @@ impl Customer {
         self.reloaded = true;
         // Pointer mode until the agent's console shows the consent this tab kept.
         self.control = Control::new(saved.write_consent);
-        self.show_session(&self.text("continuing", &[]));
+        self.show_session(&self.text(WidgetText::Continuing, &[]));
         if let Err(e) = self.open_socket() {
             self.end(
                 Ending::Failure,
@@ -263,7 +264,7 @@ impl Customer {
                 self.save();
                 self.start_heartbeat();
                 self.watch_navigation();
-                self.show_session(&self.text("read_code", &[]));
+                self.show_session(&self.text(WidgetText::ReadCode, &[]));
             }
             RelayMsg::Resumed {
                 last_received,
@@ -296,14 +297,14 @@ impl Customer {
             }
             RelayMsg::AgentJoined => {
                 self.start_key_exchange();
-                self.show_session(&self.text("agent_connecting", &[]));
+                self.show_session(&self.text(WidgetText::AgentConnecting, &[]));
             }
             RelayMsg::Key(key) => self.on_key(key),
             RelayMsg::VerificationFailed { attempts_left } => {
                 self.keys.reset();
                 self.stream = None;
                 let attempts = attempts_left.to_string();
-                self.show_session(&self.text("code_retry", &[("attempts", &attempts)]));
+                self.show_session(&self.text(WidgetText::CodeRetry, &[("attempts", &attempts)]));
             }
             // Frames from the agent were dropped (it sends only resync requests): go on.
             RelayMsg::Gap => {
@@ -321,9 +322,9 @@ impl Customer {
             // The agent came back while this page still has no keys: key now.
             RelayMsg::PeerBack if self.needs_keys() => {
                 self.start_key_exchange();
-                self.show_session(&self.text("agent_connecting", &[]));
+                self.show_session(&self.text(WidgetText::AgentConnecting, &[]));
             }
-            RelayMsg::PeerAway => self.show_status_only(&self.text("agent_dropped", &[])),
+            RelayMsg::PeerAway => self.show_status_only(&self.text(WidgetText::AgentDropped, &[])),
             RelayMsg::PeerBack => {
                 let status = self.status.clone();
                 self.show_session(&status);
@@ -332,7 +333,7 @@ impl Customer {
             RelayMsg::Ended { reason } => {
                 self.end(
                     Ending::Normal,
-                    self.text("ended", &[("reason", reason.describe())]),
+                    self.text(WidgetText::Ended, &[("reason", reason.describe())]),
                 );
             }
             RelayMsg::Error {

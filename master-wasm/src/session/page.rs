@@ -16,9 +16,9 @@ impl Customer {
         self.link.send_control(CustomerMsg::PageVisit(visit));
         if agent_present {
             self.start_key_exchange();
-            self.show_session(&self.text("agent_connecting", &[]));
+            self.show_session(&self.text(WidgetText::AgentConnecting, &[]));
         } else {
-            self.show_session(&self.text("read_code", &[]));
+            self.show_session(&self.text(WidgetText::ReadCode, &[]));
         }
     }
 

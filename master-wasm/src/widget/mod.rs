@@ -14,11 +14,11 @@ use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, HtmlElement, ShadowRoot, ShadowRootInit, ShadowRootMode};
 
 use shared_protocol::agent_control::Mode;
-use shared_protocol::texts::Texts;
+use shared_protocol::texts::{Texts, WidgetText};
+use shared_protocol::ui_settings::WidgetLook;
 
 use crate::browser::{Listener, Timeout};
 use crate::capture::WIDGET_ATTR;
-use crate::settings::Look;
 
 mod agent;
 mod template;
@@ -58,7 +58,7 @@ pub enum View {
 pub struct Widget {
     host: Element,
     root: ShadowRoot,
-    texts: Texts,
+    texts: Texts<WidgetText>,
     _listeners: Vec<Listener>,
     /// Click ripples still fading, each removed by its timer (at most a few at a time).
     ripples: std::collections::VecDeque<(Element, Timeout)>,
@@ -70,8 +70,8 @@ impl Widget {
     /// Adds the widget to `doc`'s body; `on_action` is called for every button press.
     pub fn mount(
         doc: &Document,
-        texts: Texts,
-        look: &Look,
+        texts: Texts<WidgetText>,
+        look: &WidgetLook,
         on_action: Rc<dyn Fn(WidgetAction)>,
     ) -> Result<Self, JsValue> {
         let body = doc.body().ok_or("the page has no <body> yet")?;
@@ -112,7 +112,7 @@ impl Widget {
     }
 
     /// The configured texts (for the session's status lines).
-    pub fn texts(&self) -> &Texts {
+    pub fn texts(&self) -> &Texts<WidgetText> {
         &self.texts
     }
 
@@ -125,7 +125,7 @@ impl Widget {
         self.set_hidden("[data-cobrowse-ui=start]", !start);
         self.set_hidden("[data-part=confirm]", !confirm);
         self.set_hidden("[data-part=session]", !session);
-        let connecting = self.texts.get("connecting").to_string();
+        let connecting = self.texts.get(WidgetText::Connecting).to_string();
         let (code, status, exit) = match view {
             View::Connecting => ("", connecting.as_str(), false),
             View::Session { code, status } => (code.as_str(), status.as_str(), true),

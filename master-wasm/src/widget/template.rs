@@ -8,7 +8,8 @@ use shared_protocol::texts::Texts;
 use wasm_bindgen::JsValue;
 use web_sys::{HtmlElement, ShadowRoot};
 
-use crate::settings::Look;
+use shared_protocol::texts::{TextKey, WidgetText};
+use shared_protocol::ui_settings::WidgetLook;
 
 /// The widget's shadow root: its style, then its markup. Static files, no text in them (the
 /// `data-text` elements are filled by [`dress`]).
@@ -23,8 +24,8 @@ pub const TEMPLATE: &str = concat!(
 pub fn dress(
     root: &ShadowRoot,
     host: &HtmlElement,
-    texts: &Texts,
-    look: &Look,
+    texts: &Texts<WidgetText>,
+    look: &WidgetLook,
 ) -> Result<(), JsValue> {
     let labelled = root.query_selector_all("[data-text]")?;
     for i in 0..labelled.length() {
@@ -32,13 +33,19 @@ pub fn dress(
             continue;
         };
         let el: &web_sys::Element = wasm_bindgen::JsCast::unchecked_ref(&node);
-        if let Some(key) = el.get_attribute("data-text") {
-            el.set_text_content(Some(texts.get(&key)));
+        if let Some(name) = el.get_attribute("data-text") {
+            match WidgetText::from_name(&name) {
+                Some(key) => el.set_text_content(Some(texts.get(key))),
+                // The template is ours: a test shows this on the console.
+                None => web_sys::console::error_1(
+                    &format!("co-browse: the widget has no text {name:?}").into(),
+                ),
+            }
         }
     }
     if let Some(cb) = root.query_selector(".cb")? {
         let style = cb.get_attribute("style").unwrap_or_default();
-        cb.set_attribute("style", &format!("{style}{}", look.corner.css()))?;
+        cb.set_attribute("style", &format!("{style}{}", look.position.css()))?;
     }
     let style = host.style();
     for (var, value) in [

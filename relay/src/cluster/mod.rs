@@ -10,17 +10,20 @@
 
 pub mod bus;
 mod bus_entry;
+mod bus_inbox;
 pub mod conn;
 mod counts;
 mod end_requests;
 pub mod keys;
 pub mod live;
+mod live_record;
 pub mod liveness;
 mod scripts;
 
 pub use bus::{Bus, BusMsg, ConnId, Opened};
 pub use conn::{ConnectError, Redis};
-pub use live::{token_hash, LiveRecord, LiveRecords, Origin};
+pub use live::LiveRecords;
+pub use live_record::{token_hash, LiveRecord, Origin};
 pub use liveness::{Liveness, NodeState};
 
 use std::sync::atomic::{AtomicBool, Ordering};

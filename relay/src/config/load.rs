@@ -3,8 +3,16 @@
 
 use std::ffi::OsString;
 
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use shared_protocol::privacy::PrivacyRules;
+
 use super::validate::base_path;
-use super::*;
+use super::{sources, unit_millis, Cli, Config, ConfigError, LogFormat, Options};
+use crate::roles::Role;
+use crate::ui_settings::Localization;
+use crate::ui_settings::{load_localization, parse_theme};
 
 const REDACTED: &str = "<redacted>";
 
@@ -93,11 +101,16 @@ impl Config {
             agent_can_submit: o.agent_can_submit.unwrap_or(false),
             write_request_interval: seconds(o.write_request_interval, 30),
             texts: match &o.localization {
-                Some(path) => Localization::load(path)?,
+                Some(path) => load_localization(path)?,
                 None => Localization::default(),
             },
             localization: o.localization,
-            theme: o.theme.unwrap_or_else(|| "auto".into()),
+            theme: o
+                .theme
+                .as_deref()
+                .map(parse_theme)
+                .transpose()?
+                .unwrap_or_default(),
             widget: o.widget.unwrap_or_default(),
             sessions_per_ip_per_minute: o.sessions_per_ip_per_minute.unwrap_or(20),
             sessions_per_second: o.sessions_per_second.unwrap_or(50),

@@ -21,8 +21,7 @@ mod validate;
 pub use cli::{Cli, Command};
 pub use options::Options;
 
-use crate::roles::Role;
-use crate::ui_settings::{Localization, WidgetLook};
+use crate::ui_settings::{Localization, Theme, WidgetLook};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -83,8 +82,7 @@ pub struct Config {
     /// The `localization` file's path and texts (read and checked at load).
     pub localization: Option<PathBuf>,
     pub texts: Localization,
-    /// One of [`THEMES`].
-    pub theme: String,
+    pub theme: Theme,
     pub widget: WidgetLook,
     /// Per client IP (an IPv6 client by its /64); 0 = unlimited.
     pub sessions_per_ip_per_minute: u32,

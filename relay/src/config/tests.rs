@@ -4,6 +4,9 @@
 use std::path::Path;
 
 use super::*;
+use crate::roles::Role;
+use crate::ui_settings::{Corner, Theme};
+use shared_protocol::texts::WidgetText;
 
 /// The configuration from `cli` alone: no environment variables (the tests' process may have
 /// some, and tests run side by side).
@@ -38,7 +41,7 @@ fn write_mode_widget_theme_and_localization_options() {
     let c = load(Cli::default()).unwrap();
     assert!(c.write_mode_allowed && !c.agent_can_submit);
     assert_eq!(c.write_request_interval, Duration::from_secs(30));
-    assert_eq!(c.theme, "auto");
+    assert_eq!(c.theme, Theme::Auto);
     let dir = tempfile::tempdir().unwrap();
     let l10n = dir.path().join("de.json");
     std::fs::write(&l10n, r#"{"widget": {"start": "Mitsurfen"}}"#).unwrap();
@@ -56,9 +59,9 @@ fn write_mode_widget_theme_and_localization_options() {
         c.allowed_third_party_domains,
         ["https://maps.example:8443", "*"]
     );
-    assert_eq!(c.theme, "dark");
-    assert_eq!(c.texts.widget["start"], "Mitsurfen");
-    assert_eq!(c.widget.position.as_deref(), Some("top-left"));
+    assert_eq!(c.theme, Theme::Dark);
+    assert_eq!(c.texts.widget.get(WidgetText::Start), "Mitsurfen");
+    assert_eq!(c.widget.position, Corner::TopLeft);
     for (bad, names) in [
         ("theme = \"neon\"\n", "theme"),
         ("[widget]\naccent = \"red;x:url(y)\"\n", "widget"),

@@ -7,6 +7,7 @@ use std::ffi::OsString;
 use clap::Parser;
 
 use super::*;
+use crate::ui_settings::{Corner, Theme};
 
 fn write(text: &str) -> tempfile::NamedTempFile {
     let f = tempfile::NamedTempFile::new().unwrap();
@@ -61,14 +62,14 @@ fn the_environment_wins_over_the_file_and_a_flag_over_both() {
     let file = f.path().to_str().unwrap();
 
     let c = load(&["--config", file], &[]).unwrap();
-    assert_eq!(c.theme, "dark");
+    assert_eq!(c.theme, Theme::Dark);
     assert_eq!(c.inactivity_timeout, Duration::from_secs(100));
     assert!(c.agent_can_submit);
     assert_eq!(c.allowed_origins.unwrap(), ["https://file.example"]);
     assert_eq!(c.privacy.indicator_text.as_deref(), Some("from the file"));
 
     let c = load(&["--config", file], &ENV).unwrap();
-    assert_eq!(c.theme, "light", "string");
+    assert_eq!(c.theme, Theme::Light, "string");
     assert_eq!(c.inactivity_timeout, Duration::from_secs(200), "number");
     assert!(!c.agent_can_submit, "bool");
     assert_eq!(
@@ -85,7 +86,7 @@ fn the_environment_wins_over_the_file_and_a_flag_over_both() {
 
     let args: Vec<&str> = ["--config", file].into_iter().chain(FLAGS).collect();
     let c = load(&args, &ENV).unwrap();
-    assert_eq!(c.theme, "high-contrast");
+    assert_eq!(c.theme, Theme::HighContrast);
     assert_eq!(c.inactivity_timeout, Duration::from_secs(300));
     assert!(c.agent_can_submit);
     assert_eq!(c.allowed_origins.unwrap(), ["https://flag.example"]);
@@ -110,13 +111,16 @@ fn the_environment_sets_nested_sections() {
     .unwrap();
     assert_eq!(c.privacy.private_by_default, Some(true));
     assert_eq!(c.privacy.mask, [".balance", "#iban"]);
-    assert_eq!(c.widget.position.as_deref(), Some("top-left"));
+    assert_eq!(c.widget.position, Corner::TopLeft);
     assert_eq!(c.widget.accent.as_deref(), Some("#123456"));
     // And the section's rules still apply to what the environment gave.
     let err = load(&[], &[("COBROWSE_WIDGET__POSITION", "middle")])
         .unwrap_err()
         .to_string();
-    assert!(err.contains("widget") && err.contains("middle"), "{err}");
+    assert!(
+        err.contains("COBROWSE_WIDGET__POSITION") && err.contains("middle"),
+        "{err}"
+    );
     // A whole section and one of its keys: neither is dropped unsaid.
     let err = load(
         &[],

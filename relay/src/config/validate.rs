@@ -3,8 +3,10 @@
 
 use shared_protocol::privacy::check_rules;
 
-use super::*;
-use crate::ui_settings::THEMES;
+use std::time::Duration;
+
+use super::{is_frame_origin, Config, ConfigError};
+use crate::ui_settings::check_widget;
 
 impl Config {
     /// Every rule; the first broken one is the error.
@@ -73,13 +75,7 @@ impl Config {
                 message: "must be at least disconnect_grace".into(),
             });
         }
-        if !THEMES.contains(&self.theme.as_str()) {
-            return Err(ConfigError::Invalid {
-                key: "theme",
-                message: format!("{:?} is not one of {}", self.theme, THEMES.join(", ")),
-            });
-        }
-        self.widget.check()?;
+        check_widget(&self.widget)?;
         for origin in &self.allowed_third_party_domains {
             if !is_frame_origin(origin) {
                 return Err(ConfigError::Invalid {

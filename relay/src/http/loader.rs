@@ -24,12 +24,12 @@ pub const LOADER_JS: &str = include_str!("loader.js");
 
 /// `/cobrowse.json`: what the loader needs to start the customer module.
 #[derive(Serialize)]
-struct LoaderBoot<'a> {
+struct LoaderBoot {
     /// The path (under the relay's URL) of the module's directory, ending in `/`: hashed
     /// (immutable) when the relay embeds its bundles.
     module: String,
     /// Handed to the module's `start` as they are.
-    settings: WidgetSettings<'a>,
+    settings: WidgetSettings,
 }
 
 /// `/cobrowse.js`.
@@ -50,9 +50,9 @@ pub async fn boot(State(state): State<AppState>, headers: HeaderMap) -> Response
             write_mode_allowed: config.write_mode_allowed,
             agent_can_submit: config.agent_can_submit,
             write_request_interval: config.write_request_interval.as_secs(),
-            site_origins: &state.allowed_origins,
-            widget: &config.widget,
-            texts: &config.texts.widget,
+            site_origins: state.allowed_origins.to_vec(),
+            widget: config.widget.clone(),
+            texts: config.texts.widget.clone(),
         },
     };
     match serde_json::to_vec(&boot) {

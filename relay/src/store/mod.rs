@@ -7,6 +7,8 @@ use uuid::Uuid;
 
 pub mod redis;
 pub mod sqlite;
+mod sqlite_rows;
+mod sqlite_schema;
 pub mod writer;
 
 pub use redis::RedisStore;

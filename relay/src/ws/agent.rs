@@ -8,7 +8,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use shared_protocol::{AgentMsg, EndReason, ErrorCode, RelayMsg};
 
-use super::*;
+use shared_protocol::MAX_RENDER_SAMPLES;
+use tokio::time::Instant;
+
+use super::connection::Connection;
+use super::read::next_for;
+use super::refusals::{error_frame, refuse, CLOSE_POLICY};
+use super::routing::{resume, route, tell_node};
 use crate::auth::{AuthError, Identity};
 use crate::metrics::bump;
 use crate::sessions::{JoinError, Session, Side};

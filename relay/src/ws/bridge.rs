@@ -13,8 +13,10 @@ use std::collections::VecDeque;
 use tokio::sync::mpsc;
 use tokio::sync::mpsc::error::TrySendError;
 
+use super::connection::{connection, Connection};
 use super::read::{is_too_big, TEXT_FRAME};
-use super::{agent_loop, bad_frame, connection, customer_loop, Connection};
+use super::refusals::bad_frame;
+use super::{agent_loop, customer_loop};
 use crate::client_ip::ClientIp;
 use crate::cluster::{Bus, BusMsg, NodeState, Opened};
 use crate::membership::CLOSE_MOVING;

@@ -5,10 +5,15 @@ use std::sync::Arc;
 
 use shared_protocol::{CustomerMsg, EndReason, ErrorCode, RelayMsg};
 
-use super::*;
+use tokio::time::Instant;
+
+use super::connection::Connection;
+use super::read::next_for;
+use super::refusals::{error_frame, refuse, CLOSE_NORMAL, CLOSE_POLICY};
+use super::routing::{resume, route, tell_node};
 use crate::client_ip::ClientIp;
 use crate::metrics::bump;
-use crate::sessions::{Forwarded, Session, Side, VerifyOutcome};
+use crate::sessions::{control_frame, Forwarded, Outgoing, Session, Side, VerifyOutcome};
 use crate::state::AppState;
 use crate::store::{now_millis, SessionRecord};
 use crate::stored_text;

@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use shared_protocol::{AgentMsg, CustomerMsg, Envelope};
 use tokio::time::Instant;
 
-use super::Connection;
+use super::connection::Connection;
 use crate::sessions::Outgoing;
 
 /// Close code: try again shortly.

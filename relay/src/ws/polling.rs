@@ -31,7 +31,8 @@ use shared_protocol::MAX_FRAME_LEN;
 use tokio::sync::{mpsc, Notify};
 use tokio::time::Instant;
 
-use super::{admit_customer, connection, connection_slot, serve};
+use super::connection::{connection, Incoming};
+use super::{admit_customer, connection_slot, serve};
 use crate::client_ip::ClientIp;
 use crate::error::HttpError;
 use crate::sessions::{Side, QUEUE_LEN};
@@ -205,7 +206,7 @@ fn open(
     Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], id).into_response())
 }
 
-fn tokio_stream_of(mut rx: mpsc::Receiver<Result<Message, axum::Error>>) -> super::Incoming {
+fn tokio_stream_of(mut rx: mpsc::Receiver<Result<Message, axum::Error>>) -> Incoming {
     futures_util::stream::poll_fn(move |cx| rx.poll_recv(cx)).boxed()
 }
 

@@ -10,7 +10,8 @@ use shared_protocol::{DecodeError, Direction, Envelope, ErrorCode, MAX_FRAME_LEN
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-use super::{bad_frame, refuse, Connection, CLOSE_POLICY, CLOSE_TOO_BIG};
+use super::connection::Connection;
+use super::refusals::{bad_frame, refuse, CLOSE_POLICY, CLOSE_TOO_BIG};
 use crate::sessions::Phase;
 
 pub(super) const TEXT_FRAME: &str = "text frames are not part of the protocol";
