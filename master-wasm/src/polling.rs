@@ -14,7 +14,7 @@ use std::rc::Rc;
 
 use shared_protocol::node_hint;
 use shared_protocol::poll_records::{decode_records, Record};
-use shared_protocol::transport::CLOSE_WEBSOCKET_AVAILABLE;
+use shared_protocol::transport::{self, CLOSE_WEBSOCKET_AVAILABLE};
 use shared_protocol::{Envelope, RelayMsg};
 use shared_web::fetch::{poll_request, Answer};
 use wasm_bindgen::prelude::*;
@@ -188,7 +188,9 @@ async fn run(s: Rc<Shared>, urls: PollUrls) {
                     Ok(env) => SocketEvent::Message(env),
                     Err(err) => SocketEvent::BadFrame(err.to_string()),
                 }),
-                Record::Close { code, reason } => return s.close(code, reason),
+                Record::Close { code, reason } => {
+                    return s.close(transport::from_relay(code), reason)
+                }
             }
         }
     }

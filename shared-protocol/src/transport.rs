@@ -23,6 +23,17 @@ pub const PROBE_WEBSOCKET_EVERY_MS: u32 = 60_000;
 /// own code: the relay never sends it).
 pub const CLOSE_WEBSOCKET_AVAILABLE: u16 = 4100;
 
+/// A close code as the relay sent it: [`CLOSE_WEBSOCKET_AVAILABLE`] is the browser's own (its
+/// probe found a WebSocket), so from the relay it counts as an abnormal close (a relay cannot
+/// make a browser switch, nor skip the delays between reconnects by saying so).
+pub fn from_relay(code: u16) -> u16 {
+    if code == CLOSE_WEBSOCKET_AVAILABLE {
+        1006
+    } else {
+        code
+    }
+}
+
 /// What a browser does after a connection closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AfterClose {
@@ -204,6 +215,13 @@ mod tests {
             choice.closed(unopened, CLOSE_WEBSOCKET_AVAILABLE, 2.0),
             AfterClose::Dropped
         );
+    }
+
+    #[test]
+    fn a_relay_cannot_make_a_browser_switch() {
+        assert_eq!(from_relay(CLOSE_WEBSOCKET_AVAILABLE), ABNORMAL);
+        assert_eq!(from_relay(1000), 1000);
+        assert_eq!(from_relay(1012), 1012);
     }
 
     #[test]

@@ -14,7 +14,9 @@ use futures::future::{select, Either};
 use futures::StreamExt;
 use shared_protocol::node_hint;
 use shared_protocol::poll_records::{decode_records, encode_records, Record};
-use shared_protocol::transport::{Attempt, CLOSE_WEBSOCKET_AVAILABLE, PROBE_WEBSOCKET_EVERY_MS};
+use shared_protocol::transport::{
+    self, Attempt, CLOSE_WEBSOCKET_AVAILABLE, PROBE_WEBSOCKET_EVERY_MS,
+};
 use shared_web::fetch::{poll_request, Answer};
 use web_sys::AbortController;
 use yew::Callback;
@@ -101,7 +103,7 @@ pub(crate) async fn run(
             for record in records {
                 match record {
                     Record::Message(bytes) => on_event.emit(relay_event(&bytes)),
-                    Record::Close { code, .. } => return code,
+                    Record::Close { code, .. } => return transport::from_relay(code),
                 }
             }
         }
