@@ -155,19 +155,6 @@ pub enum Unshowable {
 }
 
 impl Unshowable {
-    /// The key of the console text that explains it (see [`crate::texts::CONSOLE`]).
-    pub fn text_key(&self) -> &'static str {
-        match self {
-            Unshowable::CrossOriginFrame { .. } => "unshown_cross_origin_frame",
-            Unshowable::SandboxedFrame => "unshown_sandboxed_frame",
-            Unshowable::ClosedShadowRoot => "unshown_closed_shadow_root",
-            Unshowable::UnreadableStylesheet { .. } => "unshown_unreadable_stylesheet",
-            Unshowable::TaintedCanvas => "unshown_tainted_canvas",
-            Unshowable::PrivateCanvas => "unshown_private_canvas",
-            Unshowable::StreamedMedia => "unshown_streamed_media",
-        }
-    }
-
     /// The detail the text names (an origin, an address), if any.
     pub fn detail(&self) -> &str {
         match self {

@@ -3,8 +3,6 @@
 //! each [`Firefox`] has its own, on a free port; both stop when it is dropped (after
 //! [`Firefox::quit`]).
 
-use std::time::{Duration, Instant};
-
 use thirtyfour::prelude::*;
 use tokio::process::{Child, Command};
 
@@ -26,14 +24,7 @@ impl Firefox {
             .spawn()
             .expect("geckodriver on PATH (`make test` installs it)");
         let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "geckodriver did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        crate::wait_for_port(port, "geckodriver").await;
         let mut caps = DesiredCapabilities::firefox();
         caps.set_firefox_binary("/usr/bin/firefox-esr")
             .expect("binary");

@@ -42,6 +42,18 @@ pub fn workspace_root() -> PathBuf {
         .to_path_buf()
 }
 
+/// Waits until something accepts connections on `port` (a driver `what` just started).
+pub(crate) async fn wait_for_port(port: u16, what: &str) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_err()
+    {
+        assert!(std::time::Instant::now() < deadline, "{what} did not start");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 pub(crate) async fn free_port() -> u16 {
     let l = TcpListener::bind("127.0.0.1:0").await.expect("bind port 0");
     l.local_addr().expect("local addr").port()

@@ -5,7 +5,7 @@
 use thirtyfour::prelude::*;
 
 use crate::console::write_mode_granted;
-use crate::{eventually, js, view_is, TestResult, START};
+use crate::{eventually, js, view_is, widget, TestResult, START};
 
 /// A change on the customer's page shows in the view (its heading set to `heading`), the
 /// customer's pointer shows, and the agent's typing in write mode reaches the page.
@@ -64,4 +64,17 @@ pub async fn change_point_and_type(
         },
     )
     .await
+}
+
+/// The customer presses Exit; the console is back at its join form.
+pub async fn customer_exits(customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    widget(customer, "exit").await?.click().await?;
+    eventually("the console to leave the session", START, || async {
+        agent
+            .find(By::Css("[data-cobrowse-ui=join-code]"))
+            .await
+            .ok()
+    })
+    .await?;
+    Ok(())
 }

@@ -45,14 +45,7 @@ impl WebKit {
         let webkit_driver = test_servers::owned::spawn(driver)
             .expect("WebKitWebDriver on PATH (`make test` installs it)");
         let url = format!("http://127.0.0.1:{port}");
-        let deadline = Instant::now() + Duration::from_secs(15);
-        while tokio::net::TcpStream::connect(("127.0.0.1", port))
-            .await
-            .is_err()
-        {
-            assert!(Instant::now() < deadline, "WebKitWebDriver did not start");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
+        crate::wait_for_port(port, "WebKitWebDriver").await;
         let caps: Capabilities = serde_json::from_value(serde_json::json!({
             "browserName": "MiniBrowser",
             "webkitgtk:browserOptions": {

@@ -18,14 +18,7 @@ async fn core_flow(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Test
 
     cobrowse_e2e::session_core::change_point_and_type(customer, agent, "Changed live").await?;
 
-    widget(customer, "exit").await?.click().await?;
-    eventually("the console to leave the session", START, || async {
-        agent
-            .find(By::Css("[data-cobrowse-ui=join-code]"))
-            .await
-            .ok()
-    })
-    .await?;
+    cobrowse_e2e::session_core::customer_exits(customer, agent).await?;
     Ok(())
 }
 

@@ -136,14 +136,7 @@ async fn flow(
     .await?;
 
     // Exit: the customer leaves, the console is back at its join form.
-    widget(customer, "exit").await?.click().await?;
-    eventually("the console to leave the session", START, || async {
-        agent
-            .find(By::Css("[data-cobrowse-ui=join-code]"))
-            .await
-            .ok()
-    })
-    .await?;
+    cobrowse_e2e::session_core::customer_exits(customer, agent).await?;
 
     // nginx refused the upgrades and carried the polls.
     let logs = nginx.logs();
