@@ -62,6 +62,17 @@ pub(crate) async fn free_port() -> u16 {
 impl Harness {
     /// Starts the relay with `adjust` applied to its configuration.
     pub async fn start_with(adjust: impl FnOnce(&mut Config)) -> Self {
+        Self::serving(adjust, true).await
+    }
+
+    /// Starts the relay with the bundles as shipped (`make wasm`, no test hooks): for the
+    /// benchmarks, which measure what a site serves and drive the session only as a person
+    /// would.
+    pub async fn start_shipped() -> Self {
+        Self::serving(|_| {}, false).await
+    }
+
+    async fn serving(adjust: impl FnOnce(&mut Config), with_test_hooks: bool) -> Self {
         let root = workspace_root();
         let dist = root.join("dist");
         assert!(
@@ -73,7 +84,7 @@ impl Harness {
         // Built with the feature `test-hooks`: the console's `window.cobrowseCraft` is in it.
         let console = std::fs::read(dist.join("slave/slave_wasm_bg.wasm")).unwrap_or_default();
         assert!(
-            console.windows(13).any(|w| w == b"cobrowseCraft"),
+            !with_test_hooks || console.windows(13).any(|w| w == b"cobrowseCraft"),
             "the bundles in {} have no test hooks (built by `make wasm` or `make release`): \
              run `make wasm-test` (`make test` does it first)",
             dist.display()
@@ -480,18 +491,30 @@ pub async fn agent_mouse_at(agent: &WebDriver, (x, y): (i64, i64), events: &[&st
     .await;
 }
 
-/// An end-to-end test: a harness (its relay configured by `$configure`, if given), a customer
-/// and an agent browser, `$flow(&h, &customer, &agent)`, and the browsers closed and the relay
-/// stopped whether it passed or not.
-/// An end-to-end test of `$flow` with the customer in Firefox (headless `firefox-esr`) and
-/// the agent in Chromium; `agent_in_firefox` the other way round.
+/// An end-to-end test of `$flow` with one side in another engine: `customer_in_firefox`
+/// (headless `firefox-esr`) or `customer_in_webkit` with the agent in Chromium,
+/// `agent_in_firefox` with the customer in Chromium.
 #[macro_export]
-macro_rules! e2e_firefox {
+macro_rules! e2e_engine {
     ($name:ident, $flow:ident, customer_in_firefox) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name() {
             let h = $crate::Harness::start().await;
             let customer = $crate::firefox::Firefox::open(1280, 900).await;
+            let agent = h.browser().await;
+            let result = $flow(&h, &customer.driver, &agent).await;
+            customer.quit().await;
+            h.finish(vec![agent]).await;
+            if let Err(e) = result {
+                panic!("{e}");
+            }
+        }
+    };
+    ($name:ident, $flow:ident, customer_in_webkit) => {
+        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+        async fn $name() {
+            let h = $crate::Harness::start().await;
+            let customer = $crate::webkit::WebKit::open(1280, 900).await;
             let agent = h.browser().await;
             let result = $flow(&h, &customer.driver, &agent).await;
             customer.quit().await;
@@ -517,6 +540,9 @@ macro_rules! e2e_firefox {
     };
 }
 
+/// An end-to-end test: a harness (its relay configured by `$configure`, if given), a customer
+/// and an agent browser, `$flow(&h, &customer, &agent)`, and the browsers closed and the relay
+/// stopped whether it passed or not.
 #[macro_export]
 macro_rules! e2e {
     ($name:ident, $flow:ident) => {

@@ -18,7 +18,7 @@ use crate::{BenchResult, Ctx};
 const STAMP_EVERY_MS: u64 = 50;
 
 pub async fn run(ctx: &Ctx) -> BenchResult<Vec<Measure>> {
-    let h = Harness::start().await;
+    let h = Harness::start_shipped().await;
     let customer = h.browser().await;
     let agent = h.browser().await;
     let result = measure(ctx, &customer, &agent, &h).await;
