@@ -90,3 +90,28 @@ pub async fn metric(h: &Harness, series: &str) -> TestResult<u64> {
         .and_then(|n| n.trim().parse().ok())
         .unwrap_or(0))
 }
+
+/// A real click (the browser's own hit testing, through the view's scaling) at the centre of
+/// `selector` in the view, as an agent's mouse makes it: the point is computed in the console's
+/// window from where the element is in the scaled view. (WebDriver's element click computes
+/// it without the view's transform, so on a scaled view it can miss a small element.)
+pub async fn click_in_view(agent: &WebDriver, selector: &str) -> TestResult {
+    let at = js(
+        agent,
+        &format!(
+            "const frame = document.querySelector('[data-cobrowse-ui=view]');
+             const wrap = document.querySelector('.frame-wrap');
+             const scale = wrap.getBoundingClientRect().width / parseFloat(wrap.style.width);
+             const f = frame.getBoundingClientRect();
+             const r = frame.contentDocument.querySelector({selector:?}).getBoundingClientRect();
+             return [Math.round(f.left + (r.left + r.width / 2) * scale),
+                     Math.round(f.top + (r.top + r.height / 2) * scale)];"
+        ),
+    )
+    .await;
+    let (Some(x), Some(y)) = (at[0].as_i64(), at[1].as_i64()) else {
+        return Err(format!("{selector} is not in the view: {at}").into());
+    };
+    agent.action_chain().move_to(x, y).click().perform().await?;
+    Ok(())
+}

@@ -30,8 +30,25 @@ pub async fn compare(customer: &WebDriver, agent: &WebDriver) -> TestResult<f64>
     );
     tokio::time::sleep(Duration::from_millis(400)).await;
     let customer_png = customer.screenshot_as_png().await?;
-    let frame = agent.find(By::Css("[data-cobrowse-ui=view]")).await?;
-    let agent_png = frame.screenshot_as_png().await?;
+    // The view cut out of the console's window (WebKit's element screenshots of an iframe are
+    // offset; the window's are right in every engine). It must be in the window whole.
+    let at = js(
+        agent,
+        "const r = document.querySelector('[data-cobrowse-ui=view]').getBoundingClientRect();
+         const d = devicePixelRatio;
+         const whole = r.left >= 0 && r.top >= 0
+           && r.right <= document.documentElement.clientWidth
+           && r.bottom <= document.documentElement.clientHeight;
+         return whole ? [r.left * d, r.top * d, r.width * d, r.height * d].map(Math.round) : null;",
+    )
+    .await;
+    let Some(at) = at
+        .as_array()
+        .map(|a| a.iter().filter_map(|v| v.as_u64()).collect::<Vec<_>>())
+    else {
+        return Err("the view is not wholly in the agent's window: make the window larger".into());
+    };
+    let window_png = agent.screenshot_as_png().await?;
     // Kept for a person to look at: target/screenshots/<page>-{customer,agent}.png
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
     let name = js(
@@ -42,9 +59,17 @@ pub async fn compare(customer: &WebDriver, agent: &WebDriver) -> TestResult<f64>
     let name = name.as_str().unwrap_or("page").to_string();
     let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(dir.join(format!("{name}-customer.png")), &customer_png);
-    let _ = std::fs::write(dir.join(format!("{name}-agent.png")), &agent_png);
     let theirs = pixels::decode(&customer_png)?;
-    let ours = pixels::decode(&agent_png)?;
+    let ours = match at[..] {
+        [left, top, width, height] => {
+            pixels::decode(&window_png)?.crop(left as u32, top as u32, width as u32, height as u32)
+        }
+        _ => return Err(format!("the view's box: {at:?}").into()),
+    };
+    let _ = std::fs::write(
+        dir.join(format!("{name}-agent.png")),
+        pixels::encode(&ours)?,
+    );
     assert!(
         ours.width.abs_diff(theirs.width) <= 1 && ours.height.abs_diff(theirs.height) <= 1,
         "same size: view {}x{}, customer {}x{}",
@@ -59,6 +84,16 @@ pub async fn compare(customer: &WebDriver, agent: &WebDriver) -> TestResult<f64>
 /// (a) of the comparison: the same markup and the same visible text (call after [`compare`],
 /// which hides the overlays).
 pub async fn same_markup_and_text(customer: &WebDriver, agent: &WebDriver, path: &str) {
+    same_markup(customer, agent, path).await;
+    let customer_text = js(customer, "return document.body.innerText").await;
+    let view_text = in_view(agent, "doc.body.innerText").await;
+    assert_eq!(view_text, customer_text, "{path}: the visible text");
+}
+
+/// The same markup in the view as on the page, node by node (what the page's engine
+/// serializes against what the view's does: both follow the HTML standard, so this holds
+/// across engines, where rendered text need not).
+pub async fn same_markup(customer: &WebDriver, agent: &WebDriver, path: &str) {
     let customer_html = js(customer, "return document.body.innerHTML").await;
     let view_html = in_view(agent, "doc.body.innerHTML").await;
     assert_eq!(
@@ -66,9 +101,6 @@ pub async fn same_markup_and_text(customer: &WebDriver, agent: &WebDriver, path:
         normalize(&customer_html),
         "{path}: the DOM"
     );
-    let customer_text = js(customer, "return document.body.innerText").await;
-    let view_text = in_view(agent, "doc.body.innerText").await;
-    assert_eq!(view_text, customer_text, "{path}: the visible text");
 }
 
 /// The body's markup without what never crosses (scripts, the widget), the view's markers,
@@ -88,13 +120,28 @@ pub fn normalize(html: &serde_json::Value) -> String {
         Some(i) => out[..i].to_string(),
         None => out,
     };
-    // Inline event handlers never cross (the capture drops them).
-    let mut out = without_handlers(&out);
+    // Inline event handlers never cross (the capture drops them), nor do comments' texts.
+    let mut out = without_comment_texts(&without_handlers(&out));
     // The view's own state markers (the customer's hover and focus) are not page content.
     for marker in ["hover", "focus-within", "focus", "active"] {
         out = out.replace(&format!(" data-cobrowse-{marker}=\"\""), "");
     }
     out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// `html` with every comment emptied (`<!---->`).
+fn without_comment_texts(html: &str) -> String {
+    let mut out = String::with_capacity(html.len());
+    let mut rest = html;
+    while let Some(i) = rest.find("<!--") {
+        out.push_str(&rest[..i]);
+        out.push_str("<!---->");
+        rest = rest[i + 4..]
+            .find("-->")
+            .map_or("", |j| &rest[i + 4 + j + 3..]);
+    }
+    out.push_str(rest);
+    out
 }
 
 /// `html` without ` on...="..."` attributes.

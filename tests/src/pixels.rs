@@ -29,6 +29,38 @@ pub fn decode(png_bytes: &[u8]) -> Result<Image, String> {
     })
 }
 
+/// The PNG of `image` (to keep what was compared for a person to look at).
+pub fn encode(image: &Image) -> Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, image.width, image.height);
+    encoder.set_color(png::ColorType::Rgba);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+    writer
+        .write_image_data(&image.rgba)
+        .map_err(|e| e.to_string())?;
+    writer.finish().map_err(|e| e.to_string())?;
+    Ok(out)
+}
+
+impl Image {
+    /// The part `width` × `height` whose top left is at (`left`, `top`), clipped to the image.
+    pub fn crop(&self, left: u32, top: u32, width: u32, height: u32) -> Image {
+        let width = width.min(self.width.saturating_sub(left));
+        let height = height.min(self.height.saturating_sub(top));
+        let mut rgba = Vec::with_capacity((width * height * 4) as usize);
+        for y in top..top + height {
+            let start = ((y * self.width + left) * 4) as usize;
+            rgba.extend_from_slice(&self.rgba[start..start + (width * 4) as usize]);
+        }
+        Image {
+            width,
+            height,
+            rgba,
+        }
+    }
+}
+
 /// The share (0..1) of differing pixels over the area both images cover.
 pub fn difference(a: &Image, b: &Image) -> f64 {
     let (w, h) = (a.width.min(b.width), a.height.min(b.height));

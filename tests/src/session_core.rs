@@ -1,11 +1,25 @@
 //! The core of a running session on the react form (`/react-form.html`), as the transport and
-//! engine tests drive it once the agent sees the page: a live change, the customer's pointer,
-//! write mode with consent and the agent typing into a field the page's framework keeps.
+//! engine tests drive it once the agent sees the page: the same DOM, a live change, scrolling,
+//! the customer's pointer, write mode with consent and the agent typing, choosing and ticking
+//! in a form whose state the page's framework keeps; and the exits from either side.
 
 use thirtyfour::prelude::*;
 
 use crate::console::write_mode_granted;
-use crate::{eventually, js, view_is, widget, TestResult, START};
+use crate::fidelity::{normalize, same_markup};
+use crate::{
+    agent_status, eventually, in_view, js, view_is, widget, widget_text, TestResult, START,
+};
+
+/// The React form's state as React has it (the page renders it into `#state`).
+pub async fn react_state(customer: &WebDriver) -> serde_json::Value {
+    let text = js(
+        customer,
+        "return document.getElementById('state').textContent;",
+    )
+    .await;
+    serde_json::from_str(text.as_str().unwrap_or("null")).unwrap_or_default()
+}
 
 /// A change on the customer's page shows in the view (its heading set to `heading`), the
 /// customer's pointer shows, and the agent's typing in write mode reaches the page.
@@ -13,6 +27,22 @@ pub async fn change_point_and_type(
     customer: &WebDriver,
     agent: &WebDriver,
     heading: &str,
+) -> TestResult {
+    change_point_and_write(customer, agent, heading, false).await
+}
+
+/// [`change_point_and_type`], and more of the core: the same markup in the view as on the
+/// page, node by node; the customer's scrolling followed; and, in write mode, the agent also
+/// choosing in a `<select>` and ticking a checkbox, all of it in React's state.
+pub async fn whole_core(customer: &WebDriver, agent: &WebDriver, heading: &str) -> TestResult {
+    change_point_and_write(customer, agent, heading, true).await
+}
+
+async fn change_point_and_write(
+    customer: &WebDriver,
+    agent: &WebDriver,
+    heading: &str,
+    whole: bool,
 ) -> TestResult {
     js(
         customer,
@@ -26,6 +56,18 @@ pub async fn change_point_and_type(
         serde_json::json!(heading),
     )
     .await?;
+    if whole {
+        // Until the view has caught up; then (or at the deadline, to show the difference)
+        // compared once more with the difference shown.
+        let _ = eventually("the same markup in the view", START, || async {
+            let page = js(customer, "return document.body.innerHTML").await;
+            let view = in_view(agent, "doc.body.innerHTML").await;
+            (normalize(&page) == normalize(&view)).then_some(())
+        })
+        .await;
+        same_markup(customer, agent, "/react-form.html").await;
+        scrolled(customer, agent).await?;
+    }
 
     let field = customer.find(By::Id("full-name")).await?;
     customer
@@ -50,18 +92,64 @@ pub async fn change_point_and_type(
     let name = agent.find(By::Id("full-name")).await?;
     name.click().await?;
     name.send_keys("Ada Lovelace").await?;
+    if whole {
+        agent
+            .find(By::Css("#contact option[value=phone]"))
+            .await?
+            .click()
+            .await?;
+    }
     agent.enter_parent_frame().await?;
-    eventually(
+    if whole {
+        // The view is scaled to fit the console: the agent's mouse must land on the box.
+        crate::console::click_in_view(agent, "#subscribe").await?;
+    }
+    let typed = eventually(
         "the agent's typing on the customer's page",
         START,
         || async {
-            let value = js(
-                customer,
-                "return document.getElementById('full-name').value;",
-            )
-            .await;
-            (value == "Ada Lovelace").then_some(())
+            let s = react_state(customer).await;
+            let done = s["fullName"] == "Ada Lovelace"
+                && (!whole || (s["contact"] == "phone" && s["subscribe"] == true));
+            done.then_some(())
         },
+    )
+    .await;
+    match typed {
+        Ok(()) => Ok(()),
+        Err(e) => Err(format!(
+            "{e}; React's state: {}; the agent was told: {:?}",
+            react_state(customer).await,
+            crate::console::agent_notice(agent).await
+        )
+        .into()),
+    }
+}
+
+/// The customer scrolls the window (the page made taller first): the view follows.
+async fn scrolled(customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    js(
+        customer,
+        "document.body.style.paddingBottom = '3000px'; window.scrollTo(0, 400);",
+    )
+    .await;
+    view_is(
+        agent,
+        "the view scrolled as the page",
+        "doc.scrollingElement.scrollTop",
+        serde_json::json!(400),
+    )
+    .await?;
+    js(
+        customer,
+        "window.scrollTo(0, 0); document.body.style.paddingBottom = '';",
+    )
+    .await;
+    view_is(
+        agent,
+        "the view back at the top",
+        "doc.scrollingElement.scrollTop",
+        serde_json::json!(0),
     )
     .await
 }
@@ -74,6 +162,30 @@ pub async fn customer_exits(customer: &WebDriver, agent: &WebDriver) -> TestResu
             .find(By::Css("[data-cobrowse-ui=join-code]"))
             .await
             .ok()
+    })
+    .await?;
+    Ok(())
+}
+
+/// The agent presses Exit: both sides say the agent ended the session.
+pub async fn agent_exits(customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    agent
+        .find(By::Css("[data-cobrowse-ui=exit]"))
+        .await?
+        .click()
+        .await?;
+    eventually("the agent's end notice", START, || async {
+        agent_status(agent)
+            .await
+            .contains("Session ended: the agent ended the session")
+            .then_some(())
+    })
+    .await?;
+    eventually("the customer's end notice", START, || async {
+        widget_text(customer, "status")
+            .await
+            .contains("the agent ended the session")
+            .then_some(())
     })
     .await?;
     Ok(())

@@ -25,7 +25,7 @@ impl WebKit {
         // A display number nobody else uses now: the free port's (X numbers its own way).
         let display = format!(":{port}");
         let mut xvfb = Command::new("Xvfb");
-        xvfb.args([&display, "-screen", "0", "1920x1080x24", "-nolisten", "tcp"])
+        xvfb.args([&display, "-screen", "0", "2560x1600x24", "-nolisten", "tcp"])
             .stdout(Stdio::null())
             .stderr(Stdio::null());
         let xvfb =

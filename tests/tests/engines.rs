@@ -1,8 +1,10 @@
 //! Co-browsing across engines: the customer in Firefox (Debian's `firefox-esr`, headless,
-//! through geckodriver) with the agent in Chromium, and the agent in Firefox with the customer
-//! in Chromium. The core of a session in each: start, code, join, the page in the view, live
-//! changes, the customer's pointer, write mode with consent (typing into a field a framework
-//! keeps), and the customer's exit.
+//! through geckodriver) or in WebKit (WebKitGTK) with the agent in Chromium, and the agent in
+//! Firefox with the customer in Chromium. The core of a session in each: start, code, join, the
+//! same DOM in the view, live changes, scrolling, the customer's pointer, write mode with
+//! consent (typing, a `<select>` and a checkbox in a form a framework keeps), and the exit
+//! from each side. Then a customer on a phone: the layout width, taps, the widget off the
+//! focused field, the phone turned sideways.
 
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
@@ -16,36 +18,36 @@ async fn core_flow(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Test
     })
     .await?;
 
-    cobrowse_e2e::session_core::change_point_and_type(customer, agent, "Changed live").await?;
-
+    cobrowse_e2e::session_core::whole_core(customer, agent, "Changed live").await?;
     cobrowse_e2e::session_core::customer_exits(customer, agent).await?;
-    Ok(())
+
+    // A second session on the same page, which the agent ends.
+    let code = customer_starts_here(customer).await?;
+    agent_joins(h, agent, &code).await?;
+    eventually("the agent to see the page again", START, || async {
+        agent_status(agent).await.contains("viewing").then_some(())
+    })
+    .await?;
+    cobrowse_e2e::session_core::agent_exits(customer, agent).await
 }
 
-e2e_firefox!(
+e2e_engine!(
     a_customer_in_firefox_with_an_agent_in_chromium,
     core_flow,
     customer_in_firefox
 );
 
-e2e_firefox!(
+e2e_engine!(
     an_agent_in_firefox_with_a_customer_in_chromium,
     core_flow,
     agent_in_firefox
 );
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_customer_in_webkit_with_an_agent_in_chromium() {
-    let h = Harness::start().await;
-    let customer = cobrowse_e2e::webkit::WebKit::open(1280, 900).await;
-    let agent = h.browser().await;
-    let result = core_flow(&h, &customer.driver, &agent).await;
-    customer.quit().await;
-    h.finish(vec![agent]).await;
-    if let Err(e) = result {
-        panic!("{e}");
-    }
-}
+e2e_engine!(
+    a_customer_in_webkit_with_an_agent_in_chromium,
+    core_flow,
+    customer_in_webkit
+);
 
 /// The customer on a phone: the agent sees the page at the phone's layout width (scaled to
 /// fit the console, never laid out again at the agent's width), and the customer's taps as
@@ -152,6 +154,81 @@ async fn phone_flow(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Tes
     )
     .await;
     assert_eq!(shown, true, "the tap still shows after the finger lifted");
+    widget_moves_off_the_focused_field(customer).await?;
+    turned_sideways(customer, agent).await
+}
+
+/// Where the widget is against the field `#low-field`: `covers`, `clear` (with its top), or
+/// `hidden`.
+const WIDGET_OVER_FIELD: &str = "
+    const f = document.getElementById('low-field').getBoundingClientRect();
+    const cb = document.querySelector('[data-cobrowse-widget]').shadowRoot.querySelector('.cb');
+    if (cb.hidden) return 'hidden';
+    const w = cb.getBoundingClientRect();
+    const covers = w.left < f.right && f.left < w.right && w.top < f.bottom && f.top < w.bottom;
+    return covers ? 'covers' : 'clear at ' + Math.round(w.top);";
+
+/// The widget never covers the field the customer types in: a field at the bottom of the
+/// phone's screen, where the widget sits, is under it until it takes the focus; then the
+/// widget moves to the top, and back once the field loses the focus.
+async fn widget_moves_off_the_focused_field(customer: &WebDriver) -> TestResult {
+    js(
+        customer,
+        "const f = document.createElement('input');
+         f.id = 'low-field';
+         f.style.cssText = 'position: fixed; right: 8px; bottom: 24px; width: 300px; height: 40px;';
+         document.body.append(f);",
+    )
+    .await;
+    assert_eq!(
+        js(customer, WIDGET_OVER_FIELD).await,
+        "covers",
+        "the field starts under the widget (the check sees an overlap)"
+    );
+    js(customer, "document.getElementById('low-field').focus();").await;
+    eventually(
+        "the widget off the focused field, at the top",
+        START,
+        || async {
+            let at = js(customer, WIDGET_OVER_FIELD).await;
+            (at == "clear at 16").then_some(())
+        },
+    )
+    .await?;
+    js(customer, "document.activeElement.blur();").await;
+    eventually("the widget back in its corner", START, || async {
+        (js(customer, WIDGET_OVER_FIELD).await == "covers").then_some(())
+    })
+    .await?;
+    js(customer, "document.getElementById('low-field').remove();").await;
+    Ok(())
+}
+
+/// The phone turned sideways: the view follows the new layout width, still never laid out at
+/// the agent's.
+async fn turned_sideways(customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    customer
+        .cdp()
+        .send_raw(
+            "Emulation.setDeviceMetricsOverride",
+            serde_json::json!({
+                "width": 844, "height": 390, "deviceScaleFactor": 3, "mobile": true,
+                "screenOrientation": { "type": "landscapePrimary", "angle": 90 },
+            }),
+        )
+        .await?;
+    eventually("the page laid out sideways", START, || async {
+        let width = js(customer, "return document.documentElement.clientWidth;").await;
+        (width == 844).then_some(())
+    })
+    .await?;
+    view_is(
+        agent,
+        "the view laid out at the turned phone's width",
+        "doc.documentElement.clientWidth",
+        serde_json::json!(844),
+    )
+    .await?;
     Ok(())
 }
 

@@ -74,49 +74,99 @@ const SCREENSHOT_FIXTURES: [(&str, f64); 10] = [
     ("/account.html", 0.01),
 ];
 
+/// Each screenshot fixture in turn, one session across page loads, compared by screenshot:
+/// `customer` at 1280 × 800, `agent` wide and tall enough to show it at scale 1, both in one
+/// engine (`engine`, printed with each figure so the notes can give them per engine).
+async fn fixtures_by_screenshot(
+    h: &Harness,
+    customer: &WebDriver,
+    agent: &WebDriver,
+    engine: &str,
+) -> TestResult {
+    let (first, _) = SCREENSHOT_FIXTURES[0];
+    in_session(h, customer, agent, first).await?;
+    let mut report = Vec::new();
+    for (path, threshold) in SCREENSHOT_FIXTURES {
+        if path != first {
+            // A page load: the session continues with a new snapshot.
+            customer.goto(&format!("{}{path}", h.demo_url())).await?;
+        }
+        let title = js(customer, "return document.title").await;
+        eventually(&format!("{path} in the agent's view"), START, || async {
+            let shown = in_view(agent, "doc.title").await == title
+                && agent_status(agent).await.contains("viewing")
+                && in_view(agent, "[...doc.styleSheets].every(s => { try { return s.cssRules.length >= 0 } catch (e) { return true } })").await == true;
+            shown.then_some(())
+        })
+        .await?;
+        // Web fonts load after the page: wait for both sides' fonts.
+        eventually(
+            &format!("{path}: fonts loaded in the view"),
+            START,
+            || async {
+                let ready = in_view(agent, "doc.fonts.status").await == "loaded"
+                    && js(customer, "return document.fonts.status").await == "loaded";
+                ready.then_some(())
+            },
+        )
+        .await?;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let diff = compare(customer, agent).await?;
+        same_markup_and_text(customer, agent, path).await;
+        eprintln!(
+            "screenshot match ({engine}) {path}: {:.3}% of pixels differ (threshold {:.1}%)",
+            diff * 100.0,
+            threshold * 100.0
+        );
+        report.push((path, diff, threshold));
+    }
+    for (path, diff, threshold) in report {
+        assert!(
+            diff <= threshold,
+            "{engine}, {path}: {:.3}% of pixels differ",
+            diff * 100.0
+        );
+    }
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fixtures_match_by_screenshot() {
     let h = Harness::start().await;
     let customer = h.browser_sized(1280, 800).await;
-    // Wide and tall enough to show the customer's viewport at scale 1.
     let agent = h.browser_sized(1400, 1100).await;
-    let result = async {
-        let (first, _) = SCREENSHOT_FIXTURES[0];
-        in_session(&h, &customer, &agent, first).await?;
-        let mut report = Vec::new();
-        for (path, threshold) in SCREENSHOT_FIXTURES {
-            if path != first {
-                // A page load: the session continues with a new snapshot.
-                customer.goto(&format!("{}{path}", h.demo_url())).await?;
-            }
-            let title = js(&customer, "return document.title").await;
-            eventually(&format!("{path} in the agent's view"), START, || async {
-                let shown = in_view(&agent, "doc.title").await == title
-                    && agent_status(&agent).await.contains("viewing")
-                    && in_view(&agent, "[...doc.styleSheets].every(s => { try { return s.cssRules.length >= 0 } catch (e) { return true } })").await == true;
-                shown.then_some(())
-            })
-            .await?;
-            // Web fonts load after the page: wait for both sides' fonts.
-            eventually(&format!("{path}: fonts loaded in the view"), START, || async {
-                let ready = in_view(&agent, "doc.fonts.status").await == "loaded"
-                    && js(&customer, "return document.fonts.status").await == "loaded";
-                ready.then_some(())
-            })
-            .await?;
-            tokio::time::sleep(Duration::from_millis(300)).await;
-            let diff = compare(&customer, &agent).await?;
-            same_markup_and_text(&customer, &agent, path).await;
-            eprintln!("screenshot match {path}: {:.3}% of pixels differ (threshold {:.1}%)", diff * 100.0, threshold * 100.0);
-            report.push((path, diff, threshold));
-        }
-        for (path, diff, threshold) in report {
-            assert!(diff <= threshold, "{path}: {:.3}% of pixels differ", diff * 100.0);
-        }
-        Ok::<(), Box<dyn std::error::Error + Send + Sync>>(())
-    }
-    .await;
+    let result = fixtures_by_screenshot(&h, &customer, &agent, "Chromium").await;
     h.finish(vec![customer, agent]).await;
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// Both sides in Firefox: the view renders as the page does in the same engine.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixtures_match_by_screenshot_in_firefox() {
+    let h = Harness::start().await;
+    let customer = cobrowse_e2e::firefox::Firefox::open(1280, 800).await;
+    let agent = cobrowse_e2e::firefox::Firefox::open(1400, 1100).await;
+    let result = fixtures_by_screenshot(&h, &customer.driver, &agent.driver, "Firefox").await;
+    customer.quit().await;
+    agent.quit().await;
+    h.finish(vec![]).await;
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
+
+/// Both sides in WebKit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixtures_match_by_screenshot_in_webkit() {
+    let h = Harness::start().await;
+    let customer = cobrowse_e2e::webkit::WebKit::open(1280, 800).await;
+    let agent = cobrowse_e2e::webkit::WebKit::open(1400, 1100).await;
+    let result = fixtures_by_screenshot(&h, &customer.driver, &agent.driver, "WebKit").await;
+    customer.quit().await;
+    agent.quit().await;
+    h.finish(vec![]).await;
     if let Err(e) = result {
         panic!("{e}");
     }

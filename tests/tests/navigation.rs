@@ -277,7 +277,7 @@ async fn live_session_state(h: &Harness, code: &str) -> TestResult<Option<String
         })
         .and_then(|s| s["state"].as_str().map(str::to_string)))
 }
-e2e_firefox!(
+e2e_engine!(
     a_page_load_in_firefox_continues_the_same_session,
     page_loads_continue_the_session,
     customer_in_firefox

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use cobrowse_e2e::console::*;
+use cobrowse_e2e::session_core::react_state;
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
 
@@ -37,16 +38,6 @@ async fn agent_requests_write(customer: &WebDriver, agent: &WebDriver) -> TestRe
         widget_shown(customer, "write-request").await.then_some(())
     })
     .await
-}
-
-/// The React form's state as React has it (the page renders it into `#state`).
-async fn react_state(customer: &WebDriver) -> serde_json::Value {
-    let text = js(
-        customer,
-        "return document.getElementById('state').textContent;",
-    )
-    .await;
-    serde_json::from_str(text.as_str().unwrap_or("null")).unwrap_or_default()
 }
 
 async fn approved_write_mode_fills_a_react_form(

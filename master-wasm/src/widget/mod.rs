@@ -5,7 +5,8 @@
 //! elements are targets). Elements carry `data-cobrowse-ui` for tests.
 //!
 //! [`template`]: the markup and how texts and looks are applied; [`agent`]: what the widget
-//! draws for the agent (pointer, clicks, the field being filled).
+//! draws for the agent (pointer, clicks, the field being filled); [`avoid`]: moving aside
+//! from the field the customer types in.
 
 use std::rc::Rc;
 
@@ -21,6 +22,7 @@ use crate::browser::{Listener, Timeout};
 use crate::capture::WIDGET_ATTR;
 
 mod agent;
+mod avoid;
 mod template;
 
 /// What the customer did in the widget.
@@ -64,6 +66,8 @@ pub struct Widget {
     ripples: std::collections::VecDeque<(Element, Timeout)>,
     /// Hides the "filling in this field" frame when the agent stops typing.
     typing: Option<Timeout>,
+    /// Moves the widget off the field the customer types in.
+    _avoid: avoid::FieldAvoidance,
 }
 
 impl Widget {
@@ -101,6 +105,11 @@ impl Widget {
                 on_action(action)
             }));
         }
+        let cb: HtmlElement = root
+            .query_selector(".cb")?
+            .ok_or("widget template lost its box")?
+            .unchecked_into();
+        let avoid = avoid::FieldAvoidance::start(cb, look.position);
         Ok(Self {
             host: host.into(),
             root,
@@ -108,6 +117,7 @@ impl Widget {
             _listeners: listeners,
             ripples: Default::default(),
             typing: None,
+            _avoid: avoid,
         })
     }
 
