@@ -31,6 +31,7 @@ pub mod session;
 pub mod settings;
 pub mod socket;
 pub mod stream;
+pub mod visual_viewport;
 pub mod websocket_probe;
 pub mod widget;
 

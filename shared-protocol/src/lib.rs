@@ -44,6 +44,7 @@ pub mod safety;
 pub mod texts;
 pub mod transport;
 pub mod ui_settings;
+pub mod visual_viewport;
 
 pub use code::JoinCode;
 pub use control::{

@@ -47,6 +47,9 @@ pub enum CustomerPageMsg {
     /// How the customer's browser reaches the relay now (after streaming starts and after each
     /// resume), for the console to show.
     Transport(crate::transport::Transport),
+    /// The part of the layout viewport the customer sees (pinch zoom, on-screen keyboard), or
+    /// (`None`) all of it; at the start of streaming and on each change.
+    Visual(Option<crate::visual_viewport::VisualViewport>),
 }
 
 /// Nodes of the snapshot of `epoch`, in pre-order, ahead of the [`Snapshot`] that completes it:

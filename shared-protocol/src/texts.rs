@@ -129,6 +129,7 @@ text_keys! {
         ThemeDark = "theme_dark" => "Dark",
         ThemeContrast = "theme_contrast" => "High contrast",
         ViewLabel = "view_label" => "The customer's page",
+        CustomerSees = "customer_sees" => "What the customer sees ({zoom}%)",
         FrameNotShown = "frame_not_shown" => "Content from {origin} is not shown",
         CanvasNotShown = "canvas_not_shown" => "Drawing not shown: it holds images from other websites",
         PrivateCanvasNotShown = "private_canvas_not_shown" => "Drawing hidden by the customer's privacy settings",

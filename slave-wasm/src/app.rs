@@ -233,7 +233,7 @@ pub fn app(props: &AppProps) -> Html {
             }
             <section class={classes!("view", (!in_session).then_some("idle"))}>
                 <Viewer frame={frame} cursor={cursor} viewport={console.viewport}
-                        write={writing} {on_pointer} />
+                        visual={console.customer_visual} write={writing} {on_pointer} />
             </section>
             if in_session {
                 <p class="transport" data-cobrowse-ui="transport"

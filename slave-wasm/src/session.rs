@@ -274,6 +274,10 @@ impl Session {
                     .dispatch
                     .dispatch(Action::CustomerTransport(*transport));
             }
+            CustomerPageMsg::Visual(visual) => {
+                drop(slot);
+                return self.dispatch.dispatch(Action::CustomerVisual(*visual));
+            }
             _ => {}
         }
         let snapshot_part = matches!(
@@ -315,7 +319,8 @@ impl Session {
             | CustomerPageMsg::Mode { .. }
             | CustomerPageMsg::Refused(_)
             | CustomerPageMsg::WriteConsent(_)
-            | CustomerPageMsg::Transport(_) => Ok(()),
+            | CustomerPageMsg::Transport(_)
+            | CustomerPageMsg::Visual(_) => Ok(()),
         };
         let unshown = rebuilder.unshown();
         drop(slot);

@@ -9,6 +9,7 @@ use shared_protocol::page::Viewport;
 use shared_protocol::page_state::Unshown;
 use shared_protocol::transport::Transport;
 use shared_protocol::ui_settings::Theme;
+use shared_protocol::visual_viewport::VisualViewport;
 use shared_protocol::EndReason;
 use yew::prelude::*;
 
@@ -51,6 +52,9 @@ pub struct Console {
     /// How this console and the customer's browser reach the relay (WebSockets or polling).
     pub own_transport: Option<Transport>,
     pub customer_transport: Option<Transport>,
+    /// The part of the page the customer sees when it is not all of it (a phone's pinch zoom
+    /// or on-screen keyboard), outlined over the view.
+    pub customer_visual: Option<VisualViewport>,
     /// Why the last session ended, when the relay ended it.
     pub end_reason: Option<EndReason>,
 }
@@ -85,6 +89,8 @@ pub enum Action {
     OwnTransport(Transport),
     /// The customer's browser says how it reaches the relay.
     CustomerTransport(Transport),
+    /// The customer's browser says which part of the page the customer sees.
+    CustomerVisual(Option<VisualViewport>),
 }
 
 impl Console {
@@ -104,6 +110,7 @@ impl Console {
             unshown: Vec::new(),
             own_transport: None,
             customer_transport: None,
+            customer_visual: None,
             end_reason: None,
         }
     }
@@ -142,6 +149,7 @@ impl Reducible for Console {
             Action::Restored => next.note = None,
             Action::OwnTransport(t) => next.own_transport = Some(t),
             Action::CustomerTransport(t) => next.customer_transport = Some(t),
+            Action::CustomerVisual(v) => next.customer_visual = v,
             Action::Asking => next.asking = true,
             Action::Mode { mode, notice } => {
                 next.mode = mode;
@@ -172,6 +180,7 @@ impl Console {
         self.notice = None;
         self.unshown.clear();
         self.customer_transport = None;
+        self.customer_visual = None;
     }
 
     pub fn in_session(&self) -> bool {

@@ -1,11 +1,14 @@
 //! The view of the customer's page: an iframe sandboxed without `allow-scripts` (same origin
 //! only, so the console can build its document), sized to the customer's viewport and scaled
-//! down to fit the panel. Over it: the customer's pointer, and a transparent glass that takes
+//! down to fit the panel. Over it: the part of the page the customer sees when it is not all of
+//! it (a phone's pinch zoom or on-screen keyboard), the customer's pointer, and a transparent
+//! glass that takes
 //! the agent's pointer (in pointer mode the agent cannot act in the page; in write mode it
 //! steps aside and the view's own events become actions, see [`crate::view_input`]).
 
 use shared_protocol::page::{Pointer, Viewport};
 use shared_protocol::texts::ConsoleText;
+use shared_protocol::visual_viewport::VisualViewport;
 use web_sys::{Element, HtmlElement, MouseEvent};
 use yew::prelude::*;
 
@@ -15,6 +18,8 @@ pub struct ViewerProps {
     /// The customer's pointer marker, moved by the session (not re-rendered per move).
     pub cursor: NodeRef,
     pub viewport: Option<Viewport>,
+    /// The part of the page the customer sees, when it is not all of it.
+    pub visual: Option<VisualViewport>,
     /// Write mode: the glass steps aside and the view takes the agent's input.
     pub write: bool,
     /// The agent's pointer over the view, in the customer's viewport coordinates.
@@ -80,6 +85,13 @@ pub fn viewer(props: &ViewerProps) -> Html {
             <div class="frame-wrap" ref={wrap}>
                 <iframe ref={props.frame.clone()} data-cobrowse-ui="view" sandbox="allow-same-origin"
                         title={title} src="about:blank"></iframe>
+                if let Some(v) = props.visual {
+                    <div class="customer-visual" data-cobrowse-ui="customer-visual"
+                         data-zoom={v.zoom_percent.to_string()}
+                         style={format!("left:{}px;top:{}px;width:{}px;height:{}px", v.left, v.top, v.width, v.height)}>
+                        <span>{settings.text(ConsoleText::CustomerSees, &[("zoom", &v.zoom_percent.to_string())])}</span>
+                    </div>
+                }
                 <div class="customer-pointer" ref={props.cursor.clone()} data-cobrowse-ui="customer-pointer"
                      aria-hidden="true" hidden=true></div>
                 <div class={classes!("glass", props.write.then_some("write"))} data-cobrowse-ui="glass"

@@ -4,7 +4,7 @@
 //! same DOM in the view, live changes, scrolling, the customer's pointer, write mode with
 //! consent (typing, a `<select>` and a checkbox in a form a framework keeps), and the exit
 //! from each side. Then a customer on a phone: the layout width, taps, the widget off the
-//! focused field, the phone turned sideways.
+//! focused field, a pinch zoom outlined in the view, the phone turned sideways.
 
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
@@ -154,8 +154,50 @@ async fn phone_flow(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Tes
     )
     .await;
     assert_eq!(shown, true, "the tap still shows after the finger lifted");
+    pinch_zoomed(customer, agent).await?;
     widget_moves_off_the_focused_field(customer).await?;
     turned_sideways(customer, agent).await
+}
+
+/// The customer pinch-zooms: the view outlines the part of the page the customer sees, and
+/// drops the outline once the customer sees all of it again.
+async fn pinch_zoomed(customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    let outline = "const v = document.querySelector('[data-cobrowse-ui=customer-visual]');
+                   return v ? [v.dataset.zoom, Math.round(parseFloat(v.style.width))] : null;";
+    let visual = "const v = visualViewport;
+                  return [v.pageLeft - scrollX, v.pageTop - scrollY, v.width, v.height, v.scale];";
+    assert_eq!(
+        js(agent, outline).await,
+        serde_json::Value::Null,
+        "no outline unzoomed: {}",
+        js(customer, visual).await
+    );
+    let zoom = |scale: f64| async move {
+        customer
+            .cdp()
+            .send_raw(
+                "Emulation.setPageScaleFactor",
+                serde_json::json!({ "pageScaleFactor": scale }),
+            )
+            .await
+    };
+    zoom(2.5).await?;
+    eventually(
+        "the customer's zoomed part outlined in the view",
+        START,
+        || async {
+            let at = js(agent, outline).await;
+            (at == serde_json::json!(["250", 156])).then_some(())
+        },
+    )
+    .await?;
+    zoom(1.0).await?;
+    eventually(
+        "the outline gone at the customer's full view",
+        START,
+        || async { js(agent, outline).await.is_null().then_some(()) },
+    )
+    .await
 }
 
 /// Where the widget is against the field `#low-field`: `covers`, `clear` (with its top), or

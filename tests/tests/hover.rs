@@ -165,6 +165,11 @@ cobrowse_e2e::e2e_engine!(
     customer_in_firefox
 );
 cobrowse_e2e::e2e_engine!(
+    hover_shows_in_both_directions_with_the_customer_in_webkit,
+    hover_both_ways,
+    customer_in_webkit
+);
+cobrowse_e2e::e2e_engine!(
     hover_shows_in_both_directions_with_the_agent_in_firefox,
     hover_both_ways,
     agent_in_firefox

@@ -282,3 +282,8 @@ e2e_engine!(
     page_loads_continue_the_session,
     customer_in_firefox
 );
+e2e_engine!(
+    a_page_load_in_webkit_continues_the_same_session,
+    page_loads_continue_the_session,
+    customer_in_webkit
+);

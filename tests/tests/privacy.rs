@@ -101,6 +101,18 @@ async fn no_secret_reaches_the_agent_from_a_customer_in_firefox() -> TestResult 
     result
 }
 
+/// The same with the customer in WebKit.
+#[tokio::test]
+async fn no_secret_reaches_the_agent_from_a_customer_in_webkit() -> TestResult {
+    let h = leak_relay().await;
+    let customer = cobrowse_e2e::webkit::WebKit::open(1280, 900).await;
+    let agent = h.browser().await;
+    let result = no_secret_reaches(&h, &customer.driver, &agent).await;
+    customer.quit().await;
+    h.finish(vec![agent]).await;
+    result
+}
+
 /// Every place a secret can be in, typed, added or changed later: none reaches the frames the
 /// agent opens or its view, and the customer sees what is hidden.
 async fn no_secret_reaches(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {

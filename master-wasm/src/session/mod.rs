@@ -35,6 +35,7 @@ use crate::privacy::AutoMaskedTally;
 use crate::settings::Settings;
 use crate::socket::{RelaySocket, SocketEvent};
 use crate::stream::PageStream;
+use crate::visual_viewport::VisualViewportWatch;
 use crate::widget::{View, Widget, WidgetAction};
 
 mod connection;
@@ -129,6 +130,8 @@ struct Customer {
     /// This page load continues a session: the next resume is a reload (new keys).
     reloaded: bool,
     navigation: Option<NavigationWatch>,
+    /// Tells the agent which part of the page the customer sees, while streaming.
+    visual: Option<VisualViewportWatch>,
     /// The relay's privacy rules (global, then per URL); nothing is captured before they come.
     relay_rules: Option<Vec<PrivacyRules>>,
     /// The rules the stream captures under now (they change with the page's URL).
@@ -163,6 +166,7 @@ impl Customer {
             node: None,
             reloaded: false,
             navigation: None,
+            visual: None,
             relay_rules: None,
             privacy: None,
             auto_masked: AutoMaskedTally::default(),
@@ -411,6 +415,7 @@ impl Customer {
         self.heartbeat = None;
         self.reconnect = None;
         self.navigation = None;
+        self.visual = None;
         self.reloaded = false;
         self.control = Control::default();
         Saved::clear();

@@ -149,7 +149,20 @@ impl Customer {
         self.stream = Some(stream);
         self.send_pages(parts);
         self.tell_transport();
+        self.watch_visual_viewport();
         Ok(())
+    }
+
+    /// Tells the agent which part of the page the customer sees now, and as it changes.
+    fn watch_visual_viewport(&mut self) {
+        let weak = self.this.clone();
+        let watch = VisualViewportWatch::start(move |visual| {
+            if let Some(c) = weak.upgrade() {
+                c.borrow_mut().send_page(&CustomerPageMsg::Visual(visual));
+            }
+        });
+        self.send_page(&CustomerPageMsg::Visual(watch.reported()));
+        self.visual = Some(watch);
     }
 
     /// Tells the console how this browser reaches the relay (WebSocket or polling).
