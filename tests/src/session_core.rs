@@ -92,16 +92,31 @@ async fn change_point_and_write(
     let name = agent.find(By::Id("full-name")).await?;
     name.click().await?;
     name.send_keys("Ada Lovelace").await?;
-    if whole {
-        agent
-            .find(By::Css("#contact option[value=phone]"))
-            .await?
-            .click()
-            .await?;
-    }
     agent.enter_parent_frame().await?;
     if whole {
+        // The agent's choice as the view's `<select>` reports it (a `change` event; a native
+        // list cannot be clicked in a scaled view reliably by WebDriver).
+        js(
+            agent,
+            "const doc = document.querySelector('[data-cobrowse-ui=view]').contentDocument;
+             const s = doc.getElementById('contact');
+             s.value = 'phone';
+             s.dispatchEvent(new Event('change', { bubbles: true }));",
+        )
+        .await;
+    }
+    if whole {
         // The view is scaled to fit the console: the agent's mouse must land on the box.
+        let scale = js(
+            agent,
+            "const w = document.querySelector('.frame-wrap');
+             return w.getBoundingClientRect().width / parseFloat(w.style.width);",
+        )
+        .await;
+        assert!(
+            scale.as_f64().is_some_and(|s| s < 1.0),
+            "the view is scaled down here ({scale})"
+        );
         crate::console::click_in_view(agent, "#subscribe").await?;
     }
     let typed = eventually(
