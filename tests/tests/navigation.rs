@@ -1,5 +1,5 @@
-//! The customer moves through the site during a session: full page loads continue the same
-//! session (new keys, a new snapshot), single-page-app routes are followed, and the history
+//! The customer moves through the site during a session: full page loads and a reload continue
+//! the same session (new keys, a new snapshot), single-page-app routes are followed, and the history
 //! has every page visited.
 
 use std::time::Duration;
@@ -65,16 +65,52 @@ async fn page_loads_continue_the_session(
         (in_view(agent, "doc.querySelector('#name').value").await == "Grace Hopper").then_some(())
     })
     .await?;
+    // A reload: the same session resumes on the same page, with a new snapshot.
+    js(
+        customer,
+        "document.querySelector('h1').dataset.before = 'reload'; return 1",
+    )
+    .await;
+    customer.refresh().await?;
+    eventually("the reloaded page in the agent's view", START, || async {
+        let fresh = in_view(
+            agent,
+            "!!doc.querySelector('#ssn') && !doc.querySelector('h1[data-before]')",
+        )
+        .await;
+        (fresh == true && agent_status(agent).await.contains("viewing")).then_some(())
+    })
+    .await?;
+    eventually("the customer back in the session", START, || async {
+        widget_text(customer, "status")
+            .await
+            .contains("viewing this page")
+            .then_some(())
+    })
+    .await?;
+    assert_eq!(
+        widget_text(customer, "code").await,
+        code,
+        "the same session after the reload"
+    );
     widget(customer, "exit").await?.click().await?;
     let reports = ended_reports(h).await?;
-    assert_eq!(reports.len(), 1, "one session across three pages");
+    assert_eq!(
+        reports.len(),
+        1,
+        "one session across three pages and a reload"
+    );
     let paths: Vec<&str> = reports[0]["pages"]
         .as_array()
         .unwrap()
         .iter()
         .map(|p| p["path"].as_str().unwrap())
         .collect();
-    assert_eq!(paths, vec!["/", "/account.html", "/apply.html"]);
+    // The reload is a page view of its own.
+    assert_eq!(
+        paths,
+        vec!["/", "/account.html", "/apply.html", "/apply.html"]
+    );
     assert_eq!(reports[0]["endReason"], "customer_exit");
     Ok(())
 }
