@@ -21,7 +21,7 @@ impl Customer {
                 }
             },
         )?;
-        self.link.socket = Some(socket);
+        self.out.borrow_mut().set_socket(Some(socket));
         self.attempt = Some(attempt);
         Ok(())
     }
@@ -40,10 +40,10 @@ impl Customer {
                 format!("Co-browse stopped: the server sent a bad frame ({why})."),
             ),
             SocketEvent::Closed { code, reason } => {
-                if self.link.socket.is_none() {
+                if !self.out.borrow().has_socket() {
                     return;
                 }
-                self.link.socket = None;
+                self.out.borrow_mut().set_socket(None);
                 let after = self.attempt.take().map_or(AfterClose::Dropped, |a| {
                     self.transport.closed(a, code, now_ms())
                 });
@@ -94,7 +94,7 @@ impl Customer {
                 }
             }
         };
-        self.link.send_control(msg);
+        self.out.borrow().send_control(msg);
     }
 
     pub(super) fn schedule_reconnect(&mut self, attempt: usize, restarting: bool) {
@@ -131,21 +131,16 @@ impl Customer {
     }
 
     pub(super) fn last_received(&self) -> u64 {
-        self.keys
-            .channel()
-            .map_or(0, |channel| channel.opener.last_reliable())
+        self.out.borrow().last_received()
     }
 
     pub(super) fn start_heartbeat(&mut self) {
-        let weak = self.this.clone();
+        let out = self.out.clone();
         let every = HEARTBEAT_INTERVAL_SECS as i32 * 1000;
         self.heartbeat = Some(Interval::new(every, move || {
-            if let Some(c) = weak.upgrade() {
-                let c = c.borrow();
-                let last_received = c.last_received();
-                c.link
-                    .send_control(CustomerMsg::Heartbeat { last_received });
-            }
+            let out = out.borrow();
+            let last_received = out.last_received();
+            out.send_control(CustomerMsg::Heartbeat { last_received });
         }));
     }
 }

@@ -59,14 +59,16 @@ impl Customer {
             Step::Ask => self.tell_mode(ModeCause::Asking),
             Step::Tell { changed, cause } => {
                 if changed {
-                    self.link.send_control(CustomerMsg::Mode(self.control.mode));
+                    let mode = CustomerMsg::Mode(self.control.mode);
+                    self.out.borrow().send_control(mode);
                 }
                 self.save();
                 self.tell_mode(cause);
             }
         }
         let (mode, asking) = (self.control.mode, self.control.asking);
-        if let Some(w) = &mut self.widget {
+        if let Some(w) = &self.widget {
+            let mut w = w.borrow_mut();
             w.show_mode(mode, asking);
             if mode == Mode::Pointer {
                 w.hide_agent_typing();
@@ -83,7 +85,7 @@ impl Customer {
         self.send_page(&msg);
         let (mode, asking) = (self.control.mode, self.control.asking);
         if let Some(w) = &self.widget {
-            w.show_mode(mode, asking);
+            w.borrow().show_mode(mode, asking);
         }
     }
 
@@ -105,8 +107,8 @@ impl Customer {
         let scopes = stream.scopes();
         if matches!(action.kind, ActionKind::Type { .. }) {
             restrictions::check(&target.element, &*scopes, &action.kind, allow)?;
-            if let Some(w) = &mut self.widget {
-                w.show_agent_typing(&target.element);
+            if let Some(w) = &self.widget {
+                w.borrow_mut().show_agent_typing(&target.element);
             }
         }
         // A page handler that throws does not stop the action (events swallow it).
@@ -130,6 +132,6 @@ impl Customer {
         // Refusals are rare (a modified console, a stale action): each is reported at once.
         let mut counts = RefusedCounts::default();
         counts.add(why);
-        self.link.send_control(CustomerMsg::Refused(counts));
+        self.out.borrow().send_control(CustomerMsg::Refused(counts));
     }
 }

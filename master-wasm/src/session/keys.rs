@@ -10,7 +10,7 @@ impl Customer {
     /// This page has no keys with the agent yet. (`PeerBack` comes only from an agent that was
     /// in the session, so it means one is there to key with.)
     pub(super) fn needs_keys(&self) -> bool {
-        self.keys.is_idle() && self.stream.is_none()
+        self.out.borrow().keys().is_idle() && self.stream.is_none()
     }
 
     pub(super) fn start_key_exchange(&mut self) {
@@ -24,13 +24,13 @@ impl Customer {
                 )
             }
         };
-        let step = self.keys.start(code.secret, self.session_id, exchange);
+        let step = (self.out.borrow_mut().keys_mut()).start(code.secret, self.session_id, exchange);
         self.take_step(step);
     }
 
     pub(super) fn on_key(&mut self, key: KeyExchange) {
         let Some(code) = self.code else { return };
-        let step = self.keys.on_key(code.secret, self.session_id, key);
+        let step = (self.out.borrow_mut().keys_mut()).on_key(code.secret, self.session_id, key);
         self.take_step(step);
     }
 
@@ -41,7 +41,7 @@ impl Customer {
         // Saved first: a confirmation gives a guess away, which a page load must not forget.
         self.save();
         for key in step.send {
-            self.link.send_control(CustomerMsg::Key(key));
+            self.out.borrow().send_control(CustomerMsg::Key(key));
         }
         match step.outcome {
             Outcome::Ignored | Outcome::Pending => {}
@@ -52,7 +52,7 @@ impl Customer {
 
     /// The agent proved it has the same code: page content may flow.
     fn verified(&mut self) {
-        self.link.restart_sequences();
+        self.out.borrow_mut().restart_sequences();
         if let Err(e) = self.start_stream() {
             let why = describe_js(&e);
             return self.end(
@@ -67,17 +67,19 @@ impl Customer {
 
     /// The agent's code did not match: tell the relay, which removes that agent.
     pub(super) fn verification_failed(&mut self) {
-        self.keys.reset();
+        self.out.borrow_mut().keys_mut().reset();
         self.stream = None;
         self.save();
-        self.link.send_control(CustomerMsg::VerificationFailed);
-        if self.keys.guard().exhausted() {
+        self.out
+            .borrow()
+            .send_control(CustomerMsg::VerificationFailed);
+        if self.out.borrow().keys().guard().exhausted() {
             return self.end(
                 Ending::Normal,
                 "Co-browse ended: the code could not be verified.".into(),
             );
         }
-        let attempts = self.keys.guard().attempts_left().to_string();
+        let attempts = self.out.borrow().keys().guard().attempts_left().to_string();
         self.show_session(&self.text(WidgetText::CodeRetry, &[("attempts", &attempts)]));
     }
 }

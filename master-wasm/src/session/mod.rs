@@ -8,16 +8,15 @@ use std::rc::{Rc, Weak};
 
 use shared_protocol::agent_control::ModeCause;
 use shared_protocol::code::SECRET_SPACE;
-use shared_protocol::exchange::Keys;
 use shared_protocol::key_guard::KeyGuard;
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
-use shared_protocol::payload::{decode_payload, encode_payload};
+use shared_protocol::payload::decode_payload;
 use shared_protocol::privacy::{Effective, PrivacyRules};
 use shared_protocol::texts::WidgetText;
 use shared_protocol::transport::{Attempt, TransportChoice};
 use shared_protocol::{
     CustomerMsg, Delivery, Envelope, ErrorCode, JoinCode, KeyExchange, PageInfo, RelayMsg, Resume,
-    Role, HEARTBEAT_INTERVAL_SECS,
+    HEARTBEAT_INTERVAL_SECS,
 };
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
@@ -28,7 +27,6 @@ use crate::browser::{
     Interval, Listener, Timeout,
 };
 use crate::debug;
-use crate::link::Link;
 use crate::navigation::NavigationWatch;
 use crate::persist::Saved;
 use crate::privacy::AutoMaskedTally;
@@ -40,7 +38,10 @@ use crate::widget::{View, Widget, WidgetAction};
 mod connection;
 mod control;
 mod keys;
+mod outbound;
 mod page;
+
+use outbound::{Outbound, SharedOutbound};
 
 /// A reconnect under way: the how-manyth, whether the relay said it is restarting (the status
 /// says so until a resume succeeds), and its timer.
@@ -95,7 +96,7 @@ pub fn install(relay_url: &str, settings: Settings) -> Result<(), JsValue> {
     // The customer's keys, so the agent never takes the focus from a field they type a secret in.
     crate::agent_control::customer_keys::watch();
     widget.show(&View::Idle);
-    customer.borrow_mut().widget = Some(widget);
+    customer.borrow_mut().widget = Some(Rc::new(RefCell::new(widget)));
     // A page load within a session: continue it.
     if let Some(saved) = Saved::load(relay_url) {
         customer.borrow_mut().continue_saved(saved);
@@ -106,19 +107,15 @@ pub fn install(relay_url: &str, settings: Settings) -> Result<(), JsValue> {
 
 struct Customer {
     relay_url: String,
-    widget: Option<Widget>,
-    link: Link,
+    widget: Option<Rc<RefCell<Widget>>>,
+    /// The link, the keys and the routing: what sends and opens, shared with the stream's sink.
+    out: SharedOutbound,
     stream: Option<PageStream>,
     code: Option<JoinCode>,
     session_id: [u8; 16],
     resume_token: Option<[u8; 16]>,
     /// The relay node that runs the session (`RelayMsg::Node`): next connections ask for it.
     node: Option<String>,
-    /// The key exchanges with the agent, and their guard: the exchanges that failed for the
-    /// whole session (each confirmation we sent that never confirmed back gave whoever
-    /// answered one offline guess), and the proof a later exchange must carry once one was
-    /// verified. The guard survives page loads; a new session starts a new one.
-    keys: Keys,
     /// The status line to go back to once a dropped connection is resumed.
     status: String,
     heartbeat: Option<Interval>,
@@ -149,12 +146,11 @@ impl Customer {
         Self {
             relay_url: relay_url.to_string(),
             widget: None,
-            link: Link::default(),
+            out: Outbound::shared(KeyGuard::default()),
             stream: None,
             code: None,
             session_id: [0; 16],
             resume_token: None,
-            keys: Keys::new(Role::Customer, KeyGuard::default()),
             status: String::new(),
             heartbeat: None,
             reconnect: None,
@@ -180,7 +176,7 @@ impl Customer {
 
     fn show(&self, view: View) {
         if let Some(w) = &self.widget {
-            w.show(&view);
+            w.borrow().show(&view);
         }
     }
 
@@ -201,9 +197,11 @@ impl Customer {
                 if let Some((url, title)) = self.navigation.as_ref().and_then(|w| w.take_pending())
                 {
                     let visit = self.visit(&url, &title);
-                    self.link.send_control(CustomerMsg::PageVisit(visit));
+                    self.out
+                        .borrow()
+                        .send_control(CustomerMsg::PageVisit(visit));
                 }
-                self.link.send_control(CustomerMsg::Exit);
+                self.out.borrow().send_control(CustomerMsg::Exit);
                 self.end(Ending::Normal, self.text(WidgetText::EndedByYou, &[]));
             }
             WidgetAction::AllowWrite => self.answer_write_request(true),
@@ -214,12 +212,12 @@ impl Customer {
 
     /// Takes the session of an earlier page of this tab back: same code, new keys.
     fn continue_saved(&mut self, saved: Saved) {
-        self.link.set_routing(saved.code.routing);
+        *self.out.borrow_mut() = Outbound::new(saved.guard);
+        self.out.borrow_mut().set_routing(saved.code.routing);
         self.code = Some(saved.code);
         self.session_id = saved.session_id;
         self.resume_token = Some(saved.resume_token);
         self.node = saved.node;
-        self.keys = Keys::new(Role::Customer, saved.guard);
         self.reloaded = true;
         // Pointer mode until the agent's console shows the consent this tab kept.
         self.control = Control::new(saved.write_consent);
@@ -257,7 +255,7 @@ impl Customer {
                         "The server sent an invalid session code.".into(),
                     );
                 };
-                self.link.set_routing(routing);
+                self.out.borrow_mut().set_routing(routing);
                 self.code = Some(code);
                 self.session_id = session_id;
                 self.resume_token = Some(resume_token);
@@ -275,14 +273,15 @@ impl Customer {
                 if std::mem::take(&mut self.reloaded) {
                     return self.continued(peer_present);
                 }
-                if self.link.resend_after(last_received).is_err() {
+                let resent = self.out.borrow_mut().resend_after(last_received);
+                if resent.is_err() {
                     return self.end(
                         Ending::Failure,
                         "Co-browse stopped: the connection was lost too long.".into(),
                     );
                 }
-                if let (true, Some(channel)) = (lost, self.keys.channel_mut()) {
-                    channel.opener.accept_gap();
+                if lost {
+                    self.out.borrow_mut().accept_gap();
                 }
                 if self.stream.is_some() {
                     self.tell_transport();
@@ -292,7 +291,7 @@ impl Customer {
             }
             // Once an agent was verified, the session is that agent's: a join by anyone else
             // (only a relay would announce one) is not answered with a guess at the code.
-            RelayMsg::AgentJoined if self.keys.guard().verified_before() => {
+            RelayMsg::AgentJoined if self.out.borrow().keys().guard().verified_before() => {
                 debug::log("an agent join after verification is ignored");
             }
             RelayMsg::AgentJoined => {
@@ -301,22 +300,17 @@ impl Customer {
             }
             RelayMsg::Key(key) => self.on_key(key),
             RelayMsg::VerificationFailed { attempts_left } => {
-                self.keys.reset();
+                self.out.borrow_mut().keys_mut().reset();
                 self.stream = None;
                 let attempts = attempts_left.to_string();
                 self.show_session(&self.text(WidgetText::CodeRetry, &[("attempts", &attempts)]));
             }
             // Frames from the agent were dropped (it sends only resync requests): go on.
-            RelayMsg::Gap => {
-                if let Some(channel) = self.keys.channel_mut() {
-                    channel.opener.accept_gap();
-                }
-            }
+            RelayMsg::Gap => self.out.borrow_mut().accept_gap(),
             // The agent fell too far behind: start it again from a fresh snapshot.
             RelayMsg::SnapshotNeeded => {
                 if let Some(stream) = &self.stream {
-                    let parts = stream.resnapshot();
-                    self.send_pages(parts);
+                    stream.resnapshot();
                 }
             }
             // The agent came back while this page still has no keys: key now.
@@ -357,7 +351,7 @@ impl Customer {
     /// The page is going away while in a session: say so before the socket closes.
     fn on_leaving(&mut self) {
         if self.resume_token.is_some() {
-            self.link.send_control(CustomerMsg::Leaving);
+            self.out.borrow().send_control(CustomerMsg::Leaving);
         }
     }
 
@@ -369,7 +363,7 @@ impl Customer {
                 code,
                 session_id: self.session_id,
                 resume_token,
-                guard: self.keys.guard().clone(),
+                guard: self.out.borrow().keys().guard().clone(),
                 write_consent: self.control.consent(),
                 node: self.node.clone(),
             }
@@ -401,13 +395,13 @@ impl Customer {
         }
         self.stream = None;
         if let Some(w) = &self.widget {
-            w.show_hidden_fields("", 0);
+            w.borrow().show_hidden_fields("", 0);
         }
-        self.link = Link::default();
+        // No socket, no keys: the next session on this page keys with its own agent from
+        // scratch.
+        *self.out.borrow_mut() = Outbound::new(KeyGuard::default());
         self.code = None;
         self.resume_token = None;
-        // The next session on this page keys with its own agent from scratch.
-        self.keys = Keys::new(Role::Customer, KeyGuard::default());
         self.heartbeat = None;
         self.reconnect = None;
         self.navigation = None;

@@ -4,7 +4,7 @@
 
 use super::*;
 use crate::privacy::{self, Policy};
-use shared_protocol::exchange::Channel;
+use crate::stream::PageSink;
 
 impl Customer {
     /// Back in the session after a page load: report the visit, and key again with the agent.
@@ -13,7 +13,9 @@ impl Customer {
         self.watch_navigation();
         let doc = document();
         let visit = self.visit(&doc.url().unwrap_or_default(), &doc.title());
-        self.link.send_control(CustomerMsg::PageVisit(visit));
+        self.out
+            .borrow()
+            .send_control(CustomerMsg::PageVisit(visit));
         if agent_present {
             self.start_key_exchange();
             self.show_session(&self.text(WidgetText::AgentConnecting, &[]));
@@ -30,7 +32,7 @@ impl Customer {
             if let Some(c) = weak.upgrade() {
                 let mut c = c.borrow_mut();
                 let visit = c.visit(&url, &title);
-                c.link.send_control(CustomerMsg::PageVisit(visit));
+                c.out.borrow().send_control(CustomerMsg::PageVisit(visit));
                 c.follow_rules_of_url();
             }
         })
@@ -98,26 +100,21 @@ impl Customer {
         };
         if self.privacy != before {
             if let Some(stream) = &self.stream {
-                let parts = stream.set_policy(policy);
-                self.send_pages(parts);
+                stream.set_policy(policy);
             }
         }
     }
 
     pub(super) fn on_sealed(&mut self, delivery: Delivery, seq: u64, bytes: &[u8]) {
-        let Some(Channel { opener, .. }) = self.keys.channel_mut() else {
-            return;
-        };
-        let routing = self.code.map_or(0, |c| c.routing);
-        // A frame that fails to open is dropped: the customer's page is never affected by it.
-        let Ok(plain) = opener.open(routing, delivery, seq, bytes) else {
+        // Opened in a statement of its own: the stream may push (and send) below.
+        let opened = self.out.borrow_mut().open(delivery, seq, bytes);
+        let Some(plain) = opened else {
             return;
         };
         match decode_payload::<AgentPageMsg>(&plain) {
             Ok(AgentPageMsg::Resync { .. }) => {
                 if let Some(stream) = &self.stream {
-                    let parts = stream.resnapshot();
-                    self.send_pages(parts);
+                    stream.resnapshot();
                 }
             }
             Ok(AgentPageMsg::RequestWrite) => self.on_write_request(),
@@ -126,8 +123,8 @@ impl Customer {
             Ok(AgentPageMsg::Act(action)) => self.on_agent_action(action),
             Ok(AgentPageMsg::Navigate(nav)) => self.on_agent_navigate(nav),
             Ok(AgentPageMsg::Pointer(p)) => {
-                if let Some(w) = &mut self.widget {
-                    w.show_agent_pointer(p);
+                if let Some(w) = &self.widget {
+                    w.borrow_mut().show_agent_pointer(p);
                 }
                 if let Some(stream) = &self.stream {
                     stream.agent_pointer(&p);
@@ -138,16 +135,13 @@ impl Customer {
     }
 
     pub(super) fn start_stream(&mut self) -> Result<(), JsValue> {
-        let weak = self.this.clone();
-        let flush: Rc<dyn Fn()> = Rc::new(move || {
-            if let Some(c) = weak.upgrade() {
-                c.borrow_mut().flush();
-            }
-        });
         let policy = self.page_policy()?;
-        let (stream, parts) = PageStream::start(document(), 1, policy, flush)?;
-        self.stream = Some(stream);
-        self.send_pages(parts);
+        let sink = Rc::new(ToAgent {
+            out: self.out.clone(),
+            widget: self.widget.clone(),
+            auto_masked: self.auto_masked.clone(),
+        });
+        self.stream = Some(PageStream::start(document(), 1, policy, sink)?);
         self.tell_transport();
         Ok(())
     }
@@ -159,59 +153,40 @@ impl Customer {
         }
     }
 
-    /// One animation frame's worth: where the pointer and scrolling are (ephemeral: only the
-    /// latest matters), then the snapshot's parts walked since and the changes (reliable).
-    pub(super) fn flush(&mut self) {
-        let Some(stream) = &self.stream else { return };
-        let motion = stream.take_motion();
-        let parts = stream.take_parts();
-        let batch = stream.take_batch();
-        if let Some(pointer) = motion.pointer {
-            self.send_ephemeral(&CustomerPageMsg::Pointer(pointer));
-        }
-        if !motion.scrolls.is_empty() {
-            self.send_ephemeral(&CustomerPageMsg::Scroll(motion.scrolls));
-        }
-        self.send_pages(parts);
-        if let Some(batch) = batch {
-            self.send_page(&CustomerPageMsg::Mutations(batch));
-        }
-        self.show_privacy();
+    /// Page content goes out only sealed, and only once the agent's code is verified.
+    pub(super) fn send_page(&self, msg: &CustomerPageMsg) {
+        self.out.borrow_mut().send_page(msg);
+    }
+}
+
+/// Where the page stream pushes: sealed to the agent, and the customer's legend of hidden
+/// fields with it. It touches only what it shares with the session (never the session
+/// itself, which may be the one making the stream push).
+struct ToAgent {
+    out: SharedOutbound,
+    widget: Option<Rc<RefCell<Widget>>>,
+    /// What the last line of defence masked: counts only, for the relay's metrics.
+    auto_masked: AutoMaskedTally,
+}
+
+impl PageSink for ToAgent {
+    fn reliable(&self, msg: CustomerPageMsg) {
+        self.out.borrow_mut().send_page(&msg);
     }
 
-    /// The legend of hidden fields, and what the last line of defence masked (counts only,
-    /// for the relay's metrics).
-    fn show_privacy(&mut self) {
-        let (Some(stream), Some(rules)) = (&self.stream, &self.privacy) else {
-            return;
-        };
+    fn ephemeral(&self, msg: CustomerPageMsg) {
+        self.out.borrow_mut().send_ephemeral(&msg);
+    }
+
+    fn hidden(&self, count: u32, legend: &str) {
         if let Some(w) = &self.widget {
-            w.show_hidden_fields(&rules.indicator_text, stream.hidden_count());
+            w.borrow().show_hidden_fields(legend, count);
         }
         let found = self.auto_masked.take();
         if !found.is_zero() {
-            self.link.send_control(CustomerMsg::AutoMasked(found));
-        }
-    }
-
-    pub(super) fn send_pages(&mut self, parts: Vec<CustomerPageMsg>) {
-        for part in parts {
-            self.send_page(&part);
-        }
-    }
-
-    pub(super) fn send_ephemeral(&mut self, msg: &CustomerPageMsg) {
-        if let Some(channel) = self.keys.channel() {
-            self.link
-                .send_sealed(&channel.sealer, Delivery::Ephemeral, &encode_payload(msg));
-        }
-    }
-
-    /// Page content goes out only sealed, and only once the agent's code is verified.
-    pub(super) fn send_page(&mut self, msg: &CustomerPageMsg) {
-        if let Some(channel) = self.keys.channel() {
-            self.link
-                .send_sealed(&channel.sealer, Delivery::Reliable, &encode_payload(msg));
+            self.out
+                .borrow()
+                .send_control(CustomerMsg::AutoMasked(found));
         }
     }
 }
