@@ -2,7 +2,7 @@
 //! capture pipeline exactly as a session runs it (snapshot or batch, then the payload encoding
 //! that goes into a sealed frame), without a relay, so the page can time it against rrweb.
 
-use std::cell::RefCell;
+use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
 use shared_protocol::page::CustomerPageMsg;
@@ -11,135 +11,133 @@ use wasm_bindgen::prelude::*;
 
 use crate::browser::document;
 use crate::capture::{take_snapshot, Mirror, SheetsSent};
-use crate::stream::PageStream;
+use crate::stream::{PageSink, PageStream};
 
 /// A full snapshot of the current document as a session takes it: walked in slices, each part
 /// encoded as a session would seal it when it is ready. `on_done` is called once the last part
 /// is encoded (at once for a page small enough for one slice).
 #[wasm_bindgen]
 pub struct BenchSnapshot {
-    shared: Rc<RefCell<Encoded>>,
+    recording: Recording,
 }
 
-/// A stream's encoded output: the snapshot's parts, then batch sizes.
-struct Encoded {
+/// A stream and what it pushed, encoded.
+struct Recording {
     stream: Option<PageStream>,
-    parts: Vec<Vec<u8>>,
-    complete: bool,
-    on_complete: Option<js_sys::Function>,
-    batch_bytes: f64,
-    batches: u32,
+    encoded: Rc<Encoded>,
 }
 
-impl Encoded {
-    fn new(on_complete: Option<js_sys::Function>) -> Rc<RefCell<Self>> {
-        Rc::new(RefCell::new(Self {
-            stream: None,
-            parts: Vec::new(),
-            complete: false,
-            on_complete,
-            batch_bytes: 0.0,
-            batches: 0,
-        }))
-    }
-
-    /// Starts a stream whose flushes encode what it has ready, as a session's do.
-    fn start(shared: &Rc<RefCell<Self>>) -> Result<(), JsValue> {
+impl Recording {
+    /// Starts a stream whose pushes are encoded as a session's are; `on_complete` is called
+    /// once its snapshot is.
+    fn start(on_complete: Option<js_sys::Function>) -> Result<Self, JsValue> {
         SheetsSent::clear_stored();
-        let weak = Rc::downgrade(shared);
-        let flush = Rc::new(move || {
-            if let Some(shared) = weak.upgrade() {
-                Self::flushed(&shared);
-            }
-        });
-        let (stream, parts) = PageStream::start(
+        let encoded = Rc::new(Encoded::default());
+        *encoded.on_complete.borrow_mut() = on_complete;
+        let stream = PageStream::start(
             document(),
             1,
             Rc::new(crate::privacy::Policy::default()),
-            flush,
+            encoded.clone(),
         )?;
-        shared.borrow_mut().stream = Some(stream);
-        Self::took(shared, parts);
-        Ok(())
+        encoded.started.set(true);
+        encoded.tell_complete();
+        Ok(Self {
+            stream: Some(stream),
+            encoded,
+        })
     }
+}
 
-    fn flushed(shared: &Rc<RefCell<Self>>) {
-        let Ok(s) = shared.try_borrow() else {
-            return;
-        };
-        let Some(stream) = s.stream.as_ref() else {
-            return;
-        };
-        let parts = stream.take_parts();
-        drop(s);
-        Self::took(shared, parts);
-        shared.borrow_mut().take_batch();
-    }
+/// A stream's encoded output: the snapshot's parts, then batch sizes.
+#[derive(Default)]
+struct Encoded {
+    parts: RefCell<Vec<Vec<u8>>>,
+    complete: Cell<bool>,
+    /// The stream is stored: `on_complete` may stop it.
+    started: Cell<bool>,
+    on_complete: RefCell<Option<js_sys::Function>>,
+    batch_bytes: Cell<f64>,
+    batches: Cell<u32>,
+    /// The last batch's payload, until [`BenchRecorder::flush`] hands it over.
+    last_batch: RefCell<Option<Vec<u8>>>,
+}
 
-    fn took(shared: &Rc<RefCell<Self>>, parts: Vec<CustomerPageMsg>) {
-        let mut s = shared.borrow_mut();
-        for part in parts {
-            s.complete |= matches!(part, CustomerPageMsg::Snapshot(_));
-            s.parts.push(encode_payload(&part));
+impl Encoded {
+    /// Calls `on_complete` once the snapshot is complete and the stream is stored.
+    fn tell_complete(&self) {
+        if !(self.complete.get() && self.started.get()) {
+            return;
         }
-        let done = s.complete.then(|| s.on_complete.take()).flatten();
-        drop(s);
+        let done = self.on_complete.borrow_mut().take();
         if let Some(f) = done {
             let _ = f.call0(&JsValue::NULL);
         }
     }
 
-    fn take_batch(&mut self) -> Option<Vec<u8>> {
-        let batch = self.stream.as_ref()?.take_batch()?;
-        let bytes = encode_payload(&CustomerPageMsg::Mutations(batch));
-        self.batch_bytes += bytes.len() as f64;
-        self.batches += 1;
-        Some(bytes)
-    }
-
-    fn take_parts(&mut self) -> js_sys::Array {
-        std::mem::take(&mut self.parts)
+    fn take_parts(&self) -> js_sys::Array {
+        std::mem::take(&mut *self.parts.borrow_mut())
             .into_iter()
             .map(|p| JsValue::from(js_sys::Uint8Array::from(&p[..])))
             .collect()
     }
 }
 
+impl PageSink for Encoded {
+    fn reliable(&self, msg: CustomerPageMsg) {
+        let bytes = encode_payload(&msg);
+        match msg {
+            CustomerPageMsg::Mutations(_) => {
+                self.batch_bytes
+                    .set(self.batch_bytes.get() + bytes.len() as f64);
+                self.batches.set(self.batches.get() + 1);
+                *self.last_batch.borrow_mut() = Some(bytes);
+            }
+            part => {
+                self.complete
+                    .set(self.complete.get() | matches!(part, CustomerPageMsg::Snapshot(_)));
+                self.parts.borrow_mut().push(bytes);
+                self.tell_complete();
+            }
+        }
+    }
+
+    fn ephemeral(&self, _: CustomerPageMsg) {}
+
+    fn hidden(&self, _: u32, _: &str) {}
+}
+
 #[wasm_bindgen]
 impl BenchSnapshot {
     #[wasm_bindgen(constructor)]
     pub fn new(on_done: js_sys::Function) -> Result<BenchSnapshot, JsValue> {
-        let shared = Encoded::new(Some(on_done));
-        Encoded::start(&shared)?;
-        Ok(Self { shared })
+        Ok(Self {
+            recording: Recording::start(Some(on_done))?,
+        })
     }
 
     /// Bytes of all the parts.
     #[wasm_bindgen(getter)]
     pub fn bytes(&self) -> f64 {
-        self.shared
-            .borrow()
-            .parts
-            .iter()
-            .map(|p| p.len() as f64)
-            .sum()
+        let parts = self.recording.encoded.parts.borrow();
+        parts.iter().map(|p| p.len() as f64).sum()
     }
 
     /// How many parts (sealed frames) the snapshot took.
     #[wasm_bindgen(getter)]
     pub fn parts(&self) -> u32 {
-        self.shared.borrow().parts.len() as u32
+        self.recording.encoded.parts.borrow().len() as u32
     }
 
     /// The parts' payloads, handed over in order.
     #[wasm_bindgen(js_name = takeParts)]
     pub fn take_parts(&self) -> js_sys::Array {
-        self.shared.borrow_mut().take_parts()
+        self.recording.encoded.take_parts()
     }
 
     /// Stops observing the page.
-    pub fn stop(&self) {
-        self.shared.borrow_mut().stream = None;
+    pub fn stop(&mut self) {
+        self.recording.stream = None;
     }
 }
 
@@ -188,50 +186,53 @@ pub fn bench_wasm_memory() -> f64 {
 /// payload's size is counted.
 #[wasm_bindgen]
 pub struct BenchRecorder {
-    shared: Rc<RefCell<Encoded>>,
+    recording: Recording,
 }
 
 #[wasm_bindgen]
 impl BenchRecorder {
     #[wasm_bindgen(constructor)]
     pub fn new(on_ready: Option<js_sys::Function>) -> Result<BenchRecorder, JsValue> {
-        let shared = Encoded::new(on_ready);
-        Encoded::start(&shared)?;
-        Ok(Self { shared })
+        Ok(Self {
+            recording: Recording::start(on_ready)?,
+        })
     }
 
     /// Builds and encodes the pending batch now; its payload, or `undefined` when nothing changed.
     pub fn flush(&self) -> Option<Vec<u8>> {
-        self.shared.borrow_mut().take_batch()
+        let stream = self.recording.stream.as_ref()?;
+        self.recording.encoded.last_batch.borrow_mut().take();
+        stream.flush_now();
+        self.recording.encoded.last_batch.borrow_mut().take()
     }
 
     /// The snapshot's part payloads, handed over (the recorder keeps no copy).
     #[wasm_bindgen(js_name = takeSnapshot)]
     pub fn take_snapshot(&self) -> js_sys::Array {
-        self.shared.borrow_mut().take_parts()
+        self.recording.encoded.take_parts()
     }
 
     #[wasm_bindgen(getter, js_name = batchBytes)]
     pub fn batch_bytes(&self) -> f64 {
-        self.shared.borrow().batch_bytes
+        self.recording.encoded.batch_bytes.get()
     }
 
     #[wasm_bindgen(getter)]
     pub fn batches(&self) -> u32 {
-        self.shared.borrow().batches
+        self.recording.encoded.batches.get()
     }
 
     /// Sets the shortest time between two batches in a storm (0: none, every flush builds a
     /// batch; memory figures then see every node come and go).
     #[wasm_bindgen(js_name = setStormHold)]
     pub fn set_storm_hold(&self, ms: f64) {
-        if let Some(stream) = &self.shared.borrow().stream {
+        if let Some(stream) = &self.recording.stream {
             stream.set_storm_hold(ms);
         }
     }
 
     /// Stops observing (the stream's observers and listeners are dropped).
-    pub fn stop(&self) {
-        self.shared.borrow_mut().stream = None;
+    pub fn stop(&mut self) {
+        self.recording.stream = None;
     }
 }

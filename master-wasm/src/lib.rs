@@ -8,7 +8,11 @@
 //! - [`widget`]: the co-browse button, consent, code and status, in an open shadow root.
 //! - [`socket`]: the connection to the relay, a WebSocket or HTTP long polling ([`polling`])
 //!   when a proxy refuses it; [`link`]: numbering, resends and heartbeats across reconnects.
-//! - [`session`]: ties them together: create a session, show the code, stream the page.
+//! - [`stream`]: one document streamed to the agent (snapshot slices, batches, motion), pushed
+//!   into the [`stream::PageSink`] it was given as soon as each part is ready;
+//!   [`visual_viewport`]: the part of the page a phone's customer sees (pinch zoom, keyboard).
+//! - [`session`]: ties them together as owned parts (see its header): create a session, show
+//!   the code, key with the agent, stream the page into a sink that seals and sends.
 //! - [`errors`]: failures reported to the integrator (an event, a callback), never thrown.
 //!
 //! The loader (`cobrowse.js`, served by the relay) imports this module and calls [`start`]

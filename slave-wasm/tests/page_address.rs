@@ -7,7 +7,6 @@
 use std::rc::Rc;
 
 use master_wasm::privacy::Policy;
-use master_wasm::stream::PageStream;
 use shared_protocol::privacy::{Effective, PrivacyRules};
 use wasm_bindgen::JsValue;
 use wasm_bindgen_test::*;
@@ -16,7 +15,10 @@ use wasm_bindgen_test::*;
 #[allow(dead_code)] // Shared by the privacy tests; this one takes no batches.
 mod captured;
 mod common;
+#[path = "common/streamed.rs"]
+mod streamed;
 use captured::Captured;
+use streamed::Streamed;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -37,7 +39,7 @@ fn capture_signed_in_page(rules: PrivacyRules) -> Captured {
     doc.set_title("PAGE-TITLE");
     let effective = Effective::merge(&[], &rules, &doc.url().unwrap());
     let policy = Rc::new(Policy::new(&doc, effective, Default::default()).0);
-    let (_stream, parts) = PageStream::start(doc.clone(), 1, policy, Rc::new(|| {})).unwrap();
+    let (_stream, parts) = Streamed::start(doc.clone(), 1, policy);
     let mut got = Captured::new();
     for part in parts {
         got.take(part);

@@ -8,14 +8,16 @@
 use std::rc::Rc;
 
 use master_wasm::privacy::Policy;
-use master_wasm::stream::PageStream;
 use shared_protocol::privacy::{Effective, PrivacyRules};
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 use web_sys::{Document, Element, HtmlInputElement};
 
 mod common;
+#[path = "common/streamed.rs"]
+mod streamed;
 use common::new_document;
+use streamed::Streamed;
 #[path = "common/captured.rs"]
 mod captured;
 use captured::Captured;
@@ -82,8 +84,7 @@ fn nothing_marked_private_leaves_the_page_at_start_or_later() {
         mask: vec![".secret".into()],
         ..Default::default()
     };
-    let (stream, parts) =
-        PageStream::start(doc.clone(), 1, policy(&doc, &relay, page), Rc::new(|| {})).unwrap();
+    let (stream, parts) = Streamed::start(doc.clone(), 1, policy(&doc, &relay, page));
     let mut got = Captured::new();
     for part in parts {
         got.take(part);
@@ -193,8 +194,7 @@ fn private_by_default_masks_everything_but_what_is_unmasked() {
         private_by_default: Some(true),
         ..Default::default()
     };
-    let (stream, parts) =
-        PageStream::start(doc.clone(), 1, policy(&doc, &[], page), Rc::new(|| {})).unwrap();
+    let (stream, parts) = Streamed::start(doc.clone(), 1, policy(&doc, &[], page));
     let mut got = Captured::new();
     for part in parts {
         got.take(part);
@@ -227,8 +227,7 @@ fn a_relay_switch_beats_the_page_object() {
         mask_card_fields: Some(false),
         ..Default::default()
     };
-    let (_stream, parts) =
-        PageStream::start(doc.clone(), 1, policy(&doc, &relay, page), Rc::new(|| {})).unwrap();
+    let (_stream, parts) = Streamed::start(doc.clone(), 1, policy(&doc, &relay, page));
     let mut got = Captured::new();
     for part in parts {
         got.take(part);
@@ -253,8 +252,7 @@ fn a_broken_selector_fails_closed() {
     let (policy, broken) = Policy::new(&doc, effective, Default::default());
     assert_eq!(broken, ["p["]);
     assert!(policy.rules().private_by_default);
-    let (_stream, parts) =
-        PageStream::start(doc.clone(), 1, Rc::new(policy), Rc::new(|| {})).unwrap();
+    let (_stream, parts) = Streamed::start(doc.clone(), 1, Rc::new(policy));
     let mut got = Captured::new();
     for part in parts {
         got.take(part);

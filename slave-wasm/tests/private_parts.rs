@@ -9,7 +9,6 @@
 use std::rc::Rc;
 
 use master_wasm::privacy::Policy;
-use master_wasm::stream::PageStream;
 use shared_protocol::page::{CustomerPageMsg, NodeData, NodeId};
 use shared_protocol::privacy::{Effective, PrivacyRules};
 use wasm_bindgen::JsValue;
@@ -17,7 +16,10 @@ use wasm_bindgen_test::*;
 use web_sys::{Document, Element};
 
 mod common;
+#[path = "common/streamed.rs"]
+mod streamed;
 use common::new_document;
+use streamed::Streamed;
 #[path = "common/captured.rs"]
 mod captured;
 use captured::Captured;
@@ -96,8 +98,7 @@ fn capture(keep_masked_url_paths: bool) -> (Captured, Document) {
         keep_masked_url_paths: Some(keep_masked_url_paths),
         ..Default::default()
     };
-    let (stream, parts) =
-        PageStream::start(doc.clone(), 1, policy(&doc, rules), Rc::new(|| {})).unwrap();
+    let (stream, parts) = Streamed::start(doc.clone(), 1, policy(&doc, rules));
     let mut got = Captured::new();
     for part in parts {
         got.take(part);
@@ -186,8 +187,7 @@ async fn private_canvas_sends_pixels(body: &str, rules: PrivacyRules) -> (bool, 
     )
     .call0(&JsValue::NULL)
     .unwrap();
-    let (stream, parts) =
-        PageStream::start(doc.clone(), 1, policy(&doc, rules), Rc::new(|| {})).unwrap();
+    let (stream, parts) = Streamed::start(doc.clone(), 1, policy(&doc, rules));
     let (open, private) = (
         id_of(&parts, "open-canvas"),
         id_of(&parts, "private-canvas"),
@@ -202,7 +202,7 @@ async fn private_canvas_sends_pixels(body: &str, rules: PrivacyRules) -> (bool, 
     let mut framed = Vec::new();
     for _ in 0..100 {
         sleep(50).await;
-        if let Some(batch) = stream.take_batch() {
+        for batch in stream.take_batches() {
             framed.extend(batch.state.canvases.iter().map(|c| c.id));
             got.take(CustomerPageMsg::Mutations(batch));
         }

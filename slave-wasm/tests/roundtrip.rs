@@ -7,7 +7,6 @@ use std::rc::Rc;
 
 use master_wasm::capture::SheetsSent;
 use master_wasm::privacy::Policy;
-use master_wasm::stream::PageStream;
 use shared_protocol::page::{CustomerPageMsg, MutationBatch, Snapshot};
 use shared_protocol::payload::{decode_payload, encode_payload};
 use slave_wasm::rebuild::{RebuildError, Rebuilder};
@@ -17,7 +16,10 @@ use wasm_bindgen_test::*;
 use web_sys::{Document, Element, HtmlInputElement, Node};
 
 mod common;
+#[path = "common/streamed.rs"]
+mod streamed;
 use common::new_document;
+use streamed::Streamed;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
@@ -241,8 +243,7 @@ fn snapshot_then_random_batches_stay_identical() {
         source.body().unwrap().set_inner_html(
             "<h1 class=t>Title</h1><ul><li>one</li><li>two</li></ul><p>text <b>bold</b></p><input value=x>",
         );
-        let (stream, snap) =
-            PageStream::start(source.clone(), 1, open_policy(), Rc::new(|| {})).unwrap();
+        let (stream, snap) = Streamed::start(source.clone(), 1, open_policy());
         let target = new_document();
         let mut rebuilder = Rebuilder::new(target.clone(), ViewSheets::default());
         rebuilder.apply_snapshot(&whole(snap)).unwrap();
@@ -303,25 +304,29 @@ async fn a_snapshot_taken_in_slices_while_the_page_changes_stays_identical() {
             .body()
             .unwrap()
             .set_inner_html(&format!("<main>{rows}</main><footer>end</footer>"));
-        // The page changes between every two slices (the stream calls `flush` after each).
+        // The page changes between every two slices (after each slice is pushed).
         let changes = Rc::new(std::cell::RefCell::new((Rng(seed), 0u32, Vec::new())));
-        let flush = {
+        let after_slice = {
             let (doc, changes) = (source.clone(), changes.clone());
-            Rc::new(move || {
+            move || {
                 let mut c = changes.borrow_mut();
                 let (rng, counter, log) = &mut *c;
                 for _ in 0..4 {
                     let op = random_mutation(&doc, rng, counter);
                     log.push(op);
                 }
-            })
+            }
         };
         // A slice per 256 nodes: this ~1,600-node page takes several parts.
         let (stream, mut parts) =
-            PageStream::start_sliced(source.clone(), 1, open_policy(), flush, 0.0).unwrap();
-        while !matches!(parts.last(), Some(CustomerPageMsg::Snapshot(_))) {
+            Streamed::start_sliced(source.clone(), 1, open_policy(), after_slice);
+        // The batch of what changed meanwhile may follow the snapshot in the same frame.
+        while !parts
+            .iter()
+            .any(|p| matches!(p, CustomerPageMsg::Snapshot(_)))
+        {
             next_task().await;
-            parts.extend(stream.take_parts());
+            parts.extend(stream.take_pushed());
         }
         assert!(parts.len() >= 4, "seed {seed}: {} parts", parts.len());
         let target = new_document();
@@ -330,7 +335,7 @@ async fn a_snapshot_taken_in_slices_while_the_page_changes_stays_identical() {
         for part in parts {
             apply(&mut rebuilder, part).unwrap_or_else(|e| panic!("seed {seed} {:?}: {e}", log()));
         }
-        if let Some(batch) = stream.take_batch() {
+        for batch in stream.take_batches() {
             apply(&mut rebuilder, CustomerPageMsg::Mutations(batch))
                 .unwrap_or_else(|e| panic!("seed {seed} {:?}: {e}", log()));
         }
@@ -350,7 +355,7 @@ fn a_batch_with_an_unknown_id_is_refused_for_resync() {
     };
     assert_eq!(rebuilder.apply_batch(&batch), Err(RebuildError::NoSnapshot));
     let source = new_document();
-    let (_stream, snap) = PageStream::start(source, 1, open_policy(), Rc::new(|| {})).unwrap();
+    let (_stream, snap) = Streamed::start(source, 1, open_policy());
     rebuilder.apply_snapshot(&whole(snap)).unwrap();
     assert_eq!(
         rebuilder.apply_batch(&batch),
@@ -373,8 +378,7 @@ fn removed_subtrees_are_forgotten() {
         .body()
         .unwrap()
         .set_inner_html("<div id=big><p>a</p><p>b</p><p>c</p></div>");
-    let (stream, snap) =
-        PageStream::start(source.clone(), 1, open_policy(), Rc::new(|| {})).unwrap();
+    let (stream, snap) = Streamed::start(source.clone(), 1, open_policy());
     let mut rebuilder = Rebuilder::new(new_document(), ViewSheets::default());
     rebuilder.apply_snapshot(&whole(snap)).unwrap();
     let before = rebuilder.tracked();
@@ -398,8 +402,7 @@ fn sheets_are_sent_once_then_named_by_hash() {
         .unwrap()
         .unchecked_into();
     sheet.insert_rule(".a { color: red; }").unwrap();
-    let (stream, first) =
-        PageStream::start(source.clone(), 1, open_policy(), Rc::new(|| {})).unwrap();
+    let (stream, first) = Streamed::start(source.clone(), 1, open_policy());
     let first = whole(first);
     assert_eq!(first.state.sheets.len(), 1, "the rules go once");
     assert_eq!(first.state.styles.len(), 1);
@@ -409,8 +412,7 @@ fn sheets_are_sent_once_then_named_by_hash() {
 
     // The tab loads its next page (a new stream, the same sessionStorage): named by hash only.
     drop(stream);
-    let (stream, again) =
-        PageStream::start(source.clone(), 2, open_policy(), Rc::new(|| {})).unwrap();
+    let (stream, again) = Streamed::start(source.clone(), 2, open_policy());
     let again = whole(again);
     assert!(again.state.sheets.is_empty(), "not sent twice");
     assert_eq!(again.state.styles[0].sheet, hash);

@@ -1,151 +1,149 @@
-//! The customer's connection to the relay: the socket and its events, resume after a drop
-//! (with increasing delays), and heartbeats that carry what was received. The transport of each
-//! new connection is [`TransportChoice`]'s: a WebSocket refused before it opened is followed at
-//! once by HTTP long polling, and a polling connection that found the WebSocket working again
-//! is followed at once by a WebSocket that resumes the session.
+//! The customer's connection to the relay: opening the socket (WebSocket or long polling, as
+//! [`TransportChoice`] says for each new connection), what to do when it closes (switch
+//! transport at once, resume after increasing delays, or give up), and the heartbeats that
+//! carry what was received. A WebSocket refused before it opened is followed at once by HTTP
+//! long polling, and a polling connection that found the WebSocket working again is followed
+//! at once by a WebSocket that resumes the session.
 
-use super::*;
-use shared_protocol::transport::AfterClose;
+use shared_protocol::texts::WidgetText;
+use shared_protocol::transport::{AfterClose, Attempt, Transport, TransportChoice};
+use shared_protocol::{CustomerMsg, CLOSE_RESTARTING, HEARTBEAT_INTERVAL_SECS};
+use wasm_bindgen::JsValue;
 
-impl Customer {
-    pub(super) fn open_socket(&mut self) -> Result<(), JsValue> {
-        let weak = self.this.clone();
+use super::outbound::SharedOutbound;
+use super::ticket::Ticket;
+use crate::browser::{now_ms, Interval, Timeout};
+use crate::socket::{RelaySocket, SocketEvent};
+
+/// What a closed connection leads to.
+#[derive(Debug)]
+pub enum Closed {
+    /// Another transport, at once (a proxy refused the WebSocket, or it works again).
+    Reopen,
+    /// Resume after the `attempt`th delay; the relay said it was restarting.
+    Retry { attempt: usize, restarting: bool },
+    /// No session to resume: the connection is lost, for this reason.
+    Lost(String),
+}
+
+/// A reconnect under way: the how-manyth, whether the relay said it is restarting (the status
+/// says so until a resume succeeds), and its timer.
+struct Reconnect {
+    attempt: usize,
+    restarting: bool,
+    _timer: Timeout,
+}
+
+#[derive(Default)]
+pub struct Connection {
+    /// WebSocket or long polling, for each new connection.
+    transport: TransportChoice,
+    /// The current connection's.
+    attempt: Option<Attempt>,
+    reconnect: Option<Reconnect>,
+    heartbeat: Option<Interval>,
+}
+
+impl Connection {
+    /// Opens a connection for `ticket`'s session (or a new one), on `out`'s link.
+    pub fn open(
+        &mut self,
+        ticket: &Ticket,
+        out: &SharedOutbound,
+        on_event: impl FnMut(SocketEvent) + 'static,
+    ) -> Result<(), JsValue> {
         let attempt = self.transport.start(now_ms());
         let socket = RelaySocket::open(
             attempt.transport,
-            &self.relay_url,
-            &shared_protocol::node_hint::url_with_node("/ws/customer", self.node.as_deref()),
-            move |event| {
-                if let Some(c) = weak.upgrade() {
-                    c.borrow_mut().on_socket(event);
-                }
-            },
+            ticket.relay_url(),
+            &shared_protocol::node_hint::url_with_node("/ws/customer", ticket.node()),
+            on_event,
         )?;
-        self.link.socket = Some(socket);
+        out.borrow_mut().set_socket(Some(socket));
         self.attempt = Some(attempt);
         Ok(())
     }
 
-    pub(super) fn on_socket(&mut self, event: SocketEvent) {
-        match event {
-            SocketEvent::Open => {
-                if let Some(attempt) = &mut self.attempt {
-                    self.transport.opened(attempt);
-                }
-                self.on_open();
-            }
-            SocketEvent::Message(env) => self.on_relay(env),
-            SocketEvent::BadFrame(why) => self.end(
-                Ending::Failure,
-                format!("Co-browse stopped: the server sent a bad frame ({why})."),
-            ),
-            SocketEvent::Closed { code, reason } => {
-                if self.link.socket.is_none() {
-                    return;
-                }
-                self.link.socket = None;
-                let after = self.attempt.take().map_or(AfterClose::Dropped, |a| {
-                    self.transport.closed(a, code, now_ms())
-                });
-                if after != AfterClose::Dropped {
-                    // A proxy refused the WebSocket: the same connection over polling. Or the
-                    // WebSocket works again: resume over it (`on_open` sends the resume).
-                    if let Err(e) = self.open_socket() {
-                        self.end(
-                            Ending::Failure,
-                            format!("Co-browse stopped: {}.", describe_js(&e)),
-                        );
-                    }
-                    return;
-                }
-                if self.resume_token.is_some() {
-                    // Each drop before a successful resume waits longer, and gives up in the end.
-                    // A relay that said it restarts is still restarting until a resume succeeds.
-                    let attempt = self.reconnect.as_ref().map_or(0, |r| r.attempt + 1);
-                    let restarting = code == shared_protocol::CLOSE_RESTARTING
-                        || self.reconnect.as_ref().is_some_and(|r| r.restarting);
-                    return self.schedule_reconnect(attempt, restarting);
-                }
-                let why = if reason.is_empty() {
-                    format!("connection closed ({code})")
-                } else {
-                    reason
-                };
-                self.end(Ending::Failure, format!("Co-browse stopped: {why}."));
-            }
+    pub fn opened(&mut self) {
+        if let Some(attempt) = &mut self.attempt {
+            self.transport.opened(attempt);
         }
     }
 
-    /// A new socket is open: create the session, or take ours back after a drop.
-    pub(super) fn on_open(&mut self) {
-        let msg = match (self.code, self.resume_token) {
-            (Some(code), Some(resume_token)) => CustomerMsg::Resume(Resume {
-                routing: code.routing,
-                resume_token,
-                last_received: self.last_received(),
-                reloaded: self.reloaded,
-            }),
-            _ => {
-                let doc = document();
-                CustomerMsg::Create {
-                    page: self.visit(&doc.url().unwrap_or_default(), &doc.title()),
-                    user_agent: window().navigator().user_agent().unwrap_or_default(),
-                    first_session: first_session_in_tab(),
-                }
-            }
-        };
-        self.link.send_control(msg);
+    /// The current connection closed with `code` and `reason`; `resumable`: the relay knows
+    /// our session.
+    pub fn closed(&mut self, code: u16, reason: String, resumable: bool) -> Closed {
+        let after = self.attempt.take().map_or(AfterClose::Dropped, |a| {
+            self.transport.closed(a, code, now_ms())
+        });
+        if after != AfterClose::Dropped {
+            return Closed::Reopen;
+        }
+        if resumable {
+            // Each drop before a successful resume waits longer, and gives up in the end. A
+            // relay that said it restarts is still restarting until a resume succeeds.
+            return Closed::Retry {
+                attempt: self.reconnect.as_ref().map_or(0, |r| r.attempt + 1),
+                restarting: code == CLOSE_RESTARTING || self.restarting(),
+            };
+        }
+        Closed::Lost(if reason.is_empty() {
+            format!("connection closed ({code})")
+        } else {
+            reason
+        })
     }
 
-    pub(super) fn schedule_reconnect(&mut self, attempt: usize, restarting: bool) {
-        let Some(delay) = shared_protocol::link::reconnect_delay_ms(attempt) else {
-            return self.end(
-                Ending::Failure,
-                "Co-browse stopped: the connection to the server was lost.".into(),
-            );
-        };
-        let status = if restarting {
-            WidgetText::Restarting
-        } else {
-            WidgetText::Reconnecting
-        };
-        self.show_status_only(&self.text(status, &[]));
-        let weak = self.this.clone();
-        let timer = Timeout::new(delay as i32, move || {
-            if let Some(c) = weak.upgrade() {
-                c.borrow_mut().reconnect_now(attempt);
-            }
-        });
+    /// Waits the `attempt`th delay, then calls `due`; the status to show meanwhile, or `None`
+    /// when there are no more attempts.
+    pub fn retry(
+        &mut self,
+        attempt: usize,
+        restarting: bool,
+        due: impl FnOnce() + 'static,
+    ) -> Option<WidgetText> {
+        let delay = shared_protocol::link::reconnect_delay_ms(attempt)?;
         self.reconnect = Some(Reconnect {
             attempt,
             restarting,
-            _timer: timer,
+            _timer: Timeout::new(delay as i32, due),
         });
+        Some(if restarting {
+            WidgetText::Restarting
+        } else {
+            WidgetText::Reconnecting
+        })
     }
 
-    pub(super) fn reconnect_now(&mut self, attempt: usize) {
-        if self.open_socket().is_err() {
-            let restarting = self.reconnect.as_ref().is_some_and(|r| r.restarting);
-            self.schedule_reconnect(attempt + 1, restarting);
-        }
+    /// The relay said it is restarting, and no resume has succeeded since.
+    pub fn restarting(&self) -> bool {
+        self.reconnect.as_ref().is_some_and(|r| r.restarting)
     }
 
-    pub(super) fn last_received(&self) -> u64 {
-        self.keys
-            .channel()
-            .map_or(0, |channel| channel.opener.last_reliable())
+    /// A resume succeeded: the delays start over.
+    pub fn resumed(&mut self) {
+        self.reconnect = None;
     }
 
-    pub(super) fn start_heartbeat(&mut self) {
-        let weak = self.this.clone();
+    /// How this browser reaches the relay now, once the connection is open.
+    pub fn open_transport(&self) -> Option<Transport> {
+        self.attempt.and_then(|a| a.open_transport())
+    }
+
+    /// Tells the relay every few seconds what was received (it trims its replay buffer).
+    pub fn start_heartbeat(&mut self, out: &SharedOutbound) {
+        let out = out.clone();
         let every = HEARTBEAT_INTERVAL_SECS as i32 * 1000;
         self.heartbeat = Some(Interval::new(every, move || {
-            if let Some(c) = weak.upgrade() {
-                let c = c.borrow();
-                let last_received = c.last_received();
-                c.link
-                    .send_control(CustomerMsg::Heartbeat { last_received });
-            }
+            let out = out.borrow();
+            let last_received = out.last_received();
+            out.send_control(CustomerMsg::Heartbeat { last_received });
         }));
+    }
+
+    /// The session is over: no heartbeat, no reconnect (the transport choice stays).
+    pub fn stop(&mut self) {
+        self.heartbeat = None;
+        self.reconnect = None;
     }
 }

@@ -1,83 +1,61 @@
 //! The customer's side of the key exchange, driving the shared state machine
-//! (`shared_protocol::exchange`): this browser starts every exchange (when an agent joins, on
-//! every page load); the machine answers, confirms and counts, and this sends what it says,
-//! saves the guard before a guess goes out, and shows the outcome.
+//! (`shared_protocol::exchange`, kept in [`Outbound`](super::outbound::Outbound)): this browser
+//! starts every exchange (when an agent joins, on every page load); the machine answers,
+//! confirms and counts. The guard is saved before a guess goes out ([`take`]), and the session
+//! shows the outcome.
 
-use super::*;
 use shared_protocol::exchange::{Outcome, Step};
+use shared_protocol::{CustomerMsg, KeyExchange};
+use wasm_bindgen::JsValue;
 
-impl Customer {
-    /// This page has no keys with the agent yet. (`PeerBack` comes only from an agent that was
-    /// in the session, so it means one is there to key with.)
-    pub(super) fn needs_keys(&self) -> bool {
-        self.keys.is_idle() && self.stream.is_none()
-    }
+use super::outbound::SharedOutbound;
+use super::ticket::Ticket;
+use crate::browser::random_u64;
 
-    pub(super) fn start_key_exchange(&mut self) {
-        let Some(code) = self.code else { return };
-        let exchange = match random_u64() {
-            Ok(id) => id,
-            Err(e) => {
-                return self.end(
-                    Ending::Failure,
-                    format!("No secure randomness: {}", describe_js(&e)),
-                )
-            }
-        };
-        let step = self.keys.start(code.secret, self.session_id, exchange);
-        self.take_step(step);
-    }
+/// Starts an exchange with the agent under the session's code (`None` without one; an error
+/// without secure randomness).
+pub fn start(out: &SharedOutbound, ticket: &Ticket) -> Result<Option<Step>, JsValue> {
+    let Some(code) = ticket.code() else {
+        return Ok(None);
+    };
+    let exchange = random_u64()?;
+    let step = (out.borrow_mut().keys_mut()).start(code.secret, ticket.session_id(), exchange);
+    Ok(Some(step))
+}
 
-    pub(super) fn on_key(&mut self, key: KeyExchange) {
-        let Some(code) = self.code else { return };
-        let step = self.keys.on_key(code.secret, self.session_id, key);
-        self.take_step(step);
-    }
+/// The agent's part of the exchange.
+pub fn on_key(out: &SharedOutbound, ticket: &Ticket, key: KeyExchange) -> Option<Step> {
+    let code = ticket.code()?;
+    let step = (out.borrow_mut().keys_mut()).on_key(code.secret, ticket.session_id(), key);
+    Some(step)
+}
 
-    fn take_step(&mut self, step: Step) {
-        if step.outcome == Outcome::Ignored {
-            return;
-        }
-        // Saved first: a confirmation gives a guess away, which a page load must not forget.
-        self.save();
-        for key in step.send {
-            self.link.send_control(CustomerMsg::Key(key));
-        }
-        match step.outcome {
-            Outcome::Ignored | Outcome::Pending => {}
-            Outcome::Verified => self.verified(),
-            Outcome::Failed | Outcome::Exhausted => self.verification_failed(),
-        }
+/// Takes `step`: when it changes anything, `save` runs first (a confirmation gives a guess
+/// away, which a page load must not forget), then what it says goes to the relay. Its outcome.
+pub fn take(out: &SharedOutbound, step: Option<Step>, save: impl FnOnce()) -> Outcome {
+    let Some(step) = step.filter(|s| s.outcome != Outcome::Ignored) else {
+        return Outcome::Ignored;
+    };
+    save();
+    let out = out.borrow();
+    for key in step.send {
+        out.send_control(CustomerMsg::Key(key));
     }
+    step.outcome
+}
 
-    /// The agent proved it has the same code: page content may flow.
-    fn verified(&mut self) {
-        self.link.restart_sequences();
-        if let Err(e) = self.start_stream() {
-            let why = describe_js(&e);
-            return self.end(
-                Ending::Failure,
-                format!("Co-browse could not capture this page: {why}"),
-            );
-        }
-        self.show_session(&self.text(WidgetText::Viewing, &[]));
-        // The agent learns the mode this page is in (write mode survives page loads).
-        self.tell_mode(ModeCause::Current);
-    }
+/// The agent's code did not match: no keys, and (once `save` kept the guard) the relay is told,
+/// which removes that agent. The attempts left, or `None` when there are none.
+pub fn failed(out: &SharedOutbound, save: impl FnOnce()) -> Option<u8> {
+    out.borrow_mut().keys_mut().reset();
+    save();
+    let out = out.borrow();
+    out.send_control(CustomerMsg::VerificationFailed);
+    let guard = out.keys().guard();
+    (!guard.exhausted()).then(|| guard.attempts_left())
+}
 
-    /// The agent's code did not match: tell the relay, which removes that agent.
-    pub(super) fn verification_failed(&mut self) {
-        self.keys.reset();
-        self.stream = None;
-        self.save();
-        self.link.send_control(CustomerMsg::VerificationFailed);
-        if self.keys.guard().exhausted() {
-            return self.end(
-                Ending::Normal,
-                "Co-browse ended: the code could not be verified.".into(),
-            );
-        }
-        let attempts = self.keys.guard().attempts_left().to_string();
-        self.show_session(&self.text(WidgetText::CodeRetry, &[("attempts", &attempts)]));
-    }
+/// This page has no keys with the agent yet.
+pub fn idle(out: &SharedOutbound) -> bool {
+    out.borrow().keys().is_idle()
 }

@@ -1,46 +1,53 @@
-//! The page in the session: streaming it once keys are ready (snapshot, batches, ephemeral
-//! motion), the agent's page messages (resync requests, its pointer), page loads and
-//! single-page-app routes reported as visits.
+//! The page in the session: its privacy rules (the relay's for its URL merged with the page's
+//! own), the stream that captures it once keys are ready (pushing into [`ToAgent`], which seals
+//! what it pushes for the agent and shows the customer's legend of hidden fields), the
+//! single-page-app route changes reported as visits, the part of it the customer sees (a
+//! phone's pinch zoom or keyboard) told to the agent, and the agent's pointer shown on it.
 
-use super::*;
-use crate::privacy::{self, Policy};
-use shared_protocol::exchange::Channel;
+use std::rc::Rc;
 
-impl Customer {
-    /// Back in the session after a page load: report the visit, and key again with the agent.
-    pub(super) fn continued(&mut self, agent_present: bool) {
-        self.start_heartbeat();
-        self.watch_navigation();
-        let doc = document();
-        let visit = self.visit(&doc.url().unwrap_or_default(), &doc.title());
-        self.link.send_control(CustomerMsg::PageVisit(visit));
-        if agent_present {
-            self.start_key_exchange();
-            self.show_session(&self.text(WidgetText::AgentConnecting, &[]));
-        } else {
-            self.show_session(&self.text(WidgetText::ReadCode, &[]));
-        }
+use shared_protocol::page::{CustomerPageMsg, Pointer};
+use shared_protocol::privacy::{Effective, PrivacyRules};
+use shared_protocol::{CustomerMsg, PageInfo};
+use wasm_bindgen::JsValue;
+
+use super::outbound::SharedOutbound;
+use super::screen::SharedWidget;
+use crate::browser::{document, window};
+use crate::navigation::{NavigationWatch, Visit};
+use crate::privacy::{self, AutoMaskedTally, Policy};
+use crate::stream::{PageSink, PageStream};
+use crate::visual_viewport::VisualViewportWatch;
+
+#[derive(Default)]
+pub struct Page {
+    stream: Option<PageStream>,
+    navigation: Option<NavigationWatch>,
+    /// The relay's privacy rules (global, then per URL); nothing is captured before they come.
+    relay_rules: Option<Vec<PrivacyRules>>,
+    /// The rules the stream captures under now (they change with the page's URL).
+    privacy: Option<Effective>,
+    /// What the last line of defence masked, counted by every policy built for this session.
+    auto_masked: AutoMaskedTally,
+    /// Tells the agent which part of the page the customer sees, while streaming.
+    visual: Option<VisualViewportWatch>,
+}
+
+impl Page {
+    pub fn set_relay_rules(&mut self, rules: Vec<PrivacyRules>) {
+        self.relay_rules = Some(rules);
     }
 
-    /// Reports single-page-app route changes as page visits, and captures under the new
-    /// URL's privacy rules.
-    pub(super) fn watch_navigation(&mut self) {
-        let weak = self.this.clone();
-        self.navigation = NavigationWatch::start(move |(url, title)| {
-            if let Some(c) = weak.upgrade() {
-                let mut c = c.borrow_mut();
-                let visit = c.visit(&url, &title);
-                c.link.send_control(CustomerMsg::PageVisit(visit));
-                c.follow_rules_of_url();
-            }
-        })
-        .ok();
+    /// This document as a visit (its URL and title now).
+    pub fn here(&self) -> PageInfo {
+        let doc = document();
+        self.visit(&doc.url().unwrap_or_default(), &doc.title())
     }
 
     /// A visit of this page at `url` titled `title` as the relay may record it, masked under
     /// the rules known now: the relay's that match `url` (none yet when the session is being
     /// created) and the page's own; a page object in error makes it private, as for capture.
-    pub(super) fn visit(&self, url: &str, title: &str) -> PageInfo {
+    pub fn visit(&self, url: &str, title: &str) -> PageInfo {
         let (page, page_ok) = match privacy::page_rules::read(&window()) {
             Ok(rules) => (rules, true),
             Err(_) => (PrivacyRules::default(), false),
@@ -54,9 +61,19 @@ impl Customer {
             .visit(&doc, url, title)
     }
 
+    /// Reports single-page-app route changes to `on_route`, until the session ends.
+    pub fn watch_navigation(&mut self, on_route: impl Fn(Visit) + 'static) {
+        self.navigation = NavigationWatch::start(on_route).ok();
+    }
+
+    /// A route change that has not been reported yet (the customer is leaving now).
+    pub fn pending_route(&self) -> Option<Visit> {
+        self.navigation.as_ref().and_then(|w| w.take_pending())
+    }
+
     /// The rules for this page: the relay's that match its URL, merged with the page's own
     /// object. Whatever is wrong in them is reported to the integrator and fails closed.
-    fn page_policy(&mut self) -> Result<Rc<Policy>, JsValue> {
+    fn policy(&mut self) -> Result<Rc<Policy>, JsValue> {
         let Some(relay) = &self.relay_rules else {
             return Err("the co-browse server sent no privacy rules".into());
         };
@@ -81,150 +98,106 @@ impl Customer {
         Ok(Rc::new(policy))
     }
 
-    /// A route change within the page: a fresh snapshot when its URL has other rules.
-    fn follow_rules_of_url(&mut self) {
-        if self.stream.is_none() {
-            return;
-        }
-        let before = self.privacy.clone();
-        let policy = match self.page_policy() {
-            Ok(p) => p,
-            Err(e) => {
-                return self.end(
-                    Ending::Failure,
-                    format!("Co-browse stopped: {}", describe_js(&e)),
-                )
-            }
-        };
-        if self.privacy != before {
-            if let Some(stream) = &self.stream {
-                let parts = stream.set_policy(policy);
-                self.send_pages(parts);
-            }
-        }
-    }
-
-    pub(super) fn on_sealed(&mut self, delivery: Delivery, seq: u64, bytes: &[u8]) {
-        let Some(Channel { opener, .. }) = self.keys.channel_mut() else {
-            return;
-        };
-        let routing = self.code.map_or(0, |c| c.routing);
-        // A frame that fails to open is dropped: the customer's page is never affected by it.
-        let Ok(plain) = opener.open(routing, delivery, seq, bytes) else {
-            return;
-        };
-        match decode_payload::<AgentPageMsg>(&plain) {
-            Ok(AgentPageMsg::Resync { .. }) => {
-                if let Some(stream) = &self.stream {
-                    let parts = stream.resnapshot();
-                    self.send_pages(parts);
-                }
-            }
-            Ok(AgentPageMsg::RequestWrite) => self.on_write_request(),
-            Ok(AgentPageMsg::PointerMode) => self.stop_write(ModeCause::AgentStopped),
-            Ok(AgentPageMsg::ResumeWrite(consent)) => self.resume_write(consent),
-            Ok(AgentPageMsg::Act(action)) => self.on_agent_action(action),
-            Ok(AgentPageMsg::Navigate(nav)) => self.on_agent_navigate(nav),
-            Ok(AgentPageMsg::Pointer(p)) => {
-                if let Some(w) = &mut self.widget {
-                    w.show_agent_pointer(p);
-                }
-                if let Some(stream) = &self.stream {
-                    stream.agent_pointer(&p);
-                }
-            }
-            Err(_) => {}
-        }
-    }
-
-    pub(super) fn start_stream(&mut self) -> Result<(), JsValue> {
-        let weak = self.this.clone();
-        let flush: Rc<dyn Fn()> = Rc::new(move || {
-            if let Some(c) = weak.upgrade() {
-                c.borrow_mut().flush();
-            }
+    /// Starts streaming the page to the agent over `out`; `widget` shows the legend.
+    pub fn start(
+        &mut self,
+        out: &SharedOutbound,
+        widget: Option<SharedWidget>,
+    ) -> Result<(), JsValue> {
+        let policy = self.policy()?;
+        let sink = Rc::new(ToAgent {
+            out: out.clone(),
+            widget,
+            auto_masked: self.auto_masked.clone(),
         });
-        let policy = self.page_policy()?;
-        let (stream, parts) = PageStream::start(document(), 1, policy, flush)?;
-        self.stream = Some(stream);
-        self.send_pages(parts);
-        self.tell_transport();
-        self.watch_visual_viewport();
+        self.stream = Some(PageStream::start(document(), 1, policy, sink)?);
+        let to_agent = out.clone();
+        let visual = VisualViewportWatch::start(move |visual| {
+            to_agent
+                .borrow_mut()
+                .send_page(&CustomerPageMsg::Visual(visual));
+        });
+        out.borrow_mut()
+            .send_page(&CustomerPageMsg::Visual(visual.reported()));
+        self.visual = Some(visual);
         Ok(())
     }
 
-    /// Tells the agent which part of the page the customer sees now, and as it changes.
-    fn watch_visual_viewport(&mut self) {
-        let weak = self.this.clone();
-        let watch = VisualViewportWatch::start(move |visual| {
-            if let Some(c) = weak.upgrade() {
-                c.borrow_mut().send_page(&CustomerPageMsg::Visual(visual));
-            }
-        });
-        self.send_page(&CustomerPageMsg::Visual(watch.reported()));
-        self.visual = Some(watch);
+    pub fn stream(&self) -> Option<&PageStream> {
+        self.stream.as_ref()
     }
 
-    /// Tells the console how this browser reaches the relay (WebSocket or polling).
-    pub(super) fn tell_transport(&mut self) {
-        if let Some(transport) = self.attempt.and_then(|a| a.open_transport()) {
-            self.send_page(&CustomerPageMsg::Transport(transport));
+    pub fn streaming(&self) -> bool {
+        self.stream.is_some()
+    }
+
+    /// Stops capturing (the keys are gone, or the session is).
+    pub fn stop(&mut self) {
+        self.stream = None;
+        self.visual = None;
+    }
+
+    /// The session is over: nothing captured, no route watched.
+    pub fn end(&mut self) {
+        self.stop();
+        self.navigation = None;
+    }
+
+    /// The agent lost the view: a fresh snapshot (pushed to the agent before this returns).
+    pub fn resnapshot(&self) {
+        if let Some(stream) = &self.stream {
+            stream.resnapshot();
         }
     }
 
-    /// One animation frame's worth: where the pointer and scrolling are (ephemeral: only the
-    /// latest matters), then the snapshot's parts walked since and the changes (reliable).
-    pub(super) fn flush(&mut self) {
-        let Some(stream) = &self.stream else { return };
-        let motion = stream.take_motion();
-        let parts = stream.take_parts();
-        let batch = stream.take_batch();
-        if let Some(pointer) = motion.pointer {
-            self.send_ephemeral(&CustomerPageMsg::Pointer(pointer));
+    /// A route change within the page: a fresh snapshot when its URL has other rules.
+    pub fn follow_rules_of_url(&mut self) -> Result<(), JsValue> {
+        if self.stream.is_none() {
+            return Ok(());
         }
-        if !motion.scrolls.is_empty() {
-            self.send_ephemeral(&CustomerPageMsg::Scroll(motion.scrolls));
+        let before = self.privacy.clone();
+        let policy = self.policy()?;
+        if let (true, Some(stream)) = (self.privacy != before, &self.stream) {
+            stream.set_policy(policy);
         }
-        self.send_pages(parts);
-        if let Some(batch) = batch {
-            self.send_page(&CustomerPageMsg::Mutations(batch));
-        }
-        self.show_privacy();
+        Ok(())
     }
 
-    /// The legend of hidden fields, and what the last line of defence masked (counts only,
-    /// for the relay's metrics).
-    fn show_privacy(&mut self) {
-        let (Some(stream), Some(rules)) = (&self.stream, &self.privacy) else {
-            return;
-        };
+    pub fn agent_pointer(&self, pointer: &Pointer) {
+        if let Some(stream) = &self.stream {
+            stream.agent_pointer(pointer);
+        }
+    }
+}
+
+/// Where the page stream pushes: sealed to the agent, and the customer's legend of hidden
+/// fields with it. It touches only what it shares with the session (never the session itself,
+/// which may be the one making the stream push).
+struct ToAgent {
+    out: SharedOutbound,
+    widget: Option<SharedWidget>,
+    /// What the last line of defence masked: counts only, for the relay's metrics.
+    auto_masked: AutoMaskedTally,
+}
+
+impl PageSink for ToAgent {
+    fn reliable(&self, msg: CustomerPageMsg) {
+        self.out.borrow_mut().send_page(&msg);
+    }
+
+    fn ephemeral(&self, msg: CustomerPageMsg) {
+        self.out.borrow_mut().send_ephemeral(&msg);
+    }
+
+    fn hidden(&self, count: u32, legend: &str) {
         if let Some(w) = &self.widget {
-            w.show_hidden_fields(&rules.indicator_text, stream.hidden_count());
+            w.borrow().show_hidden_fields(legend, count);
         }
         let found = self.auto_masked.take();
         if !found.is_zero() {
-            self.link.send_control(CustomerMsg::AutoMasked(found));
-        }
-    }
-
-    pub(super) fn send_pages(&mut self, parts: Vec<CustomerPageMsg>) {
-        for part in parts {
-            self.send_page(&part);
-        }
-    }
-
-    pub(super) fn send_ephemeral(&mut self, msg: &CustomerPageMsg) {
-        if let Some(channel) = self.keys.channel() {
-            self.link
-                .send_sealed(&channel.sealer, Delivery::Ephemeral, &encode_payload(msg));
-        }
-    }
-
-    /// Page content goes out only sealed, and only once the agent's code is verified.
-    pub(super) fn send_page(&mut self, msg: &CustomerPageMsg) {
-        if let Some(channel) = self.keys.channel() {
-            self.link
-                .send_sealed(&channel.sealer, Delivery::Reliable, &encode_payload(msg));
+            self.out
+                .borrow()
+                .send_control(CustomerMsg::AutoMasked(found));
         }
     }
 }

@@ -6,9 +6,11 @@
 
 use std::cell::RefCell;
 use std::collections::hash_map::DefaultHasher;
+use std::collections::HashMap;
 use std::hash::{Hash, Hasher};
 use std::rc::Rc;
 
+use shared_protocol::page::NodeId;
 use shared_protocol::page_state::{CanvasFrame, Unshowable};
 use wasm_bindgen::JsCast;
 
@@ -17,7 +19,25 @@ use crate::browser::{Interval, NextFrame};
 use crate::capture::{canvas_pixels, is_visible, Live, Tainted};
 
 /// The shortest time between two frames of one canvas (4 per second at most).
-pub(super) const CANVAS_FRAME_MS: i32 = 250;
+const CANVAS_FRAME_MS: i32 = 250;
+/// The hash that stands for "tainted": noted once, never read again in this epoch.
+const TAINTED: u64 = 0;
+
+/// A hash of the frame each canvas last sent in this epoch.
+#[derive(Default)]
+pub(super) struct CanvasesSent(HashMap<NodeId, u64>);
+
+impl CanvasesSent {
+    /// A new view shows no canvas yet: every visible one goes again.
+    pub(super) fn clear(&mut self) {
+        self.0.clear();
+    }
+
+    /// Whether canvas `id`'s frame hashing to `hash` is new (and now counts as sent).
+    fn changed(&mut self, id: NodeId, hash: u64) -> bool {
+        self.0.insert(id, hash) != Some(hash)
+    }
+}
 
 /// Starts reading canvases; stops when the returned timer is dropped.
 pub(super) fn start(inner: &Rc<RefCell<Inner>>) -> Interval {
@@ -45,7 +65,7 @@ fn read(inner: &Rc<RefCell<Inner>>) {
         return;
     };
     let inner = &mut *guard;
-    if inner.walk.is_some() {
+    if inner.slices.walking() {
         return;
     }
     let mut queued = false;
@@ -57,16 +77,14 @@ fn read(inner: &Rc<RefCell<Inner>>) {
             Ok(Some(image)) => {
                 let mut hasher = DefaultHasher::new();
                 image.hash(&mut hasher);
-                let hash = hasher.finish();
-                if inner.canvases_sent.insert(id, hash) != Some(hash) {
+                if inner.canvases.changed(id, hasher.finish()) {
                     inner.builder.canvases().frame(CanvasFrame { id, image });
                     queued = true;
                 }
             }
             Ok(None) => {}
             Err(Tainted) => {
-                // Noted once per canvas (the 0 hash stands for "tainted").
-                if inner.canvases_sent.insert(id, 0) != Some(0) {
+                if inner.canvases.changed(id, TAINTED) {
                     inner.mirror.note_unshown(id, Unshowable::TaintedCanvas);
                     queued = true;
                 }
@@ -74,6 +92,6 @@ fn read(inner: &Rc<RefCell<Inner>>) {
         }
     }
     if queued {
-        inner.schedule();
+        inner.clock.schedule();
     }
 }

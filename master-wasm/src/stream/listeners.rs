@@ -49,7 +49,7 @@ pub(super) fn install(
                     .builder
                     .form()
                     .changed(target.unchecked_into::<Node>());
-                inner.schedule();
+                inner.clock.schedule();
             })
         })
         .collect();
@@ -60,7 +60,7 @@ pub(super) fn install(
             let Some(target) = event.target() else { return };
             let mut inner = inner.borrow_mut();
             inner.builder.media().changed(target.unchecked_into());
-            inner.schedule();
+            inner.clock.schedule();
         }));
     }
     for kind in LAYER_EVENTS {
@@ -69,7 +69,7 @@ pub(super) fn install(
             let Some(inner) = weak.upgrade() else { return };
             let mut inner = inner.borrow_mut();
             inner.builder.layers().moved();
-            inner.schedule();
+            inner.clock.schedule();
         }));
     }
     // A `<link>` stylesheet that loads (or loads again, its `href` changed) has new rules; a
@@ -88,7 +88,7 @@ pub(super) fn install(
         } else {
             return;
         }
-        inner.schedule();
+        inner.clock.schedule();
     }));
     let weak = Rc::downgrade(inner);
     listeners.push(Listener::new(doc, "scroll", true, move |event| {
@@ -106,7 +106,7 @@ pub(super) fn install(
             let Some(inner) = weak.upgrade() else { return };
             let mut inner = inner.borrow_mut();
             inner.builder.focus().moved();
-            inner.schedule();
+            inner.clock.schedule();
         }));
     }
     for kind in ["pointerdown", "pointerup", "pointercancel"] {
@@ -119,7 +119,7 @@ pub(super) fn install(
                 .map(|t| t.unchecked_into::<Node>());
             let mut inner = inner.borrow_mut();
             inner.builder.focus().pressed(target);
-            inner.schedule();
+            inner.clock.schedule();
         }));
     }
     if root == Root::Page {
@@ -129,7 +129,7 @@ pub(super) fn install(
             let Some(inner) = weak.upgrade() else { return };
             let mut inner = inner.borrow_mut();
             inner.builder.viewport().resized();
-            inner.schedule();
+            inner.clock.schedule();
         }));
     }
     // A frame's pointer positions are the frame's: moved into the page's viewport. Leaving the
@@ -150,13 +150,13 @@ pub(super) fn install(
             }
             let (dx, dy) = frame_doc.as_ref().map_or((0.0, 0.0), frame_offset);
             let mut inner = inner.borrow_mut();
-            inner.pointer = Some(Pointer {
+            inner.motion.pointer_at(Pointer {
                 x: e.client_x() + dx.round() as i32,
                 y: e.client_y() + dy.round() as i32,
                 click: kind == "pointerdown",
                 gone,
             });
-            inner.schedule();
+            inner.clock.schedule();
         }));
     }
     listeners
@@ -182,19 +182,16 @@ fn frame_offset(doc: &Document) -> (f64, f64) {
 /// A scroll: its position goes out with the next frame (ephemeral), and once scrolling has
 /// stopped for a moment, reliably with a batch.
 fn on_scroll(inner: &Rc<RefCell<Inner>>, target: Node) {
-    let mut i = inner.borrow_mut();
-    i.moving.push(target.clone());
-    i.unsettled.push(target);
     let weak = Rc::downgrade(inner);
-    i.settle = Some(Timeout::new(SCROLL_SETTLE_MS, move || {
+    let settle = Timeout::new(SCROLL_SETTLE_MS, move || {
         let Some(inner) = weak.upgrade() else { return };
         let mut i = inner.borrow_mut();
-        i.settle = None;
-        let nodes = std::mem::take(&mut i.unsettled);
-        for node in nodes {
+        for node in i.motion.settled() {
             i.builder.scroll().settled(node);
         }
-        i.schedule();
-    }));
-    i.schedule();
+        i.clock.schedule();
+    });
+    let mut i = inner.borrow_mut();
+    i.motion.scrolled(target, settle);
+    i.clock.schedule();
 }

@@ -1,7 +1,6 @@
 //! What left the customer's page in a privacy test: every payload as postcard bytes, and the
 //! view rebuilt from them as the console does, to search both for markers.
 
-use master_wasm::stream::PageStream;
 use shared_protocol::page::CustomerPageMsg;
 use shared_protocol::payload::{decode_payload, encode_payload, payload_plain};
 use slave_wasm::rebuild::Rebuilder;
@@ -9,6 +8,7 @@ use slave_wasm::view_sheets::ViewSheets;
 use web_sys::Document;
 
 use super::common::new_document;
+use super::streamed::Streamed;
 
 /// Everything that left the page, as postcard bytes, and the view rebuilt from it.
 pub struct Captured {
@@ -40,8 +40,8 @@ impl Captured {
         .unwrap();
     }
 
-    pub fn batch(&mut self, stream: &PageStream) {
-        if let Some(batch) = stream.take_batch() {
+    pub fn batch(&mut self, stream: &Streamed) {
+        for batch in stream.take_batches() {
             self.take(CustomerPageMsg::Mutations(batch));
         }
     }

@@ -1,0 +1,295 @@
+//! [`Customer`]: one session as a state machine driven by widget actions, socket events and
+//! relay messages (idle → confirming → connecting → waiting for the agent, code shown →
+//! verifying the agent's code → streaming the page → ended). It ties its owned parts
+//! together (see the module's header); each does its work in its own file, and every way out
+//! goes through [`Customer::end`].
+
+use std::cell::RefCell;
+use std::rc::Weak;
+
+use shared_protocol::key_guard::KeyGuard;
+use shared_protocol::texts::WidgetText;
+use shared_protocol::{CustomerMsg, Envelope, ErrorCode, RelayMsg};
+
+use super::agent::AgentSide;
+use super::connection::Closed;
+use super::membership::Membership;
+use super::outbound::{Outbound, SharedOutbound};
+use super::screen::Screen;
+use super::{describe_js, Ending, Stop};
+use crate::debug;
+use crate::navigation::Visit;
+use crate::persist::Saved;
+use crate::settings::Settings;
+use crate::socket::SocketEvent;
+use crate::widget::{View, WidgetAction};
+
+pub struct Customer {
+    this: Weak<RefCell<Customer>>,
+    screen: Screen,
+    /// The link, the keys and the routing: what sends and opens, shared with the parts below
+    /// and the page stream's sink.
+    out: SharedOutbound,
+    member: Membership,
+    agent: AgentSide,
+}
+
+impl Customer {
+    pub fn new(relay_url: &str, settings: Settings, this: Weak<RefCell<Customer>>) -> Self {
+        let out = Outbound::shared(KeyGuard::default());
+        Self {
+            this,
+            screen: Screen::new(settings.texts),
+            member: Membership::new(relay_url, out.clone()),
+            agent: AgentSide::new(out.clone(), settings.control),
+            out,
+        }
+    }
+
+    pub fn screen(&mut self) -> &mut Screen {
+        &mut self.screen
+    }
+
+    /// A callback that calls `f` on the customer, as long as the session is installed.
+    fn later<T: 'static>(&self, f: impl Fn(&mut Customer, T) + 'static) -> impl Fn(T) + 'static {
+        let weak = self.this.clone();
+        move |value| {
+            if let Some(c) = weak.upgrade() {
+                f(&mut c.borrow_mut(), value);
+            }
+        }
+    }
+
+    pub fn on_action(&mut self, action: WidgetAction) {
+        match action {
+            WidgetAction::Start => self.screen.show(View::Confirming),
+            WidgetAction::Cancel => self.screen.show(View::Idle),
+            WidgetAction::Confirm => {
+                self.screen.show(View::Connecting);
+                self.open_socket("Co-browse could not start: ", "");
+            }
+            WidgetAction::Exit => {
+                if let Some((url, title)) = self.agent.page().pending_route() {
+                    let visit = self.agent.page().visit(&url, &title);
+                    self.out
+                        .borrow()
+                        .send_control(CustomerMsg::PageVisit(visit));
+                }
+                self.out.borrow().send_control(CustomerMsg::Exit);
+                self.end(
+                    Ending::Normal,
+                    self.screen.text(WidgetText::EndedByYou, &[]),
+                );
+            }
+            WidgetAction::AllowWrite => self.answer_write_request(true),
+            WidgetAction::DenyWrite => self.answer_write_request(false),
+            WidgetAction::StopWrite => self.agent.stop_write(&self.member, &self.screen),
+        }
+    }
+
+    /// Takes the session of an earlier page of this tab back: same code, new keys.
+    pub fn continue_saved(&mut self, saved: Saved) {
+        self.member.continue_saved(&saved);
+        // Pointer mode until the agent's console shows the consent this tab kept.
+        self.agent.restart(saved.write_consent);
+        self.screen.set_code(Some(saved.code.to_string()));
+        self.screen.session(WidgetText::Continuing, &[]);
+        self.open_socket("Co-browse could not continue: ", "");
+    }
+
+    /// The page is going away while in a session: the relay hears of it first.
+    pub fn on_leaving(&mut self) {
+        self.member.leaving();
+    }
+
+    /// Opens a connection; when that fails, the session ends with the reason between `before`
+    /// and `after`.
+    fn open_socket(&mut self, before: &str, after: &str) {
+        if let Err(e) = self.member.open(self.later(Customer::on_socket)) {
+            self.end(
+                Ending::Failure,
+                format!("{before}{}{after}", describe_js(&e)),
+            );
+        }
+    }
+
+    fn on_socket(&mut self, event: SocketEvent) {
+        match event {
+            SocketEvent::Open => {
+                let page = self.agent.page();
+                self.member.opened(|| page.here());
+            }
+            SocketEvent::Message(env) => self.on_relay(env),
+            SocketEvent::BadFrame(why) => self.end(
+                Ending::Failure,
+                format!("Co-browse stopped: the server sent a bad frame ({why})."),
+            ),
+            SocketEvent::Closed { code, reason } => match self.member.closed(code, reason) {
+                None => {}
+                // A proxy refused the WebSocket: the same connection over polling. Or the
+                // WebSocket works again: resume over it (`opened` sends the resume).
+                Some(Closed::Reopen) => self.open_socket("Co-browse stopped: ", "."),
+                Some(Closed::Retry {
+                    attempt,
+                    restarting,
+                }) => self.retry(attempt, restarting),
+                Some(Closed::Lost(why)) => {
+                    self.end(Ending::Failure, format!("Co-browse stopped: {why}."))
+                }
+            },
+        }
+    }
+
+    fn retry(&mut self, attempt: usize, restarting: bool) {
+        let due = self.later(Customer::reconnect_now);
+        match self.member.retry(attempt, restarting, move || due(attempt)) {
+            Some(status) => self.screen.passing(status),
+            None => self.end(
+                Ending::Failure,
+                "Co-browse stopped: the connection to the server was lost.".into(),
+            ),
+        }
+    }
+
+    fn reconnect_now(&mut self, attempt: usize) {
+        if self.member.open(self.later(Customer::on_socket)).is_err() {
+            let restarting = self.member.restarting();
+            self.retry(attempt + 1, restarting);
+        }
+    }
+
+    fn on_relay(&mut self, env: Envelope<RelayMsg>) {
+        if debug::enabled() && !matches!(env.msg, RelayMsg::Sealed(_)) {
+            debug::log(&format!("relay: {:?}", env.msg));
+        }
+        match env.msg {
+            RelayMsg::Created {
+                session_id,
+                routing,
+                resume_token,
+            } => self.created(session_id, routing, resume_token),
+            RelayMsg::Resumed {
+                last_received,
+                lost,
+                peer_present,
+            } => match self.member.resumed(last_received, lost) {
+                Err(why) => self.end(Ending::Failure, why),
+                Ok(true) => {
+                    self.watch_navigation();
+                    let loaded =
+                        (self.agent).page_loaded(peer_present, &self.member, &mut self.screen);
+                    self.end_on(loaded);
+                }
+                Ok(false) => {
+                    if self.agent.page().streaming() {
+                        self.agent.tell_transport(&self.member);
+                    }
+                    self.screen.restore();
+                }
+            },
+            // Once an agent was verified, the session is that agent's: a join by anyone else
+            // (only a relay would announce one) is not answered with a guess at the code.
+            RelayMsg::AgentJoined if self.out.borrow().keys().guard().verified_before() => {
+                debug::log("an agent join after verification is ignored");
+            }
+            RelayMsg::AgentJoined => self.agent_arrived(),
+            RelayMsg::Key(key) => {
+                let keyed = self.agent.on_key(key, &self.member, &mut self.screen);
+                self.end_on(keyed);
+            }
+            RelayMsg::VerificationFailed { attempts_left } => {
+                self.agent.keys_lost();
+                let attempts = attempts_left.to_string();
+                (self.screen).session(WidgetText::CodeRetry, &[("attempts", &attempts)]);
+            }
+            // Frames from the agent were dropped (it sends only resync requests): go on.
+            RelayMsg::Gap => self.out.borrow_mut().accept_gap(),
+            // The agent fell too far behind: start it again from a fresh snapshot.
+            RelayMsg::SnapshotNeeded => self.agent.page().resnapshot(),
+            // The agent came back while this page still has no keys: key now. (`PeerBack`
+            // comes only from an agent that was in the session: one is there to key with.)
+            RelayMsg::PeerBack if self.agent.unkeyed() => self.agent_arrived(),
+            RelayMsg::PeerAway => self.screen.passing(WidgetText::AgentDropped),
+            RelayMsg::PeerBack => self.screen.restore(),
+            RelayMsg::Sealed(bytes) => {
+                let frame = (env.delivery, env.seq, &bytes[..]);
+                self.agent.on_sealed(frame, &self.member, &self.screen);
+            }
+            RelayMsg::Ended { reason } => {
+                let reason = [("reason", reason.describe())];
+                self.end(Ending::Normal, self.screen.text(WidgetText::Ended, &reason));
+            }
+            RelayMsg::Error {
+                code: ErrorCode::NotInSession,
+                ..
+            } => {}
+            RelayMsg::Error { message, .. } => {
+                self.end(Ending::Failure, format!("Co-browse stopped: {message}."))
+            }
+            RelayMsg::Privacy(rules) => self.agent.page_mut().set_relay_rules(rules),
+            RelayMsg::Node(node) => self.member.set_node(node, self.agent.consent()),
+            RelayMsg::Joined { .. } | RelayMsg::PeerReloaded | RelayMsg::PeerNavigating => {}
+        }
+    }
+
+    fn created(&mut self, session_id: [u8; 16], routing: u32, resume_token: [u8; 16]) {
+        match (self.member).created(session_id, routing, resume_token) {
+            Ok(code) => self.screen.set_code(Some(code.to_string())),
+            Err(why) => return self.end(Ending::Failure, why),
+        }
+        self.save();
+        self.watch_navigation();
+        self.screen.session(WidgetText::ReadCode, &[]);
+    }
+
+    /// Reports single-page-app route changes as page visits, and captures under the new
+    /// URL's privacy rules.
+    fn watch_navigation(&mut self) {
+        let on_route = self.later(|c: &mut Customer, (url, title): Visit| {
+            let visit = c.agent.page().visit(&url, &title);
+            c.out.borrow().send_control(CustomerMsg::PageVisit(visit));
+            if let Err(e) = c.agent.page_mut().follow_rules_of_url() {
+                c.end(
+                    Ending::Failure,
+                    format!("Co-browse stopped: {}", describe_js(&e)),
+                );
+            }
+        });
+        self.agent.page_mut().watch_navigation(on_route);
+    }
+
+    /// An agent is there to key with.
+    fn agent_arrived(&mut self) {
+        let keying = self.agent.arrived(&self.member, &mut self.screen);
+        self.end_on(keying);
+    }
+
+    fn answer_write_request(&mut self, approve: bool) {
+        let answered = self.agent.answer(approve, &self.member, &self.screen);
+        self.end_on(answered);
+    }
+
+    /// Keeps what a page load of this tab needs to continue the session.
+    fn save(&self) {
+        self.member.save(self.agent.consent());
+    }
+
+    /// Ends the session when a part says so.
+    fn end_on(&mut self, outcome: Result<(), Stop>) {
+        if let Err(stop) = outcome {
+            self.end(stop.ending, stop.message);
+        }
+    }
+
+    /// Stops everything and tells the customer why; a failure is reported to the site too
+    /// (`cobrowse:error`), a normal end is not.
+    fn end(&mut self, ending: Ending, message: String) {
+        debug::log(&format!("session over: {message}"));
+        if ending == Ending::Failure {
+            crate::errors::report("session", &message);
+        }
+        self.agent.end();
+        self.member.end();
+        self.screen.ended(message);
+    }
+}
