@@ -157,7 +157,7 @@ impl Rebuilder {
         if leading.len() + snap.nodes.len() > MAX_SNAPSHOT_NODES {
             return Err(RebuildError::TooLarge);
         }
-        self.match_compat_mode(snap);
+        self.match_compat_mode(leading.iter().chain(&snap.nodes));
         let root: Node = self.doc.clone().into();
         while let Some(child) = root.first_child() {
             root.remove_child(&child).map_err(dom)?;

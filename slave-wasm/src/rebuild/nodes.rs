@@ -4,7 +4,7 @@
 //! removed subtrees.
 
 use shared_protocol::page::NodeId;
-use shared_protocol::page::{Namespace, NodeAdd, NodeData, Snapshot};
+use shared_protocol::page::{Namespace, NodeAdd, NodeData};
 use shared_protocol::safety::{is_inert_in_view, is_unsafe_attribute};
 use wasm_bindgen::JsCast;
 use web_sys::{Element, Node};
@@ -13,10 +13,12 @@ use super::{dom, is_head, RebuildError, Rebuilder};
 
 impl Rebuilder {
     /// A document's standards or quirks mode is fixed when it is parsed, and it changes layout
-    /// (margins at the top of the body, table cell heights): the view is re-opened and parsed
-    /// from the customer's doctype, or from none for a quirks-mode page.
-    pub(super) fn match_compat_mode(&self, snap: &Snapshot) {
-        let standards = snap.nodes.iter().any(|n| {
+    /// (margins at the top of the body, tables not inheriting fonts and line heights): the view
+    /// is re-opened and parsed from the customer's doctype, or from none for a quirks-mode page.
+    /// `nodes` are the snapshot's, leading parts included: a snapshot taken in slices has its
+    /// doctype in the first part, not in the `Snapshot` that completes it.
+    pub(super) fn match_compat_mode<'a>(&self, mut nodes: impl Iterator<Item = &'a NodeAdd>) {
+        let standards = nodes.any(|n| {
             matches!(&n.data, NodeData::Doctype { name, public_id, .. }
                 if name.eq_ignore_ascii_case("html") && public_id.is_empty())
         });
