@@ -40,10 +40,24 @@ pub fn is_document_data_url(value: &str) -> bool {
 pub fn is_unsafe_css(css: &str) -> bool {
     let plain = css_plain(css);
     plain.contains("expression(")
-        || plain.contains("behavior:")
+        || has_behavior_property(&plain)
         || plain.contains("-moz-binding")
         || plain.contains("javascript:")
         || plain.contains("vbscript:")
+}
+
+/// Whether `plain` declares IE's `behavior` (or `-ms-behavior`) property: `behavior:` where a
+/// property name starts, not at the end of another name (`scroll-behavior`,
+/// `overscroll-behavior`, which pages use everywhere and which run nothing).
+fn has_behavior_property(plain: &str) -> bool {
+    plain.match_indices("behavior:").any(|(at, _)| {
+        let before = &plain[..at];
+        before.ends_with("-ms-")
+            || !before
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+    })
 }
 
 /// `css` lowercased with comments, whitespace, quotes and backslash escapes removed, so that
@@ -173,6 +187,26 @@ mod tests {
         assert!(is_unsafe_css("background:url(JavaScript:alert(1))"));
         assert!(is_unsafe_css("-moz-binding: url(x.xml#xss)"));
         assert!(!is_unsafe_css("color: red; background: url(/img/a.png)"));
+        // IE's behavior property, however written; other properties ending in it run nothing.
+        for unsafe_css in [
+            "behavior: url(x.htc)",
+            "a { color: red; behavior:url(x.htc) }",
+            "a{behavior:url(x.htc)}",
+            "-ms-behavior: url(x.htc)",
+            r"color: red;\62 ehavior: url(x.htc)",
+            "color: red;/**/behavior: url(x.htc)",
+        ] {
+            assert!(is_unsafe_css(unsafe_css), "{unsafe_css}");
+        }
+        for safe_css in [
+            ":root { scroll-behavior: smooth; }",
+            "@media (prefers-reduced-motion: no-preference) { :root { scroll-behavior: smooth } }",
+            ".modal { overscroll-behavior: contain; position: fixed }",
+            "overscroll-behavior-y: none",
+        ] {
+            assert!(!is_unsafe_css(safe_css), "{safe_css}");
+        }
+        assert!(!is_unsafe_attribute("style", "scroll-behavior: smooth"));
         assert!(is_unsafe_attribute("style", "x:expression(1)"));
         assert!(!is_unsafe_attribute("style", "color: red"));
     }

@@ -61,7 +61,7 @@ async fn css_in_js(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Test
 /// Why these numbers: the two sides are the same Chromium with the same fonts, so text and
 /// boxes should match exactly; what may differ is caret blink, native control focus rings and
 /// sub-pixel text positioning, a fraction of a percent on these pages.
-const SCREENSHOT_FIXTURES: [(&str, f64); 11] = [
+const SCREENSHOT_FIXTURES: [(&str, f64); 12] = [
     ("/fixtures/typography.html", 0.005),
     ("/fixtures/relative-urls.html", 0.005),
     ("/fixtures/layout.html", 0.005),
@@ -72,6 +72,7 @@ const SCREENSHOT_FIXTURES: [(&str, f64); 11] = [
     ("/fixtures/fonts.html", 0.005),
     ("/fixtures/background-layers.html", 0.005),
     ("/fixtures/sliced-standards.html", 0.005),
+    ("/fixtures/scroll-behavior.html", 0.005),
     ("/account.html", 0.01),
 ];
 
