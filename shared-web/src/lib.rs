@@ -3,5 +3,8 @@
 //! decide lives in `shared-protocol`, without I/O; what lives here only talks to the browser.
 //!
 //! - [`fetch`]: one HTTP request and its whole answer (the long-polling transports).
+//! - [`settings_doc`]: the settings the relay hands over, as the JS value the browser holds,
+//!   for shared-protocol's typed readers.
 
 pub mod fetch;
+pub mod settings_doc;
