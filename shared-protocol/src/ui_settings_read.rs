@@ -6,8 +6,6 @@
 //! names are serde's: a native test reads back what serde writes, field by field. Missing
 //! fields (or `null`) take their defaults; a bad value is an error naming its key.
 
-use std::collections::BTreeMap;
-
 use crate::texts::{TextKey, Texts};
 use crate::ui_settings::{
     ConsoleSettings, Corner, SettingsError, Theme, WidgetLook, WidgetSettings,
@@ -152,7 +150,7 @@ fn texts_at<K: TextKey>(
     let Some(texts) = doc.get(key) else {
         return Ok(None);
     };
-    let mut replaced = BTreeMap::new();
+    let mut replaced = Texts::default();
     for name in object(&texts, key)? {
         let Some(text_key) = K::from_name(&name) else {
             return Err(SettingsError::Invalid(format!(
@@ -161,9 +159,9 @@ fn texts_at<K: TextKey>(
         };
         let text = texts.get(&name).and_then(|v| v.string());
         let text = text.ok_or_else(|| invalid(&format!("{key}.{name}"), "a string"))?;
-        replaced.insert(text_key, text);
+        replaced.replace(text_key, text);
     }
-    Ok(Some(Texts::new(replaced)))
+    Ok(Some(replaced))
 }
 
 #[cfg(test)]
