@@ -12,7 +12,7 @@ use crate::state::Action;
 impl Session {
     pub(crate) fn on_relay(&self, delivery: Delivery, seq: u64, msg: RelayMsg) {
         if !matches!(msg, RelayMsg::Sealed(_)) {
-            debug::log(&format!("relay: {msg:?}"));
+            debug::log(&format!("relay: {}", msg.name()));
         }
         match msg {
             RelayMsg::Joined {
