@@ -43,7 +43,8 @@ setup-test:
 	./scripts/setup.sh test
 
 ## wasm: the customer module and the agent console as shipped, built and bound into dist/
-# wasm-bindgen's output, kept in target/bound, shrunk by wasm-opt into dist/ (-23 % brotli).
+# wasm-bindgen's output, kept in target/bound, shrunk into dist/ by wasm-opt (the wasm) and esbuild
+# (the JS glue).
 wasm:
 	cargo build --profile $(WASM_PROFILE) --target wasm32-unknown-unknown -p master-wasm -p slave-wasm
 	./scripts/bind-wasm.sh $(WASM_OUT) target/bound dist

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what building (and, with `test`, testing) needs; a no-op for what is already there.
-# Only package registries are used: rustup, crates.io, Debian.
+# Only package registries are used: rustup, crates.io, Debian, npm.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 need_browser=${1:-}
@@ -38,6 +38,14 @@ if [ "$(cat .tools/binaryen.version 2>/dev/null)" != "$want_binaryen" ] || [ ! -
   echo "setup: installing binaryen $want_binaryen (wasm-opt) from npm into .tools/"
   npm install --prefix .tools --no-audit --no-fund --silent "binaryen@$want_binaryen"
   echo "$want_binaryen" > .tools/binaryen.version
+fi
+
+# esbuild minifies wasm-bindgen's JS glue (bind-wasm.sh): −1.9 KB brotli per bundle.
+want_esbuild=0.25.12
+if [ "$(cat .tools/esbuild.version 2>/dev/null)" != "$want_esbuild" ] || [ ! -x .tools/node_modules/.bin/esbuild ]; then
+  echo "setup: installing esbuild $want_esbuild from npm into .tools/"
+  npm install --prefix .tools --no-audit --no-fund --silent "esbuild@$want_esbuild"
+  echo "$want_esbuild" > .tools/esbuild.version
 fi
 
 if [ "$need_browser" = test ]; then

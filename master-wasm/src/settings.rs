@@ -1,12 +1,13 @@
 //! What the relay's configuration says about the widget and the agent's control, handed to
 //! [`crate::start`] by the loader the relay serves (`cobrowse.json` carries them as a JSON
-//! object, [`WidgetSettings`] in shared-protocol): write mode allowed, submit buttons for
+//! object, [`WidgetSettings`] in shared-protocol, read through [`JsDoc`]): write mode allowed, submit buttons for
 //! agents, the site's origins, the widget's place, colours and texts. Missing fields keep
 //! their defaults; settings that do not parse are reported on the browser's console and the
 //! defaults used (write mode off: the safe side).
 
 use shared_protocol::texts::{Texts, WidgetText};
 use shared_protocol::ui_settings::{WidgetLook, WidgetSettings};
+use shared_web::settings_doc::JsDoc;
 use wasm_bindgen::JsValue;
 
 use crate::agent_control::{Allowances, ControlSettings};
@@ -24,9 +25,7 @@ impl Settings {
         let parsed = if value.is_undefined() || value.is_null() {
             Ok(WidgetSettings::default())
         } else {
-            serde_wasm_bindgen::from_value::<WidgetSettings>(value.clone())
-                .map_err(|e| format!("the settings are not valid: {e}"))
-                .and_then(|s| s.checked().map_err(|e| e.to_string()))
+            WidgetSettings::read(&JsDoc(value.clone()))
         };
         let settings = parsed.unwrap_or_else(|e| {
             web_sys::console::error_1(&format!("co-browse: {e}; using the defaults").into());

@@ -15,8 +15,8 @@
 //! - [`crypto`]: the key exchange on the secret part and the sealing of page content, so the
 //!   relay routes what it cannot read; [`key_guard`]: the guesses each browser gives away;
 //!   [`exchange`]: the key exchange as a state machine per role.
-//! - [`ui_settings`]: the settings the relay serves the widget and the console; [`texts`]:
-//!   every text they show, by key.
+//! - [`ui_settings`]: the settings the relay serves the widget and the console
+//!   ([`ui_settings_read`]: how the browsers read them); [`texts`]: every text they show, by key.
 //! - [`link`]: a browser's end of its session link (numbering, frames kept for a resume, the
 //!   reconnect schedule), the same for both browsers.
 //!
@@ -44,6 +44,7 @@ pub mod safety;
 pub mod texts;
 pub mod transport;
 pub mod ui_settings;
+pub mod ui_settings_read;
 pub mod visual_viewport;
 
 pub use code::JoinCode;

@@ -159,41 +159,53 @@ impl ConsoleText {
     }
 }
 
-/// A side's texts: the operator's replacements (by key) over the English ones.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(transparent)]
+/// A side's texts: the operator's replacements (by key) over the English ones. Kept as a list
+/// sorted by key, not a map: a few dozen entries, and a map's code would be linked into each
+/// browser bundle for them alone (~5 KB). It (de)serialises as a map from key names to texts.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Texts<K: Ord> {
-    replaced: BTreeMap<K, String>,
+    replaced: Vec<(K, String)>,
 }
 
 impl<K: Ord> Default for Texts<K> {
     fn default() -> Self {
         Self {
-            replaced: BTreeMap::new(),
+            replaced: Vec::new(),
         }
     }
 }
 
+impl<K: Ord + Serialize> Serialize for Texts<K> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_map(self.replaced.iter().map(|(k, v)| (k, v)))
+    }
+}
+
+impl<'de, K: Ord + Deserialize<'de>> Deserialize<'de> for Texts<K> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let by_key = BTreeMap::<K, String>::deserialize(deserializer)?;
+        Ok(Self {
+            replaced: by_key.into_iter().collect(),
+        })
+    }
+}
+
 impl<K: TextKey> Texts<K> {
-    pub fn new(replaced: BTreeMap<K, String>) -> Self {
-        Self { replaced }
-    }
-
-    /// The replacements, by key.
-    pub fn replaced(&self) -> &BTreeMap<K, String> {
-        &self.replaced
-    }
-
     /// Replaces the text of `key`.
     pub fn replace(&mut self, key: K, text: impl Into<String>) {
-        self.replaced.insert(key, text.into());
+        let text = text.into();
+        match self.replaced.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(at) => self.replaced[at].1 = text,
+            Err(at) => self.replaced.insert(at, (key, text)),
+        }
     }
 
     /// The text for `key`: the operator's, else the English one.
     pub fn get(&self, key: K) -> &str {
-        self.replaced
-            .get(&key)
-            .map_or_else(|| key.english(), String::as_str)
+        match self.replaced.binary_search_by(|(k, _)| k.cmp(&key)) {
+            Ok(at) => &self.replaced[at].1,
+            Err(_) => key.english(),
+        }
     }
 
     /// [`Texts::get`] with each `{name}` replaced by its value.

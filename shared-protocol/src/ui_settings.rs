@@ -1,10 +1,11 @@
 //! What the relay tells the two user interfaces about themselves, as one set of types: the
-//! relay serialises them, the browsers parse them ([`WidgetSettings::from_json`],
-//! [`ConsoleSettings::from_json`]). The customer widget's come inside the loader's
-//! `cobrowse.json`, the console's from `/console/settings.json`: whether write mode may be
-//! requested, what agents may click, the site's origins, the widget's corner and colours, the
-//! console's theme, and the texts of the `localization` file over the built-in English.
-//! A missing field takes its default; a malformed document is an error naming what is wrong.
+//! relay serialises them, the browsers read them field by field ([`crate::ui_settings_read`]),
+//! native code parses their JSON ([`WidgetSettings::from_json`]). The customer widget's come
+//! inside the loader's `cobrowse.json`, the console's from `/console/settings.json`: whether
+//! write mode may be requested, what agents may click, the site's origins, the widget's corner
+//! and colours, the console's theme, and the texts of the `localization` file over the
+//! built-in English. A missing field takes its default; a malformed document is an error
+//! naming what is wrong.
 
 use serde::{Deserialize, Serialize};
 
@@ -22,6 +23,29 @@ pub enum Corner {
 }
 
 impl Corner {
+    pub const ALL: [Corner; 4] = [
+        Corner::BottomRight,
+        Corner::BottomLeft,
+        Corner::TopRight,
+        Corner::TopLeft,
+    ];
+    /// What a bad value is told it should be.
+    pub const EXPECTED: &'static str = "bottom-right, bottom-left, top-right or top-left";
+
+    /// Its name in the configuration and the JSON.
+    pub fn name(self) -> &'static str {
+        match self {
+            Corner::BottomRight => "bottom-right",
+            Corner::BottomLeft => "bottom-left",
+            Corner::TopRight => "top-right",
+            Corner::TopLeft => "top-left",
+        }
+    }
+
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|c| c.name() == name)
+    }
+
     /// The CSS placing the widget's box.
     pub fn css(self) -> &'static str {
         match self {
@@ -46,6 +70,8 @@ pub enum Theme {
 
 impl Theme {
     pub const ALL: [Theme; 4] = [Theme::Auto, Theme::Light, Theme::Dark, Theme::HighContrast];
+    /// What a bad value is told it should be.
+    pub const EXPECTED: &'static str = "auto, light, dark or high-contrast";
 
     /// Its name in the configuration, the JSON and the console's `data-theme` attribute.
     pub fn name(self) -> &'static str {
@@ -198,8 +224,8 @@ impl WidgetSettings {
         settings.checked()
     }
 
-    /// Itself, when what serde cannot check holds (the colours); for a browser that parsed
-    /// the settings with another deserialiser.
+    /// Itself, when what serde cannot check holds (the colours); also for the browsers'
+    /// reader ([`WidgetSettings::read`]).
     pub fn checked(self) -> Result<Self, SettingsError> {
         self.widget
             .check()

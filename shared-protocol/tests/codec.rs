@@ -305,3 +305,26 @@ fn modes_and_refusals_round_trip() {
         assert_eq!(Envelope::<CustomerMsg>::decode(&env.encode()).unwrap(), env);
     }
 }
+
+#[test]
+fn relay_messages_are_named_by_their_variant_for_the_logs() {
+    for msg in [
+        RelayMsg::Joined {
+            session_id: [0; 16],
+            resume_token: [0; 16],
+        },
+        RelayMsg::Gap,
+        RelayMsg::PeerBack,
+        RelayMsg::VerificationFailed { attempts_left: 2 },
+        RelayMsg::Sealed(vec![1]),
+        RelayMsg::Error {
+            code: ErrorCode::RateLimited,
+            message: "slow down".into(),
+        },
+        RelayMsg::Node("n1".into()),
+    ] {
+        let debug = format!("{msg:?}");
+        let variant = debug.split([' ', '(']).next().unwrap();
+        assert_eq!(msg.name(), variant, "{debug}");
+    }
+}

@@ -6,9 +6,11 @@
 //!   each; [`settings`]: texts, theme and write mode from the relay.
 //! - [`session_control`]: the mode and write-mode actions ([`view_input`]: the agent's input
 //!   on the view; [`typing_hold`]: the page's echo held back while the agent types).
-//! - [`session`]: one session's events ([`session_keys`]: the key exchange; [`session_link`]:
-//!   numbering, heartbeats, reconnects); [`connection`]: the WebSocket to the relay, or
-//!   HTTP long polling ([`polling`]) when a proxy refuses it.
+//! - [`session`]: one session and its connection's events ([`session_relay`]: the relay's
+//!   messages; [`session_page`]: the customer's page frames and the pointers;
+//!   [`session_keys`]: the key exchange; [`session_link`]: numbering, heartbeats, reconnects;
+//!   [`session_tasks`]: its timers); [`connection`]: the WebSocket to the relay, or HTTP long
+//!   polling ([`polling`]) when a proxy refuses it.
 //! - [`rebuild`]: applies snapshots and mutation batches to the iframe's document, with
 //!   [`view_sheets`] (stylesheets by hash, the CSS proxy, the patch) and [`view_states`]
 //!   (hover, focus, active).
@@ -32,6 +34,8 @@ pub mod session;
 pub mod session_control;
 pub mod session_keys;
 pub mod session_link;
+pub mod session_page;
+pub mod session_relay;
 pub mod session_tasks;
 pub mod settings;
 pub mod state;

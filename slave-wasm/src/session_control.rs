@@ -51,7 +51,10 @@ impl Session {
                     target,
                     kind,
                 };
-                crate::debug::log(&format!("action: {action:?}"));
+                crate::debug::log(&match action.target {
+                    Some(id) => format!("action on node {id}"),
+                    None => "action on the page".to_string(),
+                });
                 if let (Some(id), ActionKind::Type { .. }) = (action.target, &action.kind) {
                     self.typing.borrow_mut().typed(id, now_ms());
                     self.show_held_values_later();

@@ -6,14 +6,14 @@
 //! system's theme and no write-mode button.
 
 pub use shared_protocol::ui_settings::ConsoleSettings;
+use shared_web::settings_doc::JsDoc;
 use wasm_bindgen_futures::JsFuture;
 
 /// Fetches the settings from the relay that served the console.
 pub async fn load() -> ConsoleSettings {
     // Relative: beside the console's page, under the relay's base_path.
     let parsed = match fetch_json("console/settings.json").await {
-        Ok(json) => serde_wasm_bindgen::from_value::<ConsoleSettings>(json)
-            .map_err(|e| format!("the console settings are not valid: {e}")),
+        Ok(json) => ConsoleSettings::read(&JsDoc(json)).map_err(|e| e.to_string()),
         Err(e) => Err(format!("the console settings could not be loaded: {e}")),
     };
     parsed.unwrap_or_else(|e| {

@@ -9,6 +9,7 @@
 use shared_protocol::page::{Pointer, Viewport};
 use shared_protocol::texts::ConsoleText;
 use shared_protocol::visual_viewport::VisualViewport;
+use shared_web::css_number::{css_number, css_px};
 use web_sys::{Element, HtmlElement, MouseEvent};
 use yew::prelude::*;
 
@@ -56,11 +57,9 @@ pub fn viewer(props: &ViewerProps) -> Html {
                 let style = wrap.style();
                 let _ = style.set_property("width", &format!("{}px", vp.width));
                 let _ = style.set_property("height", &format!("{}px", vp.height));
-                let _ = style.set_property("transform", &format!("scale({scale})"));
-                let _ = stage.set_attribute(
-                    "style",
-                    &format!("height:{}px", (vp.height as f64 * scale).ceil()),
-                );
+                let _ = style.set_property("transform", &format!("scale({})", css_number(scale)));
+                let height = css_px((vp.height as f64 * scale).ceil());
+                let _ = stage.set_attribute("style", &format!("height:{height}"));
             }
         });
     }

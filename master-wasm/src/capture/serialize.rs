@@ -9,6 +9,7 @@
 use shared_protocol::page::{Namespace, NodeData};
 use shared_protocol::page_state::Unshowable;
 use shared_protocol::safety::{is_unsafe_attribute, is_unsafe_element};
+use shared_web::css_number::css_tenths;
 use wasm_bindgen::JsCast;
 use web_sys::{Document, Element, Node};
 
@@ -231,9 +232,9 @@ fn placeholder(el: &Element, tag: String, ns: Namespace) -> NodeData {
         (
             "style".to_string(),
             format!(
-                "display:{display};width:{:.1}px;height:{:.1}px;box-sizing:border-box",
-                rect.width(),
-                rect.height()
+                "display:{display};width:{}px;height:{}px;box-sizing:border-box",
+                css_tenths(rect.width()),
+                css_tenths(rect.height())
             ),
         ),
     ];

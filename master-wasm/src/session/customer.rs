@@ -160,7 +160,7 @@ impl Customer {
 
     fn on_relay(&mut self, env: Envelope<RelayMsg>) {
         if debug::enabled() && !matches!(env.msg, RelayMsg::Sealed(_)) {
-            debug::log(&format!("relay: {:?}", env.msg));
+            debug::log(&format!("relay: {}", env.msg.name()));
         }
         match env.msg {
             RelayMsg::Created {

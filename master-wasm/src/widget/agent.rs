@@ -3,6 +3,7 @@
 //! agent is filling in (write mode).
 
 use shared_protocol::page::Pointer;
+use shared_web::css_number::css_px;
 use wasm_bindgen::JsValue;
 use web_sys::Element;
 
@@ -59,11 +60,11 @@ impl Widget {
         let _ = frame.set_attribute(
             "style",
             &format!(
-                "left:{}px;top:{}px;width:{}px;height:{}px",
-                r.left() - 3.0,
-                r.top() - 3.0,
-                r.width() + 6.0,
-                r.height() + 6.0
+                "left:{};top:{};width:{};height:{}",
+                css_px(r.left() - 3.0),
+                css_px(r.top() - 3.0),
+                css_px(r.width() + 6.0),
+                css_px(r.height() + 6.0)
             ),
         );
         frame.set_hidden(false);
