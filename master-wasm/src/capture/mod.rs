@@ -10,6 +10,7 @@ mod changes;
 mod cssom;
 mod form_values;
 mod hover;
+mod layered;
 mod live_state;
 mod mirror;
 mod mutations;
