@@ -8,6 +8,7 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use js_sys::Reflect;
+use shared_protocol::page::Viewport;
 use shared_protocol::visual_viewport::VisualViewport;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::EventTarget;
@@ -79,7 +80,7 @@ impl VisualViewportWatch {
         let w = window();
         let (x, y) = (w.scroll_x().unwrap_or(0.0), w.scroll_y().unwrap_or(0.0));
         VisualViewport::within(
-            crate::capture::viewport(),
+            unzoomed_size()?,
             read("pageLeft") - x,
             read("pageTop") - y,
             read("width"),
@@ -87,6 +88,21 @@ impl VisualViewportWatch {
             read("scale"),
         )
     }
+}
+
+/// What the visual viewport is when nothing zooms or covers the page: the layout viewport
+/// without its scrollbars (the visual viewport never includes them), which is the root's
+/// client size (the body's in quirks mode).
+fn unzoomed_size() -> Option<Viewport> {
+    let doc = window().document()?;
+    let root = match doc.compat_mode().as_str() {
+        "CSS1Compat" => doc.document_element()?,
+        _ => doc.body()?.into(),
+    };
+    Some(Viewport {
+        width: root.client_width().max(0) as u32,
+        height: root.client_height().max(0) as u32,
+    })
 }
 
 fn visual_viewport() -> Option<JsValue> {

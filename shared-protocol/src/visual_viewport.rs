@@ -25,8 +25,9 @@ const SLACK: f64 = 2.0;
 impl VisualViewport {
     /// The visual viewport as `window.visualViewport` gives it (its `width`, `height` and
     /// `scale`, and its offset from the window's scroll position, which is where the agent's
-    /// view is scrolled to), against the layout viewport `layout` the view is sized to; `None`
-    /// when the customer sees all of it unzoomed (nothing to outline). Values a browser should
+    /// view is scrolled to), against `layout`, the layout viewport's size without scrollbars
+    /// (what the visual viewport is when nothing zooms or covers the page); `None` when the
+    /// customer sees all of it unzoomed (nothing to outline). Values a browser should
     /// never give (negative, not finite) read as no difference.
     pub fn within(
         layout: Viewport,
