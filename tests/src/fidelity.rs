@@ -10,6 +10,16 @@ use crate::{in_view, js, pixels, TestResult};
 
 /// The customer's viewport and the agent's view of it, pixel for pixel.
 pub async fn compare(customer: &WebDriver, agent: &WebDriver) -> TestResult<f64> {
+    let (theirs, ours) = captures(customer, agent).await?;
+    Ok(pixels::difference(&theirs, &ours))
+}
+
+/// The customer's viewport and the agent's view of it as images of the same size (overlays
+/// hidden; also kept in target/screenshots/<page>-{customer,agent}.png).
+pub async fn captures(
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult<(pixels::Image, pixels::Image)> {
     // Neither side's co-browse overlays are part of the page.
     js(
         customer,
@@ -78,7 +88,7 @@ pub async fn compare(customer: &WebDriver, agent: &WebDriver) -> TestResult<f64>
         theirs.width,
         theirs.height
     );
-    Ok(pixels::difference(&theirs, &ours))
+    Ok((theirs, ours))
 }
 
 /// (a) of the comparison: the same markup and the same visible text (call after [`compare`],

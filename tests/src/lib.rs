@@ -5,6 +5,7 @@
 pub mod browsers;
 pub mod cluster;
 pub mod console;
+pub mod corpus;
 pub mod fidelity;
 pub mod firefox;
 pub mod hostile;

@@ -82,6 +82,33 @@ pub fn difference(a: &Image, b: &Image) -> f64 {
     differing as f64 / (w as f64 * h as f64)
 }
 
+/// Where `a` and `b` differ: `a` faded to grey, each differing pixel red (over the area both
+/// cover), for a person to see what a miss is.
+pub fn difference_image(a: &Image, b: &Image) -> Image {
+    let (w, h) = (a.width.min(b.width), a.height.min(b.height));
+    let mut rgba = Vec::with_capacity((w * h * 4) as usize);
+    for y in 0..h {
+        for x in 0..w {
+            let ia = ((y * a.width + x) * 4) as usize;
+            let ib = ((y * b.width + x) * 4) as usize;
+            let far = (0..3)
+                .any(|c| (a.rgba[ia + c] as i16 - b.rgba[ib + c] as i16).abs() > CHANNEL_TOLERANCE);
+            if far {
+                rgba.extend_from_slice(&[255, 0, 0, 255]);
+            } else {
+                let grey = (a.rgba[ia] as u16 + a.rgba[ia + 1] as u16 + a.rgba[ia + 2] as u16) / 3;
+                let faded = (170 + grey / 3) as u8;
+                rgba.extend_from_slice(&[faded, faded, faded, 255]);
+            }
+        }
+    }
+    Image {
+        width: w,
+        height: h,
+        rgba,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -11,7 +11,12 @@ pub fn snippet(relay_url: &str) -> String {
 /// `html` with `snippet` before its `</head>`, or else right after its `<body …>` tag, or else
 /// at its end; and the site's absolute URLs (`site` origin) turned into the proxy's.
 pub fn page(html: &str, snippet: &str, site: &str, proxy: &str) -> String {
-    let html = html.replace(site, proxy);
+    with_snippet(&html.replace(site, proxy), snippet)
+}
+
+/// `html` with `snippet` where a site team would put it: before its `</head>`, or else right
+/// after its `<body …>` tag, or else at its end.
+pub fn with_snippet(html: &str, snippet: &str) -> String {
     let lower = html.to_ascii_lowercase();
     let at = lower
         .find("</head")

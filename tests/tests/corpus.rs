@@ -1,0 +1,191 @@
+//! Fidelity on real pages (`make fidelity`): each page of the corpus (`cobrowse_e2e::corpus`, website templates
+//! and sites from npm), in one session across page loads, with the customer's viewport compared
+//! pixel by pixel with the agent's view (unscaled) in each state: after load and scrolled to the
+//! middle; with `CORPUS_STATES=all` (`make fidelity`) also scrolled to the bottom, a navigation
+//! link hovered, and the window made narrower (the responsive layout). Prints the table (also in
+//! target/fidelity/corpus.md), with an image of the difference for each state under 99.9 %
+//! (target/fidelity/<package>-<page>-<state>-diff.png).
+
+use std::fmt::Write as _;
+use std::time::Duration;
+
+use cobrowse_e2e::corpus::{CorpusSite, PAGES};
+use cobrowse_e2e::fidelity::{captures, normalize};
+use cobrowse_e2e::pixels::{difference, difference_image, encode};
+use cobrowse_e2e::*;
+use thirtyfour::prelude::*;
+
+/// Every page and state must match at least this share of pixels.
+const TARGET: f64 = 0.99;
+
+struct Row {
+    page: String,
+    state: &'static str,
+    matched: f64,
+}
+
+/// The customer's window is scrolled to `y`; waits until the view is too.
+async fn scroll_to(customer: &WebDriver, agent: &WebDriver, y: &str) -> TestResult {
+    let at = js(
+        customer,
+        // At once, whatever the page's `scroll-behavior` says.
+        &format!(
+            "window.scrollTo({{ left: 0, top: {y}, behavior: 'instant' }});
+             return Math.round(scrollY);"
+        ),
+    )
+    .await;
+    eventually("the view scrolled as the page", START, || async {
+        let view = in_view(agent, "Math.round(doc.scrollingElement.scrollTop)").await;
+        (view == at).then_some(())
+    })
+    .await
+}
+
+async fn measure(
+    customer: &WebDriver,
+    agent: &WebDriver,
+    page: &str,
+    state: &'static str,
+    rows: &mut Vec<Row>,
+) -> TestResult {
+    // Late resources (web fonts, images) settle on each side in their own time: a state is
+    // compared until it matches, at most three times over two seconds, and the best is kept.
+    let mut best: Option<(f64, _, _)> = None;
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(600)).await;
+        let (theirs, ours) = captures(customer, agent).await?;
+        let matched = 1.0 - difference(&theirs, &ours);
+        if best.as_ref().is_none_or(|(m, _, _)| matched > *m) {
+            best = Some((matched, theirs, ours));
+        }
+        if matched >= 0.999 {
+            break;
+        }
+    }
+    let (matched, theirs, ours) = best.expect("compared at least once");
+    if matched < 0.999 {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/fidelity");
+        let _ = std::fs::create_dir_all(&dir);
+        let name = format!("{}-{state}-diff.png", page.replace('/', "-"));
+        let _ = std::fs::write(dir.join(name), encode(&difference_image(&theirs, &ours))?);
+    }
+    eprintln!(
+        "corpus {page} {state}: {:.2} % of pixels match",
+        matched * 100.0
+    );
+    rows.push(Row {
+        page: page.to_string(),
+        state,
+        matched,
+    });
+    Ok(())
+}
+
+async fn corpus(
+    h: &Harness,
+    site: &CorpusSite,
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult {
+    let all_states = std::env::var("CORPUS_STATES").is_ok_and(|v| v == "all");
+    let (package, path) = PAGES[0];
+    customer.goto(&site.page(package, path)).await?;
+    let code = customer_starts_here(customer).await?;
+    agent_joins(h, agent, &code).await?;
+    let mut rows = Vec::new();
+    for (package, path) in PAGES {
+        let page = format!("{package}/{path}");
+        customer.goto(&site.page(package, path)).await?;
+        // Arrived: the same title and markup in the view (pages that keep changing may not
+        // settle; they are compared as they are after the wait).
+        let title = js(customer, "return document.title").await;
+        let _ = eventually(&format!("{page} in the view"), START, || async {
+            let page_html = js(customer, "return document.body.innerHTML").await;
+            let view_html = in_view(agent, "doc.body.innerHTML").await;
+            let shown = in_view(agent, "doc.title").await == title
+                && agent_status(agent).await.contains("viewing")
+                && normalize(&page_html) == normalize(&view_html);
+            shown.then_some(())
+        })
+        .await;
+        eventually(&format!("{page}: fonts loaded"), START, || async {
+            let ready = in_view(agent, "doc.fonts.status").await == "loaded"
+                && js(customer, "return document.fonts.status").await == "loaded";
+            ready.then_some(())
+        })
+        .await?;
+        measure(customer, agent, &page, "load", &mut rows).await?;
+        scroll_to(
+            customer,
+            agent,
+            "(document.scrollingElement.scrollHeight - innerHeight) / 2",
+        )
+        .await?;
+        measure(customer, agent, &page, "middle", &mut rows).await?;
+        if all_states {
+            scroll_to(customer, agent, "document.scrollingElement.scrollHeight").await?;
+            measure(customer, agent, &page, "bottom", &mut rows).await?;
+            scroll_to(customer, agent, "0").await?;
+            let link = customer.find(By::Css("nav a, header a, a")).await;
+            if let Ok(link) = link {
+                if customer
+                    .action_chain()
+                    .move_to_element_center(&link)
+                    .perform()
+                    .await
+                    .is_ok()
+                {
+                    measure(customer, agent, &page, "hover", &mut rows).await?;
+                }
+            }
+        }
+    }
+    let mut table = String::from("| page | state | pixels matching |\n|---|---|---|\n");
+    for row in &rows {
+        let _ = writeln!(
+            table,
+            "| {} | {} | {:.2} % |",
+            row.page,
+            row.state,
+            row.matched * 100.0
+        );
+    }
+    let met = rows.iter().filter(|r| r.matched >= TARGET).count();
+    let _ = writeln!(
+        table,
+        "\n{met} of {} page states at ≥ {:.0} % of pixels ({} pages).",
+        rows.len(),
+        TARGET * 100.0,
+        PAGES.len()
+    );
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/fidelity");
+    let _ = std::fs::create_dir_all(&dir);
+    let _ = std::fs::write(dir.join("corpus.md"), &table);
+    eprintln!("{table}");
+    let misses: Vec<String> = rows
+        .iter()
+        .filter(|r| r.matched < TARGET)
+        .map(|r| format!("{} {} ({:.2} %)", r.page, r.state, r.matched * 100.0))
+        .collect();
+    assert!(misses.is_empty(), "under {TARGET}: {misses:?}");
+    Ok(())
+}
+
+// Run by `make fidelity` (which installs the corpus) until every state of every page matches;
+// then `make test` runs it in its first two states.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "the corpus is installed and run by `make fidelity`"]
+async fn the_corpus_matches_page_by_page() {
+    let mut site = CorpusSite::bind().await;
+    let origin = site.url.clone();
+    let h = Harness::start_with(|c| c.allowed_origins = Some(vec![origin])).await;
+    site.serve(&h.started.relay_url);
+    let customer = h.browser_sized(1280, 800).await;
+    let agent = h.browser_sized(1400, 1100).await;
+    let result = corpus(&h, &site, &customer, &agent).await;
+    h.finish(vec![customer, agent]).await;
+    if let Err(e) = result {
+        panic!("{e}");
+    }
+}
