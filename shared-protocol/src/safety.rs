@@ -48,7 +48,8 @@ pub fn is_unsafe_css(css: &str) -> bool {
 
 /// Whether `plain` declares IE's `behavior` (or `-ms-behavior`) property: `behavior:` where a
 /// property name starts, not at the end of another name (`scroll-behavior`,
-/// `overscroll-behavior`, which pages use everywhere and which run nothing).
+/// `overscroll-behavior`, which pages use everywhere and which run nothing). IE's hacks count
+/// as its start (`*behavior`, `_behavior`).
 fn has_behavior_property(plain: &str) -> bool {
     plain.match_indices("behavior:").any(|(at, _)| {
         let before = &plain[..at];
@@ -56,7 +57,7 @@ fn has_behavior_property(plain: &str) -> bool {
             || !before
                 .chars()
                 .next_back()
-                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
     })
 }
 
@@ -193,6 +194,8 @@ mod tests {
             "a { color: red; behavior:url(x.htc) }",
             "a{behavior:url(x.htc)}",
             "-ms-behavior: url(x.htc)",
+            "*behavior: url(x.htc)",
+            "_behavior: url(x.htc)",
             r"color: red;\62 ehavior: url(x.htc)",
             "color: red;/**/behavior: url(x.htc)",
         ] {
