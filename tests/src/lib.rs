@@ -498,24 +498,17 @@ pub async fn agent_mouse_at(agent: &WebDriver, (x, y): (i64, i64), events: &[&st
 #[macro_export]
 macro_rules! e2e_engine {
     ($name:ident, $flow:ident, customer_in_firefox) => {
-        #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-        async fn $name() {
-            let h = $crate::Harness::start().await;
-            let customer = $crate::firefox::Firefox::open(1280, 900).await;
-            let agent = h.browser().await;
-            let result = $flow(&h, &customer.driver, &agent).await;
-            customer.quit().await;
-            h.finish(vec![agent]).await;
-            if let Err(e) = result {
-                panic!("{e}");
-            }
-        }
+        $crate::e2e_engine!(@customer $name, $flow, $crate::firefox::Firefox);
     };
     ($name:ident, $flow:ident, customer_in_webkit) => {
+        $crate::e2e_engine!(@customer $name, $flow, $crate::webkit::WebKit);
+    };
+    // The customer in `$engine` (a type with `open(width, height)`, `driver` and `quit()`).
+    (@customer $name:ident, $flow:ident, $engine:path) => {
         #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
         async fn $name() {
             let h = $crate::Harness::start().await;
-            let customer = $crate::webkit::WebKit::open(1280, 900).await;
+            let customer = <$engine>::open(1280, 900).await;
             let agent = h.browser().await;
             let result = $flow(&h, &customer.driver, &agent).await;
             customer.quit().await;

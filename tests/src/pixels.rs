@@ -70,16 +70,19 @@ pub fn difference(a: &Image, b: &Image) -> f64 {
     let mut differing = 0u64;
     for y in 0..h {
         for x in 0..w {
-            let ia = ((y * a.width + x) * 4) as usize;
-            let ib = ((y * b.width + x) * 4) as usize;
-            let far = (0..3)
-                .any(|c| (a.rgba[ia + c] as i16 - b.rgba[ib + c] as i16).abs() > CHANNEL_TOLERANCE);
-            if far {
+            if differs(a, b, x, y) {
                 differing += 1;
             }
         }
     }
     differing as f64 / (w as f64 * h as f64)
+}
+
+/// Whether pixel (`x`, `y`) differs between `a` and `b` by more than the tolerance.
+fn differs(a: &Image, b: &Image, x: u32, y: u32) -> bool {
+    let ia = ((y * a.width + x) * 4) as usize;
+    let ib = ((y * b.width + x) * 4) as usize;
+    (0..3).any(|c| (a.rgba[ia + c] as i16 - b.rgba[ib + c] as i16).abs() > CHANNEL_TOLERANCE)
 }
 
 /// Where `a` and `b` differ: `a` faded to grey, each differing pixel red (over the area both
@@ -89,13 +92,10 @@ pub fn difference_image(a: &Image, b: &Image) -> Image {
     let mut rgba = Vec::with_capacity((w * h * 4) as usize);
     for y in 0..h {
         for x in 0..w {
-            let ia = ((y * a.width + x) * 4) as usize;
-            let ib = ((y * b.width + x) * 4) as usize;
-            let far = (0..3)
-                .any(|c| (a.rgba[ia + c] as i16 - b.rgba[ib + c] as i16).abs() > CHANNEL_TOLERANCE);
-            if far {
+            if differs(a, b, x, y) {
                 rgba.extend_from_slice(&[255, 0, 0, 255]);
             } else {
+                let ia = ((y * a.width + x) * 4) as usize;
                 let grey = (a.rgba[ia] as u16 + a.rgba[ia + 1] as u16 + a.rgba[ia + 2] as u16) / 3;
                 let faded = (170 + grey / 3) as u8;
                 rgba.extend_from_slice(&[faded, faded, faded, 255]);

@@ -178,25 +178,7 @@ async fn mirrors_then_customer_exits(
 
 async fn agent_exits(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
     in_session(h, customer, agent, "/").await?;
-    agent
-        .find(By::Css("[data-cobrowse-ui=exit]"))
-        .await?
-        .click()
-        .await?;
-    eventually("the agent's end notice", START, || async {
-        agent_status(agent)
-            .await
-            .contains("Session ended: the agent ended the session")
-            .then_some(())
-    })
-    .await?;
-    eventually("the customer's end notice", START, || async {
-        widget_text(customer, "status")
-            .await
-            .contains("the agent ended the session")
-            .then_some(())
-    })
-    .await?;
+    cobrowse_e2e::session_core::agent_exits(customer, agent).await?;
     // The history has what happened, as the reporting event describes it.
     let reports = ended_reports(h).await?;
     let report = &reports[0];
