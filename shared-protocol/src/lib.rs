@@ -27,6 +27,7 @@ pub mod code;
 pub mod control;
 pub mod crypto;
 pub mod desktop;
+pub mod ends;
 pub mod envelope;
 pub mod error;
 pub mod exchange;
