@@ -53,22 +53,26 @@ pub fn is_unsafe_css(css: &str) -> bool {
 fn has_behavior_property(plain: &str) -> bool {
     plain.match_indices("behavior:").any(|(at, _)| {
         let before = &plain[..at];
+        // IE6's hacks put `-`, `*` or `_` before a name and still apply it.
+        let name_start = before.trim_end_matches(['-', '*', '_']);
         before.ends_with("-ms-")
-            || !before
-                .chars()
-                .next_back()
-                .is_some_and(|c| c.is_ascii_alphanumeric() || c == '-')
+            || name_start.is_empty()
+            || name_start.ends_with([';', '{', '}'])
     })
 }
 
 /// `css` lowercased with comments, whitespace, quotes and backslash escapes removed, so that
-/// `ex/**/pression(`, `\65xpression(` and `url( "java\script:` all read plainly.
+/// `ex/**/pression(`, `\65xpression(` and `url( "java\script:` all read plainly. A `/*` inside
+/// a string or a `url(...)` opens no comment (as in a browser's tokenizer): it cannot hide what
+/// follows it.
 fn css_plain(css: &str) -> String {
     let mut out = String::with_capacity(css.len());
     let mut chars = css.chars().peekable();
+    let mut quote: Option<char> = None;
+    let mut in_url = false;
     while let Some(c) = chars.next() {
         match c {
-            '/' if chars.peek() == Some(&'*') => {
+            '/' if quote.is_none() && !in_url && chars.peek() == Some(&'*') => {
                 chars.next();
                 let mut last = ' ';
                 for c in chars.by_ref() {
@@ -93,8 +97,20 @@ fn css_plain(css: &str) -> String {
                     }
                 }
             }
-            c if c.is_whitespace() || c.is_control() || c == '"' || c == '\'' => {}
-            c => out.extend(c.to_lowercase()),
+            '"' | '\'' => match quote {
+                None => quote = Some(c),
+                Some(q) if q == c => quote = None,
+                Some(_) => {}
+            },
+            ')' if quote.is_none() && in_url => {
+                in_url = false;
+                out.push(c);
+            }
+            c if c.is_whitespace() || c.is_control() => {}
+            c => {
+                out.extend(c.to_lowercase());
+                in_url |= quote.is_none() && out.ends_with("url(");
+            }
         }
     }
     out
@@ -196,6 +212,12 @@ mod tests {
             "-ms-behavior: url(x.htc)",
             "*behavior: url(x.htc)",
             "_behavior: url(x.htc)",
+            "-behavior: url(x.htc)",
+            r"\2d behavior: url(x.htc)",
+            // A comment marker inside a string or a url() opens no comment in a browser.
+            r#"content: "a/*"; /**/behavior: url(x.htc)"#,
+            "background: url(a/*); /**/behavior: url(x.htc)",
+            r#"content: "/*"; behavior: url(x.htc); x: "*/""#,
             r"color: red;\62 ehavior: url(x.htc)",
             "color: red;/**/behavior: url(x.htc)",
         ] {
@@ -210,6 +232,9 @@ mod tests {
             assert!(!is_unsafe_css(safe_css), "{safe_css}");
         }
         assert!(!is_unsafe_attribute("style", "scroll-behavior: smooth"));
+        // The same trick could hide the other dangers.
+        assert!(is_unsafe_css(r#"content: "/*"; width: expression(alert(1)); x: "*/""#));
+        assert!(is_unsafe_css("background: url(/*) , url(javascript:alert(1)) /* */"));
         assert!(is_unsafe_attribute("style", "x:expression(1)"));
         assert!(!is_unsafe_attribute("style", "color: red"));
     }
