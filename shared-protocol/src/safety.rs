@@ -55,9 +55,7 @@ fn has_behavior_property(plain: &str) -> bool {
         let before = &plain[..at];
         // IE6's hacks put `-`, `*` or `_` before a name and still apply it.
         let name_start = before.trim_end_matches(['-', '*', '_']);
-        before.ends_with("-ms-")
-            || name_start.is_empty()
-            || name_start.ends_with([';', '{', '}'])
+        before.ends_with("-ms-") || name_start.is_empty() || name_start.ends_with([';', '{', '}'])
     })
 }
 
@@ -233,8 +231,12 @@ mod tests {
         }
         assert!(!is_unsafe_attribute("style", "scroll-behavior: smooth"));
         // The same trick could hide the other dangers.
-        assert!(is_unsafe_css(r#"content: "/*"; width: expression(alert(1)); x: "*/""#));
-        assert!(is_unsafe_css("background: url(/*) , url(javascript:alert(1)) /* */"));
+        assert!(is_unsafe_css(
+            r#"content: "/*"; width: expression(alert(1)); x: "*/""#
+        ));
+        assert!(is_unsafe_css(
+            "background: url(/*) , url(javascript:alert(1)) /* */"
+        ));
         assert!(is_unsafe_attribute("style", "x:expression(1)"));
         assert!(!is_unsafe_attribute("style", "color: red"));
     }
