@@ -55,4 +55,4 @@ pub use control::{
 };
 pub use envelope::{Delivery, Direction, Envelope, Role, MAX_FRAME_LEN, PROTOCOL_VERSION};
 pub use error::DecodeError;
-pub use payload::{decode_payload, encode_payload};
+pub use payload::{decode_payload, decode_plain_payload, encode_payload, encode_plain_payload};

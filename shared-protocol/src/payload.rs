@@ -55,6 +55,30 @@ pub fn encode_payload<T: Serialize>(value: &T) -> Vec<u8> {
     out
 }
 
+/// Encodes a payload that is never deflated: the agent's messages (its pointer, actions and
+/// typed text) are small, and the customer's module, which only reads those, then carries no
+/// inflater (7.5 KB of its code).
+pub fn encode_plain_payload<T: Serialize>(value: &T) -> Vec<u8> {
+    let plain = postcard::to_allocvec(value).expect("postcard encoding into a Vec");
+    let mut out = Vec::with_capacity(plain.len() + 1);
+    out.push(RAW);
+    out.extend_from_slice(&plain);
+    out
+}
+
+/// Decodes a payload written by [`encode_plain_payload`]; a deflated one is refused, never
+/// inflated. Never panics.
+pub fn decode_plain_payload<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
+    match bytes.split_first() {
+        None => Err(DecodeError::Empty),
+        Some((&RAW, body)) => finish(body),
+        Some((&DEFLATE, _)) => Err(DecodeError::Malformed(
+            "a deflated payload where only plain ones are accepted",
+        )),
+        Some(_) => Err(DecodeError::Malformed("unknown payload encoding")),
+    }
+}
+
 /// The postcard bytes inside a payload (inflated when it was deflated); never panics.
 pub fn payload_plain(bytes: &[u8]) -> Result<std::borrow::Cow<'_, [u8]>, DecodeError> {
     let (&tag, body) = bytes.split_first().ok_or(DecodeError::Empty)?;
@@ -88,8 +112,12 @@ fn deflated(body: &[u8]) -> Result<&[u8], DecodeError> {
 
 /// Decodes a payload taken out of a sealed frame; never panics.
 pub fn decode_payload<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, DecodeError> {
-    let body = payload_plain(bytes)?;
-    let (value, trailing) = postcard::take_from_bytes::<T>(&body)?;
+    finish(&payload_plain(bytes)?)
+}
+
+/// One whole value from postcard bytes, nothing after it.
+fn finish<T: DeserializeOwned>(body: &[u8]) -> Result<T, DecodeError> {
+    let (value, trailing) = postcard::take_from_bytes::<T>(body)?;
     if !trailing.is_empty() {
         return Err(DecodeError::TrailingBytes(trailing.len()));
     }
@@ -113,6 +141,27 @@ mod tests {
         assert!(packed.len() < postcard::to_allocvec(&big).unwrap().len() / 3);
         assert_eq!(decode_payload::<Vec<String>>(&packed).unwrap(), big);
         assert_eq!(decode_payload::<String>(&small).unwrap(), "hello");
+    }
+
+    #[test]
+    fn plain_payloads_are_never_deflated_and_refuse_deflated_ones() {
+        let big: Vec<String> = (0..500)
+            .map(|i| format!("<div class=row>{i}</div>"))
+            .collect();
+        let plain = encode_plain_payload(&big);
+        assert_eq!(plain[0], RAW);
+        assert_eq!(decode_plain_payload::<Vec<String>>(&plain).unwrap(), big);
+        assert_eq!(decode_payload::<Vec<String>>(&plain).unwrap(), big);
+        let deflated = encode_payload(&big);
+        assert_eq!(deflated[0], DEFLATE, "the case refused below exists");
+        assert!(matches!(
+            decode_plain_payload::<Vec<String>>(&deflated),
+            Err(DecodeError::Malformed(_))
+        ));
+        assert!(matches!(
+            decode_plain_payload::<String>(&[]),
+            Err(DecodeError::Empty)
+        ));
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use shared_protocol::agent_control::{ActionKind, AgentAction, Mode, ModeCause, Navigate, Refusal};
 use shared_protocol::page::AgentPageMsg;
-use shared_protocol::payload::encode_payload;
+use shared_protocol::payload::encode_plain_payload;
 use shared_protocol::texts::ConsoleText;
 use std::rc::Rc;
 use web_sys::HtmlIFrameElement;
@@ -17,7 +17,7 @@ use crate::view_input::{ViewEvent, ViewInput};
 
 impl Session {
     pub(crate) fn send_page(&self, msg: &AgentPageMsg) {
-        self.send_sealed(&encode_payload(msg));
+        self.send_sealed(&encode_plain_payload(msg));
     }
 
     pub(crate) fn request_write(&self) {

@@ -6,7 +6,7 @@
 use shared_protocol::exchange::Channel;
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg, Pointer};
 use shared_protocol::page_state::Unshown;
-use shared_protocol::payload::{decode_payload, encode_payload};
+use shared_protocol::payload::{decode_payload, encode_plain_payload};
 use shared_protocol::texts::ConsoleText;
 use shared_protocol::{Delivery, MAX_RENDER_SAMPLES};
 use web_sys::{Document, HtmlElement, HtmlIFrameElement};
@@ -197,14 +197,14 @@ impl Session {
     pub(crate) fn send_pointer(&self, p: Pointer) {
         self.send_sealed_as(
             Delivery::Ephemeral,
-            &encode_payload(&AgentPageMsg::Pointer(p)),
+            &encode_plain_payload(&AgentPageMsg::Pointer(p)),
         );
     }
 
     /// Asks the customer's browser for a fresh snapshot instead of drifting.
     pub(crate) fn resync(&self, reason: String) {
         debug::log(&format!("asking for a resync: {reason}"));
-        self.send_sealed(&encode_payload(&AgentPageMsg::Resync { reason }));
+        self.send_sealed(&encode_plain_payload(&AgentPageMsg::Resync { reason }));
     }
 }
 

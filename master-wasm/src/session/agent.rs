@@ -5,7 +5,7 @@
 use shared_protocol::agent_control::ModeCause;
 use shared_protocol::exchange::{Outcome, Step};
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
-use shared_protocol::payload::decode_payload;
+use shared_protocol::payload::decode_plain_payload;
 use shared_protocol::texts::WidgetText;
 use shared_protocol::{CustomerMsg, Delivery, KeyExchange};
 
@@ -167,7 +167,7 @@ impl AgentSide {
     ) {
         // Opened in a statement of its own: the stream may push (and send) below.
         let opened = self.out.borrow_mut().open(delivery, seq, bytes);
-        if let Some(Ok(msg)) = opened.map(|plain| decode_payload::<AgentPageMsg>(&plain)) {
+        if let Some(Ok(msg)) = opened.map(|plain| decode_plain_payload::<AgentPageMsg>(&plain)) {
             let to = Voices {
                 out: &self.out,
                 screen,
