@@ -9,7 +9,7 @@ DATA_DIR ?= data
 WASM_PROFILE := wasm-release
 WASM_OUT := target/wasm32-unknown-unknown/$(WASM_PROFILE)
 
-.PHONY: run release test setup setup-test wasm wasm-test lint test-native test-browser fuzz bench bench-wasm fidelity
+.PHONY: run release test setup setup-test wasm wasm-test lint test-native test-browser fuzz bench bench-wasm bench-check fidelity
 
 ## run: build everything and start the relay with the demo site and the agent console
 # --assets-dir: the bundles and the console are read from dist/ and www/ at each request, so a
@@ -33,7 +33,7 @@ TEST_LOG := target/test-output.log
 # The end-to-end tests load dist/ as `make wasm-test` builds it (with the test hooks).
 test: setup-test wasm-test lint
 	@mkdir -p target && : > $(TEST_LOG)
-	$(MAKE) --no-print-directory test-native test-browser 2>&1 | tee -a $(TEST_LOG)
+	$(MAKE) --no-print-directory test-native test-browser bench-check 2>&1 | tee -a $(TEST_LOG)
 	@awk '/test result:/ { p += $$4; f += $$6 } END { print "total: " p " passed, " f " failed" }' $(TEST_LOG)
 
 setup:
@@ -87,7 +87,6 @@ test-browser:
 	  firefox=$$?; rm -rf $(BROWSER_TMP); [ $$chromium = 0 ] && [ $$firefox = 0 ]
 
 BENCH_ARGS ?=
-BENCH_OUT := target/wasm32-unknown-unknown/bench-wasm
 BENCH_DIST := target/bench-dist
 
 ## bench: the product side by side with rrweb and a Node `ws` relay; writes bench/results/latest.{md,json}
@@ -97,10 +96,20 @@ bench: setup-test wasm bench-wasm
 	./target/release/cobrowse-bench $(BENCH_ARGS)
 
 # The bundles with the bench entry points (`bench` features), built as shipped otherwise.
+BENCH_PROFILE ?= bench-wasm
 bench-wasm:
-	cargo build --profile bench-wasm --target wasm32-unknown-unknown -p master-wasm -p slave-wasm \
+	cargo build --profile $(BENCH_PROFILE) --target wasm32-unknown-unknown -p master-wasm -p slave-wasm \
 	  --features master-wasm/bench,slave-wasm/bench
-	./scripts/bind-wasm.sh $(BENCH_OUT) target/bench-bound $(BENCH_DIST)
+	./scripts/bind-wasm.sh target/wasm32-unknown-unknown/$(BENCH_PROFILE) target/bench-bound $(BENCH_DIST)
+
+## bench-check (part of `make test`): every row of the bench still gets its figure (--quick,
+# debug builds of the relay and the bench, figures not judged), so a section that stops
+# working fails CI. The bench bundles reuse the shipped profile's compiled dependencies.
+bench-check:
+	$(MAKE) --no-print-directory bench-wasm BENCH_PROFILE=$(WASM_PROFILE)
+	cd bench/node && (npm ci --no-audit --no-fund --silent || npm install --no-audit --no-fund --silent)
+	cargo build -p cobrowse-relay -p cobrowse-bench
+	./target/debug/cobrowse-bench --quick --check --relay-bin target/debug/cobrowse-relay --out target/bench-check
 
 ## fidelity: real pages (tests/corpus: website templates and sites from npm) mirrored in every
 # state and compared pixel by pixel; the table goes to target/fidelity/corpus.md, with an image

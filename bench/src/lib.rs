@@ -28,6 +28,8 @@ pub struct Ctx {
     pub reps: usize,
     /// Smaller workloads and fewer repetitions, to check that the benchmarks run at all.
     pub quick: bool,
+    /// Our relay's binary (a release build for figures; `make test` checks with a debug one).
+    pub relay_bin: PathBuf,
 }
 
 impl Ctx {

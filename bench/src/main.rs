@@ -26,6 +26,13 @@ struct Args {
     /// Where latest.md and latest.json go.
     #[arg(long, default_value = "bench/results")]
     out: PathBuf,
+    /// Our relay's binary.
+    #[arg(long, default_value = "target/release/cobrowse-relay")]
+    relay_bin: PathBuf,
+    /// Exits with an error when a row has no figure (a section or a benchmark failed); the
+    /// figures themselves are not judged. `make test` runs `--quick --check`.
+    #[arg(long)]
+    check: bool,
 }
 
 #[tokio::main]
@@ -36,6 +43,7 @@ async fn main() {
         root: root.clone(),
         reps: if args.quick { 2 } else { args.reps.max(1) },
         quick: args.quick,
+        relay_bin: root.join(&args.relay_bin),
     };
     if let Some(call) = &args.eval {
         let lab = cobrowse_bench::browser::Lab::start(&ctx)
@@ -84,4 +92,24 @@ async fn main() {
         "bench: wrote {}/latest.md and latest.json",
         args.out.display()
     );
+    if args.check {
+        check(&report.measures);
+    }
+}
+
+/// `--check`: every row has a figure, or the run fails naming the rows that have none.
+fn check(measures: &[cobrowse_bench::report::Measure]) {
+    let missing: Vec<String> = measures
+        .iter()
+        .filter(|m| m.product.is_none())
+        .map(|m| format!("{} {} ({}): {}", m.id, m.what, m.workload, m.note))
+        .collect();
+    if missing.is_empty() {
+        eprintln!("bench: every one of {} rows has its figure", measures.len());
+        return;
+    }
+    for row in &missing {
+        eprintln!("bench: no figure: {row}");
+    }
+    std::process::exit(1);
 }

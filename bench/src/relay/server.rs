@@ -63,10 +63,10 @@ pub async fn start_with(ctx: &Ctx, kind: Kind, extra: &[String]) -> BenchResult<
     cmd.arg("-c").arg(RELAY_CORE.to_string());
     match kind {
         Kind::Ours => {
-            let bin = ctx.root.join("target/release/cobrowse-relay");
+            let bin = &ctx.relay_bin;
             if !bin.exists() {
                 return Err(format!(
-                    "{} is missing: run `cargo build --release -p cobrowse-relay` first",
+                    "{} is missing: build it first (`cargo build --release -p cobrowse-relay`)",
                     bin.display()
                 )
                 .into());
