@@ -6,6 +6,7 @@ pub mod browsers;
 pub mod cluster;
 pub mod console;
 pub mod corpus;
+pub mod engine;
 pub mod fidelity;
 pub mod firefox;
 pub mod hostile;

@@ -4,7 +4,10 @@
 
 use std::time::Duration;
 
+use cobrowse_e2e::engine::Engine;
 use cobrowse_e2e::fidelity::{compare, normalize, same_markup_and_text};
+use cobrowse_e2e::firefox::Firefox;
+use cobrowse_e2e::webkit::WebKit;
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
 
@@ -144,13 +147,12 @@ async fn fixtures_match_by_screenshot() {
     }
 }
 
-/// Both sides in Firefox: the view renders as the page does in the same engine.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn fixtures_match_by_screenshot_in_firefox() {
+/// Both sides in `E`: the view renders as the page does in the same engine.
+async fn fixtures_match_by_screenshot_in<E: Engine>() {
     let h = Harness::start().await;
-    let customer = cobrowse_e2e::firefox::Firefox::open(1280, 800).await;
-    let agent = cobrowse_e2e::firefox::Firefox::open(1400, 1100).await;
-    let result = fixtures_by_screenshot(&h, &customer.driver, &agent.driver, "Firefox").await;
+    let customer = E::open(1280, 800).await;
+    let agent = E::open(1400, 1100).await;
+    let result = fixtures_by_screenshot(&h, customer.driver(), agent.driver(), E::NAME).await;
     customer.quit().await;
     agent.quit().await;
     h.finish(vec![]).await;
@@ -159,19 +161,14 @@ async fn fixtures_match_by_screenshot_in_firefox() {
     }
 }
 
-/// Both sides in WebKit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn fixtures_match_by_screenshot_in_firefox() {
+    fixtures_match_by_screenshot_in::<Firefox>().await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fixtures_match_by_screenshot_in_webkit() {
-    let h = Harness::start().await;
-    let customer = cobrowse_e2e::webkit::WebKit::open(1280, 800).await;
-    let agent = cobrowse_e2e::webkit::WebKit::open(1400, 1100).await;
-    let result = fixtures_by_screenshot(&h, &customer.driver, &agent.driver, "WebKit").await;
-    customer.quit().await;
-    agent.quit().await;
-    h.finish(vec![]).await;
-    if let Err(e) = result {
-        panic!("{e}");
-    }
+    fixtures_match_by_screenshot_in::<WebKit>().await;
 }
 
 /// A CSS-only menu opened by the customer's pointer, in the agent's view as on the page.

@@ -6,6 +6,9 @@
 use std::sync::{Arc, Mutex};
 
 use cobrowse_e2e::console::metric;
+use cobrowse_e2e::engine::Engine;
+use cobrowse_e2e::firefox::Firefox;
+use cobrowse_e2e::webkit::WebKit;
 use cobrowse_e2e::*;
 use shared_protocol::privacy::PrivacyRules;
 use thirtyfour::prelude::*;
@@ -89,28 +92,25 @@ async fn no_secret_reaches_the_agent_from_any_place_in_the_page() -> TestResult 
     result
 }
 
-/// The same with the customer in Firefox: its DOM, CSSOM and events are Firefox's.
-#[tokio::test]
-async fn no_secret_reaches_the_agent_from_a_customer_in_firefox() -> TestResult {
+/// The same with the customer in `E`: its DOM, CSSOM and events are that engine's.
+async fn no_secret_reaches_the_agent_from_a_customer_in<E: Engine>() -> TestResult {
     let h = leak_relay().await;
-    let customer = cobrowse_e2e::firefox::Firefox::open(1280, 900).await;
+    let customer = E::open(1280, 900).await;
     let agent = h.browser().await;
-    let result = no_secret_reaches(&h, &customer.driver, &agent).await;
+    let result = no_secret_reaches(&h, customer.driver(), &agent).await;
     customer.quit().await;
     h.finish(vec![agent]).await;
     result
 }
 
-/// The same with the customer in WebKit.
+#[tokio::test]
+async fn no_secret_reaches_the_agent_from_a_customer_in_firefox() -> TestResult {
+    no_secret_reaches_the_agent_from_a_customer_in::<Firefox>().await
+}
+
 #[tokio::test]
 async fn no_secret_reaches_the_agent_from_a_customer_in_webkit() -> TestResult {
-    let h = leak_relay().await;
-    let customer = cobrowse_e2e::webkit::WebKit::open(1280, 900).await;
-    let agent = h.browser().await;
-    let result = no_secret_reaches(&h, &customer.driver, &agent).await;
-    customer.quit().await;
-    h.finish(vec![agent]).await;
-    result
+    no_secret_reaches_the_agent_from_a_customer_in::<WebKit>().await
 }
 
 /// Every place a secret can be in, typed, added or changed later: none reaches the frames the
