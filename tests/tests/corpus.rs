@@ -4,7 +4,7 @@
 //! middle; with `CORPUS_STATES=all` (`make fidelity`) also scrolled to the bottom, a navigation
 //! link hovered, and the window made narrower (the responsive layout). Prints the table (also in
 //! target/fidelity/corpus.md), with an image of the difference for each state under 99.9 %
-//! (target/fidelity/<package>-<page>-<state>-diff.png).
+//! (target/fidelity/<package>-<page>-<state>-diff.png, beside the page's and the view's own).
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -67,8 +67,14 @@ async fn measure(
     if matched < 0.999 {
         let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/fidelity");
         let _ = std::fs::create_dir_all(&dir);
-        let name = format!("{}-{state}-diff.png", page.replace('/', "-"));
-        let _ = std::fs::write(dir.join(name), encode(&difference_image(&theirs, &ours))?);
+        let name = format!("{}-{state}", page.replace('/', "-"));
+        let _ = std::fs::write(
+            dir.join(format!("{name}-diff.png")),
+            encode(&difference_image(&theirs, &ours))?,
+        );
+        // Both sides as they were, to see what the difference is made of.
+        let _ = std::fs::write(dir.join(format!("{name}-page.png")), encode(&theirs)?);
+        let _ = std::fs::write(dir.join(format!("{name}-view.png")), encode(&ours)?);
     }
     eprintln!(
         "corpus {page} {state}: {:.2} % of pixels match",
@@ -89,12 +95,25 @@ async fn corpus(
     agent: &WebDriver,
 ) -> TestResult {
     let all_states = std::env::var("CORPUS_STATES").is_ok_and(|v| v == "all");
-    let (package, path) = PAGES[0];
+    // `CORPUS_PAGES=uikit/tests/slider.html,reveal.js`: only the pages whose `package/path`
+    // contains one of these (for looking into a miss).
+    let only = std::env::var("CORPUS_PAGES").unwrap_or_default();
+    let pages: Vec<(&str, &str)> = PAGES
+        .iter()
+        .copied()
+        .filter(|(package, path)| {
+            only.is_empty()
+                || only
+                    .split(',')
+                    .any(|part| format!("{package}/{path}").contains(part.trim()))
+        })
+        .collect();
+    let (package, path) = *pages.first().ok_or("CORPUS_PAGES selects no page")?;
     customer.goto(&site.page(package, path)).await?;
     let code = customer_starts_here(customer).await?;
     agent_joins(h, agent, &code).await?;
     let mut rows = Vec::new();
-    for (package, path) in PAGES {
+    for &(package, path) in &pages {
         let page = format!("{package}/{path}");
         customer.goto(&site.page(package, path)).await?;
         // Arrived: the same title and markup in the view (pages that keep changing may not
@@ -157,7 +176,7 @@ async fn corpus(
         "\n{met} of {} page states at ≥ {:.0} % of pixels ({} pages).",
         rows.len(),
         TARGET * 100.0,
-        PAGES.len()
+        pages.len()
     );
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/fidelity");
     let _ = std::fs::create_dir_all(&dir);

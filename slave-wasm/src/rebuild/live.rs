@@ -5,7 +5,8 @@
 //!
 //! A `<canvas>` in a document without scripts (the view) is not a drawing surface: browsers
 //! show its fallback content instead. So the view sizes canvases by their `width` and `height`
-//! attributes ([`CANVAS_CSS`]) and shows each frame as the canvas's background image.
+//! attributes ([`CANVAS_CSS`]) and shows each frame as the canvas's background image, over the
+//! page's own background colour.
 
 use std::collections::HashMap;
 
@@ -67,15 +68,22 @@ fn play_or_mute(node: &Node) {
     });
 }
 
-/// Shows image `url` as canvas `node`'s frame (its background, stretched to its box).
+/// Shows image `url` as canvas `node`'s frame: its background image, stretched over its content
+/// box as a canvas's bitmap is. Longhands only: the page's own `background-color` (a canvas
+/// drawn with transparent pixels over a coloured box) stays, which the shorthand reset.
 fn draw_image(node: &Node, url: &str) {
     // An image URL only (checked by the caller), quoted: it cannot end the declaration.
-    let value = format!(
-        "url(\"{}\") 0 0 / 100% 100% no-repeat",
-        url.replace('"', "%22")
-    );
+    let image = format!("url(\"{}\")", url.replace('"', "%22"));
     let style = node.unchecked_ref::<HtmlElement>().style();
-    let _ = style.set_property_with_priority("background", &value, "important");
+    for (name, value) in [
+        ("background-image", image.as_str()),
+        ("background-origin", "content-box"),
+        ("background-position", "0 0"),
+        ("background-size", "100% 100%"),
+        ("background-repeat", "no-repeat"),
+    ] {
+        let _ = style.set_property_with_priority(name, value, "important");
+    }
 }
 
 /// `el[name]()`, false when it threw (a dialog already open, a popover already shown).
