@@ -5,8 +5,8 @@
 //!
 //! A `<canvas>` in a document without scripts (the view) is not a drawing surface: browsers
 //! show its fallback content instead. So the view sizes canvases by their `width` and `height`
-//! attributes ([`CANVAS_CSS`]) and shows each frame as the canvas's background image, over the
-//! page's own background colour.
+//! attributes ([`CANVAS_CSS`]) and shows each frame as the canvas's top background layer, over
+//! its own background (colour and images).
 
 use std::collections::HashMap;
 
@@ -68,22 +68,50 @@ fn play_or_mute(node: &Node) {
     });
 }
 
-/// Shows image `url` as canvas `node`'s frame: its background image, stretched over its content
-/// box as a canvas's bitmap is. Longhands only: the page's own `background-color` (a canvas
-/// drawn with transparent pixels over a coloured box) stays, which the shorthand reset.
-fn draw_image(node: &Node, url: &str) {
+/// The background longhands a canvas's frame is layered into: ours first (on top), then the
+/// canvas's own layers.
+const LAYERED: [(&str, &str); 5] = [
+    ("background-image", ""),
+    ("background-origin", "content-box"),
+    ("background-position", "0px 0px"),
+    ("background-size", "100% 100%"),
+    ("background-repeat", "no-repeat"),
+];
+
+/// A canvas's own background layers as its rules and `style` give them (read before the first
+/// frame, and again when the page rewrites its `style`): the frame goes over them, as a live
+/// canvas's bitmap over its box. `None`: no background image of its own.
+fn own_layers(node: &Node) -> Option<Vec<String>> {
+    let el: &Element = node.unchecked_ref();
+    let style = el
+        .owner_document()?
+        .default_view()?
+        .get_computed_style(el)
+        .ok()??;
+    let value = |name: &str| style.get_property_value(name).unwrap_or_default();
+    (value("background-image") != "none").then(|| LAYERED.iter().map(|(n, _)| value(n)).collect())
+}
+
+/// Shows image `url` as canvas `node`'s frame: the top background layer, stretched over its
+/// content box as the bitmap is, over the canvas's `own` layers; its background colour stays.
+fn draw_image(node: &Node, url: &str, own: Option<&[String]>) {
     // An image URL only (checked by the caller), quoted: it cannot end the declaration.
     let image = format!("url(\"{}\")", url.replace('"', "%22"));
     let style = node.unchecked_ref::<HtmlElement>().style();
-    for (name, value) in [
-        ("background-image", image.as_str()),
-        ("background-origin", "content-box"),
-        ("background-position", "0 0"),
-        ("background-size", "100% 100%"),
-        ("background-repeat", "no-repeat"),
-    ] {
-        let _ = style.set_property_with_priority(name, value, "important");
+    for (i, (name, ours)) in LAYERED.iter().enumerate() {
+        let ours = if i == 0 { image.as_str() } else { ours };
+        let value = match own {
+            Some(own) => format!("{ours}, {}", own[i]),
+            None => ours.to_string(),
+        };
+        let _ = style.set_property_with_priority(name, &value, "important");
     }
+}
+
+/// What a canvas shows in the view: its last frame, over its own background layers.
+struct CanvasShown {
+    image: String,
+    own: Option<Vec<String>>,
 }
 
 /// `el[name]()`, false when it threw (a dialog already open, a popover already shown).
@@ -102,7 +130,7 @@ pub(super) struct LiveState {
     /// What cannot be shown, by element.
     unshown: Vec<Unshown>,
     /// Each canvas's last frame (put back when the page rewrites its `style`).
-    canvases: HashMap<NodeId, String>,
+    canvases: HashMap<NodeId, CanvasShown>,
 }
 
 impl Rebuilder {
@@ -164,18 +192,28 @@ impl Rebuilder {
                 .get(&frame.id)
                 .filter(|n| n.node_name().eq_ignore_ascii_case("canvas"))
             {
-                draw_image(node, &frame.image);
-                self.live.canvases.insert(frame.id, frame.image.clone());
+                // Its own layers are read before the first frame covers them.
+                let own = match self.live.canvases.remove(&frame.id) {
+                    Some(shown) => shown.own,
+                    None => own_layers(node),
+                };
+                draw_image(node, &frame.image, own.as_deref());
+                let image = frame.image.clone();
+                self.live
+                    .canvases
+                    .insert(frame.id, CanvasShown { image, own });
             }
         }
         let nodes = &self.nodes;
         self.live.canvases.retain(|id, _| nodes.contains_key(id));
     }
 
-    /// The page rewrote canvas `id`'s `style`: its frame goes back on.
-    pub(super) fn restyled(&self, id: NodeId) {
-        if let (Some(node), Some(image)) = (self.nodes.get(&id), self.live.canvases.get(&id)) {
-            draw_image(node, image);
+    /// The page rewrote canvas `id`'s `style`: its own layers are read again (the frame's are
+    /// gone with the old `style`), and its frame goes back on.
+    pub(super) fn restyled(&mut self, id: NodeId) {
+        if let (Some(node), Some(shown)) = (self.nodes.get(&id), self.live.canvases.get_mut(&id)) {
+            shown.own = own_layers(node);
+            draw_image(node, &shown.image, shown.own.as_deref());
         }
     }
 
@@ -206,7 +244,9 @@ impl Rebuilder {
         };
         if let Some(node) = self.nodes.get(&id) {
             let el: &HtmlElement = node.unchecked_ref();
-            let _ = el.style().remove_property("background");
+            for (name, _) in LAYERED {
+                let _ = el.style().remove_property(name);
+            }
             let _ = el.set_attribute(UNSHOWN_ATTR, label);
         }
     }
