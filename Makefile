@@ -111,12 +111,12 @@ bench-check:
 	cargo build -p cobrowse-relay -p cobrowse-bench
 	./target/debug/cobrowse-bench --quick --check --relay-bin target/debug/cobrowse-relay --out target/bench-check
 
-## fidelity: real pages (tests/corpus: website templates and sites from npm) mirrored in every
-# state and compared pixel by pixel; the table goes to target/fidelity/corpus.md, with an image
-# of each difference. Not part of `make test` yet (two states of 64 still miss, see the README).
+## fidelity: real pages (tests/corpus: website templates and sites from npm, installed by the
+# setup script) mirrored in every state and compared pixel by pixel; the table goes to
+# target/fidelity/corpus.md, with the page's, the view's and the difference's images of each
+# miss. `make test` runs the same pages in their first two states (after load, scrolled halfway).
 fidelity: setup-test wasm-test
-	cd tests/corpus && (npm ci --no-audit --no-fund --silent || npm install --no-audit --no-fund --silent)
-	CORPUS_STATES=all cargo test -p cobrowse-e2e --test corpus -- --ignored --nocapture
+	CORPUS_STATES=all cargo test -p cobrowse-e2e --test corpus -- --nocapture
 
 FUZZ_SECONDS ?= 30
 FUZZ_TARGETS := customer_envelope agent_envelope relay_envelope customer_page agent_page join_code handshake sealed css_urls css_state_twin

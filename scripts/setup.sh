@@ -93,3 +93,13 @@ if [ "$need_browser" = test ]; then
     as_root env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   fi
 fi
+
+# The fidelity corpus: real website templates from npm, pinned by tests/corpus/package-lock.json
+# (`make test` runs them in two states, `make fidelity` in all).
+if [ "$need_browser" = test ]; then
+  corpus=tests/corpus
+  if [ ! -d "$corpus/node_modules" ] || [ "$corpus/package-lock.json" -nt "$corpus/node_modules/.package-lock.json" ]; then
+    echo "setup: installing the fidelity corpus from npm into $corpus/node_modules"
+    (cd "$corpus" && npm ci --no-audit --no-fund --silent)
+  fi
+fi

@@ -27,17 +27,18 @@ pub async fn captures(
     )
     .await;
     js(agent, "document.querySelector('[data-cobrowse-ui=customer-pointer]').style.display = 'none'; return 1").await;
-    let scale = js(
-        agent,
-        "const w = document.querySelector('.frame-wrap');
-                           return w.getBoundingClientRect().width / parseFloat(w.style.width);",
-    )
-    .await;
-    assert_eq!(
-        scale.as_f64(),
-        Some(1.0),
-        "the agent's window shows the view unscaled"
-    );
+    // The view is sized once its document arrived (until then its scale is no number).
+    let scale = crate::eventually("the view sized", crate::START, || async {
+        js(
+            agent,
+            "const w = document.querySelector('.frame-wrap');
+             return w.getBoundingClientRect().width / parseFloat(w.style.width);",
+        )
+        .await
+        .as_f64()
+    })
+    .await?;
+    assert_eq!(scale, 1.0, "the agent's window shows the view unscaled");
     tokio::time::sleep(Duration::from_millis(400)).await;
     let customer_png = customer.screenshot_as_png().await?;
     // The view cut out of the console's window (WebKit's element screenshots of an iframe are
