@@ -49,20 +49,21 @@ pub fn encode_payload<T: Serialize>(value: &T) -> Vec<u8> {
             return out;
         }
     }
-    let mut out = Vec::with_capacity(plain.len() + 1);
-    out.push(RAW);
-    out.extend_from_slice(&plain);
-    out
+    raw(&plain)
 }
 
 /// Encodes a payload that is never deflated: the agent's messages (its pointer, actions and
 /// typed text) are small, and the customer's module, which only reads those, then carries no
 /// inflater (7.5 KB of its code).
 pub fn encode_plain_payload<T: Serialize>(value: &T) -> Vec<u8> {
-    let plain = postcard::to_allocvec(value).expect("postcard encoding into a Vec");
+    raw(&postcard::to_allocvec(value).expect("postcard encoding into a Vec"))
+}
+
+/// A `RAW` payload of postcard bytes `plain`.
+fn raw(plain: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(plain.len() + 1);
     out.push(RAW);
-    out.extend_from_slice(&plain);
+    out.extend_from_slice(plain);
     out
 }
 
