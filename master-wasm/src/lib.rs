@@ -14,9 +14,12 @@
 //! - [`session`]: ties them together as owned parts (see its header): create a session, show
 //!   the code, key with the agent, stream the page into a sink that seals and sends.
 //! - [`errors`]: failures reported to the integrator (an event, a callback), never thrown.
+//! - [`page_api`]: the [`page_api::Controls`] and event objects behind the page's
+//!   `window.cobrowse`.
 //!
 //! The loader (`cobrowse.js`, served by the relay) imports this module and calls [`start`]
-//! with the settings it fetched (`cobrowse.json`). The feature `test-hooks` (test builds only,
+//! with the settings it fetched (`cobrowse.json`), the page's options (`window._cobrowse`) and
+//! a listener for the page API's events; it builds `window.cobrowse` on the controls it gets. The feature `test-hooks` (test builds only,
 //! `make wasm-test`) adds what the end-to-end tests read from the page.
 
 pub mod agent_control;
@@ -28,6 +31,7 @@ pub mod debug;
 pub mod errors;
 pub mod link;
 pub mod navigation;
+pub mod page_api;
 pub mod persist;
 pub mod polling;
 pub mod privacy;
@@ -52,23 +56,34 @@ fn in_frame() -> bool {
 
 /// Installs the co-browse widget on the current page. `relay_url` is the co-browse server's
 /// base URL (`http(s)://host:port`), from the snippet's `data-cobrowse-url` attribute;
-/// `settings` is the relay's settings object the loader carries (see [`settings`]).
+/// `settings` is the relay's settings object the loader carries (see [`settings`]);
+/// `options` the page's (`window._cobrowse`: `ui: false` hides the widget's button and views);
+/// `on_event` hears the page API's events (see [`page_api`]).
 ///
-/// In a frame the module stays passive: co-browsing is the top page's (one widget, one
-/// session), and the top page's module captures a same-origin frame's document itself.
+/// In a frame the module stays passive (`undefined` is returned): co-browsing is the top
+/// page's (one widget, one session), and the top page's module captures a same-origin frame's
+/// document itself.
 #[wasm_bindgen]
-pub fn start(relay_url: &str, settings: JsValue) -> Result<(), JsValue> {
+pub fn start(
+    relay_url: &str,
+    settings: JsValue,
+    options: JsValue,
+    on_event: Option<js_sys::Function>,
+) -> Result<Option<page_api::Controls>, JsValue> {
     debug::init();
     errors::install_panic_hook();
     if in_frame() {
         debug::log("in a frame: co-browsing is the top page's");
         #[cfg(feature = "test-hooks")]
         browser::mark_passive();
-        return Ok(());
+        return Ok(None);
     }
     debug::log(&format!("starting with relay {relay_url}"));
-    session::install(
+    let handle = session::install(
         relay_url.trim_end_matches('/'),
         settings::Settings::read(&settings),
-    )
+        settings::shows_ui(&options),
+        page_api::notify_js(on_event),
+    )?;
+    Ok(Some(page_api::Controls::new(handle)))
 }

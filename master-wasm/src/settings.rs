@@ -51,3 +51,20 @@ impl From<WidgetSettings> for Settings {
         }
     }
 }
+
+/// The page's `ui` option (`window._cobrowse.ui`, the package's `ui`): whether the widget shows
+/// its button and views; `true` unless it is `false`. Another value is reported and ignored.
+pub fn shows_ui(options: &JsValue) -> bool {
+    if !options.is_object() {
+        return true;
+    }
+    let ui = js_sys::Reflect::get(options, &"ui".into()).unwrap_or(JsValue::UNDEFINED);
+    match ui.as_bool() {
+        Some(shown) => shown,
+        None if ui.is_undefined() => true,
+        None => {
+            crate::errors::report("options", "_cobrowse.ui must be true or false");
+            true
+        }
+    }
+}

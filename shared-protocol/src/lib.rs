@@ -17,6 +17,7 @@
 //!   [`exchange`]: the key exchange as a state machine per role.
 //! - [`ui_settings`]: the settings the relay serves the widget and the console
 //!   ([`ui_settings_read`]: how the browsers read them); [`texts`]: every text they show, by key.
+//! - [`page_api`]: the events and state the customer's page hears through its API.
 //! - [`link`]: a browser's end of its session link (numbering, frames kept for a resume, the
 //!   reconnect schedule), the same for both browsers.
 //!
@@ -37,6 +38,7 @@ pub mod masking;
 pub mod node_hint;
 pub mod page;
 pub mod page_address;
+pub mod page_api;
 pub mod page_state;
 pub mod payload;
 pub mod poll_records;

@@ -3,8 +3,10 @@
 //! the session is returned as a [`Stop`], for the session to end in one place.
 
 use shared_protocol::agent_control::ModeCause;
+use shared_protocol::ends::EndReason;
 use shared_protocol::exchange::{Outcome, Step};
 use shared_protocol::page::{AgentPageMsg, CustomerPageMsg};
+use shared_protocol::page_api::EndCause;
 use shared_protocol::payload::decode_plain_payload;
 use shared_protocol::texts::WidgetText;
 use shared_protocol::{CustomerMsg, Delivery, KeyExchange};
@@ -14,7 +16,7 @@ use super::membership::Membership;
 use super::outbound::SharedOutbound;
 use super::page::Page;
 use super::screen::Screen;
-use super::{describe_js, keys, Ending, Stop};
+use super::{describe_js, keys, Stop};
 use crate::agent_control::ControlSettings;
 
 pub struct AgentSide {
@@ -116,6 +118,7 @@ impl AgentSide {
         })?;
         self.tell_transport(member);
         screen.session(WidgetText::Viewing, &[]);
+        screen.agent_joined();
         // The agent learns the mode this page is in (write mode survives page loads).
         let to = Voices {
             out: &self.out,
@@ -133,9 +136,10 @@ impl AgentSide {
         screen: &mut Screen,
     ) -> Result<(), Stop> {
         self.page.stop();
+        screen.agent_lost();
         let consent = self.consent();
         let attempts = keys::failed(&self.out, || member.save(consent)).ok_or_else(|| Stop {
-            ending: Ending::Normal,
+            cause: EndCause::Ended(EndReason::VerificationFailed),
             message: "Co-browse ended: the code could not be verified.".into(),
         })?;
         let attempts = attempts.to_string();

@@ -7,7 +7,9 @@
 use std::cell::RefCell;
 use std::rc::Weak;
 
+use shared_protocol::ends::EndReason;
 use shared_protocol::key_guard::KeyGuard;
+use shared_protocol::page_api::EndCause;
 use shared_protocol::texts::WidgetText;
 use shared_protocol::{CustomerMsg, Envelope, ErrorCode, RelayMsg};
 
@@ -15,8 +17,9 @@ use super::agent::AgentSide;
 use super::connection::Closed;
 use super::membership::Membership;
 use super::outbound::{Outbound, SharedOutbound};
+use super::screen::Notify;
 use super::screen::Screen;
-use super::{describe_js, Ending, Stop};
+use super::{describe_js, ApiCall, Stop};
 use crate::debug;
 use crate::navigation::Visit;
 use crate::persist::Saved;
@@ -35,11 +38,16 @@ pub struct Customer {
 }
 
 impl Customer {
-    pub fn new(relay_url: &str, settings: Settings, this: Weak<RefCell<Customer>>) -> Self {
+    pub fn new(
+        relay_url: &str,
+        settings: Settings,
+        notify: Notify,
+        this: Weak<RefCell<Customer>>,
+    ) -> Self {
         let out = Outbound::shared(KeyGuard::default());
         Self {
             this,
-            screen: Screen::new(settings.texts),
+            screen: Screen::new(settings.texts, notify),
             member: Membership::new(relay_url, out.clone()),
             agent: AgentSide::new(out.clone(), settings.control),
             out,
@@ -48,6 +56,11 @@ impl Customer {
 
     pub fn screen(&mut self) -> &mut Screen {
         &mut self.screen
+    }
+
+    /// The session as the page API tells it.
+    pub fn screen_state(&self) -> shared_protocol::page_api::ApiState {
+        self.screen.api_state()
     }
 
     /// A callback that calls `f` on the customer, as long as the session is installed.
@@ -63,11 +76,14 @@ impl Customer {
     pub fn on_action(&mut self, action: WidgetAction) {
         match action {
             WidgetAction::Start => self.screen.show(View::Confirming),
-            WidgetAction::Cancel => self.screen.show(View::Idle),
+            WidgetAction::Cancel => self.screen.declined(),
+            // The page API may start while a session is underway: nothing to do then.
+            WidgetAction::Confirm if self.screen.api_state().in_session() => {}
             WidgetAction::Confirm => {
-                self.screen.show(View::Connecting);
+                self.screen.connecting();
                 self.open_socket("Co-browse could not start: ", "");
             }
+            WidgetAction::Exit if !self.screen.api_state().in_session() => {}
             WidgetAction::Exit => {
                 if let Some((url, title)) = self.agent.page().pending_route() {
                     let visit = self.agent.page().visit(&url, &title);
@@ -77,7 +93,7 @@ impl Customer {
                 }
                 self.out.borrow().send_control(CustomerMsg::Exit);
                 self.end(
-                    Ending::Normal,
+                    EndCause::Ended(EndReason::CustomerExit),
                     self.screen.text(WidgetText::EndedByYou, &[]),
                 );
             }
@@ -87,18 +103,41 @@ impl Customer {
         }
     }
 
+    /// What the page's API asks; an error says why nothing was done.
+    pub fn on_api(&mut self, call: ApiCall) -> Result<(), &'static str> {
+        let state = self.screen.api_state();
+        let action = match call {
+            ApiCall::Start { .. } if state.in_session() => return Ok(()),
+            ApiCall::Start { confirmed: true } => WidgetAction::Confirm,
+            // The consent question is the customer's: without the widget, the page asks it.
+            ApiCall::Start { confirmed: false } if !self.screen.asks_consent() => return Err(
+                "the built-in UI is off: ask the customer, then call start({ confirmed: true })",
+            ),
+            ApiCall::Start { confirmed: false } => WidgetAction::Start,
+            ApiCall::Exit => WidgetAction::Exit,
+            ApiCall::AnswerWrite(_) if !state.write_requested => {
+                return Err("no request for write mode is waiting for an answer")
+            }
+            ApiCall::AnswerWrite(true) => WidgetAction::AllowWrite,
+            ApiCall::AnswerWrite(false) => WidgetAction::DenyWrite,
+        };
+        self.on_action(action);
+        Ok(())
+    }
+
     /// Takes the session of an earlier page of this tab back: same code, new keys.
     pub fn continue_saved(&mut self, saved: Saved) {
         self.member.continue_saved(&saved);
         // Pointer mode until the agent's console shows the consent this tab kept.
         self.agent.restart(saved.write_consent);
-        self.screen.set_code(Some(saved.code.to_string()));
+        self.screen.set_code(saved.code);
         self.screen.session(WidgetText::Continuing, &[]);
         self.open_socket("Co-browse could not continue: ", "");
     }
 
     /// The page is going away while in a session: the relay hears of it first.
     pub fn on_leaving(&mut self) {
+        self.screen.navigating();
         self.member.leaving();
     }
 
@@ -107,7 +146,7 @@ impl Customer {
     fn open_socket(&mut self, before: &str, after: &str) {
         if let Err(e) = self.member.open(self.later(Customer::on_socket)) {
             self.end(
-                Ending::Failure,
+                EndCause::Failed,
                 format!("{before}{}{after}", describe_js(&e)),
             );
         }
@@ -121,7 +160,7 @@ impl Customer {
             }
             SocketEvent::Message(env) => self.on_relay(env),
             SocketEvent::BadFrame(why) => self.end(
-                Ending::Failure,
+                EndCause::Failed,
                 format!("Co-browse stopped: the server sent a bad frame ({why})."),
             ),
             SocketEvent::Closed { code, reason } => match self.member.closed(code, reason) {
@@ -134,7 +173,7 @@ impl Customer {
                     restarting,
                 }) => self.retry(attempt, restarting),
                 Some(Closed::Lost(why)) => {
-                    self.end(Ending::Failure, format!("Co-browse stopped: {why}."))
+                    self.end(EndCause::Failed, format!("Co-browse stopped: {why}."))
                 }
             },
         }
@@ -145,7 +184,7 @@ impl Customer {
         match self.member.retry(attempt, restarting, move || due(attempt)) {
             Some(status) => self.screen.passing(status),
             None => self.end(
-                Ending::Failure,
+                EndCause::Failed,
                 "Co-browse stopped: the connection to the server was lost.".into(),
             ),
         }
@@ -173,7 +212,7 @@ impl Customer {
                 lost,
                 peer_present,
             } => match self.member.resumed(last_received, lost) {
-                Err(why) => self.end(Ending::Failure, why),
+                Err(why) => self.end(EndCause::Failed, why),
                 Ok(true) => {
                     self.watch_navigation();
                     let loaded =
@@ -199,6 +238,7 @@ impl Customer {
             }
             RelayMsg::VerificationFailed { attempts_left } => {
                 self.agent.keys_lost();
+                self.screen.agent_lost();
                 let attempts = attempts_left.to_string();
                 (self.screen).session(WidgetText::CodeRetry, &[("attempts", &attempts)]);
             }
@@ -216,15 +256,16 @@ impl Customer {
                 self.agent.on_sealed(frame, &self.member, &self.screen);
             }
             RelayMsg::Ended { reason } => {
-                let reason = [("reason", reason.describe())];
-                self.end(Ending::Normal, self.screen.text(WidgetText::Ended, &reason));
+                let describe = [("reason", reason.describe())];
+                let message = self.screen.text(WidgetText::Ended, &describe);
+                self.end(EndCause::Ended(reason), message);
             }
             RelayMsg::Error {
                 code: ErrorCode::NotInSession,
                 ..
             } => {}
             RelayMsg::Error { message, .. } => {
-                self.end(Ending::Failure, format!("Co-browse stopped: {message}."))
+                self.end(EndCause::Failed, format!("Co-browse stopped: {message}."))
             }
             RelayMsg::Privacy(rules) => self.agent.page_mut().set_relay_rules(rules),
             RelayMsg::Node(node) => self.member.set_node(node, self.agent.consent()),
@@ -234,8 +275,8 @@ impl Customer {
 
     fn created(&mut self, session_id: [u8; 16], routing: u32, resume_token: [u8; 16]) {
         match (self.member).created(session_id, routing, resume_token) {
-            Ok(code) => self.screen.set_code(Some(code.to_string())),
-            Err(why) => return self.end(Ending::Failure, why),
+            Ok(code) => self.screen.set_code(code),
+            Err(why) => return self.end(EndCause::Failed, why),
         }
         self.save();
         self.watch_navigation();
@@ -250,7 +291,7 @@ impl Customer {
             c.out.borrow().send_control(CustomerMsg::PageVisit(visit));
             if let Err(e) = c.agent.page_mut().follow_rules_of_url() {
                 c.end(
-                    Ending::Failure,
+                    EndCause::Failed,
                     format!("Co-browse stopped: {}", describe_js(&e)),
                 );
             }
@@ -277,19 +318,19 @@ impl Customer {
     /// Ends the session when a part says so.
     fn end_on(&mut self, outcome: Result<(), Stop>) {
         if let Err(stop) = outcome {
-            self.end(stop.ending, stop.message);
+            self.end(stop.cause, stop.message);
         }
     }
 
     /// Stops everything and tells the customer why; a failure is reported to the site too
     /// (`cobrowse:error`), a normal end is not.
-    fn end(&mut self, ending: Ending, message: String) {
+    fn end(&mut self, cause: EndCause, message: String) {
         debug::log(&format!("session over: {message}"));
-        if ending == Ending::Failure {
+        if cause == EndCause::Failed {
             crate::errors::report("session", &message);
         }
         self.agent.end();
         self.member.end();
-        self.screen.ended(message);
+        self.screen.ended(cause, message);
     }
 }

@@ -1,21 +1,28 @@
 //! What the customer sees of the session, all of it from here: the widget's views (idle,
 //! confirming, connecting, the code with a status line, ended), the status line to go back to
 //! after a reconnect, the mode, and the agent's pointer and typing. (The legend of hidden fields
-//! follows what the page stream pushes: see `page::ToAgent`.) Events a page API would emit
-//! (code shown, agent joined, mode changed, ended) pass here.
+//! follows what the page stream pushes: see `page::ToAgent`.) The page API's events (code
+//! shown, agent joined, mode changed, write mode requested, ended) are pushed from here into
+//! the [`Notify`] the session was given, with the state they leave
+//! ([`shared_protocol::page_api`]).
 
 use std::cell::RefCell;
 use std::rc::Rc;
 
 use shared_protocol::agent_control::Mode;
 use shared_protocol::page::Pointer;
+use shared_protocol::page_api::{ApiEvent, ApiState, EndCause};
 use shared_protocol::texts::{Texts, WidgetText};
+use shared_protocol::JoinCode;
 use web_sys::Element;
 
 use crate::widget::{View, Widget};
 
 /// The mounted widget, shared with the page stream's sink.
 pub type SharedWidget = Rc<RefCell<Widget>>;
+
+/// Where the page API's events go, with the state each leaves.
+pub type Notify = Rc<dyn Fn(&ApiEvent, &ApiState)>;
 
 pub struct Screen {
     widget: Option<SharedWidget>,
@@ -24,20 +31,77 @@ pub struct Screen {
     code: Option<String>,
     /// The status line to go back to once a dropped connection is resumed.
     status: String,
+    /// What the page API says the session is, and where its events go.
+    /// (A cell: the mode is told through shared references, as the widget is.)
+    api: RefCell<ApiState>,
+    notify: Notify,
 }
 
 impl Screen {
-    pub fn new(texts: Texts<WidgetText>) -> Self {
+    pub fn new(texts: Texts<WidgetText>, notify: Notify) -> Self {
         Self {
             widget: None,
             texts,
             code: None,
             status: String::new(),
+            api: RefCell::default(),
+            notify,
+        }
+    }
+
+    /// The session as the page API tells it.
+    pub fn api_state(&self) -> ApiState {
+        self.api.borrow().clone()
+    }
+
+    fn emit(&self, event: ApiEvent) {
+        let state = {
+            let mut api = self.api.borrow_mut();
+            api.apply(&event);
+            api.clone()
+        };
+        (self.notify)(&event, &state);
+    }
+
+    /// The customer agreed: the session is being created.
+    pub fn connecting(&mut self) {
+        self.api.borrow_mut().starting();
+        self.show(View::Connecting);
+    }
+
+    /// The customer declined at the consent question (no session was created).
+    pub fn declined(&self) {
+        self.show(View::Idle);
+        self.emit(ApiEvent::Ended {
+            cause: EndCause::Declined,
+            message: String::new(),
+        });
+    }
+
+    /// An agent proved it has the code: it sees the page from now on.
+    pub fn agent_joined(&self) {
+        self.emit(ApiEvent::AgentJoined);
+    }
+
+    /// The agent is gone before it could see the page: the session waits again.
+    pub fn agent_lost(&self) {
+        self.api.borrow_mut().agent_lost();
+    }
+
+    /// This page is being left while in a session.
+    pub fn navigating(&self) {
+        if self.api.borrow().in_session() {
+            self.emit(ApiEvent::Navigating);
         }
     }
 
     pub fn attach(&mut self, widget: Widget) {
         self.widget = Some(Rc::new(RefCell::new(widget)));
+    }
+
+    /// Whether the built-in widget asks the customer's consent (it is shown).
+    pub fn asks_consent(&self) -> bool {
+        self.widget.as_ref().is_some_and(|w| w.borrow().has_ui())
     }
 
     pub fn widget(&self) -> Option<SharedWidget> {
@@ -55,9 +119,13 @@ impl Screen {
         }
     }
 
-    /// The code the session views show (`None`: no session).
-    pub fn set_code(&mut self, code: Option<String>) {
-        self.code = code;
+    /// The session's code: the session views show it grouped for reading out, the page API
+    /// hears its digits.
+    pub fn set_code(&mut self, code: JoinCode) {
+        self.code = Some(code.to_string());
+        self.emit(ApiEvent::Code {
+            code: code.digits(),
+        });
     }
 
     /// Shows the session with the status `key` says, the one to return to after a reconnect.
@@ -86,12 +154,15 @@ impl Screen {
     }
 
     /// The session is over: no legend, no code, and why.
-    pub fn ended(&mut self, message: String) {
+    pub fn ended(&mut self, cause: EndCause, message: String) {
         if let Some(w) = &self.widget {
             w.borrow().show_hidden_fields("", 0);
         }
         self.code = None;
-        self.show(View::Ended { message });
+        self.show(View::Ended {
+            message: message.clone(),
+        });
+        self.emit(ApiEvent::Ended { cause, message });
     }
 
     /// The mode now, and whether the customer is being asked for write mode.
@@ -99,6 +170,7 @@ impl Screen {
         if let Some(w) = &self.widget {
             w.borrow().show_mode(mode, asking);
         }
+        self.tell_mode(mode, asking);
     }
 
     /// The mode changed: in pointer mode the agent types nowhere.
@@ -109,6 +181,20 @@ impl Screen {
             if mode == Mode::Pointer {
                 w.hide_agent_typing();
             }
+        }
+        self.tell_mode(mode, asking);
+    }
+
+    /// The page API hears of a new question and of a mode that differs from the last it heard.
+    fn tell_mode(&self, mode: Mode, asking: bool) {
+        let was = self.api_state();
+        if asking && !was.write_requested {
+            self.emit(ApiEvent::WriteModeRequested);
+        } else if !asking {
+            self.api.borrow_mut().answered();
+        }
+        if mode != was.mode {
+            self.emit(ApiEvent::ModeChanged { mode });
         }
     }
 

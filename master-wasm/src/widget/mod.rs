@@ -66,16 +66,23 @@ pub struct Widget {
     ripples: std::collections::VecDeque<(Element, Timeout)>,
     /// Hides the "filling in this field" frame when the agent stops typing.
     typing: Option<Timeout>,
-    /// Moves the widget off the field the customer types in.
-    _avoid: avoid::FieldAvoidance,
+    /// Moves the widget off the field the customer types in (when it is shown).
+    _avoid: Option<avoid::FieldAvoidance>,
+    /// Whether the button and the session's views are shown (the page's `ui` option): without
+    /// them the page draws its own through the page API. What protects the customer (the
+    /// agent's pointer, the frame of the field the agent fills, masked fields' outlines) shows
+    /// either way.
+    ui: bool,
 }
 
 impl Widget {
-    /// Adds the widget to `doc`'s body; `on_action` is called for every button press.
+    /// Adds the widget to `doc`'s body; `on_action` is called for every button press. Without
+    /// `ui`, the button and the session's views stay hidden.
     pub fn mount(
         doc: &Document,
         texts: Texts<WidgetText>,
         look: &WidgetLook,
+        ui: bool,
         on_action: Rc<dyn Fn(WidgetAction)>,
     ) -> Result<Self, JsValue> {
         let body = doc.body().ok_or("the page has no <body> yet")?;
@@ -109,7 +116,9 @@ impl Widget {
             .query_selector(".cb")?
             .ok_or("widget template lost its box")?
             .unchecked_into();
-        let avoid = avoid::FieldAvoidance::start(cb, look.position);
+        cb.set_hidden(!ui);
+        // A hidden widget has nothing to move aside (and would be shown by the moving).
+        let avoid = ui.then(|| avoid::FieldAvoidance::start(cb, look.position));
         Ok(Self {
             host: host.into(),
             root,
@@ -118,7 +127,13 @@ impl Widget {
             ripples: Default::default(),
             typing: None,
             _avoid: avoid,
+            ui,
         })
+    }
+
+    /// Whether the widget shows its button and views (and so asks the customer's consent).
+    pub fn has_ui(&self) -> bool {
+        self.ui
     }
 
     /// The configured texts (for the session's status lines).
