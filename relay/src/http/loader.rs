@@ -1,4 +1,5 @@
-//! The snippet's two requests: the loader script (`/cobrowse.js`, the file `loader.js` as is)
+//! The snippet's two requests: the loader script (`/cobrowse.js`: the page API, `page_api.js`,
+//! and the loader, `loader.js`, in one function scope)
 //! and what it fetches before it imports the customer module (`/cobrowse.json`: where the
 //! module is and the widget's settings from the relay's configuration). Both are open to
 //! every origin (customer sites are other origins) and revalidated by ETag, so a page view
@@ -19,8 +20,14 @@ use crate::assets;
 use crate::state::AppState;
 use crate::ui_settings::WidgetSettings;
 
-/// The loader script, served byte for byte: the same file for every configuration.
-pub const LOADER_JS: &str = include_str!("loader.js");
+/// The loader script, served byte for byte: the same file for every configuration. The page
+/// API is the npm package's too (`make package`), so it is a file of its own.
+pub const LOADER_JS: &str = concat!(
+    "(function () {\n\"use strict\";\n",
+    include_str!("page_api.js"),
+    include_str!("loader.js"),
+    "})();\n"
+);
 
 /// `/cobrowse.json`: what the loader needs to start the customer module.
 #[derive(Serialize)]
