@@ -9,7 +9,7 @@ DATA_DIR ?= data
 WASM_PROFILE := wasm-release
 WASM_OUT := target/wasm32-unknown-unknown/$(WASM_PROFILE)
 
-.PHONY: run release test setup setup-test wasm wasm-test lint test-native test-browser fuzz bench bench-wasm bench-check fidelity
+.PHONY: run release package test setup setup-test wasm wasm-test lint test-native test-browser fuzz bench bench-wasm bench-check fidelity
 
 ## run: build everything and start the relay with the demo site and the agent console
 # --assets-dir: the bundles and the console are read from dist/ and www/ at each request, so a
@@ -26,6 +26,11 @@ release: setup wasm
 	  || { echo "release: dist/ holds test hooks (make wasm-test): not embedding them" >&2; exit 1; }
 	cargo build --release -p cobrowse-relay
 	@ls -l target/release/cobrowse-relay | awk '{print "built " $$9 " (" $$5 " bytes, assets embedded)"}'
+
+## package: the npm package @cobrowse/customer (the customer module as shipped, the page API and its
+# TypeScript declarations) in target/package/customer, packed as target/package/cobrowse-customer-<version>.tgz
+package: setup wasm
+	./scripts/package.sh dist target/package
 
 TEST_LOG := target/test-output.log
 

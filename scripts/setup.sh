@@ -94,12 +94,14 @@ if [ "$need_browser" = test ]; then
   fi
 fi
 
-# The fidelity corpus: real website templates from npm, pinned by tests/corpus/package-lock.json
-# (`make test` runs them in two states, `make fidelity` in all).
+# From npm, each pinned by its package-lock.json: the fidelity corpus, real website templates
+# (`make test` runs them in two states, `make fidelity` in all), and the Vite app that bundles
+# the npm package (Vite and TypeScript; the test installs the package's tarball into it).
 if [ "$need_browser" = test ]; then
-  corpus=tests/corpus
-  if [ ! -d "$corpus/node_modules" ] || [ "$corpus/package-lock.json" -nt "$corpus/node_modules/.package-lock.json" ]; then
-    echo "setup: installing the fidelity corpus from npm into $corpus/node_modules"
-    (cd "$corpus" && npm ci --no-audit --no-fund --silent)
-  fi
+  for dir in tests/corpus tests/vite-app; do
+    if [ ! -d "$dir/node_modules" ] || [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+      echo "setup: installing $dir's packages from npm into $dir/node_modules"
+      (cd "$dir" && npm ci --no-audit --no-fund --silent)
+    fi
+  done
 fi

@@ -13,6 +13,7 @@ pub mod hostile;
 pub mod interrupted;
 pub mod pixels;
 pub mod session_core;
+pub mod static_site;
 pub mod tap;
 pub mod webkit;
 
