@@ -210,10 +210,12 @@ export interface InitOptions extends PageOptions {
 }
 
 /**
- * Starts co-browse on this page: fetches the relay's settings, loads the customer module and
- * mounts the widget (hidden with `ui: false`). Returns the API at once; calls wait until the
- * module is there. Once per page: a second call returns the first API. Throws a `TypeError`
- * for a missing or non-http(s) `relayUrl`.
+ * Sets co-browse up on this page: fetches the relay's widget settings and draws the co-browse
+ * button (none with `ui: false`). The customer module (its chunk and wasm) is loaded only when
+ * co-browse starts: the button pressed, {@link CobrowseApi.start}, or a page load within a
+ * session of the tab. Returns the API at once; calls that need the module wait for it. Once per
+ * page: a second call returns the first API. Throws a `TypeError` for a missing or
+ * non-http(s) `relayUrl`.
  */
 export function init(options: InitOptions): CobrowseApi;
 export default init;

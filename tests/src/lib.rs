@@ -312,7 +312,7 @@ pub async fn customer_starts_here(customer: &WebDriver) -> TestResult<String> {
     })
     .await?;
     start.click().await?;
-    widget(customer, "confirm").await?.click().await?;
+    consent_asked(customer).await?.click().await?;
     let code = eventually("a 9-digit code", Duration::from_secs(10), || async {
         let text = widget_text(customer, "code").await;
         let digits: String = text.chars().filter(char::is_ascii_digit).collect();
@@ -320,6 +320,15 @@ pub async fn customer_starts_here(customer: &WebDriver) -> TestResult<String> {
     })
     .await?;
     Ok(code)
+}
+
+/// The widget's consent question, once the customer pressed the co-browse button: the button
+/// is the loader's, and the customer module (whose widget asks) is loaded by the press.
+pub async fn consent_asked(customer: &WebDriver) -> TestResult<WebElement> {
+    eventually("the consent question", START, || async {
+        widget(customer, "confirm").await.ok()
+    })
+    .await
 }
 
 /// The agent opens the console (with the dev token in the URL), types `code` and joins.

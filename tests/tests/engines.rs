@@ -77,7 +77,7 @@ async fn phone_flow(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Tes
     };
     assert_eq!(small_buttons("start").await, serde_json::json!([]));
     start.click().await?;
-    let confirm = widget(customer, "confirm").await?;
+    let confirm = consent_asked(customer).await?;
     assert_eq!(small_buttons("consent").await, serde_json::json!([]));
     confirm.click().await?;
     let code = eventually("a 9-digit code", START, || async {

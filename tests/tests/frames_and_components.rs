@@ -29,17 +29,19 @@ async fn same_origin_frames(h: &Harness, customer: &WebDriver, agent: &WebDriver
     ] {
         view_is(agent, what, &expr, want.into()).await?;
     }
-    // The child frame runs the snippet too: it joins the top page's session (captured by its
-    // module) and shows no widget of its own.
-    eventually("the child frame's module, passive", START, || async {
-        let passive = js(
-            customer,
-            "return document.getElementById('same').contentWindow.cobrowsePassive === true",
-        )
-        .await;
-        (passive == true).then_some(())
-    })
-    .await?;
+    // The child frame runs the snippet too, but co-browsing is the top page's: the frame's
+    // loader never loads the customer module (the top page's captures the frame), draws no
+    // button, and its page API says so when asked to start.
+    let refused = js(
+        customer,
+        "return document.getElementById('same').contentWindow.cobrowse.start()
+           .then(() => 'started', (e) => e.message);",
+    )
+    .await;
+    assert!(
+        refused.as_str().unwrap_or_default().contains("top page's"),
+        "{refused}"
+    );
     assert_eq!(
         js(customer, "return document.getElementById('same').contentDocument.querySelector('[data-cobrowse-widget]') === null").await,
         true

@@ -157,26 +157,19 @@ async fn session_from_the_app(
     agent: &WebDriver,
 ) -> TestResult {
     customer.goto(&format!("{site}/")).await?;
-    eventually(
-        "the package to mount its (hidden) widget",
-        START,
-        || async {
-            (js(
-                customer,
-                "return !!document.querySelector('[data-cobrowse-widget]');",
-            )
-            .await
-                == true)
-                .then_some(())
-        },
-    )
+    eventually("the app to run", START, || async {
+        (js(customer, "return document.body.dataset.app || null;").await == "ready").then_some(())
+    })
     .await?;
-    let widget_shown = js(
-        customer,
-        "return !document.querySelector('[data-cobrowse-widget]').shadowRoot.querySelector('.cb').hidden;",
-    )
-    .await;
-    assert_eq!(widget_shown, false, "ui: false hides the built-in widget");
+    // Nothing of co-browse is loaded before it starts: no widget, no module.
+    assert_eq!(
+        js(
+            customer,
+            "return document.querySelector('[data-cobrowse-widget]') === null"
+        )
+        .await,
+        true
+    );
     customer.find(By::Id("share")).await?.click().await?;
     customer.find(By::Id("yes")).await?.click().await?;
     let code = eventually("the app to show the code", START, || async {
@@ -185,6 +178,12 @@ async fn session_from_the_app(
     })
     .await?;
     assert_eq!(app_text(customer, "phase").await, "waiting");
+    let widget_shown = js(
+        customer,
+        "return !document.querySelector('[data-cobrowse-widget]').shadowRoot.querySelector('.cb').hidden;",
+    )
+    .await;
+    assert_eq!(widget_shown, false, "ui: false hides the built-in widget");
 
     agent_joins(h, agent, &code).await?;
     eventually("the app to hear the agent joined", START, || async {

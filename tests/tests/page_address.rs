@@ -69,7 +69,7 @@ async fn a_token_in_the_address_reaches_neither_the_agent_nor_the_relay() -> Tes
         })
         .await?;
         start.click().await?;
-        widget(&customer, "confirm").await?.click().await?;
+        consent_asked(&customer).await?.click().await?;
         let code = eventually("a 9-digit code", START, || async {
             let text = widget_text(&customer, "code").await;
             let digits: String = text.chars().filter(char::is_ascii_digit).collect();

@@ -81,18 +81,15 @@ async fn a_page_with_its_own_ui_runs_the_session(
         .await,
         "idle"
     );
-    // The widget is there (it will frame the field the agent fills) but shows nothing.
+    // Nothing of co-browse is loaded before it starts: no widget, no module.
     assert!(
         js(
             customer,
-            "return !!document.querySelector('[data-cobrowse-widget]');"
+            "return document.querySelector('[data-cobrowse-widget]') === null"
         )
         .await
-            == true
-    );
-    assert!(
-        !widget_part_shown(customer, ".cb").await,
-        "ui: false hides the widget"
+            == true,
+        "no button drawn with ui: false"
     );
 
     // The consent question is the customer's: without the widget, the page must say it asked.
@@ -138,6 +135,11 @@ async fn a_page_with_its_own_ui_runs_the_session(
     })
     .await?;
     assert_eq!(code.len(), 9, "{code}");
+    // The widget is there now (it frames the field the agent fills) but shows nothing.
+    assert!(
+        !widget_part_shown(customer, ".cb").await,
+        "ui: false hides the widget"
+    );
     let chat = js(
         customer,
         "return document.getElementById('log').textContent;",

@@ -1,9 +1,13 @@
-// The npm package's entry (after page_api.js, by `make package`): init() starts the customer
-// module bundled with the app, with the relay's widget settings (its cobrowse.json), and
-// returns the page API. The snippet's loader does the same for pages without a bundler.
-import loadModule, { start as startModule } from "./wasm/master_wasm.js";
+// The npm package's entry (after page_api.js and launcher.js, by `make package`): init()
+// fetches the relay's widget settings (its cobrowse.json), draws the co-browse button (unless
+// `ui: false`) and returns the page API; the customer module bundled with the app (its own
+// chunk and wasm asset) is loaded only when co-browse starts, as the snippet's loader does.
 
 var started = null;
+
+function inSession() {
+  try { return !!window.sessionStorage.getItem("cobrowse.session"); } catch (e) { return false; }
+}
 
 export function init(options) {
   if (!options || typeof options.relayUrl !== "string" || !/^https?:\/\//.test(options.relayUrl)) {
@@ -29,12 +33,31 @@ export function init(options) {
       return response.json();
     })
     .then(function (boot) {
-      var wasm = options.wasmUrl || new URL("./wasm/master_wasm_bg.wasm", import.meta.url);
-      return loadModule({ module_or_path: wasm }).then(function () {
-        var c = startModule(relay, boot.settings, pageOptions, page.onEvent);
-        if (!c) { page.refuse("co-browsing is the top page's (this page is in a frame)"); return; }
-        page.started(c);
-      });
+      var launcher = null;
+      var loading = null;
+      var load = function () {
+        if (loading) { return loading; }
+        loading = import("./wasm/master_wasm.js").then(function (m) {
+          var wasm = options.wasmUrl || new URL("./wasm/master_wasm_bg.wasm", import.meta.url);
+          return m.default({ module_or_path: wasm }).then(function () {
+            return m.start(relay, boot.settings, pageOptions, page.onEvent);
+          });
+        }).then(function (c) {
+          if (launcher) { launcher.remove(); }
+          if (!c) { page.refuse("co-browsing is the top page's (this page is in a frame)"); return null; }
+          page.started(c);
+          return c;
+        }).catch(function (e) { broke(e); throw e; });
+        return loading;
+      };
+      page.loader(function () { load().catch(function () {}); });
+      if (inSession()) {
+        load().catch(function () {});
+      } else if (pageOptions.ui !== false && window.top === window) {
+        launcher = drawLauncher(boot.settings, function () {
+          load().then(function (c) { if (c) { c.start(false); } }, function () {});
+        });
+      }
     })
     .catch(broke);
   return started;

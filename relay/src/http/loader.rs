@@ -1,5 +1,6 @@
 //! The snippet's two requests: the loader script (`/cobrowse.js`: the page API, `page_api.js`,
-//! and the loader, `loader.js`, in one function scope)
+//! the co-browse button drawn before the module is loaded, `launcher.js`, and the loader,
+//! `loader.js`, in one function scope)
 //! and what it fetches before it imports the customer module (`/cobrowse.json`: where the
 //! module is and the widget's settings from the relay's configuration). Both are open to
 //! every origin (customer sites are other origins) and revalidated by ETag, so a page view
@@ -25,6 +26,7 @@ use crate::ui_settings::WidgetSettings;
 pub const LOADER_JS: &str = concat!(
     "(function () {\n\"use strict\";\n",
     include_str!("page_api.js"),
+    include_str!("launcher.js"),
     include_str!("loader.js"),
     "})();\n"
 );

@@ -1,7 +1,9 @@
 // The page API: window.cobrowse in the snippet, what the npm package's init() returns. It is a
 // layer of promises and listeners over the customer module's controls; the events, the state
-// and what each call does are the module's. It exists before the module is there: calls made
-// before then wait for it. (Shared, as is, by the loader and the npm package: no globals here.)
+// and what each call does are the module's. It exists before the module is there, which is
+// loaded only when co-browse starts: a call that needs the module has it loaded (`load`, once
+// set) and waits for it; before then the state is idle. (Shared, as is, by the loader and the
+// npm package: no globals here.)
 function pageApi() {
   var EVENTS = ["code", "agentJoined", "modeChanged", "writeModeRequested", "navigating", "ended", "error"];
   var listeners = {};
@@ -9,6 +11,7 @@ function pageApi() {
   var controls = null; // the module's, once started
   var broken = null; // why the module could not start
   var queued = []; // calls made before then: [run, fail]
+  var load = null; // loads and starts the module (once), when a call needs it
   var starts = []; // start()s waiting for the code: [resolve, reject]
   var last = { state: "idle", code: null, mode: "pointer", writeModeRequested: false };
 
@@ -26,7 +29,10 @@ function pageApi() {
   function whenStarted(run) {
     return new Promise(function (resolve, reject) {
       var go = function () { try { resolve(run(controls)); } catch (e) { reject(asError(e)); } };
-      if (controls) { go(); } else if (broken) { reject(broken); } else { queued.push([go, reject]); }
+      if (controls) { go(); } else if (broken) { reject(broken); } else {
+        queued.push([go, reject]);
+        if (load) { load(); }
+      }
     });
   }
 
@@ -51,8 +57,11 @@ function pageApi() {
         });
       });
     },
-    // Ends the session; `ended` follows.
-    exit: function () { return whenStarted(function (c) { c.exit(); }); },
+    // Ends the session; `ended` follows. Without the module there is no session to end.
+    exit: function () {
+      if (!controls && !queued.length) { return Promise.resolve(); }
+      return whenStarted(function (c) { c.exit(); });
+    },
     // { state: 'idle' | 'waiting' | 'active', code, mode: 'pointer' | 'write', writeModeRequested }
     state: function () { return controls ? controls.state() : Object.assign({}, last); },
     on: function (type, fn) {
@@ -87,6 +96,12 @@ function pageApi() {
     },
     // Failures the module reports (`cobrowse:error` on window) and the starter's own.
     onError: function (detail) { emit("error", detail); },
+    // How to load the module when a call needs it (the caller makes it run once); calls made
+    // before it was known load it now.
+    loader: function (fn) {
+      load = fn;
+      if (queued.length) { load(); }
+    },
     // The module started and handed its controls over.
     started: function (c) {
       controls = c;

@@ -19,7 +19,7 @@ use axum::Router;
 use shared_protocol::JoinCode;
 use tokio::sync::{mpsc, oneshot, Mutex};
 
-use crate::{eventually, widget, widget_text, Harness, TestResult, START};
+use crate::{consent_asked, eventually, widget, widget_text, Harness, TestResult, START};
 
 /// The routing part of the code the hostile relay hands out.
 pub const ROUTING: u32 = 4242;
@@ -121,7 +121,7 @@ pub async fn under_attack(
     })
     .await?;
     start.click().await?;
-    widget(customer, "confirm").await?.click().await?;
+    consent_asked(customer).await?.click().await?;
     let code = eventually("a 9-digit code", START, || async {
         JoinCode::parse(&widget_text(customer, "code").await).ok()
     })

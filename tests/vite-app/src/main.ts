@@ -40,3 +40,5 @@ $("yes").addEventListener("click", async () => {
 $("stop").addEventListener("click", () => {
   void cobrowse.exit();
 });
+show(cobrowse.state());
+document.body.dataset.app = "ready";
