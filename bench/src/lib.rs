@@ -1,7 +1,8 @@
 //! `make bench`: the product measured side by side with its peers in one run on this machine.
 //!
 //! - [`browser`]: capture (C1–C4, B1–B2) and rebuild (V1–V2) in headless Chromium against
-//!   rrweb from npm, the customer bundle's size (C5), and customer-to-agent latency (E1).
+//!   rrweb from npm, the customer bundle's size (C5), a page view without a session and the
+//!   start of one (P0a–c), and customer-to-agent latency (E1).
 //! - [`relay`]: routing latency, throughput and memory (R1–R3) against a Node `ws` relay.
 //! - [`report`], [`stats`], [`machine`]: the figures, their summaries, and the machine.
 //!
@@ -44,6 +45,8 @@ pub enum Section {
     Capture,
     View,
     Bundle,
+    /// P0a–c: a page view without a session, and the start of one.
+    Startup,
     Latency,
     Storm,
     Relay,
@@ -52,8 +55,9 @@ pub enum Section {
 }
 
 impl Section {
-    pub const ALL: [Section; 7] = [
+    pub const ALL: [Section; 8] = [
         Section::Bundle,
+        Section::Startup,
         Section::Capture,
         Section::View,
         Section::Latency,
@@ -70,6 +74,7 @@ pub async fn run_section(ctx: &Ctx, section: Section) -> Vec<Measure> {
         Section::Capture => browser::capture::run(ctx).await,
         Section::View => browser::view::run(ctx).await,
         Section::Bundle => browser::bundle::run(ctx),
+        Section::Startup => browser::startup::run(ctx).await,
         Section::Latency => browser::latency::run(ctx).await,
         Section::Storm => browser::storm::run(ctx).await,
         Section::Relay => relay::run(ctx).await,

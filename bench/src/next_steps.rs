@@ -60,6 +60,15 @@ pub fn next_step(id: &str) -> &'static str {
              socket's frames without the owner's virtual send task, and measure with each node \
              and Redis on cores of their own (a machine with 6 or more cores)."
         }
+        "P0a" => {
+            "minify the loader (it is served as written) and drop what the page API \
+                  carries before the module is there."
+        }
+        "P0b" => "draw the button after the page's load event, in an idle callback.",
+        "P0c" => {
+            "stream-compile the module while the consent question is read: fetch it on \
+                  hover or focus of the button."
+        }
         "E1" => "capture on the mutation's own task instead of the next animation frame.",
         _ => "not yet analysed.",
     }
@@ -72,8 +81,8 @@ mod tests {
     #[test]
     fn every_measure_of_the_issue_has_a_next_step() {
         for id in [
-            "C1", "C2", "C3", "C4", "C5", "B1", "B2", "V1", "V2", "R1", "R2", "R3", "E1", "R4",
-            "R4l",
+            "P0a", "P0b", "P0c", "C1", "C2", "C3", "C4", "C5", "B1", "B2", "V1", "V2", "R1", "R2",
+            "R3", "E1", "R4", "R4l",
         ] {
             assert_ne!(next_step(id), next_step("?"), "{id}");
         }

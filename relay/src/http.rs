@@ -22,7 +22,7 @@ use crate::ws;
 
 mod loader;
 
-pub use loader::LOADER_JS;
+pub use loader::loader_js;
 
 /// The agent console's Content-Security-Policy. The view is an `about:blank` iframe that
 /// inherits it, so on top of the sandbox (no `allow-scripts`) no script of the customer's page

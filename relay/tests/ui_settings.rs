@@ -62,7 +62,7 @@ async fn the_loader_is_the_same_file_whatever_the_configuration() {
     assert_eq!(first.headers()["cache-control"], "no-cache");
     let etag = first.headers()["etag"].clone();
     let script = first.text().await.unwrap();
-    assert_eq!(script, cobrowse_relay::http::LOADER_JS);
+    assert_eq!(script, cobrowse_relay::http::loader_js());
     // It would show in the settings: the loader names the configuration nowhere.
     assert!(text(&r, "/cobrowse.json").await.contains("Co-navigation"));
     assert!(!script.contains("Co-navigation"));

@@ -18,7 +18,7 @@ pub fn run(ctx: &Ctx) -> BenchResult<Vec<Measure>> {
     let glue = read(&dist.join("master_wasm.js"))?;
     let mut snippets = Vec::new();
     collect_files(&dist.join("snippets"), &mut snippets)?;
-    let loader = cobrowse_relay::http::LOADER_JS.as_bytes();
+    let loader = cobrowse_relay::http::loader_js().as_bytes();
     let ours = brotli_len(&wasm)
         + brotli_len(&glue)
         + brotli_len(loader)

@@ -5,11 +5,13 @@
 //! - [`capture`]: C1–C4, B1–B2 (capture time, long tasks, overhead, memory, bytes).
 //! - [`view`]: V1–V2 (rebuild and incremental apply in the agent's view).
 //! - [`bundle`]: C5 (what the customer's page downloads, brotli).
+//! - [`startup`]: P0a–c (a page view without a session; the press to the code).
 //! - [`latency`]: E1 (customer mutation to agent paint, through the relay).
 
 pub mod bundle;
 pub mod capture;
 pub mod latency;
+pub mod startup;
 pub mod storm;
 pub mod view;
 
