@@ -285,3 +285,28 @@ async fn a_customer_on_a_phone() {
         panic!("{e}");
     }
 }
+
+/// Canvases keep their size in the view whatever the agent's engine: a canvas in a document
+/// without scripts is sized by the view's rules, one per attribute value (Firefox has no typed
+/// `attr()`, with which its canvases collapsed to nothing).
+async fn canvas_sizes(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> TestResult {
+    in_session(h, customer, agent, "/fixtures/canvas.html").await?;
+    for id in ["flat", "see-through", "below"] {
+        let rect = format!(
+            "const r = doc.getElementById('{id}').getBoundingClientRect(); return [r.width, r.height];"
+        );
+        let page = js(customer, &rect.replace("doc.", "document.")).await;
+        eventually(&format!("#{id} at its size in the view"), START, || async {
+            let view = in_view(agent, &format!("(() => {{ {rect} }})()")).await;
+            (view == page).then_some(())
+        })
+        .await?;
+    }
+    Ok(())
+}
+
+e2e_engine!(
+    canvases_keep_their_size_with_the_agent_in_firefox,
+    canvas_sizes,
+    agent_in_firefox
+);

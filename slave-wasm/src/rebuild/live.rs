@@ -5,7 +5,7 @@
 //!
 //! A `<canvas>` in a document without scripts (the view) is not a drawing surface: browsers
 //! show its fallback content instead. So the view sizes canvases by their `width` and `height`
-//! attributes ([`CANVAS_CSS`]) and shows each frame as the canvas's top background layer, over
+//! attributes ([`CANVAS_CSS`] and `canvas_size`) and shows each frame as the canvas's top background layer, over
 //! its own background (colour and images).
 
 use std::collections::HashMap;
@@ -29,10 +29,11 @@ pub const FULLSCREEN_CSS: &str = "[data-cobrowse-fullscreen] { position: fixed !
      transform: none !important; object-fit: contain; z-index: 2147483647 !important; }\n\
      :where([data-cobrowse-fullscreen]) { background-color: #000; }";
 
-/// Canvases in the view: sized as the browser sizes a live one, fallback content hidden; any
-/// rule of the page overrides these (`:where` weighs nothing).
+/// Canvases in the view: sized as the browser sizes a live one (the default size here, each
+/// attribute value's in `canvas_size`), fallback content hidden; any rule of the page overrides
+/// these (`:where` weighs nothing).
 pub const CANVAS_CSS: &str = ":where(canvas) { display: inline-block; \
-     width: attr(width px, 300px); height: attr(height px, 150px); }\n\
+     width: 300px; height: 150px; }\n\
      :where(canvas) > * { display: none; }";
 
 /// Media in the view: a document without scripts shows every video's native controls (the

@@ -17,6 +17,7 @@ use crate::view_sheets::ViewSheets;
 use crate::view_states::StateMarks;
 
 mod batch;
+mod canvas_size;
 mod custom_elements;
 mod live;
 mod nodes;
@@ -85,6 +86,8 @@ pub struct Rebuilder {
     /// What a canvas in a masked part of the customer's page shows instead.
     private_canvas_label_text: String,
     live: LiveState,
+    /// The sizes of the view's canvases, by their attributes.
+    canvas_sizes: canvas_size::CanvasSizes,
 }
 
 impl Rebuilder {
@@ -108,6 +111,7 @@ impl Rebuilder {
             canvas_label_text: "Drawing not shown".into(),
             private_canvas_label_text: "Drawing hidden".into(),
             live: LiveState::default(),
+            canvas_sizes: Default::default(),
         }
     }
 
@@ -174,6 +178,7 @@ impl Rebuilder {
         self.expect_sheets(&snap.state);
         self.remember(DOCUMENT, root);
         self.epoch = Some(snap.epoch);
+        self.canvas_sizes.reset();
         for add in leading.iter().chain(&snap.nodes) {
             let node = self.create(add)?;
             self.place(add, &node, None)?;
@@ -189,6 +194,7 @@ impl Rebuilder {
             head.append_child(&style).map_err(dom)?;
             self.state_style = Some(style);
         }
+        self.canvas_sizes.attach(&self.doc);
         self.apply_state(&snap.state)
     }
 

@@ -73,6 +73,9 @@ impl Rebuilder {
                 for (name, value) in attrs.iter().filter(|_| !inert) {
                     if is_safe_attribute(name, value) {
                         let _ = el.set_attribute(name, value);
+                        if *ns == Namespace::Html && self.doc == doc {
+                            self.canvas_sizes.note(&el, name, value);
+                        }
                     }
                 }
                 // Once `rel` is set too, whatever order the attributes came in (a detached
@@ -143,6 +146,9 @@ impl Rebuilder {
                 let v = self.view_attribute(el, name, v);
                 // An invalid name from the page is skipped, not fatal.
                 let _ = el.set_attribute(name, &v);
+                if el.owner_document().as_ref() == Some(&self.doc) {
+                    self.canvas_sizes.note(el, name, &v);
+                }
             }
             _ => {
                 let _ = el.remove_attribute(name);
