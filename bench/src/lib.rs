@@ -4,12 +4,14 @@
 //!   rrweb from npm, the customer bundle's size (C5), a page view without a session and the
 //!   start of one (P0a–c), and customer-to-agent latency (E1).
 //! - [`relay`]: routing latency, throughput and memory (R1–R3) against a Node `ws` relay.
-//! - [`report`], [`stats`], [`machine`]: the figures, their summaries, and the machine.
+//! - [`report`], [`stats`], [`machine`]: the figures, their summaries, and the machine;
+//!   [`budget`]: the sizes that must not grow unseen (`bench/budget.toml`).
 //!
 //! Timings are medians over interleaved repetitions (product, peer, product, ...) with min–max,
 //! reported as ratios to the peer measured in the same run.
 
 pub mod browser;
+pub mod budget;
 pub mod machine;
 pub mod next_steps;
 pub mod relay;

@@ -92,13 +92,29 @@ async fn main() {
         "bench: wrote {}/latest.md and latest.json",
         args.out.display()
     );
+    let mut failed = false;
+    match cobrowse_bench::budget::read(&root.join("bench/budget.toml")) {
+        Ok(budgets) => {
+            for row in cobrowse_bench::budget::over(&report.measures, &budgets) {
+                eprintln!("bench: over budget: {row}");
+                failed = true;
+            }
+        }
+        Err(e) => {
+            eprintln!("bench: the budgets cannot be read: {e}");
+            failed = true;
+        }
+    }
     if args.check {
-        check(&report.measures);
+        failed |= !check(&report.measures);
+    }
+    if failed {
+        std::process::exit(1);
     }
 }
 
 /// `--check`: every row has a figure, or the run fails naming the rows that have none.
-fn check(measures: &[cobrowse_bench::report::Measure]) {
+fn check(measures: &[cobrowse_bench::report::Measure]) -> bool {
     let missing: Vec<String> = measures
         .iter()
         .filter(|m| m.product.is_none())
@@ -106,10 +122,10 @@ fn check(measures: &[cobrowse_bench::report::Measure]) {
         .collect();
     if missing.is_empty() {
         eprintln!("bench: every one of {} rows has its figure", measures.len());
-        return;
+        return true;
     }
     for row in &missing {
         eprintln!("bench: no figure: {row}");
     }
-    std::process::exit(1);
+    false
 }
