@@ -9,7 +9,7 @@ DATA_DIR ?= data
 WASM_PROFILE := wasm-release
 WASM_OUT := target/wasm32-unknown-unknown/$(WASM_PROFILE)
 
-.PHONY: run release package test setup setup-test wasm wasm-test lint test-native test-browser fuzz bench bench-wasm bench-check fidelity
+.PHONY: run release package example test setup setup-test wasm wasm-test lint test-native test-browser fuzz bench bench-wasm bench-check fidelity
 
 ## run: build everything and start the relay with the demo site and the agent console
 # --assets-dir: the bundles and the console are read from dist/ and www/ at each request, so a
@@ -32,11 +32,21 @@ release: setup wasm
 package: setup wasm
 	./scripts/package.sh dist target/package
 
+## example: the Rust single-page app of examples/yew-spa (Yew, with co-browse through the
+# master-wasm crate's Rust API), built for the browser into target/examples/yew-spa; open its
+# index.html from a web server with ?relay=<the relay's URL>. The end-to-end tests run a session
+# from it. (A debug build: the browser tests build the same dependencies.)
+EXAMPLE_OUT := target/examples/yew-spa
+example: setup-test
+	cargo build --target wasm32-unknown-unknown -p yew-spa
+	wasm-bindgen --target web --no-typescript --out-dir $(EXAMPLE_OUT) target/wasm32-unknown-unknown/debug/yew_spa.wasm
+	cp examples/yew-spa/index.html $(EXAMPLE_OUT)/
+
 TEST_LOG := target/test-output.log
 
 ## test: every test: formatting, lints, native, browser (wasm-bindgen-test) and end-to-end
 # The end-to-end tests load dist/ as `make wasm-test` builds it (with the test hooks).
-test: setup-test wasm-test lint
+test: setup-test wasm-test example lint
 	@mkdir -p target && : > $(TEST_LOG)
 	$(MAKE) --no-print-directory test-native test-browser bench-check 2>&1 | tee -a $(TEST_LOG)
 	@awk '/test result:/ { p += $$4; f += $$6 } END { print "total: " p " passed, " f " failed" }' $(TEST_LOG)
@@ -67,7 +77,7 @@ wasm-test:
 lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm --all-targets -- -D warnings
+	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm -p yew-spa --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm --all-targets $(TEST_HOOKS) -- -D warnings
 	# The bench entry points (`make bench`) are linted too, though never shipped.
 	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm --features master-wasm/bench,slave-wasm/bench -- -D warnings

@@ -1,5 +1,6 @@
-//! Console logging for integrators, off unless the page asks for it before the snippet:
-//! `window._cobrowse = { debug: true }`. Nothing is logged otherwise, as on the reference.
+//! Console logging for integrators, off unless the page's options ask for it
+//! (`window._cobrowse = { debug: true }` before the snippet, the package's or the crate's
+//! `debug`). Nothing is logged otherwise, as on the reference.
 
 use std::cell::Cell;
 
@@ -7,14 +8,9 @@ thread_local! {
     static ENABLED: Cell<bool> = const { Cell::new(false) };
 }
 
-/// Reads `window._cobrowse.debug` once, at install.
+/// Reads the options' `debug` once, at install.
 pub fn init() {
-    let enabled = web_sys::window()
-        .and_then(|w| js_sys::Reflect::get(&w, &"_cobrowse".into()).ok())
-        .filter(|c| c.is_object())
-        .and_then(|c| js_sys::Reflect::get(&c, &"debug".into()).ok())
-        .is_some_and(|d| d.is_truthy());
-    ENABLED.with(|e| e.set(enabled));
+    ENABLED.with(|e| e.set(crate::options::debug()));
 }
 
 pub fn enabled() -> bool {

@@ -1,6 +1,6 @@
 //! What goes wrong in co-browse is reported to the integrator, never thrown into the host page:
 //! a `cobrowse:error` event on `window` (`detail: { context, message }`), the optional
-//! `window._cobrowse.onError` callback with the same object, and the console when `debug` is
+//! `onError` callback of the page's options (`window._cobrowse.onError`) with the same object, and the console when `debug` is
 //! on. A panic is reported the same way before the module stops; the page itself goes on.
 
 use wasm_bindgen::JsValue;
@@ -23,13 +23,7 @@ pub fn report(context: &str, message: &str) {
         // A listener that throws is the page's own business; dispatching never throws here.
         let _ = window.dispatch_event(&event);
     }
-    let callback = js_sys::Reflect::get(&window, &"_cobrowse".into())
-        .ok()
-        .filter(|c| c.is_object())
-        .and_then(|c| js_sys::Reflect::get(&c, &"onError".into()).ok())
-        .filter(|f| f.is_function());
-    if let Some(f) = callback {
-        let f: js_sys::Function = f.into();
+    if let Some(f) = crate::options::on_error() {
         // `call1` catches what the callback throws.
         let _ = f.call1(&JsValue::NULL, &detail);
     }

@@ -15,7 +15,8 @@
 //!   the code, key with the agent, stream the page into a sink that seals and sends.
 //! - [`errors`]: failures reported to the integrator (an event, a callback), never thrown.
 //! - [`page_api`]: the [`page_api::Controls`] and event objects behind the page's
-//!   `window.cobrowse`.
+//!   `window.cobrowse`; [`options`]: the page's options (debug, onError, privacy).
+//! - [`embed`]: the crate's Rust API, for Rust single-page apps that link it.
 //!
 //! The loader (`cobrowse.js`, served by the relay) imports this module and calls [`start`]
 //! with the settings it fetched (`cobrowse.json`), the page's options (`window._cobrowse`) and
@@ -28,9 +29,11 @@ pub mod bench;
 pub mod browser;
 pub mod capture;
 pub mod debug;
+pub mod embed;
 pub mod errors;
 pub mod link;
 pub mod navigation;
+pub mod options;
 pub mod page_api;
 pub mod persist;
 pub mod polling;
@@ -46,7 +49,7 @@ pub mod widget;
 use wasm_bindgen::prelude::*;
 
 /// Whether this page is shown in a frame (another page's `<iframe>`).
-fn in_frame() -> bool {
+pub(crate) fn in_frame() -> bool {
     let window = browser::window();
     match window.top() {
         Ok(Some(top)) => top != window,
@@ -70,6 +73,7 @@ pub fn start(
     options: JsValue,
     on_event: Option<js_sys::Function>,
 ) -> Result<Option<page_api::Controls>, JsValue> {
+    options::use_object(options.clone());
     debug::init();
     errors::install_panic_hook();
     if in_frame() {

@@ -201,6 +201,11 @@ async fn session_from_the_app(
     })
     .await?;
     assert_eq!(app_text(customer, "phase").await, "active");
+    // The app's privacy option (`mask: ['#order']`) reached the module: the agent never gets
+    // the order number.
+    let order = in_view(agent, "doc.getElementById('order').value").await;
+    let order = order.as_str().unwrap_or_default().to_string();
+    assert!(!order.is_empty() && !order.contains("1001"), "{order:?}");
 
     customer.find(By::Id("stop")).await?.click().await?;
     eventually("the app to hear the session ended", START, || async {

@@ -16,9 +16,14 @@ use js_sys::{Array, Reflect};
 use shared_protocol::privacy::PrivacyRules;
 use wasm_bindgen::{JsCast, JsValue};
 
-/// Reads the page's rules; `Ok(default)` when the page sets none.
-pub fn read(window: &web_sys::Window) -> Result<PrivacyRules, String> {
-    let config = get(window, "_cobrowse");
+/// The page's rules: those of its options ([`crate::options`]); `Ok(default)` when it sets none.
+pub fn read() -> Result<PrivacyRules, String> {
+    crate::options::privacy()
+}
+
+/// Reads the rules of a page's options object (`window._cobrowse`, the package's options).
+pub fn read_object(config: &JsValue) -> Result<PrivacyRules, String> {
+    let config = config.clone();
     if config.is_undefined() || config.is_null() {
         return Ok(PrivacyRules::default());
     }

@@ -158,7 +158,7 @@ pub fn install(
 }
 
 /// A JavaScript error's message, for the customer and the site.
-fn describe_js(e: &JsValue) -> String {
+pub(crate) fn describe_js(e: &JsValue) -> String {
     e.as_string()
         .or_else(|| {
             e.dyn_ref::<js_sys::Error>()

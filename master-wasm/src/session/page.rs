@@ -13,7 +13,7 @@ use wasm_bindgen::JsValue;
 
 use super::outbound::SharedOutbound;
 use super::screen::SharedWidget;
-use crate::browser::{document, window};
+use crate::browser::document;
 use crate::navigation::{NavigationWatch, Visit};
 use crate::privacy::{self, AutoMaskedTally, Policy};
 use crate::stream::{PageSink, PageStream};
@@ -48,7 +48,7 @@ impl Page {
     /// the rules known now: the relay's that match `url` (none yet when the session is being
     /// created) and the page's own; a page object in error makes it private, as for capture.
     pub fn visit(&self, url: &str, title: &str) -> PageInfo {
-        let (page, page_ok) = match privacy::page_rules::read(&window()) {
+        let (page, page_ok) = match privacy::page_rules::read() {
             Ok(rules) => (rules, true),
             Err(_) => (PrivacyRules::default(), false),
         };
@@ -77,7 +77,7 @@ impl Page {
         let Some(relay) = &self.relay_rules else {
             return Err("the co-browse server sent no privacy rules".into());
         };
-        let (page, page_ok) = match privacy::page_rules::read(&window()) {
+        let (page, page_ok) = match privacy::page_rules::read() {
             Ok(rules) => (rules, true),
             Err(e) => {
                 crate::errors::report("privacy", &format!("{e}; the whole page is masked"));
