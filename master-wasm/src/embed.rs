@@ -55,6 +55,8 @@ pub struct Settings {
     pub debug: bool,
     /// The app's own privacy rules, added to the relay's (see the README's "Privacy").
     pub privacy: PrivacyRules,
+    /// The customer's language (a BCP 47 tag); `None`: the page's `lang`, else the browser's.
+    pub locale: Option<String>,
 }
 
 impl Default for Settings {
@@ -64,6 +66,7 @@ impl Default for Settings {
             ui: true,
             debug: false,
             privacy: PrivacyRules::default(),
+            locale: None,
         }
     }
 }
@@ -168,7 +171,8 @@ pub async fn start(settings: Settings) -> Result<Session, StartError> {
     if crate::in_frame() {
         return Err(StartError::InFrame);
     }
-    let widget = relay_settings(&relay).await?;
+    let locale = settings.locale.clone().unwrap_or_else(page_language);
+    let widget = relay_settings(&relay, &locale).await?;
     crate::options::use_typed(settings.debug, settings.privacy);
     crate::debug::init();
     let listeners: Rc<RefCell<Vec<Listener>>> = Rc::default();
@@ -193,9 +197,27 @@ pub fn report_panics() {
     crate::errors::install_panic_hook();
 }
 
-/// The relay's settings for the widget, from its `cobrowse.json`.
-async fn relay_settings(relay: &str) -> Result<crate::settings::Settings, StartError> {
-    let url = format!("{relay}/cobrowse.json");
+/// The page's language (`<html lang>`), else the browser's.
+fn page_language() -> String {
+    let window = crate::browser::window();
+    window
+        .document()
+        .and_then(|d| d.document_element())
+        .and_then(|e| e.get_attribute("lang"))
+        .filter(|l| !l.is_empty())
+        .or_else(|| window.navigator().language())
+        .unwrap_or_default()
+}
+
+/// The relay's settings for the widget in `locale`, from its `cobrowse.json`.
+async fn relay_settings(
+    relay: &str,
+    locale: &str,
+) -> Result<crate::settings::Settings, StartError> {
+    let url = format!(
+        "{relay}/cobrowse.json?locale={}",
+        js_sys::encode_uri_component(locale)
+    );
     let answer = shared_web::fetch::Request {
         method: "GET",
         url: &url,

@@ -16,6 +16,8 @@ use crate::agent_control::{Allowances, ControlSettings};
 pub struct Settings {
     pub control: ControlSettings,
     pub look: WidgetLook,
+    /// The language of `texts` (the relay's best match for the page's).
+    pub lang: String,
     pub texts: Texts<WidgetText>,
 }
 
@@ -47,6 +49,7 @@ impl From<WidgetSettings> for Settings {
                 site_origins: s.site_origins,
             },
             look: s.widget,
+            lang: s.lang,
             texts: s.texts,
         }
     }

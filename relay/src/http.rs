@@ -168,13 +168,20 @@ fn console_page<S>(service: S, csp: HeaderValue) -> SetResponseHeader<S, HeaderV
     SetResponseHeaderLayer::overriding(header::CONTENT_SECURITY_POLICY, csp).layer(service)
 }
 
-/// The console's settings: write mode, theme and texts.
-async fn console_settings(State(state): State<AppState>) -> Response {
+/// The console's settings: write mode, theme, the languages and the texts of the one the
+/// console asks for (`?locale=`; the best the relay has answers).
+async fn console_settings(
+    State(state): State<AppState>,
+    axum::extract::Query(asked): axum::extract::Query<loader::LocaleQuery>,
+) -> Response {
     let config = &state.config;
+    let lang = config.locales.best(&asked.locale);
     let settings = ConsoleSettings {
         write_mode_allowed: config.write_mode_allowed,
         theme: config.theme,
-        texts: config.texts.console.clone(),
+        lang: lang.to_string(),
+        languages: config.locales.tags(),
+        texts: config.locales.texts(lang).console.without_english(),
         allowed_third_party_domains: config.allowed_third_party_domains.clone(),
         host_origins: config.console_frame_ancestors.clone(),
     };

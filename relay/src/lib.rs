@@ -23,6 +23,7 @@ pub mod jwt;
 pub mod limits;
 pub mod listeners;
 pub mod live_sync;
+pub mod locales;
 pub mod membership;
 pub mod metrics;
 pub mod proxy;

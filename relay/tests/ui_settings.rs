@@ -36,7 +36,8 @@ async fn the_loader_carries_the_widget_settings() {
         c.agent_can_submit = true;
         c.widget.position = Corner::TopLeft;
         c.widget.accent = Some("#b45309".into());
-        c.texts
+        c.locales
+            .english_mut()
             .widget
             .replace(WidgetText::Start, "Co-navigation</script>");
     })
@@ -53,7 +54,10 @@ async fn the_loader_carries_the_widget_settings() {
 #[tokio::test]
 async fn the_loader_is_the_same_file_whatever_the_configuration() {
     let r = relay_configured(|c| {
-        c.texts.widget.replace(WidgetText::Start, "Co-navigation");
+        c.locales
+            .english_mut()
+            .widget
+            .replace(WidgetText::Start, "Co-navigation");
     })
     .await;
     let client = reqwest::Client::new();
@@ -79,7 +83,10 @@ async fn the_loader_is_the_same_file_whatever_the_configuration() {
 async fn the_console_gets_its_settings() {
     let r = relay_configured(|c| {
         c.theme = Theme::HighContrast;
-        c.texts.console.replace(ConsoleText::Join, "Rejoindre");
+        c.locales
+            .english_mut()
+            .console
+            .replace(ConsoleText::Join, "Rejoindre");
     })
     .await;
     let s: Value = serde_json::from_str(&text(&r, "/console/settings.json").await).unwrap();
@@ -127,4 +134,29 @@ async fn mode_switches_are_segments_and_refusals_are_counted() {
     assert!(metrics.contains("cobrowse_agent_actions_refused_total{reason=\"pointer_mode\"} 2"));
     assert!(metrics.contains("cobrowse_agent_actions_refused_total{reason=\"read_only\"} 1"));
     assert!(metrics.contains("cobrowse_agent_actions_refused_total{reason=\"outside_site\"} 0"));
+}
+
+#[tokio::test]
+async fn each_side_gets_the_language_it_asks_for() {
+    let r = relay_configured(|_| {}).await;
+    // A page in Canadian French gets French, with every text the widget needs.
+    let fr = loader_settings(&text(&r, "/cobrowse.json?locale=fr-CA").await);
+    assert_eq!(fr["lang"], "fr");
+    assert_eq!(fr["texts"]["start"], "Co-navigation");
+    assert_eq!(
+        fr["texts"]["reason_agent_exit"],
+        "le conseiller a mis fin à la session"
+    );
+    // A language the relay does not have: English, whose texts the module has built in.
+    let de = loader_settings(&text(&r, "/cobrowse.json?locale=de").await);
+    assert_eq!(de["lang"], "en");
+    assert_eq!(de["texts"], serde_json::json!({}));
+    // The console: the languages to choose from, and the texts of the one asked for.
+    let c: Value =
+        serde_json::from_str(&text(&r, "/console/settings.json?locale=fr").await).unwrap();
+    assert_eq!(c["lang"], "fr");
+    assert_eq!(c["languages"], serde_json::json!(["en", "fr"]));
+    assert_eq!(c["texts"]["join"], "Rejoindre");
+    let en: Value = serde_json::from_str(&text(&r, "/console/settings.json").await).unwrap();
+    assert_eq!(en["lang"], "en");
 }

@@ -16,7 +16,8 @@
 //!   relay routes what it cannot read; [`key_guard`]: the guesses each browser gives away;
 //!   [`exchange`]: the key exchange as a state machine per role.
 //! - [`ui_settings`]: the settings the relay serves the widget and the console
-//!   ([`ui_settings_read`]: how the browsers read them); [`texts`]: every text they show, by key.
+//!   ([`ui_settings_read`]: how the browsers read them); [`texts`]: every text they show, by key;
+//!   [`plural`]: which form of a counted text a language uses.
 //! - [`page_api`]: the events and state the customer's page hears through its API.
 //! - [`link`]: a browser's end of its session link (numbering, frames kept for a resume, the
 //!   reconnect schedule), the same for both browsers.
@@ -41,6 +42,7 @@ pub mod page_address;
 pub mod page_api;
 pub mod page_state;
 pub mod payload;
+pub mod plural;
 pub mod poll_records;
 pub mod privacy;
 pub mod safety;

@@ -1,12 +1,15 @@
 //! Every text the customer widget and the agent console show, in English, by key: a key is an
-//! enum variant ([`WidgetText`], [`ConsoleText`]), so a misspelt key does not compile. The
-//! relay's `localization` file replaces any of them by the key's name (an unknown name is an
-//! error naming it); `{name}` marks a value filled in at run time.
+//! enum variant ([`WidgetText`], [`ConsoleText`]), so a misspelt key does not compile. A
+//! language's file (the relay's `locales/`, its `localization_dir`) replaces them by the key's
+//! name (an unknown name is an error naming it); `{name}` marks a value filled in at run time.
+//! A counted text has two keys: `x` (the "other" form) and `x_one`, chosen by the language's
+//! rule ([`crate::plural`]) through [`Texts::fill_count`].
 
 use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use crate::ends::EndReason;
 use crate::page_state::Unshowable;
 
 /// A key of one side's texts: its English text and its name in localization files.
@@ -59,6 +62,7 @@ text_keys! {
         Viewing = "viewing" => "A representative is viewing this page with you.",
         Continuing = "continuing" => "Continuing co-browse on this page…",
         CodeRetry = "code_retry" => "The code could not be verified. Read it to the representative again ({attempts} attempts left).",
+        CodeRetryOne = "code_retry_one" => "The code could not be verified. Read it to the representative again ({attempts} attempt left).",
         Reconnecting = "reconnecting" => "Connection lost. Reconnecting…",
         Restarting = "restarting" => "The co-browse service is restarting. Reconnecting…",
         AgentDropped = "agent_dropped" => "The representative's connection dropped. Waiting…",
@@ -70,6 +74,15 @@ text_keys! {
         WriteActive = "write_active" => "The representative can fill in fields and click on this page.",
         WriteStop = "write_stop" => "Stop: pointer only",
         AgentTyping = "agent_typing" => "The representative is filling in this field",
+        Failed = "failed" => "Co-browse stopped: {why}",
+        ReasonCustomerExit = "reason_customer_exit" => "the customer ended the session",
+        ReasonAgentExit = "reason_agent_exit" => "the agent ended the session",
+        ReasonInactivity = "reason_inactivity" => "no agent joined in time",
+        ReasonDisconnect = "reason_disconnect" => "the other side disconnected",
+        ReasonAgentBusy = "reason_agent_busy" => "the agent is busy with another session",
+        ReasonVerificationFailed = "reason_verification_failed" => "the code could not be verified",
+        ReasonShutdown = "reason_shutdown" => "the co-browse server is shutting down",
+        ReasonApiEnd = "reason_api_end" => "the session was ended from the agent's desktop",
     }
 }
 
@@ -97,6 +110,7 @@ text_keys! {
         Ended = "ended" => "Session ended: {reason}.",
         AgentBusy = "agent_busy" => "You are at your session limit ({limit}): leave a session before joining another. The customer is still waiting.",
         VerificationFailed = "verification_failed" => "Verification failed: the code does not match. Check the digits with the customer ({attempts} attempts left).",
+        VerificationFailedOne = "verification_failed_one" => "Verification failed: the code does not match. Check the digits with the customer ({attempts} attempt left).",
         CodeMismatch = "code_mismatch" => "Verification failed: the code does not match. Check the digits with the customer.",
         UnknownCode = "unknown_code" => "No session has this code. Check the digits with the customer.",
         TokenRefused = "token_refused" => "Your agent token was refused: {why}.",
@@ -141,10 +155,49 @@ text_keys! {
         UnshownTaintedCanvas = "unshown_tainted_canvas" => "A drawing with images from other websites: its pixels cannot be read.",
         UnshownPrivateCanvas = "unshown_private_canvas" => "A drawing in a part of the page hidden from you: its pixels are not sent.",
         UnshownStreamedMedia = "unshown_streamed_media" => "A video or sound the page streams itself: it cannot be played here.",
+        Language = "language" => "Language",
+        ReasonCustomerExit = "reason_customer_exit" => "the customer ended the session",
+        ReasonAgentExit = "reason_agent_exit" => "the agent ended the session",
+        ReasonInactivity = "reason_inactivity" => "no agent joined in time",
+        ReasonDisconnect = "reason_disconnect" => "the other side disconnected",
+        ReasonAgentBusy = "reason_agent_busy" => "the agent is busy with another session",
+        ReasonVerificationFailed = "reason_verification_failed" => "the code could not be verified",
+        ReasonShutdown = "reason_shutdown" => "the co-browse server is shutting down",
+        ReasonApiEnd = "reason_api_end" => "the session was ended from the agent's desktop",
+    }
+}
+
+impl WidgetText {
+    /// The text that says why a session ended.
+    pub fn reason(why: EndReason) -> Self {
+        match why {
+            EndReason::CustomerExit => Self::ReasonCustomerExit,
+            EndReason::AgentExit => Self::ReasonAgentExit,
+            EndReason::Inactivity => Self::ReasonInactivity,
+            EndReason::Disconnect => Self::ReasonDisconnect,
+            EndReason::AgentBusy => Self::ReasonAgentBusy,
+            EndReason::VerificationFailed => Self::ReasonVerificationFailed,
+            EndReason::Shutdown => Self::ReasonShutdown,
+            EndReason::ApiEnd => Self::ReasonApiEnd,
+        }
     }
 }
 
 impl ConsoleText {
+    /// The text that says why a session ended.
+    pub fn reason(why: EndReason) -> Self {
+        match why {
+            EndReason::CustomerExit => Self::ReasonCustomerExit,
+            EndReason::AgentExit => Self::ReasonAgentExit,
+            EndReason::Inactivity => Self::ReasonInactivity,
+            EndReason::Disconnect => Self::ReasonDisconnect,
+            EndReason::AgentBusy => Self::ReasonAgentBusy,
+            EndReason::VerificationFailed => Self::ReasonVerificationFailed,
+            EndReason::Shutdown => Self::ReasonShutdown,
+            EndReason::ApiEnd => Self::ReasonApiEnd,
+        }
+    }
+
     /// The text that explains why the view cannot show `what`.
     pub fn unshown(what: &Unshowable) -> Self {
         match what {
@@ -216,6 +269,39 @@ impl<K: TextKey> Texts<K> {
         }
         text
     }
+
+    /// A counted text: `one` or `other` as language `lang` says `count` (see
+    /// [`crate::plural`]), with `{name}` the count and `values` filled in.
+    pub fn fill_count(&self, (one, other): (K, K), lang: &str, name: &str, count: u64) -> String {
+        let key = if crate::plural::is_one(lang, count) {
+            one
+        } else {
+            other
+        };
+        self.fill(key, &[(name, &count.to_string())])
+    }
+
+    /// The replaced texts, by key.
+    pub fn entries(&self) -> impl Iterator<Item = (K, &str)> {
+        self.replaced.iter().map(|(k, v)| (*k, v.as_str()))
+    }
+
+    /// The texts that differ from the built-in English (what a browser needs to be told).
+    pub fn without_english(&self) -> Self {
+        Self {
+            replaced: (self.replaced.iter())
+                .filter(|(k, v)| v != k.english())
+                .cloned()
+                .collect(),
+        }
+    }
+
+    /// Replaces every text `other` replaces (its texts win).
+    pub fn extend_from(&mut self, other: &Texts<K>) {
+        for (key, text) in other.entries() {
+            self.replace(key, text);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -232,6 +318,21 @@ mod tests {
             t.fill(WidgetText::Ended, &[("reason", "the agent left")]),
             "Co-browse ended: the agent left."
         );
+    }
+
+    #[test]
+    fn counted_texts_take_the_languages_form() {
+        let t = Texts::<WidgetText>::default();
+        let keys = (WidgetText::CodeRetryOne, WidgetText::CodeRetry);
+        assert!(t
+            .fill_count(keys, "en", "attempts", 1)
+            .ends_with("(1 attempt left)."));
+        assert!(t
+            .fill_count(keys, "en", "attempts", 0)
+            .ends_with("(0 attempts left)."));
+        assert!(t
+            .fill_count(keys, "fr", "attempts", 0)
+            .ends_with("(0 attempt left)."));
     }
 
     #[test]

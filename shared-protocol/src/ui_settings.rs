@@ -164,6 +164,8 @@ pub struct WidgetSettings {
     pub write_request_interval: u64,
     pub site_origins: Vec<String>,
     pub widget: WidgetLook,
+    /// The language of `texts` (a BCP 47 tag): its plural rule picks counted texts' forms.
+    pub lang: String,
     pub texts: Texts<WidgetText>,
 }
 
@@ -175,18 +177,25 @@ impl Default for WidgetSettings {
             write_request_interval: default_write_request_interval(),
             site_origins: Vec::new(),
             widget: WidgetLook::default(),
+            lang: DEFAULT_LANG.into(),
             texts: Texts::default(),
         }
     }
 }
 
+/// The language of the built-in texts, and of a page or console that asks for none the relay has.
+pub const DEFAULT_LANG: &str = "en";
+
 /// The console's settings (`/console/settings.json`). Without them the console starts in
 /// English, with the system's theme and no write-mode button.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", default)]
 pub struct ConsoleSettings {
     pub write_mode_allowed: bool,
     pub theme: Theme,
+    /// The language of `texts` (a BCP 47 tag), and the languages the relay has (their tags).
+    pub lang: String,
+    pub languages: Vec<String>,
     pub texts: Texts<ConsoleText>,
     /// Origins of frames the view loads (`*`: any).
     pub allowed_third_party_domains: Vec<String>,
@@ -234,6 +243,20 @@ impl WidgetSettings {
     }
 }
 
+impl Default for ConsoleSettings {
+    fn default() -> Self {
+        Self {
+            write_mode_allowed: false,
+            theme: Theme::default(),
+            lang: DEFAULT_LANG.into(),
+            languages: vec![DEFAULT_LANG.into()],
+            texts: Texts::default(),
+            allowed_third_party_domains: Vec::new(),
+            host_origins: Vec::new(),
+        }
+    }
+}
+
 impl ConsoleSettings {
     pub fn from_json(json: &str) -> Result<Self, SettingsError> {
         serde_json::from_str(json).map_err(|e| SettingsError::Invalid(e.to_string()))
@@ -242,6 +265,11 @@ impl ConsoleSettings {
     /// The text for `key` with its `{name}`s filled in.
     pub fn text(&self, key: ConsoleText, values: &[(&str, &str)]) -> String {
         self.texts.fill(key, values)
+    }
+
+    /// A counted text in the console's language (`one`, `other`: its two keys).
+    pub fn counted(&self, keys: (ConsoleText, ConsoleText), name: &str, count: u64) -> String {
+        self.texts.fill_count(keys, &self.lang, name, count)
     }
 }
 

@@ -40,6 +40,7 @@ impl WidgetSettings {
                 Some(look) => WidgetLook::read(&look)?,
                 None => d.widget,
             },
+            lang: string_at(doc, "lang", "lang")?.unwrap_or(d.lang),
             texts: texts_at(doc, "texts")?.unwrap_or(d.texts),
         };
         settings.checked()
@@ -82,9 +83,12 @@ impl ConsoleSettings {
                 .and_then(|name| Theme::from_name(&name))
                 .ok_or_else(|| invalid("theme", Theme::EXPECTED))?,
         };
+        let d = Self::default();
         Ok(Self {
             write_mode_allowed: bool_at(doc, "writeModeAllowed")?.unwrap_or(false),
             theme,
+            lang: string_at(doc, "lang", "lang")?.unwrap_or(d.lang),
+            languages: strings_at(doc, "languages")?.unwrap_or(d.languages),
             texts: texts_at(doc, "texts")?.unwrap_or_default(),
             allowed_third_party_domains: strings_at(doc, "allowedThirdPartyDomains")?
                 .unwrap_or_default(),

@@ -48,6 +48,7 @@ fn widget_settings(position: Corner) -> WidgetSettings {
             background: Some("rgb(1, 2, 3)".into()),
             text: Some("navy".into()),
         },
+        lang: "fr-CA".into(),
         texts,
     }
 }
@@ -66,6 +67,8 @@ fn what_serde_writes_the_reader_reads_back() {
         let settings = ConsoleSettings {
             write_mode_allowed: true,
             theme,
+            lang: "fr".into(),
+            languages: vec!["en".into(), "fr".into()],
             texts,
             allowed_third_party_domains: vec!["*".into()],
             host_origins: vec!["https://desk.example".into()],

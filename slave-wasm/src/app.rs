@@ -16,6 +16,7 @@ use yew::prelude::*;
 use crate::connection::Connection;
 use crate::fidelity_report::FidelityReport;
 use crate::join_form::JoinForm;
+use crate::language_picker::LanguagePicker;
 use crate::mode_toggle::ModeToggle;
 use crate::nav_bar::NavBar;
 use crate::rebuild::Rebuilder;
@@ -46,6 +47,8 @@ fn from_fragment(name: &str) -> Option<String> {
 #[derive(Properties, PartialEq)]
 pub struct AppProps {
     pub settings: Rc<ConsoleSettings>,
+    /// The agent picked another language (its tag).
+    pub on_language: Callback<String>,
 }
 
 #[function_component(App)]
@@ -216,6 +219,7 @@ pub fn app(props: &AppProps) -> Html {
                                 on_request={with_session(Session::request_write)}
                                 on_pointer={with_session(Session::back_to_pointer)} />
                 }
+                <LanguagePicker on_change={props.on_language.clone()} />
                 <ThemePicker theme={console.theme} on_change={on_theme} />
                 if in_session {
                     <button class="exit" onclick={on_exit} data-cobrowse-ui="exit">{t(ConsoleText::Exit)}</button>

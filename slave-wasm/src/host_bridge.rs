@@ -190,13 +190,9 @@ fn events(before: &Seen, now: &Seen, code: Option<String>) -> Vec<ConsoleEvent> 
     }
     if now.status != before.status {
         match &now.status {
-            Status::Ended(text) => out.push(ConsoleEvent::Ended {
-                reason: now
-                    .end_reason
-                    .map(|r| r.as_str())
-                    .unwrap_or_default()
-                    .into(),
-                text: text.clone(),
+            Status::Ended(why) => out.push(ConsoleEvent::Ended {
+                reason: why.as_str().into(),
+                text: why.describe().into(),
             }),
             Status::Failed(text) => out.push(ConsoleEvent::Notice(text.clone())),
             _ => {}

@@ -1,9 +1,11 @@
 //! The agent console: a yew app. The agent signs in with a token, types the customer's code,
 //! and sees the customer's page rebuilt in a sandboxed iframe (no scripts run there).
 //!
-//! - [`app`]: the root component; [`state`]: what the agent sees, changed by [`state::Action`].
-//! - [`join_form`], [`viewer`], [`mode_toggle`], [`nav_bar`], [`theme_picker`]: one component
-//!   each; [`settings`]: texts, theme and write mode from the relay.
+//! - [`root`]: the settings in the agent's language; [`app`]: the console under it;
+//!   [`state`]: what the agent sees, changed by [`state::Action`].
+//! - [`join_form`], [`viewer`], [`mode_toggle`], [`nav_bar`], [`theme_picker`],
+//!   [`language_picker`]: one component each; [`settings`]: texts, languages, theme and write
+//!   mode from the relay.
 //! - [`session_control`]: the mode and write-mode actions ([`view_input`]: the agent's input
 //!   on the view; [`typing_hold`]: the page's echo held back while the agent types).
 //! - [`session`]: one session and its connection's events ([`session_relay`]: the relay's
@@ -26,10 +28,12 @@ pub mod debug;
 pub mod fidelity_report;
 pub mod host_bridge;
 pub mod join_form;
+pub mod language_picker;
 pub mod mode_toggle;
 pub mod nav_bar;
 pub mod polling;
 pub mod rebuild;
+pub mod root;
 pub mod session;
 pub mod session_control;
 pub mod session_keys;
@@ -61,8 +65,15 @@ pub fn mount_console() {
     if let Some(root) = root {
         view_config::load_css_patch();
         wasm_bindgen_futures::spawn_local(async move {
-            let settings = std::rc::Rc::new(settings::load().await);
-            yew::Renderer::<app::App>::with_root_and_props(root, app::AppProps { settings })
+            let settings = settings::load(&language_picker::chosen()).await;
+            if let Some(html) = web_sys::window()
+                .and_then(|w| w.document())
+                .and_then(|d| d.document_element())
+            {
+                let _ = html.set_attribute("lang", &settings.lang);
+            }
+            let settings = std::rc::Rc::new(settings);
+            yew::Renderer::<root::Root>::with_root_and_props(root, root::RootProps { settings })
                 .render();
         });
     }

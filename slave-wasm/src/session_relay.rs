@@ -55,9 +55,13 @@ impl Session {
                 self.settings.text(ConsoleText::CustomerLeft, &[]),
             )),
             RelayMsg::PeerBack => self.dispatch.dispatch(Action::Restored),
-            RelayMsg::VerificationFailed { attempts_left } => self.fail(self.settings.text(
-                ConsoleText::VerificationFailed,
-                &[("attempts", &attempts_left.to_string())],
+            RelayMsg::VerificationFailed { attempts_left } => self.fail(self.settings.counted(
+                (
+                    ConsoleText::VerificationFailedOne,
+                    ConsoleText::VerificationFailed,
+                ),
+                "attempts",
+                attempts_left.into(),
             )),
             RelayMsg::Ended { reason } => {
                 self.stop();

@@ -9,10 +9,15 @@ pub use shared_protocol::ui_settings::ConsoleSettings;
 use shared_web::settings_doc::JsDoc;
 use wasm_bindgen_futures::JsFuture;
 
-/// Fetches the settings from the relay that served the console.
-pub async fn load() -> ConsoleSettings {
+/// Fetches the settings from the relay that served the console, in language `locale` (or the
+/// best the relay has).
+pub async fn load(locale: &str) -> ConsoleSettings {
     // Relative: beside the console's page, under the relay's base_path.
-    let parsed = match fetch_json("console/settings.json").await {
+    let url = format!(
+        "console/settings.json?locale={}",
+        js_sys::encode_uri_component(locale)
+    );
+    let parsed = match fetch_json(&url).await {
         Ok(json) => ConsoleSettings::read(&JsDoc(json)).map_err(|e| e.to_string()),
         Err(e) => Err(format!("the console settings could not be loaded: {e}")),
     };

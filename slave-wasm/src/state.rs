@@ -24,7 +24,7 @@ pub enum Status {
     Verifying,
     WaitingForPage,
     Viewing,
-    Ended(String),
+    Ended(EndReason),
     Failed(String),
 }
 
@@ -136,7 +136,7 @@ impl Reducible for Console {
                 next.snapshots += 1;
             }
             Action::Ended(reason) => {
-                next.status = Status::Ended(reason.describe().to_string());
+                next.status = Status::Ended(reason);
                 next.end_reason = Some(reason);
                 next.leave();
             }
@@ -212,7 +212,10 @@ impl Console {
             Status::Verifying => s.text(ConsoleText::Verifying, &[]),
             Status::WaitingForPage => s.text(ConsoleText::WaitingPage, &[]),
             Status::Viewing => s.text(ConsoleText::Connected, &[]),
-            Status::Ended(why) => s.text(ConsoleText::Ended, &[("reason", why)]),
+            Status::Ended(why) => {
+                let reason = s.text(ConsoleText::reason(*why), &[]);
+                s.text(ConsoleText::Ended, &[("reason", &reason)])
+            }
             Status::Failed(why) => why.clone(),
         }
     }

@@ -168,7 +168,7 @@ e2e!(
         std::fs::create_dir_all(&dir).expect("temp dir");
         let path = dir.join("fr.json");
         std::fs::write(&path, FRENCH).expect("write localization");
-        c.texts = load_localization(&path).expect("a valid localization file");
+        *c.locales.english_mut() = load_localization(&path).expect("a valid localization file");
         c.localization = Some(path);
         c.theme = Theme::HighContrast;
         c.widget = WidgetLook {

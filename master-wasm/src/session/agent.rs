@@ -114,7 +114,7 @@ impl AgentSide {
         self.out.borrow_mut().restart_sequences();
         self.page.start(&self.out, screen.widget()).map_err(|e| {
             let why = describe_js(&e);
-            Stop::failure(format!("Co-browse could not capture this page: {why}"))
+            Stop::failure(format!("this page could not be captured: {why}"))
         })?;
         self.tell_transport(member);
         screen.session(WidgetText::Viewing, &[]);
@@ -142,8 +142,10 @@ impl AgentSide {
             cause: EndCause::Ended(EndReason::VerificationFailed),
             message: "Co-browse ended: the code could not be verified.".into(),
         })?;
-        let attempts = attempts.to_string();
-        screen.session(WidgetText::CodeRetry, &[("attempts", &attempts)]);
+        screen.session_counted(
+            (WidgetText::CodeRetryOne, WidgetText::CodeRetry),
+            attempts.into(),
+        );
         Ok(())
     }
 

@@ -47,7 +47,7 @@ impl Customer {
         let out = Outbound::shared(KeyGuard::default());
         Self {
             this,
-            screen: Screen::new(settings.texts, notify),
+            screen: Screen::new(settings.texts, settings.lang, notify),
             member: Membership::new(relay_url, out.clone()),
             agent: AgentSide::new(out.clone(), settings.control),
             out,
@@ -81,7 +81,7 @@ impl Customer {
             WidgetAction::Confirm if self.screen.api_state().in_session() => {}
             WidgetAction::Confirm => {
                 self.screen.connecting();
-                self.open_socket("Co-browse could not start: ", "");
+                self.open_socket();
             }
             WidgetAction::Exit if !self.screen.api_state().in_session() => {}
             WidgetAction::Exit => {
@@ -132,7 +132,7 @@ impl Customer {
         self.agent.restart(saved.write_consent);
         self.screen.set_code(saved.code);
         self.screen.session(WidgetText::Continuing, &[]);
-        self.open_socket("Co-browse could not continue: ", "");
+        self.open_socket();
     }
 
     /// The page is going away while in a session: the relay hears of it first.
@@ -141,14 +141,10 @@ impl Customer {
         self.member.leaving();
     }
 
-    /// Opens a connection; when that fails, the session ends with the reason between `before`
-    /// and `after`.
-    fn open_socket(&mut self, before: &str, after: &str) {
+    /// Opens a connection; when that fails, the session ends saying why.
+    fn open_socket(&mut self) {
         if let Err(e) = self.member.open(self.later(Customer::on_socket)) {
-            self.end(
-                EndCause::Failed,
-                format!("{before}{}{after}", describe_js(&e)),
-            );
+            self.fail(format!("{}.", describe_js(&e)));
         }
     }
 
@@ -159,22 +155,19 @@ impl Customer {
                 self.member.opened(|| page.here());
             }
             SocketEvent::Message(env) => self.on_relay(env),
-            SocketEvent::BadFrame(why) => self.end(
-                EndCause::Failed,
-                format!("Co-browse stopped: the server sent a bad frame ({why})."),
-            ),
+            SocketEvent::BadFrame(why) => {
+                self.fail(format!("the server sent a bad frame ({why})."))
+            }
             SocketEvent::Closed { code, reason } => match self.member.closed(code, reason) {
                 None => {}
                 // A proxy refused the WebSocket: the same connection over polling. Or the
                 // WebSocket works again: resume over it (`opened` sends the resume).
-                Some(Closed::Reopen) => self.open_socket("Co-browse stopped: ", "."),
+                Some(Closed::Reopen) => self.open_socket(),
                 Some(Closed::Retry {
                     attempt,
                     restarting,
                 }) => self.retry(attempt, restarting),
-                Some(Closed::Lost(why)) => {
-                    self.end(EndCause::Failed, format!("Co-browse stopped: {why}."))
-                }
+                Some(Closed::Lost(why)) => self.fail(format!("{why}.")),
             },
         }
     }
@@ -183,10 +176,7 @@ impl Customer {
         let due = self.later(Customer::reconnect_now);
         match self.member.retry(attempt, restarting, move || due(attempt)) {
             Some(status) => self.screen.passing(status),
-            None => self.end(
-                EndCause::Failed,
-                "Co-browse stopped: the connection to the server was lost.".into(),
-            ),
+            None => self.fail("the connection to the server was lost.".into()),
         }
     }
 
@@ -212,7 +202,7 @@ impl Customer {
                 lost,
                 peer_present,
             } => match self.member.resumed(last_received, lost) {
-                Err(why) => self.end(EndCause::Failed, why),
+                Err(why) => self.fail(why),
                 Ok(true) => {
                     self.watch_navigation();
                     let loaded =
@@ -239,8 +229,10 @@ impl Customer {
             RelayMsg::VerificationFailed { attempts_left } => {
                 self.agent.keys_lost();
                 self.screen.agent_lost();
-                let attempts = attempts_left.to_string();
-                (self.screen).session(WidgetText::CodeRetry, &[("attempts", &attempts)]);
+                (self.screen).session_counted(
+                    (WidgetText::CodeRetryOne, WidgetText::CodeRetry),
+                    attempts_left.into(),
+                );
             }
             // Frames from the agent were dropped (it sends only resync requests): go on.
             RelayMsg::Gap => self.out.borrow_mut().accept_gap(),
@@ -256,17 +248,15 @@ impl Customer {
                 self.agent.on_sealed(frame, &self.member, &self.screen);
             }
             RelayMsg::Ended { reason } => {
-                let describe = [("reason", reason.describe())];
-                let message = self.screen.text(WidgetText::Ended, &describe);
+                let why = self.screen.text(WidgetText::reason(reason), &[]);
+                let message = self.screen.text(WidgetText::Ended, &[("reason", &why)]);
                 self.end(EndCause::Ended(reason), message);
             }
             RelayMsg::Error {
                 code: ErrorCode::NotInSession,
                 ..
             } => {}
-            RelayMsg::Error { message, .. } => {
-                self.end(EndCause::Failed, format!("Co-browse stopped: {message}."))
-            }
+            RelayMsg::Error { message, .. } => self.fail(format!("{message}.")),
             RelayMsg::Privacy(rules) => self.agent.page_mut().set_relay_rules(rules),
             RelayMsg::Node(node) => self.member.set_node(node, self.agent.consent()),
             RelayMsg::Joined { .. } | RelayMsg::PeerReloaded | RelayMsg::PeerNavigating => {}
@@ -276,7 +266,7 @@ impl Customer {
     fn created(&mut self, session_id: [u8; 16], routing: u32, resume_token: [u8; 16]) {
         match (self.member).created(session_id, routing, resume_token) {
             Ok(code) => self.screen.set_code(code),
-            Err(why) => return self.end(EndCause::Failed, why),
+            Err(why) => return self.fail(why),
         }
         self.save();
         self.watch_navigation();
@@ -290,10 +280,7 @@ impl Customer {
             let visit = c.agent.page().visit(&url, &title);
             c.out.borrow().send_control(CustomerMsg::PageVisit(visit));
             if let Err(e) = c.agent.page_mut().follow_rules_of_url() {
-                c.end(
-                    EndCause::Failed,
-                    format!("Co-browse stopped: {}", describe_js(&e)),
-                );
+                c.fail(describe_js(&e));
             }
         });
         self.agent.page_mut().watch_navigation(on_route);
@@ -317,9 +304,21 @@ impl Customer {
 
     /// Ends the session when a part says so.
     fn end_on(&mut self, outcome: Result<(), Stop>) {
-        if let Err(stop) = outcome {
-            self.end(stop.cause, stop.message);
+        match outcome {
+            Err(Stop {
+                cause: EndCause::Failed,
+                message,
+            }) => self.fail(message),
+            Err(stop) => self.end(stop.cause, stop.message),
+            Ok(()) => {}
         }
+    }
+
+    /// Something failed: the session ends, the customer reads "Co-browse stopped: {why}" (in
+    /// their language; `why` itself is the technical cause) and the site hears of it.
+    fn fail(&mut self, why: String) {
+        let message = self.screen.text(WidgetText::Failed, &[("why", &why)]);
+        self.end(EndCause::Failed, message);
     }
 
     /// Stops everything and tells the customer why; a failure is reported to the site too

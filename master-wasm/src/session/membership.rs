@@ -121,7 +121,7 @@ impl Membership {
         }
         let mut out = self.out.borrow_mut();
         if out.resend_after(last_received).is_err() {
-            return Err("Co-browse stopped: the connection was lost too long.".into());
+            return Err("the connection was lost too long.".into());
         }
         if lost {
             out.accept_gap();

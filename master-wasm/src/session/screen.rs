@@ -27,6 +27,8 @@ pub type Notify = Rc<dyn Fn(&ApiEvent, &ApiState)>;
 pub struct Screen {
     widget: Option<SharedWidget>,
     texts: Texts<WidgetText>,
+    /// The language of `texts`: its plural rule picks counted texts' forms.
+    lang: String,
     /// The session's code while there is one: the session views show it.
     code: Option<String>,
     /// The status line to go back to once a dropped connection is resumed.
@@ -38,10 +40,11 @@ pub struct Screen {
 }
 
 impl Screen {
-    pub fn new(texts: Texts<WidgetText>, notify: Notify) -> Self {
+    pub fn new(texts: Texts<WidgetText>, lang: String, notify: Notify) -> Self {
         Self {
             widget: None,
             texts,
+            lang,
             code: None,
             status: String::new(),
             api: RefCell::default(),
@@ -131,6 +134,15 @@ impl Screen {
     /// Shows the session with the status `key` says, the one to return to after a reconnect.
     pub fn session(&mut self, key: WidgetText, values: &[(&str, &str)]) {
         self.status = self.text(key, values);
+        self.show_status(&self.status);
+    }
+
+    /// [`Screen::session`] with a counted text (`{attempts}`): its one or other form as the
+    /// customer's language says the count.
+    pub fn session_counted(&mut self, keys: (WidgetText, WidgetText), attempts: u64) {
+        self.status = self
+            .texts
+            .fill_count(keys, &self.lang, "attempts", attempts);
         self.show_status(&self.status);
     }
 

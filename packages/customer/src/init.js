@@ -27,7 +27,8 @@ export function init(options) {
     console.error("co-browse could not start:", why);
     page.onError({ context: "loader", message: error.message });
   };
-  fetch(relay + "/cobrowse.json", { credentials: "omit" })
+  var locale = pageOptions.locale || document.documentElement.lang || navigator.language || "";
+  fetch(relay + "/cobrowse.json?locale=" + encodeURIComponent(locale), { credentials: "omit" })
     .then(function (response) {
       if (!response.ok) { throw new Error("cobrowse.json answered " + response.status); }
       return response.json();

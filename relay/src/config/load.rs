@@ -10,8 +10,8 @@ use shared_protocol::privacy::PrivacyRules;
 
 use super::validate::base_path;
 use super::{sources, unit_millis, Cli, Config, ConfigError, LogFormat, Options};
+use crate::locales::Locales;
 use crate::roles::Role;
-use crate::ui_settings::Localization;
 use crate::ui_settings::{load_localization, parse_theme};
 
 const REDACTED: &str = "<redacted>";
@@ -100,11 +100,15 @@ impl Config {
             write_mode_allowed: o.write_mode_allowed.unwrap_or(true),
             agent_can_submit: o.agent_can_submit.unwrap_or(false),
             write_request_interval: seconds(o.write_request_interval, 30),
-            texts: match &o.localization {
-                Some(path) => load_localization(path)?,
-                None => Localization::default(),
-            },
+            locales: Locales::load(
+                o.localization_dir.as_deref(),
+                o.localization
+                    .as_deref()
+                    .map(load_localization)
+                    .transpose()?,
+            )?,
             localization: o.localization,
+            localization_dir: o.localization_dir,
             theme: o
                 .theme
                 .as_deref()

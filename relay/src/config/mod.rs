@@ -21,7 +21,8 @@ mod validate;
 pub use cli::{Cli, Command};
 pub use options::Options;
 
-use crate::ui_settings::{Localization, Theme, WidgetLook};
+use crate::locales::Locales;
+use crate::ui_settings::{Theme, WidgetLook};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -79,9 +80,11 @@ pub struct Config {
     pub agent_can_submit: bool,
     /// After a denial, the agent's next request waits this long (told "too soon" meanwhile).
     pub write_request_interval: Duration,
-    /// The `localization` file's path and texts (read and checked at load).
+    /// The `localization` file (English's texts replaced) and the `localization_dir` (a file
+    /// per language), read and checked at load into `locales` with the shipped languages.
     pub localization: Option<PathBuf>,
-    pub texts: Localization,
+    pub localization_dir: Option<PathBuf>,
+    pub locales: Locales,
     pub theme: Theme,
     pub widget: WidgetLook,
     /// Per client IP (an IPv6 client by its /64); 0 = unlimited.

@@ -141,9 +141,13 @@ pub struct Options {
     /// Seconds after a customer denies write mode before the agent may ask again [default: 30].
     #[arg(long)]
     pub write_request_interval: Option<u64>,
-    /// A JSON file of texts replacing the built-in English ones of the widget and the console.
+    /// A JSON file of texts replacing the English ones of the widget and the console.
     #[arg(long)]
     pub localization: Option<PathBuf>,
+    /// A directory of one JSON file of texts per language (`fr.json`, `pt-BR.json`), adding
+    /// languages or replacing the shipped ones' texts key by key.
+    #[arg(long)]
+    pub localization_dir: Option<PathBuf>,
     /// The console's theme: auto, light, dark or high-contrast [default: auto].
     #[arg(long)]
     pub theme: Option<String>,

@@ -60,7 +60,10 @@ fn write_mode_widget_theme_and_localization_options() {
         ["https://maps.example:8443", "*"]
     );
     assert_eq!(c.theme, Theme::Dark);
-    assert_eq!(c.texts.widget.get(WidgetText::Start), "Mitsurfen");
+    assert_eq!(
+        c.locales.texts("en").widget.get(WidgetText::Start),
+        "Mitsurfen"
+    );
     assert_eq!(c.widget.position, Corner::TopLeft);
     for (bad, names) in [
         ("theme = \"neon\"\n", "theme"),

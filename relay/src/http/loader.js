@@ -25,7 +25,9 @@ function inSession() {
 var relay = (me && me.getAttribute("data-cobrowse-url")) || (me && me.src.replace(/\/cobrowse\.js([?#].*)?$/, ""));
 if (!relay) { broke("the snippet needs a data-cobrowse-url attribute"); return; }
 relay = relay.replace(/\/+$/, "");
-fetch(relay + "/cobrowse.json", { credentials: "omit" })
+// The customer's language: the page's option, else the page's own, else the browser's.
+var locale = options.locale || document.documentElement.lang || navigator.language || "";
+fetch(relay + "/cobrowse.json?locale=" + encodeURIComponent(locale), { credentials: "omit" })
   .then(function (response) {
     if (!response.ok) { throw new Error("cobrowse.json answered " + response.status); }
     return response.json();

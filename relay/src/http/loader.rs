@@ -13,7 +13,7 @@
 
 use std::sync::OnceLock;
 
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
@@ -70,9 +70,21 @@ pub async fn script(headers: HeaderMap) -> Response {
     )
 }
 
-/// `/cobrowse.json`.
-pub async fn boot(State(state): State<AppState>, headers: HeaderMap) -> Response {
+/// What a page or the console asks for: `?locale=fr-CA` (its language).
+#[derive(serde::Deserialize, Default)]
+pub struct LocaleQuery {
+    #[serde(default)]
+    pub locale: String,
+}
+
+/// `/cobrowse.json` (`?locale=`: the page's language; the best the relay has answers).
+pub async fn boot(
+    State(state): State<AppState>,
+    Query(asked): Query<LocaleQuery>,
+    headers: HeaderMap,
+) -> Response {
     let config = &state.config;
+    let lang = config.locales.best(&asked.locale);
     let boot = LoaderBoot {
         module: assets::master_base(config),
         settings: WidgetSettings {
@@ -81,7 +93,8 @@ pub async fn boot(State(state): State<AppState>, headers: HeaderMap) -> Response
             write_request_interval: config.write_request_interval.as_secs(),
             site_origins: state.allowed_origins.to_vec(),
             widget: config.widget.clone(),
-            texts: config.texts.widget.clone(),
+            lang: lang.to_string(),
+            texts: config.locales.texts(lang).widget.without_english(),
         },
     };
     match serde_json::to_vec(&boot) {
