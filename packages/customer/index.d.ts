@@ -194,7 +194,7 @@ export interface PageOptions {
   privacy?: PrivacyOptions;
   /** Called with every {@link CobrowseError}, as the `error` event is. */
   onError?: (error: CobrowseError) => void;
-  /** The customer's language (a BCP 47 tag); default: the page's `lang`. */
+  /** The customer's language (a BCP 47 tag); default: the page's `lang`, else the browser's. */
   locale?: string;
 }
 
