@@ -11,6 +11,7 @@ use std::rc::Rc;
 use shared_protocol::exchange::Keys;
 use shared_protocol::link::Link;
 use shared_protocol::page_state::Unshown;
+use shared_protocol::texts::ConsoleText;
 use shared_protocol::transport::CLOSE_WEBSOCKET_AVAILABLE;
 use shared_protocol::{AgentMsg, JoinCode};
 use yew::prelude::*;
@@ -80,7 +81,9 @@ impl Session {
         match event {
             ConnEvent::Opened(transport) => self.dispatch.dispatch(Action::OwnTransport(transport)),
             ConnEvent::Relay { seq, delivery, msg } => self.on_relay(delivery, seq, msg),
-            ConnEvent::BadFrame(why) => self.fail(format!("The server sent a bad frame: {why}")),
+            ConnEvent::BadFrame(why) => {
+                self.fail((self.settings).text(ConsoleText::BadFrame, &[("why", &why.to_string())]))
+            }
             ConnEvent::Closed { code } => {
                 if self.ended.get() || self.conn.borrow().is_none() {
                     return;

@@ -39,7 +39,8 @@ impl Session {
             },
             // The channel is authenticated and ordered: a frame that does not open means it
             // was tampered with or lost, and nothing after it can be trusted.
-            Err(e) => self.fail(format!("The secure channel broke: {e}.")),
+            Err(e) => self
+                .fail((self.settings).text(ConsoleText::ChannelBroke, &[("why", &e.to_string())])),
         }
     }
 

@@ -87,7 +87,7 @@ impl Session {
             ErrorCode::Unauthorized => t.text(ConsoleText::TokenRefused, &[("why", message)]),
             ErrorCode::AgentBusy => t.text(ConsoleText::AgentBusy, &[("limit", message)]),
             ErrorCode::RateLimited => t.text(ConsoleText::RateLimited, &[]),
-            _ => format!("The server refused: {message}"),
+            _ => t.text(ConsoleText::ServerRefused, &[("why", message)]),
         }
     }
 }

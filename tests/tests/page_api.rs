@@ -258,6 +258,20 @@ async fn the_widget_asks_when_the_page_starts(
 ) -> TestResult {
     customer.goto(&format!("{}/", h.demo_url())).await?;
     log_events(customer).await?;
+    // Privacy options the module cannot read: an `error` event (the page is then captured as
+    // if entirely private). A listener removed with `off` hears nothing, while one left on does.
+    js(
+        customer,
+        "window._cobrowse = { privacy: { maks: ['.balance'] } };
+         window.errors = [];
+         window.cobrowse.on('error', (e) => window.errors.push(e.context));
+         window.offCalled = false;
+         const removed = () => { window.offCalled = true; };
+         window.cobrowse.on('agentJoined', removed);
+         window.cobrowse.off('agentJoined', removed);
+         return true;",
+    )
+    .await;
     // start() before the module is even there waits for it; the widget asks the customer.
     js(
         customer,
@@ -298,6 +312,15 @@ async fn the_widget_asks_when_the_page_starts(
 
     agent_joins(h, agent, &code).await?;
     wait_logged(customer, "agentJoined").await?;
+    assert_eq!(
+        js(customer, "return window.offCalled;").await,
+        false,
+        "the listener taken off did not hear agentJoined"
+    );
+    eventually("the page to hear the options' error", START, || async {
+        (js(customer, "return window.errors.includes('privacy');").await == true).then_some(())
+    })
+    .await?;
     // The API answers a request the widget shows, too: the widget's question goes away.
     request_write(agent).await?;
     wait_logged(customer, "writeModeRequested").await?;

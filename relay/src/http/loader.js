@@ -42,7 +42,9 @@ fetch(relay + "/cobrowse.json?locale=" + encodeURIComponent(locale), { credentia
       loading = import(base + "master_wasm.js").then(function (m) {
         return m.default({ module_or_path: base + "master_wasm_bg.wasm" }).then(function () {
           return new Promise(function (resolve) {
-            var go = function () { resolve(m.start(relay, boot.settings, options, page.onEvent)); };
+            // The page's options as they are now (a page may set them after the snippet ran).
+            var now = window._cobrowse || options;
+            var go = function () { resolve(m.start(relay, boot.settings, now, page.onEvent)); };
             if (document.body) { go(); } else { document.addEventListener("DOMContentLoaded", go); }
           });
         });
