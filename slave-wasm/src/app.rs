@@ -219,7 +219,10 @@ pub fn app(props: &AppProps) -> Html {
                                 on_request={with_session(Session::request_write)}
                                 on_pointer={with_session(Session::back_to_pointer)} />
                 }
-                <LanguagePicker on_change={props.on_language.clone()} />
+                // Chosen before joining: in a session the header keeps its room for the view.
+                if !in_session {
+                    <LanguagePicker on_change={props.on_language.clone()} />
+                }
                 <ThemePicker theme={console.theme} on_change={on_theme} />
                 if in_session {
                     <button class="exit" onclick={on_exit} data-cobrowse-ui="exit">{t(ConsoleText::Exit)}</button>

@@ -1,5 +1,6 @@
 //! The console's language: the agent's choice among the languages the relay has (kept in this
-//! browser), else the browser's own. Choosing one loads the console's settings in it
+//! browser), else the browser's own; picked outside a session (the header beside the join
+//! form), so that in one the view keeps its room. Choosing one loads the console's settings in it
 //! (`/console/settings.json?locale=`): its texts and counted forms follow.
 
 use shared_protocol::texts::ConsoleText;

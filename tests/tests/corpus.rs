@@ -2,7 +2,8 @@
 //! and sites from npm), in one session across page loads, with the customer's viewport compared
 //! pixel by pixel with the agent's view (unscaled) in each state: after load and scrolled to the
 //! middle; with `CORPUS_STATES=all` (`make fidelity`) also scrolled to the bottom, a navigation
-//! link hovered, and the window made narrower (the responsive layout). Prints the table (also in
+//! link hovered, a form field typed into, a menu, dropdown or modal opened by a click, and the
+//! window made narrower (the responsive layout). Prints the table (also in
 //! target/fidelity/corpus.md), with an image of the difference for each state under 99.9 %
 //! (target/fidelity/<package>-<page>-<state>-diff.png, beside the page's and the view's own).
 
@@ -96,6 +97,82 @@ async fn measure(
     Ok(())
 }
 
+/// Types into the page's first visible text field, if it has one; waits until the view shows
+/// the value.
+async fn typed_into_a_field(customer: &WebDriver, agent: &WebDriver) -> TestResult<bool> {
+    let found = js(
+        customer,
+        "const f = [...document.querySelectorAll(
+             'input[type=text], input[type=email], input:not([type]), textarea')]
+           .find((e) => e.getClientRects().length && !e.disabled && !e.readOnly
+             && getComputedStyle(e).visibility === 'visible');
+         if (!f) return null;
+         f.setAttribute('data-corpus-typed', '');
+         f.scrollIntoView({ block: 'center', behavior: 'instant' });
+         return true;",
+    )
+    .await;
+    if found != true {
+        return Ok(false);
+    }
+    let field = customer.find(By::Css("[data-corpus-typed]")).await?;
+    if field.click().await.is_err() || field.send_keys("Corpus check 42").await.is_err() {
+        return Ok(false);
+    }
+    eventually("the typed value in the view", START, || async {
+        let value = in_view(
+            agent,
+            "(doc.querySelector('[data-corpus-typed]') || {}).value",
+        )
+        .await;
+        (value == "Corpus check 42").then_some(())
+    })
+    .await?;
+    let y = js(customer, "return Math.round(scrollY);").await;
+    scroll_to(customer, agent, &y.to_string()).await?;
+    Ok(true)
+}
+
+/// Opens the page's first visible menu toggle, dropdown or modal trigger (Bootstrap's and
+/// UIkit's markup, or any button that says what it expands), if it has one.
+async fn opened_by_a_click(customer: &WebDriver, agent: &WebDriver) -> TestResult<bool> {
+    scroll_to(customer, agent, "0").await?;
+    let found = js(
+        customer,
+        "const t = [...document.querySelectorAll(
+             '[data-bs-toggle=modal], [data-toggle=modal], [data-bs-toggle=dropdown],
+              [data-toggle=dropdown], .navbar-toggler, [uk-toggle], button[aria-expanded=false]')]
+           .find((e) => e.getClientRects().length && getComputedStyle(e).visibility === 'visible');
+         if (!t) return null;
+         t.setAttribute('data-corpus-clicked', '');
+         return true;",
+    )
+    .await;
+    if found != true {
+        return Ok(false);
+    }
+    let trigger = customer.find(By::Css("[data-corpus-clicked]")).await?;
+    if trigger.click().await.is_err() {
+        return Ok(false);
+    }
+    // Transitions (a modal fading in, a menu sliding down) run their course on both sides.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let y = js(customer, "return Math.round(scrollY);").await;
+    scroll_to(customer, agent, &y.to_string()).await?;
+    Ok(true)
+}
+
+/// The customer's window made `width` CSS pixels wide; waits until the view has that width.
+async fn narrower(customer: &WebDriver, agent: &WebDriver, width: u32) -> TestResult {
+    customer.set_window_rect(0, 0, width, 900).await?;
+    let inner = js(customer, "return innerWidth;").await;
+    eventually("the view at the page's width", START, || async {
+        let view = in_view(agent, "doc.defaultView.innerWidth").await;
+        (view == inner).then_some(())
+    })
+    .await
+}
+
 async fn corpus(
     h: &Harness,
     site: &CorpusSite,
@@ -166,6 +243,15 @@ async fn corpus(
                     measure(customer, agent, &page, "hover", &mut rows).await?;
                 }
             }
+            if typed_into_a_field(customer, agent).await? {
+                measure(customer, agent, &page, "typed", &mut rows).await?;
+            }
+            if opened_by_a_click(customer, agent).await? {
+                measure(customer, agent, &page, "clicked", &mut rows).await?;
+            }
+            narrower(customer, agent, 600).await?;
+            measure(customer, agent, &page, "narrow", &mut rows).await?;
+            narrower(customer, agent, 1280).await?;
         }
     }
     let mut table = String::from("| page | state | pixels matching |\n|---|---|---|\n");
