@@ -2,6 +2,7 @@
 //! port, and headless Chromium sessions with fresh profiles. Helpers read what each side shows
 //! through the automation contract (`data-cobrowse-ui` attributes).
 
+pub mod app_site;
 pub mod browsers;
 pub mod cluster;
 pub mod console;

@@ -9,6 +9,7 @@
 use std::path::Path;
 use std::process::Command;
 
+use cobrowse_e2e::app_site::*;
 use cobrowse_e2e::static_site::StaticSite;
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
@@ -102,17 +103,6 @@ fn type_checks(app: &Path) {
     }
 }
 
-async fn app_text(customer: &WebDriver, id: &str) -> String {
-    js(
-        customer,
-        &format!("const e = document.getElementById('{id}'); return e ? e.textContent : '';"),
-    )
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_string()
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vite_app_bundles_the_package_and_runs_a_session_from_its_own_button() {
     let root = workspace_root();
@@ -170,48 +160,14 @@ async fn session_from_the_app(
         .await,
         true
     );
-    customer.find(By::Id("share")).await?.click().await?;
-    customer.find(By::Id("yes")).await?.click().await?;
-    let code = eventually("the app to show the code", START, || async {
-        let code = app_text(customer, "code").await;
-        (code.len() == 9 && code.chars().all(|c| c.is_ascii_digit())).then_some(code)
-    })
-    .await?;
-    assert_eq!(app_text(customer, "phase").await, "waiting");
-    let widget_shown = js(
-        customer,
-        "return !document.querySelector('[data-cobrowse-widget]').shadowRoot.querySelector('.cb').hidden;",
-    )
-    .await;
-    assert_eq!(widget_shown, false, "ui: false hides the built-in widget");
-
-    agent_joins(h, agent, &code).await?;
-    eventually("the app to hear the agent joined", START, || async {
-        (app_text(customer, "agent").await == "an agent sees this page").then_some(())
-    })
-    .await?;
-    eventually("the agent to see the app", START, || async {
-        (in_view(
-            agent,
-            "doc.getElementById('title') && doc.getElementById('title').textContent",
-        )
-        .await
-            == "A shop built with Vite")
-            .then_some(())
-    })
-    .await?;
-    assert_eq!(app_text(customer, "phase").await, "active");
+    let code = share_from_the_app(customer).await?;
+    agent_sees_the_app(h, customer, agent, &code, "A shop built with Vite").await?;
     // The app's privacy option (`mask: ['#order']`) reached the module: the agent never gets
     // the order number.
     let order = in_view(agent, "doc.getElementById('order').value").await;
     let order = order.as_str().unwrap_or_default().to_string();
     assert!(!order.is_empty() && !order.contains("1001"), "{order:?}");
 
-    customer.find(By::Id("stop")).await?.click().await?;
-    eventually("the app to hear the session ended", START, || async {
-        (app_text(customer, "agent").await == "ended: customer_exit").then_some(())
-    })
-    .await?;
-    assert_eq!(app_text(customer, "code").await, "none");
+    stop_from_the_app(customer, "ended: customer_exit").await?;
     Ok(())
 }

@@ -4,30 +4,10 @@
 //! the code and the session's state from the typed events, an agent joins and sees the app, and
 //! the app ends it. Co-browse leaves the app's own panic hook in place.
 
+use cobrowse_e2e::app_site::*;
 use cobrowse_e2e::static_site::StaticSite;
 use cobrowse_e2e::*;
 use thirtyfour::prelude::*;
-
-async fn app_text(customer: &WebDriver, id: &str) -> String {
-    js(
-        customer,
-        &format!("const e = document.getElementById('{id}'); return e ? e.textContent : '';"),
-    )
-    .await
-    .as_str()
-    .unwrap_or_default()
-    .to_string()
-}
-
-async fn click(customer: &WebDriver, id: &str) -> TestResult {
-    eventually(&format!("#{id}"), START, || async {
-        customer.find(By::Id(id)).await.ok()
-    })
-    .await?
-    .click()
-    .await?;
-    Ok(())
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_yew_app_runs_a_session_through_the_rust_api() {
@@ -68,45 +48,9 @@ async fn session_from_the_app(
     })
     .await?;
     assert_eq!(app_text(customer, "error").await, "");
-    let cb_hidden = js(
-        customer,
-        "return document.querySelector('[data-cobrowse-widget]').shadowRoot.querySelector('.cb').hidden;",
-    )
-    .await;
-    assert_eq!(cb_hidden, true, "ui: false hides the built-in widget");
-
-    click(customer, "share").await?;
-    click(customer, "yes").await?;
-    let code = eventually("the app to show the code", START, || async {
-        let code = app_text(customer, "code").await;
-        (code.len() == 9 && code.chars().all(|c| c.is_ascii_digit())).then_some(code)
-    })
-    .await?;
-    assert_eq!(app_text(customer, "phase").await, "waiting");
-
-    agent_joins(h, agent, &code).await?;
-    eventually("the app to hear the agent joined", START, || async {
-        (app_text(customer, "agent").await == "an agent sees this page").then_some(())
-    })
-    .await?;
-    eventually("the agent to see the app", START, || async {
-        (in_view(
-            agent,
-            "doc.getElementById('title') && doc.getElementById('title').textContent",
-        )
-        .await
-            == "A shop written in Rust")
-            .then_some(())
-    })
-    .await?;
-    assert_eq!(app_text(customer, "phase").await, "active");
-
-    click(customer, "stop").await?;
-    eventually("the app to hear the session ended", START, || async {
-        (app_text(customer, "agent").await == "customer_exit").then_some(())
-    })
-    .await?;
-    assert_eq!(app_text(customer, "code").await, "none");
+    let code = share_from_the_app(customer).await?;
+    agent_sees_the_app(h, customer, agent, &code, "A shop written in Rust").await?;
+    stop_from_the_app(customer, "customer_exit").await?;
 
     // The app's own panic hook is still the one that runs: co-browse replaced nothing.
     js(
@@ -116,7 +60,7 @@ async fn session_from_the_app(
          return true;",
     )
     .await;
-    click(customer, "crash").await?;
+    app_click(customer, "crash").await?;
     let hook = eventually("a panic hook to run", START, || async {
         let text = app_text(customer, "panicked").await;
         (!text.is_empty()).then_some(text)

@@ -1,6 +1,7 @@
 //! The snippet's two requests: the loader script (`/cobrowse.js`: the page API, `page_api.js`,
-//! the co-browse button drawn before the module is loaded, `launcher.js`, and the loader,
-//! `loader.js`, in one function scope)
+//! the co-browse button drawn before the module is loaded, `launcher.js`, how co-browse starts,
+//! `starter.js` (the three shared with the npm package), and the loader, `loader.js`, in one
+//! function scope)
 //! and what it fetches before it imports the customer module (`/cobrowse.json`: where the
 //! module is and the widget's settings from the relay's configuration). Both are open to
 //! every origin (customer sites are other origins) and revalidated by ETag, so a page view
@@ -29,6 +30,7 @@ const LOADER_SOURCE: &str = concat!(
     "(function () {\n\"use strict\";\n",
     include_str!("page_api.js"),
     include_str!("launcher.js"),
+    include_str!("starter.js"),
     include_str!("loader.js"),
     "})();\n"
 );
