@@ -21,9 +21,15 @@ pub async fn captures(
     agent: &WebDriver,
 ) -> TestResult<(pixels::Image, pixels::Image)> {
     // Neither side's co-browse overlays are part of the page.
+    // The customer's own marks of what the agent cannot see (dashed outlines around masked
+    // fields, drawn by a stylesheet of ours that is never captured) are off for the capture.
     js(
         customer,
-        "document.querySelector('[data-cobrowse-widget]').style.display = 'none'; return 1",
+        "document.querySelector('[data-cobrowse-widget]').style.display = 'none';
+         for (const s of document.querySelectorAll('style[data-cobrowse-own]')) {
+           if (s.textContent.includes('data-cobrowse-hidden')) s.sheet.disabled = true;
+         }
+         return 1",
     )
     .await;
     js(agent, "document.querySelector('[data-cobrowse-ui=customer-pointer]').style.display = 'none'; return 1").await;

@@ -139,9 +139,9 @@ async fn opened_by_a_click(customer: &WebDriver, agent: &WebDriver) -> TestResul
     scroll_to(customer, agent, "0").await?;
     let found = js(
         customer,
-        "const t = [...document.querySelectorAll(
-             '[data-bs-toggle=modal], [data-toggle=modal], [data-bs-toggle=dropdown],
-              [data-toggle=dropdown], .navbar-toggler, [uk-toggle], button[aria-expanded=false]')]
+        "const t = [...document.querySelectorAll('[data-bs-toggle=modal], [data-toggle=modal], \
+           [data-bs-toggle=dropdown], [data-toggle=dropdown], .navbar-toggler, [uk-toggle], \
+           button[aria-expanded=false]')]
            .find((e) => e.getClientRects().length && getComputedStyle(e).visibility === 'visible');
          if (!t) return null;
          t.setAttribute('data-corpus-clicked', '');

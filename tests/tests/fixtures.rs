@@ -64,7 +64,7 @@ async fn css_in_js(h: &Harness, customer: &WebDriver, agent: &WebDriver) -> Test
 /// Why these numbers: the two sides are the same Chromium with the same fonts, so text and
 /// boxes should match exactly; what may differ is caret blink, native control focus rings and
 /// sub-pixel text positioning, a fraction of a percent on these pages.
-const SCREENSHOT_FIXTURES: [(&str, f64); 12] = [
+const SCREENSHOT_FIXTURES: [(&str, f64); 13] = [
     ("/fixtures/typography.html", 0.005),
     ("/fixtures/relative-urls.html", 0.005),
     ("/fixtures/layout.html", 0.005),
@@ -76,8 +76,13 @@ const SCREENSHOT_FIXTURES: [(&str, f64); 12] = [
     ("/fixtures/background-layers.html", 0.005),
     ("/fixtures/sliced-standards.html", 0.005),
     ("/fixtures/scroll-behavior.html", 0.005),
+    ("/fixtures/fractional-scroll.html", 0.005),
     ("/account.html", 0.01),
 ];
+
+/// Fixtures whose fix needs CSS Typed OM, which Firefox does not have: its `cssText` rounds
+/// `58.33333333%` to `58.3333%` and nothing else reads the number back whole there.
+const NOT_IN_FIREFOX: [&str; 1] = ["/fixtures/fractional-scroll.html"];
 
 /// Each screenshot fixture in turn, one session across page loads, compared by screenshot:
 /// `customer` at 1280 × 800, `agent` wide and tall enough to show it at scale 1, both in one
@@ -92,6 +97,9 @@ async fn fixtures_by_screenshot(
     in_session(h, customer, agent, first).await?;
     let mut report = Vec::new();
     for (path, threshold) in SCREENSHOT_FIXTURES {
+        if engine == Firefox::NAME && NOT_IN_FIREFOX.contains(&path) {
+            continue;
+        }
         if path != first {
             // A page load: the session continues with a new snapshot.
             customer.goto(&format!("{}{path}", h.demo_url())).await?;

@@ -8,13 +8,14 @@
 mod batch;
 mod changes;
 mod cssom;
+mod exact_numbers;
 mod form_values;
 mod hover;
-mod layered;
 mod live_state;
 mod mirror;
 mod mutations;
 mod prototype_hooks;
+mod rule_text;
 mod serialize;
 mod setters;
 mod shadow_hooks;

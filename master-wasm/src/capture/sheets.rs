@@ -183,7 +183,7 @@ pub fn sheet_rules(sheet: &CssStyleSheet, base: Option<&str>) -> Option<Vec<Stri
             out.push(inlined);
             continue;
         }
-        let text = super::layered::rule_text(&rule).unwrap_or_else(|| rule.css_text());
+        let text = super::rule_text::rule_text(&rule).unwrap_or_else(|| rule.css_text());
         if shared_protocol::safety::is_unsafe_css(&text) {
             continue;
         }

@@ -1,14 +1,23 @@
-//! Rules whose `cssText` does not say what they do. A rule with a `background` of several
-//! layers followed by single-value longhands (`background-size: cover`, which applies to
-//! every layer) is serialized by Chromium as a shorthand whose first layer carries the size,
-//! position and repeat, and whose other layers carry none: parsed again, the view draws them at
-//! their initial `auto` and `repeat`. The longhands the page declared are repeated after it,
-//! as the page's CSSOM has them, so the view computes what the page computes. Grouping rules
-//! (`@media`, `@supports`) are rebuilt around their children when one of them needs it.
+//! Rules whose `cssText` does not say what they do, and the text the view gets for them
+//! instead: the rule's own text followed by the declarations that restore what was lost.
+//!
+//! - A `background` of several layers followed by single-value longhands
+//!   (`background-size: cover`, which applies to every layer) is serialized by Chromium as a
+//!   shorthand whose first layer carries the size, position and repeat, and whose other layers
+//!   carry none: parsed again, the view draws them at their initial `auto` and `repeat`. The
+//!   longhands the page declared are repeated after it, as the page's CSSOM has them.
+//! - Numbers are serialized with six significant digits: Bootstrap's `.col-7 { width:
+//!   58.33333333% }` reads back as `58.3333%`, a column 1/64 px narrower in the view, and a page
+//!   a pixel shorter at its end ([`exact_numbers`]).
+//!
+//! Grouping rules (`@media`, `@supports`) are rebuilt around their children when one of them
+//! needs it.
 
 use js_sys::Reflect;
 use wasm_bindgen::JsCast;
 use web_sys::{CssRule, CssRuleList, CssStyleRule};
+
+use super::exact_numbers;
 
 const STYLE_RULE: u16 = 1;
 const MEDIA_RULE: u16 = 4;
@@ -37,13 +46,25 @@ pub fn rule_text(rule: &CssRule) -> Option<String> {
 }
 
 fn style_rule_text(rule: &CssStyleRule) -> Option<String> {
+    let text = rule.css_text();
+    let mut declarations = layer_longhands(rule).unwrap_or_default();
+    if exact_numbers::may_be_rounded(&text) {
+        declarations.push_str(&exact_numbers::declarations(rule));
+    }
+    if declarations.is_empty() {
+        return None;
+    }
+    let close = text.rfind('}')?;
+    Some(format!("{}{declarations}}}", &text[..close]))
+}
+
+/// The `background` longhands of `rule`, as declarations, when its background has layers.
+fn layer_longhands(rule: &CssStyleRule) -> Option<String> {
     let style = rule.style();
     let image = style.get_property_value("background-image").ok()?;
     if !has_layers(&image) {
         return None;
     }
-    let text = rule.css_text();
-    let close = text.rfind('}')?;
     let mut declarations = String::new();
     for name in BACKGROUND_LONGHANDS {
         let value = style.get_property_value(name).unwrap_or_default();
@@ -57,7 +78,7 @@ fn style_rule_text(rule: &CssStyleRule) -> Option<String> {
         declarations.push_str(&value);
         declarations.push_str(if important { " !important; " } else { "; " });
     }
-    Some(format!("{}{declarations}}}", &text[..close]))
+    Some(declarations)
 }
 
 /// `@media …` or `@supports …` around its children's texts, when one of them needs its own.
