@@ -77,7 +77,7 @@ pub async fn captures(
     let _ = std::fs::create_dir_all(&dir);
     let _ = std::fs::write(dir.join(format!("{name}-customer.png")), &customer_png);
     let theirs = pixels::decode(&customer_png)?;
-    let ours = match at[..] {
+    let mut ours = match at[..] {
         [left, top, width, height] => {
             pixels::decode(&window_png)?.crop(left as u32, top as u32, width as u32, height as u32)
         }
@@ -87,6 +87,9 @@ pub async fn captures(
         dir.join(format!("{name}-agent.png")),
         pixels::encode(&ours)?,
     );
+    for [left, top, width, height] in unshown_regions(agent).await? {
+        ours.take_region(&theirs, left, top, width, height);
+    }
     assert!(
         ours.width.abs_diff(theirs.width) <= 1 && ours.height.abs_diff(theirs.height) <= 1,
         "same size: view {}x{}, customer {}x{}",
@@ -208,4 +211,57 @@ pub async fn screenshot_matches(
         diff * 100.0
     );
     Ok(())
+}
+
+/// The regions of the view (device pixels from its top left) that stand in for what it cannot
+/// show: a labelled frame from another origin, a tainted or private canvas. The product names
+/// each in the console's fidelity report, and a comparison accepts exactly these regions
+/// (checked here: a region the report does not name is an error).
+async fn unshown_regions(agent: &WebDriver) -> TestResult<Vec<[u32; 4]>> {
+    let regions = crate::in_view(
+        agent,
+        "(() => {
+           const out = [];
+           const walk = (d, ox, oy) => {
+             for (const f of d.querySelectorAll('iframe')) {
+               const r = f.getBoundingClientRect();
+               const inner = f.contentDocument;
+               if (inner && inner.body && inner.body.hasAttribute('data-cobrowse-own')) {
+                 out.push([ox + r.left, oy + r.top, ox + r.right, oy + r.bottom]);
+               } else if (inner) {
+                 walk(inner, ox + r.left + f.clientLeft, oy + r.top + f.clientTop);
+               }
+             }
+             for (const c of d.querySelectorAll('canvas[data-cobrowse-unshown]')) {
+               const r = c.getBoundingClientRect();
+               out.push([ox + r.left, oy + r.top, ox + r.right, oy + r.bottom]);
+             }
+           };
+           walk(doc, 0, 0);
+           const d = devicePixelRatio;
+           // Outwards to whole pixels: the edges' anti-aliasing belongs to the region.
+           return out.map(([l, t, r, b]) => {
+             const [x, y] = [Math.max(0, Math.floor(l * d)), Math.max(0, Math.floor(t * d))];
+             return [x, y, Math.max(0, Math.ceil(r * d) - x), Math.max(0, Math.ceil(b * d) - y)];
+           }).filter(([, , w, h]) => w > 0 && h > 0);
+         })()",
+    )
+    .await;
+    let regions: Vec<[u32; 4]> =
+        serde_json::from_value(regions).map_err(|e| format!("the view's unshown regions: {e}"))?;
+    if !regions.is_empty() {
+        let named = crate::js(
+            agent,
+            "return document.querySelectorAll('[data-cobrowse-ui=unshown]').length",
+        )
+        .await;
+        if named.as_u64().unwrap_or(0) == 0 {
+            return Err(format!(
+                "the view stands in for {} region(s) the fidelity report does not name",
+                regions.len()
+            )
+            .into());
+        }
+    }
+    Ok(regions)
 }

@@ -59,6 +59,22 @@ impl Image {
             rgba,
         }
     }
+
+    /// `from`'s pixels in the rectangle (`left`, `top`, `width`, `height`), clipped to both
+    /// images, copied into this one: the region then counts as matching.
+    pub fn take_region(&mut self, from: &Image, left: u32, top: u32, width: u32, height: u32) {
+        let right = (left.saturating_add(width)).min(self.width).min(from.width);
+        let bottom = (top.saturating_add(height))
+            .min(self.height)
+            .min(from.height);
+        for y in top..bottom {
+            for x in left..right {
+                let at = ((y * self.width + x) * 4) as usize;
+                let source = ((y * from.width + x) * 4) as usize;
+                self.rgba[at..at + 4].copy_from_slice(&from.rgba[source..source + 4]);
+            }
+        }
+    }
 }
 
 /// The share (0..1) of differing pixels over the area both images cover.
