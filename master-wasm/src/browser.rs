@@ -2,7 +2,6 @@
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen::JsCast;
-use web_sys::{Event, EventTarget};
 
 pub fn window() -> web_sys::Window {
     web_sys::window().expect("the customer module runs in a window")
@@ -12,50 +11,7 @@ pub fn document() -> web_sys::Document {
     window().document().expect("a window has a document")
 }
 
-/// An event listener that is removed when dropped.
-#[must_use = "the listener is removed when this is dropped"]
-pub struct Listener {
-    target: EventTarget,
-    kind: &'static str,
-    capture: bool,
-    callback: Closure<dyn FnMut(Event)>,
-}
-
-impl Listener {
-    pub fn new(
-        target: &EventTarget,
-        kind: &'static str,
-        capture: bool,
-        f: impl FnMut(Event) + 'static,
-    ) -> Self {
-        let callback = Closure::<dyn FnMut(Event)>::new(f);
-        let options = web_sys::AddEventListenerOptions::new();
-        options.set_capture(capture);
-        options.set_passive(true);
-        // Adding a listener with a valid function cannot fail.
-        let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
-            kind,
-            callback.as_ref().unchecked_ref(),
-            &options,
-        );
-        Self {
-            target: target.clone(),
-            kind,
-            capture,
-            callback,
-        }
-    }
-}
-
-impl Drop for Listener {
-    fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback_and_bool(
-            self.kind,
-            self.callback.as_ref().unchecked_ref(),
-            self.capture,
-        );
-    }
-}
+pub use shared_web::listener::Listener;
 
 /// A callback scheduled for the next animation frame, with a timer as fallback for hidden tabs
 /// (where animation frames stop). Whichever fires first runs it; dropping cancels both.

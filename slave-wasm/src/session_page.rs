@@ -58,6 +58,7 @@ impl Session {
             CustomerPageMsg::Scroll(scrolls) => {
                 if let Some(r) = self.rebuilder.borrow().as_ref() {
                     r.apply_scrolls(&scrolls);
+                    r.rehover();
                 }
             }
             CustomerPageMsg::Mode { mode, cause } => self.on_mode(mode, cause),

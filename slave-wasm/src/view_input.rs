@@ -8,7 +8,7 @@ use std::rc::Rc;
 
 use shared_protocol::agent_control::{ActionKind, Key};
 use shared_protocol::page::{NodeId, Pointer, DOCUMENT};
-use wasm_bindgen::prelude::*;
+use shared_web::listener::Listener;
 use wasm_bindgen::JsCast;
 use web_sys::{
     Document, Element, Event, EventTarget, HtmlElement, HtmlInputElement, HtmlSelectElement,
@@ -25,26 +25,9 @@ pub enum ViewEvent {
     Pointer(Pointer),
 }
 
-/// A listener on the view's document, removed on drop.
-struct DomListener {
-    target: EventTarget,
-    kind: &'static str,
-    callback: Closure<dyn FnMut(Event)>,
-}
-
-impl Drop for DomListener {
-    fn drop(&mut self) {
-        let _ = self.target.remove_event_listener_with_callback_and_bool(
-            self.kind,
-            self.callback.as_ref().unchecked_ref(),
-            true,
-        );
-    }
-}
-
 #[must_use = "the view stops taking the agent's input when this is dropped"]
 pub struct ViewInput {
-    _listeners: Vec<DomListener>,
+    _listeners: Vec<Listener>,
 }
 
 /// Ids of the view's nodes (the rebuilder's map).
@@ -58,26 +41,18 @@ impl ViewInput {
         let mut listeners = Vec::new();
         let mut on = |kind: &'static str, f: Translate| {
             let (resolve, emit) = (resolve.clone(), emit.clone());
-            let callback = Closure::<dyn FnMut(Event)>::new(move |e: Event| {
-                if let Some(ev) = f(e, &resolve) {
-                    emit(ev);
-                }
-            });
-            let options = web_sys::AddEventListenerOptions::new();
-            options.set_capture(true);
-            // Not passive: clicks, keys and wheels are cancelled in the view.
-            options.set_passive(false);
             let target: EventTarget = doc.clone().into();
-            let _ = target.add_event_listener_with_callback_and_add_event_listener_options(
+            // Cancelling: clicks, keys and wheels are cancelled in the view.
+            listeners.push(Listener::cancelling(
+                &target,
                 kind,
-                callback.as_ref().unchecked_ref(),
-                &options,
-            );
-            listeners.push(DomListener {
-                target,
-                kind,
-                callback,
-            });
+                true,
+                move |e: Event| {
+                    if let Some(ev) = f(e, &resolve) {
+                        emit(ev);
+                    }
+                },
+            ));
         };
         on("click", click);
         on("input", typed);

@@ -1,4 +1,6 @@
-//! The customer's element states in the agent's view: `:hover` under the customer's pointer,
+//! The customer's element states in the agent's view: `:hover` under the customer's pointer
+//! (found again whenever what is under it may have changed, as the browser does: after a
+//! scroll, a change of the page, a resize),
 //! `:focus`/`:focus-within` of the focused element, `:active` while the customer presses. Each
 //! is a marker attribute that the snapshot's state twins (the page's rules rewritten for the
 //! markers) style as the real state would.
@@ -10,6 +12,8 @@ use web_sys::{Document, Element, Node};
 
 #[derive(Default)]
 pub struct StateMarks {
+    /// Where the customer's pointer is (viewport coordinates), while it is over the page.
+    pointer: Option<(i32, i32)>,
     /// Under the customer's pointer, with their ancestors.
     hovered: Vec<Element>,
     /// The focused element and its ancestors.
@@ -19,7 +23,7 @@ pub struct StateMarks {
 }
 
 impl StateMarks {
-    /// A new document: the old elements are gone.
+    /// A new document: the old elements are gone (the pointer stays where it is).
     pub fn forget(&mut self) {
         self.hovered.clear();
         self.focused.clear();
@@ -28,6 +32,7 @@ impl StateMarks {
 
     /// Marks what is under the customer's pointer (its viewport coordinates) as hovered.
     pub fn hover_at(&mut self, doc: &Document, x: i32, y: i32, gone: bool) {
+        self.pointer = (!gone).then_some((x, y));
         let chain = if gone {
             Vec::new()
         } else {
@@ -42,6 +47,15 @@ impl StateMarks {
             let _ = el.set_attribute(HOVER_ATTR, "");
         }
         self.hovered = chain;
+    }
+
+    /// Finds again what is under the pointer where it last was: the page under it scrolled,
+    /// changed or was laid out anew at another width, and the customer's browser moved
+    /// `:hover` without the pointer moving.
+    pub fn rehover(&mut self, doc: &Document) {
+        if let Some((x, y)) = self.pointer {
+            self.hover_at(doc, x, y, false);
+        }
     }
 
     /// The focus marker on `node`, the focus-within marker on it and its ancestors.

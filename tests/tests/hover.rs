@@ -1,7 +1,9 @@
 //! State pseudo-classes across the two sides. `:hover` in both directions, on the demo site's
 //! CSS-only menu (it opens on `li:hover`): the customer's hover opens it in the agent's view,
 //! and the agent's pointer opens it on the customer's page while the customer's own pointer is
-//! elsewhere. `:focus` and `:focus-within` from the customer to the agent's view.
+//! elsewhere. `:focus` and `:focus-within` from the customer to the agent's view. The
+//! customer's `:hover` follows the page as it moves under a pointer that stays still
+//! (`www/fixtures/hover-still-pointer.html`).
 
 use std::time::Duration;
 
@@ -133,6 +135,73 @@ async fn focus_shows_in_the_view(
     })
     .await?;
     Ok(())
+}
+
+/// The id of the tile that shows `:hover`, on the page and in the view.
+const HOVERED_TILE: &str = "[...D.querySelectorAll('.tile')]
+    .filter((t) => getComputedStyle(t).backgroundColor === 'rgb(19, 128, 138)')
+    .map((t) => t.id).join() || null";
+
+/// The customer's browser moves `:hover` to what is under its pointer when the page moves
+/// there, with no pointer event: the view must too.
+async fn hover_follows_a_still_pointer(
+    h: &Harness,
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult {
+    in_session(h, customer, agent, "/fixtures/hover-still-pointer.html").await?;
+    let hovered = |expected: &'static str, why: &'static str| async move {
+        // The page itself first: the browser moved `:hover` (at its next frame).
+        eventually(&format!("{why}: on the page"), SHOW, || async {
+            let on_page = js(
+                customer,
+                &format!("const D = document; return {HOVERED_TILE};"),
+            )
+            .await;
+            (on_page == expected).then_some(())
+        })
+        .await?;
+        view_is(
+            agent,
+            &format!("{why}: in the view"),
+            &format!("(() => {{ const D = doc; return {HOVERED_TILE}; }})()"),
+            expected.into(),
+        )
+        .await
+    };
+    // Three tiles a row at 1280 px; the pointer on the middle of the second row.
+    let tile = customer.find(By::Id("t5")).await?;
+    customer
+        .action_chain()
+        .move_to_element_center(&tile)
+        .perform()
+        .await?;
+    hovered("t5", "the pointer on tile 5").await?;
+    // Two a row: tile 4 is where tile 5 was.
+    customer.set_window_rect(0, 0, 900, 900).await?;
+    hovered("t4", "the window narrowed").await?;
+    // A banner pushes the tiles a row down: tile 2.
+    js(customer, "addBanner(); return 1").await;
+    hovered("t2", "a banner added above").await?;
+    // Scrolled a row down: tile 4 again.
+    js(
+        customer,
+        "window.scrollBy({ top: 120, behavior: 'instant' }); return 1",
+    )
+    .await;
+    hovered("t4", "the page scrolled").await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hover_follows_the_page_under_a_still_pointer() {
+    let h = Harness::start().await;
+    let customer = h.browser().await;
+    let agent = h.browser().await;
+    let result = hover_follows_a_still_pointer(&h, &customer, &agent).await;
+    h.finish(vec![customer, agent]).await;
+    if let Err(e) = result {
+        panic!("{e}");
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

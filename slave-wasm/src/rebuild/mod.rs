@@ -5,13 +5,17 @@
 //! Frames' documents and shadow roots are built in place ([`roots`]); the top layer, media,
 //! canvases and the fidelity report follow the page's live state ([`live`]).
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 use shared_protocol::page::{
     Namespace, NodeAdd, NodeData, NodeId, SheetHash, Snapshot, SnapshotNodes, DOCUMENT,
 };
 use wasm_bindgen::JsValue;
 use web_sys::{Document, Element, Node};
+
+use shared_web::listener::Listener;
 
 use crate::view_sheets::ViewSheets;
 use crate::view_states::StateMarks;
@@ -62,7 +66,11 @@ pub struct Rebuilder {
     epoch: Option<u32>,
     /// The customer's page address, which the view's relative URLs resolve against.
     page_url: String,
-    marks: StateMarks,
+    /// Shared with [`Self::rehover_on_resize`].
+    marks: Rc<RefCell<StateMarks>>,
+    /// The view resized (the customer's window did): `:hover` is found again. Added with
+    /// each snapshot: a change of compat mode (`document.open`) removes the window's listeners.
+    rehover_on_resize: Option<Listener>,
     pub sheets: ViewSheets,
     /// Sheets of the message being applied, by the element that shows them: a `<link>` with
     /// one is created as a stand-in straight away.
@@ -98,7 +106,8 @@ impl Rebuilder {
             ids: js_sys::Map::new(),
             epoch: None,
             page_url: String::new(),
-            marks: StateMarks::default(),
+            marks: Rc::default(),
+            rehover_on_resize: None,
             sheets,
             incoming: HashMap::new(),
             state_style: None,
@@ -162,6 +171,12 @@ impl Rebuilder {
             return Err(RebuildError::TooLarge);
         }
         self.match_compat_mode(leading.iter().chain(&snap.nodes));
+        self.rehover_on_resize = self.doc.default_view().map(|view| {
+            let (marks, doc) = (self.marks.clone(), self.doc.clone());
+            Listener::new(view.as_ref(), "resize", false, move |_| {
+                marks.borrow_mut().rehover(&doc)
+            })
+        });
         let root: Node = self.doc.clone().into();
         while let Some(child) = root.first_child() {
             root.remove_child(&child).map_err(dom)?;
@@ -172,7 +187,7 @@ impl Rebuilder {
         self.bases.clear();
         self.frame_labels.clear();
         self.reset_live();
-        self.marks.forget();
+        self.marks.borrow_mut().forget();
         self.sheets.reset_adopted();
         self.page_url = snap.url.clone();
         self.expect_sheets(&snap.state);
@@ -200,13 +215,20 @@ impl Rebuilder {
 
     /// Shows the customer's focus, as `:focus` and `:focus-within` apply.
     pub fn apply_focus(&mut self, focus: Option<NodeId>) {
-        self.marks.focus(focus.and_then(|id| self.nodes.get(&id)));
+        self.marks
+            .borrow_mut()
+            .focus(focus.and_then(|id| self.nodes.get(&id)));
     }
 
     /// Shows the hover state under the customer's pointer (its viewport coordinates): the
     /// element there and its ancestors get the marker, as `:hover` itself would apply.
     pub fn hover_at(&mut self, x: i32, y: i32, gone: bool) {
-        self.marks.hover_at(&self.doc, x, y, gone);
+        self.marks.borrow_mut().hover_at(&self.doc, x, y, gone);
+    }
+
+    /// Finds again what is under the customer's pointer (the view scrolled under it).
+    pub fn rehover(&self) {
+        self.marks.borrow_mut().rehover(&self.doc);
     }
 
     fn node(&self, id: NodeId) -> Result<&Node, RebuildError> {

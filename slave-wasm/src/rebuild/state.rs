@@ -35,7 +35,9 @@ impl Rebuilder {
             self.apply_focus(focus);
         }
         if let Some(active) = state.active {
-            self.marks.press(active.and_then(|id| self.nodes.get(&id)));
+            self.marks
+                .borrow_mut()
+                .press(active.and_then(|id| self.nodes.get(&id)));
         }
         if let Some(layers) = &state.layers {
             self.apply_layers(layers);
@@ -43,6 +45,8 @@ impl Rebuilder {
         self.apply_media(&state.media);
         self.apply_canvases(&state.canvases);
         self.note_unshown(&state.unshown);
+        // The page changed under a pointer that did not move.
+        self.marks.borrow_mut().rehover(&self.doc);
         sheets.and(adopted)
     }
 }
