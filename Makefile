@@ -78,9 +78,9 @@ lint:
 	cargo fmt --all -- --check
 	cargo clippy --workspace --all-targets -- -D warnings
 	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm -p yew-spa --all-targets -- -D warnings
-	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm --all-targets $(TEST_HOOKS) -- -D warnings
-	# The bench entry points (`make bench`) are linted too, though never shipped.
-	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm --features master-wasm/bench,slave-wasm/bench -- -D warnings
+	# The test hooks and the bench entry points (`make bench`) are linted too, though never
+	# shipped: in one run (each run checks both crates again).
+	cargo clippy --target wasm32-unknown-unknown -p master-wasm -p slave-wasm --all-targets $(TEST_HOOKS),master-wasm/bench,slave-wasm/bench -- -D warnings
 	# The protocol's native-only dev-dependencies (proptest) do not build for wasm32: lint its library.
 	cargo clippy --target wasm32-unknown-unknown -p shared-protocol -p shared-css -p shared-web -- -D warnings
 
