@@ -1,8 +1,10 @@
 //! The key exchange of a session as one state machine per role, without I/O, for both
 //! browsers: the customer's browser starts every exchange (an agent joins, a page loads) with
-//! SPAKE2 over the code's secret digits; the console answers under the same exchange id and
-//! both confirm. Each side's [`KeyGuard`] counts the exchanges that never confirmed back and
-//! refuses, once one confirmed, an exchange that does not prove it comes from the same peer.
+//! SPAKE2 over the code's secret digits; the console answers under the same exchange id with
+//! its own message and its confirmation; the customer checks that confirmation and only then
+//! confirms back (so the customer keeps an exchange's rekey key before the agent can: see
+//! [`KeyGuard`]). Each side's guard counts the exchanges that never confirmed back and refuses,
+//! once one confirmed, an exchange that does not prove it comes from the same peer.
 //!
 //! A step returns what to send (key messages, as control messages to the relay) and an
 //! [`Outcome`]; the driver sends, shows and saves, and never decides from text.
@@ -153,7 +155,12 @@ impl Keys {
                     return self.refused(e);
                 }
                 match handshake.finish(&message) {
-                    Ok(agreed) => self.confirm(exchange, agreed, Vec::new()),
+                    // The agent's confirmation, which follows, is checked before ours goes.
+                    Ok(agreed) => {
+                        self.guard.confirming(agreed.rekey_key());
+                        self.state = State::Agreed { exchange, agreed };
+                        Step::just(Outcome::Pending)
+                    }
                     Err(_) => self.failed(),
                 }
             }
@@ -194,11 +201,23 @@ impl Keys {
                 },
             ) if theirs == exchange => {
                 let rekey = agreed.rekey_key();
+                // The customer confirms last (the agent's confirmation went with its message).
+                let ours = agreed.confirmation();
                 match agreed.confirm(&mac) {
                     Ok((sealer, opener)) => {
                         self.guard.confirmed(rekey);
                         self.state = State::Ready(Channel { sealer, opener });
-                        Step::just(Outcome::Verified)
+                        let send = match self.me {
+                            Role::Agent => Vec::new(),
+                            _ => vec![KeyExchange::Confirm {
+                                exchange,
+                                mac: ours,
+                            }],
+                        };
+                        Step {
+                            send,
+                            outcome: Outcome::Verified,
+                        }
                     }
                     Err(_) => self.failed(),
                 }
@@ -211,10 +230,11 @@ impl Keys {
         }
     }
 
-    /// Our confirmation goes out after `before`: one guess given away until it is confirmed.
+    /// The agent's confirmation goes out after `before`: one guess given away until it is
+    /// confirmed back.
     fn confirm(&mut self, exchange: u64, agreed: Agreed, mut before: Vec<KeyExchange>) -> Step {
         let mac = agreed.confirmation();
-        self.guard.confirming();
+        self.guard.confirming(agreed.rekey_key());
         self.state = State::Agreed { exchange, agreed };
         before.push(KeyExchange::Confirm { exchange, mac });
         Step {

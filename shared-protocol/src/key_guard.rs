@@ -2,17 +2,25 @@
 //! exchanges it takes part in at all. Both browsers keep one [`KeyGuard`]; the relay, which is
 //! not trusted, can neither reset it nor start an exchange that it would accept.
 //!
-//! Each exchange in which a browser sends its key confirmation lets whoever answered check one
-//! guess of the 4 secret digits offline. So:
-//! - a **failure** is counted when this side confirms ([`KeyGuard::confirming`]) and taken back
-//!   only when *that* exchange confirms ([`KeyGuard::confirmed`]); a genuine exchange never
-//!   wipes earlier failures (a relay alternating guesses with genuine exchanges used to reset the
-//!   count each time). At [`MAX_VERIFY_FAILURES`] the session ends.
+//! Each exchange lets whoever answered check one guess of the 4 secret digits: offline against
+//! the agent's confirmation (sent first), online by whether the customer confirms back (it
+//! confirms only once the agent's confirmation checked out). So:
+//! - a **failure** is counted when this side has keys to check a guess with
+//!   ([`KeyGuard::confirming`]) and taken back only when *that* exchange confirms
+//!   ([`KeyGuard::confirmed`]); a genuine exchange never wipes earlier failures (a relay
+//!   alternating guesses with genuine exchanges used to reset the count each time). At
+//!   [`MAX_VERIFY_FAILURES`] the session ends.
 //! - once an exchange has confirmed, both sides hold a **rekey key** derived from it (the relay
 //!   never sees it). A later exchange (a page load of the customer) must carry a proof made with
 //!   it over that exchange's id and SPAKE2 message, or this side refuses it *before* confirming:
 //!   the relay cannot pose as a peer that "reloaded", so it gets no guess at all. A refused
 //!   exchange counts as a failure too, so a relay that keeps trying ends the session.
+//! - the customer confirms last, so it holds (and has saved) an exchange's rekey key before the
+//!   agent can hold it. When the customer's page loads between its confirmation and the agent's
+//!   receipt of it, the agent is left with the exchange **pending**: a proof made with that
+//!   exchange's rekey key then confirms it (only the customer that checked the agent's
+//!   confirmation can make one), and the new exchange is admitted. Without this, a customer who
+//!   clicked a link as the agent joined was refused as an impostor.
 
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
@@ -34,6 +42,10 @@ pub enum GuardError {
 pub struct KeyGuard {
     failures: u8,
     rekey: Option<RekeyKey>,
+    /// The rekey keys of exchanges this side confirmed in that were not confirmed back yet
+    /// (each also counted as a failure). Not saved: only the agent, whose console does not
+    /// outlive a page, ever needs them.
+    pending: Vec<RekeyKey>,
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -52,7 +64,11 @@ fn proof_mac(key: &RekeyKey, sender: Role, exchange: u64, message: &[u8]) -> Hma
 impl KeyGuard {
     /// A guard restored from what a page saved (the customer's next page load).
     pub fn restore(failures: u8, rekey: Option<RekeyKey>) -> Self {
-        Self { failures, rekey }
+        Self {
+            failures,
+            rekey,
+            pending: Vec::new(),
+        }
     }
 
     /// What a page load must keep: the failures and the rekey key.
@@ -102,28 +118,46 @@ impl KeyGuard {
         if self.exhausted() {
             return Err(GuardError::Exhausted);
         }
-        if let Some(key) = &self.rekey {
-            if proof_mac(key, peer, exchange, message)
+        let proves = |key: &RekeyKey| {
+            proof_mac(key, peer, exchange, message)
                 .verify_slice(proof)
-                .is_err()
-            {
-                self.failures = self.failures.saturating_add(1);
-                return Err(GuardError::Unproven);
-            }
+                .is_ok()
+        };
+        if self.rekey.as_ref().is_some_and(proves) {
+            return Ok(());
+        }
+        // The peer proves an exchange whose confirmation never reached us: it confirmed.
+        if let Some(at) = self.pending.iter().position(proves) {
+            let rekey = self.pending[at];
+            self.confirmed(rekey);
+            return Ok(());
+        }
+        if self.rekey.is_some() {
+            self.failures = self.failures.saturating_add(1);
+            return Err(GuardError::Unproven);
         }
         Ok(())
     }
 
-    /// This side is about to send its confirmation: one guess given away until it confirms.
-    pub fn confirming(&mut self) {
+    /// This side holds an exchange's keys and is about to let the peer check its guess
+    /// against them (see the module's header): one guess given away until it confirms.
+    /// `rekey` is that exchange's, should its confirmation come only as a later proof.
+    pub fn confirming(&mut self, rekey: RekeyKey) {
         self.failures = self.failures.saturating_add(1);
+        // More than this many unconfirmed exchanges end the session anyway.
+        if self.pending.len() >= usize::from(MAX_VERIFY_FAILURES) {
+            self.pending.remove(0);
+        }
+        self.pending.push(rekey);
     }
 
     /// The exchange this side confirmed in is confirmed back: its failure is taken back (only
-    /// its own), and its rekey key guards the next exchange.
+    /// its own), and its rekey key guards the next exchange. Exchanges still pending are older
+    /// than the peer's latest and can no longer be proven (their failures stay).
     pub fn confirmed(&mut self, rekey: RekeyKey) {
         self.failures = self.failures.saturating_sub(1);
         self.rekey = Some(rekey);
+        self.pending.clear();
     }
 }
 
@@ -138,10 +172,10 @@ mod tests {
         let mut g = KeyGuard::default();
         // A guess: confirmed by us, never back.
         g.admit(Role::Agent, 1, b"m1", &[]).unwrap();
-        g.confirming();
+        g.confirming(KEY);
         // A genuine exchange.
         g.admit(Role::Agent, 2, b"m2", &[]).unwrap();
-        g.confirming();
+        g.confirming(KEY);
         g.confirmed(KEY);
         assert_eq!(g.failures(), 1, "the guess still counts");
         assert_eq!(g.attempts_left(), MAX_VERIFY_FAILURES - 1);
@@ -150,10 +184,10 @@ mod tests {
     #[test]
     fn after_a_confirmed_exchange_only_a_proven_one_is_admitted() {
         let mut peer = KeyGuard::default();
-        peer.confirming();
+        peer.confirming(KEY);
         peer.confirmed(KEY);
         let mut g = KeyGuard::default();
-        g.confirming();
+        g.confirming(KEY);
         g.confirmed(KEY);
         // The relay posing as the customer again: no proof, a proof for another message, or
         // a proof from the other direction.
@@ -183,7 +217,7 @@ mod tests {
         let mut g = KeyGuard::default();
         for _ in 0..MAX_VERIFY_FAILURES {
             g.admit(Role::Agent, 1, b"m", &[]).unwrap();
-            g.confirming();
+            g.confirming(KEY);
         }
         assert_eq!(
             g.admit(Role::Agent, 2, b"m", &[]),
@@ -195,10 +229,39 @@ mod tests {
     #[test]
     fn saved_and_restored_alike() {
         let mut g = KeyGuard::default();
-        g.confirming();
+        g.confirming(KEY);
         g.confirmed(KEY);
-        g.confirming();
+        g.confirming([3; 32]);
         let (failures, rekey) = g.saved();
-        assert_eq!(KeyGuard::restore(failures, rekey), g);
+        let restored = KeyGuard::restore(failures, rekey);
+        assert_eq!(restored.saved(), (1, Some(KEY)));
+        assert!(
+            restored.pending.is_empty(),
+            "pending keys stay with the page"
+        );
+    }
+
+    #[test]
+    fn a_proof_with_a_pending_exchange_confirms_it() {
+        const LATER: RekeyKey = [4; 32];
+        let customer = KeyGuard::restore(0, Some(LATER));
+        // The agent confirmed in two exchanges; neither confirmation came back.
+        let mut g = KeyGuard::default();
+        g.confirming(KEY);
+        g.confirming(LATER);
+        assert_eq!(g.failures(), 2);
+        let proof = customer.proof(Role::Customer, 9, b"next page");
+        assert_eq!(g.admit(Role::Customer, 9, b"next page", &proof), Ok(()));
+        assert_eq!(
+            g.saved(),
+            (1, Some(LATER)),
+            "that one confirmed, the other not"
+        );
+        // From now on only that key proves.
+        let stale = KeyGuard::restore(0, Some(KEY)).proof(Role::Customer, 10, b"m");
+        assert_eq!(
+            g.admit(Role::Customer, 10, b"m", &stale),
+            Err(GuardError::Unproven)
+        );
     }
 }

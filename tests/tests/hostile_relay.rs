@@ -1,5 +1,5 @@
 //! A relay that turns hostile. Each key exchange it answers with a guess of the 4 secret digits
-//! lets it check that guess offline against the customer's confirmation, so:
+//! lets it check that guess by whether the customer confirms back, so:
 //! - posing as an agent again and again, it gets three guesses at most before the customer's
 //!   browser ends the session, whatever the relay says;
 //! - with the real code (a genuine agent behind it), it cannot alternate guesses with genuine
@@ -26,12 +26,14 @@ fn guesses_only(mut ws: WebSocket, _code: oneshot::Receiver<u16>) -> Attacking {
             if send(&mut ws, RelayMsg::AgentJoined).await.is_none() {
                 break;
             }
-            let Some((exchange, ..)) = customer_spake(&mut ws, &mut seen).await else {
+            let Some((exchange, theirs, _)) = customer_spake(&mut ws, &mut seen).await else {
                 break;
             };
-            match answer_with_guess(&mut ws, exchange, guess).await {
-                Some(true) => seen.guess_confirmations += 1,
-                Some(false) => {}
+            match answer_with_guess(&mut ws, (exchange, &theirs), guess).await {
+                Some(confirmed) => {
+                    seen.guesses_checked += 1;
+                    seen.guess_confirmations += u32::from(confirmed);
+                }
                 None => break,
             }
         }
@@ -83,7 +85,9 @@ fn alternating(mut ws: WebSocket, code: oneshot::Receiver<u16>) -> Attacking {
                     break None;
                 }
                 match env.msg {
-                    CustomerMsg::Key(KeyExchange::Spake { exchange, .. }) => break Some(exchange),
+                    CustomerMsg::Key(KeyExchange::Spake {
+                        exchange, message, ..
+                    }) => break Some((exchange, message)),
                     CustomerMsg::VerificationFailed | CustomerMsg::Exit => {
                         seen.gave_up = true;
                         return seen;
@@ -91,10 +95,13 @@ fn alternating(mut ws: WebSocket, code: oneshot::Receiver<u16>) -> Attacking {
                     _ => continue,
                 }
             };
-            let Some(exchange) = exchange else { continue };
+            let Some((exchange, theirs)) = exchange else {
+                continue;
+            };
             seen.exchanges_after_genuine += 1;
-            let guess = (secret + 1 + round) % 10_000;
-            match answer_with_guess(&mut ws, exchange, guess).await {
+            // Even the right code: without the proof only the verified agent can make, the
+            // customer must not confirm (which would also check a wrong guess for the relay).
+            match answer_with_guess(&mut ws, (exchange, &theirs), secret).await {
                 Some(true) => seen.guess_confirmations += 1,
                 Some(false) => {}
                 None => return seen,
@@ -133,7 +140,8 @@ async fn the_session_ends_as_unverifiable(customer: &thirtyfour::WebDriver) -> T
 
 async fn three_guesses_at_most(h: &Harness, customer: &thirtyfour::WebDriver) -> TestResult {
     let seen = under_attack(h, customer, guesses_only).await?;
-    assert_eq!(seen.guess_confirmations, 3, "three guesses at most");
+    assert_eq!(seen.guesses_checked, 3, "three guesses at most");
+    assert_eq!(seen.guess_confirmations, 0, "none of them right");
     assert!(seen.gave_up, "the customer refused a fourth exchange");
     the_session_ends_as_unverifiable(customer).await
 }

@@ -174,9 +174,47 @@ async fn single_page_routes_are_followed(
     Ok(())
 }
 
+/// The customer reloads the page as the agent joins: whichever step of the key exchange the
+/// old page reached (its confirmation sent or not, received or not), the new page keys again
+/// with the agent. (The corpus test hit it: a page load had the console refuse the new page as
+/// an impostor, and both waited forever.) The race is a matter of milliseconds, so several
+/// rounds with the reload at different moments; `exchange_tests` has each order natively.
+async fn a_reload_while_the_agent_joins_keys_again(
+    h: &Harness,
+    customer: &WebDriver,
+    agent: &WebDriver,
+) -> TestResult {
+    for delay in [0, 0, 5, 15, 40] {
+        let code = customer_starts(h, customer, "/").await?;
+        agent_joins(h, agent, &code).await?;
+        tokio::time::sleep(Duration::from_millis(delay)).await;
+        customer.refresh().await?;
+        eventually(
+            &format!("the view after a reload {delay} ms into the join"),
+            START,
+            || async {
+                let viewing = agent_status(agent).await.contains("viewing")
+                    && in_view(agent, "!!doc.querySelector('.cards')").await == true;
+                viewing.then_some(())
+            },
+        )
+        .await?;
+        widget(customer, "exit").await?.click().await?;
+        eventually("the session ended", START, || async {
+            widget(customer, "start").await.ok()
+        })
+        .await?;
+    }
+    Ok(())
+}
+
 e2e!(
     a_page_load_continues_the_same_session,
     page_loads_continue_the_session
+);
+e2e!(
+    a_reload_as_the_agent_joins_keys_again,
+    a_reload_while_the_agent_joins_keys_again
 );
 e2e!(
     single_page_app_routes_are_followed_and_recorded,

@@ -65,7 +65,7 @@ pub async fn genuine(
         }),
     )
     .await?;
-    agent.guard.confirming();
+    agent.guard.confirming(agreed.rekey_key());
     let mac = agreed.confirmation();
     send(ws, RelayMsg::Key(KeyExchange::Confirm { exchange, mac })).await?;
     loop {

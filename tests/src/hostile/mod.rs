@@ -29,7 +29,11 @@ pub const SESSION_ID: [u8; 16] = [5; 16];
 /// What the customer's browser gave the hostile relay.
 #[derive(Debug, Default)]
 pub struct Seen {
-    /// Confirmations sent in exchanges the relay answered with a wrong guess.
+    /// Exchanges the relay answered with a guess that the customer answered back (each a
+    /// guess checked: a confirmation for a right one, a failure for a wrong one).
+    pub guesses_checked: u32,
+    /// Confirmations sent in exchanges the relay answered (with a guess, or the right code
+    /// without the verified agent's proof).
     pub guess_confirmations: u32,
     /// Exchanges started after the first genuine one (each a chance to guess).
     pub exchanges_after_genuine: u32,

@@ -67,12 +67,21 @@ pub async fn send(ws: &mut WebSocket, msg: RelayMsg) -> Option<()> {
     ws.send(frame(msg)).await.ok()
 }
 
-/// Answers exchange `exchange` as an agent with `guess`, without proof; true when the customer
-/// sent its confirmation (an offline guess for the relay).
-pub async fn answer_with_guess(ws: &mut WebSocket, exchange: u64, guess: u16) -> Option<bool> {
-    let message = Handshake::start(Role::Agent, guess, SESSION_ID)
-        .message()
-        .to_vec();
+/// Answers exchange `exchange` (whose SPAKE2 message from the customer is `theirs`) as an agent with `guess`, without proof: its SPAKE2 message and
+/// its confirmation, as the console sends them. `Some(true)` when the customer confirmed back
+/// (it took `guess` for the code), `Some(false)` when it said verification failed (a wrong
+/// guess, or an exchange it refused).
+pub async fn answer_with_guess(
+    ws: &mut WebSocket,
+    (exchange, theirs): (u64, &[u8]),
+    guess: u16,
+) -> Option<bool> {
+    let handshake = Handshake::start(Role::Agent, guess, SESSION_ID);
+    let message = handshake.message().to_vec();
+    let mac = handshake
+        .finish(theirs)
+        .map(|agreed| agreed.confirmation())
+        .unwrap_or_else(|_| vec![0; 32]);
     send(
         ws,
         RelayMsg::Key(KeyExchange::Spake {
@@ -82,6 +91,7 @@ pub async fn answer_with_guess(ws: &mut WebSocket, exchange: u64, guess: u16) ->
         }),
     )
     .await?;
+    send(ws, RelayMsg::Key(KeyExchange::Confirm { exchange, mac })).await?;
     loop {
         match next_customer_msg(ws).await? {
             CustomerMsg::Key(KeyExchange::Confirm { .. }) => return Some(true),
