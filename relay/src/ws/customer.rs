@@ -69,7 +69,9 @@ pub(super) async fn customer_loop(
                     first_url,
                     first_session,
                 };
-                let s = match state.create_session(tx.clone(), origin.clone()).await {
+                // Boxed, as the resume below: the connection's task stays the size of its
+                // idle read, not of a cluster's session creation.
+                let s = match Box::pin(state.create_session(tx.clone(), origin.clone())).await {
                     Ok(s) => s,
                     Err(why) => {
                         let msg = why.to_string();
@@ -116,7 +118,7 @@ pub(super) async fn customer_loop(
                 // A page load starts without rules: they go first, before `Resumed`.
                 let rules = control_frame(r.routing, privacy_rules(&state));
                 let _ = tx.send(Outgoing::Frame(rules)).await;
-                match resume(&state, Side::Customer, &r, &tx).await {
+                match Box::pin(resume(&state, Side::Customer, &r, &tx)).await {
                     Ok(s) => {
                         ended = Some(s.phases());
                         session = Some(s);

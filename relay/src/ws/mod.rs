@@ -100,28 +100,40 @@ async fn serve(
         Side::Agent => "agent",
     };
     let _log = crate::access_log::SocketLog::open(&state.metrics, role);
+    // Each part runs as a future of its own on the heap: inline, every idle connection's
+    // task would be as large as the largest of them (placement, the bridge, both loops),
+    // whichever it runs.
     if let Some(cluster) = state.cluster.clone() {
         let deadline = Instant::now() + state.config.handshake_timeout;
         let placed = match side {
             Side::Customer => {
-                placement::place::<CustomerMsg>(&state, &cluster, &mut conn, deadline).await
+                Box::pin(placement::place::<CustomerMsg>(
+                    &state, &cluster, &mut conn, deadline,
+                ))
+                .await
             }
             Side::Agent => {
-                placement::place::<AgentMsg>(&state, &cluster, &mut conn, deadline).await
+                Box::pin(placement::place::<AgentMsg>(
+                    &state, &cluster, &mut conn, deadline,
+                ))
+                .await
             }
         };
         match placed {
             placement::Route::Here => {}
             placement::Route::Closed => return drop(slot),
             placement::Route::Bridge { owner, first } => {
-                bridge::pipe(state, conn, first, side, owner, client, user_agent).await;
+                Box::pin(bridge::pipe(
+                    state, conn, first, side, owner, client, user_agent,
+                ))
+                .await;
                 return drop(slot);
             }
         }
     }
     match side {
-        Side::Customer => customer_loop(conn, state, user_agent, client).await,
-        Side::Agent => agent_loop(conn, state).await,
+        Side::Customer => Box::pin(customer_loop(conn, state, user_agent, client)).await,
+        Side::Agent => Box::pin(agent_loop(conn, state)).await,
     }
     drop(slot);
 }
