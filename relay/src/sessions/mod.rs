@@ -23,12 +23,38 @@ use shared_protocol::code::ROUTING_SPACE;
 use shared_protocol::EndReason;
 use tokio::sync::mpsc;
 
+/// A frame as the relay queues it: shared, so the reliable ring keeps the same bytes the
+/// queue sends instead of a copy.
+pub type Frame = std::sync::Arc<[u8]>;
+
 /// What a connection's send task writes to its socket.
+///
+/// Two words: every connection's queue allocates its first block of 32 slots up front, so each
+/// byte here is 32 bytes of every idle connection (R3 in `make bench`: a 32-byte `Outgoing`
+/// cost 1,056 B per connection, this one 544 B).
 #[derive(Debug)]
 pub enum Outgoing {
-    Frame(Vec<u8>),
-    Close { code: u16, reason: String },
+    Frame(Frame),
+    Close(Box<Closing>),
 }
+
+/// A close frame's code and reason (boxed in [`Outgoing`]: closes are rare, slots are not).
+#[derive(Debug)]
+pub struct Closing {
+    pub code: u16,
+    pub reason: String,
+}
+
+impl Outgoing {
+    pub fn close(code: u16, reason: impl Into<String>) -> Self {
+        Outgoing::Close(Box::new(Closing {
+            code,
+            reason: reason.into(),
+        }))
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Outgoing>() == 16);
 
 pub type Outbox = mpsc::Sender<Outgoing>;
 

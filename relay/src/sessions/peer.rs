@@ -6,7 +6,7 @@ use std::collections::VecDeque;
 
 use tokio::sync::mpsc::error::TrySendError;
 
-use super::{Outbox, Outgoing, QUEUE_LEN};
+use super::{Frame, Outbox, Outgoing, QUEUE_LEN};
 
 /// Queue slots kept free for control frames (key exchange, notices): data frames use only the
 /// rest, so a side flooded with page frames still hears the session's control messages.
@@ -39,7 +39,7 @@ pub struct Peer {
     /// The last reliable frame put in the queue.
     last_queued: u64,
     /// The latest ephemeral frame that found no room (older ones are superseded).
-    pending_ephemeral: Option<Vec<u8>>,
+    pending_ephemeral: Option<Frame>,
     ring: Ring,
 }
 
@@ -107,7 +107,7 @@ impl Peer {
 
     /// Keeps a reliable frame for this side until it is acknowledged, and queues it unless the
     /// side is away or catching up. Never waits: a slow side cannot hold up the other.
-    pub fn deliver_reliable(&mut self, seq: u64, frame: Vec<u8>) -> Delivered {
+    pub fn deliver_reliable(&mut self, seq: u64, frame: Frame) -> Delivered {
         self.ring.push(seq, frame.clone());
         let Some(outbox) = &self.outbox else {
             return Delivered::Kept;
@@ -130,7 +130,7 @@ impl Peer {
     }
 
     /// Queues an ephemeral frame if there is room, else holds it as the latest.
-    pub fn deliver_ephemeral(&mut self, frame: Vec<u8>) -> Delivered {
+    pub fn deliver_ephemeral(&mut self, frame: Frame) -> Delivered {
         let Some(outbox) = &self.outbox else {
             return Delivered::Dropped;
         };
@@ -167,7 +167,7 @@ impl Peer {
         }
         let (missed, lost) = self.ring.after_with_seq(self.last_queued);
         let outcome = if lost {
-            let _ = outbox.try_send(Outgoing::Frame(gap()));
+            let _ = outbox.try_send(Outgoing::Frame(gap().into()));
             self.last_queued = self.ring.newest().unwrap_or(self.last_queued);
             CatchUp::Lost
         } else {
@@ -231,14 +231,14 @@ impl Peer {
 
 #[derive(Default)]
 struct Ring {
-    frames: VecDeque<(u64, Vec<u8>)>,
+    frames: VecDeque<(u64, Frame)>,
     bytes: usize,
     /// The newest sequence number dropped for lack of room.
     dropped_through: u64,
 }
 
 impl Ring {
-    fn push(&mut self, seq: u64, frame: Vec<u8>) {
+    fn push(&mut self, seq: u64, frame: Frame) {
         self.bytes += frame.len();
         self.frames.push_back((seq, frame));
         while self.frames.len() > RING_FRAMES || self.bytes > RING_BYTES {
@@ -261,7 +261,7 @@ impl Ring {
         self.frames.back().map(|(s, _)| *s)
     }
 
-    fn after_with_seq(&self, last: u64) -> (Vec<(u64, Vec<u8>)>, bool) {
+    fn after_with_seq(&self, last: u64) -> (Vec<(u64, Frame)>, bool) {
         let frames = self
             .frames
             .iter()

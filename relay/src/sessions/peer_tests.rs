@@ -9,7 +9,7 @@ fn peer() -> Peer {
 /// The frames the ring holds after `last`, and whether some were dropped.
 fn frames_after(p: &Peer, last: u64) -> (Vec<Vec<u8>>, bool) {
     let (frames, lost) = p.ring.after_with_seq(last);
-    (frames.into_iter().map(|(_, f)| f).collect(), lost)
+    (frames.into_iter().map(|(_, f)| f.to_vec()).collect(), lost)
 }
 
 /// Queue slots data frames may use.
@@ -24,7 +24,7 @@ fn connected() -> (Peer, tokio::sync::mpsc::Receiver<Outgoing>) {
 fn drain(rx: &mut tokio::sync::mpsc::Receiver<Outgoing>) -> Vec<Vec<u8>> {
     let mut out = Vec::new();
     while let Ok(Outgoing::Frame(f)) = rx.try_recv() {
-        out.push(f);
+        out.push(f.to_vec());
     }
     out
 }
@@ -34,7 +34,7 @@ fn a_slow_side_overflows_into_the_ring_and_catches_up_in_order() {
     let (mut p, mut rx) = connected();
     let total = DATA_SLOTS as u64 + 100;
     for seq in 1..=total {
-        p.deliver_reliable(seq, seq.to_le_bytes().to_vec());
+        p.deliver_reliable(seq, Frame::from(seq.to_le_bytes().to_vec()));
     }
     assert_eq!(p.catch_up(Vec::new), None, "the queue is still full");
     let first = drain(&mut rx);
@@ -51,14 +51,17 @@ fn a_slow_side_overflows_into_the_ring_and_catches_up_in_order() {
         (1..=total).collect::<Vec<_>>(),
         "nothing lost, nothing twice"
     );
-    assert_eq!(p.deliver_reliable(total + 1, vec![0; 8]), Delivered::Queued);
+    assert_eq!(
+        p.deliver_reliable(total + 1, Frame::from(vec![0; 8])),
+        Delivered::Queued
+    );
 }
 
 #[test]
 fn a_side_too_slow_for_the_ring_gets_a_gap() {
     let (mut p, mut rx) = connected();
     for seq in 1..=(QUEUE_LEN + RING_FRAMES + 10) as u64 {
-        p.deliver_reliable(seq, vec![1]);
+        p.deliver_reliable(seq, Frame::from(vec![1]));
     }
     drain(&mut rx);
     assert_eq!(p.catch_up(|| b"gap".to_vec()), Some(CatchUp::Lost));
@@ -69,10 +72,16 @@ fn a_side_too_slow_for_the_ring_gets_a_gap() {
 fn ephemeral_frames_coalesce_to_the_latest_while_full() {
     let (mut p, mut rx) = connected();
     for _ in 0..DATA_SLOTS {
-        assert_eq!(p.deliver_ephemeral(vec![0]), Delivered::Queued);
+        assert_eq!(p.deliver_ephemeral(Frame::from(vec![0])), Delivered::Queued);
     }
-    assert_eq!(p.deliver_ephemeral(vec![1]), Delivered::Coalesced);
-    assert_eq!(p.deliver_ephemeral(vec![2]), Delivered::Coalesced);
+    assert_eq!(
+        p.deliver_ephemeral(Frame::from(vec![1])),
+        Delivered::Coalesced
+    );
+    assert_eq!(
+        p.deliver_ephemeral(Frame::from(vec![2])),
+        Delivered::Coalesced
+    );
     drain(&mut rx);
     assert_eq!(p.catch_up(Vec::new), None);
     assert_eq!(
@@ -86,7 +95,7 @@ fn ephemeral_frames_coalesce_to_the_latest_while_full() {
 fn replays_what_came_after_the_last_received_frame() {
     let mut p = peer();
     for seq in 1..=5 {
-        p.deliver_reliable(seq, vec![seq as u8]);
+        p.deliver_reliable(seq, Frame::from(vec![seq as u8]));
     }
     assert_eq!(frames_after(&p, 3), (vec![vec![4], vec![5]], false));
     p.acknowledged(4);
@@ -98,7 +107,7 @@ fn replays_what_came_after_the_last_received_frame() {
 fn a_full_ring_drops_the_oldest_and_says_so() {
     let mut p = peer();
     for seq in 1..=(RING_FRAMES as u64 + 10) {
-        p.deliver_reliable(seq, vec![0; 8]);
+        p.deliver_reliable(seq, Frame::from(vec![0; 8]));
     }
     let (frames, lost) = frames_after(&p, 5);
     assert!(lost);
@@ -107,7 +116,7 @@ fn a_full_ring_drops_the_oldest_and_says_so() {
     assert!(!lost, "nothing after 10 was dropped");
     let mut big = peer();
     for seq in 1..=5 {
-        big.deliver_reliable(seq, vec![0; RING_BYTES / 2]);
+        big.deliver_reliable(seq, Frame::from(vec![0; RING_BYTES / 2]));
     }
     assert!(frames_after(&big, 0).1, "bounded by bytes too");
 }

@@ -91,10 +91,7 @@ impl Session {
         // Taken over from another node: nothing this side sent before can be vouched for.
         let restored = std::mem::take(&mut peer.restored);
         if let Some(old) = peer.outbox.replace(outbox.clone()) {
-            let _ = old.try_send(Outgoing::Close {
-                code: 1000,
-                reason: "resumed on another connection".into(),
-            });
+            let _ = old.try_send(Outgoing::close(1000, "resumed on another connection"));
         }
         let lost = if reloaded {
             peer.restart();

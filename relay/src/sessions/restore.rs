@@ -48,9 +48,9 @@ impl Session {
             owner: owner.to_string(),
             created_at: self.created_at,
             active: state.phase == Phase::Active,
-            agent: state.agent.as_ref().map(|(id, _)| id.clone()),
+            agent: state.agent.as_deref().map(|(id, _)| id.clone()),
             customer_token: state.customer.token_hash,
-            agent_token: state.agent.as_ref().map(|(_, p)| p.token_hash),
+            agent_token: state.agent.as_deref().map(|(_, p)| p.token_hash),
             verify_failures: state.verify_failures,
             version: state.version,
             origin: self.origin.get().cloned().unwrap_or_default(),
@@ -87,7 +87,7 @@ impl Session {
                 verify_failures: record.verify_failures,
                 ever_joined: agent.is_some(),
                 customer: Peer::restored(record.customer_token),
-                agent,
+                agent: agent.map(Box::new),
                 version: record.version,
                 handed_over: false,
                 joined_at: record.joined_at,
@@ -117,7 +117,7 @@ impl Session {
         let state = self.lock();
         SidesDue {
             customer: due(&state.customer),
-            agent: state.agent.as_ref().map(|(_, p)| due(p)),
+            agent: state.agent.as_deref().map(|(_, p)| due(p)),
         }
     }
 
@@ -127,7 +127,7 @@ impl Session {
         let grace = disconnect.as_millis() as Millis;
         let mut state = self.lock();
         state.customer.away_since = due.customer.at.saturating_sub(grace);
-        if let (Some((_, agent)), Some(d)) = (state.agent.as_mut(), due.agent) {
+        if let (Some((_, agent)), Some(d)) = (state.agent.as_deref_mut(), due.agent) {
             agent.away_since = d.at.saturating_sub(grace);
         }
     }
@@ -139,7 +139,7 @@ impl Session {
         if state.customer.outbox.is_none() {
             sides.push((super::Side::Customer, state.customer.away_epoch));
         }
-        if let Some((_, p)) = &state.agent {
+        if let Some((_, p)) = state.agent.as_deref() {
             if p.outbox.is_none() {
                 sides.push((super::Side::Agent, p.away_epoch));
             }
@@ -154,12 +154,12 @@ impl Session {
         let mut state = self.lock();
         state.handed_over = true;
         let customer = state.customer.outbox.take();
-        let agent = state.agent.as_mut().and_then(|(_, p)| p.outbox.take());
+        let agent = state
+            .agent
+            .as_deref_mut()
+            .and_then(|(_, p)| p.outbox.take());
         for outbox in [customer, agent].into_iter().flatten() {
-            let _ = outbox.try_send(super::Outgoing::Close {
-                code,
-                reason: reason.into(),
-            });
+            let _ = outbox.try_send(super::Outgoing::close(code, reason));
         }
     }
 

@@ -9,7 +9,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 use super::peer::{CatchUp, Delivered, Peer};
-use super::{Outbox, Outgoing, Phase, Side};
+use super::{Frame, Outbox, Outgoing, Phase, Side};
 
 pub struct Session {
     pub id: Uuid,
@@ -27,7 +27,8 @@ pub(super) struct State {
     pub(super) verify_failures: u8,
     pub(super) ever_joined: bool,
     pub(super) customer: Peer,
-    pub(super) agent: Option<(String, Peer)>,
+    /// Boxed: most sessions wait for an agent, and each byte here is a byte of every one.
+    pub(super) agent: Option<Box<(String, Peer)>>,
     /// Raised with every change other nodes must see (see `cluster::live`).
     pub(super) version: u64,
     /// This node stopped and handed the session to the others: it is no longer ended here.
@@ -77,7 +78,7 @@ pub fn control_frame(routing: u32, msg: RelayMsg) -> Vec<u8> {
 
 /// A control frame, queued as such.
 pub(super) fn control(routing: u32, msg: RelayMsg) -> Outgoing {
-    Outgoing::Frame(control_frame(routing, msg))
+    Outgoing::Frame(control_frame(routing, msg).into())
 }
 
 impl Session {
@@ -114,7 +115,7 @@ impl Session {
     }
 
     pub fn agent_id(&self) -> Option<String> {
-        self.lock().agent.as_ref().map(|(id, _)| id.clone())
+        self.lock().agent.as_deref().map(|(id, _)| id.clone())
     }
 
     /// Follows the session's phase.
@@ -132,7 +133,7 @@ impl Session {
     }
 
     pub fn agent_resume_token(&self) -> Option<[u8; 16]> {
-        self.lock().agent.as_ref().map(|(_, p)| p.resume_token)
+        self.lock().agent.as_deref().map(|(_, p)| p.resume_token)
     }
 
     /// Whether an agent ever joined (for the never-joined share of sessions).
@@ -144,12 +145,12 @@ impl Session {
     pub fn is_agent(&self, outbox: &Outbox) -> bool {
         self.lock()
             .agent
-            .as_ref()
+            .as_deref()
             .is_some_and(|(_, p)| p.is(outbox))
     }
 
     pub(super) fn attach_agent(&self, state: &mut State, agent_id: &str, outbox: Outbox) {
-        state.agent = Some((agent_id.to_string(), Peer::new(outbox)));
+        state.agent = Some(Box::new((agent_id.to_string(), Peer::new(outbox))));
         state.ever_joined = true;
         state.joined_at = Some(crate::store::now_millis());
         self.set_phase(state, Phase::Active);
@@ -158,7 +159,7 @@ impl Session {
     pub(super) fn peer(state: &mut State, side: Side) -> Option<&mut Peer> {
         match side {
             Side::Customer => Some(&mut state.customer),
-            Side::Agent => state.agent.as_mut().map(|(_, p)| p),
+            Side::Agent => state.agent.as_deref_mut().map(|(_, p)| p),
         }
     }
 
@@ -176,7 +177,9 @@ impl Session {
     /// queued when there is room; a receiver that cannot keep up catches up from the ring later
     /// (see [`Session::catch_up`]); ephemeral frames coalesce to the latest.
     pub fn forward(&self, from: Side, delivery: Delivery, seq: u64, payload: Vec<u8>) -> Forwarded {
-        let frame = Envelope::new(self.routing, delivery, seq, RelayMsg::Sealed(payload)).encode();
+        let frame: Frame = Envelope::new(self.routing, delivery, seq, RelayMsg::Sealed(payload))
+            .encode()
+            .into();
         let mut state = self.lock();
         if delivery == Delivery::Reliable {
             if let Some(sender) = Self::peer(&mut state, from) {
@@ -252,12 +255,9 @@ impl Session {
         let notice = RelayMsg::VerificationFailed {
             attempts_left: left,
         };
-        if let Some(agent) = state.agent.take().and_then(|(_, p)| p.outbox) {
+        if let Some(agent) = state.agent.take().and_then(|a| a.1.outbox) {
             let _ = agent.try_send(control(self.routing, notice.clone()));
-            let _ = agent.try_send(Outgoing::Close {
-                code: 1008,
-                reason: "verification failed".into(),
-            });
+            let _ = agent.try_send(Outgoing::close(1008, "verification failed"));
         }
         if let Some(customer) = &state.customer.outbox {
             let _ = customer.try_send(control(self.routing, notice));
@@ -276,13 +276,13 @@ impl Session {
         }
         self.set_phase(&mut state, Phase::Ended(reason));
         let customer = state.customer.outbox.take();
-        let agent = state.agent.as_mut().and_then(|(_, p)| p.outbox.take());
+        let agent = state
+            .agent
+            .as_deref_mut()
+            .and_then(|(_, p)| p.outbox.take());
         for outbox in [customer, agent].into_iter().flatten() {
             let _ = outbox.try_send(control(self.routing, RelayMsg::Ended { reason }));
-            let _ = outbox.try_send(Outgoing::Close {
-                code: 1000,
-                reason: reason.describe().into(),
-            });
+            let _ = outbox.try_send(Outgoing::close(1000, reason.describe()));
         }
         true
     }
@@ -290,6 +290,6 @@ impl Session {
     /// Active with this agent (for the per-agent session limit).
     pub(super) fn is_active_with(&self, agent_id: &str) -> bool {
         let state = self.lock();
-        state.phase == Phase::Active && state.agent.as_ref().is_some_and(|(id, _)| id == agent_id)
+        state.phase == Phase::Active && state.agent.as_deref().is_some_and(|(id, _)| id == agent_id)
     }
 }

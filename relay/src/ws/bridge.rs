@@ -20,7 +20,7 @@ use super::{agent_loop, customer_loop};
 use crate::client_ip::ClientIp;
 use crate::cluster::{Bus, BusMsg, NodeState, Opened};
 use crate::membership::CLOSE_MOVING;
-use crate::sessions::{Outgoing, Side, RING_BYTES, RING_FRAMES};
+use crate::sessions::{Frame, Outgoing, Side, RING_BYTES, RING_FRAMES};
 use crate::state::AppState;
 
 /// How long a socket closed by the owner may take to take what was still waiting for it.
@@ -88,7 +88,7 @@ pub(super) async fn pipe(
             },
             msg = inbound.recv() => match msg {
                 Some(BusMsg::Frame(bytes)) => {
-                    if !backlog.offer(&conn.tx, bytes) {
+                    if !backlog.offer(&conn.tx, bytes.into()) {
                         // The client reads slower than its session sends, beyond what the
                         // owner's ring holds for a resume: drop the socket (its queue is full, so
                         // no close frame could get through); the client resumes and catches up
@@ -105,7 +105,7 @@ pub(super) async fn pipe(
                             let frame = Outgoing::Frame(backlog.pop());
                             conn.tx.send(frame).await.map_err(|_| ())?;
                         }
-                        conn.tx.send(Outgoing::Close { code, reason }).await.map_err(|_| ())
+                        conn.tx.send(Outgoing::close(code, reason)).await.map_err(|_| ())
                     };
                     if tokio::time::timeout(FLUSH_LIMIT, flushed).await.is_err() {
                         conn.sent.abort();
@@ -145,7 +145,7 @@ pub(super) async fn pipe(
 
 /// Closes the socket with `code`, or drops it when its queue is too full for the close frame.
 fn close_or_drop(conn: &Connection, code: u16, reason: String) {
-    if conn.tx.try_send(Outgoing::Close { code, reason }).is_err() {
+    if conn.tx.try_send(Outgoing::close(code, reason)).is_err() {
         conn.sent.abort();
     }
 }
@@ -154,7 +154,7 @@ fn close_or_drop(conn: &Connection, code: u16, reason: String) {
 /// ([`RING_FRAMES`], [`RING_BYTES`]): a client that falls further behind resumes instead.
 #[derive(Default)]
 struct Backlog {
-    frames: VecDeque<Vec<u8>>,
+    frames: VecDeque<Frame>,
     bytes: usize,
 }
 
@@ -165,7 +165,7 @@ impl Backlog {
 
     /// Queues `frame` for the socket (at once when nothing waits and there is room); false
     /// when the backlog is past its bounds.
-    fn offer(&mut self, tx: &crate::sessions::Outbox, frame: Vec<u8>) -> bool {
+    fn offer(&mut self, tx: &crate::sessions::Outbox, frame: Frame) -> bool {
         let frame = match self.frames.is_empty() {
             true => match tx.try_send(Outgoing::Frame(frame)) {
                 Ok(()) => return true,
@@ -180,8 +180,8 @@ impl Backlog {
         self.frames.len() <= RING_FRAMES && self.bytes <= RING_BYTES
     }
 
-    fn pop(&mut self) -> Vec<u8> {
-        let frame = self.frames.pop_front().unwrap_or_default();
+    fn pop(&mut self) -> Frame {
+        let frame = self.frames.pop_front().unwrap_or_else(|| Frame::from([]));
         self.bytes -= frame.len();
         frame
     }

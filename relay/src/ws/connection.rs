@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
 use futures_util::stream::BoxStream;
 use futures_util::{Sink, SinkExt, StreamExt};
@@ -84,14 +85,18 @@ where
             }
             match out {
                 Outgoing::Frame(bytes) => {
-                    if sink.feed(Message::Binary(bytes.into())).await.is_err() {
+                    if sink
+                        .feed(Message::Binary(Bytes::from_owner(bytes)))
+                        .await
+                        .is_err()
+                    {
                         break 'outer;
                     }
                 }
-                Outgoing::Close { code, reason } => {
+                Outgoing::Close(closing) => {
                     let frame = CloseFrame {
-                        code,
-                        reason: reason.into(),
+                        code: closing.code,
+                        reason: closing.reason.into(),
                     };
                     let _ = sink.send(Message::Close(Some(frame))).await;
                     break 'outer;

@@ -117,7 +117,7 @@ pub(super) async fn customer_loop(
             (CustomerMsg::Resume(r), None) => {
                 // A page load starts without rules: they go first, before `Resumed`.
                 let rules = control_frame(r.routing, privacy_rules(&state));
-                let _ = tx.send(Outgoing::Frame(rules)).await;
+                let _ = tx.send(Outgoing::Frame(rules.into())).await;
                 match Box::pin(resume(&state, Side::Customer, &r, &tx)).await {
                     Ok(s) => {
                         ended = Some(s.phases());

@@ -90,13 +90,7 @@ pub(super) async fn place<M: NamesSession>(
         Placement::Owner(owner) => Route::Bridge { owner, first },
         Placement::Unknown => {
             let reason = "the co-browse service is busy; reconnect".to_string();
-            let _ = conn
-                .tx
-                .send(Outgoing::Close {
-                    code: CLOSE_TRY_AGAIN,
-                    reason,
-                })
-                .await;
+            let _ = conn.tx.send(Outgoing::close(CLOSE_TRY_AGAIN, reason)).await;
             Route::Closed
         }
         Placement::Here => {

@@ -11,7 +11,7 @@ pub(in crate::ws) const CLOSE_POLICY: u16 = 1008;
 pub(in crate::ws) const CLOSE_TOO_BIG: u16 = 1009;
 
 pub(in crate::ws) fn error_frame(session: u32, code: ErrorCode, message: String) -> Outgoing {
-    Outgoing::Frame(control_frame(session, RelayMsg::Error { code, message }))
+    Outgoing::Frame(control_frame(session, RelayMsg::Error { code, message }).into())
 }
 
 /// Tells the client why and closes its socket.
@@ -23,12 +23,7 @@ pub(in crate::ws) async fn refuse(
     close: u16,
 ) {
     let _ = tx.send(error_frame(session, code, message.clone())).await;
-    let _ = tx
-        .send(Outgoing::Close {
-            code: close,
-            reason: message,
-        })
-        .await;
+    let _ = tx.send(Outgoing::close(close, message)).await;
 }
 
 pub(in crate::ws) async fn bad_frame(tx: &Outbox, session: u32, why: String) {
