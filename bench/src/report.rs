@@ -7,7 +7,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use crate::machine::MachineInfo;
-use crate::next_steps::next_step;
+use crate::next_steps::{next_step, tried};
 use crate::stats::{ratios, Summary};
 
 /// Whether lower or higher figures are better, for judging a target.
@@ -38,6 +38,9 @@ pub struct Measure {
     /// The limits [`Measure::judge`] applied, kept to say by how much a target was missed.
     #[serde(skip)]
     limits: Option<(Better, Option<f64>, Option<f64>)>,
+    /// By how much a target judged outside [`Measure::judge`] was missed.
+    #[serde(skip)]
+    gap: Option<String>,
 }
 
 impl Measure {
@@ -56,6 +59,7 @@ impl Measure {
             valid: true,
             note: String::new(),
             limits: None,
+            gap: None,
         }
     }
 
@@ -94,10 +98,13 @@ impl Measure {
     /// By how much a missed target was missed, e.g. "4 % over 0.5× rrweb record": the
     /// product's median against each limit it did not reach. `None` when met or not judged.
     pub fn shortfall(&self) -> Option<String> {
-        let (better, limit, ratio_limit) = self.limits?;
         if self.met != Some(false) {
             return None;
         }
+        if let Some(gap) = &self.gap {
+            return Some(gap.clone());
+        }
+        let (better, limit, ratio_limit) = self.limits?;
         let missed = |value: f64, target: f64, what: String| {
             let (ok, pct, word) = match better {
                 Better::Lower => (value <= target, (value / target - 1.0) * 100.0, "over"),
@@ -114,6 +121,14 @@ impl Measure {
             gaps.extend(missed(r.median, l, format!("{l}× {peer}")));
         }
         Some(gaps.join(" and "))
+    }
+
+    /// Judged by the caller (a target no single limit expresses): whether it was met, and if
+    /// not, by how much.
+    pub fn judged(mut self, met: bool, gap: impl Into<String>) -> Self {
+        self.met = Some(met);
+        self.gap = (!met).then(|| gap.into());
+        self
     }
 
     pub fn note(mut self, note: impl Into<String>) -> Self {
@@ -208,16 +223,24 @@ impl Report {
             .filter_map(|x| Some((x, x.shortfall()?)))
             .collect();
         if !missed.is_empty() {
-            md.push_str("\n## Targets not met: by how much, and what is next\n\n");
-            for (x, gap) in missed {
-                let _ = writeln!(
-                    md,
-                    "- **{}** ({}): {}. Next: {}",
-                    x.id,
-                    x.workload,
-                    gap,
-                    next_step(&x.id)
-                );
+            md.push_str("\n## Targets not met: by how much, what was tried, what is next\n\n");
+            // One entry per measure id: its missed workloads, then what was tried and what is
+            // next (the same for all of an id's workloads).
+            let mut ids: Vec<&str> = Vec::new();
+            for (x, _) in &missed {
+                if !ids.contains(&x.id.as_str()) {
+                    ids.push(&x.id);
+                }
+            }
+            for id in ids {
+                let gaps: Vec<String> = missed
+                    .iter()
+                    .filter(|(x, _)| x.id == id)
+                    .map(|(x, gap)| format!("{}: {gap}", x.workload))
+                    .collect();
+                let _ = writeln!(md, "- **{id}**: {}.", gaps.join("; "));
+                let _ = writeln!(md, "  - Tried: {}", tried(id));
+                let _ = writeln!(md, "  - Next: {}", next_step(id));
             }
         }
         md

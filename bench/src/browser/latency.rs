@@ -100,10 +100,10 @@ async fn measure(
             "customer mutation → agent paint, p50",
             "two Chromium pages via the relay",
             "ms",
-            "p50 ≤ 16.7 ms",
+            "p50 ≤ 8 ms",
         )
         .product(&p50s)
-        .judge(Better::Lower, Some(16.7), None)
+        .judge(Better::Lower, Some(8.0), None)
         .invalid_if(busy)
         .note(note),
         Measure::new(
@@ -111,10 +111,10 @@ async fn measure(
             "customer mutation → agent paint, p99",
             "two Chromium pages via the relay",
             "ms",
-            "p99 ≤ 50 ms",
+            "p99 ≤ 16.7 ms",
         )
         .product(&p99s)
-        .judge(Better::Lower, Some(50.0), None)
+        .judge(Better::Lower, Some(16.7), None)
         .invalid_if(busy),
     ])
 }
