@@ -66,11 +66,19 @@ enum State {
     Ready(Channel),
 }
 
+/// How many exchange ids the agent remembers having answered: a replay of one is ignored.
+const ANSWERED_KEPT: usize = 8;
+
 /// One side's exchanges over a whole session.
 pub struct Keys {
     me: Role,
     guard: KeyGuard,
     state: State,
+    /// On the agent, the latest exchanges it answered or refused (the customer picks each id at
+    /// random and sends its message once): a relay replaying a proven message would otherwise
+    /// burn one of the agent's attempts per replay, or leave the console waiting for the wrong
+    /// exchange's confirmation and showing a mismatch with the right code.
+    answered: Vec<u64>,
 }
 
 impl Keys {
@@ -80,6 +88,7 @@ impl Keys {
             me,
             guard,
             state: State::Idle,
+            answered: Vec::new(),
         }
     }
 
@@ -164,6 +173,13 @@ impl Keys {
                     Err(_) => self.failed(),
                 }
             }
+            // A replay: each exchange is answered once, and a replay counts for nothing.
+            (previous, KeyExchange::Spake { exchange, .. })
+                if self.me == Role::Agent && self.answered.contains(&exchange) =>
+            {
+                self.state = previous;
+                Step::just(Outcome::Ignored)
+            }
             // The agent answers every exchange the customer starts (a join, each new page).
             (
                 previous,
@@ -173,6 +189,10 @@ impl Keys {
                     proof,
                 },
             ) if self.me == Role::Agent => {
+                if self.answered.len() == ANSWERED_KEPT {
+                    self.answered.remove(0);
+                }
+                self.answered.push(exchange);
                 if let Err(e) = self.guard.admit(Role::Customer, exchange, &message, &proof) {
                     self.state = previous;
                     return self.refused(e);

@@ -266,3 +266,31 @@ fn a_page_load_before_the_agent_has_the_customers_confirmation_keys_again() {
     );
     channels_work(&mut p.customer, &mut p.agent);
 }
+
+#[test]
+fn a_replayed_exchange_is_answered_once_and_costs_nothing() {
+    let mut p = Pair::new(1234, 1234);
+    assert_eq!(p.run(1), (Outcome::Verified, Outcome::Verified));
+    // A page load, whose message (proven with the rekey key) the relay delivers twice.
+    let start = p.customer.start(1234, SESSION, 2);
+    let answer = p.deliver_to_agent(start.send[0].clone());
+    assert_eq!(answer.outcome, Outcome::Pending);
+    let failures = p.agent.guard().failures();
+    assert_eq!(
+        p.deliver_to_agent(start.send[0].clone()),
+        Step::just(Outcome::Ignored)
+    );
+    assert_eq!(
+        p.agent.guard().failures(),
+        failures,
+        "the replay cost nothing"
+    );
+    // The first answer still confirms, on both sides.
+    let [spake, agent_confirm] = <[KeyExchange; 2]>::try_from(answer.send).unwrap();
+    assert_eq!(p.deliver_to_customer(spake).outcome, Outcome::Pending);
+    let mut verified = p.deliver_to_customer(agent_confirm);
+    assert_eq!(verified.outcome, Outcome::Verified);
+    let confirm = verified.send.remove(0);
+    assert_eq!(p.deliver_to_agent(confirm).outcome, Outcome::Verified);
+    channels_work(&mut p.customer, &mut p.agent);
+}

@@ -38,7 +38,7 @@ pub enum GuardError {
     Exhausted,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct KeyGuard {
     failures: u8,
     rekey: Option<RekeyKey>,
@@ -46,6 +46,17 @@ pub struct KeyGuard {
     /// (each also counted as a failure). Not saved: only the agent, whose console does not
     /// outlive a page, ever needs them.
     pending: Vec<RekeyKey>,
+}
+
+/// Says how many keys a guard holds, never the keys (a guard may end up in a log).
+impl std::fmt::Debug for KeyGuard {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeyGuard")
+            .field("failures", &self.failures)
+            .field("rekey", &self.rekey.map(|_| "…"))
+            .field("pending", &self.pending.len())
+            .finish()
+    }
 }
 
 type HmacSha256 = Hmac<Sha256>;
@@ -126,8 +137,13 @@ impl KeyGuard {
         if self.rekey.as_ref().is_some_and(proves) {
             return Ok(());
         }
-        // The peer proves an exchange whose confirmation never reached us: it confirmed.
-        if let Some(at) = self.pending.iter().position(proves) {
+        // The customer proves an exchange whose confirmation never reached the agent: it
+        // confirmed. (Only the agent: the customer confirms last, so it never needs this.)
+        let pending = match peer {
+            Role::Customer => self.pending.iter().position(proves),
+            _ => None,
+        };
+        if let Some(at) = pending {
             let rekey = self.pending[at];
             self.confirmed(rekey);
             return Ok(());
@@ -263,5 +279,23 @@ mod tests {
             g.admit(Role::Customer, 10, b"m", &stale),
             Err(GuardError::Unproven)
         );
+    }
+
+    #[test]
+    fn the_customer_adopts_no_pending_key_and_a_guard_never_prints_its_keys() {
+        const LATER: RekeyKey = [4; 32];
+        // Verified once (KEY), then derived LATER in an exchange whose confirmation never came.
+        let mut customer = KeyGuard::restore(0, Some(KEY));
+        customer.confirming(LATER);
+        let proof = KeyGuard::restore(0, Some(LATER)).proof(Role::Agent, 9, b"m");
+        assert_eq!(
+            customer.admit(Role::Agent, 9, b"m", &proof),
+            Err(GuardError::Unproven),
+            "only the agent confirms an exchange by a later proof"
+        );
+        assert_eq!(customer.saved(), (2, Some(KEY)));
+        let shown = format!("{customer:?}");
+        assert!(shown.contains("failures: 2"), "{shown}");
+        assert!(!shown.contains(&format!("{:?}", KEY[0])), "{shown}");
     }
 }
