@@ -26,6 +26,7 @@
 
 pub mod agent_control;
 pub mod code;
+pub mod code_attempts;
 pub mod control;
 pub mod crypto;
 pub mod desktop;

@@ -28,8 +28,8 @@ use crate::state::{transport_attr, Action, Console, Status};
 use crate::theme_picker::{self, ThemePicker};
 use crate::view_input::ViewInput;
 use crate::viewer::Viewer;
+use shared_protocol::code_attempts::CodeAttempts;
 use shared_protocol::exchange::Keys;
-use shared_protocol::key_guard::KeyGuard;
 use shared_protocol::link::Link;
 use shared_protocol::Role;
 
@@ -64,6 +64,8 @@ pub fn app(props: &AppProps) -> Html {
     // The current session, for the callbacks below.
     let current = use_mut_ref(|| None::<CurrentSession>);
     let input = use_mut_ref(|| None::<ViewInput>);
+    // What each code's joins counted, for every later join with it on this page.
+    let attempts = use_mut_ref(CodeAttempts::default);
     // Test builds only: one hook for the console's life, acting on the current session.
     #[cfg(feature = "test-hooks")]
     let _craft = use_mut_ref({
@@ -80,6 +82,7 @@ pub fn app(props: &AppProps) -> Html {
             current.clone(),
             settings.clone(),
         );
+        let attempts = attempts.clone();
         Callback::from(move |(code, typed_token): (String, String)| {
             let dispatch = console.dispatcher();
             let code = match JoinCode::parse(&code) {
@@ -103,7 +106,11 @@ pub fn app(props: &AppProps) -> Html {
                 frame: frame.clone(),
                 code,
                 token: token.clone(),
-                keys: Rc::new(RefCell::new(Keys::new(Role::Agent, KeyGuard::default()))),
+                keys: Rc::new(RefCell::new(Keys::new(
+                    Role::Agent,
+                    attempts.borrow().guard(&code),
+                ))),
+                attempts: attempts.clone(),
                 ended: Rc::new(Cell::new(false)),
                 resume_token: Rc::new(Cell::new(None)),
                 node: Rc::default(),

@@ -33,6 +33,8 @@ pub enum ConnEvent {
 
 /// What a dropped or refused connection reports, as a WebSocket's abnormal close does.
 pub(crate) const ABNORMAL: u16 = 1006;
+/// The code of a connection this console closed itself.
+const NORMAL_CLOSE: u16 = 1000;
 
 thread_local! {
     // The console's way to the relay: the same proxy stands between every session and it.
@@ -181,15 +183,16 @@ async fn websocket(
     }
     opened(attempt, on_event);
     let (mut write, mut read) = ws.split();
+    // True once the session let go of the connection (its sender dropped).
     let writer = async move {
         let mut frame = Some(first.to_vec());
         while let Some(bytes) = frame {
             if write.send(Message::Bytes(bytes)).await.is_err() {
-                break;
+                return false;
             }
             frame = rx.next().await;
         }
-        let _ = write.close().await;
+        true
     };
     let reader = async move {
         while let Some(frame) = read.next().await {
@@ -204,7 +207,11 @@ async fn websocket(
         ABNORMAL
     };
     match select(Box::pin(writer), Box::pin(reader)).await {
-        Either::Left(((), reader)) => reader.await,
+        // Let go: the socket closes as both halves drop here, after what was sent (gloo's
+        // sink `close` does nothing; waiting for the relay to close it left a failed or ended
+        // console's socket open for as long as the relay kept it).
+        Either::Left((true, _)) => NORMAL_CLOSE,
+        Either::Left((false, reader)) => reader.await,
         Either::Right((code, _)) => code,
     }
 }

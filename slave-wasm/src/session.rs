@@ -8,6 +8,7 @@
 use std::cell::{Cell, RefCell};
 use std::rc::Rc;
 
+use shared_protocol::code_attempts::CodeAttempts;
 use shared_protocol::exchange::Keys;
 use shared_protocol::link::Link;
 use shared_protocol::page_state::Unshown;
@@ -40,6 +41,9 @@ pub(crate) struct Session {
     /// The key exchanges with the customer's browser, and their guard (the exchanges that
     /// failed for the whole session, and the proof a later one must carry once one verified).
     pub(crate) keys: Rc<RefCell<Keys>>,
+    /// The failures each code's exchanges counted on this console page, all joins together:
+    /// a join starts from its code's (see `shared_protocol::code_attempts`).
+    pub(crate) attempts: Rc<RefCell<CodeAttempts>>,
     pub(crate) ended: Rc<Cell<bool>>,
     /// From `Joined`: lets a new connection take this agent's place after a drop.
     pub(crate) resume_token: Rc<Cell<Option<[u8; 16]>>>,

@@ -17,6 +17,9 @@ impl Session {
             .keys
             .borrow_mut()
             .on_key(self.code.secret, self.session_id.get(), key);
+        self.attempts
+            .borrow_mut()
+            .record(&self.code, self.keys.borrow().guard());
         for key in step.send {
             self.send(AgentMsg::Key(key));
         }

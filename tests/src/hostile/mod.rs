@@ -3,9 +3,11 @@
 //! plays an attack of the test's choosing on the customer's WebSocket.
 //!
 //! - [`wire`]: reading the customer's messages and answering as a relay would;
-//! - [`agent`]: a genuine agent's side of the key exchange, as its console runs it.
+//! - [`agent`]: a genuine agent's side of the key exchange, as its console runs it;
+//! - [`console`]: the same against the agent's console, the relay posing as the customer.
 
 pub mod agent;
+pub mod console;
 pub mod wire;
 
 use std::sync::Arc;
@@ -67,7 +69,12 @@ async fn customer_ws(ws: WebSocketUpgrade, State(evil): State<Evil>) -> Response
 
 /// The loader and bundles come from the real relay, unchanged.
 async fn proxied(State(evil): State<Evil>, Path(path): Path<String>) -> Response {
-    let url = format!("{}/{path}", evil.real_relay);
+    forward(&evil.real_relay, &path).await
+}
+
+/// `path` as the real relay at `real_relay` serves it.
+async fn forward(real_relay: &str, path: &str) -> Response {
+    let url = format!("{real_relay}/{path}");
     match reqwest::get(&url).await {
         Ok(r) => {
             let kind = r
