@@ -27,11 +27,17 @@ pub enum KeyExchange {
     /// that it comes from the same browser (see `key_guard`); empty before.
     Spake {
         exchange: u64,
+        #[serde(with = "serde_bytes")]
         message: Vec<u8>,
+        #[serde(with = "serde_bytes")]
         proof: Vec<u8>,
     },
     /// This side's key confirmation, sent after the other side's SPAKE2 message arrived.
-    Confirm { exchange: u64, mac: Vec<u8> },
+    Confirm {
+        exchange: u64,
+        #[serde(with = "serde_bytes")]
+        mac: Vec<u8>,
+    },
 }
 
 impl KeyExchange {
@@ -62,7 +68,7 @@ pub enum CustomerMsg {
     /// removes the agent, and ends the session after [`MAX_VERIFY_FAILURES`].
     VerificationFailed,
     /// Page content for the agent, sealed end to end; the relay forwards it as it is.
-    Sealed(Vec<u8>),
+    Sealed(#[serde(with = "serde_bytes")] Vec<u8>),
     /// The customer is on a new page (history metadata).
     PageVisit(PageInfo),
     /// The customer ends the session.
@@ -109,7 +115,7 @@ pub enum AgentMsg {
     /// Key exchange with the customer's browser.
     Key(KeyExchange),
     /// A message for the customer's browser, sealed end to end; forwarded as it is.
-    Sealed(Vec<u8>),
+    Sealed(#[serde(with = "serde_bytes")] Vec<u8>),
     /// How long the console took to apply recent page frames, in microseconds (metrics): at
     /// most [`MAX_RENDER_SAMPLES`] per report (the relay takes no more).
     RenderLatency { micros: Vec<u32> },
@@ -167,7 +173,7 @@ pub enum RelayMsg {
     /// customer keeps waiting) while attempts remain.
     VerificationFailed { attempts_left: u8 },
     /// From the other side, forwarded unread (same `seq` and delivery class as sent).
-    Sealed(Vec<u8>),
+    Sealed(#[serde(with = "serde_bytes")] Vec<u8>),
     /// The session is over; the socket closes after this.
     Ended { reason: EndReason },
     /// The last request was refused; the socket stays usable unless the error says otherwise.

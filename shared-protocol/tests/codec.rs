@@ -328,3 +328,29 @@ fn relay_messages_are_named_by_their_variant_for_the_logs() {
         assert_eq!(msg.name(), variant, "{debug}");
     }
 }
+
+/// Byte fields (`Sealed`, the key exchange's) go through serde as bytes, which postcard copies
+/// at once instead of visiting byte by byte; on the wire they are what a sequence of `u8` was
+/// (varint length, then the bytes), so peers of either build read each other.
+#[test]
+fn byte_fields_are_encoded_as_a_sequence_of_bytes_was() {
+    let payload: Vec<u8> = (0..300u32).map(|i| (i % 251) as u8).collect();
+    assert_eq!(
+        postcard::to_allocvec(&payload).unwrap(),
+        postcard::to_allocvec(&serde_bytes::Bytes::new(&payload)).unwrap()
+    );
+    let frame = Envelope::new(
+        7,
+        Delivery::Reliable,
+        1,
+        CustomerMsg::Sealed(payload.clone()),
+    )
+    .encode();
+    let seq_encoded = postcard::to_allocvec(&payload).unwrap();
+    assert!(
+        frame.ends_with(&seq_encoded),
+        "the payload as a sequence was"
+    );
+    let back = Envelope::<CustomerMsg>::decode(&frame).unwrap();
+    assert_eq!(back.msg, CustomerMsg::Sealed(payload));
+}
