@@ -41,6 +41,17 @@ impl DomChanges {
         let Some(target) = record.target() else {
             return false;
         };
+        // Only attribute records have a name: one call fewer, and no type string to build,
+        // for what is most of the records of a page that animates attributes.
+        if let Some(name) = record.attribute_name() {
+            // Our own hover marks and outlines are not page changes.
+            if is_ours(&name) {
+                return false;
+            }
+            let layer = name == "open" || name == "popover";
+            self.attrs.push((target, name));
+            return layer;
+        }
         match record.type_().as_str() {
             "childList" => {
                 let removed = record.removed_nodes();
@@ -50,14 +61,6 @@ impl DomChanges {
                 let added = record.added_nodes();
                 for i in 0..added.length() {
                     self.added.extend(added.item(i));
-                }
-            }
-            "attributes" => {
-                // Our own hover marks and outlines are not page changes.
-                if let Some(name) = record.attribute_name().filter(|n| !is_ours(n)) {
-                    let layer = name == "open" || name == "popover";
-                    self.attrs.push((target, name));
-                    return layer;
                 }
             }
             "characterData" => self.texts.push(target),
@@ -106,12 +109,13 @@ impl DomChanges {
         self.build_shadow_roots(mirror, batch);
         // Nodes captured in this batch were described as they are now: skip their changes.
         let known = |mirror: &Mirror, node: &Node| mirror.id_of(node).filter(|id| *id < first_new);
+        let attrs = std::mem::take(&mut self.attrs);
         let mut seen_attrs = HashSet::new();
-        for (node, name) in self.attrs.drain(..) {
-            let Some(id) = known(mirror, &node) else {
+        for (node, name) in &attrs {
+            let Some(id) = known(mirror, node) else {
                 continue;
             };
-            if !seen_attrs.insert((id, name.clone())) {
+            if !seen_attrs.insert((id, name.as_str())) {
                 continue;
             }
             let scope = mirror.scope(id);
@@ -123,9 +127,13 @@ impl DomChanges {
             let value_masked = name.eq_ignore_ascii_case("value") && value_is_masked(el, scope);
             // An attribute that became unsafe is removed, so no older safe value lingers.
             let value = el
-                .get_attribute(&name)
-                .and_then(|v| safe_attribute(mirror.policy(), &name, v, scope, value_masked));
-            batch.attrs.push(AttrChange { id, name, value });
+                .get_attribute(name)
+                .and_then(|v| safe_attribute(mirror.policy(), name, v, scope, value_masked));
+            batch.attrs.push(AttrChange {
+                id,
+                name: name.clone(),
+                value,
+            });
         }
         let mut seen_texts = HashSet::new();
         for node in self.texts.drain(..) {
