@@ -33,8 +33,10 @@ pub fn tried(id: &str) -> &'static str {
              a 50-90 ms flush is id lookups 7-17, value reads 15-27 (1.7 µs per getAttribute \
              from wasm), building changes 16-22, plus the observer callback 12-25; all values \
              read in one JS call (joined string + lengths): 15-27 ms, no clear gain over one \
-             call each in 6 A/B runs (dropped, branch attr-bulk). rrweb's whole overhead here \
-             is ~20-40 ms."
+             call each in 6 A/B runs (dropped, branch attr-bulk); an attribute record known by \
+             its name (no type string) and names deduplicated without copies: 105 → 99.5 ms \
+             median of the whole case, 8 interleaved A/B runs (kept). rrweb's whole overhead \
+             here is ~20-40 ms."
         }
         "C4" => "the sliced snapshot: 100k 309 → 99 B/node, 10k 302 → 249 B/node (kept).",
         "C5" => {
