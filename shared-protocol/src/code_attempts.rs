@@ -13,24 +13,20 @@ use crate::JoinCode;
 
 #[derive(Debug, Default)]
 pub struct CodeAttempts {
-    failures: HashMap<(u32, u16), u8>,
+    failures: HashMap<JoinCode, u8>,
 }
 
 impl CodeAttempts {
     /// The guard a join with `code` starts from: the failures of that code's earlier joins.
     pub fn guard(&self, code: &JoinCode) -> KeyGuard {
-        let failures = self.failures.get(&key(code)).copied().unwrap_or(0);
+        let failures = self.failures.get(code).copied().unwrap_or(0);
         KeyGuard::restore(failures, None)
     }
 
     /// Keeps what a join's guard has counted for `code` (after each of its key messages).
     pub fn record(&mut self, code: &JoinCode, guard: &KeyGuard) {
-        self.failures.insert(key(code), guard.failures());
+        self.failures.insert(*code, guard.failures());
     }
-}
-
-fn key(code: &JoinCode) -> (u32, u16) {
-    (code.routing, code.secret)
 }
 
 #[cfg(test)]
@@ -44,11 +40,15 @@ mod tests {
         secret: 1234,
     };
 
-    /// A relay posing as the customer with a wrong guess: whether the agent answered it.
-    fn guessed_against(agent: &mut Keys, exchange: u64) -> bool {
+    /// A relay posing as the customer with a wrong guess: its message to the agent.
+    fn relay_guess(exchange: u64) -> KeyExchange {
         let mut relay = Keys::new(Role::Customer, KeyGuard::default());
-        let spake = relay.start(9999, [5; 16], exchange).send.remove(0);
-        let step = agent.on_key(CODE.secret, [5; 16], spake);
+        relay.start(9999, [5; 16], exchange).send.remove(0)
+    }
+
+    /// Whether the agent answered the relay's guess (with its confirmation).
+    fn guessed_against(agent: &mut Keys, exchange: u64) -> bool {
+        let step = agent.on_key(CODE.secret, [5; 16], relay_guess(exchange));
         step.send
             .iter()
             .any(|k| matches!(k, KeyExchange::Confirm { .. }))
@@ -74,10 +74,7 @@ mod tests {
         assert!(guessed_against(&mut agent, 99));
         assert_eq!(
             Keys::new(Role::Agent, attempts.guard(&CODE))
-                .on_key(CODE.secret, [5; 16], {
-                    let mut relay = Keys::new(Role::Customer, KeyGuard::default());
-                    relay.start(9999, [5; 16], 100).send.remove(0)
-                })
+                .on_key(CODE.secret, [5; 16], relay_guess(100))
                 .outcome,
             Outcome::Exhausted
         );

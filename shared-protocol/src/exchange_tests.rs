@@ -33,6 +33,17 @@ impl Pair {
         self.customer.on_key(self.customer_secret, SESSION, key)
     }
 
+    /// The rest of an exchange once the agent answered with `answer`, delivered in order: the
+    /// customer derives, checks the agent's confirmation and confirms back; both verified.
+    fn complete(&mut self, answer: Step) {
+        let [spake, agent_confirm] = <[KeyExchange; 2]>::try_from(answer.send).unwrap();
+        assert_eq!(self.deliver_to_customer(spake).outcome, Outcome::Pending);
+        let mut verified = self.deliver_to_customer(agent_confirm);
+        assert_eq!(verified.outcome, Outcome::Verified);
+        let confirm = verified.send.remove(0);
+        assert_eq!(self.deliver_to_agent(confirm).outcome, Outcome::Verified);
+    }
+
     /// A whole exchange, every message delivered once in order: both sides' last outcomes.
     fn run(&mut self, exchange: u64) -> (Outcome, Outcome) {
         let start = self.customer.start(self.customer_secret, SESSION, exchange);
@@ -131,12 +142,7 @@ fn stale_and_hostile_messages_change_nothing() {
     assert_eq!(p.deliver_to_customer(stale).outcome, Outcome::Ignored);
     assert_eq!(p.deliver_to_customer(forged).outcome, Outcome::Ignored);
     // The real exchange still completes.
-    let [spake, agent_confirm] = <[KeyExchange; 2]>::try_from(answer.send).unwrap();
-    assert_eq!(p.deliver_to_customer(spake).outcome, Outcome::Pending);
-    let mut verified = p.deliver_to_customer(agent_confirm);
-    assert_eq!(verified.outcome, Outcome::Verified);
-    let confirm = verified.send.remove(0);
-    assert_eq!(p.deliver_to_agent(confirm).outcome, Outcome::Verified);
+    p.complete(answer);
     // Once verified, an exchange without the rekey proof (the relay posing as a reloaded
     // page) is refused before the agent gives a guess away; its channel stays.
     let mut impostor = Keys::new(Role::Customer, KeyGuard::default());
@@ -286,11 +292,6 @@ fn a_replayed_exchange_is_answered_once_and_costs_nothing() {
         "the replay cost nothing"
     );
     // The first answer still confirms, on both sides.
-    let [spake, agent_confirm] = <[KeyExchange; 2]>::try_from(answer.send).unwrap();
-    assert_eq!(p.deliver_to_customer(spake).outcome, Outcome::Pending);
-    let mut verified = p.deliver_to_customer(agent_confirm);
-    assert_eq!(verified.outcome, Outcome::Verified);
-    let confirm = verified.send.remove(0);
-    assert_eq!(p.deliver_to_agent(confirm).outcome, Outcome::Verified);
+    p.complete(answer);
     channels_work(&mut p.customer, &mut p.agent);
 }

@@ -340,6 +340,12 @@ pub async fn agent_joins(h: &Harness, agent: &WebDriver, code: &str) -> TestResu
 /// As [`agent_joins`], with the console opened at `agent_url` (through a tap, say).
 pub async fn agent_joins_at(agent_url: &str, agent: &WebDriver, code: &str) -> TestResult {
     agent.goto(agent_url).await?;
+    join_with(agent, code).await
+}
+
+/// Types `code` into the open console's join form (the first join, or again after a failed
+/// one) and joins.
+pub async fn join_with(agent: &WebDriver, code: &str) -> TestResult {
     let input = eventually("the join form", Duration::from_secs(15), || async {
         agent
             .find(By::Css("[data-cobrowse-ui=join-code]"))

@@ -10,28 +10,7 @@ use cobrowse_e2e::hostile::console::{start, Join};
 use cobrowse_e2e::hostile::ROUTING;
 use cobrowse_e2e::*;
 use shared_protocol::JoinCode;
-use thirtyfour::prelude::*;
-
-/// Types `code` into the console's join form (as it is: the first join, or after a failed
-/// one) and joins.
-async fn join(agent: &WebDriver, code: &str) -> TestResult {
-    let input = eventually("the join form", START, || async {
-        agent
-            .find(By::Css("[data-cobrowse-ui=join-code]"))
-            .await
-            .ok()
-    })
-    .await?;
-    input.clear().await?;
-    input.send_keys(code).await?;
-    let button = agent.find(By::Css("[data-cobrowse-ui=join]")).await?;
-    eventually("the join button enabled", START, || async {
-        button.is_enabled().await.ok().filter(|e| *e)
-    })
-    .await?;
-    button.click().await?;
-    Ok(())
-}
+use thirtyfour::WebDriver;
 
 async fn joins_of_one_code(h: &Harness, agent: &WebDriver) -> TestResult {
     let (evil_url, mut joins) = start(&h.started.relay_url).await?;
@@ -44,7 +23,7 @@ async fn joins_of_one_code(h: &Harness, agent: &WebDriver) -> TestResult {
     .to_string();
     let mut seen = Vec::new();
     for _ in 0..4 {
-        join(agent, &code).await?;
+        join_with(agent, &code).await?;
         let outcome = tokio::time::timeout(Duration::from_secs(30), joins.recv())
             .await?
             .ok_or("the hostile relay stopped")?;

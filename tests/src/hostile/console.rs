@@ -17,7 +17,7 @@ use shared_protocol::{AgentMsg, Envelope, KeyExchange, RelayMsg, Role};
 use tokio::sync::mpsc;
 
 use super::wire::frame;
-use super::{forward, SESSION_ID};
+use super::{forward, serve, SESSION_ID};
 use crate::TestResult;
 
 /// The secret digits the relay guesses (the test's code has others).
@@ -48,13 +48,13 @@ pub async fn start(real_relay: &str) -> TestResult<(String, mpsc::Receiver<Join>
         real_relay: real_relay.to_string(),
         joins,
     };
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let url = format!("http://{}", listener.local_addr()?);
-    let app = Router::new()
-        .route("/ws/agent", get(agent_ws))
-        .route("/{*path}", get(proxied))
-        .with_state(evil);
-    tokio::spawn(async move { axum::serve(listener, app).await });
+    let url = serve(
+        Router::new()
+            .route("/ws/agent", get(agent_ws))
+            .route("/{*path}", get(proxied))
+            .with_state(evil),
+    )
+    .await?;
     Ok((url, outcomes))
 }
 
@@ -86,9 +86,9 @@ async fn pose_as_customer(mut ws: WebSocket) -> Join {
     if ws.send(frame(joined)).await.is_err() {
         return Join::Refused;
     }
-    let exchange = rand_exchange();
+    // Each join's console keys anew, so one exchange id serves every join.
     let mut posing = Keys::new(Role::Customer, KeyGuard::default());
-    let spake = posing.start(GUESS, SESSION_ID, exchange).send.remove(0);
+    let spake = posing.start(GUESS, SESSION_ID, 1).send.remove(0);
     if ws.send(frame(RelayMsg::Key(spake))).await.is_err() {
         return Join::Refused;
     }
@@ -104,13 +104,6 @@ async fn pose_as_customer(mut ws: WebSocket) -> Join {
             Err(()) => return Join::Silent,
         }
     }
-}
-
-fn rand_exchange() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_nanos() as u64)
-        .unwrap_or(1)
 }
 
 /// The console's next message; `Ok(None)` once it closed, `Err` after 15 s of nothing.

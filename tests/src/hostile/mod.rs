@@ -67,6 +67,14 @@ async fn customer_ws(ws: WebSocketUpgrade, State(evil): State<Evil>) -> Response
     })
 }
 
+/// Serves `app` on a port of its own on the loopback; its URL.
+async fn serve(app: Router) -> TestResult<String> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    Ok(url)
+}
+
 /// The loader and bundles come from the real relay, unchanged.
 async fn proxied(State(evil): State<Evil>, Path(path): Path<String>) -> Response {
     forward(&evil.real_relay, &path).await
@@ -112,19 +120,16 @@ pub async fn under_attack(
         code: Arc::new(Mutex::new(Some(code_rx))),
         done: done_tx,
     };
-    let evil_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let evil_url = format!("http://{}", evil_listener.local_addr()?);
-    let evil_app = Router::new()
-        .route("/ws/customer", get(customer_ws))
-        .route("/{*path}", get(proxied))
-        .with_state(evil);
-    tokio::spawn(async move { axum::serve(evil_listener, evil_app).await });
+    let evil_url = serve(
+        Router::new()
+            .route("/ws/customer", get(customer_ws))
+            .route("/{*path}", get(proxied))
+            .with_state(evil),
+    )
+    .await?;
     // The same demo site, with its snippet pointing at the hostile relay.
     let www = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../www");
-    let site_listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
-    let site_url = format!("http://{}", site_listener.local_addr()?);
-    let site = cobrowse_relay::demo::app(www, evil_url);
-    tokio::spawn(async move { axum::serve(site_listener, site).await });
+    let site_url = serve(cobrowse_relay::demo::app(www, evil_url)).await?;
 
     customer.goto(&format!("{site_url}/")).await?;
     let start = eventually("the co-browse button", START, || async {
