@@ -3,7 +3,7 @@
 
 use thirtyfour::prelude::*;
 
-use crate::{eventually, js, widget, Harness, TestResult, START};
+use crate::{eventually, js, shown_widget, Harness, TestResult, START};
 
 /// `property` of the console's `[data-cobrowse-ui=ui]` element, "" when absent.
 pub async fn console_ui(agent: &WebDriver, ui: &str, property: &str) -> String {
@@ -54,12 +54,7 @@ pub async fn request_write(agent: &WebDriver) -> TestResult {
 /// The agent asks for write mode, the customer allows it, and the console shows it.
 pub async fn write_mode_granted(customer: &WebDriver, agent: &WebDriver) -> TestResult {
     request_write(agent).await?;
-    eventually("the customer to be asked", START, || async {
-        widget(customer, "write-allow").await.ok()
-    })
-    .await?
-    .click()
-    .await?;
+    shown_widget(customer, "write-allow").await?.click().await?;
     wait_mode(agent, "WRITE").await
 }
 

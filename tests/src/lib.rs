@@ -222,6 +222,24 @@ pub async fn widget(driver: &WebDriver, ui: &str) -> TestResult<WebElement> {
     Ok(found.element()?)
 }
 
+/// The widget element `ui` once it is shown: the widget keeps some elements hidden until
+/// asked (the write-mode question's buttons), and pressing a hidden one fails.
+pub async fn shown_widget(driver: &WebDriver, ui: &str) -> TestResult<WebElement> {
+    let script = format!(
+        "const h = document.querySelector('[data-cobrowse-widget]');
+         const e = h && h.shadowRoot && h.shadowRoot.querySelector('[data-cobrowse-ui={ui}]');
+         return e && e.getClientRects().length > 0 ? e : null;"
+    );
+    eventually(&format!("the widget's {ui} to show"), START, || async {
+        let found = driver.execute(&script, vec![]).await.ok()?;
+        if found.json().is_null() {
+            return None;
+        }
+        found.element().ok()
+    })
+    .await
+}
+
 /// The visible text of a widget element, "" when absent.
 pub async fn widget_text(driver: &WebDriver, ui: &str) -> String {
     let script = format!(
@@ -326,10 +344,7 @@ pub async fn customer_starts_here(customer: &WebDriver) -> TestResult<String> {
 /// The widget's consent question, once the customer pressed the co-browse button: the button
 /// is the loader's, and the customer module (whose widget asks) is loaded by the press.
 pub async fn consent_asked(customer: &WebDriver) -> TestResult<WebElement> {
-    eventually("the consent question", START, || async {
-        widget(customer, "confirm").await.ok()
-    })
-    .await
+    shown_widget(customer, "confirm").await
 }
 
 /// The agent opens the console (with the dev token in the URL), types `code` and joins.

@@ -88,12 +88,10 @@ async fn an_agent_desktop_drives_the_framed_console_by_messages() {
 
         // Write mode, asked by the desktop and allowed by the customer.
         desk(&agent, json!({ "type": "requestWrite" })).await;
-        eventually("the customer to be asked", START, || async {
-            widget(&customer, "write-allow").await.ok()
-        })
-        .await?
-        .click()
-        .await?;
+        shown_widget(&customer, "write-allow")
+            .await?
+            .click()
+            .await?;
         let mode = heard(&agent, "modeChanged").await?;
         assert_eq!(mode["mode"], "write");
 
