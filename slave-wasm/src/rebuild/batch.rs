@@ -63,17 +63,11 @@ impl Rebuilder {
     }
 
     fn apply_add(&mut self, add: &SubtreeAdd) -> Result<(), RebuildError> {
-        let Some((first, rest)) = add.nodes.split_first() else {
+        let Some(first) = add.nodes.first() else {
             return Ok(());
         };
         self.parent(first.parent)?;
         let before = add.before.map(|id| self.node(id).cloned()).transpose()?;
-        let node = self.create(first)?;
-        self.place(first, &node, before.as_ref())?;
-        for n in rest {
-            let node = self.create(n)?;
-            self.place(n, &node, None)?;
-        }
-        Ok(())
+        self.build(add.nodes.iter(), before.as_ref())
     }
 }

@@ -6,7 +6,7 @@
 //! canvases and the fidelity report follow the page's live state ([`live`]).
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::rc::Rc;
 
 use shared_protocol::page::{
@@ -81,6 +81,12 @@ pub struct Rebuilder {
     pending: Option<(u32, Vec<NodeAdd>)>,
     /// Frame and host ids → the document or shadow root built under them.
     sub_roots: HashMap<NodeId, Node>,
+    /// A frame's document and the nodes in it → that document, which nodes created under them
+    /// belong to. The view's own nodes are not listed: finding a node's document costs no call
+    /// into the browser.
+    frame_docs: HashMap<NodeId, Document>,
+    /// The `<style>` elements, whose text the view rewrites as CSS.
+    styles: HashSet<NodeId>,
     /// Frames' documents → the address their relative URLs resolve against.
     bases: HashMap<NodeId, String>,
     /// The origins whose frames the view loads.
@@ -113,6 +119,8 @@ impl Rebuilder {
             state_style: None,
             pending: None,
             sub_roots: HashMap::new(),
+            frame_docs: HashMap::new(),
+            styles: HashSet::new(),
             bases: HashMap::new(),
             frames_allowed: AllowedFrames::default(),
             frame_labels: Vec::new(),
@@ -184,6 +192,8 @@ impl Rebuilder {
         self.nodes.clear();
         self.ids.clear();
         self.sub_roots.clear();
+        self.frame_docs.clear();
+        self.styles.clear();
         self.bases.clear();
         self.frame_labels.clear();
         self.reset_live();
@@ -194,10 +204,7 @@ impl Rebuilder {
         self.remember(DOCUMENT, root);
         self.epoch = Some(snap.epoch);
         self.canvas_sizes.reset();
-        for add in leading.iter().chain(&snap.nodes) {
-            let node = self.create(add)?;
-            self.place(add, &node, None)?;
-        }
+        self.build(leading.iter().chain(&snap.nodes), None)?;
         self.label_frames();
         self.state_style = None;
         if let Some(head) = self.doc.head() {

@@ -3,6 +3,8 @@
 //! through the proxy), the document's compat mode and `<base>`, and forgetting the ids of
 //! removed subtrees.
 
+use std::collections::HashSet;
+
 use shared_protocol::page::NodeId;
 use shared_protocol::page::{Namespace, NodeAdd, NodeData};
 use shared_protocol::safety::{is_inert_in_view, is_unsafe_attribute};
@@ -38,9 +40,53 @@ impl Rebuilder {
         }
     }
 
+    /// Creates `nodes` (parents before children, in document order) and places them: the
+    /// first before `before`, every other one appended to its parent. An element placed in
+    /// the document is built off it first, with everything below it, and placed once complete
+    /// (one insertion into the live document instead of one per node). Not the `<html>` and
+    /// `<head>` that hold the view's `<base>`: an address set on a detached element resolves
+    /// against the document's base at once in some engines. A frame's document needs its
+    /// frame in the view: the subtree built so far goes in first.
+    pub(super) fn build<'a>(
+        &mut self,
+        nodes: impl IntoIterator<Item = &'a NodeAdd>,
+        before: Option<&Node>,
+    ) -> Result<(), RebuildError> {
+        // The subtree being built off the document (its root, where that goes) and its ids.
+        let mut off = None;
+        let mut inside = HashSet::new();
+        for (i, add) in nodes.into_iter().enumerate() {
+            let at = if i == 0 { before } else { None };
+            let into_off =
+                inside.contains(&add.parent) && !matches!(add.data, NodeData::Document { .. });
+            if !into_off {
+                if let Some((root, node, at)) = off.take() {
+                    self.place(root, &node, at)?;
+                    inside.clear();
+                }
+            }
+            let node = self.create(add)?;
+            if into_off {
+                self.place(add, &node, None)?;
+                inside.insert(add.id);
+            } else if is_built_off(&add.data) {
+                inside.insert(add.id);
+                off = Some((add, node, at));
+            } else {
+                self.place(add, &node, at)?;
+            }
+        }
+        if let Some((root, node, at)) = off {
+            self.place(root, &node, at)?;
+        }
+        Ok(())
+    }
+
     pub(super) fn create(&mut self, add: &NodeAdd) -> Result<Node, RebuildError> {
         // In the document it is placed in: a frame's elements are that frame's own.
-        let doc = self.doc_under(add.parent);
+        let frame_doc = self.frame_doc_under(add.parent).cloned();
+        let in_view = frame_doc.is_none();
+        let doc = frame_doc.unwrap_or_else(|| self.doc.clone());
         let node: Node = match &add.data {
             NodeData::Element { tag, ns, attrs } => {
                 let sheet = self.incoming.get(&add.id).copied();
@@ -73,25 +119,32 @@ impl Rebuilder {
                 for (name, value) in attrs.iter().filter(|_| !inert) {
                     if is_safe_attribute(name, value) {
                         let _ = el.set_attribute(name, value);
-                        if *ns == Namespace::Html && self.doc == doc {
+                        if *ns == Namespace::Html && in_view {
                             self.canvas_sizes.note(&el, name, value);
                         }
                     }
                 }
                 // Once `rel` is set too, whatever order the attributes came in (a detached
                 // link fetches nothing yet).
-                if let Some(href) = el.get_attribute("href") {
-                    let _ = el.set_attribute("href", &self.view_attribute(&el, "href", &href));
+                if attrs.iter().any(|(n, _)| n.eq_ignore_ascii_case("href")) {
+                    if let Some(href) = el.get_attribute("href") {
+                        let _ = el.set_attribute("href", &self.view_attribute(&el, "href", &href));
+                    }
+                }
+                if tag.eq_ignore_ascii_case("style") {
+                    self.styles.insert(add.id);
                 }
                 if matches!(tag.as_str(), "iframe" | "frame") && *ns == Namespace::Html {
                     self.check_frame_source(add.id, &el);
                 }
                 el.into()
             }
-            NodeData::Text(text) => {
+            // A stylesheet's text is CSS the view rewrites.
+            NodeData::Text(text) if self.styles.contains(&add.parent) => {
                 let parent = self.nodes.get(&add.parent);
                 doc.create_text_node(&self.text_in(parent, text)).into()
             }
+            NodeData::Text(text) => doc.create_text_node(text).into(),
             NodeData::Comment(text) => doc.create_comment(text).into(),
             NodeData::Document {
                 base_url,
@@ -110,6 +163,12 @@ impl Rebuilder {
                 .map_err(dom)?
                 .into(),
         };
+        if let NodeData::Document { .. } = add.data {
+            self.frame_docs
+                .insert(add.id, node.clone().unchecked_into());
+        } else if !in_view {
+            self.frame_docs.insert(add.id, doc);
+        }
         self.remember(add.id, node.clone());
         Ok(node)
     }
@@ -215,4 +274,14 @@ fn is_page_object_url(name: &str, value: &str) -> bool {
         .trim_start()
         .get(..5)
         .is_some_and(|p| p.eq_ignore_ascii_case("blob:"))
+}
+
+/// An element whose subtree is built before it is placed (see [`Rebuilder::build`]).
+fn is_built_off(data: &NodeData) -> bool {
+    match data {
+        NodeData::Element { tag, ns, .. } => {
+            !(*ns == Namespace::Html && matches!(tag.as_str(), "html" | "head"))
+        }
+        _ => false,
+    }
 }

@@ -71,13 +71,10 @@ impl Rebuilder {
         Ok(root)
     }
 
-    /// The view document that nodes placed under `parent` belong to (a frame's, or the view's).
-    pub(super) fn doc_under(&self, parent: NodeId) -> Document {
-        match self.nodes.get(&parent) {
-            Some(n) if n.node_type() == Node::DOCUMENT_NODE => n.clone().unchecked_into(),
-            Some(n) => n.owner_document().unwrap_or_else(|| self.doc.clone()),
-            None => self.doc.clone(),
-        }
+    /// The view document that nodes placed under `parent` belong to, a frame's (`Some`) or the
+    /// view's (`None`).
+    pub(super) fn frame_doc_under(&self, parent: NodeId) -> Option<&Document> {
+        self.frame_docs.get(&parent)
     }
 
     /// The address relative URLs in view document `doc` resolve against: the customer's page,
@@ -122,6 +119,8 @@ impl Rebuilder {
                 self.nodes.remove(&id);
                 self.ids.delete(&node);
                 self.bases.remove(&id);
+                self.frame_docs.remove(&id);
+                self.styles.remove(&id);
                 stack.extend(self.sub_roots.remove(&id));
             }
             let mut child = node.first_child();
