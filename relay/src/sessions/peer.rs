@@ -28,6 +28,11 @@ pub struct Peer {
     pub restored: bool,
     /// Last sealed reliable sequence number received from this side.
     pub last_from: u64,
+    /// The other side started over on a new page: until this side answers the new key
+    /// exchange, what it seals is under the old page's keys and numbering. Routed, such a
+    /// frame would set `last_from` past the new numbering's first frames, which would then be
+    /// taken for resends (and the new page cannot open it anyway).
+    pub stale_keys: bool,
     /// Counts departures, so a grace timer only acts on the absence it was started for.
     pub away_epoch: u64,
     /// Said it is leaving its page (`CustomerMsg::Leaving`): its next absence may be long.
@@ -72,6 +77,7 @@ impl Peer {
             token_hash: crate::cluster::token_hash(&resume_token),
             restored: false,
             last_from: 0,
+            stale_keys: false,
             away_epoch: 0,
             leaving: false,
             away_since: 0,
@@ -90,6 +96,7 @@ impl Peer {
             token_hash,
             restored: true,
             last_from: 0,
+            stale_keys: false,
             away_epoch: 1,
             leaving: false,
             // Away since it was taken over, as far as this node knows.

@@ -118,6 +118,7 @@ impl Session {
         if let Some(other) = Self::peer(&mut state, side.other()) {
             if reloaded {
                 other.restart();
+                other.stale_keys = true;
             }
             if let Some(o) = &other.outbox {
                 let notice = if reloaded {

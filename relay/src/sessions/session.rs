@@ -4,7 +4,7 @@
 
 use std::sync::Mutex;
 
-use shared_protocol::{Delivery, EndReason, Envelope, RelayMsg, MAX_VERIFY_FAILURES};
+use shared_protocol::{Delivery, EndReason, Envelope, KeyExchange, RelayMsg, MAX_VERIFY_FAILURES};
 use tokio::sync::watch;
 use uuid::Uuid;
 
@@ -59,6 +59,9 @@ pub enum Forwarded {
     Nobody,
     /// A reliable frame the relay had already routed.
     Duplicate,
+    /// Sealed under keys the other side's new page does not have: sent before this side
+    /// answered that page's key exchange.
+    Stale,
 }
 
 impl std::fmt::Debug for Session {
@@ -163,6 +166,19 @@ impl Session {
         }
     }
 
+    /// Passes a key exchange message from `from` to the other side. The first one `from`
+    /// sends after the other side's reload ends its old keys: the socket keeps order, so its
+    /// sealed frames before it were under the old keys, and those after it are under the new.
+    pub fn key_from(&self, from: Side, key: KeyExchange) {
+        let mut state = self.lock();
+        if let Some(sender) = Self::peer(&mut state, from) {
+            sender.stale_keys = false;
+        }
+        if let Some(outbox) = Self::peer(&mut state, from.other()).and_then(|p| p.outbox.clone()) {
+            let _ = outbox.try_send(control(self.routing, RelayMsg::Key(key)));
+        }
+    }
+
     /// Sends a relay message to one side, if it is connected.
     pub fn tell(&self, side: Side, msg: RelayMsg) {
         let mut state = self.lock();
@@ -181,9 +197,12 @@ impl Session {
             .encode()
             .into();
         let mut state = self.lock();
-        if delivery == Delivery::Reliable {
-            if let Some(sender) = Self::peer(&mut state, from) {
-                // A frame the relay already has (resent after a resume) is not routed twice.
+        if let Some(sender) = Self::peer(&mut state, from) {
+            if sender.stale_keys {
+                return Forwarded::Stale;
+            }
+            // A frame the relay already has (resent after a resume) is not routed twice.
+            if delivery == Delivery::Reliable {
                 if seq <= sender.last_from {
                     return Forwarded::Duplicate;
                 }

@@ -1,7 +1,7 @@
 //! Tests of the session registry: the lifecycle, failed verifications, resumes, unique routing codes, sealed frames passed through.
 
 use super::*;
-use shared_protocol::{Delivery, Envelope, RelayMsg};
+use shared_protocol::{Delivery, Envelope, KeyExchange, RelayMsg};
 
 fn outbox() -> (Outbox, mpsc::Receiver<Outgoing>) {
     mpsc::channel(QUEUE_LEN)
@@ -158,4 +158,60 @@ async fn sealed_frames_keep_sender_sequence_and_class() {
     let env = Envelope::<RelayMsg>::decode(&f).unwrap();
     assert_eq!((env.seq, env.delivery), (7, Delivery::Reliable));
     assert_eq!(env.msg, RelayMsg::Sealed(vec![1, 2]));
+}
+
+/// The customer reloads while the console, not yet told, still seals under the old page's keys:
+/// that frame is not routed, and the console's first frame under the new keys (sequence 1
+/// again) is routed, not taken for a resend.
+#[test]
+fn frames_sealed_before_the_customer_reloaded_do_not_shadow_the_new_keys() {
+    let reg = Registry::default();
+    let (c, _crx) = outbox();
+    let s = reg.create(c).unwrap();
+    let (a, mut arx) = outbox();
+    reg.join(s.routing, "agent", a).unwrap();
+    for seq in 1..=2 {
+        assert_eq!(
+            s.forward(Side::Agent, Delivery::Reliable, seq, vec![seq as u8]),
+            Forwarded::Delivered
+        );
+    }
+    let (c2, mut c2rx) = outbox();
+    s.resume(Side::Customer, &s.customer_resume_token(), 0, true, c2)
+        .unwrap();
+    // Sent before the console read `PeerReloaded`: under the old keys.
+    assert_eq!(
+        s.forward(Side::Agent, Delivery::Reliable, 3, vec![3]),
+        Forwarded::Stale
+    );
+    assert_eq!(
+        s.forward(Side::Agent, Delivery::Ephemeral, 0, vec![30]),
+        Forwarded::Stale
+    );
+    let spake = |exchange| KeyExchange::Spake {
+        exchange,
+        message: vec![exchange as u8],
+        proof: vec![],
+    };
+    s.key_from(Side::Customer, spake(9));
+    s.key_from(Side::Agent, spake(9));
+    // The console's first frame under the new keys reaches the new page, then the next.
+    for seq in 1..=2 {
+        assert_eq!(
+            s.forward(Side::Agent, Delivery::Reliable, seq, vec![10 + seq as u8]),
+            Forwarded::Delivered
+        );
+    }
+    // Each side got the other's key message; the new page got only the new keys' frames.
+    assert!(decoded(&mut arx).contains(&RelayMsg::Key(spake(9))));
+    let to_page = decoded(&mut c2rx);
+    let sealed: Vec<_> = to_page
+        .iter()
+        .filter(|m| matches!(m, RelayMsg::Sealed(_)))
+        .collect();
+    assert_eq!(
+        sealed,
+        vec![&RelayMsg::Sealed(vec![11]), &RelayMsg::Sealed(vec![12])]
+    );
+    assert!(to_page.contains(&RelayMsg::Key(spake(9))));
 }

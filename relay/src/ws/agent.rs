@@ -147,7 +147,7 @@ pub(super) async fn agent_loop(mut conn: Connection, state: AppState) {
             }
             // An agent removed after a failed verification may not speak for the session.
             (_, Some(s)) if !s.is_agent(&tx) => break,
-            (AgentMsg::Key(k), Some(s)) => s.tell(Side::Customer, RelayMsg::Key(k)),
+            (AgentMsg::Key(k), Some(s)) => s.key_from(Side::Agent, k),
             (AgentMsg::Sealed(payload), Some(s)) => {
                 route(&state, s, Side::Agent, env.delivery, env.seq, payload);
             }

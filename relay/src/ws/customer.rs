@@ -137,7 +137,7 @@ pub(super) async fn customer_loop(
             }
             // A socket replaced by a resume may not speak for the session any more.
             (_, Some(s)) if !s.is_customer(&tx) => break,
-            (CustomerMsg::Key(k), Some(s)) => s.tell(Side::Agent, RelayMsg::Key(k)),
+            (CustomerMsg::Key(k), Some(s)) => s.key_from(Side::Customer, k),
             (CustomerMsg::VerificationFailed, Some(s)) => match s.verification_failed() {
                 VerifyOutcome::Exhausted => {
                     state.end(s, EndReason::VerificationFailed);

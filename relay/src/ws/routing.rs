@@ -29,6 +29,8 @@ pub(in crate::ws) fn route(
             m.routing.observe(started.elapsed().as_micros() as u64);
         }
         Forwarded::Dropped => bump(&m.frames_dropped, 1),
+        // Under keys the other side's new page does not have: it could not open it.
+        Forwarded::Stale => tracing::debug!(?from, "a frame sealed before the new page's keys"),
         Forwarded::Nobody | Forwarded::Duplicate => {}
     }
     outcome
