@@ -55,17 +55,25 @@ pub fn tried(id: &str) -> &'static str {
              :hover twins derived by the console are not built."
         }
         "B2" => {
-            "nothing for size: issue 15's padding of every deflated payload to 256 B (against \
-             the length side channel) grew it 632,889 → 741,376 B (kept, security)."
+            "issue 15's padding of every deflated payload to 256 B (against the length side \
+             channel) grew it 632,889 → 741,376 B (kept, security). Deflate level 9 instead of 1 \
+             for payloads up to 64 KB: 741,376 → 734,976 B (-0.9 %, --eval \"minute('cobrowse', \
+             600)\"; dropped): a batch is ~1 KB of mostly new content (random numbers, ids), \
+             which no level shrinks; what repeats is across batches."
         }
         "V1" => {
             "made to run again (the bench's view frame was captured as a page frame: \
-             UnknownNode(1024)); no speed change tried."
+             UnknownNode(1024)). The view's subtrees built off the document and placed once \
+             complete (not <html>/<head>, whose <base> addresses need in place), and a node's \
+             document and <style> parent known in Rust instead of asked of the browser per \
+             node: --eval \"rebuild('cobrowse', 10000)\", 6 interleaved runs on fresh pages, \
+             median 80.3 → 76.2 ms (kept; -5 %: the calls per node and attribute remain)."
         }
         "V2" => {
             "made to run again (as V1). Diagnosis, --eval \"incremental(200)\", 3 runs: p50 \
              1.3-1.5 ms, p99 6.1-10.6 ms from a few isolated 4-12 ms batches with no pattern by \
-             batch (likely GC); no speed change tried."
+             batch (likely GC). Subtrees built off the document (as V1): p50 1.3 → 1.0-1.1 ms, the 200 \
+             batches' total 341 → 293 ms (3 runs each; kept)."
         }
         "E1" => {
             "capturing a change on the next task after a quiet spell instead of the next \
