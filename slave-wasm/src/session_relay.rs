@@ -24,9 +24,12 @@ impl Session {
                 self.start_heartbeat();
                 self.dispatch.dispatch(Action::Joined);
             }
-            // The customer opened another page: its keys for it come with a new exchange.
+            // The customer opened another page: its keys for it come with a new exchange. What
+            // this console kept to resend was sealed for the old page, which is gone: resent
+            // after a reconnect, the relay would take it for the new keys' frames.
             RelayMsg::PeerReloaded => {
                 self.keys.borrow_mut().reset();
+                self.sent.borrow_mut().restart_sequences();
                 self.dispatch.dispatch(Action::Interrupted(
                     self.settings.text(ConsoleText::CustomerNavigating, &[]),
                 ));

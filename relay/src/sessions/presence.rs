@@ -118,7 +118,9 @@ impl Session {
         if let Some(other) = Self::peer(&mut state, side.other()) {
             if reloaded {
                 other.restart();
-                other.stale_keys = true;
+                // Only the agent answers a new page's exchange (which lifts this): a customer
+                // never does, and the console never resumes as reloaded.
+                other.stale_keys = side == Side::Customer;
             }
             if let Some(o) = &other.outbox {
                 let notice = if reloaded {

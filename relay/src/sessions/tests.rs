@@ -194,6 +194,11 @@ fn frames_sealed_before_the_customer_reloaded_do_not_shadow_the_new_keys() {
         proof: vec![],
     };
     s.key_from(Side::Customer, spake(9));
+    // The new page's own key message does not lift the console's stop; the console's does.
+    assert_eq!(
+        s.forward(Side::Agent, Delivery::Reliable, 4, vec![4]),
+        Forwarded::Stale
+    );
     s.key_from(Side::Agent, spake(9));
     // The console's first frame under the new keys reaches the new page, then the next.
     for seq in 1..=2 {
@@ -214,4 +219,50 @@ fn frames_sealed_before_the_customer_reloaded_do_not_shadow_the_new_keys() {
         vec![&RelayMsg::Sealed(vec![11]), &RelayMsg::Sealed(vec![12])]
     );
     assert!(to_page.contains(&RelayMsg::Key(spake(9))));
+}
+
+/// The console was away while the customer's page reloaded: the frames it resends when it
+/// comes back were sealed for the old page and are not routed; its frames after it answered
+/// the new page's exchange are, from sequence 1.
+#[test]
+fn an_away_console_resending_old_keys_frames_does_not_shadow_the_new_keys() {
+    let reg = Registry::default();
+    let (c, _crx) = outbox();
+    let s = reg.create(c).unwrap();
+    let (a, _arx) = outbox();
+    reg.join(s.routing, "agent", a.clone()).unwrap();
+    for seq in 1..=2 {
+        s.forward(Side::Agent, Delivery::Reliable, seq, vec![seq as u8]);
+    }
+    s.went_away(Side::Agent, &a).expect("the agent was there");
+    let (c2, mut c2rx) = outbox();
+    s.resume(Side::Customer, &s.customer_resume_token(), 0, true, c2)
+        .unwrap();
+    let (a2, _a2rx) = outbox();
+    let token = s.agent_resume_token().unwrap();
+    s.resume(Side::Agent, &token, 0, false, a2).unwrap();
+    // What it kept, resent: under the old keys.
+    for seq in 1..=2 {
+        assert_eq!(
+            s.forward(Side::Agent, Delivery::Reliable, seq, vec![seq as u8]),
+            Forwarded::Stale
+        );
+    }
+    s.key_from(
+        Side::Agent,
+        KeyExchange::Spake {
+            exchange: 5,
+            message: vec![5],
+            proof: vec![],
+        },
+    );
+    assert_eq!(
+        s.forward(Side::Agent, Delivery::Reliable, 1, vec![21]),
+        Forwarded::Delivered
+    );
+    let sealed: Vec<_> = decoded(&mut c2rx)
+        .into_iter()
+        .filter(|m| matches!(m, RelayMsg::Sealed(_)))
+        .collect();
+    assert_eq!(sealed, vec![RelayMsg::Sealed(vec![21])]);
 }
