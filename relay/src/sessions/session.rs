@@ -174,15 +174,16 @@ impl Session {
         if let Some(sender) = Self::peer(&mut state, from) {
             sender.stale_keys = false;
         }
-        if let Some(outbox) = Self::peer(&mut state, from.other()).and_then(|p| p.outbox.clone()) {
-            let _ = outbox.try_send(control(self.routing, RelayMsg::Key(key)));
-        }
+        self.queue(&mut state, from.other(), RelayMsg::Key(key));
     }
 
     /// Sends a relay message to one side, if it is connected.
     pub fn tell(&self, side: Side, msg: RelayMsg) {
-        let mut state = self.lock();
-        if let Some(outbox) = Self::peer(&mut state, side).and_then(|p| p.outbox.clone()) {
+        self.queue(&mut self.lock(), side, msg);
+    }
+
+    fn queue(&self, state: &mut State, side: Side, msg: RelayMsg) {
+        if let Some(outbox) = Self::peer(state, side).and_then(|p| p.outbox.as_ref()) {
             // A full queue means a stuck peer; heartbeats deal with it.
             let _ = outbox.try_send(control(self.routing, msg));
         }

@@ -84,7 +84,7 @@ impl Rebuilder {
 
     pub(super) fn create(&mut self, add: &NodeAdd) -> Result<Node, RebuildError> {
         // In the document it is placed in: a frame's elements are that frame's own.
-        let frame_doc = self.frame_doc_under(add.parent).cloned();
+        let frame_doc = self.frame_docs.get(&add.parent).cloned();
         let in_view = frame_doc.is_none();
         let doc = frame_doc.unwrap_or_else(|| self.doc.clone());
         let node: Node = match &add.data {

@@ -71,12 +71,6 @@ impl Rebuilder {
         Ok(root)
     }
 
-    /// The view document that nodes placed under `parent` belong to, a frame's (`Some`) or the
-    /// view's (`None`).
-    pub(super) fn frame_doc_under(&self, parent: NodeId) -> Option<&Document> {
-        self.frame_docs.get(&parent)
-    }
-
     /// The address relative URLs in view document `doc` resolve against: the customer's page,
     /// or for a frame's document the frame's.
     pub(super) fn base_of(&self, doc: Option<Document>) -> &str {
